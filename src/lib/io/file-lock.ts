@@ -1,0 +1,89 @@
+// A cross-process lock file that records its owner, so a second process (or host on shared
+// storage) waits instead of packaging the same rendition again. It only saves duplicate work:
+// publication is an atomic rename, so a lost or stolen lock can never break a file.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: number;
+  readonly what: string;
+}
+
+export interface HeldLock {
+  readonly file: string;
+  release(): Promise<void>;
+}
+
+const HEARTBEAT_MS = 5_000;
+export const LOCK_STALE_MS = 30_000;
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function readLockOwner(file: string): Promise<{ owner: LockOwner | null; mtimeMs: number } | null> {
+  try {
+    const [text, stat] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
+    let owner: LockOwner | null = null;
+    try {
+      owner = JSON.parse(text) as LockOwner;
+    } catch {
+      owner = null; // being written, or garbage: judged by its age alone
+    }
+    return { owner, mtimeMs: stat.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+// Stale: its owner died on this host, or it has not been heartbeaten for LOCK_STALE_MS.
+export function lockIsStale(found: { owner: LockOwner | null; mtimeMs: number }, now: number): boolean {
+  if (found.owner && found.owner.host === os.hostname() && !processAlive(found.owner.pid)) return true;
+  return now - found.mtimeMs > LOCK_STALE_MS;
+}
+
+// Takes the lock, or returns null when a live owner holds it. A stale lock is taken over by
+// renaming it away first, so two processes cannot both break the same stale lock.
+export async function tryLock(file: string, what: string): Promise<HeldLock | null> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const owner: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), what };
+    try {
+      await fs.writeFile(file, JSON.stringify(owner), { flag: 'wx' });
+      const timer = setInterval(() => {
+        const now = new Date();
+        fs.utimes(file, now, now).catch(() => {});
+      }, HEARTBEAT_MS);
+      timer.unref();
+      return {
+        file,
+        release: async () => {
+          clearInterval(timer);
+          await fs.rm(file, { force: true });
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const found = await readLockOwner(file);
+    if (found === null) continue; // released meanwhile
+    if (!lockIsStale(found, Date.now())) return null;
+    const aside = `${file}.stale.${randomBytes(4).toString('hex')}`;
+    try {
+      await fs.rename(file, aside);
+      await fs.rm(aside, { force: true });
+    } catch {
+      // someone else took it over first
+    }
+  }
+  return null;
+}

@@ -1,0 +1,183 @@
+// Packages one MP4 into one rendition directory: mp42hls runs into a temporary directory in
+// the cache, the output is verified (playlist parses, every segment is framed MPEG-TS, the
+// EXTINFs add up to the source's duration), renamed to casterpak's names, and only then
+// published by one atomic rename. `package` and `serve` both come through here.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CasterpakError, ToolError, isCasterpakError } from '../errors.js';
+import { RAW_PLAYLIST, buildMp42hlsArgs } from '../bento4/mp42hls-args.js';
+import { checkPackageable, type MediaInfo } from '../bento4/mp4info.js';
+import { type CacheLayout, renditionKey } from '../cache/layout.js';
+import { INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../rendition/names.js';
+import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from '../rendition/media-playlist.js';
+import { tsFramingError } from '../ts/sync-check.js';
+import { sniffMp4 } from '../bento4/sniff.js';
+import { probeMedia, runTool, type Bento4 } from './bento4.js';
+
+export interface PackageJob {
+  readonly bento4: Bento4;
+  readonly layout: CacheLayout;
+  readonly renditionPath: string;
+  readonly source: string; // a local file
+  readonly segmentDuration: number;
+  readonly publicBaseUrl: string | null;
+  readonly signal?: AbortSignal;
+}
+
+// What is kept beside a rendition (RENDITION_INFO): masters and `serve` read it instead of re-probing.
+export interface RenditionInfo {
+  readonly renditionPath: string;
+  readonly source: { readonly size: number; readonly mtimeMs: number };
+  readonly segmentDuration: number;
+  readonly durationMs: number;
+  readonly segments: number;
+  readonly bytes: number;
+  readonly peakBitrate: number; // bits per second, largest segment
+  readonly averageBitrate: number;
+  readonly media: MediaInfo;
+}
+
+const DURATION_TOLERANCE_S = 0.1;
+
+async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number }> {
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch {
+    throw new CasterpakError('NOT_FOUND', `${name}: no such file`);
+  }
+  if (!stat.isFile()) throw new CasterpakError('NOT_FOUND', `${name}: not a regular file`);
+  if (stat.size === 0) throw new CasterpakError('BAD_MEDIA', `${name}: empty file`);
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(head, 0, 16, 0);
+    const why = sniffMp4(head.subarray(0, bytesRead));
+    if (why) throw new CasterpakError('BAD_MEDIA', `${name}: not an MP4 (${why})`);
+  } finally {
+    await handle.close();
+  }
+  return { size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+// Bento4's stderr says what was wrong with the input; that makes it a 4xx, not a server fault.
+function classifyToolError(error: unknown, name: string): unknown {
+  if (!(error instanceof ToolError) || error.code !== 'TOOL') return error;
+  const text = error.stderrTail.toLowerCase();
+  if (text.includes('no movie')) return new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`, { cause: error });
+  if (text.includes('not supported')) return new CasterpakError('UNSUPPORTED_MEDIA', `${name}: unsupported codec (${error.stderrTail})`, { cause: error });
+  return error;
+}
+
+export async function makeTempDir(layout: CacheLayout, renditionPath: string): Promise<string> {
+  await fs.mkdir(layout.tmpDir(), { recursive: true });
+  const name = `${renditionKey(renditionPath)}.${os.hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const dir = path.join(layout.tmpDir(), name);
+  await fs.mkdir(dir);
+  return dir;
+}
+
+async function verifyAndRename(tmp: string, media: MediaInfo, name: string): Promise<{ durations: number[]; sizes: number[] }> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8');
+  } catch {
+    throw new CasterpakError('TOOL', `mp42hls wrote no playlist for ${name}`);
+  }
+  const raw = readRawPlaylist(text);
+  const sizes: number[] = [];
+  for (const [index, segment] of raw.entries()) {
+    const file = path.join(tmp, segment.uri);
+    if (path.dirname(file) !== tmp) throw new CasterpakError('TOOL', `mp42hls listed an unexpected segment URI "${segment.uri}"`);
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file);
+    } catch {
+      throw new CasterpakError('TOOL', `mp42hls listed segment ${index + 1} of ${name} but did not write it`);
+    }
+    const why = tsFramingError(bytes);
+    if (why) throw new CasterpakError('TOOL', `mp42hls wrote an invalid segment ${index + 1} for ${name}: ${why}`);
+    sizes.push(bytes.length);
+  }
+  const total = raw.reduce((sum, s) => sum + s.duration, 0);
+  const expected = media.durationMs / 1000;
+  if (Math.abs(total - expected) > DURATION_TOLERANCE_S) {
+    throw new CasterpakError('TOOL', `mp42hls output for ${name} lasts ${total.toFixed(3)} s, the source ${expected.toFixed(3)} s`);
+  }
+  for (const [index, segment] of raw.entries()) {
+    await fs.rename(path.join(tmp, segment.uri), path.join(tmp, segmentName(index + 1)));
+  }
+  await fs.rm(path.join(tmp, RAW_PLAYLIST));
+  return { durations: raw.map((s) => s.duration), sizes };
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// Runs mp42hls into a new temporary directory and leaves a complete, verified rendition there.
+// The caller publishes it (publishRendition) or removes it; on failure nothing is left behind.
+export async function buildRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
+  const name = job.renditionPath;
+  const source = await checkSource(job.source, name);
+  let media: MediaInfo;
+  try {
+    media = await probeMedia(job.bento4, job.source, job.signal);
+  } catch (error) {
+    throw classifyToolError(error, name);
+  }
+  if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
+  checkPackageable(media, name);
+  const tmp = await makeTempDir(job.layout, job.renditionPath);
+  try {
+    const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
+    try {
+      await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal });
+    } catch (error) {
+      throw classifyToolError(error, name);
+    }
+    const { durations, sizes } = await verifyAndRename(tmp, media, name);
+    const playlist = buildChildPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
+    const bytes = sizes.reduce((a, b) => a + b, 0);
+    const durationMs = Math.round(durations.reduce((a, b) => a + b, 0) * 1000);
+    const info: RenditionInfo = {
+      renditionPath: job.renditionPath,
+      source,
+      segmentDuration: job.segmentDuration,
+      durationMs,
+      segments: durations.length,
+      bytes,
+      peakBitrate: Math.round(Math.max(...sizes.map((size, i) => (size * 8) / Math.max(durations[i], 0.001)))),
+      averageBitrate: Math.round((bytes * 8) / Math.max(durationMs / 1000, 0.001)),
+      media,
+    };
+    await fs.writeFile(path.join(tmp, RENDITION_INFO), JSON.stringify(info));
+    await writeDurably(path.join(tmp, INDEX_PLAYLIST), playlist);
+    await syncDir(tmp);
+    return { tmp, info };
+  } catch (error) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    if (isCasterpakError(error)) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function writeDurably(file: string, text: string): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,15 @@
+// MPEG-TS framing check (ISO/IEC 13818-1 §2.4.3.2): 188-byte packets, each starting with the
+// sync byte 0x47. Used to verify Bento4's output before it is published.
+
+export const TS_PACKET_SIZE = 188;
+export const TS_SYNC_BYTE = 0x47;
+
+// Returns null when every packet is framed, else a one-line reason with the byte offset.
+export function tsFramingError(bytes: Uint8Array): string | null {
+  if (bytes.length === 0) return 'empty file';
+  if (bytes.length % TS_PACKET_SIZE !== 0) return `size ${bytes.length} is not a multiple of ${TS_PACKET_SIZE}`;
+  for (let offset = 0; offset < bytes.length; offset += TS_PACKET_SIZE) {
+    if (bytes[offset] !== TS_SYNC_BYTE) return `no sync byte at offset ${offset}`;
+  }
+  return null;
+}
