@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'FORBIDDEN_HOST' // a URL outside the configured hosts
   | 'OVERLOADED' // the packaging queue is full
   | 'NO_SPACE' // the cache's file system is full
-  | 'CANCELLED'; // shut down while running
+  | 'CANCELLED' // shut down while running
+  | 'FAILED'; // some items of a batch failed (each was reported on its own)
 
 export class CasterpakError extends Error {
   readonly code: ErrorCode;
@@ -69,6 +70,7 @@ const STATUS: Record<ErrorCode, number> = {
   OVERLOADED: 503,
   NO_SPACE: 507,
   CANCELLED: 503,
+  FAILED: 500,
 };
 
 export function httpStatusFor(error: unknown): number {

@@ -12,6 +12,7 @@ import { checkPackageable, type MediaInfo } from '../bento4/mp4info.js';
 import { type CacheLayout, renditionKey } from '../cache/layout.js';
 import { INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../rendition/names.js';
 import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from '../rendition/media-playlist.js';
+import { parseMediaPlaylist } from '../playlist/codec.js';
 import { tsFramingError } from '../ts/sync-check.js';
 import { sniffMp4 } from '../bento4/sniff.js';
 import { probeMedia, runTool, type Bento4 } from './bento4.js';
@@ -145,6 +146,7 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     }
     const { durations, sizes } = await verifyAndRename(tmp, media, name);
     const playlist = buildChildPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
+    parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);
     const durationMs = Math.round(durations.reduce((a, b) => a + b, 0) * 1000);
     const info: RenditionInfo = {

@@ -1,7 +1,6 @@
 // Turns mp42hls's playlist into the child playlist of seed 000: ALLOW-CACHE, VOD, v3,
 // MEDIA-SEQUENCE:1, three-decimal EXTINF and segments numbered from 1.
 import { CasterpakError } from '../errors.js';
-import { parseMediaPlaylist } from '../playlist/codec.js';
 import { segmentName } from './names.js';
 
 export interface RawSegment {
@@ -9,11 +8,26 @@ export interface RawSegment {
   readonly duration: number; // seconds
 }
 
+// mp42hls 1.5.0 can write a TARGETDURATION below its rounded EXTINFs, which strict parsers
+// refuse; only its EXTINF/URI pairs are used, so they are read line by line here.
 export function readRawPlaylist(text: string): RawSegment[] {
-  const playlist = parseMediaPlaylist(text);
-  if (!playlist.endlist) throw new CasterpakError('TOOL', 'mp42hls playlist has no EXT-X-ENDLIST (incomplete)');
-  if (playlist.segments.length === 0) throw new CasterpakError('TOOL', 'mp42hls playlist lists no segments');
-  return playlist.segments.map((s) => ({ uri: s.uri, duration: s.duration }));
+  const lines = text.split(/\r?\n/).map((line) => line.trim());
+  if (lines[0] !== '#EXTM3U') throw new CasterpakError('TOOL', 'mp42hls wrote a playlist without #EXTM3U');
+  if (!lines.includes('#EXT-X-ENDLIST')) throw new CasterpakError('TOOL', 'mp42hls playlist has no EXT-X-ENDLIST (incomplete)');
+  const segments: RawSegment[] = [];
+  let duration: number | null = null;
+  for (const line of lines) {
+    if (line.startsWith('#EXTINF:')) {
+      duration = Number.parseFloat(line.slice('#EXTINF:'.length));
+      if (!Number.isFinite(duration) || duration < 0) throw new CasterpakError('TOOL', `mp42hls wrote a bad EXTINF: ${line}`);
+    } else if (line && !line.startsWith('#')) {
+      if (duration === null) throw new CasterpakError('TOOL', `mp42hls listed ${line} without EXTINF`);
+      segments.push({ uri: line, duration });
+      duration = null;
+    }
+  }
+  if (segments.length === 0) throw new CasterpakError('TOOL', 'mp42hls playlist lists no segments');
+  return segments;
 }
 
 export interface ChildPlaylistOptions {

@@ -1,0 +1,199 @@
+// Makes sure a rendition (or one of its segments) is on disk, packaging it at most once:
+// in-process callers share one promise, other processes wait on the lock file and poll the
+// published directory, and a source that failed is remembered for failureTtlMs (also across
+// processes, through a `.failed` marker beside the lock).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CasterpakError, isCasterpakError, type ErrorCode } from '../errors.js';
+import { type CacheLayout, renditionKey } from '../cache/layout.js';
+import { INDEX_PLAYLIST, segmentName } from '../rendition/names.js';
+import type { JobLimiter } from '../job-limiter.js';
+import { readLockOwner, lockIsStale, tryLock } from './file-lock.js';
+import { buildRendition, type RenditionInfo } from './packager.js';
+import { publishRendition, type PublishOutcome } from './publish.js';
+import type { Bento4 } from './bento4.js';
+
+export type CacheStatus = 'HIT' | 'MISS' | 'WAIT';
+
+export interface EnsureResult {
+  readonly status: CacheStatus;
+  readonly dir: string;
+}
+
+export interface PackagingEvent {
+  readonly renditionPath: string;
+  readonly outcome: PublishOutcome | 'failed';
+  readonly durationMs: number;
+  readonly error?: unknown;
+}
+
+export interface RenditionStoreOptions {
+  readonly bento4: Bento4;
+  readonly layout: CacheLayout;
+  readonly segmentDuration: number;
+  readonly publicBaseUrl: string | null;
+  readonly failureTtlMs: number;
+  readonly limiter?: JobLimiter;
+  /** Resolves the local source file of a rendition (downloading it when remote). */
+  readonly resolveSource: (renditionPath: string, signal?: AbortSignal) => Promise<string>;
+  readonly onPackaging?: (event: PackagingEvent) => void;
+  readonly signal?: AbortSignal;
+  readonly pollMs?: number;
+}
+
+interface Failure {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly until: number;
+}
+
+const exists = (file: string) => fs.access(file).then(() => true, () => false);
+
+export class RenditionStore {
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly failures = new Map<string, Failure>();
+
+  constructor(private readonly options: RenditionStoreOptions) {}
+
+  get layout(): CacheLayout {
+    return this.options.layout;
+  }
+
+  // `segment`: also make sure that segment file is present (it may have been pruned).
+  async ensure(renditionPath: string, segment?: number): Promise<EnsureResult> {
+    const dir = this.options.layout.renditionDir(renditionPath);
+    const wanted = path.join(dir, segment === undefined ? INDEX_PLAYLIST : segmentName(segment));
+    if (await exists(wanted)) return { status: 'HIT', dir };
+    const key = renditionKey(renditionPath);
+    this.throwRememberedFailure(key);
+    const running = this.inflight.get(key);
+    if (running) {
+      await running;
+      if (await exists(wanted)) return { status: 'WAIT', dir };
+    }
+    let status: CacheStatus = 'MISS';
+    const job = this.produce(renditionPath, key, wanted, () => this.runPackaging(renditionPath, key, false)).then((s) => {
+      status = s;
+    });
+    this.inflight.set(key, job);
+    try {
+      await job;
+    } finally {
+      if (this.inflight.get(key) === job) this.inflight.delete(key);
+    }
+    if (!(await exists(wanted))) {
+      throw new CasterpakError('NOT_FOUND', segment === undefined ? `${renditionPath}: no playlist` : `${renditionPath}: no segment ${segment}`);
+    }
+    return { status, dir };
+  }
+
+  // `casterpak package`: reuse a complete rendition, or (force) package it again and replace it.
+  async make(renditionPath: string, force: boolean): Promise<PublishOutcome | 'reused'> {
+    const wanted = path.join(this.options.layout.renditionDir(renditionPath), INDEX_PLAYLIST);
+    if (!force && (await exists(wanted))) return 'reused';
+    const key = renditionKey(renditionPath);
+    let outcome: PublishOutcome | 'reused' = 'reused';
+    await this.produce(renditionPath, key, force ? null : wanted, async () => {
+      outcome = await this.runPackaging(renditionPath, key, force);
+    });
+    return outcome;
+  }
+
+  // Information saved beside the rendition at packaging time (null when not packaged).
+  async info(renditionPath: string): Promise<RenditionInfo | null> {
+    try {
+      const text = await fs.readFile(path.join(this.options.layout.renditionDir(renditionPath), '.rendition.json'), 'utf8');
+      return JSON.parse(text) as RenditionInfo;
+    } catch {
+      return null;
+    }
+  }
+
+  private throwRememberedFailure(key: string): void {
+    const failure = this.failures.get(key);
+    if (!failure) return;
+    if (failure.until > Date.now()) throw new CasterpakError(failure.code, failure.message);
+    this.failures.delete(key);
+  }
+
+  // Runs `packaging` under the rendition's lock unless `wanted` appears first (null: always run).
+  private async produce(renditionPath: string, key: string, wanted: string | null, packaging: () => Promise<unknown>): Promise<CacheStatus> {
+    const lockFile = this.options.layout.lockFile(key);
+    const failedFile = this.failedFile(key);
+    const deadline = Date.now() + this.options.bento4.timeoutMs * 2 + 60_000;
+    let waited = false;
+    while (Date.now() < deadline) {
+      if (wanted !== null) await this.checkFailureMarker(key, failedFile);
+      const lock = await tryLock(lockFile, renditionPath);
+      if (lock) {
+        try {
+          if (wanted !== null && (await exists(wanted))) return waited ? 'WAIT' : 'HIT';
+          await packaging();
+          return waited ? 'WAIT' : 'MISS';
+        } finally {
+          await lock.release();
+        }
+      }
+      // Another process is packaging it: wait for its result, or for its lock to go stale.
+      waited = true;
+      while (Date.now() < deadline) {
+        if (this.options.signal?.aborted) throw new CasterpakError('CANCELLED', 'shutting down');
+        await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 100));
+        if (wanted !== null && (await exists(wanted))) return 'WAIT';
+        const found = await readLockOwner(lockFile);
+        if (found === null || lockIsStale(found, Date.now())) break;
+      }
+    }
+    throw new CasterpakError('TIMEOUT', `${renditionPath}: gave up waiting for another process to package it`);
+  }
+
+  private async checkFailureMarker(key: string, failedFile: string): Promise<void> {
+    try {
+      const failure = JSON.parse(await fs.readFile(failedFile, 'utf8')) as Failure;
+      if (failure.until > Date.now()) {
+        this.failures.set(key, failure);
+        throw new CasterpakError(failure.code, failure.message);
+      }
+    } catch (error) {
+      if (isCasterpakError(error)) throw error;
+    }
+  }
+
+  private failedFile(key: string): string {
+    return this.options.layout.lockFile(key).replace(/\.lock$/, '.failed');
+  }
+
+  private async runPackaging(renditionPath: string, key: string, replace: boolean): Promise<PublishOutcome> {
+    const failedFile = this.failedFile(key);
+    const started = Date.now();
+    const { limiter, signal } = this.options;
+    const work = async () => {
+      const source = await this.options.resolveSource(renditionPath, signal);
+      const { tmp } = await buildRendition({
+        bento4: this.options.bento4,
+        layout: this.options.layout,
+        renditionPath,
+        source,
+        segmentDuration: this.options.segmentDuration,
+        publicBaseUrl: this.options.publicBaseUrl,
+        signal,
+      });
+      return publishRendition(this.options.layout, tmp, renditionPath, replace);
+    };
+    try {
+      const outcome = await (limiter ? limiter.run(work) : work());
+      await fs.rm(failedFile, { force: true });
+      this.options.onPackaging?.({ renditionPath, outcome, durationMs: Date.now() - started });
+      return outcome;
+    } catch (error) {
+      this.options.onPackaging?.({ renditionPath, outcome: 'failed', durationMs: Date.now() - started, error });
+      // Overload and shutdown say nothing about the source: do not remember them.
+      if (this.options.failureTtlMs > 0 && isCasterpakError(error) && error.code !== 'OVERLOADED' && error.code !== 'CANCELLED') {
+        const failure: Failure = { code: error.code, message: error.message, until: Date.now() + this.options.failureTtlMs };
+        this.failures.set(key, failure);
+        await fs.writeFile(failedFile, JSON.stringify(failure)).catch(() => {});
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+// Removes packaging leftovers: temporary directories of runs that died (their process is gone
+// on this host) or that are older than maxAgeMs (any host), and the .trash directory.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CacheLayout } from '../cache/layout.js';
+import { processAlive } from './file-lock.js';
+
+// `<key>.<host>.<pid>.<random>`, see makeTempDir; host names may contain dots.
+const TEMP_NAME = /^[0-9a-f]{20}\.(.+)\.(\d+)\.[0-9a-f]{8}$/;
+
+export async function sweepTemp(layout: CacheLayout, maxAgeMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  const names = await fs.readdir(layout.tmpDir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (!match) continue;
+    const dir = path.join(layout.tmpDir(), name);
+    const stat = await fs.lstat(dir).catch(() => null);
+    if (!stat?.isDirectory()) continue;
+    const dead = match[1] === os.hostname() && !processAlive(Number(match[2]));
+    if (dead || now - stat.mtimeMs > maxAgeMs) {
+      await fs.rm(dir, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  await fs.rm(layout.trashDir(), { recursive: true, force: true });
+  return removed;
+}
