@@ -118,12 +118,11 @@ const int =
       ? n
       : fail(k, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   };
-const positive: Check = (v, k) => {
-  const n = typeof v === 'string' ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : fail(k, `must be a positive number, got ${JSON.stringify(v)}`);
-};
+// Duration keys hold milliseconds: a bare number means ms whether it came from JSON or as a
+// string from the environment (CASTERPAK_BENTO4_TIMEOUT=1500 is 1.5 s); units say otherwise.
 const duration: Check = (v, k) => {
   if (typeof v === 'number' && v >= 0) return v;
+  if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) return Number(v);
   if (typeof v === 'string') {
     const ms = parseDuration(v);
     if (ms !== null) return ms;
@@ -172,7 +171,7 @@ const SHAPE: Shape = {
   upstream: httpUrl,
   publishedRoot: nullableStr,
   publicBaseUrl: httpUrl,
-  segmentDuration: positive,
+  segmentDuration: int(1, 3600), // whole seconds: mp42hls truncates a fraction (2.5 → 2, 0.5 → no segments)
   mediaExtensions: extensions,
   bento4: { binDir: nullableStr, timeoutMs: duration },
   download: { timeoutMs: duration, maxBytes: size },
