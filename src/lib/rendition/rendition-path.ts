@@ -30,7 +30,11 @@ export function assertRenditionPath(candidate: string, mediaExtensions: readonly
 export function renditionPathForInput(input: string, sourceRoot: string | null, cwd: string): string {
   if (/^https?:\/\//i.test(input)) {
     const url = new URL(input);
-    return decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    try {
+      return decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    } catch {
+      throw new CasterpakError('BAD_PATH', `invalid rendition path in ${input.slice(0, 200)}: bad percent-encoding`);
+    }
   }
   const absolute = path.resolve(cwd, input);
   if (sourceRoot !== null) {
