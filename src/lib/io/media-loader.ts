@@ -1,0 +1,101 @@
+// How the kfonly maker reads a playlist and its segments: from local files (file: URLs) or over
+// HTTP with built-in fetch, on allowed origins only, bounded in time and size.
+import { promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CasterpakError } from '../errors.js';
+import { fetchSameOrigin } from './download.js';
+
+export interface MediaLoader {
+  text(url: URL): Promise<string>;
+  bytes(url: URL): Promise<Uint8Array>;
+}
+
+// Reads file: URLs; a missing file is NOT_FOUND naming the path.
+export function fileLoader(): MediaLoader {
+  const read = async (url: URL): Promise<Buffer> => {
+    if (url.protocol !== 'file:') throw new CasterpakError('USAGE', `${url.href}: not a file: URL`);
+    const file = fileURLToPath(url);
+    try {
+      return await fs.readFile(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new CasterpakError('NOT_FOUND', `${file}: no such file`, { cause: error });
+      if (code === 'EISDIR') throw new CasterpakError('USAGE', `${file}: is a directory, not a file`, { cause: error });
+      throw new CasterpakError('NOT_FOUND', `${file}: cannot read (${code ?? String(error)})`, { cause: error });
+    }
+  };
+  return {
+    text: async (url) => (await read(url)).toString('utf8'),
+    bytes: read,
+  };
+}
+
+export interface HttpLoaderOptions {
+  /** per request, headers and body */
+  readonly timeoutMs: number;
+  /** per response body */
+  readonly maxBytes: number;
+  /** origins (`https://host:port`) requests and redirects may go to */
+  readonly allowedOrigins: readonly string[];
+}
+
+// GETs with built-in fetch; redirects only within the requested origin.
+export function httpLoader(options: HttpLoaderOptions): MediaLoader {
+  const allowed = new Set(options.allowedOrigins.map((origin) => new URL(origin).origin));
+  const bytes = async (url: URL): Promise<Uint8Array> => {
+    if (!allowed.has(url.origin)) {
+      throw new CasterpakError('FORBIDDEN_HOST', `${url.href}: origin ${url.origin} is not allowed; refused`);
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    try {
+      const { response, url: finalUrl } = await fetchSameOrigin(url, controller.signal, 5);
+      if (response.status === 404 || response.status === 410) {
+        await response.body?.cancel();
+        throw new CasterpakError('NOT_FOUND', `${finalUrl.href}: not found upstream (${response.status})`);
+      }
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new CasterpakError('UPSTREAM', `${finalUrl.href}: upstream answered ${response.status}`);
+      }
+      return await readBounded(response, finalUrl, options.maxBytes);
+    } catch (error) {
+      if (error instanceof CasterpakError) throw error;
+      if (controller.signal.aborted) {
+        throw new CasterpakError('UPSTREAM_TIMEOUT', `${url.href}: no complete answer within ${options.timeoutMs} ms`, { cause: error });
+      }
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      throw new CasterpakError('UPSTREAM', `${url.href}: cannot fetch${cause ? ` (${cause})` : ''}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    text: async (url) => new TextDecoder().decode(await bytes(url)),
+    bytes,
+  };
+}
+
+async function readBounded(response: Response, url: URL, maxBytes: number): Promise<Uint8Array> {
+  const tooLarge = () => new CasterpakError('UPSTREAM', `${url.href}: response larger than ${maxBytes} bytes; refused`);
+  const declared = response.headers.get('content-length');
+  if (declared !== null && Number(declared) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, received);
+}
