@@ -1,9 +1,95 @@
-// Placeholder while this command is being built in parallel; replaced by its implementation.
+// `casterpak kfonly <media playlist>`: the trick-play (I-frame) playlist of an MPEG-TS media
+// playlist from any packager, written where serve would put it: `<dir>/kfonly/<name>`.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { CasterpakError } from '../lib/errors.js';
+import { parseDuration } from '../lib/config/units.js';
+import { writeFileAtomic } from '../lib/io/atomic-write.js';
+import { createKfonlyPlaylist, fileLoader, httpLoader, type KfonlyResult, type MediaLoader } from '../lib/io/kfonly-maker.js';
+import { KFONLY_DIR } from '../lib/rendition/names.js';
+
+// Largest playlist or segment read over HTTP.
+const MAX_HTTP_BYTES = 256 * 1024 * 1024;
+
+export interface KfonlyRun {
+  /** a media playlist: a local path or an http(s) URL */
+  readonly input: string;
+  /** a file, '-' for stdout, or undefined for the default place */
+  readonly output?: string;
+  /** per HTTP request */
+  readonly timeoutMs: number;
+}
+
+export interface KfonlyDeps {
+  /** @default file or HTTP loader chosen from the input */ readonly loader?: MediaLoader;
+  /** @default process.cwd() */ readonly cwd?: string;
+}
+
+export interface KfonlyOutcome {
+  /** the file written, or '-' when the playlist goes to stdout */
+  readonly output: string;
+  readonly result: KfonlyResult;
+}
+
+const isHttpUrl = (input: string) => /^https?:\/\//i.test(input);
+
+// Where the kfonly playlist goes when -o is not given: next to a local playlist, as serve
+// does; for a URL, under ./kfonly/ of the working directory.
+export function defaultKfonlyOutput(input: string, cwd: string): string {
+  if (isHttpUrl(input)) {
+    const url = new URL(input);
+    const name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
+    if (name === '') throw new CasterpakError('USAGE', `${input}: the URL names no playlist file`);
+    return path.resolve(cwd, KFONLY_DIR, name);
+  }
+  const file = path.resolve(cwd, input);
+  return path.join(path.dirname(file), KFONLY_DIR, path.basename(file));
+}
+
+export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<KfonlyOutcome> {
+  const cwd = deps.cwd ?? process.cwd();
+  const url = isHttpUrl(run.input) ? new URL(run.input) : pathToFileURL(path.resolve(cwd, run.input));
+  const loader =
+    deps.loader ??
+    (url.protocol === 'file:'
+      ? fileLoader()
+      : httpLoader({ timeoutMs: run.timeoutMs, maxBytes: MAX_HTTP_BYTES, allowedOrigins: [url.origin] }));
+  const result = await createKfonlyPlaylist(url, loader);
+  if (run.output === '-') return { output: '-', result };
+  const output = run.output !== undefined ? path.resolve(cwd, run.output) : defaultKfonlyOutput(run.input, cwd);
+  await fs.mkdir(path.dirname(output), { recursive: true });
+  await writeFileAtomic(output, result.playlist);
+  return { output, result };
+}
+
+export function summaryLine(result: KfonlyResult): string {
+  const kbps = (bits: number) => `${Math.round(bits / 1000)} kbit/s`;
+  const format = result.codecs ? `, ${result.codecs}${result.resolution ? ` ${result.resolution.width}x${result.resolution.height}` : ''}` : '';
+  return `${result.keyFrames} key frames in ${result.segments} segments, peak ${kbps(result.peak)}, average ${kbps(result.average)}${format}`;
+}
 
 export function kfonlyCommand(): Command {
-  return new Command('kfonly').description('(in progress)').action(() => {
-    throw new CasterpakError('USAGE', 'kfonly is not built yet');
-  });
+  return new Command('kfonly')
+    .description('write the trick-play (I-frame only) playlist of an MPEG-TS HLS media playlist')
+    .argument('<playlist>', 'a media playlist: a local file or an http(s) URL; its segments are read relative to it')
+    .option(
+      '-o, --output <file>',
+      'where to write it; "-" for stdout (default: <playlist dir>/kfonly/<playlist name>, the file serve would create; for a URL: ./kfonly/<playlist name>)',
+    )
+    .option('--timeout <duration>', 'time limit for each HTTP request, e.g. 30s', '30s')
+    .addHelpText(
+      'after',
+      '\nSegment URIs must be relative or absolute on the playlist\'s own origin (trick play needs relative URIs);\n' +
+        'the kfonly playlist refers to them one directory up (../segment1_0_av.ts). Encrypted sources are refused.\n' +
+        'Prints the file written, and a summary on stderr.\n',
+    )
+    .action(async (input: string, options: { output?: string; timeout: string }) => {
+      const timeoutMs = parseDuration(options.timeout);
+      if (timeoutMs === null || timeoutMs <= 0) throw new CasterpakError('USAGE', `invalid --timeout "${options.timeout}": use e.g. 30s or 500ms`);
+      const { output, result } = await runKfonly({ input, output: options.output, timeoutMs });
+      process.stdout.write(output === '-' ? result.playlist : `${output}\n`);
+      process.stderr.write(`casterpak: ${summaryLine(result)}\n`);
+    });
 }
