@@ -1,9 +1,143 @@
-// Placeholder while this command is being built in parallel; replaced by its implementation.
+// `casterpak rewrite-master <URL or file>`: a third-party master playlist (e.g. Kaltura's
+// playManifest) with its casterpak variants pointed at casterpak, optionally with trick play.
 import { Command } from 'commander';
 import { CasterpakError } from '../lib/errors.js';
+import { layerFrom } from '../lib/config/env.js';
+import { parseDuration } from '../lib/config/units.js';
+import { loadConfig } from '../lib/io/config-loader.js';
+import { fetchMaster, MASTER_MAX_BYTES, readMasterFile } from '../lib/io/master-fetch.js';
+import { httpIFrameInfoResolver, resolveTrickPlay, type IFrameInfoResolver } from '../lib/io/iframe-info.js';
+import { writeFileAtomic } from '../lib/io/atomic-write.js';
+import { rewriteMaster, type RewriteMasterResult } from '../lib/playlist/master-rewrite.js';
+
+export interface RewriteMasterCommandOptions {
+  readonly baseUrl?: string;
+  readonly output?: string;
+  readonly host?: string[];
+  readonly pathPattern?: string[];
+  readonly trickPlay?: boolean;
+  readonly timeout?: string;
+  readonly masterUrl?: string;
+}
+
+export interface RewriteMasterRun {
+  readonly input: string;
+  /** casterpak's public base URL */
+  readonly baseUrl: string;
+  readonly pathPatterns: readonly string[];
+  readonly hosts: readonly string[];
+  readonly trickPlay: boolean;
+  readonly timeoutMs: number;
+  /** for a file input: the URL it was downloaded from */
+  readonly masterUrl?: string;
+  readonly output?: string;
+}
+
+export interface RewriteMasterDeps {
+  /** @default stderr */ readonly warn?: (line: string) => void;
+  /** @default the casterpak at baseUrl, over HTTP */ readonly resolver?: IFrameInfoResolver;
+}
+
+const isUrl = (input: string) => /^https?:\/\//i.test(input);
+
+function compilePatterns(patterns: readonly string[]): RegExp[] {
+  return patterns.map((pattern) => {
+    try {
+      return new RegExp(pattern);
+    } catch {
+      throw new CasterpakError('USAGE', `invalid --path-pattern "${pattern}"`);
+    }
+  });
+}
+
+// Reads, rewrites and writes (or returns) one master; the result says what changed.
+export async function runRewriteMaster(run: RewriteMasterRun, deps: RewriteMasterDeps = {}): Promise<RewriteMasterResult> {
+  let text: string;
+  let masterUrl: URL | null = null;
+  if (isUrl(run.input)) {
+    const fetched = await fetchMaster(new URL(run.input), { timeoutMs: run.timeoutMs, maxBytes: MASTER_MAX_BYTES });
+    text = fetched.text;
+    masterUrl = fetched.finalUrl;
+  } else {
+    text = await readMasterFile(run.input);
+    if (run.masterUrl !== undefined) {
+      if (!isUrl(run.masterUrl)) throw new CasterpakError('USAGE', `--master-url must be an http(s) URL, got "${run.masterUrl}"`);
+      masterUrl = new URL(run.masterUrl);
+    }
+  }
+  const rules = {
+    masterUrl,
+    baseUrl: run.baseUrl,
+    pathPatterns: compilePatterns(run.pathPatterns),
+    hosts: run.hosts,
+    source: run.input,
+  };
+  let result = rewriteMaster(text, rules);
+  if (run.trickPlay) {
+    const resolver = deps.resolver ?? httpIFrameInfoResolver({ baseUrl: run.baseUrl, timeoutMs: run.timeoutMs });
+    const warn = deps.warn ?? ((line: string) => process.stderr.write(`casterpak: ${line}\n`));
+    const trickPlay = await resolveTrickPlay(result.renditions, resolver, warn);
+    result = rewriteMaster(text, { ...rules, trickPlay });
+  }
+  if (run.output !== undefined) await writeOutput(run.output, result.text);
+  return result;
+}
+
+async function writeOutput(file: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error));
+    throw new CasterpakError(code === 'ENOSPC' ? 'NO_SPACE' : 'USAGE', `cannot write ${file}: ${why}`, { cause: error });
+  }
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+export function summaryLine(result: RewriteMasterResult, output: string): string {
+  const iframes = result.iframeVariants > 0 ? `, ${result.iframeVariants} I-frame variants added (${result.estimated.length} estimated)` : '';
+  return `wrote ${output}: ${result.rewritten} URIs pointed at casterpak${iframes}`;
+}
 
 export function rewriteMasterCommand(): Command {
-  return new Command('rewrite-master').description('(in progress)').action(() => {
-    throw new CasterpakError('USAGE', 'rewrite-master is not built yet');
-  });
+  return new Command('rewrite-master')
+    .description("rewrite a third-party master playlist (e.g. Kaltura's playManifest) so its casterpak variants point at casterpak")
+    .argument('<input>', 'the master playlist: an http(s) URL or a local file')
+    .option('--base-url <url>', "casterpak's public base URL, e.g. https://casterpak.example.com (config publicBaseUrl, env CASTERPAK_BASE_URL)")
+    .option('-o, --output <file>', 'write the playlist to this file (atomically) instead of stdout')
+    .option('--host <host>', 'rewrite only variants on this host; repeat for more (config rewrite.hosts; default: any host)', collect)
+    .option('--path-pattern <regex>', 'a variant is casterpak\'s when its path matches; repeat for more (config rewrite.pathPatterns; default ^/i/)', collect)
+    .option('--trick-play', 'add an EXT-X-I-FRAME-STREAM-INF (kfonly playlist) for each casterpak video variant')
+    .option('--timeout <duration>', 'time limit for each fetch, e.g. 10s or 500ms', '10s')
+    .option('--master-url <url>', 'for a file input: the URL it was downloaded from, to resolve its relative URIs')
+    .action(async (input: string, options: RewriteMasterCommandOptions, command: Command) => {
+      const config = await loadConfig({
+        configFile: command.optsWithGlobals().config,
+        flags: layerFrom([
+          ['publicBaseUrl', options.baseUrl],
+          ['rewrite.hosts', options.host],
+          ['rewrite.pathPatterns', options.pathPattern],
+        ]),
+      });
+      if (config.publicBaseUrl === null) {
+        throw new CasterpakError('USAGE', 'rewrite-master needs --base-url <url> (or publicBaseUrl in the configuration)');
+      }
+      const timeoutMs = parseDuration(options.timeout ?? '10s');
+      if (timeoutMs === null || timeoutMs <= 0) throw new CasterpakError('USAGE', `invalid --timeout "${options.timeout}": use e.g. 10s or 500ms`);
+      const result = await runRewriteMaster({
+        input,
+        baseUrl: config.publicBaseUrl,
+        pathPatterns: config.rewrite.pathPatterns,
+        hosts: config.rewrite.hosts,
+        trickPlay: options.trickPlay === true,
+        timeoutMs,
+        masterUrl: options.masterUrl,
+        output: options.output,
+      });
+      for (const uri of result.unresolved) {
+        process.stderr.write(`casterpak: warning: relative URI ${uri} left as it is (no URL to resolve it against; see --master-url)\n`);
+      }
+      process.stdout.write(options.output === undefined ? result.text : `${summaryLine(result, options.output)}\n`);
+    });
 }
