@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../errors.js';
 import { assertMasterPlaylist } from '../playlist/master-check.js';
 import { VERSION } from '../version.js';
+import { readBounded } from './bounded-body.js';
 
 // Masters are a few KiB; anything near this is not one.
 export const MASTER_MAX_BYTES = 1024 * 1024;
@@ -37,30 +38,6 @@ function checkHost(url: URL, allowed: readonly string[] | undefined, first: URL)
   if (!lower.includes(url.host.toLowerCase()) && !lower.includes(url.hostname.toLowerCase())) {
     throw new CasterpakError('UPSTREAM', `${first.href}: ${url === first ? 'host' : 'redirect to'} ${url.host} is not allowed; refused`);
   }
-}
-
-async function readBody(response: Response, url: URL, maxBytes: number): Promise<string> {
-  const tooLarge = () => new CasterpakError('UPSTREAM', `${url.href}: response larger than ${maxBytes} bytes; refused`);
-  const length = response.headers.get('content-length');
-  if (length !== null && Number(length) > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge();
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.byteLength;
-    if (received > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 function describeFailure(error: unknown, first: URL, options: FetchTextOptions, timedOut: boolean): CasterpakError {
@@ -109,7 +86,7 @@ export async function fetchText(url: URL, options: FetchTextOptions): Promise<Fe
         await response.body?.cancel();
         throw new CasterpakError('BAD_PLAYLIST', `${current.href}: an HTML page, not an HLS playlist`);
       }
-      return { text: await readBody(response, current, options.maxBytes), finalUrl: current };
+      return { text: new TextDecoder().decode(await readBounded(response, current, options.maxBytes)), finalUrl: current };
     }
   } catch (error) {
     throw describeFailure(error, url, options, timedOut);
