@@ -110,7 +110,8 @@ export async function readMasterFile(file: string, maxBytes = MASTER_MAX_BYTES):
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new CasterpakError('USAGE', `${file}: not a file`);
     if (stat.size > maxBytes) throw new CasterpakError('BAD_PLAYLIST', `${file}: ${stat.size} bytes, larger than ${maxBytes}; not a master playlist`);
-    text = await fs.readFile(file, 'utf8');
+    // RFC 8216 §4.1 forbids a BOM; editors on Windows add one anyway.
+    text = (await fs.readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   } catch (error) {
     if (error instanceof CasterpakError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -78,7 +78,8 @@ export function rewriteMaster(text: string, options: RewriteMasterOptions): Rewr
     masterUrl: options.masterUrl,
     baseUrl: normalizeBaseUrl(options.baseUrl),
     pathPatterns: options.pathPatterns,
-    hosts: options.hosts.map((host) => host.toLowerCase()),
+    // `https://onprem.rfa.org` in a host list means its host, not nothing.
+    hosts: options.hosts.map((host) => (host.includes('://') ? new URL(host).host : host).toLowerCase()),
   };
   const lines = splitLines(text);
   const out: PlaylistLine[] = [...lines];
@@ -92,7 +93,7 @@ export function rewriteMaster(text: string, options: RewriteMasterOptions): Rewr
     const line = lines[index];
     const trimmed = line.text.trim();
     if (trimmed === '') continue;
-    const tag = tagOf(line.text);
+    const tag = tagOf(trimmed);
     if (tag !== null) {
       if (tag.tag === 'EXT-X-STREAM-INF') streamInf = parseAttributes(tag.rest);
       const uri = URI_TAGS.has(tag.tag) ? parseAttributes(tag.rest).find((attribute) => attribute.name === 'URI') : undefined;
@@ -101,10 +102,14 @@ export function rewriteMaster(text: string, options: RewriteMasterOptions): Rewr
       if (decision.kind === 'casterpak') rewritten++;
       if (decision.kind === 'unresolved') unresolved.push(uri.value);
       else if (tag.tag === 'EXT-X-I-FRAME-STREAM-INF' && decision.path !== null) iframePaths.push(decision.path);
-      if (decision.uri !== uri.value) out[index] = { ...line, text: `#${tag.tag}:${replaceAttribute(tag.rest, uri, decision.uri)}` };
+      if (decision.uri !== uri.value) {
+        const restAt = line.text.indexOf(trimmed) + trimmed.length - tag.rest.length;
+        const text = line.text.slice(0, restAt) + replaceAttribute(tag.rest, uri, decision.uri) + line.text.slice(restAt + tag.rest.length);
+        out[index] = { ...line, text };
+      }
       continue;
     }
-    if (line.text.startsWith('#') || streamInf === null) continue;
+    if (trimmed.startsWith('#') || streamInf === null) continue;
     // The URI line of the last EXT-X-STREAM-INF (RFC 8216 §4.3.4.2).
     const attributes = streamInf;
     streamInf = null;

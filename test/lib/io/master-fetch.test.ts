@@ -138,3 +138,15 @@ describe('readMasterFile', () => {
     await expect(readMasterFile(dir)).rejects.toMatchObject({ code: 'USAGE' });
   });
 });
+
+describe('readMasterFile and a byte order mark', () => {
+  it('drops a leading BOM (RFC 8216 §4.1 forbids it)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'casterpak-master-bom-'));
+    try {
+      await writeFile(path.join(dir, 'bom.m3u8'), `\uFEFF${MASTER}`);
+      expect(await readMasterFile(path.join(dir, 'bom.m3u8'))).toBe(MASTER);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -24,6 +24,8 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<html>Kaltura error</html>');
   });
+  upstream.route('/p/empty/a.m3u8', playlistAnswer(''));
+  upstream.route('/p/big/a.m3u8', playlistAnswer(KALTURA + '#'.repeat(4096)));
   upstream.route('/p/media/a.m3u8', playlistAnswer('#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\ns.ts\n'));
   upstream.route('/p/moved/a.m3u8', redirectTo('/p/real/a.m3u8'));
   upstream.route('/p/real/a.m3u8', playlistAnswer('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=2x2\n../../i/x.mp4/index_0_av.m3u8\n'));
@@ -88,9 +90,11 @@ describe('createMasterProxy', () => {
     ['failing', '/p/fail/a.m3u8', 'UPSTREAM', 502],
     ['HTML', '/p/html/a.m3u8', 'BAD_PLAYLIST', 502],
     ['media playlist', '/p/media/a.m3u8', 'BAD_PLAYLIST', 502],
+    ['empty', '/p/empty/a.m3u8', 'BAD_PLAYLIST', 502],
+    ['oversized', '/p/big/a.m3u8', 'UPSTREAM', 502],
     ['redirect to another host', '/p/away/a.m3u8', 'UPSTREAM', 502],
   ])('maps a %s upstream (%s) to %s, %i', async (_name, p, code, status) => {
-    const error = await proxy().get(p).catch((e: unknown) => e);
+    const error = await proxy({ maxBytes: 4096 }).get(p).catch((e: unknown) => e);
     expect(error).toMatchObject({ code });
     expect(httpStatusFor(error)).toBe(status);
     expect(other.hits.size).toBe(0);

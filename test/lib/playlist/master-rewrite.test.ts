@@ -210,6 +210,17 @@ describe('rewriteMaster: everything else passes through byte for byte', () => {
     );
   });
 
+  it('keeps leading and trailing whitespace around tags and URIs', () => {
+    const text = '#EXTM3U\n  #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="en",URI="/i/en.mp4/index_0_a.m3u8" \n#EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO="a"\n /i/v.mp4/index_0_av.m3u8\t\n';
+    expect(rewriteMaster(text, options()).text).toBe(
+      `#EXTM3U\n  #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="en",URI="${BASE}/i/en.mp4/index_0_a.m3u8" \n#EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO="a"\n ${BASE}/i/v.mp4/index_0_av.m3u8\t\n`,
+    );
+  });
+
+  it('takes a host list entry written as a URL', () => {
+    expect(rewriteMaster(KALTURA, options({ hosts: ['https://onprem.rfa.org'] })).rewritten).toBe(1);
+  });
+
   it('keeps the variant query on the kfonly URI', () => {
     const text = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000,RESOLUTION=2x2\n/i/v.mp4/index_0_av.m3u8?t=abc\n';
     const result = rewriteMaster(text, options({ trickPlay: new Map() }));
