@@ -1,0 +1,44 @@
+// Conditional requests (RFC 9110 §13): 304 when the client's copy is current, and If-Range
+// to decide whether a range still applies.
+
+export interface Validators {
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  const weak = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => weak(tag) === weak(etag));
+}
+
+// True when a GET/HEAD can be answered 304 Not Modified. If-None-Match wins over If-Modified-Since.
+export function isNotModified(headers: { 'if-none-match'?: string; 'if-modified-since'?: string }, validators: Validators): boolean {
+  const noneMatch = headers['if-none-match'];
+  if (noneMatch !== undefined) return etagMatches(noneMatch, validators.etag);
+  const since = headers['if-modified-since'];
+  if (since === undefined) return false;
+  const time = Date.parse(since);
+  return Number.isFinite(time) && Math.floor(validators.lastModified.getTime() / 1000) <= Math.floor(time / 1000);
+}
+
+// If-Range: the range applies only when the validator still matches (strong ETag or date).
+export function rangeStillValid(ifRange: string | undefined, validators: Validators): boolean {
+  if (ifRange === undefined) return true;
+  const value = ifRange.trim();
+  if (value.startsWith('"') || value.startsWith('W/')) return !value.startsWith('W/') && value === validators.etag;
+  const time = Date.parse(value);
+  return Number.isFinite(time) && Math.floor(validators.lastModified.getTime() / 1000) === Math.floor(time / 1000);
+}
+
+// The validators of a cached file. Its mtime records last access (prune reads it), so they come
+// from what changes when a file is replaced instead: casterpak never rewrites a file in place,
+// it renames a new one in, so inode, size and birth time identify the content.
+export function fileValidators(stat: { size: number; ino: number; birthtimeMs: number; ctimeMs: number }): Validators {
+  const born = Math.floor(stat.birthtimeMs > 0 ? stat.birthtimeMs : 0);
+  return {
+    etag: `"${stat.size.toString(16)}-${stat.ino.toString(16)}-${born.toString(16)}"`,
+    // Without a birth time (some file systems), ctime is the closest: it only moves forward.
+    lastModified: new Date(Math.floor((born || stat.ctimeMs) / 1000) * 1000),
+  };
+}
