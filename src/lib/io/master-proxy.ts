@@ -9,7 +9,8 @@ import { resolveTrickPlay, type IFrameInfoResolver } from './iframe-info.js';
 export interface MasterProxyOptions {
   /** the master upstream, e.g. https://cdnapisec.kaltura.com (config `serve.masterUpstream`) */
   readonly upstream: string;
-  /** casterpak's public base URL (config `publicBaseUrl`) */
+  /** casterpak's public base URL (config `publicBaseUrl`); '' (none configured): path-absolute
+   *  URIs, which players resolve against the casterpak that served the master */
   readonly baseUrl: string;
   /** how long a rewritten master is kept (config `serve.masterCacheTtlMs`) */
   readonly ttlMs: number;

@@ -28,7 +28,7 @@ export interface IFrameInfo {
 export interface RewriteMasterOptions {
   /** the master's own URL (after redirects); relative URIs resolve against it. null: unknown */
   readonly masterUrl: URL | null;
-  /** casterpak's public base URL, e.g. https://casterpak.example.com */
+  /** casterpak's public base URL, e.g. https://casterpak.example.com; '' writes path-absolute URIs */
   readonly baseUrl: string;
   /** a URI is casterpak's when its path matches one of these (config `rewrite.pathPatterns`) */
   readonly pathPatterns: readonly RegExp[];

@@ -6,7 +6,7 @@ import { KFONLY_DIR } from '../rendition/names.js';
 export interface VariantUriRules {
   /** the master's own URL; null for a local file with no known origin */
   readonly masterUrl: URL | null;
-  /** casterpak's public base URL, without a trailing slash */
+  /** casterpak's public base URL, without a trailing slash; '' for path-absolute URIs */
   readonly baseUrl: string;
   readonly pathPatterns: readonly RegExp[];
   /** lower-case host names (or host:port); empty: any host */
@@ -23,8 +23,10 @@ export type UriDecision =
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
-// A base URL is an http(s) origin with an optional path prefix; no query, no fragment.
+// A base URL is an http(s) origin with an optional path prefix; no query, no fragment. The
+// empty string gives path-absolute URIs (`/i/…`): right for a master casterpak serves itself.
 export function normalizeBaseUrl(baseUrl: string): string {
+  if (baseUrl === '') return '';
   let url: URL;
   try {
     url = new URL(baseUrl);

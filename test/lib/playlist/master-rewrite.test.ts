@@ -122,6 +122,14 @@ describe('rewriteMaster: URI forms (RFC 3986 §5 resolution)', () => {
     );
   });
 
+  it('writes path-absolute URIs for an empty base URL (a master casterpak serves itself)', () => {
+    expect(rewrite('https://onprem.rfa.org/i/a.mp4/index_0_av.m3u8?t=1', { baseUrl: '' })).toBe('/i/a.mp4/index_0_av.m3u8?t=1');
+    const result = rewriteMaster(KALTURA, options({ baseUrl: '', trickPlay: new Map() }));
+    expect(result.text).toContain('\n/i/20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4/index_0_av.m3u8\n');
+    expect(result.text).toContain('URI="/i/20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4/kfonly/index_0_av.m3u8"');
+    expect(rewriteMaster(result.text, options({ baseUrl: '', trickPlay: new Map() })).text).toBe(result.text);
+  });
+
   it('does not let dot segments escape the path pattern', () => {
     expect(rewrite('https://h.example/i/../etc/index.m3u8')).toBe('https://h.example/i/../etc/index.m3u8');
   });
