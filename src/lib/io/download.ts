@@ -22,8 +22,10 @@ export interface DownloadResult {
   readonly finalUrl: string;
 }
 
-function upstreamError(url: URL, error: unknown, timedOut: boolean): CasterpakError {
+function upstreamError(url: URL, error: unknown, timedOut: boolean, cancelled: boolean): CasterpakError {
   if (error instanceof CasterpakError) return error;
+  // Shutting down says nothing about the upstream: not a failure to remember for it.
+  if (cancelled) return new CasterpakError('CANCELLED', `download cancelled: ${url.href}`, { cause: error });
   if (timedOut) return new CasterpakError('UPSTREAM_TIMEOUT', `upstream timed out: ${url.href}`, { cause: error });
   const cause = (error as { cause?: { code?: string } })?.cause?.code ?? (error as NodeJS.ErrnoException)?.code;
   if (cause === 'ENOSPC') return new CasterpakError('NO_SPACE', `no space left for the download of ${url.href}`, { cause: error });
@@ -92,7 +94,7 @@ export async function downloadToFile(url: URL, dest: string, options: DownloadOp
     await fs.rename(part, dest);
     return { bytes: received, finalUrl: finalUrl.href };
   } catch (error) {
-    throw upstreamError(url, error, timedOut);
+    throw upstreamError(url, error, timedOut, options.signal?.aborted === true);
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
