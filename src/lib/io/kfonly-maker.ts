@@ -7,6 +7,7 @@ import { parseMediaPlaylist, parsePlaylist, type MediaPlaylist } from '../playli
 import { iframeBitrates } from '../playlist/iframe-variant.js';
 import { assertIFrameSource, buildIFramePlaylist } from '../playlist/iframes.js';
 import { kfonlySegmentUri } from '../playlist/kfonly-uri.js';
+import { raiseTargetDuration } from '../playlist/target-duration.js';
 import { scanKeyFrames, type KeyFrameScan, type VideoProgram } from '../ts/keyframes.js';
 import type { MediaLoader } from './media-loader.js';
 
@@ -60,7 +61,7 @@ export async function createKfonlyPlaylist(
 function readSource(text: string, name: string): MediaPlaylist {
   let parsed;
   try {
-    parsed = parsePlaylist(text);
+    parsed = parsePlaylist(raiseTargetDuration(text));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new CasterpakError('BAD_PLAYLIST', `${name}: ${reason}`, { cause: error });
