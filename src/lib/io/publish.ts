@@ -70,12 +70,15 @@ export async function publishRendition(layout: CacheLayout, tmp: string, renditi
       return 'replaced';
     }
     // Same playlist: packaging is deterministic, so only the missing segments are put back.
+    // The info file always takes the new run's (its settings may differ with the same playlist).
     const present = new Set(await fs.readdir(final));
     let repaired = 0;
     for (const name of await fs.readdir(tmp)) {
-      if ((segmentNumber(name) !== null || name === RENDITION_INFO) && !present.has(name)) {
+      if (segmentNumber(name) !== null && !present.has(name)) {
         await fs.rename(path.join(tmp, name), path.join(final, name));
         repaired++;
+      } else if (name === RENDITION_INFO) {
+        await fs.rename(path.join(tmp, name), path.join(final, name));
       }
     }
     return repaired > 0 ? 'repaired' : 'existing';

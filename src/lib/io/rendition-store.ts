@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CasterpakError, isCasterpakError, type ErrorCode } from '../errors.js';
 import { type CacheLayout, renditionKey } from '../cache/layout.js';
 import { INDEX_PLAYLIST, segmentName } from '../rendition/names.js';
+import { segmentBaseUrl } from '../rendition/media-playlist.js';
 import type { JobLimiter } from '../job-limiter.js';
 import { readLockOwner, lockIsStale, tryLock } from './file-lock.js';
 import { buildRendition, type RenditionInfo } from './packager.js';
@@ -88,15 +89,28 @@ export class RenditionStore {
   }
 
   // `casterpak package`: reuse a complete rendition, or (force) package it again and replace it.
+  // An incomplete one (pruned segments) is repaired, one made with other settings replaced.
   async make(renditionPath: string, force: boolean): Promise<PublishOutcome | 'reused'> {
-    const wanted = path.join(this.options.layout.renditionDir(renditionPath), INDEX_PLAYLIST);
-    if (!force && (await exists(wanted))) return 'reused';
+    if (!force && (await this.isComplete(renditionPath))) return 'reused';
     const key = renditionKey(renditionPath);
     let outcome: PublishOutcome | 'reused' = 'reused';
-    await this.produce(renditionPath, key, force ? null : wanted, async () => {
+    await this.produce(renditionPath, key, null, async () => {
       outcome = await this.runPackaging(renditionPath, key, force);
     });
     return outcome;
+  }
+
+  // Its playlist lists only segments that are on disk, with this store's URI base, and it was
+  // made with this store's segment duration.
+  private async isComplete(renditionPath: string): Promise<boolean> {
+    const dir = this.options.layout.renditionDir(renditionPath);
+    const [text, info] = await Promise.all([fs.readFile(path.join(dir, INDEX_PLAYLIST), 'utf8').catch(() => null), this.info(renditionPath)]);
+    if (text === null || info?.segmentDuration !== this.options.segmentDuration) return false;
+    const base = segmentBaseUrl(this.options.publicBaseUrl, renditionPath) ?? '';
+    const uris = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    if (uris.length === 0 || uris.some((uri, i) => uri !== base + segmentName(i + 1))) return false;
+    const present = await Promise.all(uris.map((_, i) => exists(path.join(dir, segmentName(i + 1)))));
+    return present.every(Boolean);
   }
 
   // Information saved beside the rendition at packaging time (null when not packaged).
