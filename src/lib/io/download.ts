@@ -15,6 +15,9 @@ export interface DownloadOptions {
   readonly maxRedirects?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (received: number, total: number | null) => void;
+  /** Where the partial file is written (e.g. a packaging run's directory in the cache's .tmp/,
+   * which the temp sweep removes after a kill -9); default: beside `dest`. Same file system as dest. */
+  readonly partDir?: string;
 }
 
 export interface DownloadResult {
@@ -58,7 +61,8 @@ export async function downloadToFile(url: URL, dest: string, options: DownloadOp
   const onAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   await fs.mkdir(path.dirname(dest), { recursive: true });
-  const part = `${dest}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const partName = `${path.basename(dest)}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const part = path.join(options.partDir ?? path.dirname(dest), partName);
   try {
     const { response, url: finalUrl } = await fetchSameOrigin(url, controller.signal, options.maxRedirects ?? 5);
     if (response.status === 404 || response.status === 410) {

@@ -8,6 +8,7 @@ import { cacheLayout } from '../cache/layout.js';
 import { assertRenditionPath, renditionPathForInput } from '../rendition/rendition-path.js';
 import { locateBento4 } from './bento4.js';
 import { downloadToFile } from './download.js';
+import { makeTempDir } from './packager.js';
 import { RenditionStore } from './rendition-store.js';
 import { sweepTemp } from './temp-sweep.js';
 import type { Reporter } from './reporter.js';
@@ -49,6 +50,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
   await fs.mkdir(layout.root, { recursive: true });
   await sweepTemp(layout, config.bento4.timeoutMs * 2);
   const sources = new Map<string, string>();
+  const downloaded = new Set<string>(); // rendition paths whose source this run downloaded
   const { reporter } = options;
   const store = new RenditionStore({
     bento4,
@@ -62,12 +64,20 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
       if (!isUrl(input)) return path.resolve(options.cwd, input);
       const dest = layout.sourceFile(renditionPath);
       reporter.progress(input, 'download', 0);
-      await downloadToFile(new URL(input), dest, {
-        timeoutMs: config.download.timeoutMs,
-        maxBytes: config.download.maxBytes,
-        signal,
-        onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
-      });
+      // The partial file lives in a run directory of .tmp/, which the next run sweeps after a kill -9.
+      const partDir = await makeTempDir(layout, renditionPath);
+      try {
+        await downloadToFile(new URL(input), dest, {
+          timeoutMs: config.download.timeoutMs,
+          maxBytes: config.download.maxBytes,
+          signal,
+          partDir,
+          onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
+        });
+      } finally {
+        await fs.rm(partDir, { recursive: true, force: true });
+      }
+      downloaded.add(renditionPath);
       reporter.progress(input, 'mp42hls', 0.5);
       return dest;
     },
@@ -100,6 +110,8 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
       reporter.finish(input, status, `${result.segments} segments → ${result.dir}`);
       return result;
     } catch (error) {
+      // A source downloaded for a rendition that could not be made is not kept either.
+      if (renditionPath !== null && downloaded.delete(renditionPath)) await fs.rm(layout.sourceFile(renditionPath), { force: true });
       const message = oneLine(error);
       reporter.finish(input, 'failed', message);
       return {

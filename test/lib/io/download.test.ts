@@ -48,6 +48,28 @@ describe('downloadToFile', () => {
     expect(readFileSync(dest).equals(BODY)).toBe(true);
   });
 
+  it('writes the partial file in partDir when given, and renames it into place when complete', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const server = await httpServer((_req, res) => {
+      res.writeHead(200, { 'content-length': BODY.length });
+      res.write(BODY.subarray(0, 5000));
+      void held.then(() => res.end(BODY.subarray(5000)));
+    });
+    const dir = tempDir();
+    const partDir = path.join(dir, '.tmp', 'run');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(partDir, { recursive: true });
+    const dest = path.join(dir, '.sources', 'x.mp4');
+    const download = downloadToFile(new URL(`${server.url}/x.mp4`), dest, { ...OPTIONS, partDir });
+    await expect.poll(() => readdirSync(partDir)).toEqual([expect.stringMatching(/^x\.mp4\.part-\d+-[0-9a-f]{8}$/)]);
+    expect(readdirSync(path.dirname(dest))).toEqual([]); // nothing that looks like the source yet
+    release();
+    await download;
+    expect(readdirSync(partDir)).toEqual([]);
+    expect(readFileSync(dest).equals(BODY)).toBe(true);
+  });
+
   it('follows a redirect on the same origin', async () => {
     const server = await httpServer((req, res) => {
       if (req.url === '/old.mp4') {
