@@ -18,7 +18,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run casterpak --help for usage)')
     .exitOverride();
   for (const command of [packageCommand(), serveCommand(), kfonlyCommand(), rewriteMasterCommand(), pruneCommand()]) {
-    program.addCommand(command.exitOverride());
+    // addCommand does not pass help settings down: each command's --help shows --config itself.
+    program.addCommand(command.exitOverride().configureHelp({ showGlobalOptions: true }));
   }
   return program;
 }
