@@ -25,6 +25,7 @@ const FLAG_KEYS: ReadonlyArray<readonly [string, string, string]> = [
   ['logLevel', 'serve.logLevel', 'debug, info, warn, error or silent (default info)'],
   ['masterUpstream', 'serve.masterUpstream', 'third-party master playlists (e.g. https://cdnapisec.kaltura.com) proxied and rewritten under --master-prefix'],
   ['masterPrefix', 'serve.masterPrefix', 'URL prefix of proxied masters (default /p/)'],
+  ['masterTrickPlay', 'serve.masterTrickPlay', 'true: proxied masters advertise each rendition\'s kfonly stream (default false)'],
   ['pruneEvery', 'serve.pruneEveryMs', 'run prune inside serve this often, e.g. 10m'],
   ['olderThan', 'prune.olderThanMs', 'with --prune-every: remove segments not accessed for this long (default 2h)'],
   ['maxSize', 'prune.maxSizeBytes', 'with --prune-every: cache size budget, e.g. 50G'],

@@ -39,6 +39,8 @@ export interface CasterpakConfig {
     /** Third-party masters proxied under this prefix. @default '/p/' */ readonly masterPrefix: string;
     /** Where masters under masterPrefix come from (e.g. Kaltura). @default null */ readonly masterUpstream: string | null;
     /** @default 30000 */ readonly masterCacheTtlMs: number;
+    /** Proxied masters also advertise each casterpak rendition's kfonly stream (packages it first). @default false */
+    readonly masterTrickPlay: boolean;
     /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
   };
   readonly prune: {
@@ -84,6 +86,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
       masterPrefix: '/p/',
       masterUpstream: null,
       masterCacheTtlMs: 30_000,
+      masterTrickPlay: false,
       pruneEveryMs: null,
     },
     prune: { olderThanMs: 2 * 3600_000, maxSizeBytes: null },
@@ -139,6 +142,7 @@ const size: Check = (v, k) => {
   }
   return fail(k, `must be a size such as 500M, 50G (or bytes), got ${JSON.stringify(v)}`);
 };
+const bool: Check = (v, k) => (typeof v === 'boolean' ? v : v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : fail(k, 'must be true or false'));
 const strList: Check = (v, k) =>
   Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : fail(k, 'must be a list of strings');
 const regexList: Check = (v, k) => {
@@ -193,6 +197,7 @@ const SHAPE: Shape = {
     },
     masterUpstream: httpUrl,
     masterCacheTtlMs: duration,
+    masterTrickPlay: bool,
     pruneEveryMs: nullableDuration,
   },
   prune: { olderThanMs: duration, maxSizeBytes: size },

@@ -15,6 +15,7 @@ import type { KfonlyService } from './kfonly-service.js';
 import type { AccessTracker } from './access-tracker.js';
 import { sendFile, sendText, type SendResult } from './static-file.js';
 import type { Logger } from './logger.js';
+import type { IFrameInfo } from '../playlist/master-rewrite.js';
 
 export const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 export const SEGMENT_TYPE = 'video/mp2t';
@@ -135,6 +136,13 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     };
   }
 
+  // What a rewritten third-party master needs to advertise this rendition's kfonly stream.
+  async function iframeInfo(renditionPath: string): Promise<IFrameInfo> {
+    const { iframe } = await variant(renditionPath, '');
+    if (!iframe) throw new CasterpakError('NOT_FOUND', `${renditionPath} has no video`);
+    return { bitrates: { peak: iframe.bandwidth, average: iframe.averageBandwidth ?? iframe.bandwidth }, codecs: iframe.codecs, resolution: iframe.resolution };
+  }
+
   async function master(req: IncomingMessage, res: ServerResponse, renditionPath: string): Promise<Served> {
     const text = buildMaster([await variant(renditionPath, '')]);
     return sendText(req, res, text, { contentType: PLAYLIST_TYPE, cacheControl: cc.master });
@@ -156,5 +164,5 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return sendText(req, res, buildMaster(variants), { contentType: PLAYLIST_TYPE, cacheControl: cc.master });
   }
 
-  return { index, segment, kfonly, master, csmil };
+  return { index, segment, kfonly, master, csmil, iframeInfo };
 }

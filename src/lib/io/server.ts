@@ -76,6 +76,12 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const kfonly = createKfonlyService();
   const tracker = createAccessTracker();
   const routes = renditionRoutes({ config, store, kfonly, tracker, logger });
+  // Variant paths of a proxied master (`/i/<rendition>/index_0_av.m3u8`) answered from this origin.
+  const localIFrameInfo = async (variantPath: string) => {
+    const routed = routeRequest(variantPath.split('?')[0], '', { mediaExtensions: config.mediaExtensions, masterPrefix: config.serve.masterPrefix });
+    if (!routed.ok || routed.route.kind !== 'index') throw new CasterpakError('NOT_FOUND', `${variantPath} is not a casterpak rendition`);
+    return routes.iframeInfo(routed.route.renditionPath);
+  };
   const masterProxy = config.serve.masterUpstream
     ? createMasterProxy({
         upstream: config.serve.masterUpstream,
@@ -85,6 +91,8 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
         maxBytes: 1024 * 1024,
         pathPatterns: config.rewrite.pathPatterns.map((p) => new RegExp(p)),
         hosts: config.rewrite.hosts,
+        trickPlay: config.serve.masterTrickPlay ? localIFrameInfo : undefined,
+        onWarning: (line) => logger.warn('master trick play', { reason: line }),
       })
     : null;
   const started = Date.now();
