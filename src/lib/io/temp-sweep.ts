@@ -1,10 +1,11 @@
 // Removes packaging leftovers: temporary directories of runs that died (their process is gone
-// on this host) or that are older than maxAgeMs (any host), and the .trash directory.
+// on this host) or that are older than maxAgeMs (any host), lock files of owners that died
+// (stale locks), and the .trash directory.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CacheLayout } from '../cache/layout.js';
-import { processAlive } from './file-lock.js';
+import { lockIsStale, processAlive, readLockOwner } from './file-lock.js';
 
 // `<key>.<host>.<pid>.<random>`, see makeTempDir; host names may contain dots.
 const TEMP_NAME = /^[0-9a-f]{20}\.(.+)\.(\d+)\.[0-9a-f]{8}$/;
@@ -25,5 +26,12 @@ export async function sweepTemp(layout: CacheLayout, maxAgeMs: number, now = Dat
     }
   }
   await fs.rm(layout.trashDir(), { recursive: true, force: true });
+  for (const name of await fs.readdir(layout.locksDir()).catch(() => [] as string[])) {
+    if (!name.endsWith('.lock')) continue;
+    const file = path.join(layout.locksDir(), name);
+    const found = await readLockOwner(file);
+    // A stale lock only saves duplicate work once taken over; removing it cannot break a rendition.
+    if (found !== null && lockIsStale(found, now)) await fs.rm(file, { force: true });
+  }
   return removed;
 }
