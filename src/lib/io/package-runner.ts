@@ -112,7 +112,9 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
     } catch (error) {
       // A source downloaded for a rendition that could not be made is not kept either.
       if (renditionPath !== null && downloaded.delete(renditionPath)) await fs.rm(layout.sourceFile(renditionPath), { force: true });
-      const message = oneLine(error);
+      // Errors name the rendition path ("x.mp4: empty file"); the result already names the input.
+      const full = oneLine(error);
+      const message = renditionPath !== null && full.startsWith(`${renditionPath}: `) ? full.slice(renditionPath.length + 2) : full;
       reporter.finish(input, 'failed', message);
       return {
         input,
