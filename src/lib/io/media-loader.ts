@@ -12,11 +12,11 @@ export interface MediaLoader {
 
 // Reads file: URLs; a missing file is NOT_FOUND naming the path.
 export function fileLoader(): MediaLoader {
-  const read = async (url: URL): Promise<Buffer> => {
+  const read = async (url: URL): Promise<Uint8Array> => {
     if (url.protocol !== 'file:') throw new CasterpakError('USAGE', `${url.href}: not a file: URL`);
     const file = fileURLToPath(url);
     try {
-      return await fs.readFile(file);
+      return await readWhole(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') throw new CasterpakError('NOT_FOUND', `${file}: no such file`, { cause: error });
@@ -25,9 +25,29 @@ export function fileLoader(): MediaLoader {
     }
   };
   return {
-    text: async (url) => (await read(url)).toString('utf8'),
+    text: async (url) => new TextDecoder().decode(await read(url)),
     bytes: read,
   };
+}
+
+// One read of the whole file into an unpooled buffer: fs.readFile reads in 512 KiB steps, each
+// a thread-pool round trip, which costs more than the key-frame scan itself.
+async function readWhole(file: string): Promise<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (!(size > 0)) return await handle.readFile(); // empty, or a special file without a size
+    const buffer = Buffer.allocUnsafeSlow(size);
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    return buffer.subarray(0, offset);
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface HttpLoaderOptions {

@@ -6,8 +6,9 @@
 // to the last video packet with payload of that access unit, so interleaved audio packets inside
 // are carried along. This matches what Bento4, Shaka Packager and nginx-vod-module record.
 //
-// Speed: the per-packet loop keeps its state in locals and, between the first VCL NAL unit of
-// an access unit and the next PES start, only reads each video packet's header bytes.
+// Speed: between the first VCL NAL unit of an access unit and the next PES start only packet
+// headers are read (nextBusyPacket); where an access unit ends is found by looking back from
+// the next PES start rather than by tracking every video packet.
 import { CasterpakError } from '../errors.js';
 import { AccessUnitTracker, type KeyFrame } from './access-units.js';
 import type { VideoFormat } from './h264-sps.js';
@@ -61,13 +62,16 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
   const pmt = new SectionAssembler();
   const pes = new PesHeaderReader();
   let units = videoPid >= 0 ? new AccessUnitTracker(streamType === STREAM_TYPE_HEVC) : null;
-  let lastVideoPacket = -1; // last video packet with payload
   let pesOffset = -1;
   let lastBeforePes = -1;
   // true while nothing in the current PES needs reading beyond packet headers
   let idle = true;
 
   for (let offset = 0; offset < length; offset += TS_PACKET_SIZE) {
+    if (idle) {
+      offset = nextBusyPacket(bytes, offset, length, videoPid, psiEnd === undefined ? pmtPid : -2);
+      if (offset >= length) break;
+    }
     if (bytes[offset] !== TS_SYNC_BYTE) {
       throw new CasterpakError('BAD_TS', `${name}: no sync byte 0x47 at offset ${offset}`);
     }
@@ -75,15 +79,9 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
     const pid = ((b1 & 0x1f) << 8) | bytes[offset + 2]!;
     if (pid === videoPid) {
       const unitStart = (b1 & 0x40) !== 0;
-      if (!unitStart && idle) {
-        if (bytes[offset + 3]! & 0x10) lastVideoPacket = offset;
-        continue;
-      }
       const start = payloadOffset(bytes, offset, name);
       if (start < 0) continue;
       const end = offset + TS_PACKET_SIZE;
-      const previousVideoPacket = lastVideoPacket;
-      lastVideoPacket = offset;
       let position = start;
       if (unitStart) {
         if (bytes[offset + 3]! & 0xc0) {
@@ -91,7 +89,7 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
         }
         pes.reset();
         pesOffset = offset;
-        lastBeforePes = previousVideoPacket;
+        lastBeforePes = lastPayloadPacket(bytes, offset, videoPid);
         idle = false;
       } else if (pesOffset < 0) {
         continue; // the tail of a PES that began in an earlier segment
@@ -129,7 +127,7 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
     const what = pmtPid < 0 ? 'PAT' : 'PMT';
     throw new CasterpakError('BAD_TS', `${name}: no ${what} up to offset ${length}; is this an MPEG-TS segment?`);
   }
-  units.finish(lastVideoPacket);
+  units.finish(lastPayloadPacket(bytes, length, videoPid));
   return {
     name,
     videoPid,
@@ -143,4 +141,31 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
     endPts: units.endPts(),
     format: units.format(),
   };
+}
+
+// The hot loop: skips packets that need no work (other PIDs, video packets inside a PES whose
+// key-frame question is settled) checking only sync bytes, and returns the next packet that
+// needs a look: a bad sync byte, a video PES start, or PSI while the PMT is still unknown.
+// Kept small so V8 optimises it early in a fresh process.
+function nextBusyPacket(bytes: Uint8Array, offset: number, length: number, videoPid: number, pmtPid: number): number {
+  const watchPat = pmtPid !== -2;
+  for (; offset < length; offset += TS_PACKET_SIZE) {
+    if (bytes[offset] !== TS_SYNC_BYTE) return offset;
+    const b1 = bytes[offset + 1]!;
+    const pid = ((b1 & 0x1f) << 8) | bytes[offset + 2]!;
+    if (pid === videoPid) {
+      if (b1 & 0x40) return offset;
+    } else if (watchPat && (pid === 0 || pid === pmtPid)) {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+// The last packet of `pid` carrying payload before `offset` (where an access unit ends), or -1.
+function lastPayloadPacket(bytes: Uint8Array, offset: number, pid: number): number {
+  for (let at = offset - TS_PACKET_SIZE; at >= 0; at -= TS_PACKET_SIZE) {
+    if ((((bytes[at + 1]! & 0x1f) << 8) | bytes[at + 2]!) === pid && bytes[at + 3]! & 0x10) return at;
+  }
+  return -1;
 }
