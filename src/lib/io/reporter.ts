@@ -40,6 +40,11 @@ export function barReporter(stream: NodeJS.WriteStream): Reporter {
       bar?.stop();
       if (status === 'failed') multi.log(`${chalk.red('failed')} ${item}: ${detail}\n`);
     },
-    close: () => multi.stop(),
+    close: () => {
+      // multi.log() only buffers until the next redraw (every 100 ms): flush the failure lines
+      // logged since, or a batch that ends sooner never shows them.
+      if (bars.size > 0) multi.update();
+      multi.stop();
+    },
   };
 }
