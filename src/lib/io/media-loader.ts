@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CasterpakError } from '../errors.js';
+import { readBounded } from './bounded-body.js';
 import { fetchSameOrigin } from './download.js';
 
 export interface MediaLoader {
@@ -27,6 +28,72 @@ export function fileLoader(): MediaLoader {
   return {
     text: async (url) => new TextDecoder().decode(await read(url)),
     bytes: read,
+  };
+}
+
+// One read of the whole file into an unpooled buffer: fs.readFile reads in 512 KiB steps, each
+// a thread-pool round trip, which costs more than the key-frame scan itself.
+async function readWhole(file: string): Promise<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (!(size > 0)) return await handle.readFile(); // empty, or a special file without a size
+    const buffer = Buffer.allocUnsafeSlow(size);
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    return buffer.subarray(0, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface HttpLoaderOptions {
+  /** per request, headers and body */
+  readonly timeoutMs: number;
+  /** per response body */
+  readonly maxBytes: number;
+  /** origins (`https://host:port`) requests and redirects may go to */
+  readonly allowedOrigins: readonly string[];
+}
+
+// GETs with built-in fetch; redirects only within the requested origin.
+export function httpLoader(options: HttpLoaderOptions): MediaLoader {
+  const allowed = new Set(options.allowedOrigins.map((origin) => new URL(origin).origin));
+  const bytes = async (url: URL): Promise<Uint8Array> => {
+    if (!allowed.has(url.origin)) {
+      throw new CasterpakError('FORBIDDEN_HOST', `${url.href}: origin ${url.origin} is not allowed; refused`);
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    try {
+      const { response, url: finalUrl } = await fetchSameOrigin(url, controller.signal, 5);
+      if (response.status === 404 || response.status === 410) {
+        await response.body?.cancel();
+        throw new CasterpakError('NOT_FOUND', `${finalUrl.href}: not found upstream (${response.status})`);
+      }
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw new CasterpakError('UPSTREAM', `${finalUrl.href}: upstream answered ${response.status}`);
+      }
+      return await readBounded(response, finalUrl, options.maxBytes);
+    } catch (error) {
+      if (error instanceof CasterpakError) throw error;
+      if (controller.signal.aborted) {
+        throw new CasterpakError('UPSTREAM_TIMEOUT', `${url.href}: no complete answer within ${options.timeoutMs} ms`, { cause: error });
+      }
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      throw new CasterpakError('UPSTREAM', `${url.href}: cannot fetch${cause ? ` (${cause})` : ''}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    text: async (url) => new TextDecoder().decode(await bytes(url)),
+    bytes,
   };
 }
 
