@@ -4,7 +4,7 @@
 // processes, through a `.failed` marker beside the lock).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CasterpakError, isCasterpakError, type ErrorCode } from '../errors.js';
+import { CasterpakError, ToolError, isCasterpakError, type ErrorCode } from '../errors.js';
 import { type CacheLayout, renditionKey } from '../cache/layout.js';
 import { INDEX_PLAYLIST, segmentName } from '../rendition/names.js';
 import { segmentBaseUrl } from '../rendition/media-playlist.js';
@@ -49,6 +49,10 @@ interface Failure {
 }
 
 const exists = (file: string) => fs.access(file).then(() => true, () => false);
+
+// Our own time limit kills with SIGKILL too, but that is a TIMEOUT, not a TOOL failure.
+const killedFromOutside = (error: unknown) =>
+  error instanceof ToolError && error.code === 'TOOL' && ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP'].includes(error.signal ?? '');
 
 export class RenditionStore {
   private readonly inflight = new Map<string, Promise<void>>();
@@ -201,8 +205,9 @@ export class RenditionStore {
       return outcome;
     } catch (error) {
       this.options.onPackaging?.({ renditionPath, outcome: 'failed', durationMs: Date.now() - started, error });
-      // Overload and shutdown say nothing about the source: do not remember them.
-      if (this.options.failureTtlMs > 0 && isCasterpakError(error) && error.code !== 'OVERLOADED' && error.code !== 'CANCELLED') {
+      // Overload, shutdown and a tool killed from outside (OOM killer, operator) say nothing
+      // about the source: do not remember them, so the next request packages again.
+      if (this.options.failureTtlMs > 0 && isCasterpakError(error) && error.code !== 'OVERLOADED' && error.code !== 'CANCELLED' && !killedFromOutside(error)) {
         const failure: Failure = { code: error.code, message: error.message, until: Date.now() + this.options.failureTtlMs };
         this.failures.set(key, failure);
         await fs.writeFile(failedFile, JSON.stringify(failure)).catch(() => {});
