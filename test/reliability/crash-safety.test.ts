@@ -1,0 +1,159 @@
+// Issue 8, promise 1: kill -9 of mp42hls, and of a serve worker, at seeded random moments of
+// packaging. No request is ever answered with a partial or invalid playlist or segment, the
+// next request packages again, and no temporary directory survives the next sweep.
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cacheLayout } from '../../src/lib/cache/layout.js';
+import { sweepTemp } from '../../src/lib/io/temp-sweep.js';
+import { tsFramingError } from '../../src/lib/ts/sync-check.js';
+import { fakeBinDir, media, processRunning, readPids, REAL_MP42HLS } from '../helpers/bento4.js';
+import { startOrigin } from '../helpers/origin.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { rng } from './helpers/prng.js';
+import { childPids, startServe, waitFor } from './helpers/serve-process.js';
+import { completeBodyError, errorAnswerProblem, get, renditionError, type Answer } from './helpers/validate.js';
+
+let pidsFile: string;
+beforeEach(() => {
+  pidsFile = path.join(tempDir('casterpak-pids-'), 'pids');
+  process.env.FAKE_MP42HLS_PIDS = pidsFile;
+  process.env.FAKE_MP42HLS_REAL = REAL_MP42HLS;
+});
+afterEach(() => {
+  delete process.env.FAKE_MP42HLS_PIDS;
+  delete process.env.FAKE_MP42HLS_REAL;
+});
+
+// kill -9 of a process and everything it started (the trickle wrapper's real mp42hls, sleep, cat).
+function killTree(pid: number): boolean {
+  const children = childPids(pid);
+  let killed = false;
+  try {
+    process.kill(pid, 'SIGKILL');
+    killed = true;
+  } catch {
+    // already gone
+  }
+  for (const child of children) killTree(child);
+  return killed;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// What a client may see for a rendition while its packaging is killed: a valid rendition, an
+// error answer with a reason, or (for a killed worker) a connection that failed at TCP level.
+async function judge(indexUrl: string, answer: Answer | Error): Promise<'valid' | 'error' | 'connection'> {
+  if (answer instanceof Error) return 'connection';
+  if (answer.status === 200) {
+    const problem = await renditionError(indexUrl, answer);
+    expect(problem, indexUrl).toBeNull();
+    return 'valid';
+  }
+  expect(errorAnswerProblem(answer), indexUrl).toBeNull();
+  return 'error';
+}
+
+const tmpEntries = (cacheDir: string) => (existsSync(path.join(cacheDir, '.tmp')) ? readdirSync(path.join(cacheDir, '.tmp')) : []);
+
+describe('crash safety: kill -9 during packaging', () => {
+  it('40 kills of mp42hls at random moments: never a partial answer, the next request repackages', { timeout: 90_000 }, async () => {
+    const RUNS = 40;
+    const random = rng(8001);
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { bento4: { binDir: fakeBinDir('trickle') } });
+    const outcomes = { killedBeforeDone: 0, finishedFirst: 0, errorAnswers: 0, validAnswers: 0 };
+    for (let run = 0; run < RUNS; run++) {
+      const name = `r${run}/av.mp4`;
+      mkdirSync(path.join(t.sourceRoot, `r${run}`));
+      linkSync(path.join(t.sourceRoot, 'av.mp4'), path.join(t.sourceRoot, name));
+      const indexUrl = `${t.url}/i/${name}/index_0_av.m3u8`;
+      const before = readPids(pidsFile).length;
+      const requests = [indexUrl, indexUrl, `${t.url}/i/${name}/segment2_0_av.ts`].map((u) => get(u).catch((e: Error) => e));
+      await sleep(random.int(0, 450));
+      const tools = readPids(pidsFile).slice(before);
+      const killed = tools.map((pid) => processRunning(pid) && killTree(pid)).some(Boolean);
+      if (killed) outcomes.killedBeforeDone++;
+      else outcomes.finishedFirst++;
+      const answers = await Promise.all(requests);
+      for (const [i, answer] of answers.entries()) {
+        if (i === 2) {
+          // the segment request: a whole, framed segment or an error
+          if (answer instanceof Error) throw answer;
+          if (answer.status === 200) expect(completeBodyError(answer) ?? tsFramingError(answer.body), `${name} segment`).toBeNull();
+          else expect(errorAnswerProblem(answer), `${name} segment`).toBeNull();
+          continue;
+        }
+        const verdict = await judge(indexUrl, answer);
+        expect(verdict, name).not.toBe('connection');
+        outcomes[verdict === 'valid' ? 'validAnswers' : 'errorAnswers']++;
+      }
+      if (!killed) expect(answers.every((a) => !(a instanceof Error) && a.status === 200), name).toBe(true);
+      // The next request packages again (a kill from outside is not remembered as a bad source).
+      const next = await get(indexUrl);
+      expect(next.status, name).toBe(200);
+      expect(await renditionError(indexUrl, next), name).toBeNull();
+      if (killed && answers.some((a) => !(a instanceof Error) && a.status !== 200)) expect(next.headers.get('x-casterpak-cache'), name).toBe('MISS');
+      expect(tmpEntries(t.cacheDir), name).toEqual([]);
+    }
+    for (const pid of readPids(pidsFile)) expect(processRunning(pid), `mp42hls ${pid}`).toBe(false);
+    console.info('[reliability] mp42hls kills', JSON.stringify(outcomes));
+    expect(outcomes.killedBeforeDone).toBeGreaterThanOrEqual(RUNS / 2);
+    expect(outcomes.errorAnswers).toBeGreaterThan(0);
+  });
+
+  it('20 kills of a serve worker (--workers 2) while it packages: the other worker takes over', { timeout: 120_000 }, async () => {
+    const RUNS = 20;
+    const random = rng(8002);
+    const root = tempDir('casterpak-crash-');
+    const library = path.join(root, 'library');
+    const cacheDir = path.join(root, 'cache');
+    mkdirSync(library);
+    copyFileSync(media('av.mp4'), path.join(library, 'av.mp4'));
+    const serve = await startServe(
+      ['--workers', '2', '--cache-dir', cacheDir, '--source-root', library, '--bento4-dir', fakeBinDir('trickle'), '--segment-duration', '4', '--log-level', 'info'],
+      { FAKE_MP42HLS_PIDS: pidsFile, FAKE_MP42HLS_REAL: REAL_MP42HLS },
+    );
+    const listening = () => serve.stderr().split('"msg":"listening"').length - 1;
+    await waitFor(() => listening() === 2, 15_000, 'two workers');
+    const outcomes = { workersKilled: 0, connectionFailures: 0, errorAnswers: 0, validAnswers: 0 };
+    for (let run = 0; run < RUNS; run++) {
+      const name = `w${run}/av.mp4`;
+      mkdirSync(path.join(library, `w${run}`));
+      linkSync(path.join(library, 'av.mp4'), path.join(library, name));
+      const indexUrl = `${serve.url}/i/${name}/index_0_av.m3u8`;
+      const requests = [0, 1, 2].map(() => get(indexUrl).catch((e: Error) => e));
+      await sleep(random.int(20, 450));
+      // The worker holding the rendition's lock is the one packaging it; without a lock (not
+      // started or already done), a random worker.
+      const locks = existsSync(path.join(cacheDir, '.locks')) ? readdirSync(path.join(cacheDir, '.locks')).filter((n) => n.endsWith('.lock')) : [];
+      const owners = locks.map((n) => {
+        try {
+          return (JSON.parse(readFileSync(path.join(cacheDir, '.locks', n), 'utf8')) as { pid: number }).pid;
+        } catch {
+          return 0;
+        }
+      });
+      const workers = serve.workers();
+      const victim = owners.find((pid) => workers.includes(pid)) ?? random.pick(workers);
+      process.kill(victim, 'SIGKILL');
+      outcomes.workersKilled++;
+      for (const answer of await Promise.all(requests)) {
+        const verdict = await judge(indexUrl, answer);
+        outcomes[verdict === 'valid' ? 'validAnswers' : verdict === 'error' ? 'errorAnswers' : 'connectionFailures']++;
+      }
+      // A new worker counts once it listens: killing the only listening worker would close the
+      // primary's shared handle (port 0 would then be a new port).
+      await waitFor(() => listening() === 2 + outcomes.workersKilled, 15_000, 'the primary to start a new worker');
+      const next = await get(indexUrl);
+      expect(next.status, name).toBe(200);
+      expect(await renditionError(indexUrl, next), name).toBeNull();
+    }
+    expect(serve.child.exitCode).toBeNull();
+    // Tools orphaned by a killed worker finish on their own; then the next sweep leaves nothing.
+    await waitFor(() => readPids(pidsFile).every((pid) => !processRunning(pid)), 15_000, 'orphaned tools to end');
+    await sweepTemp(cacheLayout(cacheDir), 10 * 60_000);
+    expect(tmpEntries(cacheDir)).toEqual([]);
+    console.info('[reliability] worker kills', JSON.stringify(outcomes));
+    expect(outcomes.validAnswers).toBeGreaterThan(0);
+  });
+});
