@@ -1,0 +1,46 @@
+// ffmpeg and ffprobe as independent oracles, and a longer test video made at setup (the
+// committed fixtures are 12 s at most; a player test needs time to play and to seek).
+import { execa } from 'execa';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const FFMPEG = process.env.FFMPEG ?? 'ffmpeg';
+export const FFPROBE = process.env.FFPROBE ?? 'ffprobe';
+
+// H.264 High with B-frames and a key frame every 2 s, AAC stereo, 320x180 at 25 fps: the shape
+// of test/fixtures/media/av.mp4, longer. testsrc2 moves, so frames at different times differ.
+export async function makeTestVideo(file: string, seconds: number): Promise<string> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  await execa(FFMPEG, [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=25:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast',
+    '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-bf', '2', '-b:v', '300k',
+    '-c:a', 'aac', '-b:a', '64k', '-ac', '2', '-movflags', '+faststart', file,
+  ], { timeout: 60_000 });
+  return file;
+}
+
+// Reads a URL (playlist and everything it references) the way ffmpeg's HLS demuxer does and
+// throws nothing: the caller checks exitCode and stderr.
+export async function ffmpegRead(url: string): Promise<{ exitCode: number; stderr: string }> {
+  const result = await execa(FFMPEG, ['-v', 'error', '-nostdin', '-i', url, '-c', 'copy', '-f', 'null', '-'], { reject: false, timeout: 60_000 });
+  return { exitCode: result.exitCode ?? -1, stderr: result.stderr };
+}
+
+export interface ProbedFrame {
+  readonly key_frame: number;
+  readonly pict_type: string;
+}
+
+// The video frames ffprobe decodes from MPEG-TS bytes given on stdin.
+export async function probeVideoFrames(bytes: Uint8Array): Promise<{ frames: ProbedFrame[]; stderr: string }> {
+  const result = await execa(
+    FFPROBE,
+    ['-v', 'error', '-f', 'mpegts', '-select_streams', 'v:0', '-show_frames', '-show_entries', 'frame=key_frame,pict_type', '-of', 'json', '-i', 'pipe:0'],
+    { input: Buffer.from(bytes), reject: false, timeout: 30_000 },
+  );
+  const parsed = JSON.parse(result.stdout || '{}') as { frames?: ProbedFrame[] };
+  return { frames: parsed.frames ?? [], stderr: result.stderr };
+}

@@ -1,0 +1,34 @@
+// The test page for players: a tiny node:http server (on its own port, so every request to
+// casterpak or nginx is cross-origin, as from a real web page) serving player-page.html and
+// hls.js from node_modules.
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import type { Resources } from './resources.js';
+
+export const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'player-page.html');
+
+export async function startPlayerPage(res: Resources): Promise<string> {
+  const files: Record<string, [string, string]> = {
+    '/': [PAGE, 'text/html; charset=utf-8'],
+    '/hls.min.js': [HLS_JS, 'text/javascript; charset=utf-8'],
+  };
+  const server = http.createServer((req, response) => {
+    const file = files[req.url ?? ''];
+    if (!file) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'Content-Type': file[1], 'Cache-Control': 'no-store' }).end(readFileSync(file[0]));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  res.add('player page server', () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(resolve);
+  }));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
