@@ -211,6 +211,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function merge(shape: Shape, base: Record<string, unknown>, input: Record<string, unknown>, prefix: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(input)) {
+    if (key.startsWith('$')) continue; // "$comment" and the like: notes in JSON files, which have no comments
     const path = prefix + key;
     const rule = shape[key];
     if (rule === undefined) fail(path, 'is not a known key');

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_DIR } from '../../helpers/bento4.js';
 import { ENV_VARIABLES, envLayer, layerFrom } from '../../../src/lib/config/env.js';
 import { validateConfig } from '../../../src/lib/config/schema.js';
 
@@ -43,5 +46,12 @@ describe('envLayer', () => {
 
   it('makes CASTERPAK_BENTO4_TIMEOUT=1500 a 1.5 s limit once validated', () => {
     expect(validateConfig([envLayer({ CASTERPAK_BENTO4_TIMEOUT: '1500' })], 1).bento4.timeoutMs).toBe(1500);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('documents every environment variable', () => {
+    const doc = readFileSync(path.join(REPO_DIR, 'docs/configuration.md'), 'utf8');
+    for (const name of ENV_VARIABLES) expect(doc, name).toContain(`\`${name}\``);
   });
 });

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, validateConfig } from '../../../src/lib/config/schema.js';
 import { CasterpakError } from '../../../src/lib/errors.js';
+import { REPO_DIR } from '../../helpers/bento4.js';
 
 const configError = (layers: Record<string, unknown>[]): string => {
   try {
@@ -86,5 +89,40 @@ describe('validateConfig', () => {
 
   it('reports the first bad key of a later layer even when earlier layers were fine', () => {
     expect(configError([{ cacheDir: '/ok' }, { serve: { workers: 'many' } }])).toMatch(/^invalid configuration: serve\.workers/);
+  });
+});
+
+// Dotted paths of every leaf key, "$…" notes left out.
+function keyPaths(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [prefix.slice(0, -1)];
+  return Object.entries(value as Record<string, unknown>)
+    .filter(([key]) => !key.startsWith('$'))
+    .flatMap(([key, child]) => keyPaths(child, `${prefix}${key}.`))
+    .sort();
+}
+
+describe('casterpak.config.example.json', () => {
+  const example = JSON.parse(readFileSync(path.join(REPO_DIR, 'casterpak.config.example.json'), 'utf8')) as Record<string, any>;
+
+  it('has exactly the keys of defaultConfig', () => {
+    expect(keyPaths(example)).toEqual(keyPaths(defaultConfig(2)));
+  });
+
+  it('validates to defaultConfig for the machine it shows (per-machine keys: package.concurrency, serve.maxJobs)', () => {
+    const cores = example.package.concurrency;
+    expect(example.serve.maxJobs).toBe(cores);
+    expect(validateConfig([example], cores)).toEqual(defaultConfig(cores));
+  });
+
+  it('ignores "$" notes at any level but still refuses unknown keys', () => {
+    expect(validateConfig([{ $comment: 'x', serve: { $note: 'y', port: 1 } }], 1).serve.port).toBe(1);
+    expect(configError([{ comment: 'x' }])).toMatch(/comment is not a known key/);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('documents every key', () => {
+    const doc = readFileSync(path.join(REPO_DIR, 'docs/configuration.md'), 'utf8');
+    for (const key of keyPaths(defaultConfig(2))) expect(doc, key).toContain(`\`${key}\``);
   });
 });
