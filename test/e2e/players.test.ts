@@ -6,37 +6,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newPage } from './helpers/browser.js';
 import { makeTestVideo } from './helpers/media.js';
-import { startPlayerPage } from './helpers/player-page.js';
+import { playPast, startPlayerPage } from './helpers/player-page.js';
 import { resources } from './helpers/resources.js';
 import { startServe, type ServeProcess } from './helpers/serve-process.js';
-
-interface PlayerState {
-  currentTime: number;
-  duration: number;
-  ended: boolean;
-  fatal: string | null;
-  errors: string[];
-  iframeVariants: number;
-}
-
-interface IFrames {
-  error?: string;
-  errors: string[];
-  frames: Array<{ time: number; mediaTime: number | null; variance?: number; signature?: number[] }>;
-}
-
-declare global {
-  interface Window {
-    player: {
-      canDecode(codecs: string): boolean;
-      supported(): boolean;
-      play(url: string): void;
-      state(): PlayerState;
-      seek(time: number): void;
-      iframes(times: number[]): Promise<IFrames>;
-    };
-  }
-}
 
 const DURATION = 30;
 const res = resources();
@@ -72,9 +44,7 @@ describe('hls.js in Chromium plays casterpak renditions', () => {
 
   it('plays a rendition past 5 s without a fatal error, then plays again after a seek near the end', async () => {
     const { page, problems } = await openPlayer();
-    await page.evaluate((url) => window.player.play(url), `${serve.url}/i/shows/long.mp4/index_0_av.m3u8`);
-    await page.waitForFunction(() => window.player.state().currentTime > 5 || window.player.state().fatal !== null, null, { timeout: 30_000 });
-    const playing = await state(page);
+    const playing = await playPast(page, `${serve.url}/i/shows/long.mp4/index_0_av.m3u8`, 5);
     expect(playing.fatal, `${playing.errors.join(', ')} ${problems.join(', ')}`).toBeNull();
     expect(playing.currentTime).toBeGreaterThan(5);
     expect(playing.duration).toBeCloseTo(DURATION, 0);

@@ -7,7 +7,37 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
 import type { Resources } from './resources.js';
+
+// What player-page.html exposes to page.evaluate.
+export interface PlayerState {
+  currentTime: number;
+  duration: number;
+  ended: boolean;
+  fatal: string | null;
+  errors: string[];
+  iframeVariants: number;
+}
+
+export interface IFrames {
+  error?: string;
+  errors: string[];
+  frames: Array<{ time: number; mediaTime: number | null; variance?: number; signature?: number[] }>;
+}
+
+declare global {
+  interface Window {
+    player: {
+      canDecode(codecs: string): boolean;
+      supported(): boolean;
+      play(url: string): void;
+      state(): PlayerState;
+      seek(time: number): void;
+      iframes(times: number[]): Promise<IFrames>;
+    };
+  }
+}
 
 export const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'player-page.html');
@@ -31,4 +61,12 @@ export async function startPlayerPage(res: Resources): Promise<string> {
     server.close(resolve);
   }));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+// Plays `url` on a page opened at the player page until currentTime passes `seconds` or
+// hls.js reports a fatal error; returns the player state then.
+export async function playPast(page: Page, url: string, seconds: number, timeoutMs = 30_000): Promise<PlayerState> {
+  await page.evaluate((u) => window.player.play(u), url);
+  await page.waitForFunction((s) => window.player.state().currentTime > s || window.player.state().fatal !== null, seconds, { timeout: timeoutMs });
+  return page.evaluate(() => window.player.state());
 }
