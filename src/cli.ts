@@ -2,14 +2,30 @@
 // them into a one-line message and an exit code.
 import { Command, CommanderError } from 'commander';
 import { oneLine, isCasterpakError } from './lib/errors.js';
-import { packageCommand } from './commands/package.js';
-import { serveCommand } from './commands/serve.js';
-import { kfonlyCommand } from './commands/kfonly.js';
-import { rewriteMasterCommand } from './commands/rewrite-master.js';
-import { pruneCommand } from './commands/prune.js';
 import { VERSION } from './lib/version.js';
 
-export function buildProgram(): Command {
+// A command's module graph (execa, the HTTP server, prom-client…) is most of the start-up
+// time, so only the command being run is loaded; help and unknown commands load them all.
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
+  ['package', async () => (await import('./commands/package.js')).packageCommand()],
+  ['serve', async () => (await import('./commands/serve.js')).serveCommand()],
+  ['kfonly', async () => (await import('./commands/kfonly.js')).kfonlyCommand()],
+  ['rewrite-master', async () => (await import('./commands/rewrite-master.js')).rewriteMasterCommand()],
+  ['prune', async () => (await import('./commands/prune.js')).pruneCommand()],
+];
+
+// The first argument that is neither an option nor the value of -c/--config.
+export function commandNamed(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c' || args[i] === '--config') i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
+}
+
+// `argv` (process.argv) picks the command to load; without it every command is loaded.
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command()
     .name('casterpak')
     .description('A caching just-in-time HLS packager: MP4 renditions to HLS with Bento4, kept on disk, served on demand.')
@@ -17,16 +33,17 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'configuration file (default: casterpak.config.json, .casterpakrc*, package.json#casterpak)')
     .showHelpAfterError('(run casterpak --help for usage)')
     .exitOverride();
-  for (const command of [packageCommand(), serveCommand(), kfonlyCommand(), rewriteMasterCommand(), pruneCommand()]) {
+  const named = COMMANDS.filter(([name]) => name === commandNamed(argv));
+  for (const [, load] of named.length > 0 ? named : COMMANDS) {
     // addCommand does not pass help settings down: each command's --help shows --config itself.
-    program.addCommand(command.exitOverride().configureHelp({ showGlobalOptions: true }));
+    program.addCommand((await load()).exitOverride().configureHelp({ showGlobalOptions: true }));
   }
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv as string[]);
+    await (await buildProgram(argv)).parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../src/cli.js';
+import { buildProgram, commandNamed } from '../src/cli.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
-const program = buildProgram();
-const longFlags = (command: ReturnType<typeof buildProgram>) => command.options.map((o) => o.long ?? o.short ?? o.flags);
+const program = await buildProgram();
+const longFlags = (command: Awaited<ReturnType<typeof buildProgram>>) => command.options.map((o) => o.long ?? o.short ?? o.flags);
 
 describe('casterpak --help', () => {
   it('lists every global flag and every command', async () => {
@@ -38,5 +38,29 @@ describe('casterpak --help', () => {
     const command = await runCli(['frobnicate'], { cwd: tempDir() });
     expect(command.code).toBe(1);
     expect(command.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
+
+describe('commandNamed', () => {
+  it('finds the command after global options and the --config value', () => {
+    const argv = (...args: string[]) => ['node', 'casterpak', ...args];
+    expect(commandNamed(argv('package', 'x.mp4'))).toBe('package');
+    expect(commandNamed(argv('-c', 'serve', 'package', 'x.mp4'))).toBe('package');
+    expect(commandNamed(argv('--config', 'prune.json', 'serve'))).toBe('serve');
+    expect(commandNamed(argv('--config=a.json', 'kfonly'))).toBe('kfonly');
+    expect(commandNamed(argv('--help'))).toBeUndefined();
+  });
+
+  it('loads only the named command, or all of them', async () => {
+    expect((await buildProgram(['node', 'casterpak', 'package', 'x.mp4'])).commands.map((c) => c.name())).toEqual(['package']);
+    expect((await buildProgram(['node', 'casterpak', 'help'])).commands.map((c) => c.name())).toEqual(['package', 'serve', 'kfonly', 'rewrite-master', 'prune']);
+  });
+
+  it('runs a command given after --config', async () => {
+    const cwd = tempDir();
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${cwd}/serve`, '{}');
+    const result = await runCli(['-c', 'serve', 'package'], { cwd });
+    expect(result.stderr).toBe('casterpak: no input: give MP4 files or URLs, or --from-file <list>\n');
   });
 });
