@@ -13,9 +13,9 @@ import { type CacheLayout, renditionKey } from '../cache/layout.js';
 import { INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../rendition/names.js';
 import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from '../rendition/media-playlist.js';
 import { parseMediaPlaylist } from '../playlist/codec.js';
-import { tsFramingError } from '../ts/sync-check.js';
 import { sniffMp4 } from '../bento4/sniff.js';
 import { probeMedia, runTool, type Bento4 } from './bento4.js';
+import { tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {
   readonly bento4: Bento4;
@@ -89,18 +89,18 @@ async function verifyAndRename(tmp: string, media: MediaInfo, name: string): Pro
   }
   const raw = readRawPlaylist(text);
   const sizes: number[] = [];
+  const buffer = tsReadBuffer();
   for (const [index, segment] of raw.entries()) {
     const file = path.join(tmp, segment.uri);
     if (path.dirname(file) !== tmp) throw new CasterpakError('TOOL', `mp42hls listed an unexpected segment URI "${segment.uri}"`);
-    let bytes: Buffer;
+    let checked: { size: number; error: string | null };
     try {
-      bytes = await fs.readFile(file);
+      checked = await tsFileError(file, buffer);
     } catch {
       throw new CasterpakError('TOOL', `mp42hls listed segment ${index + 1} of ${name} but did not write it`);
     }
-    const why = tsFramingError(bytes);
-    if (why) throw new CasterpakError('TOOL', `mp42hls wrote an invalid segment ${index + 1} for ${name}: ${why}`);
-    sizes.push(bytes.length);
+    if (checked.error) throw new CasterpakError('TOOL', `mp42hls wrote an invalid segment ${index + 1} for ${name}: ${checked.error}`);
+    sizes.push(checked.size);
   }
   const total = raw.reduce((sum, s) => sum + s.duration, 0);
   const expected = media.durationMs / 1000;

@@ -8,8 +8,14 @@ export const TS_SYNC_BYTE = 0x47;
 export function tsFramingError(bytes: Uint8Array): string | null {
   if (bytes.length === 0) return 'empty file';
   if (bytes.length % TS_PACKET_SIZE !== 0) return `size ${bytes.length} is not a multiple of ${TS_PACKET_SIZE}`;
+  return tsSyncError(bytes);
+}
+
+// The sync-byte half of the check, for a file read in chunks: `bytes` starts on a packet
+// boundary at `baseOffset` of the file, which the reason's offset counts from.
+export function tsSyncError(bytes: Uint8Array, baseOffset = 0): string | null {
   for (let offset = 0; offset < bytes.length; offset += TS_PACKET_SIZE) {
-    if (bytes[offset] !== TS_SYNC_BYTE) return `no sync byte at offset ${offset}`;
+    if (bytes[offset] !== TS_SYNC_BYTE) return `no sync byte at offset ${baseOffset + offset}`;
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TS_PACKET_SIZE, TS_SYNC_BYTE, tsFramingError } from '../../../src/lib/ts/sync-check.js';
+import { TS_PACKET_SIZE, TS_SYNC_BYTE, tsFramingError, tsSyncError } from '../../../src/lib/ts/sync-check.js';
 
 const packets = (n: number) => {
   const bytes = Buffer.alloc(n * TS_PACKET_SIZE, 0xff);
@@ -33,5 +33,18 @@ describe('tsFramingError', () => {
     const mp4 = Buffer.alloc(188 * 2);
     mp4.write('ftyp', 4, 'latin1');
     expect(tsFramingError(mp4)).toBe('no sync byte at offset 0');
+  });
+});
+
+describe('tsSyncError', () => {
+  it('checks a chunk that starts on a packet boundary and counts offsets from baseOffset', () => {
+    const bytes = packets(4);
+    expect(tsSyncError(bytes, 188 * 1000)).toBeNull();
+    bytes[2 * 188] = 0x48;
+    expect(tsSyncError(bytes, 188 * 1000)).toBe(`no sync byte at offset ${188 * 1002}`);
+  });
+
+  it('accepts a last chunk that ends mid-packet (the size is checked apart)', () => {
+    expect(tsSyncError(packets(2).subarray(0, 200))).toBeNull();
   });
 });
