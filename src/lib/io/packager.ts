@@ -13,7 +13,7 @@ import { type CacheLayout, renditionKey } from '../cache/layout.js';
 import { INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../rendition/names.js';
 import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from '../rendition/media-playlist.js';
 import { parseMediaPlaylist } from '../playlist/codec.js';
-import { sniffMp4 } from '../bento4/sniff.js';
+import { sniffMp4, topLevelBoxEnd } from '../bento4/sniff.js';
 import { probeMedia, runTool, type Bento4 } from './bento4.js';
 import { tsFileError, tsReadBuffer } from './ts-file.js';
 
@@ -41,6 +41,7 @@ export interface RenditionInfo {
 }
 
 const DURATION_TOLERANCE_S = 0.1;
+const MAX_TOP_LEVEL_BOXES = 10_000;
 
 async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number }> {
   let stat;
@@ -57,6 +58,16 @@ async function checkSource(file: string, name: string): Promise<{ size: number; 
     const { bytesRead } = await handle.read(head, 0, 16, 0);
     const why = sniffMp4(head.subarray(0, bytesRead));
     if (why) throw new CasterpakError('BAD_MEDIA', `${name}: not an MP4 (${why})`);
+    // Walk the top-level boxes: a cut-off copy (one box runs past the end) is bad media, told
+    // before mp42hls writes half a rendition from it.
+    let moov = false;
+    for (let offset = 0, boxes = 0; offset < stat.size && boxes < MAX_TOP_LEVEL_BOXES; boxes++) {
+      const { bytesRead: got } = await handle.read(head, 0, 16, offset);
+      const end = topLevelBoxEnd(head.subarray(0, got), offset, stat.size);
+      if (typeof end === 'string') throw new CasterpakError('BAD_MEDIA', moov ? `${name}: ${end}` : `${name}: truncated or not an MP4 (no moov)`);
+      moov ||= head.toString('latin1', 4, 8) === 'moov';
+      offset = end;
+    }
   } finally {
     await handle.close();
   }
@@ -69,6 +80,7 @@ function classifyToolError(error: unknown, name: string): unknown {
   const text = error.stderrTail.toLowerCase();
   if (text.includes('no movie')) return new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`, { cause: error });
   if (text.includes('not supported')) return new CasterpakError('UNSUPPORTED_MEDIA', `${name}: unsupported codec (${error.stderrTail})`, { cause: error });
+  if (text.includes('no suitable tracks')) return new CasterpakError('BAD_MEDIA', `${name}: corrupt MP4, Bento4 finds no usable track (${error.stderrTail})`, { cause: error });
   return error;
 }
 
@@ -80,11 +92,15 @@ export async function makeTempDir(layout: CacheLayout, renditionPath: string): P
   return dir;
 }
 
-async function verifyAndRename(tmp: string, media: MediaInfo, name: string): Promise<{ durations: number[]; sizes: number[] }> {
+// `stderr`: what the successful mp42hls run said; it exits 0 without a playlist when it cannot
+// parse a sample description, and says so ("unable to parse ... sample description").
+async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stderr: string): Promise<{ durations: number[]; sizes: number[] }> {
   let text: string;
   try {
     text = await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8');
   } catch {
+    const said = stderr.trim().split('\n').slice(-2).join(' | ').slice(-300);
+    if (/unable to parse/i.test(said)) throw new CasterpakError('BAD_MEDIA', `${name}: corrupt MP4, Bento4 cannot read it (${said})`);
     throw new CasterpakError('TOOL', `mp42hls wrote no playlist for ${name}`);
   }
   const raw = readRawPlaylist(text);
@@ -139,12 +155,13 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
     const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
+    let stderr: string;
     try {
-      await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal });
+      ({ stderr } = await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal }));
     } catch (error) {
       throw classifyToolError(error, name);
     }
-    const { durations, sizes } = await verifyAndRename(tmp, media, name);
+    const { durations, sizes } = await verifyAndRename(tmp, media, name, stderr);
     const playlist = buildChildPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
     parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);
