@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CasterpakError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { deadline, getFollowingRedirects, networkError, sameOrigin } from './http-get.js';
 
 export interface DownloadOptions {
   readonly timeoutMs: number;
@@ -27,44 +27,18 @@ export interface DownloadResult {
 
 function upstreamError(url: URL, error: unknown, timedOut: boolean, cancelled: boolean): CasterpakError {
   if (error instanceof CasterpakError) return error;
-  // Shutting down says nothing about the upstream: not a failure to remember for it.
-  if (cancelled) return new CasterpakError('CANCELLED', `download cancelled: ${url.href}`, { cause: error });
   if (timedOut) return new CasterpakError('UPSTREAM_TIMEOUT', `upstream timed out: ${url.href}`, { cause: error });
-  const cause = (error as { cause?: { code?: string } })?.cause?.code ?? (error as NodeJS.ErrnoException)?.code;
-  if (cause === 'ENOSPC') return new CasterpakError('NO_SPACE', `no space left for the download of ${url.href}`, { cause: error });
-  return new CasterpakError('UPSTREAM', `download failed: ${url.href}${cause ? ` (${cause})` : ''}`, { cause: error });
-}
-
-// GET with manual redirects that must stay on the same origin.
-export async function fetchSameOrigin(url: URL, signal: AbortSignal, maxRedirects: number): Promise<{ response: Response; url: URL }> {
-  let current = url;
-  for (let hop = 0; hop <= maxRedirects; hop++) {
-    const response = await fetch(current, { redirect: 'manual', signal, headers: { 'user-agent': `casterpak/${VERSION}` } });
-    if (response.status < 300 || response.status >= 400 || response.status === 304) return { response, url: current };
-    const location = response.headers.get('location');
-    await response.body?.cancel();
-    if (!location) throw new CasterpakError('UPSTREAM', `upstream redirect without Location: ${current.href}`);
-    const next = new URL(location, current);
-    if (next.origin !== url.origin) throw new CasterpakError('FORBIDDEN_HOST', `upstream redirected to another host (${next.origin}); refused`);
-    current = next;
-  }
-  throw new CasterpakError('UPSTREAM', `too many redirects from ${url.href}`);
+  if (cancelled) return new CasterpakError('CANCELLED', `download cancelled: ${url.href}`, { cause: error });
+  return networkError(url, error);
 }
 
 export async function downloadToFile(url: URL, dest: string, options: DownloadOptions): Promise<DownloadResult> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const onAbort = () => controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const limit = deadline(options.timeoutMs, options.signal);
   await fs.mkdir(path.dirname(dest), { recursive: true });
   const partName = `${path.basename(dest)}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
   const part = path.join(options.partDir ?? path.dirname(dest), partName);
   try {
-    const { response, url: finalUrl } = await fetchSameOrigin(url, controller.signal, options.maxRedirects ?? 5);
+    const { response, url: finalUrl } = await getFollowingRedirects(url, { signal: limit.signal, allow: sameOrigin(url), maxRedirects: options.maxRedirects });
     if (response.status === 404 || response.status === 410) {
       await response.body?.cancel();
       throw new CasterpakError('NOT_FOUND', `source not found upstream: ${url.href}`);
@@ -98,10 +72,9 @@ export async function downloadToFile(url: URL, dest: string, options: DownloadOp
     await fs.rename(part, dest);
     return { bytes: received, finalUrl: finalUrl.href };
   } catch (error) {
-    throw upstreamError(url, error, timedOut, options.signal?.aborted === true);
+    throw upstreamError(url, error, limit.timedOut(), options.signal?.aborted === true);
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    limit.done();
     await fs.rm(part, { force: true });
   }
 }

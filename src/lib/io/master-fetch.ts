@@ -5,12 +5,13 @@
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../errors.js';
 import { assertMasterPlaylist } from '../playlist/master-check.js';
-import { VERSION } from '../version.js';
 import { readBounded } from './bounded-body.js';
+import { deadline, getFollowingRedirects, networkError, MAX_REDIRECTS } from './http-get.js';
+
+export { MAX_REDIRECTS };
 
 // Masters are a few KiB; anything near this is not one.
 export const MASTER_MAX_BYTES = 1024 * 1024;
-export const MAX_REDIRECTS = 5;
 
 export interface FetchTextOptions {
   readonly timeoutMs: number;
@@ -27,8 +28,6 @@ export interface FetchedText {
   readonly finalUrl: URL;
 }
 
-const REDIRECT = new Set([301, 302, 303, 307, 308]);
-
 function checkHost(url: URL, allowed: readonly string[] | undefined, first: URL): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new CasterpakError('UPSTREAM', `${first.href}: redirected to a non-http URL (${url.protocol}); refused`);
@@ -44,55 +43,32 @@ function describeFailure(error: unknown, first: URL, options: FetchTextOptions, 
   if (timedOut) return new CasterpakError('UPSTREAM_TIMEOUT', `${first.href}: no complete answer within ${options.timeoutMs} ms`, { cause: error });
   if (error instanceof CasterpakError) return error;
   if (options.signal?.aborted) return new CasterpakError('CANCELLED', `${first.href}: cancelled`, { cause: error });
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-  return new CasterpakError('UPSTREAM', `${first.href}: cannot fetch (${reason})`, { cause: error });
+  return networkError(first, error);
 }
 
 // GET a text resource: 200 only, redirects by hand, bounded in time and size.
 export async function fetchText(url: URL, options: FetchTextOptions): Promise<FetchedText> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const onAbort = () => controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  const maxRedirects = options.maxRedirects ?? MAX_REDIRECTS;
+  const limit = deadline(options.timeoutMs, options.signal);
   try {
-    let current = url;
-    checkHost(current, options.allowedHosts, url);
-    for (let hop = 0; ; hop++) {
-      const response = await fetch(current, {
-        redirect: 'manual',
-        signal: controller.signal,
-        headers: { 'user-agent': `casterpak/${VERSION}`, accept: 'application/vnd.apple.mpegurl, application/x-mpegurl, */*;q=0.5' },
-      });
-      if (REDIRECT.has(response.status)) {
-        await response.body?.cancel();
-        const location = response.headers.get('location');
-        if (!location) throw new CasterpakError('UPSTREAM', `${url.href}: redirect (${response.status}) without a Location`);
-        if (hop >= maxRedirects) throw new CasterpakError('UPSTREAM', `${url.href}: more than ${maxRedirects} redirects`);
-        current = new URL(location, current);
-        checkHost(current, options.allowedHosts, url);
-        continue;
-      }
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new CasterpakError('UPSTREAM', `${current.href}: upstream answered ${response.status} ${response.statusText}`.trim());
-      }
-      if (/^text\/html\b/i.test(response.headers.get('content-type') ?? '')) {
-        await response.body?.cancel();
-        throw new CasterpakError('BAD_PLAYLIST', `${current.href}: an HTML page, not an HLS playlist`);
-      }
-      return { text: new TextDecoder().decode(await readBounded(response, current, options.maxBytes)), finalUrl: current };
+    const { response, url: current } = await getFollowingRedirects(url, {
+      signal: limit.signal,
+      allow: (next) => checkHost(next, options.allowedHosts, url),
+      maxRedirects: options.maxRedirects,
+      accept: 'application/vnd.apple.mpegurl, application/x-mpegurl, */*;q=0.5',
+    });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new CasterpakError('UPSTREAM', `${current.href}: upstream answered ${response.status} ${response.statusText}`.trim());
     }
+    if (/^text\/html\b/i.test(response.headers.get('content-type') ?? '')) {
+      await response.body?.cancel();
+      throw new CasterpakError('BAD_PLAYLIST', `${current.href}: an HTML page, not an HLS playlist`);
+    }
+    return { text: new TextDecoder().decode(await readBounded(response, current, options.maxBytes)), finalUrl: current };
   } catch (error) {
-    throw describeFailure(error, url, options, timedOut);
+    throw describeFailure(error, url, options, limit.timedOut());
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    limit.done();
   }
 }
 

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CasterpakError } from '../errors.js';
 import { readBounded } from './bounded-body.js';
-import { fetchSameOrigin } from './download.js';
+import { deadline, getFollowingRedirects, networkError, sameOrigin } from './http-get.js';
 
 export interface MediaLoader {
   text(url: URL): Promise<string>;
@@ -67,10 +67,9 @@ export function httpLoader(options: HttpLoaderOptions): MediaLoader {
     if (!allowed.has(url.origin)) {
       throw new CasterpakError('FORBIDDEN_HOST', `${url.href}: origin ${url.origin} is not allowed; refused`);
     }
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+    const limit = deadline(options.timeoutMs);
     try {
-      const { response, url: finalUrl } = await fetchSameOrigin(url, controller.signal, 5);
+      const { response, url: finalUrl } = await getFollowingRedirects(url, { signal: limit.signal, allow: sameOrigin(url) });
       if (response.status === 404 || response.status === 410) {
         await response.body?.cancel();
         throw new CasterpakError('NOT_FOUND', `${finalUrl.href}: not found upstream (${response.status})`);
@@ -81,14 +80,12 @@ export function httpLoader(options: HttpLoaderOptions): MediaLoader {
       }
       return await readBounded(response, finalUrl, options.maxBytes);
     } catch (error) {
-      if (error instanceof CasterpakError) throw error;
-      if (controller.signal.aborted) {
+      if (limit.timedOut()) {
         throw new CasterpakError('UPSTREAM_TIMEOUT', `${url.href}: no complete answer within ${options.timeoutMs} ms`, { cause: error });
       }
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new CasterpakError('UPSTREAM', `${url.href}: cannot fetch${cause ? ` (${cause})` : ''}`, { cause: error });
+      throw networkError(url, error);
     } finally {
-      clearTimeout(timer);
+      limit.done();
     }
   };
   return {

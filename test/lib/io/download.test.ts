@@ -98,7 +98,7 @@ describe('downloadToFile', () => {
       },
       {},
       'UPSTREAM',
-      /^(download failed: http:\/\/127\.0\.0\.1:\d+\/x\.mp4|upstream body ended early)/,
+      /^(http:\/\/127\.0\.0\.1:\d+\/x\.mp4: cannot fetch|upstream body ended early)/,
     ],
     [
       'a Content-Length over the size limit',
@@ -134,10 +134,10 @@ describe('downloadToFile', () => {
       (_q, res, base) => res.writeHead(302, { location: base.replace('127.0.0.1', 'localhost') + '/x.mp4' }).end(),
       {},
       'FORBIDDEN_HOST',
-      /^upstream redirected to another host \(http:\/\/localhost:\d+\); refused$/,
+      /^http:\/\/127\.0\.0\.1:\d+\/x\.mp4: redirected to another host \(http:\/\/localhost:\d+\); refused$/,
     ],
-    ['a redirect without Location', (_q, res) => res.writeHead(301).end(), {}, 'UPSTREAM', /^upstream redirect without Location/],
-    ['a redirect loop', (_q, res) => res.writeHead(302, { location: '/x.mp4' }).end(), {}, 'UPSTREAM', /^too many redirects/],
+    ['a redirect without Location', (_q, res) => res.writeHead(301).end(), {}, 'UPSTREAM', /^http:\/\/127\.0\.0\.1:\d+\/x\.mp4: redirect \(301\) without a Location/],
+    ['a redirect loop', (_q, res) => res.writeHead(302, { location: '/x.mp4' }).end(), {}, 'UPSTREAM', /^http:\/\/127\.0\.0\.1:\d+\/x\.mp4: more than 5 redirects/],
   ];
 
   it.each(cases)('fails on %s, keeping no partial file', async (_name, handler, options, code, message) => {
@@ -163,7 +163,7 @@ describe('downloadToFile', () => {
     const dir = tempDir();
     const error = await failure(downloadToFile(new URL(`http://127.0.0.1:${port}/x.mp4`), path.join(dir, 'x.mp4'), OPTIONS));
     expect(error.code).toBe('UPSTREAM');
-    expect(error.message).toBe(`download failed: http://127.0.0.1:${port}/x.mp4 (ECONNREFUSED)`);
+    expect(error.message).toBe(`http://127.0.0.1:${port}/x.mp4: cannot fetch (ECONNREFUSED)`);
     expect(leftovers(dir)).toEqual([]);
   });
 
