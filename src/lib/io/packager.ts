@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CasterpakError, ToolError, isCasterpakError } from '../errors.js';
-import { RAW_PLAYLIST, buildMp42hlsArgs } from '../bento4/mp42hls-args.js';
+import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from '../bento4/mp42hls-args.js';
 import { checkPackageable, type MediaInfo } from '../bento4/mp4info.js';
 import { type CacheLayout, renditionKey } from '../cache/layout.js';
 import { INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../rendition/names.js';
@@ -15,7 +15,7 @@ import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from '../renditio
 import { parseMediaPlaylist } from '../playlist/codec.js';
 import { sniffMp4, topLevelBoxEnd } from '../bento4/sniff.js';
 import { probeMedia, runTool, type Bento4 } from './bento4.js';
-import { tsFileError, tsReadBuffer } from './ts-file.js';
+import { EarlySegmentCheck, tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {
   readonly bento4: Bento4;
@@ -94,7 +94,7 @@ export async function makeTempDir(layout: CacheLayout, renditionPath: string): P
 
 // `stderr`: what the successful mp42hls run said; it exits 0 without a playlist when it cannot
 // parse a sample description, and says so ("unable to parse ... sample description").
-async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stderr: string): Promise<{ durations: number[]; sizes: number[] }> {
+async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stderr: string, early: EarlySegmentCheck): Promise<{ durations: number[]; sizes: number[] }> {
   let text: string;
   try {
     text = await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8');
@@ -111,7 +111,7 @@ async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stde
     if (path.dirname(file) !== tmp) throw new CasterpakError('TOOL', `mp42hls listed an unexpected segment URI "${segment.uri}"`);
     let checked: { size: number; error: string | null };
     try {
-      checked = await tsFileError(file, buffer);
+      checked = (await early.checked(file)) ?? (await tsFileError(file, buffer));
     } catch {
       throw new CasterpakError('TOOL', `mp42hls listed segment ${index + 1} of ${name} but did not write it`);
     }
@@ -144,24 +144,37 @@ async function syncDir(dir: string): Promise<void> {
 export async function buildRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
   const name = job.renditionPath;
   const source = await checkSource(job.source, name);
-  let media: MediaInfo;
-  try {
-    media = await probeMedia(job.bento4, job.source, job.signal);
-  } catch (error) {
-    throw classifyToolError(error, name);
-  }
-  if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
-  checkPackageable(media, name);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
+  // mp4info, mp42hls and the segment checks run side by side: packaging time is mostly
+  // mp42hls's. The probe's verdict still comes first: a file it refuses stops mp42hls.
+  const stop = new AbortController();
+  const cancel = () => stop.abort();
+  job.signal?.addEventListener('abort', cancel, { once: true });
+  if (job.signal?.aborted) stop.abort();
+  const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
+  const running = runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: stop.signal });
+  running.catch(() => {}); // awaited below; a probe failure must not leave it unhandled meanwhile
+  const early = new EarlySegmentCheck(tmp, (index) => RAW_SEGMENT_TEMPLATE.replace('%d', String(index)));
   try {
-    const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
-    let stderr: string;
+    let media: MediaInfo;
     try {
-      ({ stderr } = await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal }));
+      media = await probeMedia(job.bento4, job.source, job.signal);
+      if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
+      checkPackageable(media, name);
     } catch (error) {
+      stop.abort();
+      await running.catch(() => {});
       throw classifyToolError(error, name);
     }
-    const { durations, sizes } = await verifyAndRename(tmp, media, name, stderr);
+    let stderr: string;
+    try {
+      ({ stderr } = await running);
+    } catch (error) {
+      throw classifyToolError(error, name);
+    } finally {
+      await early.stop();
+    }
+    const { durations, sizes } = await verifyAndRename(tmp, media, name, stderr, early);
     const playlist = buildChildPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
     parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);
@@ -182,12 +195,16 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     await syncDir(tmp);
     return { tmp, info };
   } catch (error) {
+    stop.abort();
+    await Promise.all([running.catch(() => {}), early.stop()]);
     await fs.rm(tmp, { recursive: true, force: true });
     if (isCasterpakError(error)) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
       throw new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name}`, { cause: error });
     }
     throw error;
+  } finally {
+    job.signal?.removeEventListener('abort', cancel);
   }
 }
 
