@@ -67,6 +67,7 @@ export class RenditionStore {
   // `segment`: also make sure that segment file is present (it may have been pruned).
   async ensure(renditionPath: string, segment?: number): Promise<EnsureResult> {
     const dir = this.options.layout.renditionDir(renditionPath);
+    if (await this.leadsOutside(dir)) throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
     const wanted = path.join(dir, segment === undefined ? INDEX_PLAYLIST : segmentName(segment));
     if (await exists(wanted)) return { status: 'HIT', dir };
     const key = renditionKey(renditionPath);
@@ -90,6 +91,22 @@ export class RenditionStore {
       throw new CasterpakError('NOT_FOUND', segment === undefined ? `${renditionPath}: no playlist` : `${renditionPath}: no segment ${segment}`);
     }
     return { status, dir };
+  }
+
+  // Files are only read (and renditions only written) inside the cache directory after
+  // resolving symlinks: the deepest existing part of `dir` must resolve inside its real path.
+  private async leadsOutside(dir: string): Promise<boolean> {
+    const root = path.resolve(this.options.layout.root);
+    const realRoot = await fs.realpath(root).catch(() => root);
+    for (let at = path.resolve(dir); at.startsWith(root + path.sep); at = path.dirname(at)) {
+      try {
+        const real = await fs.realpath(at);
+        return real !== realRoot && !real.startsWith(realRoot + path.sep);
+      } catch {
+        // not there yet: its parent decides
+      }
+    }
+    return false;
   }
 
   // `casterpak package`: reuse a complete rendition, or (force) package it again and replace it.
