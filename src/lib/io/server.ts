@@ -21,7 +21,7 @@ import { sendFile, sendText } from './static-file.js';
 import { createLogger, type Logger } from './logger.js';
 import { sweepTemp } from './temp-sweep.js';
 import { createMasterProxy } from './master-proxy.js';
-import { statusPage } from './status-page.js';
+import { sendPlayerScript, statusPage } from './status-page.js';
 
 export interface Origin {
   readonly server: http.Server;
@@ -36,6 +36,7 @@ export interface OriginOptions {
   readonly bento4?: Bento4;
 }
 
+const CLIENT_CLOSED = 499;
 const CORS_EXPOSE = 'Content-Length, Content-Range, ETag, X-Casterpak-Cache';
 
 function sendError(res: ServerResponse, status: number, reason: string, extra: Record<string, string> = {}): void {
@@ -127,6 +128,8 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
         return sendText(req, res, await metrics.registry.metrics(), { contentType: metrics.registry.contentType, cacheControl: 'no-store' });
       case 'status':
         return sendText(req, res, await statusPage({ layout, metrics, startedAt: started }), { contentType: 'text/html; charset=utf-8', cacheControl: 'no-store' });
+      case 'player-script':
+        return sendPlayerScript(req, res);
       case 'index':
         return routes.index(req, res, route.renditionPath);
       case 'segment':
@@ -187,6 +190,12 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       cache = served.cache;
       if (cache) metrics.cache.inc({ result: cache });
     } catch (error) {
+      if ((error as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE' || (res.headersSent && res.destroyed)) {
+        // The client went away mid-response (nginx logs 499): not a failure of ours.
+        status = CLIENT_CLOSED;
+        res.destroy();
+        return;
+      }
       status = (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? 404 : httpStatusFor(error);
       const reason = isCasterpakError(error) ? error.message : status === 404 ? 'not found' : 'internal error';
       if (status >= 500 && !isCasterpakError(error)) logger.error('request failed', { id, error: String((error as Error)?.stack ?? error) });
