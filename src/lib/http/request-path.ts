@@ -6,7 +6,7 @@ import { MAX_PATH_LENGTH, renditionPathError } from '../rendition/rendition-path
 import { INDEX_PLAYLIST, KFONLY_DIR, MASTER_PLAYLIST, SEGMENT_PATTERN } from '../rendition/names.js';
 
 export type Route =
-  | { readonly kind: 'status' | 'healthz' | 'metrics' }
+  | { readonly kind: 'status' | 'healthz' | 'metrics' | 'player-script' }
   | { readonly kind: 'index' | 'master' | 'kfonly'; readonly renditionPath: string }
   | { readonly kind: 'segment'; readonly renditionPath: string; readonly segment: number }
   | { readonly kind: 'csmil'; readonly renditionPaths: readonly string[] }
@@ -20,6 +20,9 @@ export interface RouteOptions {
   readonly mediaExtensions: readonly string[];
   readonly masterPrefix: string; // e.g. '/p/'
 }
+
+// The status page's player (hls.js): one fixed path, nothing taken from the request.
+export const PLAYER_SCRIPT_PATH = '/_casterpak/hls.min.js';
 
 const RAW_ALLOWED = /^[A-Za-z0-9_.~@=+,/%-]*$/;
 const PUBLISHED_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.~@=+,-]{0,254}$/;
@@ -76,6 +79,7 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
   if (rawPath === '/') return { ok: true, route: { kind: 'status' } };
   if (rawPath === '/healthz') return { ok: true, route: { kind: 'healthz' } };
   if (rawPath === '/metrics') return { ok: true, route: { kind: 'metrics' } };
+  if (rawPath === PLAYER_SCRIPT_PATH) return { ok: true, route: { kind: 'player-script' } };
   const decoded = decodePath(rawPath);
   if (!('segments' in decoded)) return fail(decoded.status, decoded.reason);
   const segments = decoded.segments;

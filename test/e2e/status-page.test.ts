@@ -1,0 +1,124 @@
+// The status page (GET /) in Chromium: it loads, lists the renditions in the cache once one
+// was requested, plays one with hls.js and fills the trick-play strip with key frames from
+// its kfonly playlist. `CASTERPAK_UPDATE_SCREENSHOT=1 npm run test:e2e` refreshes
+// docs/status-page.png; otherwise the screenshot goes to a temp directory.
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, newPage } from './helpers/browser.js';
+import { makeTestVideo } from './helpers/media.js';
+import { REPO_DIR, resources } from './helpers/resources.js';
+import { startServe, type ServeProcess } from './helpers/serve-process.js';
+
+const res = resources();
+let serve: ServeProcess;
+let browser: BrowserContext;
+let shots: string;
+
+beforeAll(async () => {
+  const library = res.dir('library');
+  await makeTestVideo(path.join(library, 'shows/2026/demo.mp4'), 30);
+  mkdirSync(path.join(library, 'clips'));
+  copyFileSync(path.join(REPO_DIR, 'test/fixtures/media/av.mp4'), path.join(library, 'clips/av.mp4'));
+  serve = await startServe(res, { cacheDir: res.dir('cache'), sourceRoot: library });
+  browser = await launchChromium(res);
+  shots = process.env.CASTERPAK_UPDATE_SCREENSHOT ? path.join(REPO_DIR, 'docs') : res.dir('screenshots');
+});
+afterAll(() => res.release());
+
+const fetchOk = async (pathname: string) => {
+  const response = await fetch(serve.url + pathname, { signal: AbortSignal.timeout(30_000) });
+  expect(response.status, pathname).toBe(200);
+  await response.arrayBuffer();
+};
+
+describe('the status page', () => {
+  it('loads, with an empty cache, and serves its player script', async () => {
+    const { page, problems } = await newPage(browser);
+    const response = await page.goto(`${serve.url}/`);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
+    await expect(page.locator('#empty').count()).resolves.toBe(1);
+    expect(await page.locator('#hit-ratio').textContent()).toBe('n/a');
+    expect(await page.evaluate(() => typeof (window as unknown as { Hls?: unknown }).Hls)).toBe('function');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('lists the renditions requested since, most recently used first, with size, segments and last access', async () => {
+    await fetchOk('/i/clips/av.mp4/index_0_av.m3u8');
+    await fetchOk('/i/clips/av.mp4/index_0_av.m3u8');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // distinct last-access times
+    await fetchOk('/i/shows/2026/demo.mp4/index_0_av.m3u8');
+    await fetchOk('/i/shows/2026/demo.mp4/segment1_0_av.ts');
+    const { page } = await newPage(browser);
+    await page.goto(`${serve.url}/`);
+    const rows = await page.locator('#renditions tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ path: (tr as HTMLElement).dataset.path, cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '') })),
+    );
+    expect(rows.map((r) => r.path)).toEqual(['shows/2026/demo.mp4', 'clips/av.mp4']);
+    const [demo, clip] = rows;
+    expect(demo.cells[1]).toMatch(/^\d+(\.\d)? MiB$/);
+    expect(demo.cells[2]).toBe('8 / 8');
+    expect(demo.cells[3]).toBe('0:30');
+    expect(demo.cells[4]).toMatch(/^\d+ s ago$/);
+    expect(clip.cells[2]).toBe('3 / 3');
+    expect(await page.locator('#rendition-count').textContent()).toBe('2');
+    expect(await page.locator('#packaging-runs').textContent()).toBe('2');
+    // Lookups so far: MISS (clip), HIT (clip again), MISS (demo), HIT (demo segment).
+    expect(await page.locator('#hit-ratio').textContent()).toBe('50.0 %');
+    await page.close();
+  });
+
+  it('plays a listed rendition and fills the trick-play strip with its key frames; a key frame seeks the player; the address replays it', async () => {
+    const { page, problems } = await newPage(browser);
+    await page.setViewportSize({ width: 1280, height: 960 });
+    await page.goto(`${serve.url}/`);
+    await page.locator('button[data-play="shows/2026/demo.mp4"]').click();
+    await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 2, null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById('trick')!.dataset.ready === 'true', null, { timeout: 30_000 });
+    expect(new URL(page.url()).searchParams.get('play')).toBe('shows/2026/demo.mp4');
+
+    const kfonly = await (await fetch(`${serve.url}/i/shows/2026/demo.mp4/kfonly/index_0_av.m3u8`)).text();
+    const keyFrames = kfonly.match(/^#EXTINF:/gm)!.length;
+    const thumbs = await page.locator('#trick canvas').evaluateAll((canvases) =>
+      canvases.map((element) => {
+        const canvas = element as HTMLCanvasElement;
+        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let sum = 0;
+        let squares = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          sum += data[i + 1];
+          squares += data[i + 1] ** 2;
+        }
+        const n = data.length / 4;
+        return { ready: canvas.classList.contains('ready'), time: Number(canvas.dataset.time), variance: squares / n - (sum / n) ** 2 };
+      }),
+    );
+    expect(thumbs).toHaveLength(keyFrames);
+    for (const thumb of thumbs) {
+      expect(thumb.ready).toBe(true);
+      expect(thumb.variance).toBeGreaterThan(100);
+    }
+    // Key frames every 2 s, in order.
+    thumbs.slice(1).forEach((thumb, i) => expect(thumb.time - thumbs[i].time).toBeCloseTo(2, 1));
+
+    await page.locator('#trick canvas').nth(10).click();
+    await page.waitForFunction((t) => Math.abs((document.getElementById('video') as HTMLVideoElement).currentTime - t) < 1.5, thumbs[10].time, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#trick canvas.current') !== null);
+    expect(await page.locator('#player-note').textContent()).toBe('Playing shows/2026/demo.mp4');
+    expect(problems).toEqual([]);
+
+    // The address (?play=…) opens the page with that rendition playing; the table now shows
+    // the kfonly playlist the strip used.
+    await page.goto(page.url());
+    await page.waitForFunction(() => document.getElementById('trick')!.dataset.ready === 'true', null, { timeout: 30_000 });
+    await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 1, null, { timeout: 30_000 });
+    expect(await page.locator('tr[data-path="shows/2026/demo.mp4"] td').nth(5).textContent()).toBe('yes');
+    const file = path.join(shots, 'status-page.png');
+    await page.screenshot({ path: file, fullPage: true });
+    expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
+    await page.close();
+  });
+});

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { startOrigin } from '../../helpers/origin.js';
+
+const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+
+describe('serve: the status page and its player script', () => {
+  it('lists a rendition once it was requested, with the hit ratio and packaging runs', async () => {
+    const t = await startOrigin({ 'shows/av.mp4': 'av.mp4' });
+    const before = await (await t.get('/')).text();
+    expect(before).toContain('id="empty"');
+    for (const file of ['index_0_av.m3u8', 'segment1_0_av.ts']) {
+      const response = await t.get(`/i/shows/av.mp4/${file}`);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer(); // the lookup is counted once the response is sent
+    }
+    const page = await t.get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const html = await page.text();
+    expect(html).toMatch(/<tr data-path="shows\/av\.mp4"><td class="path">shows\/av\.mp4<\/td><td class="num">[\d.]+ KiB<\/td><td class="num segments">3 \/ 3<\/td><td class="num">0:12<\/td>/);
+    const ratio = /id="hit-ratio">([^<]*)<\/b><small>([^<]*)</.exec(html);
+    expect(ratio?.slice(1)).toEqual(['50.0 %', '2 lookups: MISS 1, HIT 1']);
+    expect(html).toContain('id="packaging-runs">1<');
+  });
+
+  it('serves hls.js at its fixed path, with HEAD, validators and 304', async () => {
+    const t = await startOrigin({});
+    const response = await t.get('/_casterpak/hls.min.js');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(body.equals(readFileSync(HLS_JS))).toBe(true);
+    const head = await t.get('/_casterpak/hls.min.js', {}, 'HEAD');
+    expect(Number(head.headers.get('content-length'))).toBe(body.length);
+    const again = await t.get('/_casterpak/hls.min.js', { 'If-None-Match': response.headers.get('etag')! });
+    expect(again.status).toBe(304);
+  });
+
+  it('serves nothing else under /_casterpak/', async () => {
+    const t = await startOrigin({});
+    for (const pathname of ['/_casterpak/hls.js', '/_casterpak/', '/_casterpak/hls.min.js/', '/_casterpak/%2e%2e/package.json', '/_casterpak/../package.json']) {
+      expect((await t.get(pathname)).status, pathname).toBeGreaterThanOrEqual(400);
+    }
+  });
+});
