@@ -79,9 +79,24 @@ function classifyToolError(error: unknown, name: string): unknown {
   if (!(error instanceof ToolError) || error.code !== 'TOOL') return error;
   const text = error.stderrTail.toLowerCase();
   if (text.includes('no movie')) return new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`, { cause: error });
+  if (text.includes('no space left')) return new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name} (${error.stderrTail})`, { cause: error });
   if (text.includes('not supported')) return new CasterpakError('UNSUPPORTED_MEDIA', `${name}: unsupported codec (${error.stderrTail})`, { cause: error });
   if (text.includes('no suitable tracks')) return new CasterpakError('BAD_MEDIA', `${name}: corrupt MP4, Bento4 finds no usable track (${error.stderrTail})`, { cause: error });
   return error;
+}
+
+// mp42hls exits 0 with cut segments and an empty playlist when the disk fills up (and a tool
+// may fail in any other way then): a failure while the cache's file system is nearly full is
+// told as that (507), not blamed on the tool or the source. Null: there is room.
+const LOW_SPACE_BYTES = 4 * 1024 * 1024;
+async function nearlyFull(dir: string): Promise<number | null> {
+  try {
+    const stat = await fs.statfs(dir);
+    const free = stat.bavail * stat.bsize;
+    return free < LOW_SPACE_BYTES ? free : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function makeTempDir(layout: CacheLayout, renditionPath: string): Promise<string> {
@@ -144,31 +159,24 @@ async function syncDir(dir: string): Promise<void> {
 export async function buildRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
   const name = job.renditionPath;
   const source = await checkSource(job.source, name);
+  // The probe gates mp42hls: a file it refuses (no moov, unsupported codec) never reaches
+  // Bento4's muxer, whose known crashes come from malformed input.
+  let media: MediaInfo;
+  try {
+    media = await probeMedia(job.bento4, job.source, job.signal);
+  } catch (error) {
+    throw classifyToolError(error, name);
+  }
+  if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
+  checkPackageable(media, name);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
-  // mp4info, mp42hls and the segment checks run side by side: packaging time is mostly
-  // mp42hls's. The probe's verdict still comes first: a file it refuses stops mp42hls.
-  const stop = new AbortController();
-  const cancel = () => stop.abort();
-  job.signal?.addEventListener('abort', cancel, { once: true });
-  if (job.signal?.aborted) stop.abort();
-  const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
-  const running = runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: stop.signal });
-  running.catch(() => {}); // awaited below; a probe failure must not leave it unhandled meanwhile
+  // Segments are checked while mp42hls writes the next ones: packaging time stays mp42hls's.
   const early = new EarlySegmentCheck(tmp, (index) => RAW_SEGMENT_TEMPLATE.replace('%d', String(index)));
   try {
-    let media: MediaInfo;
-    try {
-      media = await probeMedia(job.bento4, job.source, job.signal);
-      if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
-      checkPackageable(media, name);
-    } catch (error) {
-      stop.abort();
-      await running.catch(() => {});
-      throw classifyToolError(error, name);
-    }
+    const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
     let stderr: string;
     try {
-      ({ stderr } = await running);
+      ({ stderr } = await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal }));
     } catch (error) {
       throw classifyToolError(error, name);
     } finally {
@@ -195,16 +203,14 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     await syncDir(tmp);
     return { tmp, info };
   } catch (error) {
-    stop.abort();
-    await Promise.all([running.catch(() => {}), early.stop()]);
+    await early.stop();
+    const free = await nearlyFull(tmp); // measured before the partial output goes
     await fs.rm(tmp, { recursive: true, force: true });
-    if (isCasterpakError(error)) throw error;
-    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
-      throw new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name}`, { cause: error });
+    const interrupted = isCasterpakError(error) && (error.code === 'CANCELLED' || error.code === 'TIMEOUT');
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC' || (free !== null && !interrupted)) {
+      throw new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name}${free === null ? '' : ` (${free} bytes free)`}`, { cause: error });
     }
     throw error;
-  } finally {
-    job.signal?.removeEventListener('abort', cancel);
   }
 }
 
