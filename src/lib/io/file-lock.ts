@@ -72,7 +72,11 @@ export async function tryLock(file: string, what: string): Promise<HeldLock | nu
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        // Created but not written (ENOSPC): an empty lock would hold others off until stale.
+        await fs.rm(file, { force: true }).catch(() => {});
+        throw error;
+      }
     }
     const found = await readLockOwner(file);
     if (found === null) continue; // released meanwhile

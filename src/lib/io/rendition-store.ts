@@ -50,6 +50,8 @@ interface Failure {
 
 const exists = (file: string) => fs.access(file).then(() => true, () => false);
 
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['OVERLOADED', 'CANCELLED', 'NO_SPACE']);
+
 // Our own time limit kills with SIGKILL too, but that is a TIMEOUT, not a TOOL failure.
 const killedFromOutside = (error: unknown) =>
   error instanceof ToolError && error.code === 'TOOL' && ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP'].includes(error.signal ?? '');
@@ -222,9 +224,9 @@ export class RenditionStore {
       return outcome;
     } catch (error) {
       this.options.onPackaging?.({ renditionPath, outcome: 'failed', durationMs: Date.now() - started, error });
-      // Overload, shutdown and a tool killed from outside (OOM killer, operator) say nothing
+      // Overload, shutdown, a full disk and a tool killed from outside (OOM killer, operator) say nothing
       // about the source: do not remember them, so the next request packages again.
-      if (this.options.failureTtlMs > 0 && isCasterpakError(error) && error.code !== 'OVERLOADED' && error.code !== 'CANCELLED' && !killedFromOutside(error)) {
+      if (this.options.failureTtlMs > 0 && isCasterpakError(error) && !TRANSIENT.has(error.code) && !killedFromOutside(error)) {
         const failure: Failure = { code: error.code, message: error.message, until: Date.now() + this.options.failureTtlMs };
         this.failures.set(key, failure);
         await fs.writeFile(failedFile, JSON.stringify(failure)).catch(() => {});

@@ -196,8 +196,9 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
         res.destroy();
         return;
       }
-      status = (error as NodeJS.ErrnoException)?.code === 'ENOENT' ? 404 : httpStatusFor(error);
-      const reason = isCasterpakError(error) ? error.message : status === 404 ? 'not found' : 'internal error';
+      const errno = (error as NodeJS.ErrnoException)?.code;
+      status = errno === 'ENOENT' ? 404 : errno === 'ENOSPC' ? 507 : httpStatusFor(error);
+      const reason = isCasterpakError(error) ? error.message : status === 404 ? 'not found' : status === 507 ? 'no space left in the cache' : 'internal error';
       if (status >= 500 && !isCasterpakError(error)) logger.error('request failed', { id, error: String((error as Error)?.stack ?? error) });
       sendError(res, status, reason, status === 503 ? { 'Retry-After': '5' } : {});
       if (status >= 400) logger.info('refused', { id, route: routeName, status, reason: oneLine(reason) });
