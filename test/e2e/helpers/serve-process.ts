@@ -73,7 +73,7 @@ export async function startServe(res: Resources, options: ServeOptions): Promise
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start in ${START_LIMIT_MS} ms:\n${output}`)), START_LIMIT_MS);
     const onData = () => {
-      const match = /"msg":"listening","url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
+      const match = /"msg":"listening"[^}]*"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(output);
       if (match) {
         clearTimeout(timer);
         waiters.delete(onData);
