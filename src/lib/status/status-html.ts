@@ -1,6 +1,7 @@
 // The status page for people (GET /): what the cache holds, how well it serves, and a player
 // with a trick-play strip. Pure: a model in, one HTML document out. Everything from the disk
 // (directory names included) is escaped; the browser code is STATUS_SCRIPT.
+import { formatBytes } from '../config/units.js';
 import { STATUS_SCRIPT } from './status-script.js';
 
 export interface StatusRendition {
@@ -29,17 +30,6 @@ export interface StatusModel {
 }
 
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
 
 // "45 s", "12 min", "3 h 05 min", "2 d 4 h".
 export function formatSpan(ms: number): string {
