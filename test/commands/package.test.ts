@@ -5,16 +5,9 @@ import { collectInputs, summaryLine } from '../../src/commands/package.js';
 import { REAL_MP42HLS, checkRendition, fakeBinDir, media, mp4infoDuration, processExists, processRunning, readPids } from '../helpers/bento4.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { httpServer } from '../helpers/http-server.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { filesUnder, tempDir } from '../helpers/temp-dir.js';
 
-// Every file below the cache, relative to it.
-const cacheFiles = (cacheDir: string): string[] =>
-  existsSync(cacheDir)
-    ? readdirSync(cacheDir, { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => path.relative(cacheDir, path.join(e.parentPath, e.name)))
-        .sort()
-    : [];
+const cacheFiles = filesUnder;
 const renditions = (cacheDir: string) => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => !n.startsWith('.')).sort() : []);
 const tmpEntries = (cacheDir: string) => (existsSync(path.join(cacheDir, '.tmp')) ? readdirSync(path.join(cacheDir, '.tmp')) : []);
 

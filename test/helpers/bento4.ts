@@ -74,17 +74,19 @@ export function processRunning(pid: number): boolean {
   }
 }
 
-// A process is reaped when even its zombie is gone.
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// A process is reaped when even its zombie is gone (kill(pid, 0) fails).
+export { processAlive as processExists } from '../../src/lib/io/file-lock.js';
 
 export function readPids(file: string): number[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+}
+
+// Makes the counting fake (test/fixtures/bin/counting) count into a new file and run the real
+// mp42hls; returns how many times it has run so far.
+export function countingRuns(): () => number {
+  const file = path.join(tempDir(), 'runs');
+  process.env.FAKE_MP42HLS_COUNTER = file;
+  process.env.FAKE_MP42HLS_REAL = REAL_MP42HLS;
+  return () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
 }

@@ -1,5 +1,5 @@
 // A fresh directory under os.tmpdir(), removed when the current test finishes.
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -9,4 +9,13 @@ export function tempDir(prefix = 'casterpak-test-'): string {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), prefix)));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+// Every file below `dir`, as sorted paths relative to it (none when it does not exist).
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
 }

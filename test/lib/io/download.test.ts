@@ -3,14 +3,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { downloadToFile, type DownloadOptions } from '../../../src/lib/io/download.js';
 import { httpServer } from '../../helpers/http-server.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { filesUnder, tempDir } from '../../helpers/temp-dir.js';
 import { media } from '../../helpers/bento4.js';
 
 const BODY = readFileSync(media('av.mp4'));
 const OPTIONS: DownloadOptions = { timeoutMs: 5000, maxBytes: 10 * 1024 * 1024 };
 
-// Everything left below `dir` (files only, recursively).
-const leftovers = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+const leftovers = (dir: string) => filesUnder(dir).map((file) => path.basename(file));
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   return promise.then(

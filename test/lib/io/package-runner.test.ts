@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runPackageJob, type PackageRunOptions } from '../../../src/lib/io/package-runner.js';
 import { validateConfig, type CasterpakConfig } from '../../../src/lib/config/schema.js';
 import { silentReporter } from '../../../src/lib/io/reporter.js';
-import { REAL_MP42HLS, checkRendition, fakeBinDir, media } from '../../helpers/bento4.js';
+import { REAL_MP42HLS, checkRendition, countingRuns, fakeBinDir, media } from '../../helpers/bento4.js';
 import { httpServer } from '../../helpers/http-server.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { filesUnder, tempDir } from '../../helpers/temp-dir.js';
 
 function setup(layer: Record<string, unknown> = {}) {
   const cacheDir = tempDir('casterpak-cache-');
@@ -16,20 +16,7 @@ function setup(layer: Record<string, unknown> = {}) {
   return { cacheDir, config, run };
 }
 
-// Everything under the cache that is not a complete rendition's file or empty bookkeeping.
-function cacheFiles(cacheDir: string): string[] {
-  return readdirSync(cacheDir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(cacheDir, path.join(e.parentPath, e.name)))
-    .sort();
-}
-
-const counter = () => {
-  const file = path.join(tempDir(), 'runs');
-  process.env.FAKE_MP42HLS_COUNTER = file;
-  process.env.FAKE_MP42HLS_REAL = REAL_MP42HLS;
-  return () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
-};
+const cacheFiles = filesUnder;
 
 afterEach(() => {
   delete process.env.FAKE_MP42HLS_COUNTER;
@@ -62,7 +49,7 @@ describe('runPackageJob', () => {
   });
 
   it('reuses a complete rendition without running mp42hls, and --force rebuilds it', async () => {
-    const runs = counter();
+    const runs = countingRuns();
     const { cacheDir, run } = setup({ bento4: { binDir: fakeBinDir('counting') } });
     expect((await run([media('av.mp4')])).made).toBe(1);
     expect(runs()).toBe(1);

@@ -6,13 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RenditionStore, type PackagingEvent, type RenditionStoreOptions } from '../../../src/lib/io/rendition-store.js';
 import { locateBento4 } from '../../../src/lib/io/bento4.js';
 import { cacheLayout, renditionKey } from '../../../src/lib/cache/layout.js';
-import { REAL_MP42HLS, checkRendition, fakeBinDir, media } from '../../helpers/bento4.js';
+import { checkRendition, countingRuns, fakeBinDir, media } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 function countingStore(overrides: Partial<RenditionStoreOptions> = {}) {
-  const counter = path.join(tempDir(), 'runs');
-  process.env.FAKE_MP42HLS_COUNTER = counter;
-  process.env.FAKE_MP42HLS_REAL = REAL_MP42HLS;
+  const runs = countingRuns();
   const events: PackagingEvent[] = [];
   const layout = cacheLayout(tempDir('casterpak-cache-'));
   const store = new RenditionStore({
@@ -26,7 +24,6 @@ function countingStore(overrides: Partial<RenditionStoreOptions> = {}) {
     pollMs: 20,
     ...overrides,
   });
-  const runs = () => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter(Boolean).length : 0);
   return { store, layout, events, runs };
 }
 
