@@ -68,8 +68,9 @@ export interface Nginx {
   readonly cacheDir: string;
   errorLog(): string;
   accessLog(): string;
-  // The cache file of a key: how long nginx will keep it fresh, in seconds from now.
-  cacheEntry(key: string): { validForSeconds: number } | null;
+  // The cache file of a key: how long nginx will keep it fresh, in seconds from now. nginx
+  // renames the file into place after the client may already have the last byte: waits a little.
+  cacheEntry(key: string): Promise<{ validForSeconds: number } | null>;
   stop(): Promise<void>;
 }
 
@@ -134,8 +135,8 @@ export async function startNginx(res: Resources, upstreams: readonly string[]): 
     cacheDir,
     errorLog: () => read(errorLog),
     accessLog: () => read(accessLog),
-    cacheEntry(key) {
-      const entry = readCacheEntries(cacheDir).get(key);
+    async cacheEntry(key) {
+      const entry = await waitFor(`nginx cache entry ${key}`, () => readCacheEntries(cacheDir).get(key), 3000).catch(() => null);
       return entry ? { validForSeconds: entry.validSec - Math.floor(Date.now() / 1000) } : null;
     },
     stop,
