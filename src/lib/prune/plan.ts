@@ -64,7 +64,7 @@ function isStaleTemp(mtimeMs: number, policy: PrunePolicy): boolean {
 
 // Keys of renditions being packaged: a lock that is not stale, or a run directory not yet old
 // enough to be swept (a killed run's directory protects its rendition until it is swept).
-function busyKeys(entries: readonly CacheEntry[], policy: PrunePolicy): Set<string> {
+export function busyKeys(entries: readonly CacheEntry[], policy: PrunePolicy): Set<string> {
   const busy = new Set<string>();
   for (const entry of entries) {
     if (entry.kind === 'lock' && !entry.stale) busy.add(entry.key);
@@ -111,8 +111,11 @@ const wantsSegments = (what: PruneWhat) => what === 'segments' || what === 'all'
 const wantsRenditions = (what: PruneWhat) => what === 'renditions' || what === 'all';
 const wantsSources = (what: PruneWhat) => what === 'sources' || what === 'all';
 
-export function planPrune(entries: readonly CacheEntry[], policy: PrunePolicy): PrunePlan {
-  const busy = busyKeys(entries, policy);
+// `busy` defaults to what `entries` say. Without a budget, planning entries one by one with the
+// busy keys of the locks and run directories gives the same items as planning them together,
+// which lets the runner delete while it is still scanning.
+export function planPrune(entries: readonly CacheEntry[], policy: PrunePolicy, busy: ReadonlySet<string> = busyKeys(entries, policy)): PrunePlan {
+  const budget = policy.maxSizeBytes !== null;
   const items = sweepItems(entries, policy);
   const kept: KeptItem[] = [];
   const candidates: BudgetCandidate[] = [];
@@ -134,13 +137,14 @@ export function planPrune(entries: readonly CacheEntry[], policy: PrunePolicy): 
       continue;
     }
     if (wantsSegments(policy.what)) {
+      // The hot loop (10⁵ segments): plain object literals, candidates only with a budget.
       for (const file of segments) {
-        const item = { path: `${rendition.path}/${file.name}`, kind: 'segment' as const, bytes: file.bytes, lastAccessMs: file.mtimeMs, key };
-        if (isIdle(file.mtimeMs, policy)) items.push({ ...item, reason: 'idle' });
-        else candidates.push({ ...item, rendition: rendition.path });
+        const path = `${rendition.path}/${file.name}`;
+        if (isIdle(file.mtimeMs, policy)) items.push({ path, kind: 'segment', bytes: file.bytes, reason: 'idle', lastAccessMs: file.mtimeMs, key });
+        else if (budget) candidates.push({ path, kind: 'segment', bytes: file.bytes, lastAccessMs: file.mtimeMs, key, rendition: rendition.path });
       }
     }
-    if (wantsRenditions(policy.what)) {
+    if (budget && wantsRenditions(policy.what)) {
       candidates.push({ path: rendition.path, kind: 'rendition', bytes: entryBytes(rendition), lastAccessMs, key, rendition: rendition.path });
     }
   }
@@ -153,7 +157,7 @@ export function planPrune(entries: readonly CacheEntry[], policy: PrunePolicy): 
         if (idle) kept.push({ path: source.path, kind: 'source', reason: 'packaging' });
       } else if (idle) {
         items.push({ path: source.path, kind: 'source', bytes: source.bytes, reason: 'idle', lastAccessMs: source.mtimeMs, key });
-      } else {
+      } else if (budget) {
         candidates.push({ path: source.path, kind: 'source', bytes: source.bytes, lastAccessMs: source.mtimeMs, key, rendition: null });
       }
     }

@@ -1,0 +1,319 @@
+// Lists what prune may act on in a cache directory. Safety first: lstat only (no symlink is
+// ever followed; a symlink is never a candidate), the walk never leaves the cache directory's
+// file system, and only casterpak's own names become entries.
+//
+// Speed: a cache holds 10⁵–10⁶ small files. One promise (or thread-pool round trip) per
+// file costs more than the system call itself, so directories are read and files lstat'ed
+// with synchronous calls in slices of at most `sliceMs`, yielding to the event loop between
+// slices: `serve --prune-every` keeps answering while it runs.
+import { promises as fsp, lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import path from 'node:path';
+import { CasterpakError } from '../errors.js';
+import { LOCKS_DIR, SOURCES_DIR, TMP_DIR, TRASH_DIR } from '../cache/layout.js';
+import { INDEX_PLAYLIST, KFONLY_DIR } from '../rendition/names.js';
+import { renditionPathError } from '../rendition/rendition-path.js';
+import type { CacheEntry, RenditionFile } from '../prune/cache-entry.js';
+import { ASIDE_LOCK_NAME, FAILED_NAME, LOCK_NAME, PART_NAME, TEMP_RUN_NAME, isSourceName, kfonlyFileRole, renditionFileRole } from '../prune/cache-names.js';
+import { lockIsStale, readLockOwner } from './file-lock.js';
+
+export interface ScanOptions {
+  /** @default ['.mp4'] */ readonly mediaExtensions?: readonly string[];
+  /** Stop listing after this many files and directories (the pass is then marked truncated). @default 2_000_000 */
+  readonly maxFiles?: number;
+  /** Stop listing after this long. @default 300_000 */ readonly maxScanMs?: number;
+  /** Longest stretch of synchronous file-system calls before yielding. @default 10 */ readonly sliceMs?: number;
+  /** Lock staleness is judged at this time. @default Date.now() */ readonly now?: number;
+  /** Called once with the locks, run directories, failure markers and trash entries, before any rendition or source. */
+  readonly onBookkeeping?: (entries: readonly CacheEntry[]) => void;
+  /** Called with each rendition, source or partial download as soon as it is complete. */
+  readonly onEntry?: (entry: CacheEntry) => void;
+  /** Keep renditions and sources in `entries` (false: only onEntry sees them; memory stays flat). @default true */
+  readonly collect?: boolean;
+}
+
+export interface ScanIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface CacheScan {
+  readonly entries: CacheEntry[];
+  /** False when the cache directory does not exist (nothing to do). */
+  readonly exists: boolean;
+  readonly files: number;
+  readonly truncated: boolean;
+  /** Symlinks met (never followed) and directories on another file system (never entered). */
+  readonly skipped: { readonly symlinks: number; readonly otherDevice: number };
+  readonly errors: ScanIssue[];
+}
+
+const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'error';
+
+class Walk {
+  readonly entries: CacheEntry[] = [];
+  readonly errors: ScanIssue[] = [];
+  readonly skipped = { symlinks: 0, otherDevice: 0 };
+  files = 0;
+  truncated = false;
+  private sliceStart = performance.now();
+  private readonly started = performance.now();
+
+  private content = false;
+
+  constructor(
+    readonly root: string,
+    readonly dev: number,
+    private readonly options: Required<Pick<ScanOptions, 'maxFiles' | 'maxScanMs' | 'sliceMs'>> & ScanOptions,
+  ) {}
+
+  emit(entry: CacheEntry): void {
+    if (!this.content) this.entries.push(entry);
+    else {
+      this.options.onEntry?.(entry);
+      if (this.options.collect !== false) this.entries.push(entry);
+    }
+  }
+
+  startContent(): void {
+    this.content = true;
+    this.options.onBookkeeping?.(this.entries);
+  }
+
+  abs(rel: string): string {
+    return rel === '' ? this.root : `${this.root}${path.sep}${rel}`;
+  }
+
+  // Lets the event loop run when the current slice is used up; true when the pass must stop.
+  async pause(): Promise<boolean> {
+    const now = performance.now();
+    if (now - this.sliceStart >= this.options.sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.sliceStart = performance.now();
+    }
+    if (this.files >= this.options.maxFiles || now - this.started >= this.options.maxScanMs) this.truncated = true;
+    return this.truncated;
+  }
+
+  // null when gone (a race with serve or packaging) or unreadable (recorded).
+  lstat(rel: string): Stats | null {
+    this.files++;
+    try {
+      return lstatSync(this.abs(rel), { throwIfNoEntry: false }) ?? null;
+    } catch (error) {
+      this.errors.push({ path: rel, message: errno(error) });
+      return null;
+    }
+  }
+
+  // Anything on another file system (a mount point, a bind-mounted file) is not ours.
+  here(stat: Stats): boolean {
+    if (stat.dev === this.dev) return true;
+    this.skipped.otherDevice++;
+    return false;
+  }
+
+  readdir(rel: string): Dirent[] {
+    try {
+      return readdirSync(this.abs(rel), { withFileTypes: true });
+    } catch (error) {
+      const code = errno(error);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.errors.push({ path: rel, message: code });
+      return [];
+    }
+  }
+
+  // A real directory of this file system (checked by lstat when entered).
+  dirOk(rel: string): Stats | null {
+    const stat = this.lstat(rel);
+    return stat !== null && stat.isDirectory() && this.here(stat) ? stat : null;
+  }
+
+  // Sums a subtree this walk does not interpret (a run directory, a trash entry).
+  async measure(rel: string): Promise<{ bytes: number; mtimeMs: number } | null> {
+    const top = this.lstat(rel);
+    if (top === null || !this.here(top)) return null;
+    let bytes = top.size;
+    let mtimeMs = top.mtimeMs;
+    const stack = top.isDirectory() ? [rel] : [];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      for (const dirent of this.readdir(dir)) {
+        const child = `${dir}/${dirent.name}`;
+        const stat = this.lstat(child);
+        if (stat === null) continue;
+        bytes += stat.size;
+        if (stat.mtimeMs > mtimeMs) mtimeMs = stat.mtimeMs;
+        if (stat.isDirectory() && this.here(stat)) stack.push(child);
+      }
+      await this.pause();
+    }
+    return { bytes, mtimeMs };
+  }
+}
+
+function isRenditionDir(rel: string, dirents: readonly Dirent[], extensions: readonly string[]): boolean {
+  return dirents.some((d) => d.name === INDEX_PLAYLIST && d.isFile()) && renditionPathError(rel, extensions) === null;
+}
+
+function renditionEntry(walk: Walk, rel: string, dirents: readonly Dirent[], subdirs: string[]): CacheEntry {
+  const files: RenditionFile[] = [];
+  let foreign = 0;
+  const addFile = (role: RenditionFile['role'] | null, dirent: Dirent, name: string) => {
+    if (dirent.isSymbolicLink()) walk.skipped.symlinks++;
+    if (role === null || !dirent.isFile()) {
+      foreign++;
+      return;
+    }
+    const stat = walk.lstat(`${rel}/${name}`);
+    if (stat === null) return; // gone meanwhile
+    if (stat.isFile() && walk.here(stat)) files.push({ name, role, bytes: stat.size, mtimeMs: stat.mtimeMs });
+    else foreign++;
+  };
+  for (const dirent of dirents) {
+    const name = dirent.name;
+    if (dirent.isDirectory()) {
+      if (name === KFONLY_DIR && walk.dirOk(`${rel}/${name}`) !== null) {
+        for (const inner of walk.readdir(`${rel}/${name}`)) addFile(kfonlyFileRole(inner.name), inner, `${name}/${inner.name}`);
+      } else {
+        foreign++; // not ours: stays, and may itself hold renditions
+        subdirs.push(`${rel}/${name}`);
+      }
+    } else {
+      addFile(renditionFileRole(name), dirent, name);
+    }
+  }
+  return { kind: 'rendition', path: rel, files, foreign };
+}
+
+// Rendition directories anywhere below the root, except in dot-directories.
+async function walkRenditions(walk: Walk, tops: readonly string[], extensions: readonly string[]): Promise<void> {
+  const stack = [...tops];
+  while (stack.length > 0 && !(await walk.pause())) {
+    const rel = stack.pop()!;
+    if (walk.dirOk(rel) === null) continue;
+    const dirents = walk.readdir(rel);
+    const subdirs: string[] = [];
+    if (isRenditionDir(rel, dirents, extensions)) {
+      walk.emit(renditionEntry(walk, rel, dirents, subdirs));
+    } else {
+      for (const dirent of dirents) {
+        if (dirent.isDirectory() && !dirent.name.startsWith('.')) subdirs.push(`${rel}/${dirent.name}`);
+        else if (dirent.isSymbolicLink()) walk.skipped.symlinks++;
+      }
+    }
+    stack.push(...subdirs);
+  }
+}
+
+async function walkSources(walk: Walk, extensions: readonly string[]): Promise<void> {
+  const stack = [SOURCES_DIR];
+  while (stack.length > 0 && !(await walk.pause())) {
+    const rel = stack.pop()!;
+    if (walk.dirOk(rel) === null) continue;
+    for (const dirent of walk.readdir(rel)) {
+      const child = `${rel}/${dirent.name}`;
+      if (dirent.isSymbolicLink()) walk.skipped.symlinks++;
+      if (dirent.isDirectory()) {
+        if (!dirent.name.startsWith('.')) stack.push(child);
+        continue;
+      }
+      if (!dirent.isFile()) continue;
+      const renditionPath = child.slice(SOURCES_DIR.length + 1);
+      const part = PART_NAME.test(dirent.name);
+      if (!part && !(isSourceName(dirent.name, extensions) && renditionPathError(renditionPath, extensions) === null)) continue;
+      const stat = walk.lstat(child);
+      if (stat === null || !stat.isFile() || !walk.here(stat)) continue;
+      if (part) walk.emit({ kind: 'tmp', path: child, key: null, bytes: stat.size, mtimeMs: stat.mtimeMs });
+      else walk.emit({ kind: 'source', path: child, renditionPath, bytes: stat.size, mtimeMs: stat.mtimeMs });
+    }
+  }
+}
+
+async function walkTemp(walk: Walk): Promise<void> {
+  if (walk.dirOk(TMP_DIR) === null) return;
+  for (const dirent of walk.readdir(TMP_DIR)) {
+    const match = TEMP_RUN_NAME.exec(dirent.name);
+    if (match === null || !dirent.isDirectory() || (await walk.pause())) continue;
+    const rel = `${TMP_DIR}/${dirent.name}`;
+    const measured = await walk.measure(rel);
+    if (measured !== null) walk.emit({ kind: 'tmp', path: rel, key: match[1]!, ...measured });
+  }
+}
+
+// The `until` of a failure marker (rendition-store.ts), or null when unreadable.
+async function failedUntil(file: string): Promise<number | null> {
+  try {
+    const until = (JSON.parse(await fsp.readFile(file, 'utf8')) as { until?: unknown }).until;
+    return typeof until === 'number' ? until : null;
+  } catch {
+    return null;
+  }
+}
+
+async function walkLocks(walk: Walk, now: number): Promise<void> {
+  if (walk.dirOk(LOCKS_DIR) === null) return;
+  for (const dirent of walk.readdir(LOCKS_DIR)) {
+    if (!dirent.isFile()) continue;
+    const rel = `${LOCKS_DIR}/${dirent.name}`;
+    const lock = LOCK_NAME.exec(dirent.name) ?? ASIDE_LOCK_NAME.exec(dirent.name);
+    const failed = FAILED_NAME.test(dirent.name);
+    if (lock === null && !failed) continue;
+    const stat = walk.lstat(rel);
+    if (stat === null || !stat.isFile() || !walk.here(stat)) continue;
+    const file = walk.abs(rel);
+    if (failed) {
+      const untilMs = await failedUntil(file);
+      walk.emit({ kind: 'failed', path: rel, untilMs, bytes: stat.size, mtimeMs: stat.mtimeMs });
+    } else {
+      // Set-aside locks are garbage by construction; a lock is judged as its takers judge it.
+      const found = dirent.name.endsWith('.lock') ? await readLockOwner(file) : null;
+      const stale = found === null || lockIsStale(found, now);
+      walk.emit({ kind: 'lock', path: rel, key: lock![1]!, stale, bytes: stat.size, mtimeMs: found?.mtimeMs ?? stat.mtimeMs });
+    }
+  }
+}
+
+async function walkTrash(walk: Walk): Promise<void> {
+  if (walk.dirOk(TRASH_DIR) === null) return;
+  for (const dirent of walk.readdir(TRASH_DIR)) {
+    if (await walk.pause()) return;
+    const rel = `${TRASH_DIR}/${dirent.name}`;
+    const measured = await walk.measure(rel);
+    if (measured !== null) walk.emit({ kind: 'trash', path: rel, ...measured });
+  }
+}
+
+export async function scanCache(cacheDir: string, options: ScanOptions = {}): Promise<CacheScan> {
+  const root = path.resolve(cacheDir);
+  let rootStat: Stats;
+  try {
+    rootStat = statSync(root); // the configured directory itself may be a symlink (e.g. to a data disk)
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return { entries: [], exists: false, files: 0, truncated: false, skipped: { symlinks: 0, otherDevice: 0 }, errors: [] };
+    throw new CasterpakError('CONFIG', `cannot read the cache directory ${root}: ${errno(error)}`, { cause: error });
+  }
+  if (!rootStat.isDirectory()) throw new CasterpakError('CONFIG', `the cache directory ${root} is not a directory`);
+  const extensions = options.mediaExtensions ?? ['.mp4'];
+  const walk = new Walk(root, rootStat.dev, {
+    ...options,
+    maxFiles: options.maxFiles ?? 2_000_000,
+    maxScanMs: options.maxScanMs ?? 300_000,
+    sliceMs: options.sliceMs ?? 10,
+  });
+  let top: Dirent[];
+  try {
+    top = readdirSync(root, { withFileTypes: true });
+  } catch (error) {
+    throw new CasterpakError('CONFIG', `cannot read the cache directory ${root}: ${errno(error)}`, { cause: error });
+  }
+  // Bookkeeping first: locks and run directories decide what is being packaged.
+  await walkLocks(walk, options.now ?? Date.now());
+  await walkTemp(walk);
+  await walkTrash(walk);
+  walk.startContent();
+  const tops = top.filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== 'lost+found').map((d) => d.name); // lost+found: a cache on its own file system
+  walk.skipped.symlinks += top.filter((d) => d.isSymbolicLink()).length;
+  await walkRenditions(walk, tops, extensions);
+  if (top.some((d) => d.name === SOURCES_DIR && d.isDirectory())) await walkSources(walk, extensions);
+  return { entries: walk.entries, exists: true, files: walk.files, truncated: walk.truncated, skipped: walk.skipped, errors: walk.errors };
+}
