@@ -1,9 +1,103 @@
-// Placeholder while this command is being built in parallel; replaced by its implementation.
+// `casterpak prune`: removes from the cache what nobody has watched for a while — the cron
+// job next to `casterpak serve`, and the same pass serve runs with --prune-every.
 import { Command } from 'commander';
+import { Chalk } from 'chalk';
 import { CasterpakError } from '../lib/errors.js';
+import { layerFrom } from '../lib/config/env.js';
+import { parseDuration, parseSize } from '../lib/config/units.js';
+import { loadConfig, type LoadConfigOptions } from '../lib/io/config-loader.js';
+import type { CasterpakConfig } from '../lib/config/schema.js';
+import { runPrune, type PruneOptions } from '../lib/io/prune-runner.js';
+import { PRUNE_WHAT, type PruneWhat } from '../lib/prune/plan.js';
+import { PLAIN, reportLines, type PruneReport, type TextStyle } from '../lib/prune/report.js';
+
+export interface PruneCommandOptions {
+  readonly olderThan?: string;
+  readonly what?: string;
+  readonly maxSize?: string;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+  readonly cacheDir?: string;
+  readonly config?: string;
+}
+
+export interface PruneDeps {
+  /** @default loadConfig */ readonly loadConfig?: (options: LoadConfigOptions) => Promise<CasterpakConfig>;
+  /** @default runPrune */ readonly runPrune?: (options: PruneOptions) => Promise<PruneReport>;
+}
+
+// The flags, checked before anything touches the disk; each error names its flag.
+export function parsePruneFlags(options: PruneCommandOptions): { what: PruneWhat; olderThanMs?: number; maxSizeBytes?: number } {
+  const what = (options.what ?? 'segments') as PruneWhat;
+  if (!PRUNE_WHAT.includes(what)) throw new CasterpakError('USAGE', `invalid --what "${options.what}": use one of ${PRUNE_WHAT.join(', ')}`);
+  let olderThanMs: number | undefined;
+  if (options.olderThan !== undefined) {
+    const ms = parseDuration(options.olderThan);
+    if (ms === null) throw new CasterpakError('USAGE', `invalid --older-than "${options.olderThan}": use a duration such as 90s, 30m, 2h or 7d`);
+    olderThanMs = ms;
+  }
+  let maxSizeBytes: number | undefined;
+  if (options.maxSize !== undefined) {
+    const bytes = parseSize(options.maxSize);
+    if (bytes === null) throw new CasterpakError('USAGE', `invalid --max-size "${options.maxSize}": use a size such as 500M, 50G or 2T`);
+    maxSizeBytes = bytes;
+  }
+  return { what, olderThanMs, maxSizeBytes };
+}
+
+// Flags over configuration (prune.olderThanMs, prune.maxSizeBytes, cacheDir); temporary
+// leftovers are swept once older than twice the packaging time limit.
+export async function runPruneCommand(options: PruneCommandOptions, deps: PruneDeps = {}): Promise<PruneReport> {
+  const flags = parsePruneFlags(options);
+  const config = await (deps.loadConfig ?? loadConfig)({
+    configFile: options.config,
+    flags: layerFrom([
+      ['cacheDir', options.cacheDir],
+      ['prune.olderThanMs', flags.olderThanMs],
+      ['prune.maxSizeBytes', flags.maxSizeBytes],
+    ]),
+  });
+  return (deps.runPrune ?? runPrune)({
+    cacheDir: config.cacheDir,
+    what: flags.what,
+    olderThanMs: config.prune.olderThanMs,
+    maxSizeBytes: config.prune.maxSizeBytes,
+    dryRun: options.dryRun === true,
+    tmpMaxAgeMs: 2 * config.bento4.timeoutMs,
+    mediaExtensions: config.mediaExtensions,
+  });
+}
+
+function terminalStyle(): TextStyle {
+  if (!process.stdout.isTTY) return PLAIN;
+  const chalk = new Chalk({ level: 1 });
+  return { strong: chalk.bold, dim: chalk.dim, warn: chalk.yellow, bad: chalk.red };
+}
 
 export function pruneCommand(): Command {
-  return new Command('prune').description('(in progress)').action(() => {
-    throw new CasterpakError('USAGE', 'prune is not built yet');
-  });
+  return new Command('prune')
+    .description('remove cached segments (or whole renditions, or source copies) nobody has requested for a while')
+    .option('--older-than <duration>', 'idle longer than this goes: 90s, 30m, 2h, 7d (config prune.olderThanMs; default 2h)')
+    .option('--what <kind>', 'segments (playlists stay), renditions (whole directories), sources (downloaded copies) or all', 'segments')
+    .option('--max-size <size>', 'then remove the least recently used until the cache fits, e.g. 50G (config prune.maxSizeBytes)')
+    .option('--dry-run', 'list what would be removed; delete nothing')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--cache-dir <dir>', 'cache directory (config cacheDir, env CASTERPAK_CACHE_DIR; default ./casterpak-cache)')
+    .addHelpText(
+      'after',
+      '\nLast access is the file\'s mtime (serve moves it forward when it serves a file; atime is never used).\n' +
+        'Only files and directories with casterpak\'s names are removed; symlinks are never followed and the walk\n' +
+        'stays on the cache\'s file system. A rendition being packaged is kept. Exit status: 0 done, 1 error.\n' +
+        'Crontab: */10 * * * * casterpak prune --older-than 2h --cache-dir /var/cache/casterpak\n',
+    )
+    .action(async (options: PruneCommandOptions, command: Command) => {
+      const report = await runPruneCommand({ ...options, config: command.optsWithGlobals().config });
+      if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else process.stdout.write(`${reportLines(report, terminalStyle()).join('\n')}\n`);
+      if (report.errors.length > 0) {
+        const first = report.errors[0]!;
+        const more = report.errors.length > 1 ? ` (and ${report.errors.length - 1} more)` : '';
+        throw new CasterpakError('FAILED', `could not remove ${first.path}: ${first.message}${more}`);
+      }
+    });
 }
