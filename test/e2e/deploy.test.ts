@@ -1,8 +1,9 @@
 // The deployment kit is real: the systemd unit verifies and its ExecStart starts a serve that
-// stops cleanly on its KillSignal within TimeoutStopSec; the cron entry is valid. (nginx's
-// configuration is exercised by nginx.test.ts and scale-out.test.ts.)
+// stops cleanly on its KillSignal within TimeoutStopSec; the cron entry is valid and its
+// command prunes what it says. (nginx's configuration is exercised by nginx.test.ts and
+// scale-out.test.ts.)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,4 +93,20 @@ describe('deploy/cron/casterpak-prune', () => {
     expect(lines[0]).toContain('casterpak.js prune --older-than 2h --cache-dir /var/cache/casterpak');
   });
 
+  it('its prune command removes segments idle for more than 2 h and keeps the others', async () => {
+    const cacheDir = res.dir('cron-cache');
+    const rendition = path.join(cacheDir, 'a', 'x.mp4');
+    mkdirSync(rendition, { recursive: true });
+    const packet = Buffer.alloc(188, 0xff);
+    packet[0] = 0x47;
+    writeFileSync(path.join(rendition, 'index_0_av.m3u8'), '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\nsegment1_0_av.ts\n#EXTINF:4,\nsegment2_0_av.ts\n#EXT-X-ENDLIST\n');
+    for (const name of ['segment1_0_av.ts', 'segment2_0_av.ts']) writeFileSync(path.join(rendition, name), packet);
+    const old = Date.now() / 1000 - 3 * 3600;
+    utimesSync(path.join(rendition, 'segment1_0_av.ts'), old, old);
+    const command = /casterpak\.js (prune .*?) 2>&1/.exec(lines[0])![1].replace('/var/cache/casterpak', cacheDir);
+    const result = await execa(process.execPath, [BIN, ...command.split(' ')], { reject: false, all: true, timeout: 60_000 });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(existsSync(path.join(rendition, 'segment1_0_av.ts'))).toBe(false);
+    expect(existsSync(path.join(rendition, 'segment2_0_av.ts'))).toBe(true);
+  });
 });
