@@ -7,15 +7,9 @@ import type { CasterpakConfig } from '../config/schema.js';
 import { oneLine } from '../errors.js';
 import { createOrigin } from './server.js';
 import { createLogger, type Logger } from './logger.js';
+import { runPrune } from './prune-runner.js';
 
-// TEMPORARY until prune-runner.ts lands: loaded by a non-literal specifier so this compiles.
-const PRUNE_MODULE = './prune-runner.js';
-async function runPrune(options: Record<string, unknown>): Promise<{ removed: number; bytesFreed: number; durationMs: number }> {
-  const module = (await import(PRUNE_MODULE)) as { runPrune: typeof runPrune };
-  return module.runPrune(options);
-}
-
-function startPruneTimer(config: CasterpakConfig, logger: Logger): () => void {
+function startPruneTimer(config: CasterpakConfig, logger: Logger, onRemoved: (items: number) => void = () => {}): () => void {
   const every = config.serve.pruneEveryMs;
   if (every === null || every <= 0) return () => {};
   let running = false;
@@ -30,7 +24,9 @@ function startPruneTimer(config: CasterpakConfig, logger: Logger): () => void {
         maxSizeBytes: config.prune.maxSizeBytes,
         dryRun: false,
         tmpMaxAgeMs: config.bento4.timeoutMs * 2,
+        mediaExtensions: config.mediaExtensions,
       });
+      onRemoved(report.removed);
       logger.info('prune', { removed: report.removed, bytesFreed: report.bytesFreed, ms: report.durationMs });
     } catch (error) {
       logger.warn('prune failed', { reason: oneLine(error) });
@@ -60,7 +56,7 @@ async function runSingle(config: CasterpakConfig, logger: Logger, withPrune: boo
   const origin = await createOrigin(config, { logger });
   const address = await origin.listen();
   logger.info('listening', { url: `http://${address.address}:${address.port}`, pid: process.pid });
-  const stopPrune = withPrune ? startPruneTimer(config, logger) : () => {};
+  const stopPrune = withPrune ? startPruneTimer(config, logger, (items) => origin.metrics.pruned.inc(items)) : () => {};
   onStopSignal(async () => {
     stopPrune();
     await origin.close();
