@@ -239,10 +239,13 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     // output is removed by the packager), then resolve.
     close: async (graceMs = 10_000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       shutdown.abort();
+      // Keep-alive connections become idle as their last response ends: close them as they do.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(idle);
       clearTimeout(timer);
     },
   };

@@ -37,7 +37,8 @@ describe('serve: SIGTERM', () => {
     const response = await inflight;
     expect(response.status).toBe(503);
     expect(await exited).toBe(0);
-    for (const pid of readPids(pids)) expect(processExists(pid), `pid ${pid}`).toBe(false);
+    // The tool's own children were killed with its process group; init reaps the orphans.
+    for (const pid of readPids(pids)) await expect.poll(() => processExists(pid), { timeout: 3000, message: `pid ${pid}` }).toBe(false);
     const tmp = path.join(cacheDir, '.tmp');
     expect(existsSync(tmp) ? readdirSync(tmp) : []).toEqual([]);
     expect(existsSync(path.join(cacheDir, 'av.mp4'))).toBe(false);
