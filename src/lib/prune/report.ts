@@ -66,6 +66,7 @@ const NAMES: Record<PruneKind, [string, string]> = {
 };
 
 const count = (n: number, [one, many]: readonly [string, string]) => `${n} ${n === 1 ? one : many}`;
+const ITEMS: [string, string] = ['item', 'items'];
 
 // "45 s", "12 min", "3 h 5 min", "8 d 2 h": how long something has been idle.
 export function formatAge(ms: number): string {
@@ -105,13 +106,13 @@ export function reportLines(report: PruneReport, style: TextStyle = PLAIN): stri
     lines.push(
       report.items.length === 0
         ? `dry run: nothing would be removed (${report.scanned.files} files scanned in ${took}, cache ${formatBytes(report.cacheBytes)})`
-        : `dry run: would remove ${style.strong(`${report.items.length} items (${formatBytes(total)})`)}: ${breakdown(report.items)}; nothing was deleted`,
+        : `dry run: would remove ${style.strong(`${count(report.items.length, ITEMS)} (${formatBytes(total)})`)}: ${breakdown(report.items)}; nothing was deleted`,
     );
   } else if (report.items.length === 0) {
     lines.push(`nothing to prune (${report.scanned.files} files scanned in ${took}, cache ${formatBytes(report.cacheBytes)})`);
   } else {
     lines.push(
-      `removed ${style.strong(`${report.removed} items (${formatBytes(report.bytesFreed)})`)} in ${took}: ${breakdown(report.items)}; cache now ${formatBytes(report.cacheBytesAfter)}`,
+      `removed ${style.strong(`${count(report.removed, ITEMS)} (${formatBytes(report.bytesFreed)})`)} in ${took}: ${breakdown(report.items)}; cache now ${formatBytes(report.cacheBytesAfter)}`,
     );
   }
   const keptRenditions = report.kept.filter((k) => k.kind === 'rendition').length;

@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renditionKey } from '../../../src/lib/cache/layout.js';
 import type { CacheEntry, RenditionEntry, RenditionFile } from '../../../src/lib/prune/cache-entry.js';
-import { isIdle, planPrune, type PrunePolicy, type PruneWhat } from '../../../src/lib/prune/plan.js';
+import { busyKeys, isIdle, planPrune, type PrunePolicy, type PruneWhat } from '../../../src/lib/prune/plan.js';
 
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -250,5 +251,60 @@ describe('planPrune --max-size', () => {
 describe('planPrune: nothing to do', () => {
   it('an empty cache plans nothing', () => {
     expect(planPrune([], policy('all', { maxSizeBytes: 0 }))).toEqual({ items: [], bytes: 0, kept: [], cacheBytes: 0, cacheBytesAfter: 0, overBudget: false });
+  });
+});
+
+describe('planPrune: properties', () => {
+  const minutes = fc.integer({ min: 0, max: 600 }).map((m) => NOW - m * 60_000);
+  const renditionArb = fc.record({ name: fc.constantFrom('a', 'b', 'c', 'd', 'e'), segments: fc.array(minutes, { minLength: 1, maxLength: 5 }), made: minutes }).map((r) =>
+    rendition(`${r.name}.mp4`, r.segments.map((t) => NOW - t), { made: r.made }),
+  );
+  const keyOf = (name: string) => renditionKey(`${name}.mp4`);
+  const bookkeepingArb = fc.uniqueArray(
+    fc.oneof(
+      fc.record({ name: fc.constantFrom('a', 'b', 'x'), stale: fc.boolean(), at: minutes }).map(
+        ({ name, stale, at }): CacheEntry => ({ kind: 'lock', path: `.locks/${keyOf(name)}.lock`, key: keyOf(name), stale, bytes: 10, mtimeMs: at }),
+      ),
+      fc.record({ name: fc.constantFrom('c', 'x'), at: minutes }).map(({ name, at }): CacheEntry => ({ kind: 'tmp', path: `.tmp/${keyOf(name)}.h.1.0a0b0c0d`, key: keyOf(name), bytes: 5, mtimeMs: at })),
+    ),
+    { maxLength: 4, selector: (e) => e.path },
+  );
+  const entriesArb = fc
+    .tuple(bookkeepingArb, fc.uniqueArray(renditionArb, { selector: (r) => r.path, maxLength: 5 }), fc.array(minutes, { maxLength: 3 }))
+    .map(([bookkeeping, renditions, sources]) => ({
+      bookkeeping,
+      content: [...renditions, ...sources.map((at, i): CacheEntry => ({ kind: 'source', path: `.sources/s${i}.mp4`, renditionPath: `s${i}.mp4`, bytes: 100, mtimeMs: at }))],
+    }));
+  const whatArb = fc.constantFrom<PruneWhat>('segments', 'renditions', 'sources', 'all');
+
+  it('without a budget, planning entry by entry (as the runner does while scanning) gives the same plan as planning all at once', () => {
+    fc.assert(
+      fc.property(entriesArb, whatArb, ({ bookkeeping, content }, what) => {
+        const p = policy(what);
+        const whole = planPrune([...bookkeeping, ...content], p);
+        const busy = busyKeys(bookkeeping, p);
+        const pieces = [planPrune(bookkeeping, p, busy), ...content.map((entry) => planPrune([entry], p, busy))];
+        expect(pieces.flatMap((piece) => piece.items)).toEqual(whole.items);
+        expect(pieces.flatMap((piece) => piece.kept)).toEqual(whole.kept);
+        expect(pieces.reduce((sum, piece) => sum + piece.cacheBytes, 0)).toBe(whole.cacheBytes);
+      }),
+    );
+  });
+
+  it('with a budget: fits whenever anything may still go, never removes a busy rendition, and takes an item only if all older candidates went', () => {
+    fc.assert(
+      fc.property(entriesArb, whatArb, fc.integer({ min: 0, max: 20_000 }), ({ bookkeeping, content }, what, maxSizeBytes) => {
+        const p = policy(what, { maxSizeBytes });
+        const entries = [...bookkeeping, ...content];
+        const plan = planPrune(entries, p);
+        const busy = busyKeys(entries, p);
+        expect(plan.items.every((i) => i.key === null || !busy.has(i.key) || i.kind === 'lock' || i.kind === 'tmp')).toBe(true);
+        expect(plan.cacheBytesAfter).toBe(plan.cacheBytes - plan.items.reduce((s, i) => s + i.bytes, 0));
+        expect(new Set(plan.items.map((i) => i.path)).size).toBe(plan.items.length);
+        const budgetItems = plan.items.filter((i) => i.reason === 'max-size');
+        if (!plan.overBudget) expect(plan.cacheBytesAfter).toBeLessThanOrEqual(maxSizeBytes);
+        for (let i = 1; i < budgetItems.length; i++) expect(budgetItems[i]!.lastAccessMs).toBeGreaterThanOrEqual(budgetItems[i - 1]!.lastAccessMs);
+      }),
+    );
   });
 });
