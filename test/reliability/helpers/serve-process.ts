@@ -41,8 +41,10 @@ export function rssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : 0;
 }
 
-export function startServe(args: readonly string[], env: Record<string, string> = {}, startTimeoutMs = 20_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CASTERPAK_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+// `wrapper`: a command that runs node, e.g. ['strace', '-f', '-o', log].
+export function startServe(args: readonly string[], env: Record<string, string> = {}, startTimeoutMs = 20_000, wrapper: readonly string[] = []): Promise<ServeProcess> {
+  const command = [...wrapper, process.execPath, CASTERPAK_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args];
+  const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true, // its own process group: the cleanup below reaches workers and tools too
