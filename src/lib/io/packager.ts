@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CasterpakError, ToolError, isCasterpakError } from '../errors.js';
-import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from '../bento4/mp42hls-args.js';
+import { RAW_PLAYLIST, buildMp42hlsArgs } from '../bento4/mp42hls-args.js';
 import { checkPackageable, type MediaInfo } from '../bento4/mp4info.js';
 import { type CacheLayout, renditionKey } from '../cache/layout.js';
 import { INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../rendition/names.js';
@@ -15,7 +15,7 @@ import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from '../renditio
 import { parseMediaPlaylist } from '../playlist/codec.js';
 import { sniffMp4, topLevelBoxEnd } from '../bento4/sniff.js';
 import { probeMedia, runTool, type Bento4 } from './bento4.js';
-import { EarlySegmentCheck, tsFileError, tsReadBuffer } from './ts-file.js';
+import { tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {
   readonly bento4: Bento4;
@@ -109,7 +109,7 @@ export async function makeTempDir(layout: CacheLayout, renditionPath: string): P
 
 // `stderr`: what the successful mp42hls run said; it exits 0 without a playlist when it cannot
 // parse a sample description, and says so ("unable to parse ... sample description").
-async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stderr: string, early: EarlySegmentCheck): Promise<{ durations: number[]; sizes: number[] }> {
+async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stderr: string): Promise<{ durations: number[]; sizes: number[] }> {
   let text: string;
   try {
     text = await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8');
@@ -126,7 +126,7 @@ async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stde
     if (path.dirname(file) !== tmp) throw new CasterpakError('TOOL', `mp42hls listed an unexpected segment URI "${segment.uri}"`);
     let checked: { size: number; error: string | null };
     try {
-      checked = (await early.checked(file)) ?? (await tsFileError(file, buffer));
+      checked = await tsFileError(file, buffer);
     } catch {
       throw new CasterpakError('TOOL', `mp42hls listed segment ${index + 1} of ${name} but did not write it`);
     }
@@ -170,8 +170,6 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
   if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
   checkPackageable(media, name);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
-  // Segments are checked while mp42hls writes the next ones: packaging time stays mp42hls's.
-  const early = new EarlySegmentCheck(tmp, (index) => RAW_SEGMENT_TEMPLATE.replace('%d', String(index)));
   try {
     const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
     let stderr: string;
@@ -179,10 +177,8 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
       ({ stderr } = await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal }));
     } catch (error) {
       throw classifyToolError(error, name);
-    } finally {
-      await early.stop();
     }
-    const { durations, sizes } = await verifyAndRename(tmp, media, name, stderr, early);
+    const { durations, sizes } = await verifyAndRename(tmp, media, name, stderr);
     const playlist = buildChildPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
     parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);
@@ -203,7 +199,6 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     await syncDir(tmp);
     return { tmp, info };
   } catch (error) {
-    await early.stop();
     const free = await nearlyFull(tmp); // measured before the partial output goes
     await fs.rm(tmp, { recursive: true, force: true });
     const interrupted = isCasterpakError(error) && (error.code === 'CANCELLED' || error.code === 'TIMEOUT');

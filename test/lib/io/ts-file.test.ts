@@ -1,7 +1,7 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EarlySegmentCheck, tsFileError, tsReadBuffer } from '../../../src/lib/io/ts-file.js';
+import { tsFileError, tsReadBuffer } from '../../../src/lib/io/ts-file.js';
 import { tsFramingError } from '../../../src/lib/ts/sync-check.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -34,38 +34,5 @@ describe('tsFileError', () => {
 
   it('throws for a missing file', async () => {
     await expect(tsFileError(path.join(tempDir(), 'none.ts'), tsReadBuffer())).rejects.toMatchObject({ code: 'ENOENT' });
-  });
-});
-
-describe('EarlySegmentCheck', () => {
-  const name = (index: number) => `raw-${index}.ts`;
-
-  it('checks a segment once the next one exists, and hands the result out while the file is unchanged', async () => {
-    const dir = tempDir();
-    const early = new EarlySegmentCheck(dir, name, 5);
-    writeFileSync(path.join(dir, 'raw-0.ts'), packets(3));
-    writeFileSync(path.join(dir, 'raw-1.ts'), 'not ts, and still being written');
-    await expect.poll(() => early.checked(path.join(dir, 'raw-0.ts'))).toEqual({ size: 3 * 188, error: null });
-    expect(await early.checked(path.join(dir, 'raw-1.ts'))).toBeNull(); // the last one is never checked early
-    await early.stop();
-  });
-
-  it('keeps bad results too, and forgets a file that changed after it was read', async () => {
-    const dir = tempDir();
-    const early = new EarlySegmentCheck(dir, name, 5);
-    writeFileSync(path.join(dir, 'raw-0.ts'), 'garbage');
-    writeFileSync(path.join(dir, 'raw-1.ts'), packets(1));
-    writeFileSync(path.join(dir, 'raw-2.ts'), packets(1));
-    await expect.poll(() => early.checked(path.join(dir, 'raw-1.ts'))).toEqual({ size: 188, error: null });
-    expect(await early.checked(path.join(dir, 'raw-0.ts'))).toEqual({ size: 7, error: 'size 7 is not a multiple of 188' });
-    appendFileSync(path.join(dir, 'raw-1.ts'), packets(1));
-    expect(await early.checked(path.join(dir, 'raw-1.ts'))).toBeNull();
-    await early.stop();
-  });
-
-  it('stops watching when told, with nothing found', async () => {
-    const early = new EarlySegmentCheck(tempDir(), name, 5);
-    await early.stop();
-    expect(await early.checked('/nonexistent/raw-0.ts')).toBeNull();
   });
 });
