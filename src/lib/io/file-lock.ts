@@ -51,6 +51,20 @@ export function lockIsStale(found: { owner: LockOwner | null; mtimeMs: number },
   return now - found.mtimeMs > LOCK_STALE_MS;
 }
 
+// Creates `file` with `text` in it, or fails with EEXIST: written beside it first, then
+// hard-linked into place (atomic, also on NFS), so the lock file is never seen empty. An empty
+// lock, left by a process killed between open and write, has no owner to check and would hold
+// every other process off until LOCK_STALE_MS. The side file's name is one prune sweeps.
+async function createWritten(file: string, text: string): Promise<void> {
+  const side = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await fs.writeFile(side, text, { flag: 'wx' });
+    await fs.link(side, file);
+  } finally {
+    await fs.rm(side, { force: true });
+  }
+}
+
 // Takes the lock, or returns null when a live owner holds it. A stale lock is taken over by
 // renaming it away first, so two processes cannot both break the same stale lock.
 export async function tryLock(file: string, what: string): Promise<HeldLock | null> {
@@ -58,7 +72,7 @@ export async function tryLock(file: string, what: string): Promise<HeldLock | nu
   for (let attempt = 0; attempt < 3; attempt++) {
     const owner: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), what };
     try {
-      await fs.writeFile(file, JSON.stringify(owner), { flag: 'wx' });
+      await createWritten(file, JSON.stringify(owner));
       const timer = setInterval(() => {
         const now = new Date();
         fs.utimes(file, now, now).catch(() => {});
@@ -72,11 +86,7 @@ export async function tryLock(file: string, what: string): Promise<HeldLock | nu
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        // Created but not written (ENOSPC): an empty lock would hold others off until stale.
-        await fs.rm(file, { force: true }).catch(() => {});
-        throw error;
-      }
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const found = await readLockOwner(file);
     if (found === null) continue; // released meanwhile
