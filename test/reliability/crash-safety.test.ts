@@ -4,8 +4,6 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheLayout } from '../../src/lib/cache/layout.js';
-import { sweepTemp } from '../../src/lib/io/temp-sweep.js';
 import { tsFramingError } from '../../src/lib/ts/sync-check.js';
 import { fakeBinDir, media, processRunning, readPids, REAL_MP42HLS } from '../helpers/bento4.js';
 import { startOrigin } from '../helpers/origin.js';
@@ -57,8 +55,8 @@ async function judge(indexUrl: string, answer: Answer | Error): Promise<'valid' 
 const tmpEntries = (cacheDir: string) => (existsSync(path.join(cacheDir, '.tmp')) ? readdirSync(path.join(cacheDir, '.tmp')) : []);
 
 describe('crash safety: kill -9 during packaging', () => {
-  it('40 kills of mp42hls at random moments: never a partial answer, the next request repackages', { timeout: 90_000 }, async () => {
-    const RUNS = 40;
+  it('30 kills of mp42hls at random moments: never a partial answer, the next request repackages', { timeout: 90_000 }, async () => {
+    const RUNS = 30;
     const random = rng(8001);
     const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { bento4: { binDir: fakeBinDir('trickle') } });
     const outcomes = { killedBeforeDone: 0, finishedFirst: 0, errorAnswers: 0, validAnswers: 0 };
@@ -149,9 +147,10 @@ describe('crash safety: kill -9 during packaging', () => {
       expect(await renditionError(indexUrl, next), name).toBeNull();
     }
     expect(serve.child.exitCode).toBeNull();
-    // Tools orphaned by a killed worker finish on their own; then the next sweep leaves nothing.
+    // Tools orphaned by a killed worker run on (their process group outlives the worker) and
+    // end; their temporary directories were removed by the start-up sweep of the worker that
+    // replaced the killed one (the owner's pid is dead).
     await waitFor(() => readPids(pidsFile).every((pid) => !processRunning(pid)), 15_000, 'orphaned tools to end');
-    await sweepTemp(cacheLayout(cacheDir), 10 * 60_000);
     expect(tmpEntries(cacheDir)).toEqual([]);
     console.info('[reliability] worker kills', JSON.stringify(outcomes));
     expect(outcomes.validAnswers).toBeGreaterThan(0);
