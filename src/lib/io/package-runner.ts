@@ -7,8 +7,7 @@ import type { CasterpakConfig } from '../config/schema.js';
 import { cacheLayout } from '../cache/layout.js';
 import { assertRenditionPath, renditionPathForInput } from '../rendition/rendition-path.js';
 import { locateBento4 } from './bento4.js';
-import { downloadToFile } from './download.js';
-import { makeTempDir } from './packager.js';
+import { downloadSource } from './source-resolver.js';
 import { RenditionStore } from './rendition-store.js';
 import { sweepTemp } from './temp-sweep.js';
 import type { Reporter } from './reporter.js';
@@ -62,21 +61,13 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
     resolveSource: async (renditionPath, signal) => {
       const input = sources.get(renditionPath)!;
       if (!isUrl(input)) return path.resolve(options.cwd, input);
-      const dest = layout.sourceFile(renditionPath);
       reporter.progress(input, 'download', 0);
-      // The partial file lives in a run directory of .tmp/, which the next run sweeps after a kill -9.
-      const partDir = await makeTempDir(layout, renditionPath);
-      try {
-        await downloadToFile(new URL(input), dest, {
-          timeoutMs: config.download.timeoutMs,
-          maxBytes: config.download.maxBytes,
-          signal,
-          partDir,
-          onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
-        });
-      } finally {
-        await fs.rm(partDir, { recursive: true, force: true });
-      }
+      const dest = await downloadSource(layout, renditionPath, new URL(input), {
+        timeoutMs: config.download.timeoutMs,
+        maxBytes: config.download.maxBytes,
+        signal,
+        onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
+      });
       downloaded.add(renditionPath);
       reporter.progress(input, 'mp42hls', 0.5);
       return dest;

@@ -5,7 +5,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import type { CacheLayout } from '../cache/layout.js';
-import { downloadToFile } from './download.js';
+import { downloadToFile, type DownloadOptions } from './download.js';
+import { makeTempDir } from './packager.js';
 
 export interface SourceResolverOptions {
   readonly sourceRoot: string | null;
@@ -26,6 +27,19 @@ export async function realPathInside(root: string, relative: string): Promise<st
   }
 }
 
+// Downloads a rendition's source into the source cache. The partial file lives in a run
+// directory of .tmp/, which the temp sweep removes after a kill -9.
+export async function downloadSource(layout: CacheLayout, renditionPath: string, url: URL, options: Omit<DownloadOptions, 'partDir'>): Promise<string> {
+  const dest = layout.sourceFile(renditionPath);
+  const partDir = await makeTempDir(layout, renditionPath);
+  try {
+    await downloadToFile(url, dest, { ...options, partDir });
+  } finally {
+    await fs.rm(partDir, { recursive: true, force: true });
+  }
+  return dest;
+}
+
 export function createSourceResolver(options: SourceResolverOptions): SourceResolver {
   return async (renditionPath, signal) => {
     if (options.sourceRoot !== null) {
@@ -42,7 +56,6 @@ export function createSourceResolver(options: SourceResolverOptions): SourceReso
       // not downloaded yet
     }
     const url = new URL(`${options.upstream}/${renditionPath.split('/').map(encodeURIComponent).join('/')}`);
-    await downloadToFile(url, cached, { ...options.download, signal });
-    return cached;
+    return downloadSource(options.layout, renditionPath, url, { ...options.download, signal });
   };
 }
