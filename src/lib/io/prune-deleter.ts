@@ -1,8 +1,9 @@
 // Carries out prune's plan item by item, safely on a live server: a rendition directory goes
 // in one rename (into .trash, then deleted there), so a request sees all of it or none; a
-// segment is unlinked, so a response already sending it finishes; whatever is already gone
-// (serve, a packager or another prune got there first) is not an error.
-import { promises as fs, lstatSync, unlink } from 'node:fs';
+// segment is unlinked (in batches, on a worker thread), so a response already sending it
+// finishes; whatever is already gone (serve, a packager or another prune got there first)
+// is not an error.
+import { promises as fs, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { LOCKS_DIR, TRASH_DIR } from '../cache/layout.js';
 import { INDEX_PLAYLIST, KFONLY_DIR } from '../rendition/names.js';
@@ -10,6 +11,7 @@ import type { RenditionEntry } from '../prune/cache-entry.js';
 import type { KeptItem, PruneItem } from '../prune/plan.js';
 import { LOCK_STALE_MS } from './file-lock.js';
 import { CrossDeviceError, removeTree, renameAndRemove, trashDir } from './remove-tree.js';
+import { UnlinkWorker } from './unlink-worker.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface DeleteIssue {
@@ -30,10 +32,10 @@ export interface DeleteOutcome {
 // removed: by us; gone: someone else removed it first; left: kept on purpose.
 type Result = 'removed' | 'gone' | 'left';
 
-interface Job {
-  readonly item: PruneItem;
-  readonly rendition: RenditionEntry | undefined;
-}
+type Job = { readonly item: PruneItem; readonly rendition: RenditionEntry | undefined } | { readonly segments: PruneItem[] };
+
+// Segments per message to the unlink worker.
+const BATCH = 256;
 
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'error';
 
@@ -45,6 +47,8 @@ export class PruneDeleter {
   private vanished = 0;
   private readonly busy = new Map<string, boolean>();
   private trash: Promise<string | null> | null = null;
+  private worker: UnlinkWorker | null = null;
+  private segments: PruneItem[] = [];
 
   constructor(
     private readonly root: string,
@@ -57,12 +61,26 @@ export class PruneDeleter {
   // `rendition`: the scanned entry of a rendition item (a directory with foreign things in it
   // is emptied of casterpak's files instead of being renamed away whole).
   push(item: PruneItem, rendition?: RenditionEntry): void {
-    this.queue.push({ item, rendition });
+    if (this.isBusy(item)) return;
+    if (item.kind !== 'segment') {
+      this.queue.push({ item, rendition });
+      return;
+    }
+    this.segments.push(item);
+    if (this.segments.length >= BATCH) this.flush();
   }
 
   async finish(): Promise<DeleteOutcome> {
+    this.flush();
     await this.queue.drain();
+    await this.worker?.close();
     return { done: this.done, vanished: this.vanished, errors: this.errors, kept: this.kept };
+  }
+
+  private flush(): void {
+    if (this.segments.length === 0) return;
+    this.queue.push({ segments: this.segments });
+    this.segments = [];
   }
 
   // Plan paths use '/': plain concatenation on POSIX (this runs per file).
@@ -96,16 +114,24 @@ export class PruneDeleter {
     return answer;
   }
 
-  private run({ item, rendition }: Job, finished: () => void): void {
-    if (this.isBusy(item)) return finished();
-    if (item.kind === 'segment' || item.kind === 'source') {
-      // The hot path (10⁵ segments): a callback, no promise.
-      unlink(this.abs(item.path), (error) => {
-        this.settle(item, error === null ? 'removed' : { error });
-        finished();
-      });
+  private run(job: Job, finished: () => void): void {
+    if ('segments' in job) {
+      // The hot path (10⁵ segments): a batch per message, unlinked on another core.
+      this.worker ??= new UnlinkWorker();
+      this.worker.unlink(
+        job.segments.map((item) => this.abs(item.path)),
+        (failures) => {
+          const failed = new Map(failures);
+          job.segments.forEach((item, i) => {
+            const code = failed.get(i);
+            this.settle(item, code === undefined ? 'removed' : code === 'ENOENT' ? 'gone' : { error: Object.assign(new Error(code), { code }) });
+          });
+          finished();
+        },
+      );
       return;
     }
+    const { item, rendition } = job;
     this.remove(item, rendition).then(
       (result) => {
         this.settle(item, result);
@@ -128,6 +154,9 @@ export class PruneDeleter {
         await fs.unlink(file);
         return 'removed';
       }
+      case 'source':
+        await fs.unlink(file);
+        return 'removed';
       case 'rendition': {
         if (rendition === undefined) return 'left';
         this.trash ??= trashDir(path.join(this.root, TRASH_DIR), this.dev);
