@@ -1,7 +1,6 @@
 // `casterpak prune`: removes from the cache what nobody has watched for a while — the cron
 // job next to `casterpak serve`, and the same pass serve runs with --prune-every.
 import { Command } from 'commander';
-import { Chalk } from 'chalk';
 import { CasterpakError } from '../lib/errors.js';
 import { layerFrom } from '../lib/config/env.js';
 import { parseDuration, parseSize } from '../lib/config/units.js';
@@ -68,8 +67,10 @@ export async function runPruneCommand(options: PruneCommandOptions, deps: PruneD
   });
 }
 
-function terminalStyle(): TextStyle {
+// chalk is loaded only for a terminal: cron runs pay nothing for colour.
+async function terminalStyle(): Promise<TextStyle> {
   if (!process.stdout.isTTY) return PLAIN;
+  const { Chalk } = await import('chalk');
   const chalk = new Chalk({ level: 1 });
   return { strong: chalk.bold, dim: chalk.dim, warn: chalk.yellow, bad: chalk.red };
 }
@@ -93,7 +94,7 @@ export function pruneCommand(): Command {
     .action(async (options: PruneCommandOptions, command: Command) => {
       const report = await runPruneCommand({ ...options, config: command.optsWithGlobals().config });
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(`${reportLines(report, terminalStyle()).join('\n')}\n`);
+      else process.stdout.write(`${reportLines(report, await terminalStyle()).join('\n')}\n`);
       if (report.errors.length > 0) {
         const first = report.errors[0]!;
         const more = report.errors.length > 1 ? ` (and ${report.errors.length - 1} more)` : '';
