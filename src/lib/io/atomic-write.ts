@@ -1,5 +1,5 @@
-// Writes a file so readers see the old content or the new one, never a part: a temporary file
-// in the same directory (same file system), flushed, then renamed over the target.
+// Durable writes: a file readers see whole or not at all (temporary file in the same directory,
+// flushed, renamed over the target), and the directory fsync that makes a rename itself durable.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,5 +18,16 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   } catch (error) {
     await fs.rm(temp, { force: true });
     throw error;
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // some file systems refuse fsync on directories; the rename is still atomic
+  } finally {
+    await handle.close();
   }
 }

@@ -14,6 +14,7 @@ import { INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../rendition/names.
 import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from '../rendition/media-playlist.js';
 import { parseMediaPlaylist } from '../playlist/codec.js';
 import { sniffMp4, topLevelBoxEnd } from '../bento4/sniff.js';
+import { syncDir, writeFileAtomic } from './atomic-write.js';
 import { probeMedia, runTool, type Bento4 } from './bento4.js';
 import { tsFileError, tsReadBuffer } from './ts-file.js';
 
@@ -145,15 +146,6 @@ async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stde
   return { durations: raw.map((s) => s.duration), sizes };
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 // Runs mp42hls into a new temporary directory and leaves a complete, verified rendition there.
 // The caller publishes it (publishRendition) or removes it; on failure nothing is left behind.
 export async function buildRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
@@ -195,7 +187,7 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
       media,
     };
     await fs.writeFile(path.join(tmp, RENDITION_INFO), JSON.stringify(info));
-    await writeDurably(path.join(tmp, INDEX_PLAYLIST), playlist);
+    await writeFileAtomic(path.join(tmp, INDEX_PLAYLIST), playlist);
     await syncDir(tmp);
     return { tmp, info };
   } catch (error) {
@@ -206,15 +198,5 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
       throw new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name}${free === null ? '' : ` (${free} bytes free)`}`, { cause: error });
     }
     throw error;
-  }
-}
-
-async function writeDurably(file: string, text: string): Promise<void> {
-  const handle = await fs.open(file, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

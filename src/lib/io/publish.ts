@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CacheLayout } from '../cache/layout.js';
+import { syncDir } from './atomic-write.js';
 import { INDEX_PLAYLIST, RENDITION_INFO, segmentNumber } from '../rendition/names.js';
 
 export type PublishOutcome = 'published' | 'existing' | 'repaired' | 'replaced';
@@ -16,17 +17,6 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch {
-    // some file systems refuse fsync on directories; the rename is still atomic
-  } finally {
-    await handle.close();
   }
 }
 

@@ -15,6 +15,8 @@ describe('serve: the status page and its player script', () => {
       expect(response.status).toBe(200);
       await response.arrayBuffer(); // the lookup is counted once the response is sent
     }
+    // Counters move once a response has been handed over, which can be just after the client has it.
+    await expect.poll(async () => (await (await t.get('/')).text()).includes('2 lookups')).toBe(true);
     const page = await t.get('/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
