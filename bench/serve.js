@@ -1,0 +1,207 @@
+// `casterpak serve`, measured in one run (issue 3):
+//  1. cold playlist latency: one request for index_0_av.m3u8 of the 10-minute file, never
+//     packaged before (a fresh rendition path each time), against a direct mp42hls run on the
+//     same file with the same options; interleaved, median of RUNS. Goal ≤ 1.15×.
+//  2. warm segment throughput: autocannon, same concurrency and duration, against serve (one
+//     process) and against nginx (one worker, sendfile on) serving the same rendition files,
+//     when nginx is installed. Goal serve ≥ 0.8× nginx.
+//  3. warm playlist requests per second through serve.
+// serve runs as operators run it (a child process of bin/casterpak.js), at --log-level warn
+// (no line per request, like nginx with access_log off).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+const RUNS = Number(process.env.BENCH_RUNS) || 3;
+const SEGMENT_DURATION = 10; // serve's default
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS) || 10;
+const CONNECTIONS = 32;
+const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitUntilUp(url, child, what) {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      return;
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error(`${what} did not start`);
+}
+
+async function startServe(ctx, args) {
+  const port = await freePort();
+  let stderr = '';
+  const child = spawn(process.execPath, [ctx.casterpakBin, 'serve', '--port', String(port), '--log-level', 'warn', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilUp(`${url}/healthz`, child, `casterpak serve (${stderr.trim()})`);
+  return { url, stop: () => stopChild(child) };
+}
+
+function stopChild(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function startNginx(scratch, alias, prefix) {
+  if (!existsSync(NGINX)) return null;
+  const dir = path.join(scratch, 'nginx');
+  await fs.mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const temp = (name) => `${name}_temp_path ${path.join(dir, name)};`;
+  const conf = [
+    process.getuid?.() === 0 ? 'user root;' : '',
+    'worker_processes 1;',
+    `pid ${path.join(dir, 'nginx.pid')};`,
+    'events { worker_connections 1024; }',
+    'http {',
+    `  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}`,
+    '  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;',
+    `  server { listen 127.0.0.1:${port}; location ${prefix} { alias ${alias}/; types { video/mp2t ts; application/vnd.apple.mpegurl m3u8; } } }`,
+    '}',
+  ].join('\n');
+  await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
+  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilUp(`${url}/`, child, 'nginx');
+  return { url, stop: () => stopChild(child) };
+}
+
+// autocannon over `paths` in turn; bytes/s and requests/s averaged over the run.
+async function load(url, paths) {
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: LOAD_SECONDS,
+    requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) }],
+  });
+  const failed = result.non2xx + result.errors + result.timeouts;
+  if (failed > 0) throw new Error(`${failed} failed requests against ${url}`);
+  return { bytesPerSecond: result.throughput.average, requestsPerSecond: result.requests.average, p99: result.latency.p99 };
+}
+
+function timedMp42hls(ctx, out) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(path.join(ctx.bento4BinDir, 'mp42hls'), [
+    '--segment-duration', String(SEGMENT_DURATION),
+    '--index-filename', path.join(out, 'raw.m3u8'),
+    '--segment-filename-template', path.join(out, 'raw-%d.ts'),
+    '--segment-url-template', 'raw-%d.ts',
+    ctx.mp4,
+  ]);
+  if (result.status !== 0) throw new Error(`mp42hls failed: ${String(result.stderr).slice(-300)}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+async function timedCold(url) {
+  const started = process.hrtime.bigint();
+  const response = await fetch(url);
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`cold playlist: ${response.status} ${text.trim()}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+export async function bench(ctx) {
+  if (!ctx.mp4 || !ctx.renditionDir) {
+    ctx.log('serve: no media (ffmpeg missing); skipped');
+    return [];
+  }
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'casterpak-bench-serve-'));
+  const rows = [];
+  try {
+    // 1. Cold: each run asks for a rendition path never packaged (hard links of the same file).
+    const library = path.join(scratch, 'library');
+    for (let i = 0; i <= RUNS; i++) {
+      await fs.mkdir(path.join(library, `r${i}`), { recursive: true });
+      await fs.link(ctx.mp4, path.join(library, `r${i}`, 'bench.mp4')).catch(() => fs.copyFile(ctx.mp4, path.join(library, `r${i}`, 'bench.mp4')));
+    }
+    const cold = await startServe(ctx, ['--cache-dir', path.join(scratch, 'cold-cache'), '--source-root', library, '--segment-duration', String(SEGMENT_DURATION)]);
+    const direct = async () => {
+      const out = path.join(scratch, 'direct');
+      await fs.rm(out, { recursive: true, force: true });
+      await fs.mkdir(out);
+      return timedMp42hls(ctx, out);
+    };
+    const serveMs = [];
+    const directMs = [];
+    try {
+      await direct(); // warms the page cache for both
+      await timedCold(`${cold.url}/i/r${RUNS}/bench.mp4/index_0_av.m3u8`); // and serve's code paths
+      for (let i = 0; i < RUNS; i++) {
+        if (i % 2 === 0) {
+          directMs.push(await direct());
+          serveMs.push(await timedCold(`${cold.url}/i/r${i}/bench.mp4/index_0_av.m3u8`));
+        } else {
+          serveMs.push(await timedCold(`${cold.url}/i/r${i}/bench.mp4/index_0_av.m3u8`));
+          directMs.push(await direct());
+        }
+      }
+    } finally {
+      await cold.stop();
+    }
+    const coldServe = median(serveMs);
+    const coldDirect = median(directMs);
+    rows.push({ name: 'cold playlist through serve (10-min 720p)', value: coldServe, unit: 'ms', anchor: { name: 'mp42hls alone', value: coldDirect }, ratio: coldServe / coldDirect, goal: '≤ 1.15' });
+
+    // 2 and 3. Warm: the rendition packaged once by bench/run.js, from its cache directory.
+    const cacheDir = path.dirname(ctx.renditionDir);
+    const renditionPath = path.basename(ctx.renditionDir);
+    const segments = (await fs.readdir(ctx.renditionDir)).filter((n) => /^segment\d+_0_av\.ts$/.test(n));
+    const prefix = `/i/${renditionPath}/`;
+    const segmentPaths = segments.map((n) => prefix + n);
+    const warm = await startServe(ctx, ['--cache-dir', cacheDir, '--segment-duration', String(SEGMENT_DURATION)]);
+    let ours;
+    let playlists;
+    try {
+      await load(warm.url, segmentPaths.slice(0, 4)); // warm-up (JIT, page cache)
+      ours = await load(warm.url, segmentPaths);
+      playlists = await load(warm.url, [`${prefix}index_0_av.m3u8`]);
+    } finally {
+      await warm.stop();
+    }
+    const nginx = await startNginx(scratch, ctx.renditionDir, prefix);
+    if (nginx) {
+      try {
+        await load(nginx.url, segmentPaths.slice(0, 4));
+        const theirs = await load(nginx.url, segmentPaths);
+        rows.push({ name: `warm segments, ${CONNECTIONS} connections`, value: ours.bytesPerSecond / 2 ** 20, unit: 'MiB/s', anchor: { name: 'nginx sendfile', value: theirs.bytesPerSecond / 2 ** 20 }, ratio: ours.bytesPerSecond / theirs.bytesPerSecond, goal: '≥ 0.8' });
+      } finally {
+        await nginx.stop();
+      }
+    } else {
+      ctx.log('serve: nginx not installed; warm segment throughput has no anchor');
+      rows.push({ name: `warm segments, ${CONNECTIONS} connections`, value: ours.bytesPerSecond / 2 ** 20, unit: 'MiB/s', goal: '≥ 0.8 × nginx' });
+    }
+    rows.push({ name: `warm playlist, ${CONNECTIONS} connections`, value: playlists.requestsPerSecond, unit: 'req/s', goal: '—' });
+    rows.push({ name: 'warm playlist p99 latency', value: playlists.p99, unit: 'ms', goal: '—' });
+    return rows;
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
