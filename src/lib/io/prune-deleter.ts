@@ -41,7 +41,8 @@ const errorCode = (error: unknown) => (error as NodeJS.ErrnoException).code ?? '
 
 export class PruneDeleter {
   private readonly queue: WorkQueue<Job>;
-  private readonly done: PruneItem[] = [];
+  private readonly pushed: PruneItem[] = [];
+  private readonly done = new Set<PruneItem>();
   private readonly errors: DeleteIssue[] = [];
   private readonly kept: KeptItem[] = [];
   private vanished = 0;
@@ -62,6 +63,7 @@ export class PruneDeleter {
   // is emptied of casterpak's files instead of being renamed away whole).
   push(item: PruneItem, rendition?: RenditionEntry): void {
     if (this.isBusy(item)) return;
+    this.pushed.push(item);
     if (item.kind !== 'segment') {
       this.queue.push({ item, rendition });
       return;
@@ -74,7 +76,9 @@ export class PruneDeleter {
     this.flush();
     await this.queue.drain();
     await this.worker?.close();
-    return { done: this.done, vanished: this.vanished, errors: this.errors, kept: this.kept };
+    // In the order planned (least recently accessed first under --max-size), not as they finished.
+    const done = this.pushed.filter((item) => this.done.has(item));
+    return { done, vanished: this.vanished, errors: this.errors, kept: this.kept };
   }
 
   private flush(): void {
@@ -89,7 +93,7 @@ export class PruneDeleter {
   }
 
   private settle(item: PruneItem, result: Result | { error: unknown }): void {
-    if (result === 'removed') this.done.push(item);
+    if (result === 'removed') this.done.add(item);
     else if (result === 'gone') this.vanished++;
     else if (result !== 'left') {
       const code = errorCode(result.error);
