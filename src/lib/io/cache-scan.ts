@@ -2,11 +2,9 @@
 // ever followed; a symlink is never a candidate), the walk never leaves the cache directory's
 // file system, and only casterpak's own names become entries.
 //
-// Speed: a cache holds 10⁵–10⁶ small files. One promise (or thread-pool round trip) per
-// file costs more than the system call itself, so directories are read and files lstat'ed
-// with synchronous calls in slices of at most `sliceMs`, yielding to the event loop between
-// slices: `serve --prune-every` keeps answering while it runs.
-import { promises as fsp, lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+// Speed: a cache holds 10⁵–10⁶ small files; see scan-walk.ts for how they are visited without
+// a promise per file while `serve --prune-every` keeps answering.
+import { promises as fsp, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../errors.js';
 import { LOCKS_DIR, SOURCES_DIR, TMP_DIR, TRASH_DIR } from '../cache/layout.js';
@@ -15,26 +13,9 @@ import { renditionPathError } from '../rendition/rendition-path.js';
 import type { CacheEntry, RenditionFile } from '../prune/cache-entry.js';
 import { ASIDE_LOCK_NAME, FAILED_NAME, LOCK_NAME, PART_NAME, TEMP_RUN_NAME, isSourceName, kfonlyFileRole, renditionFileRole } from '../prune/cache-names.js';
 import { lockIsStale, readLockOwner } from './file-lock.js';
+import { Walk, errno, type ScanIssue, type ScanOptions } from './scan-walk.js';
 
-export interface ScanOptions {
-  /** @default ['.mp4'] */ readonly mediaExtensions?: readonly string[];
-  /** Stop listing after this many files and directories (the pass is then marked truncated). @default 2_000_000 */
-  readonly maxFiles?: number;
-  /** Stop listing after this long. @default 300_000 */ readonly maxScanMs?: number;
-  /** Longest stretch of synchronous file-system calls before yielding. @default 10 */ readonly sliceMs?: number;
-  /** Lock staleness is judged at this time. @default Date.now() */ readonly now?: number;
-  /** Called once with the locks, run directories, failure markers and trash entries, before any rendition or source. */
-  readonly onBookkeeping?: (entries: readonly CacheEntry[]) => void;
-  /** Called with each rendition, source or partial download as soon as it is complete. */
-  readonly onEntry?: (entry: CacheEntry) => void;
-  /** Keep renditions and sources in `entries` (false: only onEntry sees them; memory stays flat). @default true */
-  readonly collect?: boolean;
-}
-
-export interface ScanIssue {
-  readonly path: string;
-  readonly message: string;
-}
+export type { ScanIssue, ScanOptions } from './scan-walk.js';
 
 export interface CacheScan {
   readonly entries: CacheEntry[];
@@ -47,116 +28,13 @@ export interface CacheScan {
   readonly errors: ScanIssue[];
 }
 
-const errno = (error: unknown) => (error as NodeJS.ErrnoException).code ?? 'error';
-
-class Walk {
-  readonly entries: CacheEntry[] = [];
-  readonly errors: ScanIssue[] = [];
-  readonly skipped = { symlinks: 0, otherDevice: 0 };
-  files = 0;
-  truncated = false;
-  private sliceStart = performance.now();
-  private readonly started = performance.now();
-
-  private content = false;
-
-  constructor(
-    readonly root: string,
-    readonly dev: number,
-    private readonly options: Required<Pick<ScanOptions, 'maxFiles' | 'maxScanMs' | 'sliceMs'>> & ScanOptions,
-  ) {}
-
-  emit(entry: CacheEntry): void {
-    if (!this.content) this.entries.push(entry);
-    else {
-      this.options.onEntry?.(entry);
-      if (this.options.collect !== false) this.entries.push(entry);
-    }
-  }
-
-  startContent(): void {
-    this.content = true;
-    this.options.onBookkeeping?.(this.entries);
-  }
-
-  abs(rel: string): string {
-    return rel === '' ? this.root : `${this.root}${path.sep}${rel}`;
-  }
-
-  // Lets the event loop run when the current slice is used up; true when the pass must stop.
-  async pause(): Promise<boolean> {
-    const now = performance.now();
-    if (now - this.sliceStart >= this.options.sliceMs) {
-      await new Promise((resolve) => setImmediate(resolve));
-      this.sliceStart = performance.now();
-    }
-    if (this.files >= this.options.maxFiles || now - this.started >= this.options.maxScanMs) this.truncated = true;
-    return this.truncated;
-  }
-
-  // null when gone (a race with serve or packaging) or unreadable (recorded).
-  lstat(rel: string): Stats | null {
-    this.files++;
-    try {
-      return lstatSync(this.abs(rel), { throwIfNoEntry: false }) ?? null;
-    } catch (error) {
-      this.errors.push({ path: rel, message: errno(error) });
-      return null;
-    }
-  }
-
-  // Anything on another file system (a mount point, a bind-mounted file) is not ours.
-  here(stat: Stats): boolean {
-    if (stat.dev === this.dev) return true;
-    this.skipped.otherDevice++;
-    return false;
-  }
-
-  readdir(rel: string): Dirent[] {
-    try {
-      return readdirSync(this.abs(rel), { withFileTypes: true });
-    } catch (error) {
-      const code = errno(error);
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.errors.push({ path: rel, message: code });
-      return [];
-    }
-  }
-
-  // A real directory of this file system (checked by lstat when entered).
-  dirOk(rel: string): Stats | null {
-    const stat = this.lstat(rel);
-    return stat !== null && stat.isDirectory() && this.here(stat) ? stat : null;
-  }
-
-  // Sums a subtree this walk does not interpret (a run directory, a trash entry).
-  async measure(rel: string): Promise<{ bytes: number; mtimeMs: number } | null> {
-    const top = this.lstat(rel);
-    if (top === null || !this.here(top)) return null;
-    let bytes = top.size;
-    let mtimeMs = top.mtimeMs;
-    const stack = top.isDirectory() ? [rel] : [];
-    while (stack.length > 0) {
-      const dir = stack.pop()!;
-      for (const dirent of this.readdir(dir)) {
-        const child = `${dir}/${dirent.name}`;
-        const stat = this.lstat(child);
-        if (stat === null) continue;
-        bytes += stat.size;
-        if (stat.mtimeMs > mtimeMs) mtimeMs = stat.mtimeMs;
-        if (stat.isDirectory() && this.here(stat)) stack.push(child);
-      }
-      await this.pause();
-    }
-    return { bytes, mtimeMs };
-  }
-}
-
 function isRenditionDir(rel: string, dirents: readonly Dirent[], extensions: readonly string[]): boolean {
   return dirents.some((d) => d.name === INDEX_PLAYLIST && d.isFile()) && renditionPathError(rel, extensions) === null;
 }
 
 function renditionEntry(walk: Walk, rel: string, dirents: readonly Dirent[], subdirs: string[]): CacheEntry {
   const files: RenditionFile[] = [];
+  const absDir = walk.abs(rel);
   let foreign = 0;
   const addFile = (role: RenditionFile['role'] | null, dirent: Dirent, name: string) => {
     if (dirent.isSymbolicLink()) walk.skipped.symlinks++;
@@ -164,7 +42,7 @@ function renditionEntry(walk: Walk, rel: string, dirents: readonly Dirent[], sub
       foreign++;
       return;
     }
-    const stat = walk.lstat(`${rel}/${name}`);
+    const stat = walk.lstat(rel, absDir, name);
     if (stat === null) return; // gone meanwhile
     if (stat.isFile() && walk.here(stat)) files.push({ name, role, bytes: stat.size, mtimeMs: stat.mtimeMs });
     else foreign++;

@@ -63,7 +63,7 @@ export async function runPrune(options: PruneOptions): Promise<PruneReport> {
       else (deleter ??= new PruneDeleter(root, statSync(root).dev, options.concurrency ?? 64)).push(item, rendition?.(item));
     }
   };
-  const scan = await scanCache(root, {
+  const scanning = scanCache(root, {
     mediaExtensions: options.mediaExtensions,
     maxFiles: options.maxFiles,
     maxScanMs: options.maxScanMs,
@@ -76,6 +76,10 @@ export async function runPrune(options: PruneOptions): Promise<PruneReport> {
     onEntry: (entry) => {
       if (streaming) take(planPrune([entry], policy, busy), () => (entry.kind === 'rendition' ? entry : undefined));
     },
+  });
+  const scan = await scanning.catch(async (error: unknown) => {
+    await (deleter as PruneDeleter | null)?.finish(); // let started deletions end and the worker stop
+    throw error;
   });
   let overBudget = false;
   if (!streaming) {
