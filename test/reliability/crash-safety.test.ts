@@ -1,13 +1,14 @@
 // Issue 8, promise 1: kill -9 of mp42hls, and of a serve worker, at seeded random moments of
 // packaging. No request is ever answered with a partial or invalid playlist or segment, the
 // next request packages again, and no temporary directory survives the next sweep.
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tsFramingError } from '../../src/lib/ts/sync-check.js';
-import { fakeBinDir, media, processRunning, readPids, REAL_MP42HLS } from '../helpers/bento4.js';
+import { fakeBinDir, processRunning, readPids, REAL_MP42HLS } from '../helpers/bento4.js';
 import { startOrigin } from '../helpers/origin.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { avLibrary, linkSource } from './helpers/library.js';
 import { rng } from './helpers/prng.js';
 import { childPids, startServe, waitFor } from './helpers/serve-process.js';
 import { completeBodyError, errorAnswerProblem, get, renditionError, type Answer } from './helpers/validate.js';
@@ -62,8 +63,7 @@ describe('crash safety: kill -9 during packaging', () => {
     const outcomes = { killedBeforeDone: 0, finishedFirst: 0, errorAnswers: 0, validAnswers: 0 };
     for (let run = 0; run < RUNS; run++) {
       const name = `r${run}/av.mp4`;
-      mkdirSync(path.join(t.sourceRoot, `r${run}`));
-      linkSync(path.join(t.sourceRoot, 'av.mp4'), path.join(t.sourceRoot, name));
+      linkSource(t.sourceRoot, name);
       const indexUrl = `${t.url}/i/${name}/index_0_av.m3u8`;
       const before = readPids(pidsFile).length;
       const requests = [indexUrl, indexUrl, `${t.url}/i/${name}/segment2_0_av.ts`].map((u) => get(u).catch((e: Error) => e));
@@ -102,11 +102,7 @@ describe('crash safety: kill -9 during packaging', () => {
   it('20 kills of a serve worker (--workers 2) while it packages: the other worker takes over', { timeout: 120_000 }, async () => {
     const RUNS = 20;
     const random = rng(8002);
-    const root = tempDir('casterpak-crash-');
-    const library = path.join(root, 'library');
-    const cacheDir = path.join(root, 'cache');
-    mkdirSync(library);
-    copyFileSync(media('av.mp4'), path.join(library, 'av.mp4'));
+    const { library, cacheDir } = avLibrary('casterpak-crash-', Array.from({ length: RUNS }, (_, run) => `w${run}/av.mp4`));
     const serve = await startServe(
       ['--workers', '2', '--cache-dir', cacheDir, '--source-root', library, '--bento4-dir', fakeBinDir('trickle'), '--segment-duration', '4', '--log-level', 'info'],
       { FAKE_MP42HLS_PIDS: pidsFile, FAKE_MP42HLS_REAL: REAL_MP42HLS },
@@ -116,8 +112,6 @@ describe('crash safety: kill -9 during packaging', () => {
     const outcomes = { workersKilled: 0, connectionFailures: 0, errorAnswers: 0, validAnswers: 0 };
     for (let run = 0; run < RUNS; run++) {
       const name = `w${run}/av.mp4`;
-      mkdirSync(path.join(library, `w${run}`));
-      linkSync(path.join(library, 'av.mp4'), path.join(library, name));
       const indexUrl = `${serve.url}/i/${name}/index_0_av.m3u8`;
       const requests = [0, 1, 2].map(() => get(indexUrl).catch((e: Error) => e));
       await sleep(random.int(20, 450));

@@ -4,11 +4,8 @@
 // answers with a well-formed 4xx (or 2xx for the valid requests mixed in), and its resident
 // memory stays flat.
 import net from 'node:net';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { media } from '../helpers/bento4.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { avLibrary } from './helpers/library.js';
 import { rng, type Rng } from './helpers/prng.js';
 import { rssBytes, startServe } from './helpers/serve-process.js';
 
@@ -74,10 +71,8 @@ function exchange(port: number, bytes: Buffer, r: Rng): Promise<string> {
 
 describe('malformed HTTP against a serve process', () => {
   it('10,000 generated malformed requests (seed 8005): no crash, no unhandled error, no 5xx, RSS flat', { timeout: 90_000 }, async () => {
-    const root = tempDir('casterpak-malformed-');
-    mkdirSync(path.join(root, 'library'));
-    copyFileSync(media('av.mp4'), path.join(root, 'library', 'av.mp4'));
-    const serve = await startServe(['--cache-dir', path.join(root, 'cache'), '--source-root', path.join(root, 'library'), '--segment-duration', '4', '--log-level', 'info']);
+    const { library, cacheDir } = avLibrary('casterpak-malformed-');
+    const serve = await startServe(['--cache-dir', cacheDir, '--source-root', library, '--segment-duration', '4', '--log-level', 'info']);
     const port = Number(new URL(serve.url).port);
     expect((await fetch(`${serve.url}/i/av.mp4/index_0_av.m3u8`)).status).toBe(200);
     const r = rng(8005);

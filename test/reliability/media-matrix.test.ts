@@ -2,26 +2,13 @@
 // or a 4xx with a reason; the one documented 5xx class is Bento4 failing on a file mp4info
 // accepts), the process never falls over, and a bad source is not packaged again on every
 // request (mp42hls runs counted by the counting wrapper).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakeBinDir, media, REAL_MP42HLS } from '../helpers/bento4.js';
+import { describe, expect, it } from 'vitest';
+import { countingRuns, fakeBinDir, media } from '../helpers/bento4.js';
 import { startOrigin, type TestOrigin } from '../helpers/origin.js';
-import { tempDir } from '../helpers/temp-dir.js';
 import { boxOffsets, mutants, MUTATION_KINDS } from './helpers/mutate.js';
 import { errorAnswerProblem, get, renditionError } from './helpers/validate.js';
-
-let counter: string;
-const runs = () => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter(Boolean).length : 0);
-beforeEach(() => {
-  counter = path.join(tempDir('casterpak-counter-'), 'runs');
-  process.env.FAKE_MP42HLS_COUNTER = counter;
-  process.env.FAKE_MP42HLS_REAL = REAL_MP42HLS;
-});
-afterEach(() => {
-  delete process.env.FAKE_MP42HLS_COUNTER;
-  delete process.env.FAKE_MP42HLS_REAL;
-});
 
 // The documented 5xx class: mp42hls crashes, fails with a Bento4 error code, or writes output
 // that disagrees with the source's own duration, on a file whose header mp4info reads. casterpak
@@ -59,6 +46,7 @@ describe('media matrix through serve', () => {
       'opus.mp4': ['opus.mp4', 415],
     };
     const fixtures = Object.fromEntries(Object.entries(expected).filter(([, [src]]) => typeof src === 'string').map(([name, [src]]) => [name, src as string]));
+    const runs = countingRuns();
     const t = await startOrigin(fixtures, { bento4: { binDir: fakeBinDir('counting') } });
     writeFileSync(path.join(t.sourceRoot, 'no-moov.mp4'), expected['no-moov.mp4'][0]);
     for (const round of [1, 2]) {
@@ -75,6 +63,7 @@ describe('media matrix through serve', () => {
   it('answers 200 mutated copies of a good MP4 (seed 8003) with 200, a 4xx or the documented tool class', { timeout: 60_000 }, async () => {
     const COUNT = 200;
     const list = mutants(readFileSync(media('av-no-bframes.mp4')), COUNT, 8003);
+    const runs = countingRuns();
     const t = await startOrigin({}, { bento4: { binDir: fakeBinDir('counting') } });
     list.forEach((m, i) => writeFileSync(path.join(t.sourceRoot, `m${i}.mp4`), m.bytes));
     const first: Array<{ status: number; reason: string }> = [];

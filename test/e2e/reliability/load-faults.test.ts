@@ -6,15 +6,15 @@
 // or proxy in front of an origin makes). Zero failed requests for valid URLs, every sampled
 // body complete and valid, p99 latency of cache hits recorded.
 import { spawn } from 'node:child_process';
-import { copyFileSync, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { describe, expect, it } from 'vitest';
 import { tsFramingError } from '../../../src/lib/ts/sync-check.js';
-import { media } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { freePort, mainConfig, NGINX } from '../helpers/nginx.js';
 import { waitFor as waitForValue } from '../helpers/resources.js';
+import { avLibrary } from '../../reliability/helpers/library.js';
 import { rng } from '../../reliability/helpers/prng.js';
 import { startServe, waitFor } from '../../reliability/helpers/serve-process.js';
 import { completeBodyError, get } from '../../reliability/helpers/validate.js';
@@ -49,17 +49,8 @@ server {
 describe('load with faults', () => {
   it(`${DURATION_S} s of ~200 req/s, prune every second, two worker kills: zero failed requests`, { timeout: 120_000 }, async () => {
     const random = rng(8007);
-    const root = tempDir('casterpak-load-');
-    const library = path.join(root, 'library');
-    const cacheDir = path.join(root, 'cache');
-    mkdirSync(library);
-    copyFileSync(media('av.mp4'), path.join(library, 'av.mp4'));
-    for (const [prefix, n] of [['warm', WARM], ['cold', COLD]] as const) {
-      for (let i = 0; i < n; i++) {
-        mkdirSync(path.join(library, `${prefix}${i}`));
-        linkSync(path.join(library, 'av.mp4'), path.join(library, `${prefix}${i}`, 'av.mp4'));
-      }
-    }
+    const renditionPaths = [...Array.from({ length: WARM }, (_, i) => `warm${i}/av.mp4`), ...Array.from({ length: COLD }, (_, i) => `cold${i}/av.mp4`)];
+    const { library, cacheDir } = avLibrary('casterpak-load-', renditionPaths);
     const serve = await startServe(['--workers', '2', '--cache-dir', cacheDir, '--source-root', library, '--segment-duration', '4', '--prune-every', '1s', '--older-than', '1s', '--log-level', 'info']);
     const listening = () => serve.stderr().split('"msg":"listening"').length - 1;
     await waitFor(() => listening() === 2, 15_000, 'two workers');
