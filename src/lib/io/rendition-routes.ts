@@ -52,21 +52,22 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return read;
   }
 
-  // Sends a cached file; if prune removed it between the lookup and the open, it is made again.
+  // Sends a cached file, opened straight away (the hot path of a warm cache); when it is not
+  // there (never made, or pruned), the store makes it and the send is tried once more.
   // `earlier`: how an earlier lookup in the same request was served (a MISS stays a MISS).
   async function sendCached(req: IncomingMessage, res: ServerResponse, renditionPath: string, name: string, segment: number | undefined, type: string, cacheControl: string, earlier: CacheStatus = 'HIT'): Promise<Served> {
-    let { status: cache, dir } = await store.ensure(renditionPath, segment);
-    if (cache === 'HIT') cache = earlier;
+    const file = path.join(store.layout.renditionDir(renditionPath), name);
+    let cache = earlier;
     for (let attempt = 0; ; attempt++) {
-      const file = path.join(dir, name);
       try {
         const result = await sendFile(req, res, file, { contentType: type, cacheControl, headers: { 'X-Casterpak-Cache': cache } });
         tracker.touch(file);
         return { ...result, cache };
       } catch (error) {
         if (!isMissing(error) || attempt > 0) throw error;
-        infos.delete(renditionPath);
-        ({ status: cache, dir } = await store.ensure(renditionPath, segment));
+        infos.delete(renditionPath); // the rendition may have been replaced or pruned whole
+        const { status } = await store.ensure(renditionPath, segment);
+        if (status !== 'HIT') cache = status;
       }
     }
   }
@@ -76,7 +77,8 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
   }
 
   async function segment(req: IncomingMessage, res: ServerResponse, renditionPath: string, number: number): Promise<Served> {
-    const { status } = await store.ensure(renditionPath);
+    // A known rendition's segment count is in memory; an unknown one is made (or found) first.
+    const status = infos.has(renditionPath) ? 'HIT' : (await store.ensure(renditionPath)).status;
     const { segments } = await info(renditionPath);
     if (number > segments) throw new CasterpakError('NOT_FOUND', `${renditionPath} has ${segments} segments, not ${number}`);
     return sendCached(req, res, renditionPath, segmentName(number), number, SEGMENT_TYPE, cc.segment, status);
