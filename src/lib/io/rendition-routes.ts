@@ -56,7 +56,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
   // there (never made, or pruned), the store makes it and the send is tried once more.
   // `earlier`: how an earlier lookup in the same request was served (a MISS stays a MISS).
   async function sendCached(req: IncomingMessage, res: ServerResponse, renditionPath: string, name: string, segment: number | undefined, type: string, cacheControl: string, earlier: CacheStatus = 'HIT'): Promise<Served> {
-    const file = path.join(store.layout.renditionDir(renditionPath), name);
+    const file = path.join(await store.insideDir(renditionPath), name);
     let cache = earlier;
     for (let attempt = 0; ; attempt++) {
       try {

@@ -59,6 +59,7 @@ const killedFromOutside = (error: unknown) =>
 export class RenditionStore {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly failures = new Map<string, Failure>();
+  private readonly verified = new Set<string>();
 
   constructor(private readonly options: RenditionStoreOptions) {}
 
@@ -68,8 +69,7 @@ export class RenditionStore {
 
   // `segment`: also make sure that segment file is present (it may have been pruned).
   async ensure(renditionPath: string, segment?: number): Promise<EnsureResult> {
-    const dir = this.options.layout.renditionDir(renditionPath);
-    if (await this.leadsOutside(dir)) throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
+    const dir = await this.insideDir(renditionPath);
     const wanted = path.join(dir, segment === undefined ? INDEX_PLAYLIST : segmentName(segment));
     if (await exists(wanted)) return { status: 'HIT', dir };
     const key = renditionKey(renditionPath);
@@ -95,8 +95,19 @@ export class RenditionStore {
     return { status, dir };
   }
 
-  // Files are only read (and renditions only written) inside the cache directory after
-  // resolving symlinks: the deepest existing part of `dir` must resolve inside its real path.
+  // The rendition's directory, once it is known to resolve inside the cache directory. Files are
+  // only read (and renditions only written) there; a planted symlink leading out is NOT_FOUND.
+  // A verified rendition path is remembered, so the warm path pays the realpath calls once.
+  async insideDir(renditionPath: string): Promise<string> {
+    const dir = this.options.layout.renditionDir(renditionPath);
+    if (this.verified.has(renditionPath)) return dir;
+    if (await this.leadsOutside(dir)) throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
+    if (this.verified.size >= 100_000) this.verified.clear();
+    if (await exists(dir)) this.verified.add(renditionPath); // a directory not made yet is checked again once it is
+    return dir;
+  }
+
+  // The deepest existing part of `dir` must resolve inside the cache directory's real path.
   private async leadsOutside(dir: string): Promise<boolean> {
     const root = path.resolve(this.options.layout.root);
     const realRoot = await fs.realpath(root).catch(() => root);
