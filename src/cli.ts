@@ -31,7 +31,6 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description('A caching just-in-time HLS packager: MP4 renditions to HLS with Bento4, kept on disk, served on demand.')
     .version(VERSION)
     .option('-c, --config <file>', 'configuration file (default: casterpak.config.json, .casterpakrc*, package.json#casterpak)')
-    .showHelpAfterError('(run casterpak --help for usage)')
     .exitOverride();
   const named = COMMANDS.filter(([name]) => name === commandNamed(argv));
   for (const [, load] of named.length > 0 ? named : COMMANDS) {
