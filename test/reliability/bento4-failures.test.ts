@@ -23,12 +23,12 @@ const TIMEOUT_MS = 1500;
 
 // [fake case, status, reason in the body]
 const CASES: ReadonlyArray<readonly [string, number, RegExp]> = [
-  ['no-playlist', 500, /mp42hls wrote no playlist for av\.mp4$/],
-  ['partial-exit1', 500, /mp42hls exited with code 1: ERROR: failed to read sample \(-10\)$/],
-  ['segv', 500, /mp42hls was killed by SIGSEGV: about to crash$/],
+  ['no-playlist', 422, /mp42hls wrote no playlist for av\.mp4$/],
+  ['partial-exit1', 422, /mp42hls exited with code 1: ERROR: failed to read sample \(-10\)$/],
+  ['segv', 422, /mp42hls was killed by SIGSEGV: about to crash$/],
   ['hang', 504, /mp42hls ran past its time limit of 1500 ms and was killed$/],
-  ['missing-segment', 500, /mp42hls listed segment 2 of av\.mp4 but did not write it$/],
-  ['not-ts', 500, /mp42hls wrote an invalid segment 1 for av\.mp4: size 31 is not a multiple of 188$/],
+  ['missing-segment', 422, /mp42hls listed segment 2 of av\.mp4 but did not write it$/],
+  ['not-ts', 422, /mp42hls wrote an invalid segment 1 for av\.mp4: size 31 is not a multiple of 188$/],
 ];
 
 // Everything in the cache directory except casterpak's lock bookkeeping (.locks/ keeps the

@@ -10,11 +10,9 @@ import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { boxOffsets, mutants, MUTATION_KINDS } from './helpers/mutate.js';
 import { errorAnswerProblem, get, renditionError } from './helpers/validate.js';
 
-// The documented 5xx class: mp42hls crashes, fails with a Bento4 error code, or writes output
-// that disagrees with the source's own duration, on a file whose header mp4info reads. casterpak
-// cannot tell a Bento4 fault from a corrupt file there; it answers 500 with Bento4's reason and
-// remembers the failure (failureTtlMs), like any other.
-const TOOL_CLASS = /^500 Internal Server Error: mp42hls (was killed by SIG(SEGV|BUS|ABRT|FPE|ILL)|exited with code \d+: ERROR: |output for \S+ lasts )/;
+// A corrupt source is never a 5xx (issue 3): when mp42hls crashes, fails with a Bento4 error
+// code, or writes output that disagrees with the source's duration, the answer is 422 with
+// Bento4's reason, remembered (failureTtlMs) like any other bad source.
 
 const withoutMoov = (bytes: Buffer) =>
   Buffer.concat(boxOffsets(bytes, 0, bytes.length, 99).filter((b) => b.type !== 'moov').map((b) => bytes.subarray(b.offset, b.offset + b.size)));
@@ -60,7 +58,7 @@ describe('media matrix through serve', () => {
     expect((await get(`${t.url}/healthz`)).status).toBe(200);
   });
 
-  it('answers 200 mutated copies of a good MP4 (seed 8003) with 200, a 4xx or the documented tool class', { timeout: 60_000 }, async () => {
+  it('answers 200 mutated copies of a good MP4 (seed 8003) with 200 or a 4xx with a reason', { timeout: 60_000 }, async () => {
     const COUNT = 200;
     const list = mutants(readFileSync(media('av-no-bframes.mp4')), COUNT, 8003);
     const runs = countingRuns();
@@ -71,8 +69,7 @@ describe('media matrix through serve', () => {
     const table = new Map<string, number>();
     first.forEach(({ status, reason }, i) => {
       const what = `${list[i].kind} (${list[i].detail}): ${reason}`;
-      if (status >= 500) expect(reason, what).toMatch(TOOL_CLASS);
-      else expect([200, 415, 422], what).toContain(status);
+      expect([200, 415, 422], what).toContain(status);
       if (list[i].kind === 'truncate') expect(status, what).toBe(422); // a cut-off copy is always told as such
       const key = `${list[i].kind} ${status}`;
       table.set(key, (table.get(key) ?? 0) + 1);
@@ -86,6 +83,5 @@ describe('media matrix through serve', () => {
     expect((await get(`${t.url}/healthz`)).status).toBe(200);
     const summary = MUTATION_KINDS.map((kind) => `${kind}: ${[...table].filter(([k]) => k.startsWith(kind)).map(([k, n]) => `${k.split(' ')[1]}×${n}`).join(' ')}`);
     console.info('[reliability] mutants', summary.join('; '), `| mp42hls runs ${runsAfterFirst}`);
-    expect(first.filter((a) => a.status >= 500).length).toBeLessThanOrEqual(COUNT * 0.1);
   });
 });

@@ -157,7 +157,7 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
   try {
     media = await probeMedia(job.bento4, job.source, job.signal);
   } catch (error) {
-    throw classifyToolError(error, name);
+    throw blameSource(classifyToolError(error, name));
   }
   if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
   checkPackageable(media, name);
@@ -197,6 +197,20 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     if ((error as NodeJS.ErrnoException).code === 'ENOSPC' || (free !== null && !interrupted)) {
       throw new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name}${free === null ? '' : ` (${free} bytes free)`}`, { cause: error });
     }
-    throw error;
+    throw blameSource(error);
   }
+}
+
+// The source passed the MP4 box walk (and mp4info), so when Bento4 then crashes, fails, or writes
+// output that does not check out, the same file will fail the same way every time: that is bad
+// media (4xx, remembered), not a fault of the origin. What says nothing about the file stays as
+// it is: a tool that could not start, a time limit, a cancel, a kill from outside (SIGKILL,
+// SIGTERM: the OOM killer, an operator).
+function blameSource(error: unknown): unknown {
+  if (!isCasterpakError(error) || error.code !== 'TOOL') return error;
+  if (error instanceof ToolError) {
+    const startedAndDied = error.exitCode !== undefined || (error.signal !== undefined && error.signal !== 'SIGKILL' && error.signal !== 'SIGTERM');
+    if (!startedAndDied) return error;
+  }
+  return new CasterpakError('BAD_MEDIA', error.message, { cause: error });
 }

@@ -111,14 +111,14 @@ describe('buildRendition refuses bad input with one line naming it, leaving noth
 
 describe('buildRendition with a failing mp42hls publishes nothing and leaves no process or file', () => {
   const faults: Array<[string, string, RegExp]> = [
-    ['no-playlist', 'TOOL', /^mp42hls wrote no playlist for av\.mp4$/],
-    ['partial-exit1', 'TOOL', /^mp42hls exited with code 1: ERROR: failed to read sample \(-10\)$/],
+    ['no-playlist', 'BAD_MEDIA', /^mp42hls wrote no playlist for av\.mp4$/],
+    ['partial-exit1', 'BAD_MEDIA', /^mp42hls exited with code 1: ERROR: failed to read sample \(-10\)$/],
     ['hang', 'TIMEOUT', /^mp42hls ran past its time limit of 1500 ms and was killed$/],
-    ['segv', 'TOOL', /^mp42hls was killed by SIGSEGV: about to crash$/],
-    ['missing-segment', 'TOOL', /^mp42hls listed segment 2 of av\.mp4 but did not write it$/],
-    ['not-ts', 'TOOL', /^mp42hls wrote an invalid segment 1 for av\.mp4: size 31 is not a multiple of 188$/],
-    ['short-duration', 'TOOL', /^mp42hls output for av\.mp4 lasts 2\.000 s, the source 12\.000 s$/],
-    ['escape-uri', 'TOOL', /^mp42hls listed an unexpected segment URI "\.\.\/escape\.ts"$/],
+    ['segv', 'BAD_MEDIA', /^mp42hls was killed by SIGSEGV: about to crash$/],
+    ['missing-segment', 'BAD_MEDIA', /^mp42hls listed segment 2 of av\.mp4 but did not write it$/],
+    ['not-ts', 'BAD_MEDIA', /^mp42hls wrote an invalid segment 1 for av\.mp4: size 31 is not a multiple of 188$/],
+    ['short-duration', 'BAD_MEDIA', /^mp42hls output for av\.mp4 lasts 2\.000 s, the source 12\.000 s$/],
+    ['escape-uri', 'BAD_MEDIA', /^mp42hls listed an unexpected segment URI "\.\.\/escape\.ts"$/],
   ];
 
   it.each(faults)('%s → %s', async (fake, code, message) => {
