@@ -10,7 +10,7 @@ import { startOrigin } from '../helpers/origin.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { avLibrary, linkSource } from './helpers/library.js';
 import { rng } from './helpers/prng.js';
-import { childPids, startServe, waitFor } from './helpers/serve-process.js';
+import { childPids, startServe, waitFor } from '../helpers/serve-process.js';
 import { completeBodyError, errorAnswerProblem, get, renditionError, type Answer } from './helpers/validate.js';
 
 let pidsFile: string;

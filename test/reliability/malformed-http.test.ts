@@ -7,7 +7,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { avLibrary } from './helpers/library.js';
 import { rng, type Rng } from './helpers/prng.js';
-import { rssBytes, startServe } from './helpers/serve-process.js';
+import { rssBytes, startServe } from '../helpers/serve-process.js';
 
 const TOKENS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE', 'PATCH', 'get', 'G E T', 'GET\0', 'ÄÖÜ', 'X'.repeat(300), ''];
 const TARGETS = ['/', '/healthz', '/i/av.mp4/index_0_av.m3u8', '/i/av.mp4/segment1_0_av.ts', '*', 'http://evil.example/i/av.mp4/index_0_av.m3u8', '//evil/x', '/i/a b.mp4/index_0_av.m3u8', '/%', '/\x01\x02', '/i/av.mp4/index_0_av.m3u8#frag', '', `/${'a'.repeat(20_000)}`, '/metrics?x=' + '%'.repeat(100)];

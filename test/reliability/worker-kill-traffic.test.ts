@@ -4,7 +4,7 @@
 // just handed to the dying worker was held open by the primary forever (6 hung in 10 kills).
 import { describe, expect, it } from 'vitest';
 import { avLibrary } from './helpers/library.js';
-import { startServe, waitFor } from './helpers/serve-process.js';
+import { startServe, waitFor } from '../helpers/serve-process.js';
 import { get } from './helpers/validate.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

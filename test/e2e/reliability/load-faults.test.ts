@@ -16,7 +16,7 @@ import { freePort, mainConfig, NGINX } from '../helpers/nginx.js';
 import { waitFor as waitForValue } from '../helpers/resources.js';
 import { avLibrary } from '../../reliability/helpers/library.js';
 import { rng } from '../../reliability/helpers/prng.js';
-import { startServe, waitFor } from '../../reliability/helpers/serve-process.js';
+import { startServe, waitFor } from '../../helpers/serve-process.js';
 import { completeBodyError, get } from '../../reliability/helpers/validate.js';
 
 const DURATION_S = 20;

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { media, REAL_BIN_DIR, REPO_DIR } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { hostileCorpus, plantHostile, rawGet, SECRET, SYMLINK_PATHS } from '../../reliability/helpers/hostile.js';
-import { startServe } from '../../reliability/helpers/serve-process.js';
+import { startServe } from '../../helpers/serve-process.js';
 
 // Successful opens: `openat(AT_FDCWD</cwd>, "/given", O_RDONLY) = 21</real/path>`.
 const OPENED = /^(\d+)\s+(?:open|openat|openat2)\(.*\) = \d+<([^>]*)>$/;

@@ -1,28 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { fakeBinDir, media, REAL_MP42HLS, REPO_DIR } from '../../helpers/bento4.js';
+import { describe, expect, it } from 'vitest';
+import { countingRuns, fakeBinDir, media } from '../../helpers/bento4.js';
 import { startOrigin } from '../../helpers/origin.js';
+import { startServe } from '../../helpers/serve-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const sha = (bytes: ArrayBuffer) => createHash('sha256').update(Buffer.from(bytes)).digest('hex');
-const runs = (counter: string) => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter(Boolean).length : 0);
-
-let counter: string;
-beforeEach(() => {
-  counter = path.join(tempDir('casterpak-counter-'), 'runs');
-  process.env.FAKE_MP42HLS_COUNTER = counter;
-  process.env.FAKE_MP42HLS_REAL = REAL_MP42HLS;
-});
-afterEach(() => {
-  delete process.env.FAKE_MP42HLS_COUNTER;
-  delete process.env.FAKE_MP42HLS_REAL;
-});
 
 describe('serve: many requests, one packaging run', () => {
   it('50 concurrent cold requests start exactly one mp42hls run and all get the same bytes', async () => {
+    const runs = countingRuns();
     const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { bento4: { binDir: fakeBinDir('counting-slow') } });
     const responses = await Promise.all(Array.from({ length: 50 }, () => t.get('/i/av.mp4/index_0_av.m3u8')));
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
@@ -31,11 +20,12 @@ describe('serve: many requests, one packaging run', () => {
     const statuses = responses.map((r) => r.headers.get('x-casterpak-cache'));
     expect(statuses.filter((s) => s === 'MISS')).toHaveLength(1);
     expect(statuses.filter((s) => s === 'WAIT')).toHaveLength(49);
-    expect(runs(counter)).toBe(1);
+    expect(runs()).toBe(1);
   });
 
   it('beyond --max-jobs and the queue, answers 503 with Retry-After', async () => {
     const sources = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`v${i}.mp4`, 'av.mp4']));
+    const runs = countingRuns();
     const t = await startOrigin(sources, { bento4: { binDir: fakeBinDir('counting-slow') }, serve: { maxJobs: 1, maxQueue: 1 } });
     const responses = await Promise.all(Object.keys(sources).map((p) => t.get(`/i/${p}/index_0_av.m3u8`)));
     const codes = responses.map((r) => r.status).sort();
@@ -43,32 +33,9 @@ describe('serve: many requests, one packaging run', () => {
     const refused = responses.find((r) => r.status === 503)!;
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(await refused.text()).toMatch(/queue is full/);
-    expect(runs(counter)).toBe(2);
+    expect(runs()).toBe(2);
   });
 });
-
-function startServe(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(REPO_DIR, 'bin/casterpak.js'), 'serve', '--port', '0', '--log-level', 'info', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  onTestFinished(() => {
-    child.kill('SIGKILL');
-  });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${log}`)), 15_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${log}`)));
-  });
-}
 
 describe('serve: two processes sharing one cache directory', () => {
   it('package each rendition once between them, and both answer with the same bytes', async () => {
@@ -78,15 +45,14 @@ describe('serve: two processes sharing one cache directory', () => {
     copyFileSync(media('av.mp4'), path.join(library, 'av.mp4'));
     const binDir = fakeBinDir('counting-slow');
     const args = ['--cache-dir', path.join(root, 'cache'), '--source-root', library, '--bento4-dir', binDir, '--segment-duration', '4'];
-    const env = { FAKE_MP42HLS_COUNTER: counter, FAKE_MP42HLS_REAL: REAL_MP42HLS };
-    const [a, b] = await Promise.all([startServe(args, env), startServe(args, env)]);
+    const runs = countingRuns(); // its environment reaches both serve processes
+    const [a, b] = await Promise.all([startServe(args), startServe(args)]);
     const requests = Array.from({ length: 20 }, (_, i) => fetch(`${i % 2 ? a.url : b.url}/i/av.mp4/segment2_0_av.ts`));
     const responses = await Promise.all(requests);
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     const hashes = new Set(await Promise.all(responses.map(async (r) => sha(await r.arrayBuffer()))));
     expect(hashes.size).toBe(1);
-    expect(runs(counter)).toBe(1);
+    expect(runs()).toBe(1);
     expect(readdirSync(path.join(root, 'cache', '.tmp'))).toEqual([]);
-    writeFileSync(path.join(root, 'done'), '');
   });
 });

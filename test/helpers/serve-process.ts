@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { REPO_DIR } from '../../helpers/bento4.js';
+import { REPO_DIR } from './bento4.js';
 
 export interface ServeProcess {
   readonly child: ChildProcess;
