@@ -67,7 +67,10 @@ describe('crash safety: kill -9 during packaging', () => {
       const indexUrl = `${t.url}/i/${name}/index_0_av.m3u8`;
       const before = readPids(pidsFile).length;
       const requests = [indexUrl, indexUrl, `${t.url}/i/${name}/segment2_0_av.ts`].map((u) => get(u).catch((e: Error) => e));
-      await sleep(random.int(0, 450));
+      // A random moment of packaging: once the tool has started (the probe before it takes a
+      // varying time on a loaded machine), within its ~250 ms of writing.
+      await waitFor(() => readPids(pidsFile).length > before, 10_000, 'mp42hls to start').catch(() => {});
+      await sleep(random.int(0, 250));
       const tools = readPids(pidsFile).slice(before);
       const killed = tools.map((pid) => processRunning(pid) && killTree(pid)).some(Boolean);
       if (killed) outcomes.killedBeforeDone++;
