@@ -47,6 +47,13 @@ export class ToolError extends CasterpakError {
   }
 }
 
+// A tool killed by someone else (the OOM killer, an operator, a shutdown): says nothing about
+// its input. Our own time limit kills with SIGKILL too, but that is a TIMEOUT, not a TOOL failure.
+const OUTSIDE_SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP']);
+export function killedFromOutside(error: unknown): boolean {
+  return error instanceof ToolError && error.code === 'TOOL' && OUTSIDE_SIGNALS.has(error.signal ?? '');
+}
+
 export function isCasterpakError(error: unknown): error is CasterpakError {
   return error instanceof CasterpakError;
 }

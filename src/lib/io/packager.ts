@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CasterpakError, ToolError, isCasterpakError } from '../errors.js';
+import { CasterpakError, ToolError, isCasterpakError, killedFromOutside } from '../errors.js';
 import { RAW_PLAYLIST, buildMp42hlsArgs } from '../bento4/mp42hls-args.js';
 import { checkPackageable, type MediaInfo } from '../bento4/mp4info.js';
 import { type CacheLayout, renditionKey } from '../cache/layout.js';
@@ -204,13 +204,9 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
 // The source passed the MP4 box walk (and mp4info), so when Bento4 then crashes, fails, or writes
 // output that does not check out, the same file will fail the same way every time: that is bad
 // media (4xx, remembered), not a fault of the origin. What says nothing about the file stays as
-// it is: a tool that could not start, a time limit, a cancel, a kill from outside (SIGKILL,
-// SIGTERM: the OOM killer, an operator).
+// it is: a tool that could not start, a time limit, a cancel, a kill from outside.
 function blameSource(error: unknown): unknown {
-  if (!isCasterpakError(error) || error.code !== 'TOOL') return error;
-  if (error instanceof ToolError) {
-    const startedAndDied = error.exitCode !== undefined || (error.signal !== undefined && error.signal !== 'SIGKILL' && error.signal !== 'SIGTERM');
-    if (!startedAndDied) return error;
-  }
-  return new CasterpakError('BAD_MEDIA', error.message, { cause: error });
+  if (!isCasterpakError(error) || error.code !== 'TOOL' || killedFromOutside(error)) return error;
+  const couldNotStart = error instanceof ToolError && error.exitCode === undefined && error.signal === undefined;
+  return couldNotStart ? error : new CasterpakError('BAD_MEDIA', error.message, { cause: error });
 }

@@ -4,7 +4,7 @@
 // processes, through a `.failed` marker beside the lock).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CasterpakError, ToolError, isCasterpakError, type ErrorCode } from '../errors.js';
+import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../errors.js';
 import { type CacheLayout, renditionKey } from '../cache/layout.js';
 import { INDEX_PLAYLIST, segmentName } from '../rendition/names.js';
 import { segmentBaseUrl } from '../rendition/media-playlist.js';
@@ -51,10 +51,6 @@ interface Failure {
 const exists = (file: string) => fs.access(file).then(() => true, () => false);
 
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['OVERLOADED', 'CANCELLED', 'NO_SPACE']);
-
-// Our own time limit kills with SIGKILL too, but that is a TIMEOUT, not a TOOL failure.
-const killedFromOutside = (error: unknown) =>
-  error instanceof ToolError && error.code === 'TOOL' && ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP'].includes(error.signal ?? '');
 
 export class RenditionStore {
   private readonly inflight = new Map<string, Promise<void>>();
