@@ -9,7 +9,6 @@ export const SOURCES_DIR = '.sources'; // downloaded source copies, by rendition
 export const PUBLISHED_DIR = '.published'; // kfonly playlists made for streams under the published root
 export const TRASH_DIR = '.trash'; // renditions replaced or removed, deleted right after the rename
 
-export const RESERVED = new Set([TMP_DIR, LOCKS_DIR, SOURCES_DIR, PUBLISHED_DIR, TRASH_DIR]);
 
 export interface CacheLayout {
   readonly root: string;
