@@ -3,12 +3,11 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 
-export const TMP_DIR = '.tmp'; // packaging runs in progress: <key>.<pid>.<random>/
+export const TMP_DIR = '.tmp'; // packaging runs in progress: <key>.<host>.<pid>.<random>/
 export const LOCKS_DIR = '.locks'; // <key>.lock: who is packaging a rendition
 export const SOURCES_DIR = '.sources'; // downloaded source copies, by rendition path
 export const PUBLISHED_DIR = '.published'; // kfonly playlists made for streams under the published root
 export const TRASH_DIR = '.trash'; // renditions replaced or removed, deleted right after the rename
-
 
 export interface CacheLayout {
   readonly root: string;
