@@ -8,9 +8,9 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { scanKeyFrames } from '../dist/lib/ts/keyframes.js';
-import { tsFramingError } from '../dist/lib/ts/sync-check.js';
-import { parseMediaPlaylist } from '../dist/lib/playlist/codec.js';
+import { scanKeyFrames } from '../dist/formats/mpegts/keyframes.js';
+import { tsFramingError } from '../dist/formats/mpegts/sync-check.js';
+import { parseMediaPlaylist } from '../dist/formats/hls/codec.js';
 
 const distDir = path.join(path.dirname(path.dirname(fileURLToPath(import.meta.url))), 'dist');
 const PASSES = 7;
@@ -35,8 +35,8 @@ function passes(segments, run) {
 function coldCreation(playlist, output) {
   const script = `
     const start = process.hrtime.bigint();
-    const { createKfonlyPlaylist, fileLoader } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'lib/io/kfonly-maker.js')).href)});
-    const { writeFileAtomic } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'lib/io/atomic-write.js')).href)});
+    const { createKfonlyPlaylist, fileLoader } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'trick-play/iframe-playlist-maker.js')).href)});
+    const { writeFileAtomic } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'cache/atomic-write.js')).href)});
     const result = await createKfonlyPlaylist(new URL(${JSON.stringify(pathToFileURL(playlist).href)}), fileLoader());
     await writeFileAtomic(${JSON.stringify(output)}, result.playlist);
     process.stdout.write(JSON.stringify({ seconds: Number(process.hrtime.bigint() - start) / 1e9, keyFrames: result.keyFrames }));`;

@@ -4,11 +4,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { CasterpakError } from '../lib/errors.js';
-import { parseDuration } from '../lib/config/units.js';
-import { writeFileAtomic } from '../lib/io/atomic-write.js';
-import { createKfonlyPlaylist, fileLoader, httpLoader, type KfonlyResult, type MediaLoader } from '../lib/io/kfonly-maker.js';
-import { KFONLY_DIR } from '../lib/rendition/names.js';
+import { CasterpakError } from '../shared/errors.js';
+import { parseDuration } from '../config/units.js';
+import { writeFileAtomic } from '../cache/atomic-write.js';
+import { createKfonlyPlaylist, fileLoader, httpLoader, type KfonlyResult, type MediaLoader } from '../trick-play/iframe-playlist-maker.js';
+import { KFONLY_DIR } from '../cache/names.js';
 
 // Largest playlist or segment read over HTTP.
 const MAX_HTTP_BYTES = 256 * 1024 * 1024;

@@ -1,12 +1,12 @@
 // `casterpak package <input…>`: pre-warms the cache with exactly what `serve` would create.
 import { promises as fs } from 'node:fs';
 import { Command, Option } from 'commander';
-import { CasterpakError } from '../lib/errors.js';
-import { layerFrom } from '../lib/config/env.js';
-import { formatBytes, formatDuration } from '../lib/config/units.js';
-import { loadConfig } from '../lib/io/config-loader.js';
-import { barReporter, lineReporter, silentReporter } from '../lib/io/reporter.js';
-import { runPackageJob, type PackageSummary } from '../lib/io/package-runner.js';
+import { CasterpakError } from '../shared/errors.js';
+import { layerFrom } from '../config/env.js';
+import { formatBytes, formatDuration } from '../config/units.js';
+import { loadConfig } from '../config/load.js';
+import { barReporter, lineReporter, silentReporter } from '../shared/reporter.js';
+import { runPackageJob, type PackageSummary } from '../packaging/package-runner.js';
 
 export interface PackageCommandOptions {
   readonly fromFile?: string;

@@ -1,14 +1,14 @@
 // `casterpak prune`: removes from the cache what nobody has watched for a while — the cron
 // job next to `casterpak serve`, and the same pass serve runs with --prune-every.
 import { Command } from 'commander';
-import { CasterpakError } from '../lib/errors.js';
-import { layerFrom } from '../lib/config/env.js';
-import { parseDuration, parseSize } from '../lib/config/units.js';
-import { loadConfig, type LoadConfigOptions } from '../lib/io/config-loader.js';
-import type { CasterpakConfig } from '../lib/config/schema.js';
-import { runPrune, type PruneOptions } from '../lib/io/prune-runner.js';
-import { PRUNE_WHAT, type PruneWhat } from '../lib/prune/plan.js';
-import { PLAIN, reportLines, type PruneReport, type TextStyle } from '../lib/prune/report.js';
+import { CasterpakError } from '../shared/errors.js';
+import { layerFrom } from '../config/env.js';
+import { parseDuration, parseSize } from '../config/units.js';
+import { loadConfig, type LoadConfigOptions } from '../config/load.js';
+import type { CasterpakConfig } from '../config/schema.js';
+import { runPrune, type PruneOptions } from '../prune/run.js';
+import { PRUNE_WHAT, type PruneWhat } from '../prune/plan.js';
+import { PLAIN, reportLines, type PruneReport, type TextStyle } from '../prune/report.js';
 
 export interface PruneCommandOptions {
   readonly olderThan?: string;

@@ -1,14 +1,14 @@
 // `casterpak rewrite-master <URL or file>`: a third-party master playlist (e.g. Kaltura's
 // playManifest) with its casterpak variants pointed at casterpak, optionally with trick play.
 import { Command } from 'commander';
-import { CasterpakError } from '../lib/errors.js';
-import { layerFrom } from '../lib/config/env.js';
-import { parseDuration } from '../lib/config/units.js';
-import { loadConfig } from '../lib/io/config-loader.js';
-import { fetchMaster, MASTER_MAX_BYTES, readMasterFile } from '../lib/io/master-fetch.js';
-import { httpIFrameInfoResolver, resolveTrickPlay, type IFrameInfoResolver } from '../lib/io/iframe-info.js';
-import { writeFileAtomic } from '../lib/io/atomic-write.js';
-import { rewriteMaster, type RewriteMasterResult } from '../lib/playlist/master-rewrite.js';
+import { CasterpakError } from '../shared/errors.js';
+import { layerFrom } from '../config/env.js';
+import { parseDuration } from '../config/units.js';
+import { loadConfig } from '../config/load.js';
+import { fetchMaster, MASTER_MAX_BYTES, readMasterFile } from '../masters/master-fetch.js';
+import { httpIFrameInfoResolver, resolveTrickPlay, type IFrameInfoResolver } from '../masters/iframe-info.js';
+import { writeFileAtomic } from '../cache/atomic-write.js';
+import { rewriteMaster, type RewriteMasterResult } from '../masters/master-rewrite.js';
 
 export interface RewriteMasterCommandOptions {
   readonly baseUrl?: string;

@@ -1,8 +1,8 @@
 // `casterpak serve`: the caching origin. Flags mirror configuration keys.
 import { Command } from 'commander';
-import { layerFrom } from '../lib/config/env.js';
-import { loadConfig } from '../lib/io/config-loader.js';
-import { runServe } from '../lib/io/serve-runner.js';
+import { layerFrom } from '../config/env.js';
+import { loadConfig } from '../config/load.js';
+import { runServe } from '../origin/serve-runner.js';
 
 export interface ServeCommandOptions {
   readonly [flag: string]: string | undefined;

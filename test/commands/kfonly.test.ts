@@ -2,11 +2,11 @@ import { cpSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSyn
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultKfonlyOutput, kfonlyCommand, runKfonly } from '../../src/commands/kfonly.js';
-import { CasterpakError } from '../../src/lib/errors.js';
-import { parseMediaPlaylist } from '../../src/lib/playlist/codec.js';
-import { raiseTargetDuration } from '../../src/lib/playlist/target-duration.js';
-import { buildChildPlaylist } from '../../src/lib/rendition/media-playlist.js';
-import { INDEX_PLAYLIST, segmentName } from '../../src/lib/rendition/names.js';
+import { CasterpakError } from '../../src/shared/errors.js';
+import { parseMediaPlaylist } from '../../src/formats/hls/codec.js';
+import { raiseTargetDuration } from '../../src/formats/hls/target-duration.js';
+import { buildChildPlaylist } from '../../src/packaging/media-playlist.js';
+import { INDEX_PLAYLIST, segmentName } from '../../src/cache/names.js';
 import { REPO_DIR } from '../helpers/bento4.js';
 import { runMp42hlsWithIFrames } from '../helpers/bento4-iframes.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';

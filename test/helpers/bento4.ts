@@ -6,8 +6,8 @@ import { existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { parseMediaPlaylist } from '../../src/lib/playlist/codec.js';
-import { tsFramingError } from '../../src/lib/ts/sync-check.js';
+import { parseMediaPlaylist } from '../../src/formats/hls/codec.js';
+import { tsFramingError } from '../../src/formats/mpegts/sync-check.js';
 import { tempDir } from './temp-dir.js';
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -75,7 +75,7 @@ export function processRunning(pid: number): boolean {
 }
 
 // A process is reaped when even its zombie is gone (kill(pid, 0) fails).
-export { processAlive as processExists } from '../../src/lib/io/file-lock.js';
+export { processAlive as processExists } from '../../src/cache/lock.js';
 
 export function readPids(file: string): number[] {
   if (!existsSync(file)) return [];

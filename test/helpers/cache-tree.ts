@@ -2,7 +2,7 @@
 // what is idle and what is not is decided by the test, not by the clock.
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { renditionKey } from '../../src/lib/cache/layout.js';
+import { renditionKey } from '../../src/cache/names.js';
 
 // Whole seconds: utimes stores them exactly, so boundaries can be hit to the millisecond.
 export const NOW = Math.floor(Date.now() / 1000) * 1000;

@@ -4,9 +4,9 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { validateConfig, type CasterpakConfig, type ConfigInput } from '../../src/lib/config/schema.js';
-import { createOrigin, type Origin } from '../../src/lib/io/server.js';
-import { createLogger } from '../../src/lib/io/logger.js';
+import { validateConfig, type CasterpakConfig, type ConfigInput } from '../../src/config/schema.js';
+import { createOrigin, type Origin } from '../../src/origin/server.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { media } from './bento4.js';
 import { tempDir } from './temp-dir.js';
 

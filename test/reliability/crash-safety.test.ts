@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tsFramingError } from '../../src/lib/ts/sync-check.js';
+import { tsFramingError } from '../../src/formats/mpegts/sync-check.js';
 import { fakeBinDir, processRunning, readPids, REAL_MP42HLS } from '../helpers/bento4.js';
 import { startOrigin } from '../helpers/origin.js';
 import { tempDir } from '../helpers/temp-dir.js';

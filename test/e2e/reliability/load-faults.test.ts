@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { describe, expect, it } from 'vitest';
-import { tsFramingError } from '../../../src/lib/ts/sync-check.js';
+import { tsFramingError } from '../../../src/formats/mpegts/sync-check.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { freePort, mainConfig, NGINX } from '../helpers/nginx.js';
 import { waitFor as waitForValue } from '../helpers/resources.js';

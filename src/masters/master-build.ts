@@ -1,0 +1,33 @@
+// Builds the masters casterpak answers itself (`master.m3u8` of one rendition, Akamai `.csmil`
+// of several) from what packaging measured: peak and average segment bit rate, codecs and
+// resolution, plus the kfonly trick-play stream of each video rendition.
+import { parseMasterPlaylist } from '../formats/hls/codec.js';
+import { iframeStreamInfLine, type IFrameStreamInfAttributes } from '../trick-play/iframe-variant.js';
+
+export interface MasterVariant {
+  readonly uri: string;
+  readonly bandwidth: number; // peak segment bit rate, bits/s (RFC 8216 §4.3.4.2)
+  readonly averageBandwidth: number;
+  readonly codecs: readonly string[];
+  readonly resolution?: { readonly width: number; readonly height: number };
+  readonly frameRate?: number;
+  readonly iframe?: IFrameStreamInfAttributes;
+}
+
+export function buildMaster(variants: readonly MasterVariant[]): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const sorted = [...variants].sort((a, b) => a.bandwidth - b.bandwidth);
+  for (const variant of sorted) {
+    const attrs = [`BANDWIDTH=${Math.round(variant.bandwidth)}`, `AVERAGE-BANDWIDTH=${Math.round(variant.averageBandwidth)}`];
+    if (variant.codecs.length > 0) attrs.push(`CODECS="${variant.codecs.join(',')}"`);
+    if (variant.resolution) attrs.push(`RESOLUTION=${variant.resolution.width}x${variant.resolution.height}`);
+    if (variant.frameRate) attrs.push(`FRAME-RATE=${variant.frameRate.toFixed(3)}`);
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, variant.uri);
+  }
+  for (const variant of sorted) {
+    if (variant.iframe) lines.push(iframeStreamInfLine(variant.iframe));
+  }
+  const text = `${lines.join('\n')}\n`;
+  parseMasterPlaylist(text); // strict: what players get must parse
+  return text;
+}

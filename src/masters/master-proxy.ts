@@ -1,0 +1,119 @@
+// What serve's master route (`serve.masterPrefix`, default /p/) calls: the request's path and
+// query forwarded to the one configured upstream (never another host), the master rewritten
+// for casterpak, kept in memory for a short time; concurrent requests share one upstream fetch.
+import { CasterpakError } from '../shared/errors.js';
+import { rewriteMaster } from './master-rewrite.js';
+import { fetchMaster, MASTER_MAX_BYTES } from './master-fetch.js';
+import { resolveTrickPlay, type IFrameInfoResolver } from '../masters/iframe-info.js';
+
+export interface MasterProxyOptions {
+  /** the master upstream, e.g. https://cdnapisec.kaltura.com (config `serve.masterUpstream`) */
+  readonly upstream: string;
+  /** casterpak's public base URL (config `publicBaseUrl`); '' (none configured): path-absolute
+   *  URIs, which players resolve against the casterpak that served the master */
+  readonly baseUrl: string;
+  /** how long a rewritten master is kept (config `serve.masterCacheTtlMs`) */
+  readonly ttlMs: number;
+  readonly timeoutMs: number;
+  /** @default MASTER_MAX_BYTES (1 MiB) */ readonly maxBytes?: number;
+  readonly pathPatterns: readonly RegExp[];
+  readonly hosts: readonly string[];
+  /** adds I-frame variants; renditions it cannot resolve get estimated bit rates */
+  readonly trickPlay?: IFrameInfoResolver;
+  /** one line per master whose I-frame bit rates were partly estimated */
+  readonly onWarning?: (line: string) => void;
+  /** a failure is answered from memory for this long, sparing a failing upstream @default 1000 */
+  readonly errorTtlMs?: number;
+  /** masters kept at most (every query string is its own entry) @default 1000 */
+  readonly maxEntries?: number;
+  /** @default Date.now */ readonly now?: () => number;
+}
+
+export interface ProxiedMaster {
+  readonly text: string;
+  /** answered without an upstream fetch of its own (from memory, or joined a running fetch) */
+  readonly cached: boolean;
+}
+
+export interface MasterProxy {
+  get(pathAndQuery: string): Promise<ProxiedMaster>;
+}
+
+interface Entry {
+  readonly promise: Promise<string>;
+  expires: number;
+}
+
+// Path and query as the client sent them: one leading slash, no authority, no dot segments.
+export function upstreamUrlFor(upstream: string, pathAndQuery: string): URL {
+  const bad = (why: string): never => {
+    throw new CasterpakError('BAD_PATH', `master request ${JSON.stringify(pathAndQuery.slice(0, 200))}: ${why}`);
+  };
+  if (pathAndQuery.length > 8192) bad('too long');
+  if (!pathAndQuery.startsWith('/') || pathAndQuery.startsWith('//')) bad('must start with a single /');
+  if (/[\s\\#\0-\x1f\x7f]/.test(pathAndQuery)) bad('has whitespace, a backslash, a fragment or a control character');
+  const path = pathAndQuery.split('?')[0];
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return bad('bad percent-encoding');
+  }
+  if (/[\\\0-\x1f\x7f]/.test(decoded) || decoded.split('/').some((segment) => segment === '..' || segment === '.')) {
+    bad('dot segment, encoded backslash or control character');
+  }
+  const base = new URL(upstream);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const url = new URL(base.origin + prefix + pathAndQuery);
+  if (url.origin !== base.origin || !url.pathname.startsWith(`${prefix}/`)) bad('leaves the upstream');
+  return url;
+}
+
+export function createMasterProxy(options: MasterProxyOptions): MasterProxy {
+  const upstreamHost = new URL(options.upstream).host;
+  const now = options.now ?? Date.now;
+  const maxEntries = options.maxEntries ?? 1000;
+  const errorTtlMs = options.errorTtlMs ?? 1000;
+  const entries = new Map<string, Entry>();
+
+  async function load(url: URL): Promise<string> {
+    const fetched = await fetchMaster(url, {
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxBytes ?? MASTER_MAX_BYTES,
+      allowedHosts: [upstreamHost],
+    });
+    const rules = { masterUrl: fetched.finalUrl, baseUrl: options.baseUrl, pathPatterns: options.pathPatterns, hosts: options.hosts, source: url.href };
+    const plain = rewriteMaster(fetched.text, rules);
+    if (options.trickPlay === undefined) return plain.text;
+    const warn = (line: string) => options.onWarning?.(`${url.pathname}: ${line}`);
+    const trickPlay = await resolveTrickPlay(plain.renditions, options.trickPlay, warn);
+    return rewriteMaster(fetched.text, { ...rules, trickPlay }).text;
+  }
+
+  // Expired entries go first; then the oldest settled ones while there are too many.
+  function evict(at: number): void {
+    for (const [key, entry] of entries) if (entry.expires <= at) entries.delete(key);
+    for (const key of entries.keys()) {
+      if (entries.size < maxEntries) break;
+      if (entries.get(key)!.expires !== Infinity) entries.delete(key);
+    }
+  }
+
+  return {
+    async get(pathAndQuery) {
+      const url = upstreamUrlFor(options.upstream, pathAndQuery);
+      const key = url.href;
+      const existing = entries.get(key);
+      if (existing !== undefined && existing.expires > now()) return { text: await existing.promise, cached: true };
+      evict(now());
+      // Infinity while running: a running fetch is never evicted or replaced.
+      const entry: Entry = { promise: load(url), expires: Infinity };
+      entries.set(key, entry);
+      entry.promise.then(
+        () => (entry.expires = now() + options.ttlMs),
+        () => (entry.expires = now() + errorTtlMs),
+      );
+      return { text: await entry.promise, cached: false };
+    },
+  };
+}

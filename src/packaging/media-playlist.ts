@@ -1,0 +1,62 @@
+// Turns mp42hls's playlist into the child playlist of seed 000: ALLOW-CACHE, VOD, v3,
+// MEDIA-SEQUENCE:1, three-decimal EXTINF and segments numbered from 1.
+import { CasterpakError } from '../shared/errors.js';
+import { segmentName } from '../cache/names.js';
+
+export interface RawSegment {
+  readonly uri: string; // as mp42hls wrote it
+  readonly duration: number; // seconds
+}
+
+// mp42hls 1.5.0 can write a TARGETDURATION below its rounded EXTINFs, which strict parsers
+// refuse; only its EXTINF/URI pairs are used, so they are read line by line here.
+export function readRawPlaylist(text: string): RawSegment[] {
+  const lines = text.split(/\r?\n/).map((line) => line.trim());
+  if (lines[0] !== '#EXTM3U') throw new CasterpakError('TOOL', 'mp42hls wrote a playlist without #EXTM3U');
+  if (!lines.includes('#EXT-X-ENDLIST')) throw new CasterpakError('TOOL', 'mp42hls playlist has no EXT-X-ENDLIST (incomplete)');
+  const segments: RawSegment[] = [];
+  let duration: number | null = null;
+  for (const line of lines) {
+    if (line.startsWith('#EXTINF:')) {
+      duration = Number.parseFloat(line.slice('#EXTINF:'.length));
+      if (!Number.isFinite(duration) || duration < 0) throw new CasterpakError('TOOL', `mp42hls wrote a bad EXTINF: ${line}`);
+    } else if (line && !line.startsWith('#')) {
+      if (duration === null) throw new CasterpakError('TOOL', `mp42hls listed ${line} without EXTINF`);
+      segments.push({ uri: line, duration });
+      duration = null;
+    }
+  }
+  if (segments.length === 0) throw new CasterpakError('TOOL', 'mp42hls playlist lists no segments');
+  return segments;
+}
+
+export interface ChildPlaylistOptions {
+  /** Absolute base for segment URIs: `<base>/i/<rendition path>/`; null keeps them relative. */
+  readonly segmentBaseUrl: string | null;
+}
+
+// EXTINF rounded to milliseconds; TARGETDURATION is the largest rounded EXTINF (RFC 8216 §4.3.3.1).
+export function buildChildPlaylist(durations: readonly number[], options: ChildPlaylistOptions): string {
+  const rounded = durations.map((d) => Math.round(d * 1000) / 1000);
+  const target = Math.max(1, ...rounded.map((d) => Math.round(d)));
+  const lines = [
+    '#EXTM3U',
+    `#EXT-X-TARGETDURATION:${target}`,
+    '#EXT-X-ALLOW-CACHE:YES',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-VERSION:3',
+    '#EXT-X-MEDIA-SEQUENCE:1',
+  ];
+  rounded.forEach((duration, index) => {
+    lines.push(`#EXTINF:${duration.toFixed(3)},`, (options.segmentBaseUrl ?? '') + segmentName(index + 1));
+  });
+  lines.push('#EXT-X-ENDLIST', '');
+  return lines.join('\n');
+}
+
+// `https://host` + `a/b.mp4` → `https://host/i/a/b.mp4/`, each path segment percent-encoded.
+export function segmentBaseUrl(publicBaseUrl: string | null, renditionPath: string): string | null {
+  if (publicBaseUrl === null) return null;
+  const encoded = renditionPath.split('/').map(encodeURIComponent).join('/');
+  return `${publicBaseUrl.replace(/\/+$/, '')}/i/${encoded}/`;
+}

@@ -1,0 +1,142 @@
+// `casterpak package`: each input (file or URL) becomes a rendition in the cache, through the
+// same RenditionStore that `serve` uses, with bounded concurrency and a result per input.
+import path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { CasterpakError, oneLine, isCasterpakError } from '../shared/errors.js';
+import type { CasterpakConfig } from '../config/schema.js';
+import { cacheLayout } from '../cache/names.js';
+import { assertRenditionPath, renditionPathForInput } from '../cache/rendition-path.js';
+import { locateBento4 } from './bento4.js';
+import { downloadSource } from './source-resolver.js';
+import { RenditionStore } from './rendition-store.js';
+import { sweepTemp } from '../cache/temp-sweep.js';
+import type { Reporter } from '../shared/reporter.js';
+
+export interface PackageItemResult {
+  readonly input: string;
+  readonly renditionPath: string | null;
+  readonly status: 'made' | 'reused' | 'failed';
+  readonly dir: string | null;
+  readonly segments: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface PackageSummary {
+  readonly made: number;
+  readonly reused: number;
+  readonly failed: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly results: readonly PackageItemResult[];
+}
+
+export interface PackageRunOptions {
+  readonly inputs: readonly string[];
+  readonly force: boolean;
+  readonly cwd: string;
+  readonly reporter: Reporter;
+  readonly signal?: AbortSignal;
+}
+
+const isUrl = (input: string) => /^https?:\/\//i.test(input);
+
+export async function runPackageJob(config: CasterpakConfig, options: PackageRunOptions): Promise<PackageSummary> {
+  const started = Date.now();
+  const bento4 = locateBento4(config.bento4.binDir, config.bento4.timeoutMs);
+  const layout = cacheLayout(config.cacheDir);
+  await fs.mkdir(layout.root, { recursive: true });
+  await sweepTemp(layout, config.bento4.timeoutMs * 2);
+  const sources = new Map<string, string>();
+  const downloaded = new Set<string>(); // rendition paths whose source this run downloaded
+  const { reporter } = options;
+  const store = new RenditionStore({
+    bento4,
+    layout,
+    segmentDuration: config.segmentDuration,
+    publicBaseUrl: config.publicBaseUrl,
+    failureTtlMs: 0,
+    signal: options.signal,
+    resolveSource: async (renditionPath, signal) => {
+      const input = sources.get(renditionPath)!;
+      if (!isUrl(input)) return path.resolve(options.cwd, input);
+      reporter.progress(input, 'download', 0);
+      const dest = await downloadSource(layout, renditionPath, new URL(input), {
+        timeoutMs: config.download.timeoutMs,
+        maxBytes: config.download.maxBytes,
+        signal,
+        onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
+      });
+      downloaded.add(renditionPath);
+      reporter.progress(input, 'mp42hls', 0.5);
+      return dest;
+    },
+  });
+
+  const packageOne = async (input: string): Promise<PackageItemResult> => {
+    const itemStarted = Date.now();
+    let renditionPath: string | null = null;
+    reporter.start(input);
+    try {
+      renditionPath = assertRenditionPath(renditionPathForInput(input, config.sourceRoot, options.cwd), config.mediaExtensions);
+      const owner = sources.get(renditionPath);
+      if (owner !== undefined && owner !== input) {
+        throw new CasterpakError('USAGE', `same rendition path "${renditionPath}" as ${owner}`);
+      }
+      sources.set(renditionPath, input);
+      reporter.progress(input, 'mp42hls', 0.1);
+      const outcome = await store.make(renditionPath, options.force);
+      const info = await store.info(renditionPath);
+      const status = outcome === 'reused' || outcome === 'existing' ? 'reused' : 'made';
+      const result: PackageItemResult = {
+        input,
+        renditionPath,
+        status,
+        dir: layout.renditionDir(renditionPath),
+        segments: info?.segments ?? 0,
+        bytes: info?.bytes ?? 0,
+        durationMs: Date.now() - itemStarted,
+      };
+      reporter.finish(input, status, `${result.segments} segments → ${result.dir}`);
+      return result;
+    } catch (error) {
+      // A source downloaded for a rendition that could not be made is not kept either.
+      if (renditionPath !== null && downloaded.delete(renditionPath)) await fs.rm(layout.sourceFile(renditionPath), { force: true });
+      // Errors name the rendition path ("x.mp4: empty file"); the result already names the input.
+      const full = oneLine(error);
+      const message = renditionPath !== null && full.startsWith(`${renditionPath}: `) ? full.slice(renditionPath.length + 2) : full;
+      reporter.finish(input, 'failed', message);
+      return {
+        input,
+        renditionPath,
+        status: 'failed',
+        dir: null,
+        segments: 0,
+        bytes: 0,
+        durationMs: Date.now() - itemStarted,
+        error: { code: isCasterpakError(error) ? error.code : 'INTERNAL', message },
+      };
+    }
+  };
+
+  const results: PackageItemResult[] = new Array(options.inputs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < options.inputs.length) {
+      const index = next++;
+      results[index] = await packageOne(options.inputs[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.package.concurrency, options.inputs.length) }, worker));
+  reporter.close();
+  const count = (status: PackageItemResult['status']) => results.filter((r) => r.status === status).length;
+  return {
+    made: count('made'),
+    reused: count('reused'),
+    failed: count('failed'),
+    bytes: results.reduce((sum, r) => sum + r.bytes, 0),
+    durationMs: Date.now() - started,
+    results,
+  };
+}

@@ -1,0 +1,139 @@
+// The layout rules of docs/architecture.md, read from the imports: the format core and the files
+// declared pure do no I/O, and no layer imports one above it.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_DIR } from './helpers/bento4.js';
+
+const SRC = path.join(REPO_DIR, 'src');
+
+// Lower rank = lower layer. A file may import its own folder and anything ranked lower.
+// Features of one rank (packaging and prune) never import each other.
+const RANK: Record<string, number> = {
+  shared: 0,
+  formats: 1,
+  config: 2,
+  net: 3,
+  cache: 4,
+  packaging: 5,
+  prune: 5,
+  'trick-play': 6,
+  masters: 7,
+  origin: 8,
+  commands: 9,
+  'cli.ts': 10,
+};
+
+// Files besides formats/ that hold decisions only: text or data in, text or data out.
+const PURE = [
+  'cache/abandoned.ts',
+  'cache/names.ts',
+  'cache/rendition-path.ts',
+  'config/env.ts',
+  'config/schema.ts',
+  'config/units.ts',
+  'masters/master-build.ts',
+  'masters/master-check.ts',
+  'masters/master-rewrite.ts',
+  'masters/variant-uri.ts',
+  'origin/http/conditional.ts',
+  'origin/http/range.ts',
+  'origin/request-path.ts',
+  'origin/routes.ts',
+  'origin/status/status-html.ts',
+  'packaging/media-playlist.ts',
+  'packaging/mp42hls-args.ts',
+  'packaging/mp4info.ts',
+  'origin/status/status-script.ts',
+  'prune/budget.ts',
+  'prune/cache-entry.ts',
+  'prune/plan.ts',
+  'prune/report.ts',
+  'shared/errors.ts',
+  'trick-play/iframe-playlist.ts',
+  'trick-play/iframe-uri.ts',
+  'trick-play/iframe-variant.ts',
+];
+
+const EFFECTS = /^(node:)?(fs|fs\/promises|http|https|http2|net|tls|dgram|child_process|cluster|worker_threads)$|^execa$|^undici$/;
+
+export interface Violation {
+  readonly file: string;
+  readonly rule: string;
+}
+
+// Every module specifier a source text imports or re-exports, static or dynamic.
+export function importsOf(text: string): string[] {
+  const specs: string[] = [];
+  const re = /(?:^|[^\w.])(?:import|export)\s*(?:[^'"();]*?\sfrom\s*)?\(?\s*['"]([^'"]+)['"]/gm;
+  for (const m of text.matchAll(re)) specs.push(m[1]);
+  return specs;
+}
+
+const topOf = (rel: string) => (rel.includes('/') ? rel.split('/')[0] : rel);
+
+// The rules broken by one file (path relative to src/, its text).
+export function violations(rel: string, text: string): Violation[] {
+  const found: Violation[] = [];
+  const pure = rel.startsWith('formats/') || PURE.includes(rel);
+  const rank = RANK[topOf(rel)];
+  for (const spec of importsOf(text)) {
+    if (!spec.startsWith('.')) {
+      if (pure && EFFECTS.test(spec)) found.push({ file: rel, rule: `pure file imports ${spec}` });
+      continue;
+    }
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec)).replace(/\.js$/, '.ts');
+    const targetTop = topOf(target);
+    if (pure && !target.startsWith('formats/') && !PURE.includes(target)) found.push({ file: rel, rule: `pure file imports ${target}, which is not pure` });
+    if (targetTop !== topOf(rel) && (RANK[targetTop] ?? Infinity) >= rank) found.push({ file: rel, rule: `${topOf(rel)} imports ${target} (a higher or sibling layer)` });
+  }
+  const code = text.replace(/`(?:\\.|[^`\\])*`/gs, '``').replace(/\/\/.*$/gm, ''); // browser code in template strings is data
+  if (pure && /\bfetch\s*\(/.test(code)) found.push({ file: rel, rule: 'pure file calls fetch' });
+  return found;
+}
+
+function sourceFiles(dir: string, rel = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(path.join(dir, e.name), `${rel}${e.name}/`) : e.name.endsWith('.ts') ? [`${rel}${e.name}`] : [],
+  );
+}
+
+const FILES = sourceFiles(SRC);
+
+describe('architecture', () => {
+  it('every top-level folder has a layer', () => {
+    expect(FILES.map(topOf).filter((top) => RANK[top] === undefined)).toEqual([]);
+  });
+
+  it('the declared pure files exist', () => {
+    expect(PURE.filter((rel) => !FILES.includes(rel) && rel !== 'origin/routes.ts')).toEqual([]);
+  });
+
+  it('formats and the pure files do no I/O, and no layer imports one above it', () => {
+    expect(FILES.flatMap((rel) => violations(rel, readFileSync(path.join(SRC, rel), 'utf8')))).toEqual([]);
+  });
+
+  it('no folder holds more than 15 files', () => {
+    const counts = new Map<string, number>();
+    for (const rel of FILES) counts.set(path.posix.dirname(rel), (counts.get(path.posix.dirname(rel)) ?? 0) + 1);
+    expect([...counts].filter(([, n]) => n > 15)).toEqual([]);
+  });
+
+  it('fails on a pure file that reads the disk, runs a tool or calls the network', () => {
+    expect(violations('formats/mp4/x.ts', "import { readFile } from 'node:fs/promises';")).toHaveLength(1);
+    expect(violations('prune/plan.ts', "import { execa } from 'execa';")).toHaveLength(1);
+    expect(violations('formats/hls/y.ts', "const r = await fetch(url);")).toHaveLength(1);
+    expect(violations('formats/hls/y.ts', "const m = await import('node:child_process');")).toHaveLength(1);
+    expect(violations('packaging/bento4.ts', "import { execa } from 'execa';")).toEqual([]);
+    expect(violations('prune/plan.ts', "import { tryLock } from '../cache/lock.js';")).toHaveLength(1);
+  });
+
+  it('fails on a lower layer that imports a higher one', () => {
+    const layerRules = (rel: string, text: string) => violations(rel, text).filter((v) => v.rule.includes('higher'));
+    expect(layerRules('formats/hls/codec.ts', "import { x } from '../../packaging/packager.js';")).toHaveLength(1);
+    expect(layerRules('packaging/packager.ts', "export { y } from '../origin/server.js';")).toHaveLength(1);
+    expect(layerRules('prune/run.ts', "import { z } from '../commands/prune.js';")).toHaveLength(1);
+    expect(layerRules('prune/run.ts', "import { z } from '../packaging/packager.js';")).toHaveLength(1);
+    expect(violations('origin/server.ts', "import { z } from '../packaging/packager.js';")).toEqual([]);
+  });
+});

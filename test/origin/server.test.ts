@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, utimesSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseMasterPlaylist, parseMediaPlaylist } from '../../src/formats/hls/codec.js';
+import { tsFramingError } from '../../src/formats/mpegts/sync-check.js';
+import { startOrigin } from '../helpers/origin.js';
+
+const sha = (bytes: ArrayBuffer) => createHash('sha256').update(Buffer.from(bytes)).digest('hex');
+
+describe('serve: the caching origin', () => {
+  it('packages on the first request (MISS), then serves from disk (HIT)', async () => {
+    const t = await startOrigin({ '2022/04/av.mp4': 'av.mp4' });
+    const first = await t.get('/i/2022/04/av.mp4/index_0_av.m3u8');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-casterpak-cache')).toBe('MISS');
+    expect(first.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    const text = await first.text();
+    const playlist = parseMediaPlaylist(text);
+    expect(playlist.segments.map((s) => s.uri)).toEqual(['segment1_0_av.ts', 'segment2_0_av.ts', 'segment3_0_av.ts']);
+    expect(readFileSync(path.join(t.cacheDir, '2022/04/av.mp4/index_0_av.m3u8'), 'utf8')).toBe(text);
+    const second = await t.get('/i/2022/04/av.mp4/index_0_av.m3u8');
+    expect(second.headers.get('x-casterpak-cache')).toBe('HIT');
+    expect(await second.text()).toBe(text);
+    const segment = await t.get('/i/2022/04/av.mp4/segment2_0_av.ts');
+    expect(segment.status).toBe(200);
+    expect(segment.headers.get('content-type')).toBe('video/mp2t');
+    const bytes = new Uint8Array(await segment.arrayBuffer());
+    expect(tsFramingError(bytes)).toBeNull();
+    expect(Number(segment.headers.get('content-length'))).toBe(bytes.length);
+  });
+
+  it('answers segments first (cold) and 404 past the last segment', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const segment = await t.get('/i/av.mp4/segment1_0_av.ts');
+    expect(segment.status).toBe(200);
+    expect(segment.headers.get('x-casterpak-cache')).toBe('MISS');
+    expect((await t.get('/i/av.mp4/segment4_0_av.ts')).status).toBe(404);
+  });
+
+  it('regenerates a pruned segment with the same bytes', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const original = sha(await (await t.get('/i/av.mp4/segment2_0_av.ts')).arrayBuffer());
+    const file = path.join(t.cacheDir, 'av.mp4/segment2_0_av.ts');
+    rmSync(file);
+    const again = await t.get('/i/av.mp4/segment2_0_av.ts');
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-casterpak-cache')).not.toBe('HIT');
+    expect(sha(await again.arrayBuffer())).toBe(original);
+    expect(existsSync(file)).toBe(true);
+    expect(readdirSync(path.join(t.cacheDir, '.tmp'))).toEqual([]);
+  });
+
+  it('serves single byte ranges, 416, HEAD, 304 and CORS', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const full = new Uint8Array(await (await t.get('/i/av.mp4/segment1_0_av.ts')).arrayBuffer());
+    const partial = await t.get('/i/av.mp4/segment1_0_av.ts', { range: 'bytes=376-751' });
+    expect(partial.status).toBe(206);
+    expect(partial.headers.get('content-range')).toBe(`bytes 376-751/${full.length}`);
+    expect(Buffer.from(await partial.arrayBuffer()).equals(Buffer.from(full.subarray(376, 752)))).toBe(true);
+    const beyond = await t.get('/i/av.mp4/segment1_0_av.ts', { range: `bytes=${full.length}-` });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${full.length}`);
+    const head = await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBe(full.length);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const etag = head.headers.get('etag')!;
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-none-match': etag })).status).toBe(304);
+    const lastModified = head.headers.get('last-modified')!;
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-modified-since': lastModified })).status).toBe(304);
+    expect(head.headers.get('access-control-allow-origin')).toBe('*');
+    expect(head.headers.get('cache-control')).toContain('max-age=86400');
+    const preflight = await t.get('/i/av.mp4/segment1_0_av.ts', { origin: 'http://player.example', 'access-control-request-headers': 'range' }, 'OPTIONS');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Range');
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'POST')).status).toBe(405);
+  });
+
+  it('records access in the mtime of what it serves, so cron prune can read it', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    await t.get('/i/av.mp4/index_0_av.m3u8');
+    const file = path.join(t.cacheDir, 'av.mp4/segment1_0_av.ts');
+    const old = new Date(Date.now() - 5 * 3600_000);
+    utimesSync(file, old, old);
+    const etagBefore = (await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'HEAD')).headers.get('etag');
+    await expect.poll(() => statSync(file).mtimeMs, { timeout: 2000 }).toBeGreaterThan(Date.now() - 60_000);
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'HEAD')).headers.get('etag')).toBe(etagBefore);
+  });
+
+  it('builds a one-rendition master and an MSOD .csmil master, leaving out missing sources', async () => {
+    const t = await startOrigin({ 'show/clip_a_1.mp4': 'av.mp4', 'show/clip_b_1.mp4': 'av-no-bframes.mp4' });
+    const single = await t.get('/i/show/clip_a_1.mp4/master.m3u8');
+    expect(single.status).toBe(200);
+    const master = parseMasterPlaylist(await single.text());
+    const streams = master.variants.filter((v) => !v.isIFrameOnly);
+    expect(streams).toHaveLength(1);
+    const variant = streams[0];
+    expect(variant.uri).toBe('index_0_av.m3u8');
+    expect(variant.bandwidth).toBeGreaterThan(100_000);
+    expect(variant.resolution).toEqual({ width: 320, height: 180 });
+    expect(variant.codecs).toMatch(/^avc1\.[0-9A-F]{6},mp4a\.40\.2$/i);
+    const csmil = await t.get('/i/show/clip_,a,b,missing,_1.mp4.csmil/master.m3u8');
+    expect(csmil.status).toBe(200);
+    const multi = parseMasterPlaylist(await csmil.text());
+    expect(multi.variants.filter((v) => !v.isIFrameOnly).map((v) => v.uri).sort()).toEqual(['../clip_a_1.mp4/index_0_av.m3u8', '../clip_b_1.mp4/index_0_av.m3u8']);
+    expect((await t.get('/i/show/clip_,x,y,_1.mp4.csmil/master.m3u8')).status).toBe(404);
+  });
+
+  it('answers bad media with a 4xx and a reason, and does not repackage it on every request', async () => {
+    const t = await startOrigin({ 'bad.mp4': 'truncated.mp4', 'vp9.mp4': 'vp9.mp4', 'text.mp4': 'not-an-mp4.mp4' });
+    for (const name of ['bad.mp4', 'vp9.mp4', 'text.mp4']) {
+      const response = await t.get(`/i/${name}/index_0_av.m3u8`);
+      expect(response.status, name).toBeGreaterThanOrEqual(400);
+      expect(response.status, name).toBeLessThan(500);
+      expect(await response.text(), name).toMatch(name === 'vp9.mp4' ? /unsupported codec/ : /not an MP4|no moov/);
+    }
+    const runs = async () => (await (await t.get('/metrics')).text()).match(/casterpak_packaging_runs_total\{outcome="failed"\} (\d+)/)?.[1];
+    const before = await runs();
+    expect((await t.get('/i/bad.mp4/index_0_av.m3u8')).status).toBe(422);
+    expect(await runs()).toBe(before);
+    expect((await t.get('/i/missing.mp4/index_0_av.m3u8')).status).toBe(404);
+  });
+
+  it('answers /healthz and /metrics', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    expect(await (await t.get('/healthz')).text()).toBe('ok\n');
+    await t.get('/i/av.mp4/index_0_av.m3u8');
+    await t.get('/i/av.mp4/index_0_av.m3u8');
+    // The counters move when a response has been handed over, which may be just after the client has it.
+    const metrics = async () => (await t.get('/metrics')).text();
+    await expect.poll(metrics).toMatch(/casterpak_http_requests_total\{route="index",status="200"\} 2/);
+    const text = await metrics();
+    expect(text).toMatch(/casterpak_cache_requests_total\{result="HIT"\} 1/);
+    expect(text).toMatch(/casterpak_packaging_runs_total\{outcome="published"\} 1/);
+  });
+});
