@@ -1,4 +1,4 @@
-// Trick play (issue 4): the key-frame scanner's throughput over the packaged 10-minute 720p
+// Trick play: the key-frame scanner's throughput over the packaged 10-minute 720p
 // rendition's MPEG-TS held in memory (goal ≥ 1 GB/s; anchor: the bare sync-byte check, the
 // floor for any parser that visits every packet), and the time to create its kfonly playlist
 // in a fresh Node process (goal ≤ 0.3 s: read every segment, scan, build, write; anchor:
@@ -35,9 +35,9 @@ function passes(segments, run) {
 function coldCreation(playlist, output) {
   const script = `
     const start = process.hrtime.bigint();
-    const { createKfonlyPlaylist, fileLoader } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'trick-play/iframe-playlist-maker.js')).href)});
+    const { createIFramePlaylist, fileLoader } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'trick-play/iframe-playlist-maker.js')).href)});
     const { writeFileAtomic } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'cache/atomic-write.js')).href)});
-    const result = await createKfonlyPlaylist(new URL(${JSON.stringify(pathToFileURL(playlist).href)}), fileLoader());
+    const result = await createIFramePlaylist(new URL(${JSON.stringify(pathToFileURL(playlist).href)}), fileLoader());
     await writeFileAtomic(${JSON.stringify(output)}, result.playlist);
     process.stdout.write(JSON.stringify({ seconds: Number(process.hrtime.bigint() - start) / 1e9, keyFrames: result.keyFrames }));`;
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });

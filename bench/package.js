@@ -1,7 +1,7 @@
 // `casterpak package` against a direct mp42hls run on the same file with the same options
 // (--segment-duration 10, outputs in a fresh temporary directory). Runs are interleaved so
 // both see the same page cache and machine load; the median of RUNS each is reported.
-// Goal (issue 2): casterpak's overhead at most 10% (ratio ≤ 1.10).
+// Goal: casterpak's overhead at most 10% (ratio ≤ 1.10).
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';

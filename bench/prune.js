@@ -1,4 +1,4 @@
-// Prune (issue 6): `casterpak prune --older-than 2h` run by the built CLI in a child process,
+// Prune: `casterpak prune --older-than 2h` run by the built CLI in a child process,
 // as an operator's cron job does, against `find <dir> -name '*.ts' -mmin +120 -delete` on an
 // identical tree: 2,000 renditions × 50 segments = 100,000 .ts files (plus a playlist and an
 // info file each); half of the segments last accessed 3 h ago, half 1 h ago (utimes).

@@ -1,4 +1,4 @@
-// `casterpak serve`, measured in one run (issue 3):
+// `casterpak serve`, measured in one run:
 //  1. cold playlist latency: one request for index_0_av.m3u8 of the 10-minute file, never
 //     packaged before (a fresh rendition path each time), against a direct mp42hls run on the
 //     same file with the same options; interleaved, median of RUNS. Goal ≤ 1.15×.

@@ -46,7 +46,7 @@ const PURE = [
   'packaging/mp4info.ts',
   'origin/status/status-script.ts',
   'prune/budget.ts',
-  'prune/cache-entry.ts',
+  'cache/entries.ts',
   'prune/plan.ts',
   'prune/report.ts',
   'shared/errors.ts',

@@ -5,10 +5,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type CacheLayout, INDEX_PLAYLIST, RENDITION_INFO, segmentNumber } from './names.js';
-import { syncDir } from '../cache/atomic-write.js';
+import { syncDir } from './atomic-write.js';
 import { moveToTrash } from './remove-tree.js';
 
-export type PublishOutcome = 'published' | 'existing' | 'repaired' | 'replaced';
+export type CommitOutcome = 'committed' | 'existing' | 'repaired' | 'replaced';
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -20,7 +20,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 // `tmp` is consumed in every case (moved into place or removed).
-export async function publishRendition(layout: CacheLayout, tmp: string, renditionPath: string, replace = false): Promise<PublishOutcome> {
+export async function commitRendition(layout: CacheLayout, tmp: string, renditionPath: string, replace = false): Promise<CommitOutcome> {
   const final = layout.renditionDir(renditionPath);
   await fs.mkdir(path.dirname(final), { recursive: true });
   try {
@@ -29,7 +29,7 @@ export async function publishRendition(layout: CacheLayout, tmp: string, renditi
       try {
         await fs.rename(tmp, final);
         await syncDir(path.dirname(final));
-        return 'published';
+        return 'committed';
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;

@@ -91,7 +91,7 @@ export function renditionFileRole(name: string): RenditionFileRole | null {
 }
 
 // The role of a regular file inside a rendition's kfonly/ directory; null: not casterpak's.
-export function kfonlyFileRole(name: string): RenditionFileRole | null {
+export function iframePlaylistFileRole(name: string): RenditionFileRole | null {
   if (parseAtomicTempName(name)) return 'temp';
   return /^[A-Za-z0-9_-][A-Za-z0-9_.-]*\.m3u8$/.test(name) ? 'kfonly' : null;
 }

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { CasterpakError } from '../shared/errors.js';
 import { parseDuration } from '../config/units.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
-import { createKfonlyPlaylist, fileLoader, httpLoader, type KfonlyResult, type MediaLoader } from '../trick-play/iframe-playlist-maker.js';
+import { createIFramePlaylist, fileLoader, httpLoader, type IFramePlaylistResult, type MediaLoader } from '../trick-play/iframe-playlist-maker.js';
 import { KFONLY_DIR } from '../cache/names.js';
 
 // Largest playlist or segment read over HTTP.
@@ -27,10 +27,10 @@ export interface KfonlyDeps {
   /** @default process.cwd() */ readonly cwd?: string;
 }
 
-export interface KfonlyOutcome {
+export interface IFramePlaylistOutcome {
   /** the file written, or '-' when the playlist goes to stdout */
   readonly output: string;
-  readonly result: KfonlyResult;
+  readonly result: IFramePlaylistResult;
 }
 
 const isHttpUrl = (input: string) => /^https?:\/\//i.test(input);
@@ -48,7 +48,7 @@ export function defaultKfonlyOutput(input: string, cwd: string): string {
   return path.join(path.dirname(file), KFONLY_DIR, path.basename(file));
 }
 
-export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<KfonlyOutcome> {
+export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<IFramePlaylistOutcome> {
   const cwd = deps.cwd ?? process.cwd();
   const url = isHttpUrl(run.input) ? new URL(run.input) : pathToFileURL(path.resolve(cwd, run.input));
   const loader =
@@ -56,7 +56,7 @@ export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<
     (url.protocol === 'file:'
       ? fileLoader()
       : httpLoader({ timeoutMs: run.timeoutMs, maxBytes: MAX_HTTP_BYTES, allowedOrigins: [url.origin] }));
-  const result = await createKfonlyPlaylist(url, loader);
+  const result = await createIFramePlaylist(url, loader);
   if (run.output === '-') return { output: '-', result };
   const output = run.output !== undefined ? path.resolve(cwd, run.output) : defaultKfonlyOutput(run.input, cwd);
   await fs.mkdir(path.dirname(output), { recursive: true });
@@ -64,7 +64,7 @@ export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<
   return { output, result };
 }
 
-export function summaryLine(result: KfonlyResult): string {
+export function summaryLine(result: IFramePlaylistResult): string {
   const kbps = (bits: number) => `${Math.round(bits / 1000)} kbit/s`;
   const format = result.codecs ? `, ${result.codecs}${result.resolution ? ` ${result.resolution.width}x${result.resolution.height}` : ''}` : '';
   return `${result.keyFrames} key frames in ${result.segments} segments, peak ${kbps(result.peak)}, average ${kbps(result.average)}${format}`;

@@ -5,7 +5,7 @@ import { CasterpakError } from '../shared/errors.js';
 import { layerFrom } from '../config/env.js';
 import { parseDuration, parseSize } from '../config/units.js';
 import { loadConfig, type LoadConfigOptions } from '../config/load.js';
-import type { CasterpakConfig } from '../config/schema.js';
+import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import { runPrune, type PruneOptions } from '../prune/run.js';
 import { PRUNE_WHAT, type PruneWhat } from '../prune/plan.js';
 import { PLAIN, reportLines, type PruneReport, type TextStyle } from '../prune/report.js';
@@ -62,7 +62,7 @@ export async function runPruneCommand(options: PruneCommandOptions, deps: PruneD
     olderThanMs: config.prune.olderThanMs,
     maxSizeBytes: config.prune.maxSizeBytes,
     dryRun: options.dryRun === true,
-    tmpMaxAgeMs: 2 * config.bento4.timeoutMs,
+    tmpMaxAgeMs: leftoverMaxAgeMs(config),
     mediaExtensions: config.mediaExtensions,
   });
 }

@@ -39,7 +39,7 @@ export interface CasterpakConfig {
     /** Third-party masters proxied under this prefix. @default '/p/' */ readonly masterPrefix: string;
     /** Where masters under masterPrefix come from (e.g. Kaltura). @default null */ readonly masterUpstream: string | null;
     /** @default 30000 */ readonly masterCacheTtlMs: number;
-    /** Proxied masters also advertise each casterpak rendition's kfonly stream (packages it first). @default false */
+    /** Proxied masters also advertise each casterpak rendition's trick-play stream (packages it first). @default false */
     readonly masterTrickPlay: boolean;
     /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
   };
@@ -231,4 +231,11 @@ export function validateConfig(layers: readonly ConfigInput[], cores: number): C
   let config = defaultConfig(cores) as unknown as Record<string, unknown>;
   for (const layer of layers) config = merge(SHAPE, config, layer, '');
   return config as unknown as CasterpakConfig;
+}
+
+// How old a packaging run's leftovers (run directory, partial download, temporary file) must
+// be before anyone removes them: twice the time limit of one Bento4 run, so a run still inside
+// its limit is never swept (cache/abandoned.ts applies it).
+export function leftoverMaxAgeMs(config: Pick<CasterpakConfig, 'bento4'>): number {
+  return 2 * config.bento4.timeoutMs;
 }

@@ -1,12 +1,12 @@
 // Where `rewrite-master --trick-play` gets the I-frame attributes of each casterpak rendition:
-// from the casterpak the master is pointed at (its kfonly playlist for the bit rates, the
+// from the casterpak the master is pointed at (its I-frame playlist for the bit rates, the
 // rendition's own master.m3u8 for CODECS and RESOLUTION). Failures fall back to the estimate
 // in master-rewrite.ts with one warning line, so the command still works offline.
 import { oneLine, CasterpakError } from '../shared/errors.js';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../formats/hls/codec.js';
 import { iframeBitrates, videoCodecs } from '../trick-play/iframe-variant.js';
 import type { IFrameInfo } from './master-rewrite.js';
-import { kfonlyPath, normalizeBaseUrl } from './variant-uri.js';
+import { iframePlaylistPath, normalizeBaseUrl } from './variant-uri.js';
 import { INDEX_PLAYLIST, MASTER_PLAYLIST } from '../cache/names.js';
 import { fetchText } from './master-fetch.js';
 
@@ -17,14 +17,14 @@ export interface HttpResolverOptions {
   /** casterpak's base URL: the only host contacted */
   readonly baseUrl: string;
   readonly timeoutMs: number;
-  /** @default 16 MiB (a kfonly playlist of a long rendition) */ readonly maxBytes?: number;
+  /** @default 16 MiB (a I-frame playlist of a long rendition) */ readonly maxBytes?: number;
 }
 
 export function httpIFrameInfoResolver(options: HttpResolverOptions): IFrameInfoResolver {
   const base = normalizeBaseUrl(options.baseUrl);
   const limits = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, allowedHosts: [new URL(base).host] };
   return async (variantPath) => {
-    const kfonly = await fetchText(new URL(base + kfonlyPath(variantPath)), limits);
+    const kfonly = await fetchText(new URL(base + iframePlaylistPath(variantPath)), limits);
     const playlist = parseMediaPlaylist(kfonly.text);
     if (!playlist.isIFrame) throw new CasterpakError('BAD_PLAYLIST', `${kfonly.finalUrl.href}: not an I-frame playlist (no EXT-X-I-FRAMES-ONLY)`);
     const info: IFrameInfo = { bitrates: iframeBitrates(playlist) };
@@ -58,7 +58,7 @@ export async function resolveTrickPlay(
   });
   if (failed.length > 0) {
     warn(
-      `warning: no kfonly playlist for ${failed.length} of ${renditions.length} renditions (${failed[0]}` +
+      `warning: no I-frame playlist for ${failed.length} of ${renditions.length} renditions (${failed[0]}` +
         `${failed.length > 1 ? `; and ${failed.length - 1} more` : ''}); their I-frame bit rates are estimated from the variants' BANDWIDTH`,
     );
   }

@@ -1,6 +1,6 @@
 // Builds the masters casterpak answers itself (`master.m3u8` of one rendition, Akamai `.csmil`
 // of several) from what packaging measured: peak and average segment bit rate, codecs and
-// resolution, plus the kfonly trick-play stream of each video rendition.
+// resolution, plus the trick-play stream of each video rendition.
 import { parseMasterPlaylist } from '../formats/hls/codec.js';
 import { iframeStreamInfLine, type IFrameStreamInfAttributes } from '../trick-play/iframe-variant.js';
 

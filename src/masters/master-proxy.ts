@@ -4,7 +4,7 @@
 import { CasterpakError } from '../shared/errors.js';
 import { rewriteMaster } from './master-rewrite.js';
 import { fetchMaster, MASTER_MAX_BYTES } from './master-fetch.js';
-import { resolveTrickPlay, type IFrameInfoResolver } from '../masters/iframe-info.js';
+import { resolveTrickPlay, type IFrameInfoResolver } from './iframe-info.js';
 
 export interface MasterProxyOptions {
   /** the master upstream, e.g. https://cdnapisec.kaltura.com (config `serve.masterUpstream`) */

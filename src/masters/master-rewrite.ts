@@ -1,6 +1,6 @@
 // Points a third-party master playlist (e.g. Kaltura's playManifest) at casterpak: the URIs of
 // casterpak renditions get casterpak's base URL, optionally each casterpak video variant gets
-// an EXT-X-I-FRAME-STREAM-INF for its kfonly playlist. Works line by line so that every tag,
+// an EXT-X-I-FRAME-STREAM-INF for its I-frame playlist. Works line by line so that every tag,
 // attribute order, comment, unknown tag, blank line and line ending passes through unchanged;
 // hls-parser (strict, through master-check/codec) validates the input and the output.
 import { assertMasterPlaylist } from './master-check.js';
@@ -15,9 +15,9 @@ import {
   type Attribute,
   type PlaylistLine,
 } from '../formats/hls/playlist-lines.js';
-import { decideUri, isIFrameOf, kfonlyPath, normalizeBaseUrl, type VariantUriRules } from './variant-uri.js';
+import { decideUri, isIFrameOf, iframePlaylistPath, normalizeBaseUrl, type VariantUriRules } from './variant-uri.js';
 
-// What the caller knows about one rendition's kfonly playlist (pure core: data, not I/O).
+// What the caller knows about one rendition's I-frame playlist (pure core: data, not I/O).
 export interface IFrameInfo {
   readonly bitrates: IFrameBitrates;
   /** video-only CODECS, when the caller knows better than the variant's own CODECS */
@@ -64,7 +64,7 @@ interface VideoVariant {
 const AUDIO_CODEC = /^(mp4a|ac-3|ec-3|ac-4|opus|flac|fLaC|alac|mp3|dts[a-z]?)(\.|$)/;
 const URI_TAGS = new Set(['EXT-X-MEDIA', 'EXT-X-I-FRAME-STREAM-INF']);
 
-// Without the kfonly playlist at hand: AVERAGE-BANDWIDTH = 1/10 of the variant's average (or
+// Without the I-frame playlist at hand: AVERAGE-BANDWIDTH = 1/10 of the variant's average (or
 // peak) bit rate, BANDWIDTH = 1/5 of its peak. Key frames every 2 s measured 5–6 % of the bytes
 // on the test fixtures; real pictures carry more. Overstating only makes players pick a lower one.
 export function estimateIFrameBitrates(bandwidth: number, averageBandwidth?: number): IFrameBitrates {
@@ -179,6 +179,6 @@ function iframeLine(video: VideoVariant, info: IFrameInfo | undefined, baseUrl: 
     averageBandwidth: bitrates.average,
     codecs: codecs === '' ? undefined : codecs,
     resolution,
-    uri: baseUrl + kfonlyPath(video.path) + rest,
+    uri: baseUrl + iframePlaylistPath(video.path) + rest,
   });
 }

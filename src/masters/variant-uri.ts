@@ -75,16 +75,16 @@ export function decideUri(raw: string, rules: VariantUriRules): UriDecision {
   return { kind: 'other', uri: relative ? url.href : raw, path: hostKnown || rules.hosts.length === 0 ? url.pathname : null };
 }
 
-// `/i/x.mp4/index_0_av.m3u8` → `/i/x.mp4/kfonly/index_0_av.m3u8` (issue 4: the path tag sits
+// `/i/x.mp4/index_0_av.m3u8` → `/i/x.mp4/kfonly/index_0_av.m3u8` (the path tag sits
 // right before the playlist name).
-export function kfonlyPath(variantPath: string): string {
+export function iframePlaylistPath(variantPath: string): string {
   const slash = variantPath.lastIndexOf('/');
   return `${variantPath.slice(0, slash)}/${KFONLY_DIR}${variantPath.slice(slash)}`;
 }
 
-// Whether an existing I-frame playlist serves a variant: it is the variant's kfonly playlist,
+// Whether an existing I-frame playlist serves a variant: it is the variant's I-frame playlist,
 // or it sits next to the variant (nginx-vod's iframes.m3u8, Akamai's iframes_0_av.m3u8).
 export function isIFrameOf(iframePath: string, variantPath: string): boolean {
   const dir = (path: string) => path.slice(0, path.lastIndexOf('/'));
-  return iframePath === kfonlyPath(variantPath) || dir(iframePath) === dir(variantPath);
+  return iframePath === iframePlaylistPath(variantPath) || dir(iframePath) === dir(variantPath);
 }

@@ -1,4 +1,4 @@
-// The /i/ routes: a rendition's playlist, segments, kfonly playlist and masters, each made on
+// The /i/ routes: a rendition's playlist, segments, I-frame playlist and masters, each made on
 // first request through the shared RenditionStore and then served from disk.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { videoCodecs } from '../trick-play/iframe-variant.js';
 import { audioTrack, videoTrack } from '../packaging/mp4info.js';
 import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
 import type { RenditionInfo } from '../packaging/packager.js';
-import type { KfonlyService } from '../trick-play/iframe-playlist-service.js';
+import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import type { AccessTracker } from '../cache/access-tracker.js';
 import { sendFile, sendText, type SendResult } from './http/static-file.js';
 import type { Logger } from '../shared/logger.js';
@@ -23,7 +23,7 @@ export const SEGMENT_TYPE = 'video/mp2t';
 export interface RenditionRoutesDeps {
   readonly config: CasterpakConfig;
   readonly store: RenditionStore;
-  readonly kfonly: KfonlyService;
+  readonly kfonly: IFramePlaylistService;
   readonly tracker: AccessTracker;
   readonly logger: Logger;
 }
@@ -34,7 +34,7 @@ export interface Served extends SendResult {
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
-// Absolute segment URIs (publicBaseUrl) point at this origin; the kfonly maker reads local files.
+// Absolute segment URIs (publicBaseUrl) point at this origin; the I-frame playlist maker reads local files.
 const relativeSegments = (text: string) => text.replace(/^https?:\/\/\S*\/(segment\d+_0_av\.ts)$/gm, '$1');
 
 export function renditionRoutes(deps: RenditionRoutesDeps) {
@@ -84,8 +84,8 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return sendCached(req, res, renditionPath, segmentName(number), number, SEGMENT_TYPE, cc.segment, status);
   }
 
-  // The kfonly playlist needs every segment: pruned ones are made again first.
-  async function ensureKfonly(renditionPath: string): Promise<{ file: string; cache: CacheStatus }> {
+  // The I-frame playlist needs every segment: pruned ones are made again first.
+  async function ensureIFramePlaylist(renditionPath: string): Promise<{ file: string; cache: CacheStatus }> {
     const { status, dir } = await store.ensure(renditionPath);
     const output = path.join(dir, KFONLY_DIR, INDEX_PLAYLIST);
     const present = await fs.access(output).then(() => true, () => false);
@@ -104,7 +104,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
   }
 
   async function kfonly(req: IncomingMessage, res: ServerResponse, renditionPath: string): Promise<Served> {
-    const { file, cache } = await ensureKfonly(renditionPath);
+    const { file, cache } = await ensureIFramePlaylist(renditionPath);
     const result = await sendFile(req, res, file, { contentType: PLAYLIST_TYPE, cacheControl: cc.playlist, headers: { 'X-Casterpak-Cache': cache } });
     tracker.touch(file);
     return { ...result, cache };
@@ -123,7 +123,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     const base = renditionUrl(renditionPath, relative);
     let iframe: MasterVariant['iframe'];
     if (video) {
-      const { file } = await ensureKfonly(renditionPath);
+      const { file } = await ensureIFramePlaylist(renditionPath);
       const rates = await deps.kfonly.bitrates(file);
       iframe = { bandwidth: rates.peak, averageBandwidth: rates.average, codecs: videoCodecs(codecs.join(',')), resolution, uri: `${base}${KFONLY_DIR}/${INDEX_PLAYLIST}` };
     }
@@ -138,7 +138,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     };
   }
 
-  // What a rewritten third-party master needs to advertise this rendition's kfonly stream.
+  // What a rewritten third-party master needs to advertise this rendition's trick-play stream.
   async function iframeInfo(renditionPath: string): Promise<IFrameInfo> {
     const { iframe } = await variant(renditionPath, '');
     if (!iframe) throw new CasterpakError('NOT_FOUND', `${renditionPath} has no video`);

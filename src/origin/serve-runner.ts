@@ -3,7 +3,7 @@
 // single process. SIGTERM/SIGINT stop accepting, finish in-flight responses, kill packaging
 // children and exit 0.
 import cluster from 'node:cluster';
-import type { CasterpakConfig } from '../config/schema.js';
+import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import { oneLine } from '../shared/errors.js';
 import { createOrigin } from './server.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -23,7 +23,7 @@ function startPruneTimer(config: CasterpakConfig, logger: Logger, onRemoved: (it
         olderThanMs: config.prune.olderThanMs,
         maxSizeBytes: config.prune.maxSizeBytes,
         dryRun: false,
-        tmpMaxAgeMs: config.bento4.timeoutMs * 2,
+        tmpMaxAgeMs: leftoverMaxAgeMs(config),
         mediaExtensions: config.mediaExtensions,
       });
       onRemoved(report.removed);

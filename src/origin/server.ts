@@ -1,19 +1,19 @@
 // The casterpak origin: one node:http server wiring validated routes to the rendition store,
-// the kfonly service, the published root and the master proxy. Every error becomes a status
+// the I-frame playlist service, the published root and the master proxy. Every error becomes a status
 // with a one-line reason; nothing a client sends can throw out of the handler.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { httpStatusFor, oneLine, isCasterpakError, CasterpakError } from '../shared/errors.js';
-import type { CasterpakConfig } from '../config/schema.js';
+import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import { cacheLayout } from '../cache/names.js';
 import { routeRequest, type Route } from './request-path.js';
 import { JobLimiter } from '../packaging/job-limiter.js';
 import { locateBento4, type Bento4 } from '../packaging/bento4.js';
 import { RenditionStore } from '../packaging/rendition-store.js';
 import { createSourceResolver, realPathInside } from '../packaging/source-resolver.js';
-import { createKfonlyService } from '../trick-play/iframe-playlist-service.js';
+import { createIFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { createAccessTracker } from '../cache/access-tracker.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { renditionRoutes, PLAYLIST_TYPE, SEGMENT_TYPE, type Served } from './rendition-routes.js';
@@ -53,7 +53,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const logger = options.logger ?? createLogger(config.serve.logLevel);
   const bento4 = options.bento4 ?? locateBento4(config.bento4.binDir, config.bento4.timeoutMs);
   const layout = cacheLayout(config.cacheDir);
-  await sweepTemp(layout, config.bento4.timeoutMs * 2);
+  await sweepTemp(layout, leftoverMaxAgeMs(config));
   const metrics = createMetrics();
   const shutdown = new AbortController();
   const limiter = new JobLimiter(config.serve.maxJobs, config.serve.maxQueue);
@@ -74,7 +74,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       else logger.info('packaged', fields);
     },
   });
-  const kfonly = createKfonlyService();
+  const kfonly = createIFramePlaylistService();
   const tracker = createAccessTracker();
   const routes = renditionRoutes({ config, store, kfonly, tracker, logger });
   // Variant paths of a proxied master (`/i/<rendition>/index_0_av.m3u8`) answered from this origin.

@@ -1,4 +1,4 @@
-// Turns mp42hls's playlist into the child playlist of seed 000: ALLOW-CACHE, VOD, v3,
+// Turns mp42hls's playlist into casterpak's media playlist (README, "The origin"): ALLOW-CACHE, VOD, v3,
 // MEDIA-SEQUENCE:1, three-decimal EXTINF and segments numbered from 1.
 import { CasterpakError } from '../shared/errors.js';
 import { segmentName } from '../cache/names.js';
@@ -30,13 +30,13 @@ export function readRawPlaylist(text: string): RawSegment[] {
   return segments;
 }
 
-export interface ChildPlaylistOptions {
+export interface MediaPlaylistOptions {
   /** Absolute base for segment URIs: `<base>/i/<rendition path>/`; null keeps them relative. */
   readonly segmentBaseUrl: string | null;
 }
 
 // EXTINF rounded to milliseconds; TARGETDURATION is the largest rounded EXTINF (RFC 8216 §4.3.3.1).
-export function buildChildPlaylist(durations: readonly number[], options: ChildPlaylistOptions): string {
+export function buildMediaPlaylist(durations: readonly number[], options: MediaPlaylistOptions): string {
   const rounded = durations.map((d) => Math.round(d * 1000) / 1000);
   const target = Math.max(1, ...rounded.map((d) => Math.round(d)));
   const lines = [

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { CasterpakError, oneLine, isCasterpakError } from '../shared/errors.js';
-import type { CasterpakConfig } from '../config/schema.js';
+import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import { cacheLayout } from '../cache/names.js';
 import { assertRenditionPath, renditionPathForInput } from '../cache/rendition-path.js';
 import { locateBento4 } from './bento4.js';
@@ -47,7 +47,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
   const bento4 = locateBento4(config.bento4.binDir, config.bento4.timeoutMs);
   const layout = cacheLayout(config.cacheDir);
   await fs.mkdir(layout.root, { recursive: true });
-  await sweepTemp(layout, config.bento4.timeoutMs * 2);
+  await sweepTemp(layout, leftoverMaxAgeMs(config));
   const sources = new Map<string, string>();
   const downloaded = new Set<string>(); // rendition paths whose source this run downloaded
   const { reporter } = options;

@@ -13,7 +13,7 @@ import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.
 
 export type { RenditionInfo } from '../cache/rendition-info.js';
 import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../cache/names.js';
-import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
+import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { sniffMp4, topLevelBoxEnd } from '../formats/mp4/sniff.js';
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
@@ -136,7 +136,7 @@ async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stde
 }
 
 // Runs mp42hls into a new temporary directory and leaves a complete, verified rendition there.
-// The caller publishes it (publishRendition) or removes it; on failure nothing is left behind.
+// The caller commits it (commitRendition) or removes it; on failure nothing is left behind.
 export async function buildRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
   const name = job.renditionPath;
   const source = await checkSource(job.source, name);
@@ -160,7 +160,7 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
       throw classifyToolError(error, name);
     }
     const { durations, sizes } = await verifyAndRename(tmp, media, name, stderr);
-    const playlist = buildChildPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
+    const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
     parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);
     const durationMs = Math.round(durations.reduce((a, b) => a + b, 0) * 1000);

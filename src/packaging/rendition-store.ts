@@ -7,11 +7,12 @@ import path from 'node:path';
 import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../shared/errors.js';
 import { type CacheLayout, renditionKey, INDEX_PLAYLIST, segmentName } from '../cache/names.js';
 import { segmentBaseUrl } from './media-playlist.js';
+import { leftoverMaxAgeMs } from '../config/schema.js';
 import type { JobLimiter } from './job-limiter.js';
 import { readLockOwner, lockIsStale, tryLock } from '../cache/lock.js';
 import { buildRendition } from './packager.js';
 import { readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
-import { publishRendition, type PublishOutcome } from '../cache/commit.js';
+import { commitRendition, type CommitOutcome } from '../cache/commit.js';
 import type { Bento4 } from './bento4.js';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'WAIT';
@@ -23,7 +24,7 @@ export interface EnsureResult {
 
 export interface PackagingEvent {
   readonly renditionPath: string;
-  readonly outcome: PublishOutcome | 'failed';
+  readonly outcome: CommitOutcome | 'failed';
   readonly durationMs: number;
   readonly error?: unknown;
 }
@@ -120,10 +121,10 @@ export class RenditionStore {
 
   // `casterpak package`: reuse a complete rendition, or (force) package it again and replace it.
   // An incomplete one (pruned segments) is repaired, one made with other settings replaced.
-  async make(renditionPath: string, force: boolean): Promise<PublishOutcome | 'reused'> {
+  async make(renditionPath: string, force: boolean): Promise<CommitOutcome | 'reused'> {
     if (!force && (await this.isComplete(renditionPath))) return 'reused';
     const key = renditionKey(renditionPath);
-    let outcome: PublishOutcome | 'reused' = 'reused';
+    let outcome: CommitOutcome | 'reused' = 'reused';
     await this.produce(renditionPath, key, null, async () => {
       outcome = await this.runPackaging(renditionPath, key, force);
     });
@@ -159,7 +160,7 @@ export class RenditionStore {
   private async produce(renditionPath: string, key: string, wanted: string | null, packaging: () => Promise<unknown>): Promise<CacheStatus> {
     const lockFile = this.options.layout.lockFile(key);
     const failedFile = this.options.layout.failedFile(key);
-    const deadline = Date.now() + this.options.bento4.timeoutMs * 2 + 60_000;
+    const deadline = Date.now() + leftoverMaxAgeMs(this.options) + 60_000; // a holder past this is dead or stuck
     let waited = false;
     while (Date.now() < deadline) {
       if (wanted !== null) await this.checkFailureMarker(key, failedFile);
@@ -198,7 +199,7 @@ export class RenditionStore {
     }
   }
 
-  private async runPackaging(renditionPath: string, key: string, replace: boolean): Promise<PublishOutcome> {
+  private async runPackaging(renditionPath: string, key: string, replace: boolean): Promise<CommitOutcome> {
     const failedFile = this.options.layout.failedFile(key);
     const started = Date.now();
     const { limiter, signal } = this.options;
@@ -213,7 +214,7 @@ export class RenditionStore {
         publicBaseUrl: this.options.publicBaseUrl,
         signal,
       });
-      return publishRendition(this.options.layout, tmp, renditionPath, replace);
+      return commitRendition(this.options.layout, tmp, renditionPath, replace);
     };
     try {
       const outcome = await (limiter ? limiter.run(work) : work());

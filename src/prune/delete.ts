@@ -6,7 +6,7 @@
 import { promises as fs, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { LOCKS_DIR, TRASH_DIR, INDEX_PLAYLIST, KFONLY_DIR, lockName } from '../cache/names.js';
-import type { RenditionEntry } from './cache-entry.js';
+import type { RenditionEntry } from '../cache/entries.js';
 import type { KeptItem, PruneItem } from './plan.js';
 import { lockHeldSync } from '../cache/lock.js';
 import { CrossDeviceError, removeTree, renameAndRemove, trashDir } from '../cache/remove-tree.js';

@@ -6,7 +6,7 @@
 // than `tmpMaxAgeMs`; until then they count as work in progress.
 import { isAbandoned } from '../cache/abandoned.js';
 import { renditionKey } from '../cache/names.js';
-import { entryBytes, renditionLastAccess, type CacheEntry, type RenditionEntry, type SourceEntry } from './cache-entry.js';
+import { entryBytes, renditionLastAccess, type CacheEntry, type RenditionEntry, type SourceEntry } from '../cache/entries.js';
 import { fitBudget, type BudgetCandidate } from './budget.js';
 
 export type PruneWhat = 'segments' | 'renditions' | 'sources' | 'all';

@@ -3,9 +3,9 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
-import type { RenditionEntry } from './cache-entry.js';
+import type { RenditionEntry } from '../cache/entries.js';
 import { PRUNE_WHAT, busyKeys, planPrune, type KeptItem, type PruneItem, type PrunePlan, type PrunePolicy, type PruneWhat } from './plan.js';
-import { scanCache } from './scan.js';
+import { scanCache } from '../cache/scan.js';
 import { PruneDeleter, type DeleteOutcome } from './delete.js';
 import type { PruneReport } from './report.js';
 

@@ -1,4 +1,4 @@
-// Makes the kfonly (I-frame) playlist of a media playlist: reads the playlist and its segments
+// Makes the I-frame playlist of a media playlist: reads the playlist and its segments
 // through a MediaLoader, scans each segment for key frames, builds and checks the playlist.
 // Segments are read a few at a time ahead of the in-order scan, so memory stays bounded and a
 // segment without PAT/PMT can borrow the program of the one before it.
@@ -6,15 +6,15 @@ import { CasterpakError } from '../shared/errors.js';
 import { parseMediaPlaylist, parsePlaylist, type MediaPlaylist } from '../formats/hls/codec.js';
 import { iframeBitrates } from './iframe-variant.js';
 import { assertIFrameSource, buildIFramePlaylist } from './iframe-playlist.js';
-import { kfonlySegmentUri } from './iframe-uri.js';
+import { iframeSegmentUri } from './iframe-uri.js';
 import { raiseTargetDuration } from '../formats/hls/target-duration.js';
 import { scanKeyFrames, type KeyFrameScan, type VideoProgram } from '../formats/mpegts/keyframes.js';
 import type { MediaLoader } from './media-loader.js';
 
 export { fileLoader, httpLoader, type MediaLoader, type HttpLoaderOptions } from './media-loader.js';
 
-export interface KfonlyResult {
-  /** the kfonly playlist text */
+export interface IFramePlaylistResult {
+  /** the I-frame playlist text */
   readonly playlist: string;
   /** bits/s, for EXT-X-I-FRAME-STREAM-INF BANDWIDTH */
   readonly peak: number;
@@ -32,17 +32,17 @@ export interface KfonlyOptions {
   readonly concurrency?: number;
 }
 
-export async function createKfonlyPlaylist(
+export async function createIFramePlaylist(
   playlistUrl: URL,
   loader: MediaLoader,
   options: KfonlyOptions = {},
-): Promise<KfonlyResult> {
+): Promise<IFramePlaylistResult> {
   // Local paths stay out of messages (serve sends them to clients); the file name is enough.
   const name = playlistUrl.protocol === 'file:' ? decodeURIComponent(playlistUrl.pathname.slice(playlistUrl.pathname.lastIndexOf('/') + 1)) : playlistUrl.href;
   const source = readSource(await loader.text(playlistUrl), name);
   assertIFrameSource(source, name);
   // URIs first: another origin is refused before anything is fetched.
-  const uris = source.segments.map((segment) => kfonlySegmentUri(segment.uri, playlistUrl));
+  const uris = source.segments.map((segment) => iframeSegmentUri(segment.uri, playlistUrl));
   const urls = source.segments.map((segment) => new URL(segment.uri, playlistUrl));
   const scans = await scanInOrder(urls, source.segments.map((segment) => segment.uri), loader, options.concurrency ?? 4);
   const playlist = buildIFramePlaylist(source, scans, uris, name);

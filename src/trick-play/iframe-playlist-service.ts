@@ -1,4 +1,4 @@
-// Creates kfonly (I-frame) playlists just in time, once per output file even when many
+// Creates I-frame playlists just in time, once per output file even when many
 // requests ask at the same moment, and saves them (temp file + rename) for the next request.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { CasterpakError } from '../shared/errors.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { iframeBitrates, type IFrameBitrates } from './iframe-variant.js';
-import { createKfonlyPlaylist, fileLoader, type MediaLoader } from './iframe-playlist-maker.js';
+import { createIFramePlaylist, fileLoader, type MediaLoader } from './iframe-playlist-maker.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
 
 export interface KfonlyOptions {
@@ -17,7 +17,7 @@ export interface KfonlyOptions {
   readonly rewrite?: (text: string) => string;
 }
 
-export interface KfonlyService {
+export interface IFramePlaylistService {
   // Returns the output file, creating it from `source` (a media playlist file) when missing
   // (or, with followSource, older than the source: published streams may be re-published).
   ensure(source: string, output: string, options: KfonlyOptions): Promise<{ file: string; created: boolean }>;
@@ -25,7 +25,7 @@ export interface KfonlyService {
 }
 
 // A file loader that refuses anything outside `root` (a published playlist may name `../../x`).
-export function confinedLoader(root: string, rewrite?: (text: string) => string): MediaLoader {
+function confinedLoader(root: string, rewrite?: (text: string) => string): MediaLoader {
   const inner = fileLoader();
   const check = (url: URL) => {
     const file = path.resolve(fileURLToPath(url));
@@ -44,14 +44,14 @@ export function confinedLoader(root: string, rewrite?: (text: string) => string)
   };
 }
 
-export function createKfonlyService(): KfonlyService {
+export function createIFramePlaylistService(): IFramePlaylistService {
   const inflight = new Map<string, Promise<{ file: string; created: boolean }>>();
   const mtime = (file: string) => fs.stat(file).then((s) => s.mtimeMs, () => null);
   const create = async (source: string, output: string, options: KfonlyOptions) => {
     const [sourceTime, outputTime] = await Promise.all([mtime(source), mtime(output)]);
     if (sourceTime === null) throw new CasterpakError('NOT_FOUND', `no playlist ${path.basename(source)}`);
     if (outputTime !== null && (!options.followSource || outputTime >= sourceTime)) return { file: output, created: false };
-    const result = await createKfonlyPlaylist(pathToFileURL(source), confinedLoader(options.root, options.rewrite));
+    const result = await createIFramePlaylist(pathToFileURL(source), confinedLoader(options.root, options.rewrite));
     await fs.mkdir(path.dirname(output), { recursive: true });
     await writeFileAtomic(output, result.playlist);
     return { file: output, created: true };

@@ -1,6 +1,6 @@
-// The kfonly (I-frame) media playlist built from a source media playlist and the key frames of
+// The I-frame media playlist built from a source media playlist and the key frames of
 // its segments: RFC 8216 §4.3.3.6 EXT-X-I-FRAMES-ONLY, every key frame one EXT-X-BYTERANGE
-// entry, EXTINF = time to the next key frame (trickplay.md §2, §5.7).
+// entry, EXTINF = time to the next key frame (docs/trick-play.md).
 import { CasterpakError } from '../shared/errors.js';
 import type { KeyFrame, KeyFrameScan } from '../formats/mpegts/keyframes.js';
 import type { MediaPlaylist } from '../formats/hls/codec.js';
@@ -8,7 +8,7 @@ import type { MediaPlaylist } from '../formats/hls/codec.js';
 // hls.js assumes PAT/PMT within the first 7 packets when a TS byte range has no EXT-X-MAP.
 const IMPLICIT_INIT_LIMIT = 7 * 188;
 
-// Refuses sources the kfonly playlist cannot be derived from; call before fetching segments.
+// Refuses sources the I-frame playlist cannot be derived from; call before fetching segments.
 export function assertIFrameSource(source: MediaPlaylist, name: string): void {
   if (source.isIFrame) throw new CasterpakError('BAD_PLAYLIST', `${name}: is already an I-frame playlist`);
   if (source.segments.length === 0) throw new CasterpakError('BAD_PLAYLIST', `${name}: lists no segments`);
@@ -20,10 +20,10 @@ export function assertIFrameSource(source: MediaPlaylist, name: string): void {
       );
     }
     if (segment.map) {
-      throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: has EXT-X-MAP (fMP4 or split PSI); kfonly handles self-contained MPEG-TS segments`);
+      throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: has EXT-X-MAP (fMP4 or split PSI); trick play handles self-contained MPEG-TS segments`);
     }
     if (segment.byterange) {
-      throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: segments are byte ranges of one file; kfonly needs one file per segment`);
+      throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: segments are byte ranges of one file; trick play needs one file per segment`);
     }
   }
 }
@@ -35,8 +35,8 @@ interface Entry {
   ms: number;
 }
 
-// `scans[i]` and `uris[i]` belong to `source.segments[i]`; `uris` are as seen from the kfonly
-// playlist (see kfonly-uri.ts). Key frames whose range lacks SPS/PPS are left out: a range
+// `scans[i]` and `uris[i]` belong to `source.segments[i]`; `uris` are as seen from the I-frame
+// playlist (see iframe-uri.ts). Key frames whose range lacks SPS/PPS are left out: a range
 // fetched alone must decode.
 export function buildIFramePlaylist(
   source: MediaPlaylist,

@@ -1,4 +1,4 @@
-// What a master playlist needs to advertise a kfonly (I-frame) stream: its bit rates, the
+// What a master playlist needs to advertise a I-frame stream: its bit rates, the
 // EXT-X-I-FRAME-STREAM-INF line and the video-only CODECS (RFC 8216 §4.3.4.3, §4.1).
 import { CasterpakError } from '../shared/errors.js';
 import type { MediaPlaylist } from '../formats/hls/codec.js';

@@ -1,4 +1,4 @@
-// How the kfonly maker reads a playlist and its segments: from local files (file: URLs) or over
+// How the I-frame playlist maker reads a playlist and its segments: from local files (file: URLs) or over
 // HTTP with built-in fetch, on allowed origins only, bounded in time and size.
 import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -18,7 +18,7 @@ import {
   segmentName,
   segmentNumber,
   tempRunName,
-  kfonlyFileRole,
+  iframePlaylistFileRole,
   renditionFileRole,
 } from '../../src/cache/names.js';
 
@@ -39,10 +39,10 @@ describe('casterpak names in the cache', () => {
   });
 
   it('knows kfonly playlists and their atomic-write leftovers', () => {
-    expect(kfonlyFileRole('index_0_av.m3u8')).toBe('kfonly');
-    expect(kfonlyFileRole('.index_0_av.m3u8.tmp-9-abcdef01')).toBe('temp');
-    expect(kfonlyFileRole('segment1_0_av.ts')).toBeNull();
-    expect(kfonlyFileRole('.hidden.m3u8')).toBeNull();
+    expect(iframePlaylistFileRole('index_0_av.m3u8')).toBe('kfonly');
+    expect(iframePlaylistFileRole('.index_0_av.m3u8.tmp-9-abcdef01')).toBe('temp');
+    expect(iframePlaylistFileRole('segment1_0_av.ts')).toBeNull();
+    expect(iframePlaylistFileRole('.hidden.m3u8')).toBeNull();
   });
 
   it('matches run directories (host names may have dots), locks, set-aside locks, failure markers and partial downloads', () => {

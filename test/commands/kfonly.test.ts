@@ -5,7 +5,7 @@ import { defaultKfonlyOutput, kfonlyCommand, runKfonly } from '../../src/command
 import { CasterpakError } from '../../src/shared/errors.js';
 import { parseMediaPlaylist } from '../../src/formats/hls/codec.js';
 import { raiseTargetDuration } from '../../src/formats/hls/target-duration.js';
-import { buildChildPlaylist } from '../../src/packaging/media-playlist.js';
+import { buildMediaPlaylist } from '../../src/packaging/media-playlist.js';
 import { INDEX_PLAYLIST, segmentName } from '../../src/cache/names.js';
 import { REPO_DIR } from '../helpers/bento4.js';
 import { runMp42hlsWithIFrames } from '../helpers/bento4-iframes.js';
@@ -29,7 +29,7 @@ function packagedRendition(fixture: string) {
   const dir = path.join(tempDir(), fixture);
   cpSync(bento4.dir, dir, { recursive: true });
   raw.segments.forEach((s, i) => renameSync(path.join(dir, s.uri), path.join(dir, segmentName(i + 1))));
-  writeFileSync(path.join(dir, INDEX_PLAYLIST), buildChildPlaylist(raw.segments.map((s) => s.duration), { segmentBaseUrl: null }));
+  writeFileSync(path.join(dir, INDEX_PLAYLIST), buildMediaPlaylist(raw.segments.map((s) => s.duration), { segmentBaseUrl: null }));
   const number = new Map(raw.segments.map((s, i) => [s.uri, i + 1]));
   return { dir, expected: bento4.iframes.map((f) => [`../${segmentName(number.get(f.uri)!)}`, f.offset, f.length]) };
 }

@@ -114,7 +114,7 @@ describe('casterpak rewrite-master (CLI, built dist/)', () => {
       extendEnv: true,
     });
 
-  it('prints the rewritten seed 000 master and exits 0', async () => {
+  it('prints the rewritten Kaltura master and exits 0', async () => {
     const result = await cli([kaltura.origin + MANIFEST.pathname, '--base-url', BASE]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe(expectedPlain.trimEnd());
@@ -145,7 +145,7 @@ describe('casterpak rewrite-master (CLI, built dist/)', () => {
     const result = await cli([path.join(ROOT, 'test/fixtures/playlists/kaltura-master.m3u8'), '--base-url', closed.origin, '--trick-play', '--timeout', '2s']);
     expect(result.exitCode).toBe(0);
     expect(result.stderr.split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^casterpak: warning: no kfonly playlist for 3 of 3 renditions .*estimated/);
+    expect(result.stderr).toMatch(/^casterpak: warning: no I-frame playlist for 3 of 3 renditions .*estimated/);
     expect(result.stdout.match(/^#EXT-X-I-FRAME-STREAM-INF:/gm)).toHaveLength(3);
   });
 

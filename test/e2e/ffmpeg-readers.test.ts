@@ -68,10 +68,10 @@ async function fetchRange(uri: string, offset: number, length: number): Promise<
 
 // Each range with what a player puts before it: the EXT-X-MAP range, or else the segment's
 // bytes before its first key frame (its PAT and PMT), as RFC 8216 §4.3.3.6 lets clients assume.
-async function checkRanges(kfonlyUrl: string): Promise<number> {
-  const text = await (await get(kfonlyUrl)).text();
+async function checkRanges(iframePlaylistUrl: string): Promise<number> {
+  const text = await (await get(iframePlaylistUrl)).text();
   expect(text).toContain('#EXT-X-I-FRAMES-ONLY');
-  const entries = byteRanges(text, kfonlyUrl);
+  const entries = byteRanges(text, iframePlaylistUrl);
   expect(entries.length).toBeGreaterThan(0);
   const firstOffset = new Map<string, number>();
   for (const e of entries) firstOffset.set(e.uri, Math.min(firstOffset.get(e.uri) ?? Infinity, e.offset));

@@ -20,7 +20,7 @@ export interface Bento4Output {
   readonly iframes: Bento4IFrame[];
 }
 
-// Bento4's iframes playlist read line by line: its TARGETDURATION can be invalid (trickplay.md §4),
+// Bento4's iframes playlist read line by line: its TARGETDURATION can be invalid (docs/trick-play.md),
 // so it is not given to the strict parser.
 export function readBento4IFrames(text: string): Bento4IFrame[] {
   const entries: Bento4IFrame[] = [];

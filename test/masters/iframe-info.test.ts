@@ -68,7 +68,7 @@ describe('resolveTrickPlay', () => {
     );
     expect([...found.keys()]).toEqual(['/i/a.mp4/index_0_av.m3u8']);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^warning: no kfonly playlist for 2 of 3 renditions \(\/i\/c\.mp4\/index_0_av\.m3u8: .*; and 1 more\)/);
+    expect(warnings[0]).toMatch(/^warning: no I-frame playlist for 2 of 3 renditions \(\/i\/c\.mp4\/index_0_av\.m3u8: .*; and 1 more\)/);
   });
 
   it('says nothing when everything resolved', async () => {

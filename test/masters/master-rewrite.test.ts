@@ -19,7 +19,7 @@ function options(extra: Partial<RewriteMasterOptions> = {}): RewriteMasterOption
 
 const lines = (text: string) => text.split('\n');
 
-describe('rewriteMaster: the seed 000 Kaltura master', () => {
+describe('rewriteMaster: a Kaltura playManifest master', () => {
   it('points every /i/ variant at the base URL with the same path', () => {
     const result = rewriteMaster(KALTURA, options());
     expect(result.rewritten).toBe(3);

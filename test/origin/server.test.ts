@@ -132,6 +132,6 @@ describe('serve: the caching origin', () => {
     await expect.poll(metrics).toMatch(/casterpak_http_requests_total\{route="index",status="200"\} 2/);
     const text = await metrics();
     expect(text).toMatch(/casterpak_cache_requests_total\{result="HIT"\} 1/);
-    expect(text).toMatch(/casterpak_packaging_runs_total\{outcome="published"\} 1/);
+    expect(text).toMatch(/casterpak_packaging_runs_total\{outcome="committed"\} 1/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildChildPlaylist, readRawPlaylist, segmentBaseUrl } from '../../src/packaging/media-playlist.js';
+import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from '../../src/packaging/media-playlist.js';
 import { parseMediaPlaylist } from '../../src/formats/hls/codec.js';
 
 // What mp42hls 1.5.0 writes: MEDIA-SEQUENCE 0, six-decimal EXTINF, a TARGETDURATION that can
@@ -44,9 +44,9 @@ describe('readRawPlaylist', () => {
   });
 });
 
-describe('buildChildPlaylist', () => {
-  it('writes exactly the shape of seed 000 with relative URIs', () => {
-    expect(buildChildPlaylist([10, 10, 6.186], { segmentBaseUrl: null })).toBe(
+describe('buildMediaPlaylist', () => {
+  it('writes exactly casterpak\'s media playlist shape with relative URIs', () => {
+    expect(buildMediaPlaylist([10, 10, 6.186], { segmentBaseUrl: null })).toBe(
       [
         '#EXTM3U',
         '#EXT-X-TARGETDURATION:10',
@@ -67,12 +67,12 @@ describe('buildChildPlaylist', () => {
   });
 
   it('prefixes the base URL when one is given', () => {
-    const text = buildChildPlaylist([4], { segmentBaseUrl: 'https://cdn.example/i/2022/x.mp4/' });
+    const text = buildMediaPlaylist([4], { segmentBaseUrl: 'https://cdn.example/i/2022/x.mp4/' });
     expect(text).toContain('\nhttps://cdn.example/i/2022/x.mp4/segment1_0_av.ts\n');
   });
 
   it('rounds EXTINF to milliseconds and makes TARGETDURATION the largest rounded value (RFC 8216 §4.3.3.1)', () => {
-    const text = buildChildPlaylist([10.52, 9.9996, 0.4], { segmentBaseUrl: null });
+    const text = buildMediaPlaylist([10.52, 9.9996, 0.4], { segmentBaseUrl: null });
     expect(text).toContain('#EXT-X-TARGETDURATION:11\n');
     expect(text).toContain('#EXTINF:10.520,\n');
     expect(text).toContain('#EXTINF:10.000,\n');
@@ -82,7 +82,7 @@ describe('buildChildPlaylist', () => {
   });
 
   it('never writes TARGETDURATION 0 for very short media', () => {
-    expect(buildChildPlaylist([0.2], { segmentBaseUrl: null })).toContain('#EXT-X-TARGETDURATION:1\n');
+    expect(buildMediaPlaylist([0.2], { segmentBaseUrl: null })).toContain('#EXT-X-TARGETDURATION:1\n');
   });
 });
 

@@ -20,7 +20,7 @@ function job(overrides: Partial<PackageJob> & { source: string }): PackageJob {
   };
 }
 
-// The seed-000 shape, line by line: header tags in order, then EXTINF (3 decimals) / URI pairs
+// casterpak's media playlist, line by line: header tags in order, then EXTINF (3 decimals) / URI pairs
 // numbered from 1, then ENDLIST.
 function expectSeedShape(playlist: string, uri: (n: number) => string): void {
   const lines = playlist.split('\n');

@@ -40,7 +40,7 @@ describe('RenditionStore.ensure', () => {
     expect(await store.ensure('av.mp4')).toEqual({ status: 'HIT', dir: layout.renditionDir('av.mp4') });
     expect(await store.ensure('av.mp4', 2)).toMatchObject({ status: 'HIT' });
     expect(runs()).toBe(1);
-    expect(events.map((e) => e.outcome)).toEqual(['published']);
+    expect(events.map((e) => e.outcome)).toEqual(['committed']);
   });
 
   it('runs mp42hls once for many concurrent requests of one rendition', async () => {
@@ -58,7 +58,7 @@ describe('RenditionStore.ensure', () => {
     rmSync(file);
     expect((await store.ensure('av.mp4', 2)).status).toBe('MISS');
     expect(readFileSync(file).equals(bytes)).toBe(true);
-    expect(events.map((e) => e.outcome)).toEqual(['published', 'repaired']);
+    expect(events.map((e) => e.outcome)).toEqual(['committed', 'repaired']);
   });
 
   it('answers NOT_FOUND for a segment number past the end', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renditionKey } from '../../src/cache/names.js';
 import { PruneDeleter } from '../../src/prune/delete.js';
-import type { RenditionEntry } from '../../src/prune/cache-entry.js';
+import type { RenditionEntry } from '../../src/cache/entries.js';
 import type { PruneItem } from '../../src/prune/plan.js';
 import { HOUR, NOW, makeLock, makeRendition, writeFile } from '../helpers/cache-tree.js';
 import { tempDir } from '../helpers/temp-dir.js';

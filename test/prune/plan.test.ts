@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renditionKey } from '../../src/cache/names.js';
-import type { CacheEntry, RenditionEntry, RenditionFile } from '../../src/prune/cache-entry.js';
+import type { CacheEntry, RenditionEntry, RenditionFile } from '../../src/cache/entries.js';
 import { busyKeys, isIdle, planPrune, type PrunePolicy, type PruneWhat } from '../../src/prune/plan.js';
 
 const NOW = 1_700_000_000_000;

@@ -1,4 +1,4 @@
-// Issue 8, promise 2: Bento4 failing in every way a fake mp42hls can (exit 0 without a playlist,
+// docs/reliability.md: Bento4 failing in every way a fake mp42hls can (exit 0 without a playlist,
 // exit 1 after partial segments, SIGSEGV, a hang past bento4.timeoutMs, a playlist listing a
 // missing segment, segments that are not MPEG-TS) through serve: an error answer with a
 // one-line reason, nothing published in the cache, no process left behind.

@@ -1,4 +1,4 @@
-// Issue 8, promise 1: kill -9 of mp42hls, and of a serve worker, at seeded random moments of
+// Crash safety (docs/reliability.md): kill -9 of mp42hls, and of a serve worker, at seeded random moments of
 // packaging. No request is ever answered with a partial or invalid playlist or segment, the
 // next request packages again, and no temporary directory survives the next sweep.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue 8, promise 8: packaging into a nearly full file system. The test mounts a 2 MiB tmpfs
+// docs/reliability.md: packaging into a nearly full file system. The test mounts a 2 MiB tmpfs
 // as the cache directory (we run as root; where mounting is refused it falls back to a fake
 // mp42hls failing with ENOSPC's message). Packaging fails with a clear 507 and a reason,
 // nothing half-written is published, the origin keeps serving what it has, and once space is

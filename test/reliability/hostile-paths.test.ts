@@ -1,4 +1,4 @@
-// Issue 8, promise 4: ≥ 1,000 generated hostile request paths (dot segments raw, encoded,
+// docs/reliability.md: ≥ 1,000 generated hostile request paths (dot segments raw, encoded,
 // double-encoded and overlong-UTF-8-encoded, backslashes, NULs, very long paths) against an
 // origin whose source root, published root and cache directory hold symlinks pointing outside.
 // Oracles: a secret outside the roots never appears in a body, and an fs spy sees no file

@@ -1,4 +1,4 @@
-// Issue 8, promise 5: 10,000 generated malformed requests (request lines, headers, line
+// docs/reliability.md: 10,000 generated malformed requests (request lines, headers, line
 // endings, bodies, pipelining, cut-off requests) on raw sockets against `casterpak serve` run as
 // a child process: it stays up, logs no unhandled rejection or error, answers every request it
 // answers with a well-formed 4xx (or 2xx for the valid requests mixed in), and its resident

@@ -1,4 +1,4 @@
-// Issue 8, promise 3: every kind of bad source through serve gets its documented status (200,
+// docs/reliability.md: every kind of bad source through serve gets its documented status (200,
 // or a 4xx with a reason; the one documented 5xx class is Bento4 failing on a file mp4info
 // accepts), the process never falls over, and a bad source is not packaged again on every
 // request (mp42hls runs counted by the counting wrapper).
@@ -10,7 +10,7 @@ import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { boxOffsets, mutants, MUTATION_KINDS } from './helpers/mutate.js';
 import { errorAnswerProblem, get, renditionError } from './helpers/validate.js';
 
-// A corrupt source is never a 5xx (issue 3): when mp42hls crashes, fails with a Bento4 error
+// A corrupt source is never a 5xx (docs/reliability.md): when mp42hls crashes, fails with a Bento4 error
 // code, or writes output that disagrees with the source's duration, the answer is 422 with
 // Bento4's reason, remembered (failureTtlMs) like any other bad source.
 

@@ -1,4 +1,4 @@
-// Issue 8, promise 6: a local HTTP server as the remote library (--upstream) and as the master
+// docs/reliability.md: a local HTTP server as the remote library (--upstream) and as the master
 // upstream (--master-upstream, the /p/ route) fails in every way a network can: refused,
 // reset mid-body, short of its Content-Length, never ending, redirecting to another host,
 // too large. Each request gets the right status (502/504/4xx) within its time limit, nothing

@@ -1,4 +1,4 @@
-// Issue 8, promise 1 (serve workers): a worker killed with SIGKILL under continuous traffic.
+// docs/reliability.md: a worker killed with SIGKILL under continuous traffic.
 // Every connection must be answered or fail at once (reset); none may be left open with no
 // one to answer it. With node:cluster's default round robin, a connection the primary had
 // just handed to the dying worker was held open by the primary forever (6 hung in 10 kills).

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CasterpakError } from '../../src/shared/errors.js';
-import { createKfonlyPlaylist, fileLoader, httpLoader, type MediaLoader } from '../../src/trick-play/iframe-playlist-maker.js';
+import { createIFramePlaylist, fileLoader, httpLoader, type MediaLoader } from '../../src/trick-play/iframe-playlist-maker.js';
 import { parseMediaPlaylist } from '../../src/formats/hls/codec.js';
 import { REPO_DIR } from '../helpers/bento4.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
@@ -73,9 +73,9 @@ async function rejection(promise: Promise<unknown>): Promise<CasterpakError> {
   throw new Error('expected a rejection');
 }
 
-describe('createKfonlyPlaylist on local files', () => {
+describe('createIFramePlaylist on local files', () => {
   it('makes the published fixture\'s kfonly playlist with bit rates, CODECS and RESOLUTION', async () => {
-    const result = await createKfonlyPlaylist(pathToFileURL(path.join(SHOW, 'stream.m3u8')), fileLoader());
+    const result = await createIFramePlaylist(pathToFileURL(path.join(SHOW, 'stream.m3u8')), fileLoader());
     expect(result.playlist).toBe(EXPECTED);
     expect(result).toMatchObject({ codecs: 'avc1.64000c', resolution: { width: 320, height: 180 }, keyFrames: 4, segments: 2 });
     const bytes = 3384 + 4512 + 4512 + 5076;
@@ -86,12 +86,12 @@ describe('createKfonlyPlaylist on local files', () => {
 
   it('refuses a master playlist and a segment that is not MPEG-TS, naming them', async () => {
     const master = memoryLoader({ '/m.m3u8': '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\na.m3u8\n' });
-    const masterError = await rejection(createKfonlyPlaylist(new URL('file:///m.m3u8'), master.loader));
+    const masterError = await rejection(createIFramePlaylist(new URL('file:///m.m3u8'), master.loader));
     expect([masterError.code, masterError.message]).toEqual(['BAD_PLAYLIST', 'm.m3u8: is a master playlist; give one of its media playlists']);
     const notTs = memoryLoader({ '/p.m3u8': mediaPlaylist(['a.ts', 'b.ts']), '/a.ts': segment(0), '/b.ts': new Uint8Array(376).fill(0x20) });
-    const tsError = await rejection(createKfonlyPlaylist(new URL('file:///p.m3u8'), notTs.loader));
+    const tsError = await rejection(createIFramePlaylist(new URL('file:///p.m3u8'), notTs.loader));
     expect([tsError.code, tsError.message]).toEqual(['BAD_TS', 'b.ts: no sync byte 0x47 at offset 0']);
-    const garbage = await rejection(createKfonlyPlaylist(new URL('file:///g.m3u8'), memoryLoader({ '/g.m3u8': 'hello' }).loader));
+    const garbage = await rejection(createIFramePlaylist(new URL('file:///g.m3u8'), memoryLoader({ '/g.m3u8': 'hello' }).loader));
     expect(garbage.message).toMatch(/^g\.m3u8: not an HLS playlist/);
   });
 
@@ -100,17 +100,17 @@ describe('createKfonlyPlaylist on local files', () => {
     const files: Record<string, Uint8Array | string> = { '/p.m3u8': mediaPlaylist(uris) };
     uris.forEach((u, i) => (files[`/${u}`] = segment(i * 180000)));
     const { loader, state } = memoryLoader(files, 5);
-    const result = await createKfonlyPlaylist(new URL('file:///p.m3u8'), loader);
+    const result = await createIFramePlaylist(new URL('file:///p.m3u8'), loader);
     expect(result.keyFrames).toBe(10);
     expect(state.maxInFlight).toBe(4);
     expect(state.reads.slice(1)).toEqual(uris.map((u) => `/${u}`));
     const failing = memoryLoader({ ...files, '/s2.ts': new CasterpakError('UPSTREAM', 's2 broke') }, 5);
-    expect((await rejection(createKfonlyPlaylist(new URL('file:///p.m3u8'), failing.loader))).message).toBe('s2 broke');
+    expect((await rejection(createIFramePlaylist(new URL('file:///p.m3u8'), failing.loader))).message).toBe('s2 broke');
   });
 
   it('scans a segment without PAT/PMT with the previous segment\'s program and adds EXT-X-MAP', async () => {
     const { loader } = memoryLoader({ '/p.m3u8': mediaPlaylist(['a.ts', 'b.ts']), '/a.ts': segment(0), '/b.ts': segment(180000, false) });
-    const built = parseMediaPlaylist((await createKfonlyPlaylist(new URL('file:///p.m3u8'), loader)).playlist);
+    const built = parseMediaPlaylist((await createIFramePlaylist(new URL('file:///p.m3u8'), loader)).playlist);
     expect(built.version).toBe(5);
     expect(built.segments.map((s) => [s.uri, s.byterange.offset, s.map.uri, s.map.byterange])).toEqual([
       ['../a.ts', 376, '../a.ts', { length: 376, offset: 0 }],
@@ -119,7 +119,7 @@ describe('createKfonlyPlaylist on local files', () => {
   });
 });
 
-describe('createKfonlyPlaylist over HTTP (127.0.0.1)', () => {
+describe('createIFramePlaylist over HTTP (127.0.0.1)', () => {
   let upstream: FakeUpstream;
   afterEach(async () => upstream?.close());
 
@@ -136,17 +136,17 @@ describe('createKfonlyPlaylist over HTTP (127.0.0.1)', () => {
 
   it('gives the same playlist as from files for relative segment URIs', async () => {
     const url = await serveShow();
-    expect((await createKfonlyPlaylist(new URL(url), loaderFor(url))).playlist).toBe(EXPECTED);
+    expect((await createIFramePlaylist(new URL(url), loaderFor(url))).playlist).toBe(EXPECTED);
   });
 
   it('accepts absolute segment URIs on the playlist\'s origin and writes them relative', async () => {
     const url = await serveShow((origin) => readFileSync(path.join(SHOW, 'stream.m3u8'), 'utf8').replace(/^stream/gm, `${origin}/hls/show/stream`));
-    expect((await createKfonlyPlaylist(new URL(url), loaderFor(url))).playlist).toBe(EXPECTED);
+    expect((await createIFramePlaylist(new URL(url), loaderFor(url))).playlist).toBe(EXPECTED);
   });
 
   it('refuses absolute segment URIs on another host before fetching any segment', async () => {
     const url = await serveShow(() => readFileSync(path.join(SHOW, 'stream.m3u8'), 'utf8').replace(/^stream/gm, 'http://cdn.invalid/show/stream'));
-    const error = await rejection(createKfonlyPlaylist(new URL(url), loaderFor(url)));
+    const error = await rejection(createIFramePlaylist(new URL(url), loaderFor(url)));
     expect(error.code).toBe('FORBIDDEN_HOST');
     expect(error.message).toBe(`${url}: segment URI http://cdn.invalid/show/stream0.ts is on another origin; trick play needs relative segment URIs`);
     expect([...upstream.hits.keys()]).toEqual(['/hls/show/stream.m3u8']);

@@ -92,7 +92,7 @@ describe('buildIFramePlaylist against Bento4 (oracle 1) and ffmpeg (oracle 2)', 
   }
 });
 
-describe('buildIFramePlaylist (RFC 8216 §4.3.3.6, trickplay.md §2)', () => {
+describe('buildIFramePlaylist (RFC 8216 §4.3.3.6, docs/trick-play.md)', () => {
   it('writes version 4 for a v3 source, EXTINF to the next key frame across segments and to the end for the last', () => {
     const text = buildIFramePlaylist(source([4, 4]), [fakeScan([[376, 3760, 10], [50000, 1880, 12]]), fakeScan([[376, 3008, 14]])], uris(2));
     expect(text).toBe(
@@ -172,7 +172,7 @@ describe('buildIFramePlaylist (RFC 8216 §4.3.3.6, trickplay.md §2)', () => {
     expectCode(() => buildIFramePlaylist(source([4]), [fakeScan([])], uris(1), 'x.m3u8'), 'UNSUPPORTED_MEDIA', /^x\.m3u8: .*no IDR\/IRAP key frame/);
   });
 
-  it('refuses encrypted, fMP4, byte-range and I-frame sources (trickplay.md §2.11)', () => {
+  it('refuses encrypted, fMP4, byte-range and I-frame sources (docs/trick-play.md)', () => {
     expectCode(() => assertIFrameSource(source([4], { before: { 0: ['#EXT-X-KEY:METHOD=AES-128,URI="k.bin"'] } }), 'a.m3u8'), 'UNSUPPORTED_MEDIA', /^a\.m3u8: segments are encrypted \(EXT-X-KEY METHOD=AES-128\)/);
     expect(() => assertIFrameSource(source([4], { before: { 0: ['#EXT-X-KEY:METHOD=NONE'] } }), 'a.m3u8')).not.toThrow();
     const v6 = (tag: string) => parseMediaPlaylist(`#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:4\n${tag}\n#EXTINF:4,\ns.ts\n#EXT-X-ENDLIST\n`);

@@ -44,8 +44,3 @@ export function parseMasterPlaylist(text: string): MasterPlaylist {
   }
   return playlist as MasterPlaylist;
 }
-
-// Serialises a playlist object; strict mode makes hls-parser refuse what it would write wrongly.
-export function stringifyPlaylist(playlist: Playlist): string {
-  return strict('cannot write playlist', () => HLS.stringify(playlist));
-}

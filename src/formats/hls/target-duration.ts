@@ -1,5 +1,5 @@
 // Some packagers write a TARGETDURATION below their longest rounded EXTINF (Bento4 mp42hls
-// 1.5.0 does: trickplay.md §4), which the strict parser refuses. kfonly never uses the source's
+// 1.5.0 does: docs/trick-play.md), which the strict parser refuses. trick play never uses the source's
 // TARGETDURATION, so it raises it on the text before parsing rather than refuse the stream.
 
 // Returns `text` with EXT-X-TARGETDURATION at least every rounded EXTINF (RFC 8216 §4.3.3.1).

@@ -1,4 +1,4 @@
-// Access-unit bookkeeping for the key-frame scanner (trickplay.md §5.4–5.6): a PES with a PTS
+// Access-unit bookkeeping for the key-frame scanner (docs/trick-play.md): a PES with a PTS
 // starts an access unit, a PES without one continues the previous access unit unless it opens
 // with an access unit delimiter; the unit's first VCL NAL unit decides whether it is a key frame.
 import { type VideoFormat, parseH264Sps } from './h264-sps.js';

@@ -1,5 +1,5 @@
 // Key frames of an MPEG-TS segment with their byte ranges and PTS, without any external tool
-// (trickplay.md §5): PAT → PMT → video PID, PES headers → access units, NAL unit types → key
+// (docs/trick-play.md): PAT → PMT → video PID, PES headers → access units, NAL unit types → key
 // frames. The random_access_indicator is ignored: packagers set it inconsistently.
 //
 // A key frame's range is whole TS packets from the first packet of its access unit's first PES

@@ -8,7 +8,7 @@
 
 export const PARAM_SPS = 1;
 export const PARAM_PPS = 2;
-export const PARAM_VPS = 4;
+const PARAM_VPS = 4;
 
 // H.264 Table 7-1: 1–5 coded slices (5 = IDR), 7 SPS, 8 PPS, 9 access unit delimiter.
 // H.265 Table 7-1: 0–31 VCL (16–23 IRAP: BLA, IDR, CRA), 32 VPS, 33 SPS, 34 PPS, 35 AUD.
@@ -16,7 +16,7 @@ export function nalType(header: number, hevc: boolean): number {
   return hevc ? (header >> 1) & 0x3f : header & 0x1f;
 }
 
-export function isAud(type: number, hevc: boolean): boolean {
+function isAud(type: number, hevc: boolean): boolean {
   return hevc ? type === 35 : type === 9;
 }
 

@@ -2,9 +2,9 @@
 // the video elementary stream. Sections may span packets, so they are reassembled first.
 import { CasterpakError } from '../../shared/errors.js';
 
-export const STREAM_TYPE_H264 = 0x1b; // §2.4.4.9 table 2-34: ITU-T H.264
+const STREAM_TYPE_H264 = 0x1b; // §2.4.4.9 table 2-34: ITU-T H.264
 export const STREAM_TYPE_HEVC = 0x24; // ITU-T H.265
-export const STREAM_TYPE_H264_SAMPLE_AES = 0xdb; // Apple HLS Sample Encryption
+const STREAM_TYPE_H264_SAMPLE_AES = 0xdb; // Apple HLS Sample Encryption
 
 // A PSI section (§2.4.4.1 pointer_field, §2.4.4.3 section header):
 //   table_id(8) section_syntax_indicator(1) '0'(1) reserved(2) section_length(12) ...

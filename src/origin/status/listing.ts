@@ -1,14 +1,15 @@
-// Lists the renditions in the cache directory for the status page: a bounded walk (at most
-// `maxDirs` directories read) that never follows symlinks and skips casterpak's dot
-// directories. A rendition is a directory holding index_0_av.m3u8; its last access is the
-// newest mtime of its playlists and segments (serve moves it forward when it serves them).
-import { promises as fs, type Dirent } from 'node:fs';
+// Lists the renditions in the cache directory for the status page, through the one cache walker
+// (cache/scan.ts: lstat only, nothing followed, one file system, dot directories are
+// bookkeeping) and with prune's definition of last access (cache/entries.ts).
 import path from 'node:path';
-import { INDEX_PLAYLIST, KFONLY_DIR, RENDITION_INFO, SEGMENT_PATTERN } from '../../cache/names.js';
+import { renditionLastAccess, type CacheEntry, type RenditionEntry } from '../../cache/entries.js';
+import { INDEX_PLAYLIST, KFONLY_DIR } from '../../cache/names.js';
+import { readRenditionInfo } from '../../cache/rendition-info.js';
+import { scanCache } from '../../cache/scan.js';
 import type { StatusRendition } from './status-html.js';
 
 export interface WalkLimits {
-  readonly maxDirs: number;
+  readonly maxFiles: number; // files and directories looked at before the listing stops
   readonly maxRows: number;
 }
 
@@ -18,65 +19,33 @@ export interface RenditionListing {
   readonly complete: boolean;
 }
 
-export const DEFAULT_WALK_LIMITS: WalkLimits = { maxDirs: 5000, maxRows: 500 };
+export const DEFAULT_WALK_LIMITS: WalkLimits = { maxFiles: 200_000, maxRows: 500 };
 
-const readDir = (dir: string): Promise<Dirent[]> => fs.readdir(dir, { withFileTypes: true }).catch(() => []); // pruned meanwhile: nothing there
+const byAccess = (a: RenditionEntry, b: RenditionEntry) => renditionLastAccess(b) - renditionLastAccess(a) || (a.path < b.path ? -1 : 1);
 
-async function fileStats(dir: string, entries: Dirent[]): Promise<Array<{ name: string; size: number; mtimeMs: number }>> {
-  const files = entries.filter((e) => e.isFile());
-  const stats = await Promise.all(files.map((e) => fs.lstat(path.join(dir, e.name)).catch(() => null)));
-  return files.flatMap((e, i) => (stats[i] ? [{ name: e.name, size: stats[i]!.size, mtimeMs: stats[i]!.mtimeMs }] : []));
-}
-
-async function readInfo(dir: string): Promise<{ segments: number | null; durationMs: number | null }> {
-  try {
-    const info = JSON.parse(await fs.readFile(path.join(dir, RENDITION_INFO), 'utf8')) as { segments?: unknown; durationMs?: unknown };
-    return {
-      segments: Number.isInteger(info.segments) ? (info.segments as number) : null,
-      durationMs: typeof info.durationMs === 'number' ? info.durationMs : null,
-    };
-  } catch {
-    return { segments: null, durationMs: null };
-  }
-}
-
-async function summarize(dir: string, relative: string, entries: Dirent[]): Promise<StatusRendition> {
-  const kfonlyDir = entries.find((e) => e.name === KFONLY_DIR && e.isDirectory());
-  const [files, kfonly, info] = await Promise.all([
-    fileStats(dir, entries),
-    kfonlyDir ? readDir(path.join(dir, KFONLY_DIR)).then((e) => fileStats(path.join(dir, KFONLY_DIR), e)) : Promise.resolve([]),
-    readInfo(dir),
-  ]);
-  const served = [...files.filter((f) => f.name === INDEX_PLAYLIST || SEGMENT_PATTERN.test(f.name)), ...kfonly];
+async function row(root: string, entry: RenditionEntry): Promise<StatusRendition> {
+  const info = await readRenditionInfo(path.join(root, ...entry.path.split('/')));
   return {
-    path: relative,
-    bytes: [...files, ...kfonly].reduce((sum, f) => sum + f.size, 0),
-    lastAccessMs: Math.max(0, ...served.map((f) => f.mtimeMs)),
-    segments: files.filter((f) => SEGMENT_PATTERN.test(f.name)).length,
-    segmentsTotal: info.segments,
-    durationMs: info.durationMs,
-    kfonly: kfonly.some((f) => f.name === INDEX_PLAYLIST),
+    path: entry.path,
+    bytes: entry.files.reduce((sum, f) => sum + f.bytes, 0),
+    lastAccessMs: Math.max(0, renditionLastAccess(entry)),
+    segments: entry.files.filter((f) => f.role === 'segment').length,
+    segmentsTotal: Number.isInteger(info?.segments) ? info!.segments : null,
+    durationMs: typeof info?.durationMs === 'number' ? info.durationMs : null,
+    kfonly: entry.files.some((f) => f.name === `${KFONLY_DIR}/${INDEX_PLAYLIST}`),
   };
 }
 
 export async function listRenditions(root: string, limits: WalkLimits = DEFAULT_WALK_LIMITS): Promise<RenditionListing> {
-  const found: StatusRendition[] = [];
-  const pending: string[] = [''];
-  let read = 0;
-  while (pending.length > 0 && read < limits.maxDirs) {
-    const relative = pending.pop()!;
-    const dir = path.join(root, ...relative.split('/').filter(Boolean));
-    const entries = await readDir(dir);
-    read++;
-    if (relative !== '' && entries.some((e) => e.name === INDEX_PLAYLIST && e.isFile())) {
-      found.push(await summarize(dir, relative, entries));
-      continue;
-    }
-    for (const entry of entries) {
-      // Dirent types come from lstat semantics: a symlink to a directory is not a directory here.
-      if (entry.isDirectory() && !entry.name.startsWith('.')) pending.push(relative ? `${relative}/${entry.name}` : entry.name);
-    }
-  }
-  found.sort((a, b) => b.lastAccessMs - a.lastAccessMs || (a.path < b.path ? -1 : 1));
-  return { rows: found.slice(0, limits.maxRows), found: found.length, complete: pending.length === 0 };
+  let newest: RenditionEntry[] = [];
+  let found = 0;
+  const keep = (entry: CacheEntry) => {
+    if (entry.kind !== 'rendition') return;
+    found++;
+    newest.push(entry);
+    if (newest.length > 2 * limits.maxRows) newest = newest.sort(byAccess).slice(0, limits.maxRows); // memory stays flat
+  };
+  const scan = await scanCache(root, { maxFiles: limits.maxFiles, collect: false, onEntry: keep });
+  const rows = await Promise.all(newest.sort(byAccess).slice(0, limits.maxRows).map((entry) => row(root, entry)));
+  return { rows, found, complete: !scan.truncated };
 }

@@ -73,7 +73,7 @@ function renditionTable(model: StatusModel): string {
   if (model.renditions.length === 0) return '<p id="empty">The cache holds no rendition yet: request <code>/i/&lt;path&gt;/index_0_av.m3u8</code>, or enter a path above.</p>';
   const shown = model.renditions.length < model.renditionsFound ? `<p class="note">The ${model.renditions.length} most recently used of ${model.renditionsFound}.</p>` : '';
   const partial = model.scanComplete ? '' : '<p class="note">The scan stopped at its directory limit: older renditions may be missing.</p>';
-  return `${shown}${partial}<table id="renditions"><thead><tr><th>Rendition</th><th>Size</th><th>Segments</th><th>Duration</th><th>Last access</th><th>kfonly</th><th></th></tr></thead>
+  return `${shown}${partial}<table id="renditions"><thead><tr><th>Rendition</th><th>Size</th><th>Segments</th><th>Duration</th><th>Last access</th><th>Trick play</th><th></th></tr></thead>
 <tbody>${model.renditions.map((r) => row(r, model.nowMs)).join('\n')}</tbody></table>`;
 }
 

@@ -1,6 +1,6 @@
 // The status page's browser code: hls.js plays a rendition's master playlist, and hls.js's
 // I-frame player (createIFramePlayer, from the EXT-X-I-FRAME-STREAM-INF the master advertises)
-// draws the key frames of its kfonly playlist into a strip of small canvases; clicking one
+// draws the key frames of its I-frame playlist into a strip of small canvases; clicking one
 // seeks the player, hovering one shows it in the preview. Plain ES2020, no build step.
 export const STATUS_SCRIPT = String.raw`
 (() => {
@@ -46,7 +46,7 @@ export const STATUS_SCRIPT = String.raw`
     });
   }
 
-  // Key frames from the kfonly playlist: each EXTINF runs to the next key frame. The player is
+  // Key frames from the I-frame playlist: each EXTINF runs to the next key frame. The player is
   // asked for the middle of each span, which is inside the key frame's span on the media
   // timeline too (hls.js may shift it by the stream's first PTS).
   function keyFrames(text) {

@@ -1,4 +1,4 @@
-// Issue 8, promise 7: ~200 requests/s of mixed cold and warm traffic (autocannon) for 20 s
+// docs/reliability.md: ~200 requests/s of mixed cold and warm traffic (autocannon) for 20 s
 // against `casterpak serve --workers 2 --prune-every 1s --older-than 1s`, while a worker is
 // killed with SIGKILL twice and restarted by the primary. Clients go through nginx, as in
 // production: requests on the killed worker's connections fail at TCP level, and nginx's

@@ -1,4 +1,4 @@
-// Issue 8, promise 4, from outside the process: `casterpak serve` runs under
+// docs/reliability.md, from outside the process: `casterpak serve` runs under
 // `strace -f -y -e trace=open,openat,openat2,execve`, which records every file the server and
 // the Bento4 tools it starts open, with the real path the kernel resolved (symlinks
 // followed). After a warm-up over every route, the hostile corpus (symlinks planted in all

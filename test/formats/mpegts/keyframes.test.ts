@@ -68,7 +68,7 @@ describe('scanKeyFrames: oracle 2, ffprobe key-frame positions of other packager
   }
 });
 
-describe('scanKeyFrames on synthetic streams (trickplay.md §5)', () => {
+describe('scanKeyFrames on synthetic streams (docs/trick-play.md)', () => {
   it('ranges run from the key PES to the last video packet of its access unit, audio inside included', () => {
     const idr = pes(VIDEO_PID, h264Au(true, 400), { pts: 9000 }); // 3 packets
     const bytes = concat(pat(), pmt(), idr.subarray(0, 376), pes(AUDIO_PID, new Uint8Array(50), { pts: 9000, streamId: 0xc0 }), idr.subarray(376), pes(AUDIO_PID, new Uint8Array(50), { pts: 9100, streamId: 0xc0 }), pes(VIDEO_PID, h264Au(false, 100), { pts: 12600 }));

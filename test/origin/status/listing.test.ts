@@ -60,15 +60,16 @@ describe('listRenditions', () => {
     expect((await listRenditions(root)).rows.map((r) => r.path)).toEqual(['real.mp4']);
   });
 
-  it('stops at its directory limit and keeps the newest rows within its row limit', async () => {
+  it('stops at its file limit and keeps the newest rows within its row limit', async () => {
     const root = tempDir();
     for (let i = 0; i < 6; i++) rendition(root, `r${i}.mp4`, 1, T + i);
-    const rows = await listRenditions(root, { maxDirs: 100, maxRows: 2 });
+    const rows = await listRenditions(root, { maxFiles: 100, maxRows: 2 });
     expect(rows).toMatchObject({ found: 6, complete: true });
     expect(rows.rows.map((r) => r.path)).toEqual(['r5.mp4', 'r4.mp4']);
-    const partial = await listRenditions(root, { maxDirs: 3, maxRows: 10 });
+    const partial = await listRenditions(root, { maxFiles: 12, maxRows: 10 });
     expect(partial.complete).toBe(false);
-    expect(partial.found).toBe(2); // the root plus two rendition directories read
+    expect(partial.found).toBeGreaterThan(0); // what it read before the limit is listed
+    expect(partial.found).toBeLessThan(6);
   });
 
   it('returns nothing for a cache directory that does not exist yet', async () => {

@@ -20,7 +20,7 @@ const model = (overrides: Partial<StatusModel> = {}): StatusModel => ({
   startedAtMs: NOW - 3_700_000,
   nowMs: NOW,
   lookups: { HIT: 3, MISS: 1 },
-  packagingRuns: { published: 1, failed: 0 },
+  packagingRuns: { committed: 1, failed: 0 },
   requests: 9,
   bytesServed: 2048,
   renditions: [rendition()],
@@ -37,7 +37,7 @@ describe('status page HTML', () => {
     const html = renderStatusPage(model());
     expect(text(html, 'hit-ratio')).toBe('75.0 %');
     expect(text(html, 'packaging-runs')).toBe('1');
-    expect(text(html, 'runs')).toBe('published 1');
+    expect(text(html, 'runs')).toBe('committed 1');
     expect(text(html, 'requests')).toBe('9');
     expect(html).toContain('up 1 h 01 min');
     const row = /<tr data-path="2022\/04\/clip\.mp4">(.*?)<\/tr>/.exec(html)?.[1] ?? '';

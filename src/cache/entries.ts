@@ -2,7 +2,7 @@
 // each with its size and last access. Last access is the mtime (serve moves it forward when it
 // serves a file; a file never served keeps the time it was made); atime is never used.
 // Paths are relative to the cache directory, with '/' separators.
-import type { RenditionFileRole } from '../cache/names.js';
+import type { RenditionFileRole } from './names.js';
 
 export interface RenditionFile {
   /** Relative to the rendition directory, e.g. `segment3_0_av.ts`, `kfonly/index_0_av.m3u8`. */
@@ -76,9 +76,15 @@ export function entryBytes(entry: CacheEntry): number {
   return entry.kind === 'rendition' ? entry.files.reduce((sum, file) => sum + file.bytes, 0) : entry.bytes;
 }
 
-// A rendition's last access: the newest of everything in it (a served playlist counts).
+// A rendition's last access: the newest of the files serve moves forward when it serves them
+// (playlists, segments, I-frame playlists); a rendition with none of them left counts its
+// bookkeeping files, so it still ages and goes.
 export function renditionLastAccess(entry: RenditionEntry): number {
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const file of entry.files) if (file.mtimeMs > newest) newest = file.mtimeMs;
-  return newest;
+  let served = Number.NEGATIVE_INFINITY;
+  let any = Number.NEGATIVE_INFINITY;
+  for (const file of entry.files) {
+    if (file.mtimeMs > any) any = file.mtimeMs;
+    if (file.role !== 'info' && file.role !== 'temp' && file.mtimeMs > served) served = file.mtimeMs;
+  }
+  return served === Number.NEGATIVE_INFINITY ? any : served;
 }

@@ -2,8 +2,8 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renditionKey } from '../../src/cache/names.js';
-import { scanCache } from '../../src/prune/scan.js';
-import type { CacheEntry, RenditionEntry } from '../../src/prune/cache-entry.js';
+import { scanCache } from '../../src/cache/scan.js';
+import type { CacheEntry, RenditionEntry } from '../../src/cache/entries.js';
 import { HOUR, NOW, makeLock, makeRendition, makeRunDir, setTimes, writeFile } from '../helpers/cache-tree.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

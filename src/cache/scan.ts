@@ -7,10 +7,10 @@
 import { promises as fsp, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
-import { LOCKS_DIR, SOURCES_DIR, TMP_DIR, TRASH_DIR, INDEX_PLAYLIST, KFONLY_DIR, isSourceName, kfonlyFileRole, parseAsideLockName, parseFailedName, parseLockName, parsePartName, parseTempRunName, renditionFileRole } from '../cache/names.js';
-import { renditionPathError } from '../cache/rendition-path.js';
-import type { CacheEntry, RenditionFile } from './cache-entry.js';
-import { lockIsStale, ownerDead, readLockOwner } from '../cache/lock.js';
+import { LOCKS_DIR, SOURCES_DIR, TMP_DIR, TRASH_DIR, INDEX_PLAYLIST, KFONLY_DIR, isSourceName, iframePlaylistFileRole, parseAsideLockName, parseFailedName, parseLockName, parsePartName, parseTempRunName, renditionFileRole } from './names.js';
+import { renditionPathError } from './rendition-path.js';
+import type { CacheEntry, RenditionFile } from './entries.js';
+import { lockIsStale, ownerDead, readLockOwner } from './lock.js';
 import { Walk, errno, type ScanIssue, type ScanOptions } from './scan-walk.js';
 
 export type { ScanIssue, ScanOptions } from './scan-walk.js';
@@ -49,7 +49,7 @@ function renditionEntry(walk: Walk, rel: string, dirents: readonly Dirent[], sub
     const name = dirent.name;
     if (dirent.isDirectory()) {
       if (name === KFONLY_DIR && walk.dirOk(`${rel}/${name}`) !== null) {
-        for (const inner of walk.readdir(`${rel}/${name}`)) addFile(kfonlyFileRole(inner.name), inner, `${name}/${inner.name}`);
+        for (const inner of walk.readdir(`${rel}/${name}`)) addFile(iframePlaylistFileRole(inner.name), inner, `${name}/${inner.name}`);
       } else {
         foreign++; // not ours: stays, and may itself hold renditions
         subdirs.push(`${rel}/${name}`);

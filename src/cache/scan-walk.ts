@@ -3,7 +3,7 @@
 // them (a promise or thread-pool round trip per file would cost more than the call itself).
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { CacheEntry } from './cache-entry.js';
+import type { CacheEntry } from './entries.js';
 
 export interface ScanOptions {
   /** @default ['.mp4'] */ readonly mediaExtensions?: readonly string[];
