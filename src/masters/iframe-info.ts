@@ -22,7 +22,7 @@ export interface HttpResolverOptions {
 
 export function httpIFrameInfoResolver(options: HttpResolverOptions): IFrameInfoResolver {
   const base = normalizeBaseUrl(options.baseUrl);
-  const limits = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, allowedHosts: [new URL(base).host] };
+  const limits = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, allowedOrigins: [new URL(base).origin] };
   return async (variantPath) => {
     const kfonly = await fetchText(new URL(base + iframePlaylistPath(variantPath)), limits);
     const playlist = parseMediaPlaylist(kfonly.text);

@@ -70,7 +70,6 @@ export function upstreamUrlFor(upstream: string, pathAndQuery: string): URL {
 }
 
 export function createMasterProxy(options: MasterProxyOptions): MasterProxy {
-  const upstreamHost = new URL(options.upstream).host;
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 1000;
   const errorTtlMs = options.errorTtlMs ?? 1000;
@@ -80,7 +79,7 @@ export function createMasterProxy(options: MasterProxyOptions): MasterProxy {
     const fetched = await fetchMaster(url, {
       timeoutMs: options.timeoutMs,
       maxBytes: options.maxBytes ?? MASTER_MAX_BYTES,
-      allowedHosts: [upstreamHost],
+      allowedOrigins: [new URL(options.upstream).origin],
     });
     const rules = { masterUrl: fetched.finalUrl, baseUrl: options.baseUrl, pathPatterns: options.pathPatterns, hosts: options.hosts, source: url.href };
     const plain = rewriteMaster(fetched.text, rules);

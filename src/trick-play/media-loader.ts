@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CasterpakError } from '../shared/errors.js';
 import { readBounded } from '../net/bounded-body.js';
-import { deadline, getFollowingRedirects, networkError, sameOrigin } from '../net/http-get.js';
+import { upstreamGet } from '../net/http-get.js';
 
 export interface MediaLoader {
   text(url: URL): Promise<string>;
@@ -60,34 +60,10 @@ export interface HttpLoaderOptions {
   readonly allowedOrigins: readonly string[];
 }
 
-// GETs with built-in fetch; redirects only within the requested origin.
+// GETs through the one upstream GET (net/http-get.ts), on the allowed origins only.
 export function httpLoader(options: HttpLoaderOptions): MediaLoader {
-  const allowed = new Set(options.allowedOrigins.map((origin) => new URL(origin).origin));
-  const bytes = async (url: URL): Promise<Uint8Array> => {
-    if (!allowed.has(url.origin)) {
-      throw new CasterpakError('FORBIDDEN_HOST', `${url.href}: origin ${url.origin} is not allowed; refused`);
-    }
-    const limit = deadline(options.timeoutMs);
-    try {
-      const { response, url: finalUrl } = await getFollowingRedirects(url, { signal: limit.signal, allow: sameOrigin(url) });
-      if (response.status === 404 || response.status === 410) {
-        await response.body?.cancel();
-        throw new CasterpakError('NOT_FOUND', `${finalUrl.href}: not found upstream (${response.status})`);
-      }
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new CasterpakError('UPSTREAM', `${finalUrl.href}: upstream answered ${response.status}`);
-      }
-      return await readBounded(response, finalUrl, options.maxBytes);
-    } catch (error) {
-      if (limit.timedOut()) {
-        throw new CasterpakError('UPSTREAM_TIMEOUT', `${url.href}: no complete answer within ${options.timeoutMs} ms`, { cause: error });
-      }
-      throw networkError(url, error);
-    } finally {
-      limit.done();
-    }
-  };
+  const get = { timeoutMs: options.timeoutMs, allowedOrigins: options.allowedOrigins };
+  const bytes = (url: URL): Promise<Uint8Array> => upstreamGet(url, get, (response, finalUrl) => readBounded(response, finalUrl, options.maxBytes));
   return {
     text: async (url) => new TextDecoder().decode(await bytes(url)),
     bytes,

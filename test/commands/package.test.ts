@@ -214,7 +214,7 @@ describe('casterpak package', () => {
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout);
     expect(json.results.map((r: { status: string; error?: { code: string } }) => r.error?.code ?? r.status)).toEqual(['made', 'NOT_FOUND', 'FORBIDDEN_HOST', 'UPSTREAM']);
-    expect(json.results[1].error.message).toBe(`source not found upstream: ${server.url}/gone.mp4`);
+    expect(json.results[1].error.message).toBe(`${server.url}/gone.mp4: not found upstream (404)`);
     checkRendition(path.join(cacheDir, 'shows/ep1.mp4'));
     expect(cacheFiles(cacheDir).filter((f) => f.startsWith('.'))).toEqual(['.sources/shows/ep1.mp4']);
   });

@@ -53,7 +53,7 @@ describe('httpIFrameInfoResolver', () => {
 
   it('refuses a playlist that is not I-frames only, and a missing one', async () => {
     await expect(resolve()('/i/c.mp4/index_0_av.m3u8')).rejects.toThrow(/not an I-frame playlist/);
-    await expect(resolve()('/i/d.mp4/index_0_av.m3u8')).rejects.toMatchObject({ code: 'UPSTREAM' });
+    await expect(resolve()('/i/d.mp4/index_0_av.m3u8')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
 

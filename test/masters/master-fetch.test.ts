@@ -57,14 +57,14 @@ const at = (p: string) => new URL(upstream.origin + p);
 
 describe('fetchMaster', () => {
   it('returns the master and its final URL after redirects within the host', async () => {
-    const result = await fetchMaster(at('/hop1'), { ...limits, allowedHosts: [at('/').host] });
+    const result = await fetchMaster(at('/hop1'), { ...limits, allowedOrigins: [at('/').origin] });
     expect(result.text).toBe(MASTER);
     expect(result.finalUrl.href).toBe(at('/ok.m3u8').href);
   });
 
   it.each([
     ['a non-200', '/fail.m3u8', 'UPSTREAM', /answered 500/],
-    ['a 404', '/gone.m3u8', 'UPSTREAM', /answered 404/],
+    ['a 404', '/gone.m3u8', 'NOT_FOUND', /not found upstream \(404\)/],
     ['an empty body', '/empty.m3u8', 'BAD_PLAYLIST', /empty body/],
     ['an HTML page (by content type)', '/html.m3u8', 'BAD_PLAYLIST', /HTML page/],
     ['an HTML page (by body)', '/html-as-playlist.m3u8', 'BAD_PLAYLIST', /HTML/],
@@ -95,8 +95,8 @@ describe('fetchMaster', () => {
 
   it('refuses a redirect to another host when hosts are restricted, without contacting it', async () => {
     const before = other.hits.get('/ok.m3u8') ?? 0;
-    await expect(fetchMaster(at('/away'), { ...limits, allowedHosts: [at('/').host] })).rejects.toMatchObject({
-      code: 'UPSTREAM',
+    await expect(fetchMaster(at('/away'), { ...limits, allowedOrigins: [at('/').origin] })).rejects.toMatchObject({
+      code: 'FORBIDDEN_HOST',
       message: expect.stringMatching(/redirect to 127\.0\.0\.1:\d+ is not allowed/),
     });
     expect(other.hits.get('/ok.m3u8') ?? 0).toBe(before);
@@ -108,7 +108,7 @@ describe('fetchMaster', () => {
   });
 
   it('refuses a URL outside the allowed hosts before fetching', async () => {
-    await expect(fetchText(at('/ok.m3u8'), { ...limits, allowedHosts: ['example.com'] })).rejects.toMatchObject({ code: 'UPSTREAM' });
+    await expect(fetchText(at('/ok.m3u8'), { ...limits, allowedOrigins: ['https://example.com'] })).rejects.toMatchObject({ code: 'FORBIDDEN_HOST' });
   });
 
   it('reports a closed port as UPSTREAM', async () => {

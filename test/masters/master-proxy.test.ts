@@ -92,7 +92,7 @@ describe('createMasterProxy', () => {
     ['media playlist', '/p/media/a.m3u8', 'BAD_PLAYLIST', 502],
     ['empty', '/p/empty/a.m3u8', 'BAD_PLAYLIST', 502],
     ['oversized', '/p/big/a.m3u8', 'UPSTREAM', 502],
-    ['redirect to another host', '/p/away/a.m3u8', 'UPSTREAM', 502],
+    ['redirect to another host', '/p/away/a.m3u8', 'FORBIDDEN_HOST', 403],
   ])('maps a %s upstream (%s) to %s, %i', async (_name, p, code, status) => {
     const error = await proxy({ maxBytes: 4096 }).get(p).catch((e: unknown) => e);
     expect(error).toMatchObject({ code });

@@ -58,7 +58,7 @@ const FAULTS: Record<string, Handler> = {
 };
 // Library: [fault, status]; masters: the same faults through /p/.
 const LIBRARY: Record<string, number> = { reset: 502, short: 502, endless: 504, silent: 504, away: 403, huge: 502, hugeChunked: 502, error: 502 };
-const MASTERS: Record<string, number> = { reset: 502, short: 502, endless: 504, silent: 504, away: 502, huge: 502, hugeChunked: 502, error: 502 };
+const MASTERS: Record<string, number> = { reset: 502, short: 502, endless: 504, silent: 504, away: 403, huge: 502, hugeChunked: 502, error: 502 };
 
 // Files in the cache, casterpak's lock bookkeeping aside (.locks/ keeps remembered failures).
 function listFiles(dir: string): string[] {
