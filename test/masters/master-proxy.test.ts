@@ -4,8 +4,8 @@ import { httpStatusFor } from '../../src/shared/errors.js';
 import { createMasterProxy, upstreamUrlFor, type MasterProxyOptions } from '../../src/masters/master-proxy.js';
 import { playlistAnswer, redirectTo, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
-const KALTURA = readFileSync(new URL('../../fixtures/playlists/kaltura-master.m3u8', import.meta.url), 'utf8');
-const MANIFEST = new URL(JSON.parse(readFileSync(new URL('../../fixtures/playlists/kaltura-manifest-urls.json', import.meta.url), 'utf8')).urls[1]);
+const KALTURA = readFileSync(new URL('../fixtures/playlists/kaltura-master.m3u8', import.meta.url), 'utf8');
+const MANIFEST = new URL(JSON.parse(readFileSync(new URL('../fixtures/playlists/kaltura-manifest-urls.json', import.meta.url), 'utf8')).urls[1]);
 const PATH_AND_QUERY = MANIFEST.pathname + MANIFEST.search;
 const BASE = 'https://casterpak.example.com';
 

@@ -8,7 +8,7 @@ import {
   type RewriteMasterOptions,
 } from '../../src/masters/master-rewrite.js';
 
-const fixture = (name: string) => new URL(`../../fixtures/playlists/${name}`, import.meta.url);
+const fixture = (name: string) => new URL(`../fixtures/playlists/${name}`, import.meta.url);
 const KALTURA = readFileSync(fixture('kaltura-master.m3u8'), 'utf8');
 const MANIFEST_URLS: string[] = JSON.parse(readFileSync(fixture('kaltura-manifest-urls.json'), 'utf8')).urls;
 const BASE = 'https://casterpak.example.com';
