@@ -43,3 +43,9 @@ export function renditionPathForInput(input: string, sourceRoot: string | null, 
   }
   return path.basename(absolute);
 }
+
+// The one builder of a rendition's URL: `/i/<rendition path>/` with each path segment
+// percent-encoded, behind `baseUrl` (an origin with an optional prefix; '' for path-absolute).
+export function renditionUrl(renditionPath: string, baseUrl = ''): string {
+  return `${baseUrl.replace(/\/+$/, '')}/i/${renditionPath.split('/').map(encodeURIComponent).join('/')}/`;
+}

@@ -14,6 +14,9 @@ export type Route =
   | { readonly kind: 'published-kfonly'; readonly dir: string; readonly name: string }
   | { readonly kind: 'master-proxy'; readonly pathAndQuery: string };
 
+// The route of one kind, e.g. RouteOf<'segment'>.
+export type RouteOf<K extends Route['kind']> = Route & { readonly kind: K };
+
 export type RouteResult = { readonly ok: true; readonly route: Route } | { readonly ok: false; readonly status: 400 | 403 | 404 | 414; readonly reason: string };
 
 export interface RouteOptions {

@@ -1,5 +1,6 @@
 // Turns mp42hls's playlist into casterpak's media playlist (README, "The origin"): ALLOW-CACHE, VOD, v3,
 // MEDIA-SEQUENCE:1, three-decimal EXTINF and segments numbered from 1.
+import { renditionUrl } from '../cache/rendition-path.js';
 import { CasterpakError } from '../shared/errors.js';
 import { segmentName } from '../cache/names.js';
 
@@ -56,7 +57,5 @@ export function buildMediaPlaylist(durations: readonly number[], options: MediaP
 
 // `https://host` + `a/b.mp4` → `https://host/i/a/b.mp4/`, each path segment percent-encoded.
 export function segmentBaseUrl(publicBaseUrl: string | null, renditionPath: string): string | null {
-  if (publicBaseUrl === null) return null;
-  const encoded = renditionPath.split('/').map(encodeURIComponent).join('/');
-  return `${publicBaseUrl.replace(/\/+$/, '')}/i/${encoded}/`;
+  return publicBaseUrl === null ? null : renditionUrl(renditionPath, publicBaseUrl);
 }

@@ -50,10 +50,11 @@ describe('serve: third-party masters under /p/', () => {
     }
   });
 
-  it('answers 502 for a failing upstream and 404 without a configured one', async () => {
-    const { t } = await proxied(false);
-    const failing = await t.get('/p/unknown/a.m3u8');
-    expect(failing.status).toBe(502);
+  it('answers 502 for a failing upstream, passes its 404 through, and 404 without a configured one', async () => {
+    const { t, upstream } = await proxied(false);
+    upstream.route('/p/broken/a.m3u8', (_req, res) => res.writeHead(500).end('oops'));
+    expect((await t.get('/p/broken/a.m3u8')).status).toBe(502);
+    expect((await t.get('/p/unknown/a.m3u8')).status).toBe(404);
     const none = await startOrigin({});
     expect((await none.get(MANIFEST)).status).toBe(404);
   });

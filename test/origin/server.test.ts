@@ -51,7 +51,7 @@ describe('serve: the caching origin', () => {
     expect(readdirSync(path.join(t.cacheDir, '.tmp'))).toEqual([]);
   });
 
-  it('serves single byte ranges, 416, HEAD, 304 and CORS', async () => {
+  it('serves single byte ranges, 416, HEAD, 412, 304, CORS, and error bodies that are not sniffed', async () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4' });
     const full = new Uint8Array(await (await t.get('/i/av.mp4/segment1_0_av.ts')).arrayBuffer());
     const partial = await t.get('/i/av.mp4/segment1_0_av.ts', { range: 'bytes=376-751' });
@@ -69,6 +69,12 @@ describe('serve: the caching origin', () => {
     expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-none-match': etag })).status).toBe(304);
     const lastModified = head.headers.get('last-modified')!;
     expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-modified-since': lastModified })).status).toBe(304);
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-match': '"another"' })).status).toBe(412);
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-match': etag, 'if-none-match': etag })).status).toBe(304); // 412 is decided first
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-unmodified-since': new Date(0).toUTCString() })).status).toBe(412);
+    const missing = await t.get('/i/nothing.mp4/index_0_av.m3u8');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
     expect(head.headers.get('access-control-allow-origin')).toBe('*');
     expect(head.headers.get('cache-control')).toContain('max-age=86400');
     const preflight = await t.get('/i/av.mp4/segment1_0_av.ts', { origin: 'http://player.example', 'access-control-request-headers': 'range' }, 'OPTIONS');

@@ -1,5 +1,6 @@
-// Conditional requests (RFC 9110 §13): 304 when the client's copy is current, and If-Range
-// to decide whether a range still applies.
+// Conditional requests (RFC 9110 §13), evaluated in §13.2.2's order: 412 when a precondition
+// fails (If-Match, else If-Unmodified-Since), 304 when the client's copy is current, and
+// If-Range to decide whether a range still applies.
 
 export interface Validators {
   readonly etag: string;
@@ -10,6 +11,22 @@ function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
   const weak = (tag: string) => tag.trim().replace(/^W\//, '');
   return header.split(',').some((tag) => weak(tag) === weak(etag));
+}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+// True when the request must be answered 412 Precondition Failed (RFC 9110 §13.1.1, §13.1.4):
+// If-Match compares strongly and wins over If-Unmodified-Since; an unparsable date is ignored.
+export function isPreconditionFailure(headers: { 'if-match'?: string; 'if-unmodified-since'?: string }, validators: Validators): boolean {
+  const match = headers['if-match'];
+  if (match !== undefined) {
+    if (match.trim() === '*') return false;
+    return !match.split(',').some((tag) => !tag.trim().startsWith('W/') && tag.trim() === validators.etag);
+  }
+  const since = headers['if-unmodified-since'];
+  if (since === undefined) return false;
+  const time = Date.parse(since);
+  return Number.isFinite(time) && seconds(validators.lastModified) > Math.floor(time / 1000);
 }
 
 // True when a GET/HEAD can be answered 304 Not Modified. If-None-Match wins over If-Modified-Since.

@@ -1,12 +1,12 @@
 // Sends one file or generated body with an origin's HTTP behaviour, in pillarjs/send's order:
-// validators → 304 → range (416 / 206) → Content-Length → HEAD ends → stream. The file is
+// validators → 412 → 304 → range (416 / 206) → Content-Length → HEAD ends → stream. The file is
 // opened first and streamed from that descriptor, so a concurrent prune (unlink) cannot cut
 // a response short.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { fileValidators, isNotModified, rangeStillValid, type Validators } from './conditional.js';
+import { fileValidators, isNotModified, isPreconditionFailure, rangeStillValid, type Validators } from './conditional.js';
 import { decideRange } from './range.js';
 
 export interface SendOptions {
@@ -35,6 +35,11 @@ function writeHead(res: ServerResponse, status: number, options: SendOptions, va
 type Body = { readonly size: number; slice(start: number, end: number): Promise<void> };
 
 async function send(req: IncomingMessage, res: ServerResponse, options: SendOptions, validators: Validators, body: Body): Promise<SendResult> {
+  if (isPreconditionFailure(req.headers, validators)) {
+    res.writeHead(412, { ...options.headers, ETag: validators.etag, 'Last-Modified': validators.lastModified.toUTCString(), 'Cache-Control': options.cacheControl, 'Content-Length': 0 });
+    res.end();
+    return { status: 412, bytes: 0 };
+  }
   if (isNotModified(req.headers, validators)) {
     res.writeHead(304, { ...options.headers, ETag: validators.etag, 'Last-Modified': validators.lastModified.toUTCString(), 'Cache-Control': options.cacheControl });
     res.end();

@@ -61,7 +61,7 @@ let playerScript: string | null | undefined;
 
 // hls.js is resolved once; without it (an install that left it out) the page still lists the
 // cache, and its player says that it cannot play.
-export async function sendPlayerScript(req: IncomingMessage, res: ServerResponse): Promise<SendResult> {
+export async function sendPlayerScript(req: IncomingMessage, res: ServerResponse, delivery: { contentType: string; cacheControl: string }): Promise<SendResult> {
   if (playerScript === undefined) {
     try {
       playerScript = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
@@ -70,5 +70,5 @@ export async function sendPlayerScript(req: IncomingMessage, res: ServerResponse
     }
   }
   if (playerScript === null) throw new CasterpakError('NOT_FOUND', 'hls.js is not installed next to casterpak');
-  return sendFile(req, res, playerScript, { contentType: 'text/javascript; charset=utf-8', cacheControl: 'public, max-age=86400' });
+  return sendFile(req, res, playerScript, delivery);
 }

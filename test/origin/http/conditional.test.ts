@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileValidators, isNotModified, rangeStillValid } from '../../../src/origin/http/conditional.js';
+import { fileValidators, isNotModified, isPreconditionFailure, rangeStillValid } from '../../../src/origin/http/conditional.js';
 
 const validators = fileValidators({ size: 1000, ino: 42, birthtimeMs: 1_700_000_000_123, ctimeMs: 1_700_000_500_000 });
 
@@ -7,6 +7,21 @@ describe('conditional requests (RFC 9110 §13)', () => {
   it('makes validators from size, inode and birth time, not mtime', () => {
     expect(validators.etag).toBe(`"3e8-2a-${(1_700_000_000_123).toString(16)}"`);
     expect(validators.lastModified.getTime()).toBe(1_700_000_000_000);
+  });
+  it('fails If-Match unless a strong tag in the list (or *) matches (§13.1.1)', () => {
+    expect(isPreconditionFailure({ 'if-match': validators.etag }, validators)).toBe(false);
+    expect(isPreconditionFailure({ 'if-match': `"x", ${validators.etag}` }, validators)).toBe(false);
+    expect(isPreconditionFailure({ 'if-match': '*' }, validators)).toBe(false);
+    expect(isPreconditionFailure({ 'if-match': '"other"' }, validators)).toBe(true);
+    expect(isPreconditionFailure({ 'if-match': `W/${validators.etag}` }, validators)).toBe(true);
+  });
+  it('fails If-Unmodified-Since when the file changed later, and lets If-Match win (§13.1.4)', () => {
+    const before = new Date(validators.lastModified.getTime() - 1000).toUTCString();
+    const same = validators.lastModified.toUTCString();
+    expect(isPreconditionFailure({ 'if-unmodified-since': before }, validators)).toBe(true);
+    expect(isPreconditionFailure({ 'if-unmodified-since': same }, validators)).toBe(false);
+    expect(isPreconditionFailure({ 'if-unmodified-since': 'not a date' }, validators)).toBe(false);
+    expect(isPreconditionFailure({ 'if-match': validators.etag, 'if-unmodified-since': before }, validators)).toBe(false);
   });
   it('matches If-None-Match, weak or strong, in a list or *', () => {
     expect(isNotModified({ 'if-none-match': validators.etag }, validators)).toBe(true);

@@ -1,0 +1,32 @@
+// The routes about the origin itself: liveness, Prometheus metrics, the status page and its player.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CacheLayout } from '../cache/names.js';
+import type { JobLimiter } from '../packaging/job-limiter.js';
+import { sendText } from './http/static-file.js';
+import type { ServeMetrics } from './metrics.js';
+import { deliveryFor } from './routes.js';
+import { sendPlayerScript, statusPage } from './status/status-page.js';
+import type { Served } from './handler.js';
+
+export interface ServiceRoutesDeps {
+  readonly layout: CacheLayout;
+  readonly metrics: ServeMetrics;
+  readonly limiter: JobLimiter;
+  readonly startedAt: number;
+  readonly cacheControl: { readonly playlist: string; readonly segment: string; readonly master: string };
+}
+
+export function serviceRoutes(deps: ServiceRoutesDeps) {
+  const { metrics, limiter } = deps;
+  const send = (kind: 'healthz' | 'metrics' | 'status', text: string, req: IncomingMessage, res: ServerResponse): Promise<Served> => sendText(req, res, text, deliveryFor(kind, '', deps.cacheControl));
+  return {
+    healthz: (req: IncomingMessage, res: ServerResponse) => send('healthz', 'ok\n', req, res),
+    metrics: async (req: IncomingMessage, res: ServerResponse) => {
+      metrics.queueDepth.set(limiter.queued);
+      metrics.activeJobs.set(limiter.active);
+      return send('metrics', await metrics.registry.metrics(), req, res);
+    },
+    status: async (req: IncomingMessage, res: ServerResponse) => send('status', await statusPage({ layout: deps.layout, metrics, startedAt: deps.startedAt }), req, res),
+    'player-script': (req: IncomingMessage, res: ServerResponse) => sendPlayerScript(req, res, deliveryFor('player-script', '', deps.cacheControl)),
+  };
+}
