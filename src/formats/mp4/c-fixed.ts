@@ -1,0 +1,40 @@
+// C's printf("%f") for doubles, as glibc prints it: the exact binary value rounded to the
+// given number of decimals, ties to even. JavaScript's toFixed rounds ties away from zero
+// (0.0078125.toFixed(6) is "0.007813"; printf gives "0.007812"), so mp42hls's EXTINF values
+// need this to be reproduced byte for byte.
+
+const TWO_52 = 2n ** 52n;
+
+// Why: exact decomposition value = mantissa × 2^exponent of a finite double.
+function decompose(value: number): { mantissa: bigint; exponent: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(value));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & (TWO_52 - 1n);
+  if (biased === 0) return { mantissa: fraction, exponent: -1074 };
+  return { mantissa: fraction | TWO_52, exponent: biased - 1075 };
+}
+
+// Why: EXTINF strings of mp42hls playlists ("%f" = six decimals), and any other C "%.Nf".
+export function formatCFixed(value: number, decimals = 6): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value < 0 ? '-inf' : 'inf';
+  const negative = value < 0 || Object.is(value, -0);
+  const { mantissa, exponent } = decompose(value);
+  const scale = 10n ** BigInt(decimals);
+  let scaled: bigint;
+  if (exponent >= 0) {
+    scaled = (mantissa << BigInt(exponent)) * scale;
+  } else {
+    const denominator = 1n << BigInt(-exponent);
+    const numerator = mantissa * scale;
+    scaled = numerator / denominator;
+    const twiceRemainder = 2n * (numerator % denominator);
+    if (twiceRemainder > denominator || (twiceRemainder === denominator && scaled % 2n === 1n)) scaled += 1n;
+  }
+  const digits = scaled.toString().padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals);
+  const text = decimals > 0 ? `${whole}.${digits.slice(digits.length - decimals)}` : whole;
+  return negative ? `-${text}` : text;
+}

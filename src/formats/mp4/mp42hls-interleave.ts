@@ -1,0 +1,110 @@
+// mp42hls's sample interleaving and segment cutting, replayed over sample index ranges
+// (Bento4 1.5.0, Source/C++/Apps/Mp42Hls/Mp42Hls.cpp: WriteSamples and ReadSample).
+//  - the next sample written is the video one when video time <= audio time, else the audio one;
+//  - a cut is considered before a video sync sample (no video: before every audio sample) and made
+//    when (its time - last cut) >= segment duration - threshold (15 ms with video, 0 without);
+//  - at the end of a track the time stays at its last sample's decode time;
+//  - once audio has ended, video samples later than the last audio sample are never written.
+
+/** One track's samples [start, end) as mp42hls reads them: decode times over a timescale. */
+export interface TrackCursorInit {
+  readonly decodeTimes: Float64Array;
+  readonly timescale: number;
+  readonly sync: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+}
+
+// Why: one segment of the replay, in sample indexes and mp42hls's double duration.
+export interface CutSegment {
+  /** Seconds, as mp42hls's double `segment_duration`. */
+  readonly duration: number;
+  /** The "last cut" time the segment opened at, seconds. */
+  readonly startTime: number;
+  readonly videoStart: number;
+  readonly videoEnd: number;
+  readonly audioStart: number;
+  readonly audioEnd: number;
+}
+
+// Why: the cuts, and where each track stopped (to see what mp42hls never writes).
+export interface InterleaveResult {
+  readonly segments: readonly CutSegment[];
+  /** Index of the first video (audio) sample never written; equals `end` when all were. */
+  readonly videoNext: number;
+  readonly audioNext: number;
+}
+
+/** mp42hls's DefaultSegmentDurationThreshold, in seconds; it is set to 0 without a video track. */
+export const CUT_THRESHOLD_SECONDS = 15 / 1000.0;
+
+interface Cursor {
+  readonly init: TrackCursorInit;
+  next: number;
+  ts: number;
+}
+
+// Why: ReadSample: ts = dts / timescale (a double); at the end ts keeps the last sample's time
+// (0.0 when the track had no sample at all, as the never-filled AP4_Sample has dts 0).
+function cursor(init: TrackCursorInit): Cursor {
+  const ts = init.start < init.end ? init.decodeTimes[init.start] / init.timescale : 0.0;
+  return { init, next: init.start, ts };
+}
+
+function advance(c: Cursor): void {
+  c.next++;
+  if (c.next < c.init.end) c.ts = c.init.decodeTimes[c.next] / c.init.timescale;
+}
+
+const eos = (c: Cursor): boolean => c.next >= c.init.end;
+
+// Why: the single replay of WriteSamples' loop, shared by whole-file planning and by the check
+// that a segment's extract packaged alone writes every one of its samples.
+// `audioSyncOnly` is mp42hls's AC-4 rule: without video, only audio sync samples may start a segment.
+export function interleave(
+  video: TrackCursorInit | undefined,
+  audio: TrackCursorInit | undefined,
+  segmentDuration: number,
+  audioSyncOnly = false,
+): InterleaveResult {
+  const v = video && cursor(video);
+  const a = audio && cursor(audio);
+  if (!v && !a) return { segments: [], videoNext: 0, audioNext: 0 };
+  const threshold = v ? CUT_THRESHOLD_SECONDS : 0;
+  const minimum = segmentDuration - threshold;
+  const segments: CutSegment[] = [];
+  let lastTs = 0.0;
+  let open: { startTime: number; videoStart: number; audioStart: number } | undefined;
+  let newSegment = true;
+  for (;;) {
+    let sync = false;
+    let chosen: Cursor | undefined;
+    if (a && !eos(a)) {
+      chosen = a;
+      if (!v) sync = audioSyncOnly ? a.init.sync[a.next] === 1 : true;
+    }
+    if (v && !eos(v)) {
+      if (!a || v.ts <= a.ts) chosen = v;
+      if (chosen === v && v.init.sync[v.next] === 1) sync = true;
+    }
+    if (sync || !chosen) {
+      const now = v ? v.ts : a!.ts;
+      const duration = now - lastTs;
+      if (duration >= minimum || !chosen) {
+        lastTs = now;
+        if (open) {
+          segments.push({ duration, ...open, videoEnd: v ? v.next : 0, audioEnd: a ? a.next : 0 });
+          open = undefined;
+        }
+        newSegment = true;
+      }
+    }
+    if (!chosen) break;
+    if (newSegment) {
+      newSegment = false;
+      open = { startTime: lastTs, videoStart: v ? v.next : 0, audioStart: a ? a.next : 0 };
+    }
+    advance(chosen);
+  }
+  return { segments, videoNext: v ? v.next : 0, audioNext: a ? a.next : 0 };
+}
