@@ -5,13 +5,14 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { atomicTempName } from './names.js';
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+// `durable: false` skips the flush, for files that can be made again byte for byte (segments).
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
   const temp = path.join(path.dirname(file), atomicTempName(path.basename(file), process.pid, randomBytes(4).toString('hex')));
   try {
     const handle = await fs.open(temp, 'wx');
     try {
       await handle.writeFile(data);
-      await handle.sync();
+      if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();
     }

@@ -15,6 +15,7 @@ export const INDEX_PLAYLIST = 'index_0_av.m3u8';
 export const MASTER_PLAYLIST = 'master.m3u8';
 export const KFONLY_DIR = 'kfonly';
 export const RENDITION_INFO = '.rendition.json';
+export const SEGMENT_INDEX = '.segments.idx'; // packaging/segment-index.ts
 export const SEGMENT_PATTERN = /^segment([1-9]\d{0,5})_0_av\.ts$/;
 
 export function segmentName(number: number): string {
@@ -85,7 +86,7 @@ export type RenditionFileRole = 'segment' | 'playlist' | 'info' | 'kfonly' | 'te
 export function renditionFileRole(name: string): RenditionFileRole | null {
   if (SEGMENT_PATTERN.test(name)) return 'segment';
   if (name === INDEX_PLAYLIST) return 'playlist';
-  if (name === RENDITION_INFO) return 'info';
+  if (name === RENDITION_INFO || name === SEGMENT_INDEX) return 'info';
   if (parseAtomicTempName(name)) return 'temp';
   return null;
 }

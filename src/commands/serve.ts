@@ -21,6 +21,7 @@ const FLAG_KEYS: ReadonlyArray<readonly [string, string, string]> = [
   ['workers', 'serve.workers', 'server processes (node:cluster) sharing the port (default 1)'],
   ['maxJobs', 'serve.maxJobs', 'packaging runs at once per process (default: number of cores)'],
   ['maxQueue', 'serve.maxQueue', 'requests waiting for a packaging slot before 503 (default 64)'],
+  ['readAhead', 'serve.readAhead', 'segments made ahead of a playing client while job slots are idle (default 2)'],
   ['corsOrigin', 'serve.corsOrigin', 'Access-Control-Allow-Origin (default *)'],
   ['logLevel', 'serve.logLevel', 'debug, info, warn, error or silent (default info)'],
   ['masterUpstream', 'serve.masterUpstream', 'third-party master playlists (e.g. https://cdnapisec.kaltura.com) proxied and rewritten under --master-prefix'],

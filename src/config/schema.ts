@@ -30,6 +30,7 @@ export interface CasterpakConfig {
     /** node:cluster workers; 1 runs in-process. @default 1 */ readonly workers: number;
     /** Packaging runs at once per process. @default number of cores */ readonly maxJobs: number;
     /** Requests that may wait for a packaging slot before 503. @default 64 */ readonly maxQueue: number;
+    /** Segments made ahead after a segment is served, while job slots are idle; 0: none. @default 2 */ readonly readAhead: number;
     /** A failed source is not retried for this long. @default 30000 */ readonly failureTtlMs: number;
     /** @default '*' */ readonly corsOrigin: string;
     /** Cache-Control per response type. */
@@ -74,6 +75,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
       workers: 1,
       maxJobs: cores,
       maxQueue: 64,
+      readAhead: 2,
       failureTtlMs: 30_000,
       corsOrigin: '*',
       cacheControl: {
@@ -186,6 +188,7 @@ const SHAPE: Shape = {
     workers: int(1, 64),
     maxJobs: int(1, 256),
     maxQueue: int(0, 100_000),
+    readAhead: int(0, 16),
     failureTtlMs: duration,
     corsOrigin: str,
     cacheControl: { playlist: str, segment: str, master: str },

@@ -5,7 +5,9 @@ export interface ServeMetrics {
   readonly registry: client.Registry;
   readonly requests: client.Counter<'route' | 'status'>;
   readonly cache: client.Counter<'result'>;
-  readonly packagingRuns: client.Counter<'outcome'>;
+  readonly packagingRuns: client.Counter<'outcome' | 'what'>;
+  readonly wholeFileRuns: client.Counter<string>;
+  readonly sourceBytes: client.Counter<string>;
   readonly packagingSeconds: client.Histogram<string>;
   readonly queueDepth: client.Gauge<string>;
   readonly activeJobs: client.Gauge<string>;
@@ -21,7 +23,14 @@ export function createMetrics(): ServeMetrics {
     registry,
     requests: new client.Counter({ name: 'casterpak_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], ...metric }),
     cache: new client.Counter({ name: 'casterpak_cache_requests_total', help: 'Rendition lookups by result (HIT, MISS, WAIT)', labelNames: ['result'], ...metric }),
-    packagingRuns: new client.Counter({ name: 'casterpak_packaging_runs_total', help: 'Packaging runs by outcome', labelNames: ['outcome'], ...metric }),
+    packagingRuns: new client.Counter({
+      name: 'casterpak_packaging_runs_total',
+      help: 'Packaging runs by what they made (playlist from the moov, segment alone, whole-file rendition) and outcome',
+      labelNames: ['outcome', 'what'],
+      ...metric,
+    }),
+    wholeFileRuns: new client.Counter({ name: 'casterpak_whole_file_fallbacks_total', help: 'Sources packaged whole-file because their segments could not be made alone', ...metric }),
+    sourceBytes: new client.Counter({ name: 'casterpak_source_bytes_read_total', help: 'Bytes read from sources (local or remote) by packaging', ...metric }),
     packagingSeconds: new client.Histogram({
       name: 'casterpak_packaging_duration_seconds',
       help: 'Time of a packaging run',

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasterpakError } from '../shared/errors.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import { KFONLY_DIR, type CacheLayout } from '../cache/names.js';
-import { realPathInside } from '../packaging/source-resolver.js';
+import { realPathInside } from '../packaging/source/source-resolver.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { sendFile } from './http/static-file.js';
 import type { RouteOf } from './request-path.js';

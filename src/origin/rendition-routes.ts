@@ -71,26 +71,20 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     const status = infos.has(route.renditionPath) ? 'HIT' : (await store.ensure(route.renditionPath)).status;
     const { segments } = await info(route.renditionPath);
     if (route.segment > segments) throw new CasterpakError('NOT_FOUND', `${route.renditionPath} has ${segments} segments, not ${route.segment}`);
-    return sendCached(req, res, route, segmentName(route.segment), status);
+    const served = await sendCached(req, res, route, segmentName(route.segment), status);
+    // A playing client asks for the next ones soon: make them while slots are idle.
+    for (let next = route.segment + 1; next <= Math.min(segments, route.segment + config.serve.readAhead); next++) store.prefetch(route.renditionPath, next);
+    return served;
   }
 
-  // The I-frame playlist needs every segment: pruned ones are made again first.
+  // The I-frame playlist needs every segment: missing ones are made first.
   async function ensureIFramePlaylist(renditionPath: string): Promise<{ file: string; cache: CacheStatus }> {
     const { status, dir } = await store.ensure(renditionPath);
     const output = path.join(dir, KFONLY_DIR, INDEX_PLAYLIST);
     const present = await fs.access(output).then(() => true, () => false);
-    if (!present) {
-      const { segments } = await info(renditionPath);
-      const names = new Set(await fs.readdir(dir));
-      for (let n = 1; n <= segments; n++) {
-        if (!names.has(segmentName(n))) {
-          await store.ensure(renditionPath, n); // repairs every missing segment at once
-          break;
-        }
-      }
-    }
+    const made = present ? status : (await store.ensureAll(renditionPath)).status;
     const { file, created } = await deps.iframePlaylists.ensure(path.join(dir, INDEX_PLAYLIST), output, { root: dir, followSource: false, rewrite: relativeSegments });
-    return { file, cache: created ? 'MISS' : status };
+    return { file, cache: created ? 'MISS' : made };
   }
 
   async function kfonly(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'kfonly'>): Promise<Served> {

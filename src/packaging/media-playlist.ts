@@ -7,6 +7,7 @@ import { segmentName } from '../cache/names.js';
 export interface RawSegment {
   readonly uri: string; // as mp42hls wrote it
   readonly duration: number; // seconds
+  readonly extinf: string; // as mp42hls printed it (C "%f")
 }
 
 // mp42hls 1.5.0 can write a TARGETDURATION below its rounded EXTINFs, which strict parsers
@@ -17,13 +18,15 @@ export function readRawPlaylist(text: string): RawSegment[] {
   if (!lines.includes('#EXT-X-ENDLIST')) throw new CasterpakError('TOOL', 'mp42hls playlist has no EXT-X-ENDLIST (incomplete)');
   const segments: RawSegment[] = [];
   let duration: number | null = null;
+  let extinf = '';
   for (const line of lines) {
     if (line.startsWith('#EXTINF:')) {
-      duration = Number.parseFloat(line.slice('#EXTINF:'.length));
+      extinf = line.slice('#EXTINF:'.length).split(',')[0];
+      duration = Number.parseFloat(extinf);
       if (!Number.isFinite(duration) || duration < 0) throw new CasterpakError('TOOL', `mp42hls wrote a bad EXTINF: ${line}`);
     } else if (line && !line.startsWith('#')) {
       if (duration === null) throw new CasterpakError('TOOL', `mp42hls listed ${line} without EXTINF`);
-      segments.push({ uri: line, duration });
+      segments.push({ uri: line, duration, extinf });
       duration = null;
     }
   }

@@ -7,7 +7,7 @@ import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import { cacheLayout } from '../cache/names.js';
 import { assertRenditionPath, renditionPathForInput } from '../cache/rendition-path.js';
 import { locateBento4 } from './bento4.js';
-import { downloadSource } from './source-resolver.js';
+import { downloadSource } from './source/source-resolver.js';
 import { RenditionStore } from './rendition-store.js';
 import { sweepTemp } from '../cache/temp-sweep.js';
 import type { Reporter } from '../shared/reporter.js';
@@ -50,6 +50,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
   await sweepTemp(layout, leftoverMaxAgeMs(config));
   const sources = new Map<string, string>();
   const downloaded = new Set<string>(); // rendition paths whose source this run downloaded
+  const fetched = new Map<string, Promise<string>>();
   const { reporter } = options;
   const store = new RenditionStore({
     bento4,
@@ -58,19 +59,27 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
     publicBaseUrl: config.publicBaseUrl,
     failureTtlMs: 0,
     signal: options.signal,
-    resolveSource: async (renditionPath, signal) => {
+    // A URL input is downloaded once, however often its file is asked for.
+    resolveSource: (renditionPath, signal) => {
       const input = sources.get(renditionPath)!;
-      if (!isUrl(input)) return path.resolve(options.cwd, input);
-      reporter.progress(input, 'download', 0);
-      const dest = await downloadSource(layout, renditionPath, new URL(input), {
-        timeoutMs: config.download.timeoutMs,
-        maxBytes: config.download.maxBytes,
-        signal,
-        onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
-      });
-      downloaded.add(renditionPath);
-      reporter.progress(input, 'mp42hls', 0.5);
-      return dest;
+      if (!isUrl(input)) return Promise.resolve(path.resolve(options.cwd, input));
+      let file = fetched.get(renditionPath);
+      if (!file) {
+        reporter.progress(input, 'download', 0);
+        file = downloadSource(layout, renditionPath, new URL(input), {
+          timeoutMs: config.download.timeoutMs,
+          maxBytes: config.download.maxBytes,
+          signal,
+          onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
+        }).then((dest) => {
+          downloaded.add(renditionPath);
+          reporter.progress(input, 'mp42hls', 0.5);
+          return dest;
+        });
+        fetched.set(renditionPath, file);
+        file.catch(() => fetched.delete(renditionPath));
+      }
+      return file;
     },
   });
 

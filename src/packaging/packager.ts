@@ -12,7 +12,10 @@ import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 
 export type { RenditionInfo } from '../cache/rendition-info.js';
-import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, RENDITION_INFO, segmentName } from '../cache/names.js';
+import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, SEGMENT_INDEX, segmentName } from '../cache/names.js';
+import { normaliseContinuity } from '../formats/mpegts/continuity.js';
+import type { MoovReading } from './moov-rendition.js';
+import { encodeSegmentIndex } from './segment-index.js';
 import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { sniffMp4, topLevelBoxEnd } from '../formats/mp4/sniff.js';
@@ -28,6 +31,8 @@ export interface PackageJob {
   readonly segmentDuration: number;
   readonly publicBaseUrl: string | null;
   readonly signal?: AbortSignal;
+  /** The source's moov reading (pinned Bento4): its index is kept when mp42hls cut as predicted. */
+  readonly reading?: MoovReading;
 }
 
 const DURATION_TOLERANCE_S = 0.1;
@@ -99,7 +104,7 @@ export async function makeTempDir(layout: CacheLayout, renditionPath: string): P
 
 // `stderr`: what the successful mp42hls run said; it exits 0 without a playlist when it cannot
 // parse a sample description, and says so ("unable to parse ... sample description").
-async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stderr: string): Promise<{ durations: number[]; sizes: number[] }> {
+async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stderr: string): Promise<{ durations: number[]; extinfs: string[]; sizes: number[] }> {
   let text: string;
   try {
     text = await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8');
@@ -128,11 +133,15 @@ async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stde
   if (Math.abs(total - expected) > DURATION_TOLERANCE_S) {
     throw new CasterpakError('TOOL', `mp42hls output for ${name} lasts ${total.toFixed(3)} s, the source ${expected.toFixed(3)} s`);
   }
+  // One definition of a segment's bytes: the counters as a segment made alone has them.
   for (const [index, segment] of raw.entries()) {
-    await fs.rename(path.join(tmp, segment.uri), path.join(tmp, segmentName(index + 1)));
+    const normalised = normaliseContinuity(await fs.readFile(path.join(tmp, segment.uri)), index);
+    await fs.writeFile(path.join(tmp, segmentName(index + 1)), normalised);
+    await fs.rm(path.join(tmp, segment.uri));
+    sizes[index] = normalised.length;
   }
   await fs.rm(path.join(tmp, RAW_PLAYLIST));
-  return { durations: raw.map((s) => s.duration), sizes };
+  return { durations: raw.map((s) => s.duration), extinfs: raw.map((s) => s.extinf), sizes };
 }
 
 // Runs mp42hls into a new temporary directory and leaves a complete, verified rendition there.
@@ -159,7 +168,12 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     } catch (error) {
       throw classifyToolError(error, name);
     }
-    const { durations, sizes } = await verifyAndRename(tmp, media, name, stderr);
+    const { durations, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr);
+    // Segments can be made alone later only where mp42hls cut exactly as predicted.
+    const { reading } = job;
+    if (reading && reading.wholeFileBecause === null && extinfs.join() === reading.plan.segments.map((p) => p.extinf).join()) {
+      await fs.writeFile(path.join(tmp, SEGMENT_INDEX), encodeSegmentIndex(reading.moov, reading.movie, reading.plan, reading.identity));
+    }
     const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
     parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);

@@ -1,21 +1,28 @@
-// Makes sure a rendition (or one of its segments) is on disk, packaging it at most once:
-// in-process callers share one promise, other processes wait on the lock file and poll the
-// published directory, and a source that failed is remembered for failureTtlMs (also across
-// processes, through a `.failed` marker beside the lock).
+// Makes sure a rendition's media playlist, or one of its segments, is on disk, each made at
+// most once at a time (single-run.ts). With the pinned Bento4 a playlist comes from the
+// source's moov alone and each segment is made alone (moov-rendition.ts, segment-maker.ts);
+// a source whose segments cannot be made alone, or another Bento4 build, gets a whole-file
+// mp42hls run (packager.ts). The source is found before any lock or job slot is taken, so a
+// missing one is a 404, never a 503 of a full queue, and leaves no failure marker.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../shared/errors.js';
-import { type CacheLayout, renditionKey, INDEX_PLAYLIST, segmentName } from '../cache/names.js';
-import { segmentBaseUrl } from './media-playlist.js';
-import { leftoverMaxAgeMs } from '../config/schema.js';
-import type { JobLimiter } from './job-limiter.js';
-import { readLockOwner, lockIsStale, tryLock } from '../cache/lock.js';
-import { buildRendition } from './packager.js';
+import { CasterpakError, isCasterpakError } from '../shared/errors.js';
+import { renditionKey, INDEX_PLAYLIST, segmentName, type CacheLayout } from '../cache/names.js';
 import { readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 import { commitRendition, type CommitOutcome } from '../cache/commit.js';
+import { moveToTrash } from '../cache/remove-tree.js';
+import { writeFileAtomic } from '../cache/atomic-write.js';
+import { leftoverMaxAgeMs } from '../config/schema.js';
+import type { JobLimiter } from './job-limiter.js';
 import type { Bento4 } from './bento4.js';
+import { segmentBaseUrl } from './media-playlist.js';
+import { buildRendition } from './packager.js';
+import { buildRenditionFromMoov, readSource, type MoovReading } from './moov-rendition.js';
+import { loadIndex, makeSegmentAlone, type LoadedIndex } from './segment-maker.js';
+import { SingleRun, exists, type CacheStatus } from './single-run.js';
+import { openLocalSource, type SourceReader } from './source/source-reader.js';
 
-export type CacheStatus = 'HIT' | 'MISS' | 'WAIT';
+export type { CacheStatus } from './single-run.js';
 
 export interface EnsureResult {
   readonly status: CacheStatus;
@@ -24,8 +31,11 @@ export interface EnsureResult {
 
 export interface PackagingEvent {
   readonly renditionPath: string;
+  /** playlist: answered from the moov; segment: one made alone; rendition: a whole-file run. */
+  readonly what: 'playlist' | 'segment' | 'rendition';
   readonly outcome: CommitOutcome | 'failed';
   readonly durationMs: number;
+  readonly sourceBytes: number;
   readonly error?: unknown;
 }
 
@@ -36,60 +46,72 @@ export interface RenditionStoreOptions {
   readonly publicBaseUrl: string | null;
   readonly failureTtlMs: number;
   readonly limiter?: JobLimiter;
-  /** Resolves the local source file of a rendition (downloading it when remote). */
+  /** The local file of a rendition's source (downloading a remote one whole). */
   readonly resolveSource: (renditionPath: string, signal?: AbortSignal) => Promise<string>;
+  /** A reader of the source that fetches only what is asked; default: the resolved file. */
+  readonly openSource?: (renditionPath: string, signal?: AbortSignal) => Promise<SourceReader>;
   readonly onPackaging?: (event: PackagingEvent) => void;
+  /** A source packaged whole-file although the pinned Bento4 could make its segments alone. */
+  readonly onWholeFile?: (renditionPath: string, reason: string) => void;
   readonly signal?: AbortSignal;
   readonly pollMs?: number;
 }
 
-interface Failure {
-  readonly code: ErrorCode;
-  readonly message: string;
-  readonly until: number;
-}
-
-const exists = (file: string) => fs.access(file).then(() => true, () => false);
-
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['OVERLOADED', 'CANCELLED', 'NO_SPACE']);
+// Above this many missing segments a whole-file run replaces runs per segment (ensureAll).
+const WHOLE_FILE_FROM = 4;
 
 export class RenditionStore {
-  private readonly inflight = new Map<string, Promise<void>>();
-  private readonly failures = new Map<string, Failure>();
+  private readonly runs: SingleRun;
   private readonly verified = new Set<string>();
+  private readonly indexes = new Map<string, LoadedIndex>();
 
-  constructor(private readonly options: RenditionStoreOptions) {}
+  constructor(private readonly options: RenditionStoreOptions) {
+    // A holder past twice the Bento4 limit (and a minute) is dead or stuck.
+    this.runs = new SingleRun({ layout: options.layout, failureTtlMs: options.failureTtlMs, maxWaitMs: leftoverMaxAgeMs(options) + 60_000, signal: options.signal, pollMs: options.pollMs });
+  }
 
   get layout(): CacheLayout {
     return this.options.layout;
   }
 
-  // `segment`: also make sure that segment file is present (it may have been pruned).
+  // The media playlist, or with `segment` that segment too (it may never have been made, or pruned).
   async ensure(renditionPath: string, segment?: number): Promise<EnsureResult> {
     const dir = await this.insideDir(renditionPath);
-    const wanted = path.join(dir, segment === undefined ? INDEX_PLAYLIST : segmentName(segment));
+    const playlist = path.join(dir, INDEX_PLAYLIST);
+    const wanted = segment === undefined ? playlist : path.join(dir, segmentName(segment));
     if (await exists(wanted)) return { status: 'HIT', dir };
-    const key = renditionKey(renditionPath);
-    this.throwRememberedFailure(key);
-    const running = this.inflight.get(key);
-    if (running) {
-      await running;
-      if (await exists(wanted)) return { status: 'WAIT', dir };
+    let status: CacheStatus = 'HIT';
+    if (!(await exists(playlist))) status = await this.makeRendition(renditionPath, playlist, false);
+    if (segment !== undefined && !(await exists(wanted))) {
+      const made = await this.makeSegment(renditionPath, dir, segment, wanted);
+      if (status === 'HIT') status = made;
     }
-    let status: CacheStatus = 'MISS';
-    const job = this.produce(renditionPath, key, wanted, () => this.runPackaging(renditionPath, key, false)).then((s) => {
-      status = s;
-    });
-    this.inflight.set(key, job);
-    try {
-      await job;
-    } finally {
-      if (this.inflight.get(key) === job) this.inflight.delete(key);
-    }
-    if (!(await exists(wanted))) {
-      throw new CasterpakError('NOT_FOUND', segment === undefined ? `${renditionPath}: no playlist` : `${renditionPath}: no segment ${segment}`);
-    }
+    if (!(await exists(wanted))) throw new CasterpakError('NOT_FOUND', segment === undefined ? `${renditionPath}: no playlist` : `${renditionPath}: no segment ${segment}`);
     return { status, dir };
+  }
+
+  // Every segment of the rendition (what an I-frame playlist needs). Many missing: one whole-file
+  // run (7–9 ms a segment, committed as a repair; its segments are the same bytes) is cheaper
+  // than a run per segment (30–46 ms each); a few: made alone.
+  async ensureAll(renditionPath: string): Promise<EnsureResult> {
+    const first = await this.ensure(renditionPath);
+    const info = await this.info(renditionPath);
+    const names = new Set(await fs.readdir(first.dir));
+    const missing = Array.from({ length: info?.segments ?? 0 }, (_, i) => i + 1).filter((n) => !names.has(segmentName(n)));
+    if (missing.length === 0) return first;
+    if (missing.length > WHOLE_FILE_FROM || !this.options.bento4.pinned) {
+      await this.runs.run(renditionKey(renditionPath), renditionPath, path.join(first.dir, segmentName(missing[0])), () => this.wholeFile(renditionPath, false));
+    }
+    for (const n of missing) await this.ensure(renditionPath, n); // found, or made alone
+    return { status: first.status === 'HIT' ? 'MISS' : first.status, dir: first.dir };
+  }
+
+  // Starts making `segment` in the background when a job slot is free (a playing client's next
+  // segments); never queues behind, nor delays, a request that is waiting.
+  prefetch(renditionPath: string, segment: number): void {
+    const { limiter } = this.options;
+    if (!this.options.bento4.pinned || (limiter && (limiter.active >= limiter.maxJobs || limiter.queued > 0))) return;
+    this.ensure(renditionPath, segment).catch(() => {}); // a request for it will say what is wrong
   }
 
   // The rendition's directory, once it is known to resolve inside the cache directory. Files are
@@ -123,10 +145,11 @@ export class RenditionStore {
   // An incomplete one (pruned segments) is repaired, one made with other settings replaced.
   async make(renditionPath: string, force: boolean): Promise<CommitOutcome | 'reused'> {
     if (!force && (await this.isComplete(renditionPath))) return 'reused';
-    const key = renditionKey(renditionPath);
     let outcome: CommitOutcome | 'reused' = 'reused';
-    await this.produce(renditionPath, key, null, async () => {
-      outcome = await this.runPackaging(renditionPath, key, force);
+    await this.runs.run(renditionKey(renditionPath), renditionPath, null, async () => {
+      // With the pinned Bento4 the moov is read too, so a pruned segment is later made alone.
+      const reading = this.options.bento4.pinned ? await this.read(renditionPath) : undefined;
+      outcome = await this.wholeFile(renditionPath, force, null, reading);
     });
     return outcome;
   }
@@ -149,88 +172,113 @@ export class RenditionStore {
     return readRenditionInfo(this.options.layout.renditionDir(renditionPath));
   }
 
-  private throwRememberedFailure(key: string): void {
-    const failure = this.failures.get(key);
-    if (!failure) return;
-    if (failure.until > Date.now()) throw new CasterpakError(failure.code, failure.message);
-    this.failures.delete(key);
-  }
-
-  // Runs `packaging` under the rendition's lock unless `wanted` appears first (null: always run).
-  private async produce(renditionPath: string, key: string, wanted: string | null, packaging: () => Promise<unknown>): Promise<CacheStatus> {
-    const lockFile = this.options.layout.lockFile(key);
-    const failedFile = this.options.layout.failedFile(key);
-    const deadline = Date.now() + leftoverMaxAgeMs(this.options) + 60_000; // a holder past this is dead or stuck
-    let waited = false;
-    while (Date.now() < deadline) {
-      if (wanted !== null) await this.checkFailureMarker(key, failedFile);
-      const lock = await tryLock(lockFile, renditionPath);
-      if (lock) {
-        try {
-          if (wanted !== null && (await exists(wanted))) return waited ? 'WAIT' : 'HIT';
-          await packaging();
-          return waited ? 'WAIT' : 'MISS';
-        } finally {
-          await lock.release();
-        }
-      }
-      // Another process is packaging it: wait for its result, or for its lock to go stale.
-      waited = true;
-      while (Date.now() < deadline) {
-        if (this.options.signal?.aborted) throw new CasterpakError('CANCELLED', 'shutting down');
-        await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 100));
-        if (wanted !== null && (await exists(wanted))) return 'WAIT';
-        const found = await readLockOwner(lockFile);
-        if (found === null || lockIsStale(found, Date.now())) break;
-      }
-    }
-    throw new CasterpakError('TIMEOUT', `${renditionPath}: gave up waiting for another process to package it`);
-  }
-
-  private async checkFailureMarker(key: string, failedFile: string): Promise<void> {
+  private async read(renditionPath: string): Promise<MoovReading> {
+    const source = await this.open(renditionPath);
     try {
-      const failure = JSON.parse(await fs.readFile(failedFile, 'utf8')) as Failure;
-      if (failure.until > Date.now()) {
-        this.failures.set(key, failure);
-        throw new CasterpakError(failure.code, failure.message);
-      }
-    } catch (error) {
-      if (isCasterpakError(error)) throw error;
+      return await readSource({ layout: this.options.layout, renditionPath, source, segmentDuration: this.options.segmentDuration, publicBaseUrl: this.options.publicBaseUrl });
+    } finally {
+      await source.close();
     }
   }
 
-  private async runPackaging(renditionPath: string, key: string, replace: boolean): Promise<CommitOutcome> {
-    const failedFile = this.options.layout.failedFile(key);
+  private open(renditionPath: string): Promise<SourceReader> {
+    const { openSource, resolveSource, signal } = this.options;
+    return openSource ? openSource(renditionPath, signal) : resolveSource(renditionPath, signal).then((file) => openLocalSource(file, renditionPath));
+  }
+
+  // Times one piece of work under a job slot and reports it (metrics, logs); `outcomeOf` says
+  // what it did, null when it handed over to other work that reports itself.
+  private async job<T>(renditionPath: string, what: PackagingEvent['what'], source: SourceReader | null, work: () => Promise<T>, outcomeOf: (result: T) => CommitOutcome | null): Promise<T> {
     const started = Date.now();
-    const { limiter, signal } = this.options;
-    const work = async () => {
-      const source = await this.options.resolveSource(renditionPath, signal);
-      const { tmp } = await buildRendition({
-        bento4: this.options.bento4,
-        layout: this.options.layout,
-        renditionPath,
-        source,
-        segmentDuration: this.options.segmentDuration,
-        publicBaseUrl: this.options.publicBaseUrl,
-        signal,
-      });
-      return commitRendition(this.options.layout, tmp, renditionPath, replace);
-    };
+    const report = (outcome: PackagingEvent['outcome'], error?: unknown) =>
+      this.options.onPackaging?.({ renditionPath, what, outcome, durationMs: Date.now() - started, sourceBytes: source?.bytesRead ?? 0, error });
     try {
-      const outcome = await (limiter ? limiter.run(work) : work());
-      await fs.rm(failedFile, { force: true });
-      this.options.onPackaging?.({ renditionPath, outcome, durationMs: Date.now() - started });
-      return outcome;
+      const result = await (this.options.limiter ? this.options.limiter.run(work) : work());
+      const outcome = outcomeOf(result);
+      if (outcome !== null) report(outcome);
+      return result;
     } catch (error) {
-      this.options.onPackaging?.({ renditionPath, outcome: 'failed', durationMs: Date.now() - started, error });
-      // Overload, shutdown, a full disk and a tool killed from outside (OOM killer, operator) say nothing
-      // about the source: do not remember them, so the next request packages again.
-      if (this.options.failureTtlMs > 0 && isCasterpakError(error) && !TRANSIENT.has(error.code) && !killedFromOutside(error)) {
-        const failure: Failure = { code: error.code, message: error.message, until: Date.now() + this.options.failureTtlMs };
-        this.failures.set(key, failure);
-        await fs.writeFile(failedFile, JSON.stringify(failure)).catch(() => {});
-      }
+      report('failed', error);
       throw error;
+    }
+  }
+
+  // The playlist (from the moov, or by a whole-file run), committed as one directory.
+  private async makeRendition(renditionPath: string, playlist: string, replace: boolean): Promise<CacheStatus> {
+    const source = await this.open(renditionPath); // before any lock or slot: a missing source is a plain 404
+    try {
+      return await this.runs.run(renditionKey(renditionPath), renditionPath, playlist, async () => {
+        if (!this.options.bento4.pinned) return this.wholeFile(renditionPath, replace, source);
+        const job = { layout: this.options.layout, renditionPath, source, segmentDuration: this.options.segmentDuration, publicBaseUrl: this.options.publicBaseUrl };
+        const made = await this.job(renditionPath, 'playlist', source, async () => {
+          const reading = await readSource(job);
+          if (reading.wholeFileBecause !== null) return { reading, outcome: null };
+          const { tmp } = await buildRenditionFromMoov(job, reading);
+          return { reading, outcome: await commitRendition(this.options.layout, tmp, renditionPath, replace) };
+        }, (result) => result.outcome);
+        if (made.outcome === null) {
+          this.options.onWholeFile?.(renditionPath, made.reading.wholeFileBecause!);
+          await this.wholeFile(renditionPath, replace, source, made.reading);
+        }
+      });
+    } finally {
+      await source.close();
+    }
+  }
+
+  // A whole-file mp42hls run; its segments are normalised as segments made alone are, and with
+  // the pinned Bento4 the index is kept so a pruned segment is later made alone.
+  private async wholeFile(renditionPath: string, replace: boolean, source: SourceReader | null = null, reading?: MoovReading): Promise<CommitOutcome> {
+    return this.job(renditionPath, 'rendition', source, async () => {
+      const file = await this.options.resolveSource(renditionPath, this.options.signal);
+      const { layout, bento4, segmentDuration, publicBaseUrl, signal } = this.options;
+      const { tmp } = await buildRendition({ bento4, layout, renditionPath, source: file, segmentDuration, publicBaseUrl, signal, reading });
+      this.indexes.delete(renditionPath);
+      return commitRendition(layout, tmp, renditionPath, replace);
+    }, (outcome) => outcome);
+  }
+
+  private async index(renditionPath: string, dir: string): Promise<LoadedIndex | null> {
+    const known = this.indexes.get(renditionPath);
+    if (known) return known;
+    const loaded = await loadIndex(dir).catch(() => null); // none: a whole-file rendition
+    if (loaded === null) return null;
+    if (this.indexes.size >= 1000) this.indexes.clear();
+    this.indexes.set(renditionPath, loaded);
+    return loaded;
+  }
+
+  private async makeSegment(renditionPath: string, dir: string, number: number, wanted: string): Promise<CacheStatus> {
+    const index = this.options.bento4.pinned ? await this.index(renditionPath, dir) : null;
+    if (index === null || !index.header.segments[number - 1]?.standalone) {
+      // Repairs every missing segment at once.
+      return this.runs.run(renditionKey(renditionPath), renditionPath, wanted, () => this.wholeFile(renditionPath, false));
+    }
+    const source = await this.open(renditionPath);
+    try {
+      const { size, version } = index.header.source;
+      if (source.identity.size !== size || source.identity.version !== version) {
+        // The source changed since its index was made: never mix old and new segments.
+        this.indexes.delete(renditionPath);
+        await moveToTrash(this.options.layout, dir);
+        throw new CasterpakError('NOT_FOUND', `${renditionPath}: the source changed; its rendition is made again on the next request`);
+      }
+      const what = `${renditionPath} ${segmentName(number)}`;
+      return await this.runs.run(renditionKey(`${renditionPath}/${segmentName(number)}`), what, wanted, () =>
+        this.job(renditionPath, 'segment', source, async () => {
+          const { bento4, layout, signal } = this.options;
+          const bytes = await makeSegmentAlone({ bento4, layout, renditionPath, index, number, source, signal });
+          await writeFileAtomic(wanted, bytes, { durable: false });
+          return 'committed' as const;
+        }, (outcome) => outcome),
+      );
+    } catch (error) {
+      if (!isCasterpakError(error) || error.code !== 'TOOL') throw error;
+      // mp42hls did not write exactly the planned segment: trust a whole-file run instead.
+      this.options.onWholeFile?.(renditionPath, error.message);
+      return this.runs.run(renditionKey(renditionPath), renditionPath, wanted, () => this.wholeFile(renditionPath, false));
+    } finally {
+      await source.close();
     }
   }
 }

@@ -25,7 +25,7 @@ describe('commitRendition', () => {
   it('moves a new rendition into place and consumes the temporary directory', async () => {
     const { layout, tmp, final } = setup();
     const source = rendition(tmp('run1'), 'P1', ['s1', 's2']);
-    expect(await commitRendition(layout, source, '2022/x.mp4')).toBe('published');
+    expect(await commitRendition(layout, source, '2022/x.mp4')).toBe('committed');
     expect(listing(final)).toEqual(['.rendition.json', 'index_0_av.m3u8', 'segment1_0_av.ts', 'segment2_0_av.ts']);
     expect(existsSync(source)).toBe(false);
   });
@@ -34,7 +34,7 @@ describe('commitRendition', () => {
     const { layout, tmp, final } = setup();
     mkdirSync(final, { recursive: true });
     writeFileSync(path.join(final, 'segment1_0_av.ts'), 'stale');
-    expect(await commitRendition(layout, rendition(tmp('run1'), 'P1', ['s1']), '2022/x.mp4')).toBe('published');
+    expect(await commitRendition(layout, rendition(tmp('run1'), 'P1', ['s1']), '2022/x.mp4')).toBe('committed');
     expect(readFileSync(path.join(final, 'segment1_0_av.ts'), 'utf8')).toBe('s1');
     expect(existsSync(layout.trashDir()) ? readdirSync(layout.trashDir()) : []).toEqual([]);
   });

@@ -54,7 +54,7 @@ export function checkRendition(dir: string): CheckedRendition {
     expect(tsFramingError(readFileSync(file)), file).toBeNull();
     return name;
   });
-  const extra = readdirSync(dir).filter((n) => !segmentFiles.includes(n) && n !== 'index_0_av.m3u8' && n !== '.rendition.json' && n !== 'kfonly');
+  const extra = readdirSync(dir).filter((n) => !segmentFiles.includes(n) && n !== 'index_0_av.m3u8' && n !== '.rendition.json' && n !== '.segments.idx' && n !== 'kfonly');
   expect(extra).toEqual([]);
   return { playlist, durations: parsed.segments.map((s) => s.duration), uris, segmentFiles };
 }

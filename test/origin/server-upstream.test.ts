@@ -23,15 +23,64 @@ const sourcesLeft = (cacheDir: string) => {
   return existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).filter((n) => n.endsWith('.mp4') || n.includes('.part')) : [];
 };
 
+// A static server with single byte ranges (RFC 9110 §14), counting the body bytes it sends.
+function rangeAnswer(file: string, sent: { bytes: number }) {
+  const bytes = readFileSync(file);
+  return (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    if (!m) {
+      sent.bytes += bytes.length;
+      res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
+      return;
+    }
+    const start = Number(m[1]);
+    const end = Math.min(Number(m[2]), bytes.length - 1);
+    sent.bytes += end - start + 1;
+    res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1, etag: '"v1"' }).end(bytes.subarray(start, end + 1));
+  };
+}
+
 describe('serve: the remote library (--upstream)', () => {
-  it('fetches a source once into the source cache, packages and serves it', async () => {
+  it('reads the moov and each segment\'s span by Range, never the whole file, and keeps no source copy', async () => {
+    const { t, upstream } = await upstreamOrigin();
+    const local = await startOrigin({ 'a/moov-at-end.mp4': 'moov-at-end.mp4', 'a/av.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
+    for (const [name, files] of [['moov-at-end.mp4', ['index_0_av.m3u8', 'segment1_0_av.ts']], ['av.mp4', ['index_0_av.m3u8', 'segment3_0_av.ts']]] as const) {
+      const sent = { bytes: 0 };
+      upstream.route(`/library/a/${name}`, rangeAnswer(media(name), sent));
+      for (const file of files) {
+        const remote = await t.get(`/i/a/${name}/${file}`);
+        expect(remote.status, `${file}: ${await remote.clone().text()}`).toBe(200);
+        const same = await local.get(`/i/a/${name}/${file}`);
+        expect(Buffer.from(await remote.arrayBuffer()).equals(Buffer.from(await same.arrayBuffer())), file).toBe(true);
+      }
+      // av.mp4 has three segments: its moov and the last one's span are well under the file.
+      if (name === 'av.mp4') expect(sent.bytes).toBeLessThan(0.6 * readFileSync(media(name)).length);
+    }
+    expect(sourcesLeft(t.cacheDir)).toEqual([]);
+  });
+
+  it('drops the rendition of a source that changed upstream instead of mixing old and new segments', async () => {
+    const { t, upstream } = await upstreamOrigin();
+    const sent = { bytes: 0 };
+    upstream.route('/library/x.mp4', rangeAnswer(media('av.mp4'), sent));
+    expect((await t.get('/i/x.mp4/index_0_av.m3u8')).status).toBe(200);
+    upstream.route('/library/x.mp4', rangeAnswer(media('av-no-bframes.mp4'), sent));
+    expect((await t.get('/i/x.mp4/segment2_0_av.ts')).status).toBe(404);
+    expect(existsSync(path.join(t.cacheDir, 'x.mp4', 'index_0_av.m3u8'))).toBe(false);
+    const again = await t.get('/i/x.mp4/index_0_av.m3u8');
+    expect(again.status).toBe(200);
+    expect((await t.get('/i/x.mp4/segment2_0_av.ts')).status).toBe(200);
+  });
+
+  it('from an upstream that ignores Range: one probe, then the source fetched once into the source cache', async () => {
     const { t, upstream } = await upstreamOrigin();
     upstream.route('/library/2022/av.mp4', fileAnswer(media('av.mp4')));
     const playlist = await t.get('/i/2022/av.mp4/index_0_av.m3u8');
     expect(playlist.status).toBe(200);
     expect(playlist.headers.get('x-casterpak-cache')).toBe('MISS');
     expect((await t.get('/i/2022/av.mp4/segment1_0_av.ts')).status).toBe(200);
-    expect(upstream.hits.get('/library/2022/av.mp4')).toBe(1);
+    expect((await t.get('/i/2022/av.mp4/segment2_0_av.ts')).status).toBe(200);
+    expect(upstream.hits.get('/library/2022/av.mp4')).toBe(2); // the bytes=0-0 probe (body not read) and the download
     expect(readFileSync(path.join(t.cacheDir, '.sources/2022/av.mp4')).equals(readFileSync(media('av.mp4')))).toBe(true);
   });
 

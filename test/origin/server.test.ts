@@ -85,7 +85,7 @@ describe('serve: the caching origin', () => {
 
   it('records access in the mtime of what it serves, so cron prune can read it', async () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4' });
-    await t.get('/i/av.mp4/index_0_av.m3u8');
+    await t.get('/i/av.mp4/segment1_0_av.ts');
     const file = path.join(t.cacheDir, 'av.mp4/segment1_0_av.ts');
     const old = new Date(Date.now() - 5 * 3600_000);
     utimesSync(file, old, old);
@@ -138,6 +138,6 @@ describe('serve: the caching origin', () => {
     await expect.poll(metrics).toMatch(/casterpak_http_requests_total\{route="index",status="200"\} 2/);
     const text = await metrics();
     expect(text).toMatch(/casterpak_cache_requests_total\{result="HIT"\} 1/);
-    expect(text).toMatch(/casterpak_packaging_runs_total\{outcome="committed"\} 1/);
+    expect(text).toMatch(/casterpak_packaging_runs_total\{outcome="committed",what="playlist"\} 1/);
   });
 });

@@ -22,9 +22,9 @@ raw-2.ts
 describe('readRawPlaylist', () => {
   it('reads the EXTINF/URI pairs in order', () => {
     expect(readRawPlaylist(RAW)).toEqual([
-      { uri: 'raw-0.ts', duration: 10 },
-      { uri: 'raw-1.ts', duration: 10.52 },
-      { uri: 'raw-2.ts', duration: 1.96 },
+      { uri: 'raw-0.ts', duration: 10, extinf: '10.000000' },
+      { uri: 'raw-1.ts', duration: 10.52, extinf: '10.520000' },
+      { uri: 'raw-2.ts', duration: 1.96, extinf: '1.960000' },
     ]);
   });
 

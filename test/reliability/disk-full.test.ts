@@ -53,9 +53,11 @@ describe('disk full', () => {
     const t = await startOrigin(sources, { cacheDir });
     const first = await get(`${t.url}/i/small/audio.mp4/index_0_av.m3u8`);
     expect(first.status).toBe(200);
-    // Fill the file system, leaving 100 KiB: less than the big rendition needs. (Simulated: a
-    // second origin on the same cache whose mp42hls fails with ENOSPC's message.)
-    const filler = simulated ? null : fill(cacheDir, 100 * 1024);
+    expect(await renditionError(`${t.url}/i/small/audio.mp4/index_0_av.m3u8`, first)).toBeNull(); // its segments made too
+    // Fill the file system, leaving 8 KiB: less than the big rendition's playlist and segment
+    // index need (a segment needs more). (Simulated: a second origin on the same cache whose
+    // mp42hls fails with ENOSPC's message.)
+    const filler = simulated ? null : fill(cacheDir, 8 * 1024);
     const origin = simulated ? await startOrigin(sources, { cacheDir, bento4: { binDir: fakeBinDir('no-space') } }) : t;
     const smallUrl = `${origin.url}/i/small/audio.mp4/index_0_av.m3u8`;
     const bigUrl = `${origin.url}/i/big/av.mp4/index_0_av.m3u8`;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Mp4FormatError } from '../../../src/formats/mp4/errors.js';
 import { parseMoov, type Track } from '../../../src/formats/mp4/moov.js';
-import { planSegments } from '../../../src/formats/mp4/segment-plan.js';
+import { planSegments } from '../../../src/formats/mp42hls/segment-plan.js';
 import { MP42HLS, PLAYABLE, media, readMoov } from '../helpers/mp42hls-oracle.js';
 
 const MP4INFO = path.join(path.dirname(MP42HLS), 'mp4info');

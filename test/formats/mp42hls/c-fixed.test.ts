@@ -2,7 +2,7 @@
 // with the C library's printf on doubles), on the values mp42hls prints and on rounding ties.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { formatCFixed } from '../../../src/formats/mp4/c-fixed.js';
+import { formatCFixed } from '../../../src/formats/mp42hls/c-fixed.js';
 
 const hasAwk = (() => {
   try {

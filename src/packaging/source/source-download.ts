@@ -6,9 +6,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CasterpakError } from '../shared/errors.js';
-import { partName } from '../cache/names.js';
-import { upstreamGet } from '../net/http-get.js';
+import { CasterpakError } from '../../shared/errors.js';
+import { partName } from '../../cache/names.js';
+import { upstreamGet } from '../../net/http-get.js';
 
 export interface DownloadOptions {
   readonly timeoutMs: number;

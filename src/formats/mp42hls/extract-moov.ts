@@ -1,9 +1,9 @@
 // The `moov` of a one-segment extract: the original mvhd, each used track's trak with its
 // original boxes and stsd but empty sample tables, and an mvex announcing movie fragments
 // (ISO/IEC 14496-12 §8.8.1). The samples themselves go in the extract's single moof.
-import { box, concat, fullBox, uint32 } from './box-writer.js';
-import { boxEnd, childBoxes, payloadStart, readBoxHeader, type BoxHeader } from './boxes.js';
-import type { Movie, Track } from './moov.js';
+import { box, concat, fullBox, uint32 } from '../mp4/box-writer.js';
+import { boxEnd, childBoxes, payloadStart, readBoxHeader, type BoxHeader } from '../mp4/boxes.js';
+import type { Movie, Track } from '../mp4/moov.js';
 
 const CONTAINERS = new Set(['trak', 'mdia', 'minf', 'stbl']);
 

@@ -2,9 +2,9 @@
 // sample ranges, the EXTINF duration and its exact "%f" text, and the byte span of the file to
 // read to package that segment by itself (see mp42hls-interleave.ts for the cutting rule).
 import { formatCFixed } from './c-fixed.js';
-import { Mp4FormatError } from './errors.js';
-import type { Movie, Track } from './moov.js';
-import { interleave, type TrackCursorInit } from './mp42hls-interleave.js';
+import { Mp4FormatError } from '../mp4/errors.js';
+import type { Movie, Track } from '../mp4/moov.js';
+import { interleave, type TrackCursorInit } from './interleave.js';
 
 // Why: half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
 export interface SampleRange {

@@ -1,10 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { downloadToFile, type DownloadOptions } from '../../src/packaging/source-download.js';
-import { httpServer } from '../helpers/http-server.js';
-import { filesUnder, tempDir } from '../helpers/temp-dir.js';
-import { media } from '../helpers/bento4.js';
+import { downloadToFile, type DownloadOptions } from '../../../src/packaging/source/source-download.js';
+import { httpServer } from '../../helpers/http-server.js';
+import { filesUnder, tempDir } from '../../helpers/temp-dir.js';
+import { media } from '../../helpers/bento4.js';
 
 const BODY = readFileSync(media('av.mp4'));
 const OPTIONS: DownloadOptions = { timeoutMs: 5000, maxBytes: 10 * 1024 * 1024 };

@@ -2,9 +2,9 @@
 // mp42hls run: identical bytes once both have normalised continuity counters, and without
 // normalisation they differ in nothing but continuity counters.
 import { describe, expect, it } from 'vitest';
-import { buildSegmentExtract } from '../../../src/formats/mp4/extract.js';
+import { buildSegmentExtract } from '../../../src/formats/mp42hls/extract.js';
 import { parseMoov } from '../../../src/formats/mp4/moov.js';
-import { ALONE_SEGMENT_DURATION, planSegments } from '../../../src/formats/mp4/segment-plan.js';
+import { ALONE_SEGMENT_DURATION, planSegments } from '../../../src/formats/mp42hls/segment-plan.js';
 import { normaliseContinuity } from '../../../src/formats/mpegts/continuity.js';
 import { dropTrailingPes } from '../../../src/formats/mpegts/drop-trailing-pes.js';
 import { PLAYABLE, media, mp42hlsBytes, readMoov, readSpan, wholeFile } from '../helpers/mp42hls-oracle.js';

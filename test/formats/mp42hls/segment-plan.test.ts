@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Mp4FormatError } from '../../../src/formats/mp4/errors.js';
 import { parseMoov, type Movie } from '../../../src/formats/mp4/moov.js';
-import { planSegments } from '../../../src/formats/mp4/segment-plan.js';
+import { planSegments } from '../../../src/formats/mp42hls/segment-plan.js';
 import { PLAYABLE, media, readMoov, wholeFile } from '../helpers/mp42hls-oracle.js';
 import { pesCounts } from '../helpers/ts-count.js';
 

@@ -1,0 +1,105 @@
+// Makes one segment alone: its samples read in one span of the source, a one-fragment MP4
+// extract (formats/mp4/extract.ts) run through mp42hls, the output checked (framing, PAT/PMT
+// first, exactly the planned samples) and its continuity counters normalised, so segments made
+// alone, by a whole-file run, or again after prune are the same bytes.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CasterpakError } from '../shared/errors.js';
+import { assembleExtract, type SampleSlice } from '../formats/mp42hls/extract.js';
+import { ALONE_SEGMENT_DURATION } from '../formats/mp42hls/segment-plan.js';
+import { normaliseContinuity } from '../formats/mpegts/continuity.js';
+import { dropTrailingPes } from '../formats/mpegts/drop-trailing-pes.js';
+import { pesCounts } from '../formats/mpegts/pes-counts.js';
+import { tsFramingError } from '../formats/mpegts/sync-check.js';
+import { SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
+import { runTool, type Bento4 } from './bento4.js';
+import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
+import { readRawPlaylist } from './media-playlist.js';
+import { makeTempDir } from './packager.js';
+import { PREAMBLE, RECORD, decodeHeader, headerLength, sliceFromRecords, type IndexHeader } from './segment-index.js';
+import type { SourceReader } from './source/source-reader.js';
+
+// A rendition's index, read once: its header and the extract header every segment shares.
+export interface LoadedIndex {
+  readonly header: IndexHeader;
+  readonly extractHeader: Uint8Array;
+  readonly file: string;
+}
+
+async function readAt(handle: fs.FileHandle, offset: number, length: number): Promise<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, offset);
+  if (bytesRead !== length) throw new CasterpakError('TOOL', `segment index cut short at ${offset + bytesRead}`);
+  return buffer;
+}
+
+// Why: the index of the rendition in `dir` (throws ENOENT when it has none).
+export async function loadIndex(dir: string): Promise<LoadedIndex> {
+  const file = path.join(dir, SEGMENT_INDEX);
+  const handle = await fs.open(file, 'r');
+  try {
+    const length = headerLength(await readAt(handle, 0, PREAMBLE));
+    const header = decodeHeader(await readAt(handle, PREAMBLE, length));
+    return { header, extractHeader: await readAt(handle, header.extractHeader.offset, header.extractHeader.length), file };
+  } finally {
+    await handle.close();
+  }
+}
+
+// Why: the samples of segment `number` (1-based), one read per track.
+async function slicesOf(index: LoadedIndex, number: number): Promise<SampleSlice[]> {
+  const segment = index.header.segments[number - 1];
+  const handle = await fs.open(index.file, 'r');
+  try {
+    return await Promise.all(
+      index.header.tracks.map(async (track, k) => {
+        const [start, end, baseDecodeTime] = segment.ranges[k];
+        return sliceFromRecords(track, baseDecodeTime, await readAt(handle, track.recordsAt + start * RECORD, (end - start) * RECORD));
+      }),
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface SegmentJob {
+  readonly bento4: Bento4;
+  readonly layout: CacheLayout;
+  readonly renditionPath: string;
+  readonly index: LoadedIndex;
+  /** 1-based, as in segment<N>_0_av.ts. */
+  readonly number: number;
+  readonly source: SourceReader;
+  readonly signal?: AbortSignal;
+}
+
+// Why: the checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
+// exactly the planned segment (the caller then falls back to a whole-file run).
+export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
+  const { header } = job.index;
+  const segment = header.segments[job.number - 1];
+  const name = `${job.renditionPath} segment ${job.number}`;
+  if (!segment) throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.number}`);
+  const [spanStart, spanEnd] = segment.span;
+  const [spanBytes, slices] = await Promise.all([job.source.read(spanStart, spanEnd - spanStart), slicesOf(job.index, job.number)]);
+  const extract = assembleExtract(job.index.extractHeader, slices, spanStart, spanBytes);
+  const tmp = await makeTempDir(job.layout, job.renditionPath);
+  try {
+    const input = path.join(tmp, 'extract.mp4');
+    await fs.writeFile(input, extract);
+    await runTool(job.bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), { timeoutMs: job.bento4.timeoutMs, signal: job.signal });
+    const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
+    if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
+    const ts = dropTrailingPes(await fs.readFile(path.join(tmp, raw[0].uri)), segment.lookahead);
+    const framing = tsFramingError(ts);
+    if (framing || ts.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+    const counts = pesCounts(ts);
+    const want = (kind: 'video' | 'audio') => header.tracks.reduce((sum, t, k) => sum + (t.kind === kind ? segment.pes[k] : 0), 0);
+    if (!counts.tablesFirst || counts.video !== want('video') || counts.audio !== want('audio')) {
+      throw new CasterpakError('TOOL', `mp42hls wrote ${name} with ${counts.video} video and ${counts.audio} audio samples${counts.tablesFirst ? '' : ', no PAT/PMT first'}; planned ${want('video')} and ${want('audio')}`);
+    }
+    return normaliseContinuity(ts, job.number - 1);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
