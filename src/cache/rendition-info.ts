@@ -14,6 +14,8 @@ export interface RenditionInfo {
   readonly bytes: number;
   readonly peakBitrate: number; // bits per second, largest segment
   readonly averageBitrate: number;
+  /** The I-frame playlist's rates, predicted from the moov's key frames (absent after a whole-file run). */
+  readonly iframeBitrate?: { readonly peak: number; readonly average: number };
   readonly media: MediaInfo;
 }
 

@@ -42,8 +42,8 @@ export function masterRoutes(deps: MasterRoutesDeps) {
     const base = config.publicBaseUrl ? renditionUrl(renditionPath, config.publicBaseUrl) : relative;
     let iframe: MasterVariant['iframe'];
     if (video) {
-      const { file } = await renditions.ensureIFramePlaylist(renditionPath);
-      const rates = await deps.iframePlaylists.bitrates(file);
+      // Predicted from the moov when the rendition was answered from it; else measured on the I-frame playlist.
+      const rates = rendition.iframeBitrate ?? (await deps.iframePlaylists.bitrates((await renditions.ensureIFramePlaylist(renditionPath)).file));
       iframe = { bandwidth: rates.peak, averageBandwidth: rates.average, codecs: videoCodecs(codecs.join(',')), resolution, uri: `${base}${KFONLY_DIR}/${INDEX_PLAYLIST}` };
     }
     return { uri: `${base}${INDEX_PLAYLIST}`, bandwidth: rendition.peakBitrate, averageBandwidth: rendition.averageBitrate, codecs, resolution, frameRate: video?.frameRate, iframe };

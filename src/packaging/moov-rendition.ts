@@ -9,7 +9,7 @@ import { Mp4FormatError } from '../formats/mp4/errors.js';
 import { descriptionIndexOf } from '../formats/mp42hls/extract.js';
 import { parseMoov, type Movie } from '../formats/mp4/moov.js';
 import { planSegments, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
-import { predictBandwidth, predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
+import { predictBandwidth, predictIFrameBandwidth, predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { INDEX_PLAYLIST, SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
 import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
@@ -99,6 +99,7 @@ export async function buildRenditionFromMoov(job: MoovJob, reading: MoovReading)
     bytes,
     peakBitrate: bandwidth.peak,
     averageBitrate: bandwidth.average,
+    ...(plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(plan) } : {}),
     media,
   };
   const tmp = await makeTempDir(job.layout, job.renditionPath);

@@ -16,6 +16,7 @@ import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, SEGMENT_IN
 import { normaliseContinuity } from '../formats/mpegts/continuity.js';
 import type { MoovReading } from './moov-rendition.js';
 import { encodeSegmentIndex } from './segment-index.js';
+import { frameSeconds, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
 import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { sniffMp4, topLevelBoxEnd } from '../formats/mp4/sniff.js';
@@ -171,12 +172,14 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     const { durations, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr);
     // Segments can be made alone later only where mp42hls cut exactly as predicted.
     const { reading } = job;
-    if (reading && reading.wholeFileBecause === null && extinfs.join() === reading.plan.segments.map((p) => p.extinf).join()) {
+    const indexed = reading !== undefined && reading.wholeFileBecause === null && extinfs.join() === reading.plan.segments.map((p) => p.extinf).join();
+    if (indexed) {
       await fs.writeFile(path.join(tmp, SEGMENT_INDEX), encodeSegmentIndex(reading.moov, reading.movie, reading.plan, reading.identity));
     }
     const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
     parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);
+    const shortest = reading ? frameSeconds(reading.plan) * (1 - 1e-6) : 0;
     const durationMs = Math.round(durations.reduce((a, b) => a + b, 0) * 1000);
     const info: RenditionInfo = {
       renditionPath: job.renditionPath,
@@ -185,8 +188,10 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
       durationMs,
       segments: durations.length,
       bytes,
-      peakBitrate: Math.round(Math.max(...sizes.map((size, i) => (size * 8) / Math.max(durations[i], 0.001)))),
+      // A segment shorter than a frame (mp42hls's 0 s audio tail) says nothing about the bit rate.
+      peakBitrate: Math.round(Math.max(0, ...sizes.map((size, i) => (durations[i] > 0 && durations[i] >= shortest ? (size * 8) / durations[i] : 0)))),
       averageBitrate: Math.round((bytes * 8) / Math.max(durationMs / 1000, 0.001)),
+      ...(indexed && reading.plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(reading.plan) } : {}),
       media,
     };
     await writeRenditionInfo(tmp, info);

@@ -37,6 +37,35 @@ describe('serve: many requests, one packaging run', () => {
   });
 });
 
+// Segments made alone (the pinned Bento4): runs are counted by the origin's own metrics.
+const segmentRuns = async (url: string) => Number(/casterpak_packaging_runs_total\{outcome="committed",what="segment"\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+
+describe('serve: many requests for one missing segment, one run', () => {
+  it('30 concurrent requests for a segment never made make it once alone; all get the same bytes', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
+    const responses = await Promise.all(Array.from({ length: 30 }, () => t.get('/i/av.mp4/segment2_0_av.ts')));
+    expect(responses.map((r) => r.status)).toEqual(Array(30).fill(200));
+    expect(new Set(await Promise.all(responses.map(async (r) => sha(await r.arrayBuffer())))).size).toBe(1);
+    expect(responses.filter((r) => r.headers.get('x-casterpak-cache') === 'MISS')).toHaveLength(1);
+    await expect.poll(() => segmentRuns(t.url)).toBe(1);
+    expect(readdirSync(path.join(t.cacheDir, 'av.mp4')).filter((n) => n.endsWith('.ts'))).toEqual(['segment2_0_av.ts']);
+  });
+
+  it('two serve processes on one cache make a missing segment once between them', async () => {
+    const root = tempDir('casterpak-two-');
+    const library = path.join(root, 'library');
+    mkdirSync(library);
+    copyFileSync(media('av.mp4'), path.join(library, 'av.mp4'));
+    const args = ['--cache-dir', path.join(root, 'cache'), '--source-root', library, '--segment-duration', '4', '--read-ahead', '0'];
+    const [a, b] = await Promise.all([startServe(args), startServe(args)]);
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${i % 2 ? a.url : b.url}/i/av.mp4/segment3_0_av.ts`)));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(new Set(await Promise.all(responses.map(async (r) => sha(await r.arrayBuffer())))).size).toBe(1);
+    expect((await segmentRuns(a.url)) + (await segmentRuns(b.url))).toBe(1);
+    expect(readdirSync(path.join(root, 'cache', '.tmp'))).toEqual([]);
+  });
+});
+
 describe('serve: two processes sharing one cache directory', () => {
   it('package each rendition once between them, and both answer with the same bytes', async () => {
     const root = tempDir('casterpak-two-');

@@ -94,6 +94,27 @@ describe('serve: the caching origin', () => {
     expect((await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'HEAD')).headers.get('etag')).toBe(etagBefore);
   });
 
+  it('answers masters from the moov: no segment is made, and a 0 s audio tail does not inflate BANDWIDTH', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4', 'audio.mp4': 'audio-only.mp4' }, { segmentDuration: 2 });
+    for (const name of ['av.mp4', 'audio.mp4']) {
+      const answer = await t.get(`/i/${name}/master.m3u8`);
+      expect(answer.status).toBe(200);
+      const master = parseMasterPlaylist(await answer.text());
+      expect(readdirSync(path.join(t.cacheDir, name)).filter((n) => n.endsWith('.ts'))).toEqual([]);
+      // The real segments, made afterwards: BANDWIDTH is never below their peak, at most 10 % above.
+      const playlist = parseMediaPlaylist(await (await t.get(`/i/${name}/index_0_av.m3u8`)).text());
+      const frame = name === 'av.mp4' ? 1 / 25 : 1024 / 48000;
+      let peak = 0;
+      for (const [i, segment] of playlist.segments.entries()) {
+        const bytes = (await (await t.get(`/i/${name}/segment${i + 1}_0_av.ts`)).arrayBuffer()).byteLength;
+        if (segment.duration >= frame) peak = Math.max(peak, (bytes * 8) / segment.duration);
+      }
+      const variant = master.variants.find((v) => !v.isIFrameOnly)!;
+      expect(variant.bandwidth, name).toBeGreaterThanOrEqual(Math.floor(peak));
+      expect(variant.bandwidth, name).toBeLessThanOrEqual(1.1 * peak);
+    }
+  });
+
   it('builds a one-rendition master and an MSOD .csmil master, leaving out missing sources', async () => {
     const t = await startOrigin({ 'show/clip_a_1.mp4': 'av.mp4', 'show/clip_b_1.mp4': 'av-no-bframes.mp4' });
     const single = await t.get('/i/show/clip_a_1.mp4/master.m3u8');

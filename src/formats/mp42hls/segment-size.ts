@@ -146,7 +146,9 @@ export function predictBandwidth(plan: SegmentPlan): Bandwidth {
     const duration = Number(segment.extinf);
     bytes += size;
     seconds += duration;
-    if (duration > 0 && duration >= frame) peak = Math.max(peak, (8 * size) / duration);
+    // Players divide by the EXTINF casterpak publishes (milliseconds): the shorter of the two.
+    const shortest = Math.min(duration, Math.round(duration * 1000) / 1000);
+    if (duration > 0 && duration >= frame) peak = Math.max(peak, (8 * size) / shortest);
   }
   const average = seconds > 0 ? Math.ceil((8 * bytes) / seconds) : 0;
   return { peak: peak < 0 ? average : Math.ceil(peak), average };

@@ -55,7 +55,8 @@ function realBandwidth(real: Real): { peak: number; average: number } {
     const d = Number(real.extinfs[i]);
     bytes += ts.length;
     seconds += d;
-    if (d > 0 && d >= frame) peak = Math.max(peak, (8 * ts.length) / d);
+    // A player divides by either EXTINF: mp42hls's, or casterpak's millisecond one (the shorter counts).
+    if (d > 0 && d >= frame) peak = Math.max(peak, (8 * ts.length) / Math.min(d, Math.round(d * 1000) / 1000));
   });
   return { peak, average: (8 * bytes) / seconds };
 }
