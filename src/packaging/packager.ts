@@ -13,9 +13,9 @@ import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.
 
 export type { RenditionInfo } from '../cache/rendition-info.js';
 import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, SEGMENT_INDEX, segmentName } from '../cache/names.js';
-import { normaliseContinuity } from '../formats/mpegts/continuity.js';
 import type { MoovReading } from './moov-rendition.js';
 import { encodeSegmentIndex } from './segment-index.js';
+import { normaliseSegment } from './segment-maker.js';
 import { frameSeconds, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
 import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
@@ -136,7 +136,7 @@ async function verifyAndRename(tmp: string, media: MediaInfo, name: string, stde
   }
   // One definition of a segment's bytes: the counters as a segment made alone has them.
   for (const [index, segment] of raw.entries()) {
-    const normalised = normaliseContinuity(await fs.readFile(path.join(tmp, segment.uri)), index);
+    const normalised = normaliseSegment(await fs.readFile(path.join(tmp, segment.uri)), index, `segment ${index + 1} of ${name}`);
     await fs.writeFile(path.join(tmp, segmentName(index + 1)), normalised);
     await fs.rm(path.join(tmp, segment.uri));
     sizes[index] = normalised.length;

@@ -62,6 +62,21 @@ async function slicesOf(index: LoadedIndex, number: number): Promise<SampleSlice
   }
 }
 
+// MPEG-TS that the normalisation cannot read is mp42hls output that does not check out.
+function asToolError<T>(name: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+// Why: one definition of a segment's bytes, for segments made alone and by whole-file runs:
+// counters as formats/mpegts/continuity.ts sets them for segment `index` (0-based).
+export function normaliseSegment(ts: Uint8Array, index: number, name: string): Uint8Array {
+  return asToolError(name, () => normaliseContinuity(ts, index));
+}
+
 export interface SegmentJob {
   readonly bento4: Bento4;
   readonly layout: CacheLayout;
@@ -90,15 +105,16 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
     await runTool(job.bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), { timeoutMs: job.bento4.timeoutMs, signal: job.signal });
     const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
     if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
-    const ts = dropTrailingPes(await fs.readFile(path.join(tmp, raw[0].uri)), segment.lookahead);
-    const framing = tsFramingError(ts);
-    if (framing || ts.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+    const output = await fs.readFile(path.join(tmp, raw[0].uri));
+    const framing = tsFramingError(output);
+    if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+    const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead));
     const counts = pesCounts(ts);
     const want = (kind: 'video' | 'audio') => header.tracks.reduce((sum, t, k) => sum + (t.kind === kind ? segment.pes[k] : 0), 0);
     if (!counts.tablesFirst || counts.video !== want('video') || counts.audio !== want('audio')) {
       throw new CasterpakError('TOOL', `mp42hls wrote ${name} with ${counts.video} video and ${counts.audio} audio samples${counts.tablesFirst ? '' : ', no PAT/PMT first'}; planned ${want('video')} and ${want('audio')}`);
     }
-    return normaliseContinuity(ts, job.number - 1);
+    return normaliseSegment(ts, job.number - 1, name);
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }

@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newPage } from './helpers/browser.js';
-import { makeTestVideo } from './helpers/media.js';
+import { execa } from 'execa';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { FFMPEG, makeTestVideo } from './helpers/media.js';
 import { playPast, startPlayerPage } from './helpers/player-page.js';
 import { resources } from './helpers/resources.js';
 import { startServe, type ServeProcess } from './helpers/serve-process.js';
@@ -15,11 +17,19 @@ const res = resources();
 let serve: ServeProcess;
 let browser: BrowserContext;
 let pageUrl: string;
+let cacheDir: string;
+
+const FILM_HOURS = 2;
 
 beforeAll(async () => {
   const library = res.dir('library');
   await makeTestVideo(path.join(library, 'shows/long.mp4'), DURATION);
-  serve = await startServe(res, { cacheDir: res.dir('cache'), sourceRoot: library });
+  // A 2-hour film by stream copy of the 30 s video (no encoding): 720 segments of 10 s.
+  const loops = (FILM_HOURS * 3600) / DURATION - 1;
+  mkdirSync(path.join(library, 'films'), { recursive: true });
+  await execa(FFMPEG, ['-v', 'error', '-y', '-stream_loop', String(loops), '-i', path.join(library, 'shows/long.mp4'), '-c', 'copy', path.join(library, 'films/two-hours.mp4')], { timeout: 120_000 });
+  cacheDir = res.dir('cache');
+  serve = await startServe(res, { cacheDir, sourceRoot: library });
   browser = await launchChromium(res);
   pageUrl = await startPlayerPage(res);
 });
@@ -58,6 +68,27 @@ describe('hls.js in Chromium plays casterpak renditions', () => {
     const after = await state(page);
     expect(after.fatal, after.errors.join(', ')).toBeNull();
     expect(after.currentTime).toBeGreaterThan(target + 2);
+    await page.close();
+  });
+
+  it('plays a 2-hour film from a cold cache and seeks near its end, with only the segments it played made', async () => {
+    const { page, problems } = await openPlayer();
+    const playing = await playPast(page, `${serve.url}/i/films/two-hours.mp4/index_0_av.m3u8`, 5);
+    expect(playing.fatal, `${playing.errors.join(', ')} ${problems.join(', ')}`).toBeNull();
+    expect(playing.duration).toBeCloseTo(FILM_HOURS * 3600, -1);
+    const made = () => readdirSync(path.join(cacheDir, 'films/two-hours.mp4')).filter((n) => n.endsWith('.ts')).length;
+    // Playback started from the moov and a few segments made alone, not from a run over the film.
+    expect(made()).toBeLessThan(20);
+    const target = playing.duration - 60;
+    await page.evaluate((time) => window.player.seek(time), target);
+    await page.waitForFunction((time) => {
+      const s = window.player.state();
+      return s.fatal !== null || s.ended || s.currentTime > time + 2;
+    }, target, { timeout: 30_000 });
+    const after = await state(page);
+    expect(after.fatal, after.errors.join(', ')).toBeNull();
+    expect(after.currentTime).toBeGreaterThan(target + 2);
+    expect(made()).toBeLessThan(40);
     await page.close();
   });
 
