@@ -43,6 +43,18 @@ async function openPlayer(): Promise<{ page: Page; problems: string[] }> {
 
 const state = (page: Page) => page.evaluate(() => window.player.state());
 
+// Seeks to `target` and expects the player to play 2 s past it without a fatal error.
+async function seekAndPlay(page: Page, target: number, timeoutMs: number): Promise<void> {
+  await page.evaluate((time) => window.player.seek(time), target);
+  await page.waitForFunction((time) => {
+    const s = window.player.state();
+    return s.fatal !== null || s.ended || s.currentTime > time + 2;
+  }, target, { timeout: timeoutMs });
+  const after = await state(page);
+  expect(after.fatal, after.errors.join(', ')).toBeNull();
+  expect(after.currentTime).toBeGreaterThan(target + 2);
+}
+
 describe('hls.js in Chromium plays casterpak renditions', () => {
   it('Chromium decodes H.264 High and AAC-LC through Media Source Extensions', async () => {
     const { page } = await openPlayer();
@@ -59,15 +71,7 @@ describe('hls.js in Chromium plays casterpak renditions', () => {
     expect(playing.currentTime).toBeGreaterThan(5);
     expect(playing.duration).toBeCloseTo(DURATION, 0);
 
-    const target = playing.duration - 4;
-    await page.evaluate((time) => window.player.seek(time), target);
-    await page.waitForFunction((time) => {
-      const s = window.player.state();
-      return s.fatal !== null || s.ended || s.currentTime > time + 2;
-    }, target, { timeout: 20_000 });
-    const after = await state(page);
-    expect(after.fatal, after.errors.join(', ')).toBeNull();
-    expect(after.currentTime).toBeGreaterThan(target + 2);
+    await seekAndPlay(page, playing.duration - 4, 20_000);
     await page.close();
   });
 
@@ -79,15 +83,7 @@ describe('hls.js in Chromium plays casterpak renditions', () => {
     const made = () => readdirSync(path.join(cacheDir, 'films/two-hours.mp4')).filter((n) => n.endsWith('.ts')).length;
     // Playback started from the moov and a few segments made alone, not from a run over the film.
     expect(made()).toBeLessThan(20);
-    const target = playing.duration - 60;
-    await page.evaluate((time) => window.player.seek(time), target);
-    await page.waitForFunction((time) => {
-      const s = window.player.state();
-      return s.fatal !== null || s.ended || s.currentTime > time + 2;
-    }, target, { timeout: 30_000 });
-    const after = await state(page);
-    expect(after.fatal, after.errors.join(', ')).toBeNull();
-    expect(after.currentTime).toBeGreaterThan(target + 2);
+    await seekAndPlay(page, playing.duration - 60, 30_000);
     expect(made()).toBeLessThan(40);
     await page.close();
   });
