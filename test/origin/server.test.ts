@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, utimesSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, utimesSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../src/formats/hls/codec.js';
 import { tsFramingError } from '../../src/formats/mpegts/sync-check.js';
 import { startOrigin } from '../helpers/origin.js';
+import { media } from '../helpers/bento4.js';
+import { findBox } from '../../src/formats/mp4/boxes.js';
+import { editTracks } from '../formats/helpers/edge-media.js';
 
 const sha = (bytes: ArrayBuffer) => createHash('sha256').update(Buffer.from(bytes)).digest('hex');
 
@@ -113,6 +116,27 @@ describe('serve: the caching origin', () => {
       expect(variant.bandwidth, name).toBeGreaterThanOrEqual(Math.floor(peak));
       expect(variant.bandwidth, name).toBeLessThanOrEqual(1.1 * peak);
     }
+  });
+
+  it('refuses a source whose video outlasts its audio with a 422 before anything is packaged', async () => {
+    const t = await startOrigin({ 'good.mp4': 'av.mp4' });
+    const source = new Uint8Array(readFileSync(media('av.mp4')));
+    const moov = findBox(source, ['moov'])!;
+    // Keep 200 of the audio frames: mp42hls would stop writing video where the audio ends.
+    writeFileSync(path.join(t.sourceRoot, 'short-audio.mp4'), editTracks(source, moov.offset, source.subarray(moov.offset, moov.offset + moov.size), { 1: { keep: 200 } }));
+    const answer = await t.get('/i/short-audio.mp4/index_0_av.m3u8');
+    expect(answer.status).toBe(422);
+    expect(await answer.text()).toMatch(/video frames would be lost/);
+    expect(existsSync(path.join(t.cacheDir, 'short-audio.mp4'))).toBe(false);
+  });
+
+  it('after serving segment N makes N+1 and N+2 ahead (serve.readAhead), in the background', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { segmentDuration: 2, serve: { readAhead: 2 } });
+    expect((await t.get('/i/av.mp4/segment2_0_av.ts')).status).toBe(200);
+    const made = () => readdirSync(path.join(t.cacheDir, 'av.mp4')).filter((n) => n.endsWith('.ts')).sort();
+    await expect.poll(made, { timeout: 5000 }).toEqual(['segment2_0_av.ts', 'segment3_0_av.ts', 'segment4_0_av.ts']);
+    const again = await t.get('/i/av.mp4/segment3_0_av.ts');
+    expect(again.headers.get('x-casterpak-cache')).toBe('HIT');
   });
 
   it('builds a one-rendition master and an MSOD .csmil master, leaving out missing sources', async () => {
