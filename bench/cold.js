@@ -27,9 +27,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, median, sleep, startServe, stopChild, waitUntilUp } from './lib/processes.js';
 
 const RUNS_FROM_ENV = Number(process.env.BENCH_COLD_RUNS) || 0;
 const RUNS = RUNS_FROM_ENV || 5;
@@ -47,7 +47,6 @@ const LONG_FILMS = [
 ];
 const CLIP_FILE = 'bench-30s-clip.mp4';
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const elapsedMs = (started) => Number(process.hrtime.bigint() - started) / 1e6;
 
 // ---- media, made once -------------------------------------------------------------------------
@@ -85,63 +84,11 @@ function dropPageCache() {
 
 // ---- processes --------------------------------------------------------------------------------
 
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function get(url) {
   const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const body = Buffer.from(await response.arrayBuffer());
   if (response.status !== 200) throw new Error(`${url}: ${response.status} ${body.toString('utf8', 0, 200).trim()}`);
   return body;
-}
-
-// Polls until `url` answers; with anyStatus, any HTTP answer (a 404 too) will do.
-async function waitUntilUp(url, child, what, anyStatus = false) {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${what()} exited with ${child.exitCode}`);
-    try {
-      if (anyStatus) await (await fetch(url, { signal: AbortSignal.timeout(2000) })).arrayBuffer();
-      else await get(url);
-      return;
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error(`${what()} did not start`);
-}
-
-function stopChild(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function startServe(ctx, args) {
-  const port = await freePort();
-  let stderr = '';
-  const child = spawn(process.execPath, [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--segment-duration', String(SEGMENT_DURATION), ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilUp(`${url}/healthz`, child, () => `casterpak serve (${stderr.trim()})`);
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
-  return { url, stderr: () => stderr, stop: () => stopChild(child) };
 }
 
 // nginx (one worker, sendfile, Range by default) with an access log of the bytes each request
@@ -169,7 +116,7 @@ async function startNginx(dir, root) {
   const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilUp(`${url}/`, child, () => 'nginx', true);
+    await waitUntilUp(`${url}/`, child, () => 'nginx');
   } catch (error) {
     await stopChild(child);
     throw error;
@@ -274,7 +221,6 @@ function checkSegment(body, what) {
   if (body.length === 0 || body.length % 188 !== 0 || body[0] !== 0x47) throw new Error(`${what}: not MPEG-TS (${body.length} bytes)`);
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function bench(ctx) {
   if (!ctx.mp4) {
@@ -311,7 +257,7 @@ export async function bench(ctx) {
     try {
       await fs.mkdir(dir);
       await fs.link(source, path.join(dir, file));
-      serve = await startServe(ctx, ['--cache-dir', cacheDir, ...(remote ? ['--upstream', statics.url] : ['--source-root', library])]);
+      serve = await startServe(ctx, ['--segment-duration', String(SEGMENT_DURATION), '--cache-dir', cacheDir, ...(remote ? ['--upstream', statics.url] : ['--source-root', library])]);
       const served = serve;
       const failed = (err) => `${message(err)} ${served.stderr().trim().split('\n').slice(-2).join(' | ')}`.trim();
       try {

@@ -10,9 +10,9 @@
 // (no line per request, like nginx with access_log off).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, median, startServe, stopChild, waitUntilUp } from './lib/processes.js';
 import autocannon from 'autocannon';
 
 const RUNS = Number(process.env.BENCH_RUNS) || 3;
@@ -21,52 +21,6 @@ const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS) || 10;
 const CONNECTIONS = 32;
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitUntilUp(url, child, what) {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      return;
-    } catch {
-      await sleep(50);
-    }
-  }
-  throw new Error(`${what} did not start`);
-}
-
-async function startServe(ctx, args) {
-  const port = await freePort();
-  let stderr = '';
-  const child = spawn(process.execPath, [ctx.casterpakBin, 'serve', '--port', String(port), '--log-level', 'warn', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilUp(`${url}/healthz`, child, `casterpak serve (${stderr.trim()})`);
-  return { url, stop: () => stopChild(child) };
-}
-
-function stopChild(child) {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 async function startNginx(scratch, alias, prefix) {
   if (!existsSync(NGINX)) return null;
@@ -88,7 +42,7 @@ async function startNginx(scratch, alias, prefix) {
   await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
   const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilUp(`${url}/`, child, 'nginx');
+  await waitUntilUp(`${url}/`, child, () => 'nginx');
   return { url, stop: () => stopChild(child) };
 }
 

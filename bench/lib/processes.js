@@ -1,0 +1,59 @@
+// What the benches share: a free port, polling a child server until it answers, stopping a
+// child, starting `casterpak serve`, and the median. (bench/run.js runs bench/*.js only.)
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// Polls until `url` answers with any HTTP status; `what()` names the child in errors.
+export async function waitUntilUp(url, child, what) {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${what()} exited with ${child.exitCode}`);
+    try {
+      await (await fetch(url, { signal: AbortSignal.timeout(2000) })).arrayBuffer();
+      return;
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error(`${what()} did not start`);
+}
+
+export function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+// `casterpak serve` on a free port of 127.0.0.1, once /healthz answers.
+export async function startServe(ctx, args) {
+  const port = await freePort();
+  let stderr = '';
+  const child = spawn(process.execPath, [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(`${url}/healthz`, child, () => `casterpak serve (${stderr.trim()})`);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, stderr: () => stderr, stop: () => stopChild(child) };
+}
