@@ -41,7 +41,7 @@ export async function bench(ctx) {
     ]);
   };
   const casterpak = async () =>
-    timed(process.execPath, [ctx.casterpakBin, 'package', '--force', '--json', '--segment-duration', String(SEGMENT_DURATION), '--cache-dir', cacheDir, ctx.mp4]);
+    timed(process.execPath, [ctx.casterpakBin, 'package', '--force', '--json', '--segment-duration', String(SEGMENT_DURATION), '--cache-dir', cacheDir, '--source-root', path.dirname(ctx.mp4), ctx.mp4]);
   // Node's start-up plus loading the package command (execa, commander…): a fixed cost per
   // invocation, whatever the file, shown apart so the ratio can be read for longer files.
   const startup = async () => timed(process.execPath, [ctx.casterpakBin, 'package', '--help']);

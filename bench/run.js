@@ -59,7 +59,7 @@ async function makeMedia() {
 // The packaged 10-minute rendition other benches serve or prune (reused when already there).
 function packageOnce(mp4) {
   const cacheDir = path.join(workDir, 'cache');
-  const result = spawnSync(process.execPath, [casterpakBin, 'package', '--json', '--cache-dir', cacheDir, mp4], {
+  const result = spawnSync(process.execPath, [casterpakBin, 'package', '--json', '--cache-dir', cacheDir, '--source-root', path.dirname(mp4), mp4], {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildProgram, commandNamed } from '../src/cli.js';
+import { envVariableOf } from '../src/config/env.js';
+import { defaultConfig } from '../src/config/schema.js';
+import type { ConfigFlag } from '../src/commands/config-flags.js';
+import { PACKAGE_FLAGS } from '../src/commands/package.js';
+import { PRUNE_FLAGS } from '../src/commands/prune.js';
+import { REWRITE_MASTER_FLAGS } from '../src/commands/rewrite-master.js';
+import { SERVE_FLAGS } from '../src/commands/serve.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -23,6 +30,28 @@ describe('casterpak --help', () => {
       expect(option.description, option.flags).not.toBe('');
     }
     expect(stdout, 'the global --config').toContain('-c, --config <file>');
+  });
+
+  // Every key of the configuration, dotted.
+  const keys = (value: object, prefix = ''): string[] =>
+    Object.entries(value).flatMap(([k, v]) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+  const CONFIG_FLAGS: Record<string, readonly ConfigFlag[]> = { package: PACKAGE_FLAGS, serve: SERVE_FLAGS, prune: PRUNE_FLAGS, 'rewrite-master': REWRITE_MASTER_FLAGS };
+
+  it.each(program.commands.map((c) => [c.name(), c] as const))('casterpak %s --help is written the same way: real value names, defaults as "default: …", key and variable of each configuration flag', (name, command) => {
+    for (const option of command.options) {
+      expect(option.flags, name).not.toMatch(/<value>/);
+      expect(option.description, option.flags).not.toMatch(/\(default [^:]|default: +\(/); // one way to write a default
+      for (const [, key] of option.description.matchAll(/\bconfig ([\w.]+)/g)) expect(keys(defaultConfig(1)), `${option.flags}: ${key}`).toContain(key);
+    }
+    for (const flag of CONFIG_FLAGS[name] ?? []) {
+      const option = command.options.find((o) => o.flags === flag.flags);
+      expect(option, flag.flags).toBeDefined();
+      expect(option!.description).toContain(`config ${flag.key}`);
+      const env = envVariableOf(flag.key);
+      if (env !== undefined) expect(option!.description).toContain(`env ${env}`);
+      if (flag.default !== undefined) expect(option!.description).toContain(`default: ${flag.default}`);
+    }
+    expect(command.options.filter((o) => /\(config /.test(o.description)).map((o) => o.flags).sort()).toEqual((CONFIG_FLAGS[name] ?? []).map((f) => f.flags).sort());
   });
 
   it('prints the version', async () => {

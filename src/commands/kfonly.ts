@@ -78,15 +78,15 @@ export function kfonlyCommand(): Command {
       '-o, --output <file>',
       'where to write it; "-" for stdout (default: <playlist dir>/kfonly/<playlist name>, the file serve would create; for a URL: ./kfonly/<playlist name>)',
     )
-    .option('--timeout <duration>', 'time limit for each HTTP request, e.g. 30s', '30s')
+    .option('--timeout <duration>', 'time limit for each HTTP request, e.g. 30s or 500ms (default: 30s)')
     .addHelpText(
       'after',
       '\nSegment URIs must be relative or absolute on the playlist\'s own origin (trick play needs relative URIs);\n' +
         'the kfonly playlist refers to them one directory up (../segment1_0_av.ts). Encrypted sources are refused.\n' +
         'Prints the file written, and a summary on stderr.\n',
     )
-    .action(async (input: string, options: { output?: string; timeout: string }) => {
-      const timeoutMs = parseDuration(options.timeout);
+    .action(async (input: string, options: { output?: string; timeout?: string }) => {
+      const timeoutMs = parseDuration(options.timeout ?? '30s');
       if (timeoutMs === null || timeoutMs <= 0) throw new CasterpakError('USAGE', `invalid --timeout "${options.timeout}": use e.g. 30s or 500ms`);
       const { output, result } = await runKfonly({ input, output: options.output, timeoutMs });
       process.stdout.write(output === '-' ? result.playlist : `${output}\n`);

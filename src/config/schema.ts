@@ -1,7 +1,7 @@
 // The configuration: one typed object with its defaults in one place, validated once at
 // start-up by a pure function (config file, environment and flags are merged before).
 import { CasterpakError } from '../shared/errors.js';
-import { parseDuration, parseSize } from './units.js';
+import { InvalidValue, bool, duration, extensions, httpUrl, int, nullableDuration, nullableStr, oneOf, regexList, size, str, strList, urlPrefix, type Check } from './checks.js';
 
 export interface CasterpakConfig {
   /** @default './casterpak-cache' */ readonly cacheDir: string;
@@ -37,6 +37,7 @@ export interface CasterpakConfig {
     readonly cacheControl: { readonly playlist: string; readonly segment: string; readonly master: string };
     /** Time limit for a whole request (ms). @default 120000 */ readonly requestTimeoutMs: number;
     /** @default 'info' */ readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+    /** One log line per request; errors and packaging runs are logged either way. @default true */ readonly accessLog: boolean;
     /** Third-party masters proxied under this prefix. @default '/p/' */ readonly masterPrefix: string;
     /** Where masters under masterPrefix come from (e.g. Kaltura). @default null */ readonly masterUpstream: string | null;
     /** @default 30000 */ readonly masterCacheTtlMs: number;
@@ -85,6 +86,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
       },
       requestTimeoutMs: 120_000,
       logLevel: 'info',
+      accessLog: true,
       masterPrefix: '/p/',
       masterUpstream: null,
       masterCacheTtlMs: 30_000,
@@ -95,79 +97,6 @@ export function defaultConfig(cores: number): CasterpakConfig {
     rewrite: { pathPatterns: ['^/i/'], hosts: [] },
   };
 }
-
-type Check = (value: unknown, key: string) => unknown;
-
-const fail = (key: string, why: string): never => {
-  throw new CasterpakError('CONFIG', `invalid configuration: ${key} ${why}`);
-};
-const str: Check = (v, k) => (typeof v === 'string' && v.length > 0 ? v : fail(k, 'must be a non-empty string'));
-const nullableStr: Check = (v, k) => (v === null ? null : str(v, k));
-const httpUrl: Check = (v, k) => {
-  if (v === null) return null;
-  const s = str(v, k) as string;
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    return fail(k, `must be an http(s) URL, got "${s}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(k, `must be an http(s) URL, got "${s}"`);
-  return s.replace(/\/+$/, '');
-};
-const int =
-  (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
-  (v, k) => {
-    const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-    return typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max
-      ? n
-      : fail(k, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  };
-// Duration keys hold milliseconds: a bare number means ms whether it came from JSON or as a
-// string from the environment (CASTERPAK_BENTO4_TIMEOUT=1500 is 1.5 s); units say otherwise.
-const duration: Check = (v, k) => {
-  if (typeof v === 'number' && v >= 0) return v;
-  if (typeof v === 'string' && /^\s*\d+\s*$/.test(v)) return Number(v);
-  if (typeof v === 'string') {
-    const ms = parseDuration(v);
-    if (ms !== null) return ms;
-  }
-  return fail(k, `must be a duration such as 90s, 30m, 2h, 7d (or milliseconds), got ${JSON.stringify(v)}`);
-};
-const nullableDuration: Check = (v, k) => (v === null ? null : duration(v, k));
-const size: Check = (v, k) => {
-  if (v === null) return null;
-  if (typeof v === 'number' && v >= 0) return v;
-  if (typeof v === 'string') {
-    const bytes = parseSize(v);
-    if (bytes !== null) return bytes;
-  }
-  return fail(k, `must be a size such as 500M, 50G (or bytes), got ${JSON.stringify(v)}`);
-};
-const bool: Check = (v, k) => (typeof v === 'boolean' ? v : v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : fail(k, 'must be true or false'));
-const strList: Check = (v, k) =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : fail(k, 'must be a list of strings');
-const regexList: Check = (v, k) => {
-  const list = strList(v, k) as string[];
-  for (const pattern of list) {
-    try {
-      new RegExp(pattern);
-    } catch {
-      fail(k, `has an invalid pattern "${pattern}"`);
-    }
-  }
-  return list;
-};
-const extensions: Check = (v, k) => {
-  const list = strList(v, k) as string[];
-  return list.length > 0 && list.every((e) => /^\.[a-z0-9]{1,8}$/i.test(e))
-    ? list.map((e) => e.toLowerCase())
-    : fail(k, 'must be a non-empty list like [".mp4"]');
-};
-const oneOf =
-  (...values: string[]): Check =>
-  (v, k) =>
-    typeof v === 'string' && values.includes(v) ? v : fail(k, `must be one of ${values.join(', ')}`);
 
 type Shape = { [key: string]: Check | Shape };
 
@@ -194,10 +123,8 @@ const SHAPE: Shape = {
     cacheControl: { playlist: str, segment: str, master: str },
     requestTimeoutMs: duration,
     logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'),
-    masterPrefix: (v, k) => {
-      const s = str(v, k) as string;
-      return /^\/[A-Za-z0-9_-]+\/$/.test(s) ? s : fail(k, 'must look like "/p/"');
-    },
+    accessLog: bool,
+    masterPrefix: urlPrefix,
     masterUpstream: httpUrl,
     masterCacheTtlMs: duration,
     masterTrickPlay: bool,
@@ -211,8 +138,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function merge(shape: Shape, base: Record<string, unknown>, input: Record<string, unknown>, prefix: string): Record<string, unknown> {
+// One layer of values and how its bad values are reported: by the flag, the environment
+// variable or the file key they came from (origin.ts builds these).
+export interface ConfigLayer {
+  readonly values: ConfigInput;
+  /** The one-line message for a bad value at `key` (dotted) of this layer. */
+  readonly describe?: (key: string, why: string) => string;
+}
+
+const plainMessage = (key: string, why: string) => `invalid configuration: ${key} ${why}`;
+
+function merge(shape: Shape, base: Record<string, unknown>, input: Record<string, unknown>, prefix: string, describe: (key: string, why: string) => string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
+  const fail = (key: string, why: string): never => {
+    throw new CasterpakError('CONFIG', describe(key, why));
+  };
   for (const [key, value] of Object.entries(input)) {
     if (key.startsWith('$')) continue; // "$comment" and the like: notes in JSON files, which have no comments
     const path = prefix + key;
@@ -220,20 +160,31 @@ function merge(shape: Shape, base: Record<string, unknown>, input: Record<string
     if (rule === undefined) fail(path, 'is not a known key');
     if (value === undefined) continue;
     if (typeof rule === 'function') {
-      out[key] = rule(value, path);
+      try {
+        out[key] = rule(value);
+      } catch (error) {
+        if (error instanceof InvalidValue) fail(path, error.message);
+        throw error;
+      }
     } else {
       if (!isPlainObject(value)) fail(path, 'must be an object');
-      out[key] = merge(rule, base[key] as Record<string, unknown>, value as Record<string, unknown>, `${path}.`);
+      out[key] = merge(rule, base[key] as Record<string, unknown>, value as Record<string, unknown>, `${path}.`, describe);
     }
   }
   return out;
 }
 
-// Layers are applied in order (defaults < file < environment < flags); the first bad key throws CONFIG naming it.
-export function validateConfig(layers: readonly ConfigInput[], cores: number): CasterpakConfig {
+// Layers are applied in order (defaults < file < environment < flags); the first bad key throws
+// CONFIG, named as its layer names it.
+export function validateLayers(layers: readonly ConfigLayer[], cores: number): CasterpakConfig {
   let config = defaultConfig(cores) as unknown as Record<string, unknown>;
-  for (const layer of layers) config = merge(SHAPE, config, layer, '');
+  for (const layer of layers) config = merge(SHAPE, config, layer.values, '', layer.describe ?? plainMessage);
   return config as unknown as CasterpakConfig;
+}
+
+// Layers of bare values, reported by configuration key: "invalid configuration: serve.port …".
+export function validateConfig(layers: readonly ConfigInput[], cores: number): CasterpakConfig {
+  return validateLayers(layers.map((values) => ({ values })), cores);
 }
 
 // How old a packaging run's leftovers (run directory, partial download, temporary file) must

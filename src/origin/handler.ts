@@ -1,6 +1,7 @@
 // One request from start to end: CORS and method checks, the path validated into a route before
 // anything touches the disk (request-path.ts), the route's handler, access recorded where the
-// route table says so, every error turned into a status with a one-line reason, one log line.
+// route table says so, every error turned into a status with a one-line reason, one access log
+// line (unless serve.accessLog is off: behind nginx, its own access log says the same).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { httpStatusFor, oneLine, isCasterpakError } from '../shared/errors.js';
@@ -27,6 +28,8 @@ export interface HandlerDeps {
   readonly tracker: AccessTracker;
   readonly metrics: ServeMetrics;
   readonly logger: Logger;
+  /** One `request` line per request (serve.accessLog); refusals and failures are logged either way. */
+  readonly accessLog: boolean;
 }
 
 const CLIENT_CLOSED = 499;
@@ -100,7 +103,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     } finally {
       metrics.requests.inc({ route: routeName, status: String(status) });
       metrics.bytesServed.inc(bytes);
-      logger.info('request', { id, method: req.method, path: rawPath.slice(0, 300), route: routeName, status, cache, bytes, ms: Math.round(performance.now() - begin) });
+      if (deps.accessLog) logger.info('request', { id, method: req.method, path: rawPath.slice(0, 300), route: routeName, status, cache, bytes, ms: Math.round(performance.now() - begin) });
     }
   };
 }

@@ -3,9 +3,13 @@
 // single process. SIGTERM/SIGINT stop accepting, finish in-flight responses, kill packaging
 // children and exit 0.
 import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
 import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
+import type { ConfigOrigin } from '../config/origin.js';
 import { oneLine } from '../shared/errors.js';
 import { createOrigin } from './server.js';
+import { checkServeDirectories } from './serve-checks.js';
+import { listenUrl, startupFacts, startupLine } from './startup-line.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { runPrune } from '../prune/run.js';
 
@@ -52,11 +56,20 @@ function onStopSignal(stop: () => Promise<void>): void {
   process.once('SIGINT', handler);
 }
 
-async function runSingle(config: CasterpakConfig, logger: Logger, withPrune: boolean): Promise<void> {
+// The one start-up summary of a serve run: a sentence on a terminal, a structured line otherwise.
+export function announceStart(config: CasterpakConfig, address: Pick<AddressInfo, 'address' | 'port'>, logger: Logger, stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): void {
+  const facts = startupFacts(config, address);
+  if (!stream.isTTY) logger.info('started', { ...facts });
+  else if (config.serve.logLevel !== 'silent') stream.write(`${startupLine(facts)}\n`);
+}
+
+// `primary`: the only process (not a cluster worker): it runs prune and announces the start.
+async function runSingle(config: CasterpakConfig, logger: Logger, primary: boolean): Promise<void> {
   const origin = await createOrigin(config, { logger });
   const address = await origin.listen();
-  logger.info('listening', { url: `http://${address.address}:${address.port}`, pid: process.pid });
-  const stopPrune = withPrune ? startPruneTimer(config, logger, (items) => origin.metrics.pruned.inc(items)) : () => {};
+  logger.info('listening', { url: listenUrl(address), pid: process.pid });
+  if (primary) announceStart(config, address, logger); // a cluster's primary announces for its workers
+  const stopPrune = primary ? startPruneTimer(config, logger, (items) => origin.metrics.pruned.inc(items)) : () => {};
   onStopSignal(async () => {
     stopPrune();
     await origin.close();
@@ -74,6 +87,7 @@ function runPrimary(config: CasterpakConfig, logger: Logger): void {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const fork = () => cluster.fork({ CASTERPAK_WORKER: '1' });
   for (let i = 0; i < config.serve.workers; i++) fork();
+  cluster.once('listening', (_worker, address) => announceStart(config, { address: address.address ?? config.serve.host, port: address.port }, logger));
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     logger.warn('worker died; starting another', { pid: worker.process.pid, code, signal });
@@ -105,7 +119,9 @@ function runPrimary(config: CasterpakConfig, logger: Logger): void {
   logger.info('primary started', { workers: config.serve.workers, pid: process.pid });
 }
 
-export async function runServe(config: CasterpakConfig): Promise<void> {
+export async function runServe(config: CasterpakConfig, options: { readonly origin?: ConfigOrigin } = {}): Promise<void> {
+  // Checked once, before any worker starts; workers trust their primary.
+  if (cluster.isPrimary) await checkServeDirectories(config, options.origin);
   const logger = createLogger(config.serve.logLevel, process.stderr, cluster.isWorker ? { worker: cluster.worker?.id } : {});
   if (config.serve.workers > 1 && cluster.isPrimary) return runPrimary(config, logger);
   await runSingle(config, logger, cluster.isPrimary);

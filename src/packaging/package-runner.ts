@@ -38,6 +38,8 @@ export interface PackageRunOptions {
   readonly cwd: string;
   readonly reporter: Reporter;
   readonly signal?: AbortSignal;
+  /** The rendition path the operator named for the one input (`package --as`), instead of the one from the source root. */
+  readonly as?: string;
 }
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
@@ -88,7 +90,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
     let renditionPath: string | null = null;
     reporter.start(input);
     try {
-      renditionPath = assertRenditionPath(renditionPathForInput(input, config.sourceRoot, options.cwd), config.mediaExtensions);
+      renditionPath = assertRenditionPath(options.as ?? renditionPathForInput(input, config.sourceRoot, options.cwd), config.mediaExtensions);
       const owner = sources.get(renditionPath);
       if (owner !== undefined && owner !== input) {
         throw new CasterpakError('USAGE', `same rendition path "${renditionPath}" as ${owner}`);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertRenditionPath, renditionPathError, renditionPathForInput } from '../../src/cache/rendition-path.js';
+import { assertRenditionPath, pathBelowRoot, renditionPathError, renditionPathForInput } from '../../src/cache/rendition-path.js';
 
 const MP4 = ['.mp4'];
 
@@ -43,15 +43,26 @@ describe('renditionPathForInput', () => {
     expect(renditionPathForInput('../library/a/x.mp4', root, '/srv/other')).toBe('a/x.mp4');
   });
 
-  it('uses the file name for inputs outside the source root, or without one', () => {
-    expect(renditionPathForInput('/home/me/x.mp4', root, '/')).toBe('x.mp4');
-    expect(renditionPathForInput('/srv/library-old/x.mp4', root, '/')).toBe('x.mp4'); // a sibling with the same prefix is outside
-    expect(renditionPathForInput('media/x.mp4', null, '/work')).toBe('x.mp4');
+  it('refuses (USAGE) a file outside the source root, or any file without one: serve would never find it', () => {
+    const usage = (message: string) => expect.objectContaining({ code: 'USAGE', message });
+    expect(() => renditionPathForInput('/home/me/x.mp4', root, '/')).toThrow(usage(`/home/me/x.mp4 is outside the source root ${root}`));
+    expect(() => renditionPathForInput('/srv/library-old/x.mp4', root, '/')).toThrow(usage(`/srv/library-old/x.mp4 is outside the source root ${root}`)); // a sibling with the same prefix
+    expect(() => renditionPathForInput('/srv/library', root, '/')).toThrow(usage(`/srv/library is outside the source root ${root}`));
+    expect(() => renditionPathForInput('media/x.mp4', null, '/work')).toThrow(usage('media/x.mp4: no source root to take its rendition path from'));
   });
 
   it('uses the decoded URL path for URLs', () => {
     expect(renditionPathForInput('https://cdn.example/i/2022/a%20b.mp4?token=1', root, '/')).toBe('i/2022/a b.mp4');
     expect(renditionPathForInput('HTTP://cdn.example/x.mp4', null, '/')).toBe('x.mp4');
+  });
+});
+
+describe('pathBelowRoot', () => {
+  it('is the /-separated path below the root, or null outside it', () => {
+    expect(pathBelowRoot('/srv/library/a/b.mp4', '/srv/library')).toBe('a/b.mp4');
+    expect(pathBelowRoot('/srv/library/..x.mp4', '/srv/library')).toBe('..x.mp4'); // a name that starts with two dots is still inside
+    expect(pathBelowRoot('/srv/x.mp4', '/srv/library')).toBeNull();
+    expect(pathBelowRoot('/srv/library', '/srv/library')).toBeNull();
   });
 });
 

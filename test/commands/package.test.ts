@@ -1,15 +1,21 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectInputs, summaryLine } from '../../src/commands/package.js';
-import { REAL_MP42HLS, checkRendition, fakeBinDir, media, mp4infoDuration, processExists, processRunning, readPids } from '../helpers/bento4.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { MEDIA_DIR, REAL_MP42HLS, checkRendition, fakeBinDir, media, mp4infoDuration, processExists, processRunning, readPids } from '../helpers/bento4.js';
+import { runCli as runBare, startCli as startBare, type CliOptions } from '../helpers/cli.js';
 import { httpServer } from '../helpers/http-server.js';
 import { filesUnder, tempDir } from '../helpers/temp-dir.js';
 
 const cacheFiles = filesUnder;
 const renditions = (cacheDir: string) => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => !n.startsWith('.')).sort() : []);
 const tmpEntries = (cacheDir: string) => (existsSync(path.join(cacheDir, '.tmp')) ? readdirSync(path.join(cacheDir, '.tmp')) : []);
+
+// The fixtures' directory is the source root of these runs (package names a file's rendition by
+// its path below the source root), unless a test gives another or none (runBare).
+const withRoot = (options: CliOptions): CliOptions => ({ ...options, env: { CASTERPAK_SOURCE_ROOT: MEDIA_DIR, ...options.env } });
+const runCli = (args: readonly string[], options: CliOptions) => runBare(args, withRoot(options));
+const startCli = (args: readonly string[], options: CliOptions) => startBare(args, withRoot(options));
 
 function workspace() {
   const cwd = tempDir('casterpak-cli-');
@@ -139,11 +145,13 @@ describe('casterpak package', () => {
     expect(cacheFiles(cacheDir).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
-  it('says what is wrong with a single bad input on stderr', async () => {
+  it('prints a failure once: on its progress line, then only the count on stderr', async () => {
     const { cwd } = workspace();
-    const result = await runCli(['package', 'nope.mp4'], { cwd });
+    const result = await runCli(['package', '--source-root', '.', 'nope.mp4'], { cwd });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('casterpak: nope.mp4: no such file\n');
+    expect(result.stdout).toMatch(/^failed +nope\.mp4 +no such file$/m);
+    expect(result.stderr).toBe('casterpak: 1 of 1 input failed\n');
+    expect(`${result.stdout}${result.stderr}`.split('no such file')).toHaveLength(2);
   });
 
   it('refuses to run without input', async () => {
@@ -179,14 +187,18 @@ describe('casterpak package', () => {
     expect(other.stderr).toMatch(/^casterpak: cannot read configuration/);
   });
 
-  it('refuses a bad configuration naming the key, before doing anything', async () => {
+  it('refuses a bad value naming it as it was given (flag, variable or file key), before doing anything', async () => {
     const { cwd, cacheDir } = workspace();
     writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ bento4: { timeoutMS: 1 } }));
     const file = await runCli(['package', media('av.mp4')], { cwd });
     expect(file.code).toBe(1);
-    expect(file.stderr).toBe('casterpak: invalid configuration: bento4.timeoutMS is not a known key\n');
+    expect(file.stderr).toBe(`casterpak: invalid configuration in ${path.join(cwd, 'casterpak.config.json')}: bento4.timeoutMS is not a known key\n`);
     const flag = await runCli(['package', '--concurrency', 'lots', '--config', '/dev/null', media('av.mp4')], { cwd });
-    expect(flag.stderr).toMatch(/^casterpak: invalid configuration: package\.concurrency must be an integer/);
+    expect(flag.stderr).toBe('casterpak: --concurrency must be an integer from 1 to 256, got "lots"\n');
+    const duration = await runCli(['package', '--segment-duration', '2.5', '--config', '/dev/null', media('av.mp4')], { cwd });
+    expect(duration.stderr).toBe('casterpak: --segment-duration must be an integer from 1 to 3600, got "2.5"\n');
+    const env = await runCli(['package', '--config', '/dev/null', media('av.mp4')], { cwd, env: { CASTERPAK_BASE_URL: 'notaurl' } });
+    expect(env.stderr).toBe('casterpak: CASTERPAK_BASE_URL must be an http(s) URL, got "notaurl"\n');
     expect(existsSync(cacheDir)).toBe(false);
   });
 
@@ -235,7 +247,8 @@ describe('casterpak package with a failing mp42hls', () => {
     const result = await runCli(['package', media('av.mp4')], { cwd, env: { CASTERPAK_BENTO4_DIR: fakeBinDir(fake), FAKE_MP42HLS_PIDS: pids, ...env } });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`casterpak: ${media('av.mp4')}: ${message}\n`);
+    expect(result.stdout).toContain(`failed  ${media('av.mp4')}  ${message}\n`);
+    expect(result.stderr).toBe('casterpak: 1 of 1 input failed\n');
     expect(renditions(cacheDir)).toEqual([]);
     expect(tmpEntries(cacheDir)).toEqual([]);
     expect(cacheFiles(cacheDir)).toEqual([]);

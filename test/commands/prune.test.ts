@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePruneFlags, runPruneCommand } from '../../src/commands/prune.js';
@@ -102,10 +102,19 @@ describe('casterpak prune (the built CLI)', () => {
     expect(readdirSync(dir)).toContain('segment2_0_av.ts');
   });
 
-  it('a missing cache directory is success: nothing to do', async () => {
+  it('a cache directory that does not exist is an error naming it and where it came from (a crontab typo must show)', async () => {
     const { cwd, cache } = workspace();
     const result = await runCli(['prune', '--cache-dir', cache], { cwd });
-    expect(result).toMatchObject({ code: 0, stderr: '', stdout: `nothing to prune: ${cache} does not exist\n` });
+    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `casterpak: the cache directory ${cache} does not exist (--cache-dir): check the path\n` });
+    const env = await runCli(['prune'], { cwd, env: { CASTERPAK_CACHE_DIR: cache } });
+    expect(env).toMatchObject({ code: 1, stderr: `casterpak: the cache directory ${cache} does not exist (CASTERPAK_CACHE_DIR): check the path\n` });
+  });
+
+  it('an existing but empty cache directory is a quiet success', async () => {
+    const { cwd, cache } = workspace();
+    mkdirSync(cache);
+    const result = await runCli(['prune', '--cache-dir', cache], { cwd });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('a bad flag or an unusable cache directory: exit 1 and one line on stderr', async () => {

@@ -175,6 +175,8 @@ describe('casterpak rewrite-master (CLI, built dist/)', () => {
     expect(missing.stderr).toMatch(/needs --base-url/);
     const bad = await cli([`${kaltura.origin}${MANIFEST.pathname}`, '--base-url', 'ftp://x']);
     expect(bad.exitCode).toBe(1);
-    expect(bad.stderr).toMatch(/publicBaseUrl must be an http\(s\) URL/);
+    expect(bad.stderr).toBe('casterpak: --base-url must be an http(s) URL, got "ftp://x"'); // named as typed, not by its key
+    const pattern = await cli([`${kaltura.origin}${MANIFEST.pathname}`, '--base-url', 'https://c.example', '--path-pattern', '([']);
+    expect(pattern.stderr).toBe('casterpak: --path-pattern has an invalid pattern "(["');
   });
 });

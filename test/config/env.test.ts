@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_DIR } from '../helpers/bento4.js';
-import { ENV_VARIABLES, envLayer, layerFrom } from '../../src/config/env.js';
+import { ENV_VARIABLES, envLayer, envVariableOf, layerFrom } from '../../src/config/env.js';
 import { validateConfig } from '../../src/config/schema.js';
 
 describe('layerFrom', () => {
@@ -39,9 +39,15 @@ describe('envLayer', () => {
 
   it('names only keys the schema accepts', () => {
     for (const name of ENV_VARIABLES) {
-      const value = name.endsWith('_DIR') || name.endsWith('_ROOT') ? '/x' : name.includes('URL') || name.includes('UPSTREAM') ? 'http://127.0.0.1' : name === 'CASTERPAK_LOG_LEVEL' ? 'warn' : name === 'CASTERPAK_HOST' ? '::1' : '3';
+      const value = name.endsWith('_DIR') || name.endsWith('_ROOT') ? '/x' : name.includes('URL') || name.includes('UPSTREAM') ? 'http://127.0.0.1' : name === 'CASTERPAK_LOG_LEVEL' ? 'warn' : name === 'CASTERPAK_ACCESS_LOG' ? 'off' : name === 'CASTERPAK_HOST' ? '::1' : '3';
       expect(() => validateConfig([envLayer({ [name]: value })], 1), name).not.toThrow();
     }
+  });
+
+  it('finds the variable of a key, if it has one', () => {
+    expect(envVariableOf('serve.port')).toBe('CASTERPAK_PORT');
+    expect(envVariableOf('serve.accessLog')).toBe('CASTERPAK_ACCESS_LOG');
+    expect(envVariableOf('serve.maxQueue')).toBeUndefined();
   });
 
   it('makes CASTERPAK_BENTO4_TIMEOUT=1500 a 1.5 s limit once validated', () => {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { loadConfig, loadConfigWithOrigin } from '../../src/config/load.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('loadConfig', () => {
@@ -45,17 +45,42 @@ describe('loadConfig', () => {
     expect((await loadConfig({ cwd, env: {}, configFile: 'other.json' })).segmentDuration).toBe(2);
   });
 
-  it('names the bad key of the file', async () => {
+  it('names the bad key of the file, and the file', async () => {
     const cwd = tempDir();
-    writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ bento4: { timeoutMS: 5 } }));
-    await expect(loadConfig({ cwd, env: {} })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/bento4\.timeoutMS is not a known key/) });
+    writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ bento4: { timeoutMS: 5 }, serve: { port: 'abc' } }));
+    await expect(loadConfig({ cwd, env: {} })).rejects.toMatchObject({
+      code: 'CONFIG',
+      message: `invalid configuration in ${path.join(cwd, 'casterpak.config.json')}: bento4.timeoutMS is not a known key`,
+    });
   });
 
-  it('names the bad key when a bad value comes from the environment', async () => {
+  it('names a bad value by what the user typed: the environment variable or the flag, not the key', async () => {
     await expect(loadConfig({ cwd: tempDir(), env: { CASTERPAK_SEGMENT_DURATION: 'ten' } })).rejects.toMatchObject({
       code: 'CONFIG',
-      message: expect.stringMatching(/segmentDuration/),
+      message: 'CASTERPAK_SEGMENT_DURATION must be an integer from 1 to 3600, got "ten"',
     });
+    const flags = { flags: { serve: { port: 'abc' } }, flagNames: { 'serve.port': '--port' } };
+    await expect(loadConfig({ cwd: tempDir(), env: { CASTERPAK_PORT: '9000' }, ...flags })).rejects.toMatchObject({ message: '--port must be an integer from 0 to 65535, got "abc"' });
+    const cwd = tempDir();
+    writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ serve: { port: 'abc' } }));
+    await expect(loadConfig({ cwd, env: {} })).rejects.toMatchObject({
+      message: `invalid configuration in ${path.join(cwd, 'casterpak.config.json')}: serve.port must be an integer from 0 to 65535, got "abc"`,
+    });
+  });
+
+  it('tells where each value came from: flag, environment, file or default', async () => {
+    const cwd = tempDir();
+    writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ sourceRoot: 'lib', publishedRoot: 'pub', serve: { port: 1 } }));
+    const { origin } = await loadConfigWithOrigin({
+      cwd,
+      env: { CASTERPAK_PUBLISHED_ROOT: 'p', CASTERPAK_PORT: '2' },
+      flags: { serve: { port: '3' } },
+      flagNames: { 'serve.port': '--port', sourceRoot: '--source-root' },
+    });
+    expect(origin('serve.port')).toBe('--port');
+    expect(origin('publishedRoot')).toBe('CASTERPAK_PUBLISHED_ROOT');
+    expect(origin('sourceRoot')).toBe(`sourceRoot in ${path.join(cwd, 'casterpak.config.json')}`);
+    expect(origin('cacheDir')).toBe('the default cacheDir');
   });
 
   it('refuses a file that is not JSON, or not an object, or missing', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, validateConfig } from '../../src/config/schema.js';
+import { defaultConfig, validateConfig, validateLayers } from '../../src/config/schema.js';
 import { CasterpakError } from '../../src/shared/errors.js';
 import { REPO_DIR } from '../helpers/bento4.js';
 
@@ -85,6 +85,20 @@ describe('validateConfig', () => {
     [{ mediaExtensions: ['mp4'] }, /mediaExtensions/],
   ])('names the bad key: %j', (layer, message) => {
     expect(configError([layer])).toMatch(message);
+  });
+
+  it('reads on/off, true/false, yes/no and 1/0 as booleans (serve.accessLog)', () => {
+    expect(validateConfig([], 1).serve.accessLog).toBe(true);
+    expect(validateConfig([{ serve: { accessLog: 'off' } }], 1).serve.accessLog).toBe(false);
+    expect(validateConfig([{ serve: { accessLog: 'ON' } }], 1).serve.accessLog).toBe(true);
+    expect(validateConfig([{ serve: { accessLog: false } }], 1).serve.accessLog).toBe(false);
+    expect(configError([{ serve: { accessLog: 'maybe' } }])).toBe('invalid configuration: serve.accessLog must be on or off (true or false), got "maybe"');
+  });
+
+  it('lets each layer name its bad values (a flag, a variable, a file)', () => {
+    const describe = (key: string, why: string) => `[${key}] ${why}`;
+    expect(() => validateLayers([{ values: { serve: { port: 1 } } }, { values: { serve: { port: 'x' } }, describe }], 1)).toThrow('[serve.port] must be an integer from 0 to 65535, got "x"');
+    expect(() => validateLayers([{ values: { serve: { prot: 1 } }, describe }], 1)).toThrow('[serve.prot] is not a known key');
   });
 
   it('reports the first bad key of a later layer even when earlier layers were fine', () => {

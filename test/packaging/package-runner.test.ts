@@ -4,13 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runPackageJob, type PackageRunOptions } from '../../src/packaging/package-runner.js';
 import { validateConfig, type CasterpakConfig } from '../../src/config/schema.js';
 import { silentReporter } from '../../src/shared/reporter.js';
-import { REAL_MP42HLS, checkRendition, countingRuns, fakeBinDir, media } from '../helpers/bento4.js';
+import { MEDIA_DIR, REAL_MP42HLS, checkRendition, countingRuns, fakeBinDir, media } from '../helpers/bento4.js';
 import { httpServer } from '../helpers/http-server.js';
 import { filesUnder, tempDir } from '../helpers/temp-dir.js';
 
 function setup(layer: Record<string, unknown> = {}) {
   const cacheDir = tempDir('casterpak-cache-');
-  const config: CasterpakConfig = validateConfig([{ cacheDir, package: { concurrency: 2 } }, layer], 2);
+  const config: CasterpakConfig = validateConfig([{ cacheDir, sourceRoot: MEDIA_DIR, package: { concurrency: 2 } }, layer], 2);
   const run = (inputs: string[], options: Partial<PackageRunOptions> = {}) =>
     runPackageJob(config, { inputs, force: false, cwd: process.cwd(), reporter: silentReporter(), ...options });
   return { cacheDir, config, run };
@@ -109,11 +109,19 @@ describe('runPackageJob', () => {
   });
 
   it('refuses two inputs that would share a rendition path', async () => {
-    const other = tempDir();
-    copyFileSync(media('audio-only.mp4'), path.join(other, 'av.mp4'));
     const { run } = setup({ package: { concurrency: 1 } });
-    const summary = await run([media('av.mp4'), path.join(other, 'av.mp4')]);
+    const summary = await run([media('av.mp4'), 'http://127.0.0.1:9/av.mp4']); // refused before any download
     expect(summary.results[1]).toMatchObject({ status: 'failed', error: { code: 'USAGE', message: `same rendition path "av.mp4" as ${media('av.mp4')}` } });
+  });
+
+  it('refuses a file outside the source root, whose rendition serve would never find, unless its rendition path is named', async () => {
+    const other = tempDir();
+    copyFileSync(media('audio-only.mp4'), path.join(other, 'talk.mp4'));
+    const { cacheDir, run } = setup();
+    const outside = await run([path.join(other, 'talk.mp4')]);
+    expect(outside.results[0]).toMatchObject({ status: 'failed', renditionPath: null, error: { code: 'USAGE', message: `${path.join(other, 'talk.mp4')} is outside the source root ${MEDIA_DIR}` } });
+    const named = await run([path.join(other, 'talk.mp4')], { as: 'talks/2026/talk.mp4' });
+    expect(named.results[0]).toMatchObject({ status: 'made', renditionPath: 'talks/2026/talk.mp4', dir: path.join(cacheDir, 'talks/2026/talk.mp4') });
   });
 
   it('runs at most `concurrency` packagings at once', async () => {
