@@ -44,3 +44,32 @@ export async function probeVideoFrames(bytes: Uint8Array): Promise<{ frames: Pro
   const parsed = JSON.parse(result.stdout || '{}') as { frames?: ProbedFrame[] };
   return { frames: parsed.frames ?? [], stderr: result.stderr };
 }
+
+export interface Rendition {
+  readonly size: string;
+  readonly videoBitrate: string;
+}
+
+// The same test picture and tone as makeTestVideo, at another picture size and video bit rate,
+// with the same GOP (a key frame every 2 s, no scene cuts) so renditions of one title line
+// up segment for segment and a player can switch between them: the renditions of a csmil master.
+export async function makeTestRendition(file: string, seconds: number, rendition: Rendition): Promise<string> {
+  mkdirSync(path.dirname(file), { recursive: true });
+  await execa(FFMPEG, [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${rendition.size}:rate=25:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast',
+    '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-bf', '2', '-b:v', rendition.videoBitrate,
+    '-maxrate', rendition.videoBitrate, '-bufsize', rendition.videoBitrate,
+    '-c:a', 'aac', '-b:a', '64k', '-ac', '2', '-movflags', '+faststart', file,
+  ], { timeout: 60_000 });
+  return file;
+}
+
+// A copy of `input` without its audio (stream copy, no encoding).
+export async function dropAudio(input: string, output: string): Promise<string> {
+  mkdirSync(path.dirname(output), { recursive: true });
+  await execa(FFMPEG, ['-v', 'error', '-y', '-i', input, '-map', '0:v', '-c', 'copy', '-movflags', '+faststart', output], { timeout: 60_000 });
+  return output;
+}
