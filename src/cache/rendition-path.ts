@@ -7,13 +7,19 @@ export const MAX_PATH_LENGTH = 1024;
 // Letters, digits and a few marks; no segment may start with a dot (no `..`, no dotfiles).
 const SEGMENT = /^[A-Za-z0-9_~@=+-][A-Za-z0-9_.~@=+,-]{0,254}$/;
 
-// Null when `candidate` is a safe relative path of plain segments, else the reason.
-export function renditionPathError(candidate: string, mediaExtensions: readonly string[]): string | null {
+// Null when `candidate` is a safe relative path of plain segments (a rendition's, or a library
+// directory's), else the reason.
+export function relativePathError(candidate: string): string | null {
   if (candidate.length === 0) return 'empty path';
   if (candidate.length > MAX_PATH_LENGTH) return 'path too long';
-  const parts = candidate.split('/');
-  const bad = parts.find((part) => !SEGMENT.test(part));
-  if (bad !== undefined) return `bad path segment "${bad.slice(0, 64)}"`;
+  const bad = candidate.split('/').find((part) => !SEGMENT.test(part));
+  return bad === undefined ? null : `bad path segment "${bad.slice(0, 64)}"`;
+}
+
+// Null when `candidate` is a safe relative path of plain segments naming a media file, else the reason.
+export function renditionPathError(candidate: string, mediaExtensions: readonly string[]): string | null {
+  const error = relativePathError(candidate);
+  if (error) return error;
   const ext = path.posix.extname(candidate).toLowerCase();
   if (!mediaExtensions.includes(ext)) return `not a media file (allowed: ${mediaExtensions.join(', ')})`;
   return null;
@@ -25,8 +31,17 @@ export function assertRenditionPath(candidate: string, mediaExtensions: readonly
   return candidate;
 }
 
-// The rendition path `package` uses for an input: relative to the source root when inside it,
-// else the file name; for a URL, its path (without a leading slash).
+// A file's path relative to the source root, '/'-separated, or null when it is not below it.
+export function pathBelowRoot(file: string, sourceRoot: string): string | null {
+  const relative = path.relative(sourceRoot, file);
+  if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return null;
+  return relative.split(path.sep).join('/');
+}
+
+// The rendition path `package` uses for an input: for a URL, its path (without a leading
+// slash); for a file, its path relative to the source root, the very path `serve` looks it up
+// by. A file has none without a source root or outside it (USAGE): any other name would be a
+// rendition serve never finds.
 export function renditionPathForInput(input: string, sourceRoot: string | null, cwd: string): string {
   if (/^https?:\/\//i.test(input)) {
     const url = new URL(input);
@@ -36,12 +51,10 @@ export function renditionPathForInput(input: string, sourceRoot: string | null, 
       throw new CasterpakError('BAD_PATH', `invalid rendition path in ${input.slice(0, 200)}: bad percent-encoding`);
     }
   }
-  const absolute = path.resolve(cwd, input);
-  if (sourceRoot !== null) {
-    const relative = path.relative(sourceRoot, absolute);
-    if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/');
-  }
-  return path.basename(absolute);
+  if (sourceRoot === null) throw new CasterpakError('USAGE', `${input}: no source root to take its rendition path from`);
+  const below = pathBelowRoot(path.resolve(cwd, input), sourceRoot);
+  if (below === null) throw new CasterpakError('USAGE', `${input} is outside the source root ${sourceRoot}`);
+  return below;
 }
 
 // The one builder of a rendition's URL: `/i/<rendition path>/` with each path segment

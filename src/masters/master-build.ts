@@ -14,6 +14,15 @@ export interface MasterVariant {
   readonly iframe?: IFrameStreamInfAttributes;
 }
 
+// The CODECS entry of a video track once it is in MPEG-TS. The source's sample entry (avc3,
+// hev1, hvc1) does not travel: the TS carries an elementary stream with its parameter sets in
+// band, which players that read it (hls.js's TS parser, casterpak's own key-frame reader,
+// formats/mpegts/hevc-sps.ts) describe as avc1/hvc1, and MSE players write exactly those sample
+// entries when they transmux it. Apple's HLS authoring spec also names hvc1 for HEVC.
+export function mpegTsCodec(codec: string): string {
+  return codec.replace(/^avc3(?=\.|$)/, 'avc1').replace(/^hev1(?=\.|$)/, 'hvc1');
+}
+
 export function buildMaster(variants: readonly MasterVariant[]): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
   const sorted = [...variants].sort((a, b) => a.bandwidth - b.bandwidth);
@@ -22,6 +31,9 @@ export function buildMaster(variants: readonly MasterVariant[]): string {
     if (variant.codecs.length > 0) attrs.push(`CODECS="${variant.codecs.join(',')}"`);
     if (variant.resolution) attrs.push(`RESOLUTION=${variant.resolution.width}x${variant.resolution.height}`);
     if (variant.frameRate) attrs.push(`FRAME-RATE=${variant.frameRate.toFixed(3)}`);
+    // casterpak never writes a caption rendition (EXT-X-MEDIA TYPE=CLOSED-CAPTIONS): RFC 8216
+    // §4.3.4.2 NONE, on every EXT-X-STREAM-INF, as Apple's HLS authoring spec asks.
+    attrs.push('CLOSED-CAPTIONS=NONE');
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, variant.uri);
   }
   for (const variant of sorted) {

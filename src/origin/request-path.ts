@@ -2,11 +2,12 @@
 // The raw path is checked against a strict character set, percent-decoded exactly once, and
 // refused when decoding reveals separators, dot segments, NULs or more percent signs
 // (double encoding). File paths are then built only from the validated segments.
-import { MAX_PATH_LENGTH, renditionPathError } from '../cache/rendition-path.js';
+import { MAX_PATH_LENGTH, relativePathError, renditionPathError } from '../cache/rendition-path.js';
 import { INDEX_PLAYLIST, KFONLY_DIR, MASTER_PLAYLIST, SEGMENT_PATTERN } from '../cache/names.js';
 
 export type Route =
   | { readonly kind: 'status' | 'healthz' | 'metrics' | 'player-script' }
+  | { readonly kind: 'library'; readonly dir: string; readonly page: number }
   | { readonly kind: 'index' | 'master' | 'kfonly'; readonly renditionPath: string }
   | { readonly kind: 'segment'; readonly renditionPath: string; readonly segment: number }
   | { readonly kind: 'csmil'; readonly renditionPaths: readonly string[] }
@@ -26,6 +27,8 @@ export interface RouteOptions {
 
 // The status page's player (hls.js): one fixed path, nothing taken from the request.
 export const PLAYER_SCRIPT_PATH = '/_casterpak/hls.min.js';
+// The status page's library browser: `?dir=<directory below the source root>&page=<n>`.
+export const LIBRARY_PATH = '/_casterpak/library';
 
 const RAW_ALLOWED = /^[A-Za-z0-9_.~@=+,/%-]*$/;
 const PUBLISHED_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.~@=+,-]{0,254}$/;
@@ -78,11 +81,39 @@ function csmil(dirSegments: string[], name: string, options: RouteOptions): Rout
   return { ok: true, route: { kind: 'csmil', renditionPaths } };
 }
 
+// The library's query, checked as strictly as a path: known keys once each, `dir` through
+// decodePath and the rendition path rules (so it names only a directory casterpak could serve
+// from), `page` a plain number. Nothing of a refused query is echoed.
+function library(rawQuery: string): RouteResult {
+  if (rawQuery.length > MAX_RAW_LENGTH) return fail(414, 'query too long');
+  const values = new Map<string, string>();
+  for (const part of rawQuery === '' ? [] : rawQuery.split('&')) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    if (key !== 'dir' && key !== 'page') return fail(400, 'unknown query parameter (the library takes dir and page)');
+    if (values.has(key)) return fail(400, `${key} given twice`);
+    values.set(key, eq < 0 ? '' : part.slice(eq + 1));
+  }
+  const rawDir = values.get('dir') ?? '';
+  let dir = '';
+  if (rawDir !== '') {
+    const decoded = decodePath(`/${rawDir}`);
+    if (!('segments' in decoded)) return fail(decoded.status, `dir: ${decoded.reason}`);
+    dir = decoded.segments.join('/').replace(/\/$/, ''); // a directory may end in one slash
+    const error = relativePathError(dir);
+    if (error) return fail(400, `dir: ${error}`);
+  }
+  const rawPage = values.get('page') ?? '1';
+  if (!/^[1-9][0-9]{0,5}$/.test(rawPage)) return fail(400, 'page must be a whole number from 1');
+  return { ok: true, route: { kind: 'library', dir, page: Number(rawPage) } };
+}
+
 export function routeRequest(rawPath: string, rawQuery: string, options: RouteOptions): RouteResult {
   if (rawPath === '/') return { ok: true, route: { kind: 'status' } };
   if (rawPath === '/healthz') return { ok: true, route: { kind: 'healthz' } };
   if (rawPath === '/metrics') return { ok: true, route: { kind: 'metrics' } };
   if (rawPath === PLAYER_SCRIPT_PATH) return { ok: true, route: { kind: 'player-script' } };
+  if (rawPath === LIBRARY_PATH) return library(rawQuery);
   const decoded = decodePath(rawPath);
   if (!('segments' in decoded)) return fail(decoded.status, decoded.reason);
   const segments = decoded.segments;

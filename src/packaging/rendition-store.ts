@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CasterpakError, isCasterpakError } from '../shared/errors.js';
 import { renditionKey, INDEX_PLAYLIST, segmentName, type CacheLayout } from '../cache/names.js';
 import { readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
+import type { MediaInfo } from '../formats/mp4/media-info.js';
 import { commitRendition, type CommitOutcome } from '../cache/commit.js';
 import { moveToTrash } from '../cache/remove-tree.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
@@ -37,6 +38,8 @@ export interface PackagingEvent {
   readonly durationMs: number;
   readonly sourceBytes: number;
   readonly error?: unknown;
+  /** What a playlist or whole-file run found in the source (the origin warns about HEVC from it). */
+  readonly media?: MediaInfo;
 }
 
 export interface RenditionStoreOptions {
@@ -188,14 +191,14 @@ export class RenditionStore {
 
   // Times one piece of work under a job slot and reports it (metrics, logs); `outcomeOf` says
   // what it did, null when it handed over to other work that reports itself.
-  private async job<T>(renditionPath: string, what: PackagingEvent['what'], source: SourceReader | null, work: () => Promise<T>, outcomeOf: (result: T) => CommitOutcome | null): Promise<T> {
+  private async job<T>(renditionPath: string, what: PackagingEvent['what'], source: SourceReader | null, work: () => Promise<T>, outcomeOf: (result: T) => CommitOutcome | null, mediaOf?: (result: T) => MediaInfo): Promise<T> {
     const started = Date.now();
-    const report = (outcome: PackagingEvent['outcome'], error?: unknown) =>
-      this.options.onPackaging?.({ renditionPath, what, outcome, durationMs: Date.now() - started, sourceBytes: source?.bytesRead ?? 0, error });
+    const report = (outcome: PackagingEvent['outcome'], error?: unknown, media?: MediaInfo) =>
+      this.options.onPackaging?.({ renditionPath, what, outcome, durationMs: Date.now() - started, sourceBytes: source?.bytesRead ?? 0, error, ...(media ? { media } : {}) });
     try {
       const result = await (this.options.limiter ? this.options.limiter.run(work) : work());
       const outcome = outcomeOf(result);
-      if (outcome !== null) report(outcome);
+      if (outcome !== null) report(outcome, undefined, mediaOf?.(result));
       return result;
     } catch (error) {
       report('failed', error);
@@ -215,7 +218,7 @@ export class RenditionStore {
           if (reading.wholeFileBecause !== null) return { reading, outcome: null };
           const { tmp } = await buildRenditionFromMoov(job, reading);
           return { reading, outcome: await commitRendition(this.options.layout, tmp, renditionPath, replace) };
-        }, (result) => result.outcome);
+        }, (result) => result.outcome, (result) => result.reading.media);
         if (made.outcome === null) {
           this.options.onWholeFile?.(renditionPath, made.reading.wholeFileBecause!);
           await this.wholeFile(renditionPath, replace, source, made.reading);
@@ -232,10 +235,10 @@ export class RenditionStore {
     return this.job(renditionPath, 'rendition', source, async () => {
       const file = await this.options.resolveSource(renditionPath, this.options.signal);
       const { layout, bento4, segmentDuration, publicBaseUrl, signal } = this.options;
-      const { tmp } = await buildRendition({ bento4, layout, renditionPath, source: file, segmentDuration, publicBaseUrl, signal, reading });
+      const { tmp, info } = await buildRendition({ bento4, layout, renditionPath, source: file, segmentDuration, publicBaseUrl, signal, reading });
       this.indexes.delete(renditionPath);
-      return commitRendition(layout, tmp, renditionPath, replace);
-    }, (outcome) => outcome);
+      return { outcome: await commitRendition(layout, tmp, renditionPath, replace), media: info.media };
+    }, (result) => result.outcome, (result) => result.media).then((result) => result.outcome);
   }
 
   private async index(renditionPath: string, dir: string): Promise<LoadedIndex | null> {

@@ -87,7 +87,7 @@ export function buildIFramePlaylist(
         if (psiSegment < 0) {
           throw new CasterpakError('BAD_TS', `${scans[entry.segment]!.name}: no PAT/PMT in this or an earlier segment at offset 0`);
         }
-        lines.push(`#EXT-X-MAP:URI="${uris[psiSegment]}",BYTERANGE="${scans[psiSegment]!.psiEnd}@0"`);
+        lines.push(mapLine(uris[psiSegment]!, scans[psiSegment]!));
       }
       if (segment.programDateTime) {
         const at = segment.programDateTime.getTime() + entry.ms - Math.round(starts[entry.segment]! * 1000);
@@ -126,6 +126,14 @@ function timedEntries(scans: readonly KeyFrameScan[], starts: readonly number[],
 // Without EXT-X-MAP a client takes [0, first I-frame offset) of the resource as PAT/PMT.
 function needsMap(scan: KeyFrameScan, first: KeyFrame): boolean {
   return scan.psiEnd === undefined || first.offset !== scan.psiEnd || scan.psiEnd > IMPLICIT_INIT_LIMIT;
+}
+
+// The Media Initialization Section of MPEG-TS is a PAT and a PMT (RFC 8216 §3.2): from the
+// segment's start, or from the PAT where video comes first (a stream cut mid-way), so the
+// range never carries part of a picture.
+function mapLine(uri: string, scan: KeyFrameScan): string {
+  const start = scan.psiStart ?? 0;
+  return `#EXT-X-MAP:URI="${uri}",BYTERANGE="${scan.psiEnd! - start}@${start}"`;
 }
 
 function noKeyFrames(scans: readonly KeyFrameScan[], name: string): CasterpakError {

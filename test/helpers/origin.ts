@@ -6,7 +6,7 @@ import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { validateConfig, type CasterpakConfig, type ConfigInput } from '../../src/config/schema.js';
 import { createOrigin, type Origin } from '../../src/origin/server.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { media } from './bento4.js';
 import { tempDir } from './temp-dir.js';
 
@@ -19,8 +19,9 @@ export interface TestOrigin {
   get(pathname: string, headers?: Record<string, string>, method?: string): Promise<Response>;
 }
 
-// `sources`: rendition path → fixture file name, copied into the source root.
-export async function startOrigin(sources: Record<string, string>, overrides: ConfigInput = {}): Promise<TestOrigin> {
+// `sources`: rendition path → fixture file name, copied into the source root. `logger`: one
+// that records (default: silent).
+export async function startOrigin(sources: Record<string, string>, overrides: ConfigInput = {}, logger: Logger = createLogger('silent')): Promise<TestOrigin> {
   const root = tempDir('casterpak-origin-');
   const sourceRoot = path.join(root, 'library');
   const cacheDir = path.join(root, 'cache');
@@ -34,7 +35,7 @@ export async function startOrigin(sources: Record<string, string>, overrides: Co
     [{ cacheDir, sourceRoot, segmentDuration: 4, serve: { port: 0, logLevel: 'silent', ...((overrides.serve as object) ?? {}) } }, { ...overrides, serve: undefined }],
     os.availableParallelism(),
   );
-  const origin = await createOrigin(config, { logger: createLogger('silent') });
+  const origin = await createOrigin(config, { logger });
   const address = await origin.listen();
   onTestFinished(() => origin.close(1000));
   const url = `http://127.0.0.1:${address.port}`;

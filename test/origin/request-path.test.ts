@@ -66,3 +66,45 @@ describe('decodePath: hostile input is refused before any file access', () => {
     expect(decodePath('/i/a%2Bb.mp4')).toEqual({ segments: ['i', 'a+b.mp4'] });
   });
 });
+
+describe('routeRequest: the library browser, its query checked like a path', () => {
+  const library = (query: string) => route('/_casterpak/library', query);
+  it('takes dir (a directory below the source root) and page', () => {
+    expect(library('')).toEqual({ ok: true, route: { kind: 'library', dir: '', page: 1 } });
+    expect(library('dir=shows/2026&page=3')).toEqual({ ok: true, route: { kind: 'library', dir: 'shows/2026', page: 3 } });
+    expect(library('page=2&dir=shows%2F2026%2F')).toEqual({ ok: true, route: { kind: 'library', dir: 'shows/2026', page: 2 } });
+    expect(library('dir=a%2Bb')).toEqual({ ok: true, route: { kind: 'library', dir: 'a+b', page: 1 } });
+    expect(library('dir=')).toEqual({ ok: true, route: { kind: 'library', dir: '', page: 1 } });
+  });
+
+  const refused: Array<[string, number]> = [
+    ['dir=..', 403],
+    ['dir=shows/../..', 403],
+    ['dir=%2e%2e', 403],
+    ['dir=%252e%252e', 400],
+    ['dir=.hidden', 403],
+    ['dir=/etc', 400],
+    ['dir=a//b', 400],
+    ['dir=a%00b', 400],
+    ['dir=a%5cb', 400],
+    ['dir=%3Cscript%3E', 400],
+    ['dir=a b', 400],
+    ['dir=' + 'a/'.repeat(800), 414],
+    ['dir=-rf%20x', 400],
+    ['page=0', 400],
+    ['page=-1', 400],
+    ['page=1e3', 400],
+    ['page=1234567', 400],
+    ['dir=a&dir=b', 400],
+    ['play=x', 400],
+    ['dir', 200],
+  ];
+  for (const [query, status] of refused) {
+    it(`${status === 200 ? 'accepts' : 'refuses'} ?${query.slice(0, 40)}`, () => {
+      const result = library(query);
+      if (status === 200) expect(result.ok).toBe(true);
+      else expect(result).toMatchObject({ ok: false, status });
+      if (!result.ok) expect(result.reason).not.toMatch(/[<>]|script|etc|\.\./);
+    });
+  }
+});

@@ -92,6 +92,30 @@ describe('buildIFramePlaylist against Bento4 (oracle 1) and ffmpeg (oracle 2)', 
   }
 });
 
+describe('buildIFramePlaylist on a stream cut mid-way (kfonly/cut, make-kfonly-fixtures.sh)', () => {
+  it('lists the key frame at offset 0 (where ffprobe finds it) and maps the PAT/PMT that come after it', () => {
+    const fixtures = path.join(REPO_DIR, 'test/fixtures');
+    const expected = JSON.parse(readFileSync(path.join(fixtures, 'kfonly/expected.json'), 'utf8')) as Record<string, Array<{ pos: number }>>;
+    const src = parseMediaPlaylist(readFileSync(path.join(fixtures, 'kfonly/cut/index.m3u8'), 'utf8'));
+    const scans = src.segments.map((s) => scanKeyFrames(readFileSync(path.join(fixtures, 'kfonly/cut', s.uri)), s.uri));
+    const text = buildIFramePlaylist(src, scans, src.segments.map((s) => `../${s.uri}`));
+    const built = parseMediaPlaylist(text);
+    expect(built.version).toBe(5);
+    expect(built.segments.map((s) => [s.uri, s.byterange.offset])).toEqual(
+      src.segments.flatMap((s) => expected[`kfonly/cut/${s.uri}`]!.map((f) => [`../${s.uri}`, f.pos])),
+    );
+    expect(built.segments[0]!.byterange.offset).toBe(0);
+    // Each segment's own PAT and PMT, two packets after its first key frame; never the picture.
+    expect(built.segments.map((s) => [s.map.uri, s.map.byterange])).toEqual([
+      ['../seg0.ts', { offset: 2632, length: 376 }],
+      ['../seg0.ts', { offset: 2632, length: 376 }],
+      ['../seg1.ts', { offset: 2632, length: 376 }],
+      ['../seg1.ts', { offset: 2632, length: 376 }],
+    ]);
+    for (const s of built.segments) expect(s.map.byterange!.offset).toBeGreaterThanOrEqual(s.byterange.offset === 0 ? s.byterange.length : 0);
+  });
+});
+
 describe('buildIFramePlaylist (RFC 8216 §4.3.3.6, docs/trick-play.md)', () => {
   it('writes version 4 for a v3 source, EXTINF to the next key frame across segments and to the end for the last', () => {
     const text = buildIFramePlaylist(source([4, 4]), [fakeScan([[376, 3760, 10], [50000, 1880, 12]]), fakeScan([[376, 3008, 14]])], uris(2));

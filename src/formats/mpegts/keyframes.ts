@@ -1,6 +1,8 @@
 // Key frames of an MPEG-TS segment with their byte ranges and PTS, without any external tool
 // (docs/trick-play.md): PAT → PMT → video PID, PES headers → access units, NAL unit types → key
-// frames. The random_access_indicator is ignored: packagers set it inconsistently.
+// frames. The random_access_indicator is ignored: packagers set it inconsistently. The PAT and
+// PMT are looked for in the whole segment first, so video that comes before them (a stream cut
+// mid-way) is read too.
 //
 // A key frame's range is whole TS packets from the first packet of its access unit's first PES
 // to the last video packet with payload of that access unit, so interleaved audio packets inside
@@ -14,7 +16,7 @@ import { AccessUnitTracker, type KeyFrame } from './access-units.js';
 import type { VideoFormat } from './h264-sps.js';
 import { payloadOffset } from './packet.js';
 import { PesHeaderReader } from './pes.js';
-import { pickVideoStream, pmtPidFromPat, pmtStreams, SectionAssembler, STREAM_TYPE_HEVC } from './psi.js';
+import { findProgramTables, STREAM_TYPE_HEVC } from './psi.js';
 import { TS_PACKET_SIZE, TS_SYNC_BYTE } from './sync-check.js';
 
 export type { KeyFrame } from './access-units.js';
@@ -29,6 +31,9 @@ export interface KeyFrameScan extends VideoProgram {
   readonly codec: 'h264' | 'hevc';
   /** offset just after the packet that completed the first PMT; undefined when there is none */
   readonly psiEnd: number | undefined;
+  /** where [psiStart, psiEnd) holds the PAT and PMT and no video: 0 when no video packet comes
+   *  before the PAT, else the PAT's first packet; undefined when there is no PMT */
+  readonly psiStart?: number;
   readonly keyFrames: readonly KeyFrame[];
   /** key frames left out because their PES carried no PTS */
   readonly untimedKeyFrames: number;
@@ -54,14 +59,17 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
     const offset = length - (length % TS_PACKET_SIZE);
     throw new CasterpakError('BAD_TS', `${name}: truncated TS packet at offset ${offset} (size ${length})`);
   }
-  let videoPid = options.program?.videoPid ?? -1;
-  let streamType = options.program?.streamType ?? -1;
-  let pmtPid = -1;
-  let psiEnd: number | undefined;
-  const pat = new SectionAssembler();
-  const pmt = new SectionAssembler();
+  const tables = findProgramTables(bytes, name);
+  const own = 'video' in tables ? tables : undefined;
+  const program = own ? { videoPid: own.video.pid, streamType: own.video.streamType } : options.program;
+  if (program === undefined) {
+    throw new CasterpakError('BAD_TS', `${name}: no ${'missing' in tables ? tables.missing : 'PMT'} up to offset ${length}; is this an MPEG-TS segment?`);
+  }
+  const { videoPid, streamType } = program;
+  const psiEnd = own?.end;
+  const psiStart = own && (lastPayloadPacket(bytes, own.patOffset, videoPid) < 0 ? 0 : own.patOffset);
   const pes = new PesHeaderReader();
-  let units = videoPid >= 0 ? new AccessUnitTracker(streamType === STREAM_TYPE_HEVC) : null;
+  const units = new AccessUnitTracker(streamType === STREAM_TYPE_HEVC);
   let pesOffset = -1;
   let lastBeforePes = -1;
   // true while nothing in the current PES needs reading beyond packet headers
@@ -69,63 +77,38 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
 
   for (let offset = 0; offset < length; offset += TS_PACKET_SIZE) {
     if (idle) {
-      offset = nextBusyPacket(bytes, offset, length, videoPid, psiEnd === undefined ? pmtPid : -2);
+      offset = nextBusyPacket(bytes, offset, length, videoPid);
       if (offset >= length) break;
     }
     if (bytes[offset] !== TS_SYNC_BYTE) {
       throw new CasterpakError('BAD_TS', `${name}: no sync byte 0x47 at offset ${offset}`);
     }
     const b1 = bytes[offset + 1]!;
-    const pid = ((b1 & 0x1f) << 8) | bytes[offset + 2]!;
-    if (pid === videoPid) {
-      const unitStart = (b1 & 0x40) !== 0;
-      const start = payloadOffset(bytes, offset, name);
-      if (start < 0) continue;
-      const end = offset + TS_PACKET_SIZE;
-      let position = start;
-      if (unitStart) {
-        if (bytes[offset + 3]! & 0xc0) {
-          throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: scrambled video packet at offset ${offset}; trick play needs clear video`);
-        }
-        pes.reset();
-        pesOffset = offset;
-        lastBeforePes = lastPayloadPacket(bytes, offset, videoPid);
-        idle = false;
-      } else if (pesOffset < 0) {
-        continue; // the tail of a PES that began in an earlier segment
+    if ((((b1 & 0x1f) << 8) | bytes[offset + 2]!) !== videoPid) continue;
+    const unitStart = (b1 & 0x40) !== 0;
+    const start = payloadOffset(bytes, offset, name);
+    if (start < 0) continue;
+    const end = offset + TS_PACKET_SIZE;
+    let position = start;
+    if (unitStart) {
+      if (bytes[offset + 3]! & 0xc0) {
+        throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: scrambled video packet at offset ${offset}; trick play needs clear video`);
       }
-      if (!pes.done) {
-        position = pes.feed(bytes, position, end, name, pesOffset);
-        if (!pes.done) continue;
-        units!.onPes(bytes, position, end, pes.pts(), pesOffset, lastBeforePes);
-      } else {
-        units!.scanner.scan(bytes, position, end);
-      }
-      idle = units!.scanner.vclFound;
-    } else if (psiEnd === undefined && (pid === 0 || pid === pmtPid)) {
-      const start = payloadOffset(bytes, offset, name);
-      if (start < 0) continue;
-      const unitStart = (b1 & 0x40) !== 0;
-      const section = (pid === 0 ? pat : pmt).push(bytes, start, offset + TS_PACKET_SIZE, unitStart);
-      if (section === null) continue;
-      if (pid === 0) {
-        pmtPid = pmtPidFromPat(section, name, offset) ?? -1;
-        continue;
-      }
-      const video = pickVideoStream(pmtStreams(section, name, offset), name, offset);
-      psiEnd = offset + TS_PACKET_SIZE;
-      if (video.pid !== videoPid || video.streamType !== streamType) {
-        videoPid = video.pid;
-        streamType = video.streamType;
-        units = new AccessUnitTracker(streamType === STREAM_TYPE_HEVC);
-        pesOffset = -1;
-        idle = true;
-      }
+      pes.reset();
+      pesOffset = offset;
+      lastBeforePes = lastPayloadPacket(bytes, offset, videoPid);
+      idle = false;
+    } else if (pesOffset < 0) {
+      continue; // the tail of a PES that began in an earlier segment
     }
-  }
-  if (units === null) {
-    const what = pmtPid < 0 ? 'PAT' : 'PMT';
-    throw new CasterpakError('BAD_TS', `${name}: no ${what} up to offset ${length}; is this an MPEG-TS segment?`);
+    if (!pes.done) {
+      position = pes.feed(bytes, position, end, name, pesOffset);
+      if (!pes.done) continue;
+      units.onPes(bytes, position, end, pes.pts(), pesOffset, lastBeforePes);
+    } else {
+      units.scanner.scan(bytes, position, end);
+    }
+    idle = units.scanner.vclFound;
   }
   units.finish(lastPayloadPacket(bytes, length, videoPid));
   return {
@@ -134,6 +117,7 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
     streamType,
     codec: streamType === STREAM_TYPE_HEVC ? 'hevc' : 'h264',
     psiEnd,
+    ...(psiStart === undefined ? {} : { psiStart }),
     keyFrames: units.keyFrames,
     untimedKeyFrames: units.untimedKeyFrames,
     accessUnits: units.accessUnits,
@@ -145,19 +129,13 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
 
 // The hot loop: skips packets that need no work (other PIDs, video packets inside a PES whose
 // key-frame question is settled) checking only sync bytes, and returns the next packet that
-// needs a look: a bad sync byte, a video PES start, or PSI while the PMT is still unknown.
-// Kept small so V8 optimises it early in a fresh process.
-function nextBusyPacket(bytes: Uint8Array, offset: number, length: number, videoPid: number, pmtPid: number): number {
-  const watchPat = pmtPid !== -2;
+// needs a look: a bad sync byte or a video PES start. Kept small so V8 optimises it early in a
+// fresh process.
+function nextBusyPacket(bytes: Uint8Array, offset: number, length: number, videoPid: number): number {
   for (; offset < length; offset += TS_PACKET_SIZE) {
     if (bytes[offset] !== TS_SYNC_BYTE) return offset;
     const b1 = bytes[offset + 1]!;
-    const pid = ((b1 & 0x1f) << 8) | bytes[offset + 2]!;
-    if (pid === videoPid) {
-      if (b1 & 0x40) return offset;
-    } else if (watchPat && (pid === 0 || pid === pmtPid)) {
-      return offset;
-    }
+    if ((((b1 & 0x1f) << 8) | bytes[offset + 2]!) === videoPid && b1 & 0x40) return offset;
   }
   return offset;
 }

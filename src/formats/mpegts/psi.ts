@@ -1,6 +1,8 @@
 // Program Specific Information: just enough of the PAT and PMT (ISO/IEC 13818-1 §2.4.4) to find
 // the video elementary stream. Sections may span packets, so they are reassembled first.
 import { CasterpakError } from '../../shared/errors.js';
+import { PAT_PID, packetPid, payloadOffset, payloadUnitStart } from './packet.js';
+import { TS_PACKET_SIZE, TS_SYNC_BYTE } from './sync-check.js';
 
 const STREAM_TYPE_H264 = 0x1b; // §2.4.4.9 table 2-34: ITU-T H.264
 export const STREAM_TYPE_HEVC = 0x24; // ITU-T H.265
@@ -13,6 +15,11 @@ export class SectionAssembler {
   private readonly buffer = new Uint8Array(1024 + 188);
   private length = 0;
   private active = false;
+
+  reset(): void {
+    this.length = 0;
+    this.active = false;
+  }
 
   // Feeds one packet's payload [start, end); returns the complete section or null.
   push(bytes: Uint8Array, start: number, end: number, unitStart: boolean): Uint8Array | null {
@@ -96,4 +103,46 @@ export function pickVideoStream(streams: readonly PmtStream[], name: string, off
     'UNSUPPORTED_MEDIA',
     `${name}: no H.264 or HEVC video stream in the PMT at offset ${offset} (stream types: ${types})`,
   );
+}
+
+export interface ProgramTables {
+  readonly video: VideoStream;
+  /** offset of the first packet of the PAT section through which the PMT was found */
+  readonly patOffset: number;
+  /** offset just after the packet that completed the PMT */
+  readonly end: number;
+}
+
+// The first PAT and the PMT it names, wherever they are in the segment. RFC 8216 §3.2 wants
+// them first, but a stream cut mid-way (a recording, another packager's segmenter) starts
+// with the packets that followed the cut, and the tables come with the next repetition. Only
+// packet headers are read outside PSI. `missing` says which table never completed.
+export function findProgramTables(bytes: Uint8Array, name: string): ProgramTables | { readonly missing: 'PAT' | 'PMT' } {
+  const pat = new SectionAssembler();
+  const pmt = new SectionAssembler();
+  let pmtPid = -1;
+  let patStart = -1;
+  let patOffset = -1;
+  for (let offset = 0; offset + TS_PACKET_SIZE <= bytes.length; offset += TS_PACKET_SIZE) {
+    if (bytes[offset] !== TS_SYNC_BYTE) throw new CasterpakError('BAD_TS', `${name}: no sync byte 0x47 at offset ${offset}`);
+    const pid = packetPid(bytes, offset);
+    if (pid !== PAT_PID && pid !== pmtPid) continue;
+    const start = payloadOffset(bytes, offset, name);
+    if (start < 0) continue;
+    const unitStart = payloadUnitStart(bytes, offset);
+    if (pid === PAT_PID) {
+      if (unitStart) patStart = offset;
+      const section = pat.push(bytes, start, offset + TS_PACKET_SIZE, unitStart);
+      if (section === null) continue;
+      const found = pmtPidFromPat(section, name, offset);
+      if (found !== pmtPid) pmt.reset(); // a PMT half read under another PID is not this one
+      pmtPid = found ?? -1;
+      patOffset = patStart;
+      continue;
+    }
+    const section = pmt.push(bytes, start, offset + TS_PACKET_SIZE, unitStart);
+    if (section === null) continue;
+    return { video: pickVideoStream(pmtStreams(section, name, offset), name, offset), patOffset, end: offset + TS_PACKET_SIZE };
+  }
+  return { missing: pmtPid < 0 ? 'PAT' : 'PMT' };
 }

@@ -3,6 +3,7 @@
 // (directory names included) is escaped; the browser code is STATUS_SCRIPT.
 import { formatBytes } from '../../config/units.js';
 import { STATUS_SCRIPT } from './status-script.js';
+import { LIBRARY_PATH } from '../request-path.js';
 
 export interface StatusRendition {
   readonly path: string; // relative to the cache directory, '/' separators
@@ -19,8 +20,9 @@ export interface StatusModel {
   readonly cacheDir: string;
   readonly startedAtMs: number;
   readonly nowMs: number;
-  readonly lookups: Readonly<Record<string, number>>; // HIT, MISS, WAIT
-  readonly packagingRuns: Readonly<Record<string, number>>; // by outcome
+  readonly lookups: Readonly<Record<string, number>>; // HIT, MISS, WAIT; a MISS or WAIT waited for packaging
+  readonly packagingRuns: Readonly<Record<string, number>>; // by what they made: playlist, segment, rendition
+  readonly packagingFailed: number;
   readonly requests: number;
   readonly bytesServed: number;
   readonly renditions: readonly StatusRendition[]; // most recently accessed first
@@ -70,16 +72,16 @@ function row(r: StatusRendition, nowMs: number): string {
 }
 
 function renditionTable(model: StatusModel): string {
-  if (model.renditions.length === 0) return '<p id="empty">The cache holds no rendition yet: request <code>/i/&lt;path&gt;/index_0_av.m3u8</code>, or enter a path above.</p>';
+  if (model.renditions.length === 0) return `<p id="empty">The cache holds no rendition yet: pick a film in the <a href="${LIBRARY_PATH}">library</a>, enter a path above, or request <code>/i/&lt;path&gt;/index_0_av.m3u8</code>.</p>`;
   const shown = model.renditions.length < model.renditionsFound ? `<p class="note">The ${model.renditions.length} most recently used of ${model.renditionsFound}.</p>` : '';
   const partial = model.scanComplete ? '' : '<p class="note">The scan stopped at its directory limit: older renditions may be missing.</p>';
   return `${shown}${partial}<table id="renditions"><thead><tr><th>Rendition</th><th>Size</th><th>Segments</th><th>Duration</th><th>Last access</th><th>Trick play</th><th></th></tr></thead>
 <tbody>${model.renditions.map((r) => row(r, model.nowMs)).join('\n')}</tbody></table>`;
 }
 
-const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f4f5f8}
+export const STATUS_STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f4f5f8}
 header{background:#1d2330;color:#fff;padding:12px 24px;display:flex;gap:16px;align-items:baseline}
-header h1{font-size:20px;margin:0}header span{color:#aab3c5}main{padding:16px 24px;max-width:1200px}
+header h1{font-size:20px;margin:0}header span{color:#aab3c5}header a{color:#9cc4ff;margin-left:auto}main{padding:16px 24px;max-width:1200px}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{background:#fff;border-radius:6px;padding:10px 14px;min-width:150px;box-shadow:0 1px 2px #0002}
 .card b{display:block;font-size:20px}.card small{color:#5a6478}section{background:#fff;border-radius:6px;padding:12px 16px;margin-top:16px;box-shadow:0 1px 2px #0002}
 h2{font-size:16px;margin:0 0 8px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e6ec}
@@ -94,12 +96,12 @@ export function renderStatusPage(model: StatusModel): string {
   const lookups = sum(model.lookups);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>casterpak status</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
-<body><header><h1>casterpak</h1><span>${escapeHtml(model.version)} · up ${formatSpan(model.nowMs - model.startedAtMs)} · cache <code>${cache}</code></span></header>
+<title>casterpak status</title><link rel="icon" href="data:,"><style>${STATUS_STYLE}</style></head>
+<body><header><h1>casterpak</h1><span>${escapeHtml(model.version)} · up ${formatSpan(model.nowMs - model.startedAtMs)} · cache <code>${cache}</code></span><a id="library-link" href="${LIBRARY_PATH}">Browse the library</a></header>
 <main>
 <div class="cards">
-<div class="card"><small>Cache hit ratio</small><b id="hit-ratio">${hitRatio(model.lookups)}</b><small>${lookups} lookups: ${counts(model.lookups)}</small></div>
-<div class="card"><small>Packaging runs since start</small><b id="packaging-runs">${sum(model.packagingRuns)}</b><small id="runs">${counts(model.packagingRuns)}</small></div>
+<div class="card" title="A request that waited for a packaging run (a master, playlist, segment or I-frame playlist) is a MISS or WAIT"><small>Cache hit ratio</small><b id="hit-ratio">${hitRatio(model.lookups)}</b><small>${lookups} lookups: ${counts(model.lookups)}</small></div>
+<div class="card"><small>Packaging runs since start</small><b id="packaging-runs">${sum(model.packagingRuns)}</b><small id="runs">${counts(model.packagingRuns)}${model.packagingFailed > 0 ? `, ${model.packagingFailed} failed` : ''}</small></div>
 <div class="card"><small>Requests</small><b id="requests">${model.requests}</b><small>${formatBytes(model.bytesServed)} served</small></div>
 <div class="card"><small>Renditions in cache</small><b id="rendition-count">${model.renditionsFound}</b><small>${formatBytes(model.renditions.reduce((a, r) => a + r.bytes, 0))} listed</small></div>
 </div>

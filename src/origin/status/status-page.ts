@@ -21,12 +21,15 @@ export interface StatusPageInput {
 
 type CounterName = 'cache' | 'packagingRuns' | 'requests' | 'bytesServed';
 
-// A counter's values summed by its first label ('' for a counter without labels).
-async function byLabel(metrics: ServeMetrics, name: CounterName): Promise<Record<string, number>> {
+// A counter's values summed by one of its labels ('' for a counter without labels), those
+// with `where` only.
+async function byLabel(metrics: ServeMetrics, name: CounterName, label?: string, where: (labels: Record<string, unknown>) => boolean = () => true): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const v of (await metrics[name].get()).values) {
-    const label = String(Object.values(v.labels)[0] ?? '');
-    out[label] = (out[label] ?? 0) + v.value;
+    const labels = v.labels as Record<string, unknown>;
+    if (!where(labels)) continue;
+    const key = String((label === undefined ? undefined : labels[label]) ?? '');
+    out[key] = (out[key] ?? 0) + v.value;
   }
   return out;
 }
@@ -34,9 +37,10 @@ async function byLabel(metrics: ServeMetrics, name: CounterName): Promise<Record
 const total = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
 
 export async function statusPage(input: StatusPageInput): Promise<string> {
-  const [lookups, packagingRuns, requests, bytes, listing] = await Promise.all([
-    byLabel(input.metrics, 'cache'),
-    byLabel(input.metrics, 'packagingRuns'),
+  const [lookups, packagingRuns, failedRuns, requests, bytes, listing] = await Promise.all([
+    byLabel(input.metrics, 'cache', 'result'),
+    byLabel(input.metrics, 'packagingRuns', 'what'),
+    byLabel(input.metrics, 'packagingRuns', 'what', (labels) => labels.outcome === 'failed'),
     byLabel(input.metrics, 'requests'),
     byLabel(input.metrics, 'bytesServed'),
     listRenditions(input.layout.root, input.limits ?? DEFAULT_WALK_LIMITS),
@@ -48,6 +52,7 @@ export async function statusPage(input: StatusPageInput): Promise<string> {
     nowMs: input.now ?? Date.now(),
     lookups,
     packagingRuns,
+    packagingFailed: total(failedRuns),
     requests: total(requests),
     bytesServed: total(bytes),
     renditions: listing.rows,

@@ -52,7 +52,7 @@ describe('scanKeyFrames: oracle 2, ffprobe key-frame positions of other packager
   const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'kfonly/expected.json'), 'utf8')) as Record<string, Array<{ pos: number; pts: number }>>;
   it('covers the ffmpeg hls fixtures', () => {
     expect(Object.keys(expected).sort()).toEqual(
-      ['published/show', 'kfonly/hevc', 'kfonly/split']
+      ['published/show', 'kfonly/hevc', 'kfonly/split', 'kfonly/cut']
         .flatMap((dir) => readdirSync(path.join(FIXTURES, dir)).filter((n) => n.endsWith('.ts')).map((n) => `${dir}/${n}`))
         .sort(),
     );
@@ -63,7 +63,13 @@ describe('scanKeyFrames: oracle 2, ffprobe key-frame positions of other packager
       expect(scan.keyFrames.map((k) => k.offset)).toEqual(frames.map((f) => f.pos));
       scan.keyFrames.forEach((k, i) => expect(k.ptsSeconds).toBeCloseTo(frames[i]!.pts, 5));
       expect(scan.keyFrames.every((k) => k.size > 0 && k.size % 188 === 0)).toBe(true);
-      expect(scan.psiEnd).toBe(564); // ffmpeg writes SDT, PAT, PMT
+      if (file.startsWith('kfonly/cut/')) {
+        // Cut mid-stream: video first, then PAT and PMT (two packets), after the first key frame.
+        expect(scan.psiStart).toBeGreaterThanOrEqual(scan.keyFrames[0]!.offset + scan.keyFrames[0]!.size);
+        expect(scan.psiEnd! - scan.psiStart!).toBe(376);
+      } else {
+        expect([scan.psiStart, scan.psiEnd]).toEqual([0, 564]); // ffmpeg writes SDT, PAT, PMT
+      }
     });
   }
 });
@@ -145,6 +151,16 @@ describe('scanKeyFrames on synthetic streams (docs/trick-play.md)', () => {
     expect(scan.videoPid).toBe(0x110);
     expect(scan.psiEnd).toBe(3 * 188);
     expect(scan.keyFrames.map((k) => k.offset)).toEqual([3 * 188 + pes(0x120, h264Au(true), { pts: 0 }).length]);
+  });
+
+  it('finds PAT/PMT after the first key frame (a stream cut mid-way) and still lists that key frame', () => {
+    const idr = pes(VIDEO_PID, h264Au(true), { pts: 0 });
+    const bytes = concat(idr, pes(AUDIO_PID, new Uint8Array(50), { pts: 0, streamId: 0xc0 }), pat(), pmt(), pes(VIDEO_PID, h264Au(false), { pts: 3600 }));
+    const scan = scanKeyFrames(bytes, 'cut.ts');
+    expect(scan.keyFrames.map((k) => [k.offset, k.size, k.paramSets])).toEqual([[0, idr.length, true]]);
+    expect([scan.psiStart, scan.psiEnd]).toEqual([idr.length + 188, idr.length + 3 * 188]);
+    // Tables that do open the segment: the range from 0, as before.
+    expect(scanKeyFrames(concat(pat(), pmt(), idr), 'head.ts')).toMatchObject({ psiStart: 0, psiEnd: 376 });
   });
 
   it('scans a segment without PAT/PMT with the program of an earlier segment', () => {

@@ -20,7 +20,8 @@ const model = (overrides: Partial<StatusModel> = {}): StatusModel => ({
   startedAtMs: NOW - 3_700_000,
   nowMs: NOW,
   lookups: { HIT: 3, MISS: 1 },
-  packagingRuns: { committed: 1, failed: 0 },
+  packagingRuns: { playlist: 1, segment: 0 },
+  packagingFailed: 0,
   requests: 9,
   bytesServed: 2048,
   renditions: [rendition()],
@@ -37,7 +38,8 @@ describe('status page HTML', () => {
     const html = renderStatusPage(model());
     expect(text(html, 'hit-ratio')).toBe('75.0 %');
     expect(text(html, 'packaging-runs')).toBe('1');
-    expect(text(html, 'runs')).toBe('committed 1');
+    expect(text(html, 'runs')).toBe('playlist 1');
+    expect(text(renderStatusPage(model({ packagingRuns: { playlist: 2, segment: 5 }, packagingFailed: 1 })), 'runs')).toBe('playlist 2, segment 5, 1 failed');
     expect(text(html, 'requests')).toBe('9');
     expect(html).toContain('up 1 h 01 min');
     const row = /<tr data-path="2022\/04\/clip\.mp4">(.*?)<\/tr>/.exec(html)?.[1] ?? '';

@@ -29,6 +29,25 @@ describe('serve: the status page and its player script', () => {
     expect(html).toContain('id="packaging-runs">2<');
   });
 
+  it('counts a master or .csmil request that packaged renditions as a miss: every packaging run has a counted trigger', async () => {
+    const t = await startOrigin({ 'shows/a.mp4': 'av.mp4', 'shows/b.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
+    const cacheOf = async (pathname: string) => {
+      const response = await t.get(pathname);
+      expect(response.status, pathname).toBe(200);
+      await response.text();
+      return response.headers.get('x-casterpak-cache');
+    };
+    expect(await cacheOf('/i/shows/a.mp4/master.m3u8')).toBe('MISS'); // a's playlist made
+    expect(await cacheOf('/i/shows/,a,b,.mp4.csmil/master.m3u8')).toBe('MISS'); // b's playlist made
+    expect(await cacheOf('/i/shows/,a,b,.mp4.csmil/master.m3u8')).toBe('HIT');
+    expect(await cacheOf('/i/shows/b.mp4/index_0_av.m3u8')).toBe('HIT');
+    await expect.poll(async () => (await (await t.get('/')).text()).includes('4 lookups')).toBe(true);
+    const html = await (await t.get('/')).text();
+    expect(/id="hit-ratio">([^<]*)<\/b><small>([^<]*)</.exec(html)?.slice(1)).toEqual(['50.0 %', '4 lookups: MISS 2, HIT 2']);
+    expect(html).toContain('id="packaging-runs">2<');
+    expect(html).toContain('id="runs">playlist 2<');
+  });
+
   it('serves hls.js at its fixed path, with HEAD, validators and 304', async () => {
     const t = await startOrigin({});
     const response = await t.get('/_casterpak/hls.min.js');
