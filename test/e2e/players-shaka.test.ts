@@ -4,97 +4,19 @@
 // playlist is recorded as it is today: it fails with 3018 because of Shaka (see
 // docs/trick-play.md, "Shaka Player").
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './helpers/browser.js';
+import { describe, expect, it } from 'vitest';
 import { dropAudio } from './helpers/media.js';
-import {
-  CSMIL_MASTER,
-  RENDITION_DIRS,
-  RENDITION_HEIGHTS,
-  TITLE_SECONDS,
-  forceRendition,
-  makeTwoRenditionTitle,
-  openPlayerPage,
-  seekAndPlay,
-  startPlaying,
-  waitForPlayer,
-  startOtherPlayersPage,
-  type TestPlayerState,
-} from './helpers/other-players-page.js';
-import { resources } from './helpers/resources.js';
-import { startServe, type ServeProcess } from './helpers/serve-process.js';
+import { CSMIL_MASTER, RENDITION_DIRS, startPlaying, waitForPlayer } from './helpers/other-players-page.js';
+import { commonPlayerTests, playerSuite, why } from './helpers/player-suite.js';
 
-const res = resources();
-let serve: ServeProcess;
-let browser: BrowserContext;
-let pages: string;
-let cacheDir: string;
-
-beforeAll(async () => {
-  const library = res.dir('library');
-  await makeTwoRenditionTitle(library);
+const suite = playerSuite('shaka', async (library) => {
   // The 640x360 rendition without audio: the control for the trick-play finding.
   await dropAudio(path.join(library, RENDITION_DIRS[1]), path.join(library, 'shows/film_silent.mp4'));
-  cacheDir = res.dir('cache');
-  serve = await startServe(res, { cacheDir, sourceRoot: library });
-  browser = await launchChromium(res);
-  pages = await startOtherPlayersPage(res);
 });
-afterAll(() => res.release());
-
-const why = (s: TestPlayerState, problems: string[] = []) => [...s.errors, ...problems].join('; ');
-
-async function open(): Promise<{ page: Page; problems: string[] }> {
-  const opened = await openPlayerPage(browser, pages, 'shaka');
-  expect(await opened.page.evaluate(() => window.testPlayer.supported())).toBe(true);
-  return opened;
-}
+const open = suite.open;
 
 describe('Shaka Player in Chromium plays casterpak output', () => {
-  it('plays the csmil master of two renditions with audio decoded, then plays again after a seek near the end', async () => {
-    const { page, problems } = await open();
-    const playing = await startPlaying(page, `${serve.url}${CSMIL_MASTER}`, 5);
-    expect(playing.fatal, why(playing, problems)).toBeNull();
-    expect(playing.versions['shaka-player']).toMatch(/^v5\./);
-    expect(playing.currentTime).toBeGreaterThan(5);
-    expect(playing.duration).toBeCloseTo(TITLE_SECONDS, 0);
-    expect(playing.variants.map((v) => v.height).sort((a, b) => a! - b!)).toEqual([...RENDITION_HEIGHTS]);
-    expect(playing.videoDecodedBytes).toBeGreaterThan(0);
-    // The AAC track of the muxed MPEG-TS reached Chromium's audio decoder (muted, still decoded).
-    expect(playing.audioDecodedBytes, 'no audio decoded').toBeGreaterThan(0);
-
-    const end = await seekAndPlay(page, playing.duration - 4);
-    expect(end.fatal, why(end, problems)).toBeNull();
-    expect(end.ended || end.currentTime > playing.duration - 2).toBe(true);
-    expect(end.audioDecodedBytes).toBeGreaterThan(playing.audioDecodedBytes);
-    await page.close();
-  });
-
-  it('switches to the other rendition when told to, and back, with sound throughout', async () => {
-    const { page, problems } = await open();
-    const playing = await startPlaying(page, `${serve.url}${CSMIL_MASTER}`, 1);
-    expect(playing.fatal, why(playing, problems)).toBeNull();
-    const first = playing.variants.find((v) => v.active)!.height!;
-    const other = first === RENDITION_HEIGHTS[0] ? RENDITION_HEIGHTS[1] : RENDITION_HEIGHTS[0];
-
-    const there = await forceRendition(page, other);
-    expect(there.selected).toBe(true);
-    expect(there.after.fatal, why(there.after, problems)).toBeNull();
-    expect(there.after.videoHeight).toBe(other);
-    expect(there.after.audioDecodedBytes).toBeGreaterThan(there.before.audioDecodedBytes);
-
-    const back = await forceRendition(page, first);
-    expect(back.after.fatal, why(back.after, problems)).toBeNull();
-    expect(back.after.videoHeight).toBe(first);
-    expect(back.after.audioDecodedBytes).toBeGreaterThan(back.before.audioDecodedBytes);
-    // Both renditions were streamed from casterpak: each has segments in the cache.
-    for (const dir of RENDITION_DIRS) {
-      expect(readdirSync(path.join(cacheDir, dir)).filter((n) => n.endsWith('.ts')).length, dir).toBeGreaterThan(0);
-    }
-    await page.close();
-  });
+  commonPlayerTests(suite, (versions) => expect(versions['shaka-player']).toMatch(/^v5\./));
 });
 
 // CURRENT BEHAVIOUR, caused by Shaka Player, not by casterpak (docs/trick-play.md, "Shaka
@@ -109,7 +31,7 @@ describe('Shaka Player in Chromium plays casterpak output', () => {
 describe('Shaka Player trick play over casterpak I-frame playlists (current behaviour)', () => {
   it('trickPlay(8) on the muxed audio+video csmil master ends in Shaka error 3018 on an I-frame byte range', async () => {
     const { page, problems } = await open();
-    const playing = await startPlaying(page, `${serve.url}${CSMIL_MASTER}`, 1);
+    const playing = await startPlaying(page, `${suite.serve().url}${CSMIL_MASTER}`, 1);
     expect(playing.fatal, why(playing, problems)).toBeNull();
     await page.evaluate(() => window.testPlayer.trickPlay(8));
     const after = await waitForPlayer(page, (s, d) => s.currentTime > d - 1, playing.duration, 30_000);
@@ -121,7 +43,7 @@ describe('Shaka Player trick play over casterpak I-frame playlists (current beha
 
   it('the same kind of I-frame playlist fast-forwards to the end when the variant has no audio (the control)', async () => {
     const { page, problems } = await open();
-    const playing = await startPlaying(page, `${serve.url}/i/shows/film_silent.mp4/master.m3u8`, 1);
+    const playing = await startPlaying(page, `${suite.serve().url}/i/shows/film_silent.mp4/master.m3u8`, 1);
     expect(playing.fatal, why(playing, problems)).toBeNull();
     await page.evaluate(() => window.testPlayer.trickPlay(8));
     const after = await waitForPlayer(page, (s, d) => s.currentTime > d - 1, playing.duration, 30_000);
@@ -133,7 +55,7 @@ describe('Shaka Player trick play over casterpak I-frame playlists (current beha
 
   it("Shaka's TS transmuxer: an I-frame byte range transmuxes as video once a PMT is known, never as audio", async () => {
     const { page } = await open();
-    const base = `${serve.url}/i/${RENDITION_DIRS[1]}/`;
+    const base = `${suite.serve().url}/i/${RENDITION_DIRS[1]}/`;
     // Runs Shaka's exported TsTransmuxer on casterpak's bytes, as MediaSourceEngine does.
     const outcome = await page.evaluate(async (rendition) => {
       const playlist = await (await fetch(`${rendition}kfonly/index_0_av.m3u8`)).text();
