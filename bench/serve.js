@@ -56,7 +56,7 @@ async function load(url, paths) {
     requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) }],
   });
   const failed = result.non2xx + result.errors + result.timeouts;
-  if (failed > 0) throw new Error(`${failed} failed requests against ${url}`);
+  if (failed > 0) throw new Error(`${failed} failed requests against ${url} (statuses ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts)`);
   return { bytesPerSecond: result.throughput.average, requestsPerSecond: result.requests.average, p99: result.latency.p99 };
 }
 
