@@ -13,6 +13,10 @@ import type { ServeMetrics } from './metrics.js';
 import { routeRequest, type Route, type RouteOf, type RouteOptions } from './request-path.js';
 import { ROUTE_TABLE } from './routes.js';
 
+// Request ids: unique per process (a random prefix), cheap per request (a counter).
+const ID_PREFIX = `${randomBytes(3).toString('hex')}-`;
+let requests = 0;
+
 export interface Served extends SendResult {
   readonly cache?: CacheStatus;
   /** The cached file sent, when there is one: its access is recorded (routes.ts recordsAccess). */
@@ -53,7 +57,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   const { metrics, logger } = deps;
   return async function handle(req, res) {
     const begin = performance.now();
-    const id = randomBytes(6).toString('hex');
+    const id = `${ID_PREFIX}${(++requests).toString(36)}`;
     const raw = req.url ?? '/';
     const queryAt = raw.indexOf('?');
     const rawPath = queryAt < 0 ? raw : raw.slice(0, queryAt);

@@ -9,7 +9,8 @@ import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
-import { sendFile } from './http/static-file.js';
+import { sendFile, sendSmallFile } from './http/static-file.js';
+import type { SmallFileCache } from './http/small-files.js';
 import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
 import type { Served } from './handler.js';
@@ -18,6 +19,8 @@ export interface RenditionRoutesDeps {
   readonly config: CasterpakConfig;
   readonly store: RenditionStore;
   readonly iframePlaylists: IFramePlaylistService;
+  /** Playlists kept in memory (segments are streamed from disk). */
+  readonly smallFiles: SmallFileCache;
 }
 
 type RenditionRoute<K extends Route['kind']> = RouteOf<K>;
@@ -51,7 +54,8 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     let cache = earlier;
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await sendFile(req, res, file, { ...deliveryFor(route.kind, name, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': cache } });
+        const options = { ...deliveryFor(route.kind, name, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': cache } };
+        const result = route.kind === 'index' ? await sendSmallFile(req, res, file, options, deps.smallFiles) : await sendFile(req, res, file, options);
         return { ...result, cache, file };
       } catch (error) {
         if (!isMissing(error) || attempt > 0) throw error;
@@ -89,7 +93,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
 
   async function kfonly(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'kfonly'>): Promise<Served> {
     const { file, cache } = await ensureIFramePlaylist(route.renditionPath);
-    const result = await sendFile(req, res, file, { ...deliveryFor('kfonly', INDEX_PLAYLIST, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': cache } });
+    const result = await sendSmallFile(req, res, file, { ...deliveryFor('kfonly', INDEX_PLAYLIST, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': cache } }, deps.smallFiles);
     return { ...result, cache, file };
   }
 

