@@ -46,8 +46,30 @@ async function startNginx(scratch, alias, prefix) {
   return { url, stop: () => stopChild(child) };
 }
 
+// wrk when it is installed (C, one thread: it leaves the server the CPU), else autocannon.
+const WRK = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout?.startsWith('wrk') ? 'wrk' : null;
+const GENERATOR = WRK ? 'wrk -t1 -c16' : `autocannon, ${CONNECTIONS} connections`;
+
+const UNITS = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, us: 1e-3, ms: 1, s: 1000 };
+const scaled = (text) => {
+  const m = /^([\d.]+)([A-Za-z]+)$/.exec(text.trim());
+  return m ? Number(m[1]) * (UNITS[m[2]] ?? NaN) : NaN;
+};
+
+// wrk over `paths` in turn (a Lua request function); its summary parsed.
+async function wrkLoad(url, paths, scratch) {
+  const script = path.join(scratch, `paths-${paths.length}.lua`);
+  await fs.writeFile(script, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
+  const run = spawnSync(WRK, ['-t1', '-c16', `-d${LOAD_SECONDS}s`, '--latency', '-s', script, url], { encoding: 'utf8', timeout: (LOAD_SECONDS + 30) * 1000 });
+  const out = run.stdout ?? '';
+  const field = (re) => re.exec(out)?.[1];
+  const failed = Number(field(/Non-2xx or 3xx responses: (\d+)/) ?? 0) + (field(/Socket errors: (.*)/) ?? '').split(',').reduce((n, part) => n + Number(/\d+/.exec(part)?.[0] ?? 0), 0);
+  if (run.status !== 0 || failed > 0) throw new Error(`wrk against ${url}: exit ${run.status}, ${failed} failed requests\n${out}${run.stderr ?? ''}`);
+  return { bytesPerSecond: scaled(field(/Transfer\/sec:\s+(\S+)/) ?? ''), requestsPerSecond: Number(field(/Requests\/sec:\s+([\d.]+)/)), p99: scaled(field(/\s99%\s+(\S+)/) ?? '') };
+}
+
 // autocannon over `paths` in turn; bytes/s and requests/s averaged over the run.
-async function load(url, paths) {
+async function autocannonLoad(url, paths) {
   let next = 0;
   const result = await autocannon({
     url,
@@ -59,6 +81,8 @@ async function load(url, paths) {
   if (failed > 0) throw new Error(`${failed} failed requests against ${url} (statuses ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts)`);
   return { bytesPerSecond: result.throughput.average, requestsPerSecond: result.requests.average, p99: result.latency.p99 };
 }
+
+const load = (url, paths, scratch) => (WRK ? wrkLoad(url, paths, scratch) : autocannonLoad(url, paths));
 
 function timedMp42hls(ctx, out) {
   const started = process.hrtime.bigint();
@@ -129,31 +153,39 @@ export async function bench(ctx) {
     const segments = (await fs.readdir(ctx.renditionDir)).filter((n) => /^segment\d+_0_av\.ts$/.test(n));
     const prefix = `/i/${renditionPath}/`;
     const segmentPaths = segments.map((n) => prefix + n);
-    const warm = await startServe(ctx, ['--cache-dir', cacheDir, '--segment-duration', String(SEGMENT_DURATION)]);
-    let ours;
-    let playlists;
-    try {
-      await load(warm.url, segmentPaths.slice(0, 4)); // warm-up (JIT, page cache)
-      ours = await load(warm.url, segmentPaths);
-      playlists = await load(warm.url, [`${prefix}index_0_av.m3u8`]);
-    } finally {
-      await warm.stop();
+    const playlist = [`${prefix}index_0_av.m3u8`];
+    // Each origin: warm-up (JIT, page cache), then segments, then the playlist.
+    const measure = async (url) => {
+      await load(url, segmentPaths.slice(0, 4), scratch);
+      return { segments: await load(url, segmentPaths, scratch), playlist: await load(url, playlist, scratch) };
+    };
+    const ours = {};
+    for (const workers of [1, 2]) {
+      const warm = await startServe(ctx, ['--cache-dir', cacheDir, '--segment-duration', String(SEGMENT_DURATION), '--access-log', 'off', '--workers', String(workers)]);
+      try {
+        ours[workers] = await measure(warm.url);
+      } finally {
+        await warm.stop();
+      }
     }
     const nginx = await startNginx(scratch, ctx.renditionDir, prefix);
+    let theirs = null;
     if (nginx) {
       try {
-        await load(nginx.url, segmentPaths.slice(0, 4));
-        const theirs = await load(nginx.url, segmentPaths);
-        rows.push({ name: `warm segments, ${CONNECTIONS} connections`, value: ours.bytesPerSecond / 2 ** 20, unit: 'MiB/s', anchor: { name: 'nginx sendfile', value: theirs.bytesPerSecond / 2 ** 20 }, ratio: ours.bytesPerSecond / theirs.bytesPerSecond, goal: '≥ 0.8' });
+        theirs = await measure(nginx.url);
       } finally {
         await nginx.stop();
       }
-    } else {
-      ctx.log('serve: nginx not installed; warm segment throughput has no anchor');
-      rows.push({ name: `warm segments, ${CONNECTIONS} connections`, value: ours.bytesPerSecond / 2 ** 20, unit: 'MiB/s', goal: '≥ 0.8 × nginx' });
+    } else ctx.log('serve: nginx not installed; the warm figures have no anchor');
+    const anchor = (value, name = 'nginx sendfile') => (theirs ? { anchor: { name, value } } : {});
+    rows.push({ name: 'load generator', value: GENERATOR, unit: '', goal: '—' });
+    for (const workers of [1, 2]) {
+      const { segments, playlist: lists } = ours[workers];
+      const label = workers === 1 ? '1 process' : `--workers ${workers}`;
+      rows.push({ name: `warm segments, ${label}`, value: segments.bytesPerSecond / 2 ** 20, unit: 'MiB/s', ...anchor(theirs?.segments.bytesPerSecond / 2 ** 20), ratio: theirs ? segments.bytesPerSecond / theirs.segments.bytesPerSecond : undefined, goal: '≥ 0.8' });
+      rows.push({ name: `warm playlist, ${label}`, value: lists.requestsPerSecond, unit: 'req/s', ...anchor(theirs?.playlist.requestsPerSecond), ratio: theirs ? lists.requestsPerSecond / theirs.playlist.requestsPerSecond : undefined, goal: workers === 1 ? '≥ 20,000 and ≥ 0.3' : '—' });
+      rows.push({ name: `warm playlist p99, ${label}`, value: lists.p99, unit: 'ms', ...anchor(theirs?.playlist.p99, 'nginx p99'), goal: '—' });
     }
-    rows.push({ name: `warm playlist, ${CONNECTIONS} connections`, value: playlists.requestsPerSecond, unit: 'req/s', goal: '—' });
-    rows.push({ name: 'warm playlist p99 latency', value: playlists.p99, unit: 'ms', goal: '—' });
     return rows;
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
