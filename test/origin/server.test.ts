@@ -87,14 +87,16 @@ describe('serve: the caching origin', () => {
   });
 
   it('records access in the mtime of what it serves, so cron prune can read it', async () => {
-    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    // Segment 2 is made by the read-ahead after segment 1 is served: on disk, never served yet.
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { readAhead: 1 } });
     await t.get('/i/av.mp4/segment1_0_av.ts');
-    const file = path.join(t.cacheDir, 'av.mp4/segment1_0_av.ts');
+    const file = path.join(t.cacheDir, 'av.mp4/segment2_0_av.ts');
+    await expect.poll(() => existsSync(file), { timeout: 5000 }).toBe(true);
     const old = new Date(Date.now() - 5 * 3600_000);
     utimesSync(file, old, old);
-    const etagBefore = (await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'HEAD')).headers.get('etag');
+    const etagBefore = (await t.get('/i/av.mp4/segment2_0_av.ts', {}, 'HEAD')).headers.get('etag');
     await expect.poll(() => statSync(file).mtimeMs, { timeout: 2000 }).toBeGreaterThan(Date.now() - 60_000);
-    expect((await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'HEAD')).headers.get('etag')).toBe(etagBefore);
+    expect((await t.get('/i/av.mp4/segment2_0_av.ts', {}, 'HEAD')).headers.get('etag')).toBe(etagBefore);
   });
 
   it('answers masters from the moov: no segment is made, and a 0 s audio tail does not inflate BANDWIDTH', async () => {
