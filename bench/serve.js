@@ -12,38 +12,18 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, median, startServe, stopChild, waitUntilUp } from './lib/processes.js';
+import { NGINX, median, startNginx, startServe } from './lib/processes.js';
 import autocannon from 'autocannon';
 
 const RUNS = Number(process.env.BENCH_RUNS) || 3;
 const SEGMENT_DURATION = 10; // serve's default
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS) || 10;
 const CONNECTIONS = 32;
-const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 
 
-async function startNginx(scratch, alias, prefix) {
+async function startNginxAlias(scratch, alias, prefix) {
   if (!existsSync(NGINX)) return null;
-  const dir = path.join(scratch, 'nginx');
-  await fs.mkdir(dir, { recursive: true });
-  const port = await freePort();
-  const temp = (name) => `${name}_temp_path ${path.join(dir, name)};`;
-  const conf = [
-    process.getuid?.() === 0 ? 'user root;' : '',
-    'worker_processes 1;',
-    `pid ${path.join(dir, 'nginx.pid')};`,
-    'events { worker_connections 1024; }',
-    'http {',
-    `  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}`,
-    '  access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;',
-    `  server { listen 127.0.0.1:${port}; location ${prefix} { alias ${alias}/; types { video/mp2t ts; application/vnd.apple.mpegurl m3u8; } } }`,
-    '}',
-  ].join('\n');
-  await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
-  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilUp(`${url}/`, child, () => 'nginx');
-  return { url, stop: () => stopChild(child) };
+  return startNginx(path.join(scratch, 'nginx'), ['access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;'], `location ${prefix} { alias ${alias}/; types { video/mp2t ts; application/vnd.apple.mpegurl m3u8; } }`);
 }
 
 // wrk when it is installed (C, one thread: it leaves the server the CPU), else autocannon.
@@ -168,7 +148,7 @@ export async function bench(ctx) {
         await warm.stop();
       }
     }
-    const nginx = await startNginx(scratch, ctx.renditionDir, prefix);
+    const nginx = await startNginxAlias(scratch, ctx.renditionDir, prefix);
     let theirs = null;
     if (nginx) {
       try {

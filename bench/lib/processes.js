@@ -1,7 +1,9 @@
 // What the benches share: a free port, polling a child server until it answers, stopping a
-// child, starting `casterpak serve`, and the median. (bench/run.js runs bench/*.js only.)
+// child, starting `casterpak serve` and nginx, and the median. (bench/run.js runs bench/*.js only.)
 import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -56,4 +58,35 @@ export async function startServe(ctx, args) {
     throw error;
   }
   return { url, stderr: () => stderr, stop: () => stopChild(child) };
+}
+
+export const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
+
+// nginx with one worker in `dir`, on a free port of 127.0.0.1: `http` is the directives of its
+// http block besides the temp paths, `server` those of its one server besides `listen`.
+export async function startNginx(dir, http, server) {
+  await fs.mkdir(dir, { recursive: true });
+  const port = await freePort();
+  const temp = (name) => `${name}_temp_path ${path.join(dir, name)};`;
+  const conf = [
+    process.getuid?.() === 0 ? 'user root;' : '',
+    'worker_processes 1;',
+    `pid ${path.join(dir, 'nginx.pid')};`,
+    'events { worker_connections 1024; }',
+    'http {',
+    `  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}`,
+    ...http.map((line) => `  ${line}`),
+    `  server { listen 127.0.0.1:${port}; ${server} }`,
+    '}',
+  ].join('\n');
+  await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
+  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(`${url}/`, child, () => 'nginx');
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, stop: () => stopChild(child) };
 }
