@@ -23,7 +23,7 @@
 // serve and the static server are stopped in finally blocks; the 2-hour films and the clip are
 // made once into bench/.work/ (under a temporary name, then renamed), everything else goes to a
 // scratch directory removed at the end.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';

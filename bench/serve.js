@@ -8,7 +8,7 @@
 //  3. warm playlist requests per second through serve.
 // serve runs as operators run it (a child process of bin/casterpak.js), at --log-level warn
 // (no line per request, like nginx with access_log off).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
