@@ -2,14 +2,12 @@
 // node:http server on its own port (every request to casterpak is cross-origin) serving
 // shaka-page.html, videojs-page.html and the players' builds from node_modules, nothing fetched
 // at test time. Both pages expose the same `window.testPlayer` API to page.evaluate.
-import http from 'node:http';
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import { newPage } from './browser.js';
+import { servePageFiles } from './player-page.js';
 import { makeTestRendition } from './media.js';
 import type { Resources } from './resources.js';
 
@@ -71,21 +69,8 @@ const FILES: Record<string, [string, string]> = {
 };
 
 // Starts the page server; returns its base URL (`<base>shaka.html`, `<base>videojs.html`).
-export async function startOtherPlayersPage(res: Resources): Promise<string> {
-  const server = http.createServer((req, response) => {
-    const file = FILES[req.url ?? ''];
-    if (!file) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': file[1], 'Cache-Control': 'no-store' }).end(readFileSync(file[0]));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  res.add('other players page server', () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(resolve);
-  }));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+export function startOtherPlayersPage(res: Resources): Promise<string> {
+  return servePageFiles(res, 'other players page server', FILES);
 }
 
 export const testPlayerState = (page: Page): Promise<TestPlayerState> => page.evaluate(() => window.testPlayer.state());

@@ -42,11 +42,9 @@ declare global {
 export const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
 const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'player-page.html');
 
-export async function startPlayerPage(res: Resources): Promise<string> {
-  const files: Record<string, [string, string]> = {
-    '/': [PAGE, 'text/html; charset=utf-8'],
-    '/hls.min.js': [HLS_JS, 'text/javascript; charset=utf-8'],
-  };
+// Serves `files` (URL path → [file, content type]) on a port of its own until `res` is
+// released; returns the base URL.
+export async function servePageFiles(res: Resources, name: string, files: Record<string, readonly [string, string]>): Promise<string> {
   const server = http.createServer((req, response) => {
     const file = files[req.url ?? ''];
     if (!file) {
@@ -56,11 +54,18 @@ export async function startPlayerPage(res: Resources): Promise<string> {
     response.writeHead(200, { 'Content-Type': file[1], 'Cache-Control': 'no-store' }).end(readFileSync(file[0]));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  res.add('player page server', () => new Promise((resolve) => {
+  res.add(name, () => new Promise((resolve) => {
     server.closeAllConnections();
     server.close(resolve);
   }));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+export function startPlayerPage(res: Resources): Promise<string> {
+  return servePageFiles(res, 'player page server', {
+    '/': [PAGE, 'text/html; charset=utf-8'],
+    '/hls.min.js': [HLS_JS, 'text/javascript; charset=utf-8'],
+  });
 }
 
 // Plays `url` on a page opened at the player page until currentTime passes `seconds` or
