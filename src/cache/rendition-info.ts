@@ -17,6 +17,8 @@ export interface RenditionInfo {
   /** The I-frame playlist's rates, predicted from the moov's key frames (absent after a whole-file run). */
   readonly iframeBitrate?: { readonly peak: number; readonly average: number };
   readonly media: MediaInfo;
+  /** A rendition derived on demand from `source` with the ladder's `profile` (docs/renditions.md). */
+  readonly derived?: { readonly profile: string; readonly source: string };
 }
 
 // Written into the run's temporary directory, before the rendition is committed.

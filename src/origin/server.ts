@@ -13,6 +13,8 @@ import { JobLimiter } from '../packaging/job-limiter.js';
 import { locateBento4, type Bento4 } from '../packaging/bento4.js';
 import { RenditionStore } from '../packaging/rendition-store.js';
 import { createSourceResolver } from '../packaging/source/source-resolver.js';
+import { checkFfmpeg, type FfmpegCheck } from '../renditions/ffmpeg.js';
+import { createDerivations } from '../renditions/derivations.js';
 import { createIFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { warnIfHevc } from './hevc-warning.js';
@@ -44,7 +46,11 @@ export interface Origin {
 export interface OriginOptions {
   readonly logger?: Logger;
   readonly bento4?: Bento4;
+  /** The ffmpeg check's result, when the caller made it already. */
+  readonly ffmpeg?: FfmpegCheck;
 }
+
+const isNotFound = (error: unknown) => isCasterpakError(error) && error.code === 'NOT_FOUND';
 
 export async function createOrigin(config: CasterpakConfig, options: OriginOptions = {}): Promise<Origin> {
   const logger = options.logger ?? createLogger(config.serve.logLevel);
@@ -61,7 +67,17 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     download: config.download,
     onRangeIgnored: (host) => logger.warn('upstream ignores Range: its sources are downloaded whole', { host }),
   });
+  const ffmpeg = options.ffmpeg ?? (await checkFfmpeg(config.ffmpeg.path));
+  if (!ffmpeg.ok) logger.warn('derived renditions are unavailable', { reason: ffmpeg.reason });
+  const derivations = createDerivations({
+    ladder: config.renditions.ladder,
+    ffmpeg,
+    limiter: new JobLimiter(config.renditions.maxTranscodes, config.renditions.maxQueue),
+    timeoutMs: config.renditions.timeoutMs,
+    sourceExists: (renditionPath, signal) => sources.open(renditionPath, signal).then((reader) => reader.close().then(() => true), (error) => (isNotFound(error) ? false : Promise.reject(error))),
+  });
   const store = new RenditionStore({
+    derivations,
     bento4,
     layout,
     segmentDuration: config.segmentDuration,

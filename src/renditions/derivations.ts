@@ -1,0 +1,63 @@
+// Which renditions are derived, and how (docs/renditions.md): `<name>_<profile>.mp4` is derived
+// from `<name>.mp4` with the ladder's profile unless a real file of that name exists (an encoded
+// rendition wins). The rendition store asks this module and runs the transcodes it describes.
+import { CasterpakError } from '../shared/errors.js';
+import type { Ladder } from '../config/ladder.js';
+import type { RenditionInfo } from '../cache/rendition-info.js';
+import type { JobLimiter } from '../packaging/job-limiter.js';
+import type { Derivation, Derivations } from '../packaging/segment-maker.js';
+import { derivedBitrates, derivedMedia, derivedNameOf, targetSize, uprightSize, type DerivedName } from './ladder-plan.js';
+import { transcodeTransform } from './transcoder.js';
+import type { FfmpegCheck } from './ffmpeg.js';
+
+export interface DerivationsOptions {
+  readonly ladder: Ladder;
+  readonly ffmpeg: FfmpegCheck;
+  readonly limiter: JobLimiter;
+  /** Time limit of one segment's ffmpeg run. */
+  readonly timeoutMs: number;
+  /** Whether a source file of this rendition path exists (local or upstream). */
+  readonly sourceExists: (renditionPath: string, signal?: AbortSignal) => Promise<boolean>;
+}
+
+function describe(renditionPath: string, name: DerivedName, reading: Parameters<Derivation['describe']>[0], info: RenditionInfo): RenditionInfo {
+  const video = reading.movie.tracks.find((t) => t.handler === 'vide');
+  const upright = video ? uprightSize(video) : null;
+  if (!upright) throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: ${name.sourcePath} has no video to derive from`);
+  const size = targetSize(upright, name.profile);
+  if (!size) throw new CasterpakError('NOT_FOUND', `${renditionPath}: ${name.sourcePath} is ${upright.width}x${upright.height}; the ${name.profileName} profile (${name.profile.height} lines) would upscale it`);
+  const audio = info.media.tracks.find((t) => t.type === 'audio');
+  const rates = derivedBitrates(name.profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration);
+  const sourceVideo = info.media.tracks.find((t) => t.type === 'video');
+  // The I-frame variant's rates scale with the video's (key frames are encoded by the same rate control).
+  const ratio = sourceVideo?.bitrateKbps ? Math.min(1, name.profile.videoBitrate / 1000 / sourceVideo.bitrateKbps) : 1;
+  return {
+    ...info,
+    media: derivedMedia(info.media, name.profile, size),
+    peakBitrate: rates.peak,
+    averageBitrate: rates.average,
+    bytes: Math.round((rates.average / 8) * (info.durationMs / 1000)),
+    ...(info.iframeBitrate ? { iframeBitrate: { peak: Math.ceil(info.iframeBitrate.peak * ratio), average: Math.ceil(info.iframeBitrate.average * ratio) } } : {}),
+    derived: { profile: name.profileName, source: name.sourcePath },
+  };
+}
+
+export function createDerivations(options: DerivationsOptions): Derivations {
+  const { ladder, ffmpeg } = options;
+  return {
+    limiter: options.limiter,
+    async derive(renditionPath, signal) {
+      const name = derivedNameOf(renditionPath, ladder);
+      if (!name || (await options.sourceExists(renditionPath, signal))) return null;
+      if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
+      return { sourcePath: name.sourcePath, describe: (reading, info) => describe(renditionPath, name, reading, info) };
+    },
+    transform(info) {
+      const profile = info.derived && Object.hasOwn(ladder, info.derived.profile) ? ladder[info.derived.profile] : null;
+      const video = info.media.tracks.find((t) => t.type === 'video');
+      if (!profile || !video?.width || !video.height) throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: profile ${info.derived?.profile} is no longer in the ladder`);
+      if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
+      return transcodeTransform(profile, { width: video.width, height: video.height }, { ffmpeg: ffmpeg.ffmpeg, timeoutMs: options.timeoutMs });
+    },
+  };
+}

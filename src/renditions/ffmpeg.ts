@@ -1,0 +1,37 @@
+// Finds the ffmpeg that derived renditions use: `ffmpeg.path` / CASTERPAK_FFMPEG, else the
+// static build the @ffmpeg-installer package ships in its npm tarball, and checks it once at
+// start-up (it runs, it has libx264). Without one, derived renditions say why and the rest of
+// casterpak works.
+import { createRequire } from 'node:module';
+import { runTool } from '../packaging/bento4.js';
+import { oneLine } from '../shared/errors.js';
+
+export interface Ffmpeg {
+  readonly path: string;
+  readonly version: string;
+}
+
+// Either a usable ffmpeg or the one-line reason there is none.
+export type FfmpegCheck = { readonly ok: true; readonly ffmpeg: Ffmpeg } | { readonly ok: false; readonly reason: string };
+
+function installerPath(): string | null {
+  try {
+    return (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+  } catch {
+    return null;
+  }
+}
+
+export async function checkFfmpeg(configured: string | null, timeoutMs = 15_000): Promise<FfmpegCheck> {
+  const file = configured ?? installerPath();
+  const origin = configured ? 'ffmpeg.path' : 'the @ffmpeg-installer/ffmpeg package';
+  if (file === null) return { ok: false, reason: 'no ffmpeg: run npm ci (@ffmpeg-installer/ffmpeg) or set ffmpeg.path / CASTERPAK_FFMPEG' };
+  try {
+    const { stdout } = await runTool(file, ['-hide_banner', '-encoders'], { timeoutMs });
+    if (!/^\s*V\S*\s+libx264\s/m.test(stdout)) return { ok: false, reason: `ffmpeg ${file} (from ${origin}) has no libx264 encoder` };
+    const version = (await runTool(file, ['-version'], { timeoutMs })).stdout.split('\n')[0].replace(/^ffmpeg version (\S+).*$/, '$1');
+    return { ok: true, ffmpeg: { path: file, version } };
+  } catch (error) {
+    return { ok: false, reason: `ffmpeg ${file} (from ${origin}) does not run: ${oneLine(error)}` };
+  }
+}
