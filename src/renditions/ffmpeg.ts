@@ -22,8 +22,18 @@ function installerPath(): string | null {
   }
 }
 
-export async function checkFfmpeg(configured: string | null, timeoutMs = 15_000): Promise<FfmpegCheck> {
+// One check per binary and process (a process may start several origins: tests, cluster workers).
+const checks = new Map<string, Promise<FfmpegCheck>>();
+
+export function checkFfmpeg(configured: string | null): Promise<FfmpegCheck> {
   const file = configured ?? installerPath();
+  if (file === null) return probe(null, configured);
+  const known = checks.get(file) ?? probe(file, configured);
+  checks.set(file, known);
+  return known;
+}
+
+async function probe(file: string | null, configured: string | null, timeoutMs = 15_000): Promise<FfmpegCheck> {
   const origin = configured ? 'ffmpeg.path' : 'the @ffmpeg-installer/ffmpeg package';
   if (file === null) return { ok: false, reason: 'no ffmpeg: run npm ci (@ffmpeg-installer/ffmpeg) or set ffmpeg.path / CASTERPAK_FFMPEG' };
   try {

@@ -12,7 +12,8 @@ import { hostileCorpus, plantHostile, rawGet, SECRET, SYMLINK_PATHS } from './he
 async function hostileOrigin() {
   const outside = tempDir('casterpak-outside-');
   const publishedRoot = tempDir('casterpak-published-');
-  const t = await startOrigin({ 'ok/av.mp4': 'av.mp4' }, { publishedRoot });
+  // No read-ahead: one test's origin would go on making segments inside the next test's oracle.
+  const t = await startOrigin({ 'ok/av.mp4': 'av.mp4' }, { publishedRoot, serve: { readAhead: 0 } });
   plantHostile(outside, { sourceRoot: t.sourceRoot, publishedRoot, cacheDir: t.cacheDir });
   return { t, outside, roots: [t.sourceRoot, publishedRoot, t.cacheDir] };
 }
