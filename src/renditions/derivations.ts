@@ -8,6 +8,7 @@ import type { JobLimiter } from '../packaging/job-limiter.js';
 import type { Derivation, Derivations } from '../packaging/segment-maker.js';
 import { derivedBitrates, derivedMedia, derivedNameOf, targetSize, uprightSize, type DerivedName } from './ladder-plan.js';
 import { transcodeTransform } from './transcoder.js';
+import { audioTrack } from '../packaging/mp4info.js';
 import type { FfmpegCheck } from './ffmpeg.js';
 
 export interface DerivationsOptions {
@@ -27,6 +28,7 @@ function describe(renditionPath: string, name: DerivedName, reading: Parameters<
   const size = targetSize(upright, name.profile);
   if (!size) throw new CasterpakError('NOT_FOUND', `${renditionPath}: ${name.sourcePath} is ${upright.width}x${upright.height}; the ${name.profileName} profile (${name.profile.height} lines) would upscale it`);
   const audio = info.media.tracks.find((t) => t.type === 'audio');
+  if (audio && !audioTrack(info.media)) throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: ${name.sourcePath} has ${audio.codingName} audio, which MPEG-TS cannot carry (re-encoding audio is not supported)`);
   const rates = derivedBitrates(name.profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration);
   const sourceVideo = info.media.tracks.find((t) => t.type === 'video');
   // The I-frame variant's rates scale with the video's (key frames are encoded by the same rate control).
