@@ -72,7 +72,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const derivations = createDerivations({
     ladder: config.renditions.ladder,
     ffmpeg,
-    limiter: new JobLimiter(config.renditions.maxTranscodes, config.renditions.maxQueue),
+    limiter: new JobLimiter(config.renditions.maxTranscodes, config.renditions.maxQueue, 'transcode'),
     timeoutMs: config.renditions.timeoutMs,
     sourceExists: (renditionPath, signal) => sources.open(renditionPath, signal).then((reader) => reader.close().then(() => true), (error) => (isNotFound(error) ? false : Promise.reject(error))),
   });

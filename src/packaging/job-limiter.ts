@@ -9,6 +9,8 @@ export class JobLimiter {
   constructor(
     readonly maxJobs: number,
     readonly maxQueue: number,
+    /** What the runs are, for the refusal: 'packaging', 'transcode'. */
+    readonly what = 'packaging',
   ) {}
 
   get active(): number {
@@ -22,7 +24,7 @@ export class JobLimiter {
   async run<T>(job: () => Promise<T>): Promise<T> {
     if (this.running >= this.maxJobs) {
       if (this.waiting.length >= this.maxQueue) {
-        throw new CasterpakError('OVERLOADED', `packaging queue is full (${this.maxJobs} running, ${this.maxQueue} waiting)`);
+        throw new CasterpakError('OVERLOADED', `${this.what} queue is full (${this.maxJobs} running, ${this.maxQueue} waiting)`);
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
