@@ -5,6 +5,14 @@
 export interface Validators {
   readonly etag: string;
   readonly lastModified: Date;
+  /** lastModified as the Last-Modified header writes it (RFC 9110 §5.6.7), made once. */
+  readonly lastModifiedText: string;
+}
+
+// Validators of a body: the date is cut to whole seconds, as HTTP dates are.
+export function validators(etag: string, lastModified: Date): Validators {
+  const date = new Date(Math.floor(lastModified.getTime() / 1000) * 1000);
+  return { etag, lastModified: date, lastModifiedText: date.toUTCString() };
 }
 
 function etagMatches(header: string, etag: string): boolean {
@@ -53,9 +61,6 @@ export function rangeStillValid(ifRange: string | undefined, validators: Validat
 // it renames a new one in, so inode, size and birth time identify the content.
 export function fileValidators(stat: { size: number; ino: number; birthtimeMs: number; ctimeMs: number }): Validators {
   const born = Math.floor(stat.birthtimeMs > 0 ? stat.birthtimeMs : 0);
-  return {
-    etag: `"${stat.size.toString(16)}-${stat.ino.toString(16)}-${born.toString(16)}"`,
-    // Without a birth time (some file systems), ctime is the closest: it only moves forward.
-    lastModified: new Date(Math.floor((born || stat.ctimeMs) / 1000) * 1000),
-  };
+  // Without a birth time (some file systems), ctime is the closest: it only moves forward.
+  return validators(`"${stat.size.toString(16)}-${stat.ino.toString(16)}-${born.toString(16)}"`, new Date(born || stat.ctimeMs));
 }

@@ -5,10 +5,13 @@
 // `package --force` or removed by prune is served from memory for at most that long: no longer
 // than its Cache-Control lets any cache keep it (the caller derives revalidateMs from it).
 import { promises as fs, type Stats } from 'node:fs';
+import { fileValidators, type Validators } from './conditional.js';
 
 export interface SmallFile {
   readonly body: Buffer;
   readonly stat: Pick<Stats, 'size' | 'ino' | 'birthtimeMs' | 'ctimeMs'>;
+  /** Made once per entry: the warm path answers without building them again. */
+  readonly validators: Validators;
   checkedAt: number;
 }
 
@@ -25,11 +28,19 @@ export class SmallFileCache {
     private readonly now: () => number = Date.now,
   ) {}
 
+  // The file from memory when it need not be checked against the disk yet: the warm path,
+  // answered without waiting for anything.
+  fresh(file: string): SmallFile | undefined {
+    const known = this.entries.get(file);
+    return known && this.now() - known.checkedAt < this.revalidateMs ? this.use(file, known) : undefined;
+  }
+
   // The file's bytes and stat, from memory when unchanged on disk. Throws ENOENT like fs does.
   async read(file: string): Promise<SmallFile> {
+    const fresh = this.fresh(file);
+    if (fresh) return fresh;
     const known = this.entries.get(file);
     const time = this.now();
-    if (known && time - known.checkedAt < this.revalidateMs) return this.use(file, known);
     const stat = await fs.stat(file);
     if (known && same(known.stat, stat)) {
       known.checkedAt = time;
@@ -37,7 +48,8 @@ export class SmallFileCache {
     }
     if (known) this.drop(file, known);
     const body = await fs.readFile(file);
-    const entry = { body, stat: { size: body.length, ino: stat.ino, birthtimeMs: stat.birthtimeMs, ctimeMs: stat.ctimeMs }, checkedAt: time };
+    const small = { size: body.length, ino: stat.ino, birthtimeMs: stat.birthtimeMs, ctimeMs: stat.ctimeMs };
+    const entry = { body, stat: small, validators: fileValidators(small), checkedAt: time };
     // Replaced between the stat and the read: serve what was read, remember nothing.
     if (body.length !== stat.size || body.length > this.maxFileBytes) return entry;
     this.entries.set(file, entry);
