@@ -39,6 +39,7 @@ const PURE = [
   'masters/master-build.ts',
   'masters/csmil-check.ts',
   'masters/master-check.ts',
+  'masters/master-ladder.ts',
   'masters/master-rewrite.ts',
   'masters/variant-uri.ts',
   'origin/http/conditional.ts',

@@ -1,5 +1,6 @@
 // `casterpak rewrite-master <URL or file>`: a third-party master playlist (e.g. Kaltura's
-// playManifest) with its casterpak variants pointed at casterpak, optionally with trick play.
+// playManifest) with its casterpak variants pointed at casterpak, optionally with trick play
+// and with the ladder's derived renditions (worked out offline from the variants' RESOLUTION).
 import { Command } from 'commander';
 import { CasterpakError } from '../shared/errors.js';
 import { parseDuration } from '../config/units.js';
@@ -9,6 +10,8 @@ import { fetchMaster, MASTER_MAX_BYTES, readMasterFile } from '../masters/master
 import { httpIFrameInfoResolver, resolveTrickPlay, type IFrameInfoResolver } from '../masters/iframe-info.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
 import { rewriteMaster, type RewriteMasterResult } from '../masters/master-rewrite.js';
+import type { LadderPlan } from '../masters/master-ladder.js';
+import type { Ladder } from '../config/ladder.js';
 
 export interface RewriteMasterCommandOptions {
   readonly baseUrl?: string;
@@ -16,6 +19,8 @@ export interface RewriteMasterCommandOptions {
   readonly host?: string[];
   readonly pathPattern?: string[];
   readonly trickPlay?: boolean;
+  readonly ladder?: boolean;
+  readonly profiles?: string;
   readonly timeout?: string;
   readonly masterUrl?: string;
 }
@@ -27,6 +32,8 @@ export interface RewriteMasterRun {
   readonly pathPatterns: readonly string[];
   readonly hosts: readonly string[];
   readonly trickPlay: boolean;
+  /** adds the ladder's profiles below the tallest casterpak variant's RESOLUTION */
+  readonly ladder?: LadderPlan;
   readonly timeoutMs: number;
   /** for a file input: the URL it was downloaded from */
   readonly masterUrl?: string;
@@ -71,6 +78,7 @@ export async function runRewriteMaster(run: RewriteMasterRun, deps: RewriteMaste
     pathPatterns: compilePatterns(run.pathPatterns),
     hosts: run.hosts,
     source: run.input,
+    ladder: run.ladder,
   };
   let result = rewriteMaster(text, rules);
   if (run.trickPlay) {
@@ -93,6 +101,17 @@ async function writeOutput(file: string, text: string): Promise<void> {
   }
 }
 
+// `--profiles 360p,720p`: those profiles of the configured ladder, in its order; none: all of it.
+export function pickProfiles(ladder: Ladder, list: string | undefined): Ladder {
+  if (list === undefined) return ladder;
+  const names = list.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !Object.hasOwn(ladder, name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new CasterpakError('USAGE', `invalid --profiles "${list}": ${names.length === 0 ? 'no profile named' : `not in the ladder: ${unknown.join(', ')}`} (the ladder has ${Object.keys(ladder).join(', ')})`);
+  }
+  return Object.fromEntries(Object.entries(ladder).filter(([name]) => names.includes(name)));
+}
+
 export const REWRITE_MASTER_FLAGS: readonly ConfigFlag[] = [
   { flags: '--base-url <url>', key: 'publicBaseUrl', help: "required: casterpak's public base URL, e.g. https://casterpak.example.com" },
   { flags: '--host <host>', key: 'rewrite.hosts', help: 'rewrite only variants on this host; repeat for more', default: 'any host', repeatable: true },
@@ -101,7 +120,8 @@ export const REWRITE_MASTER_FLAGS: readonly ConfigFlag[] = [
 
 export function summaryLine(result: RewriteMasterResult, output: string): string {
   const iframes = result.iframeVariants > 0 ? `, ${result.iframeVariants} I-frame variants added (${result.estimated.length} estimated)` : '';
-  return `wrote ${output}: ${result.rewritten} URIs pointed at casterpak${iframes}`;
+  const ladder = result.ladder && result.ladder.profiles.length > 0 ? `, ${result.ladder.profiles.join(', ')} added below ${result.ladder.source}` : '';
+  return `wrote ${output}: ${result.rewritten} URIs pointed at casterpak${iframes}${ladder}`;
 }
 
 export function rewriteMasterCommand(): Command {
@@ -111,6 +131,8 @@ export function rewriteMasterCommand(): Command {
   return addConfigFlags(command, REWRITE_MASTER_FLAGS)
     .option('-o, --output <file>', 'write the playlist to this file (atomically) instead of stdout')
     .option('--trick-play', 'add an EXT-X-I-FRAME-STREAM-INF (kfonly playlist) for each casterpak video variant')
+    .option('--ladder', "add the ladder's derived renditions (renditions.ladder) below the tallest casterpak variant, from its RESOLUTION; never an upscale")
+    .option('--profiles <list>', 'with --ladder (implied): only these profiles, e.g. 360p,720p')
     .option('--timeout <duration>', 'time limit for each fetch, e.g. 10s or 500ms (default: 10s)')
     .option('--master-url <url>', 'for a file input: the URL it was downloaded from, to resolve its relative URIs')
     .action(async (input: string, options: RewriteMasterCommandOptions, cmd: Command) => {
@@ -129,10 +151,12 @@ export function rewriteMasterCommand(): Command {
         pathPatterns: config.rewrite.pathPatterns,
         hosts: config.rewrite.hosts,
         trickPlay: options.trickPlay === true,
+        ladder: options.ladder || options.profiles !== undefined ? { profiles: pickProfiles(config.renditions.ladder, options.profiles), segmentDuration: config.segmentDuration, mediaExtensions: config.mediaExtensions } : undefined,
         timeoutMs,
         masterUrl: options.masterUrl,
         output: options.output,
       });
+      if (result.ladder?.skipped) process.stderr.write(`casterpak: warning: no ladder profile added: ${result.ladder.skipped}\n`);
       for (const uri of result.unresolved) {
         process.stderr.write(`casterpak: warning: relative URI ${uri} left as it is (no URL to resolve it against; see --master-url)\n`);
       }

@@ -23,6 +23,7 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--master-upstream <url>', key: 'serve.masterUpstream', help: 'third-party master playlists (e.g. https://cdnapisec.kaltura.com) proxied and rewritten under --master-prefix' },
   { flags: '--master-prefix <prefix>', key: 'serve.masterPrefix', help: 'URL prefix of proxied masters', default: '/p/' },
   { flags: '--master-trick-play <true|false>', key: 'serve.masterTrickPlay', help: "proxied masters advertise each rendition's kfonly stream", default: 'false' },
+  { flags: '--master-ladder <on|off>', key: 'serve.masterLadder', help: "proxied masters also list the ladder's derived renditions below their tallest casterpak rendition", default: 'off' },
   { flags: '--prune-every <duration>', key: 'serve.pruneEveryMs', help: 'run prune inside serve this often, e.g. 10m', default: 'never' },
   { flags: '--older-than <duration>', key: 'prune.olderThanMs', help: 'with --prune-every: remove segments not accessed for this long', default: '2h' },
   { flags: '--max-size <size>', key: 'prune.maxSizeBytes', help: 'with --prune-every: cache size budget, e.g. 50G', default: 'none' },

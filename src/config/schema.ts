@@ -55,6 +55,8 @@ export interface CasterpakConfig {
     /** @default 30000 */ readonly masterCacheTtlMs: number;
     /** Proxied masters also advertise each casterpak rendition's trick-play stream (packages it first). @default false */
     readonly masterTrickPlay: boolean;
+    /** Proxied masters also list the ladder's profiles below their tallest casterpak rendition. @default false */
+    readonly masterLadder: boolean;
     /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
   };
   readonly prune: {
@@ -105,6 +107,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
       masterUpstream: null,
       masterCacheTtlMs: 30_000,
       masterTrickPlay: false,
+      masterLadder: false,
       pruneEveryMs: null,
     },
     prune: { olderThanMs: 2 * 3600_000, maxSizeBytes: null },
@@ -144,6 +147,7 @@ const SHAPE: Shape = {
     masterUpstream: httpUrl,
     masterCacheTtlMs: duration,
     masterTrickPlay: bool,
+    masterLadder: bool,
     pruneEveryMs: nullableDuration,
   },
   prune: { olderThanMs: duration, maxSizeBytes: size },

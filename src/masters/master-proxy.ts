@@ -1,10 +1,28 @@
 // What serve's master route (`serve.masterPrefix`, default /p/) calls: the request's path and
 // query forwarded to the one configured upstream (never another host), the master rewritten
 // for casterpak, kept in memory for a short time; concurrent requests share one upstream fetch.
-import { CasterpakError } from '../shared/errors.js';
+import { CasterpakError, oneLine } from '../shared/errors.js';
+import type { Ladder } from '../config/ladder.js';
+import type { Size } from '../renditions/ladder-plan.js';
 import { rewriteMaster } from './master-rewrite.js';
 import { fetchMaster, MASTER_MAX_BYTES } from './master-fetch.js';
 import { resolveTrickPlay, type IFrameInfoResolver } from './iframe-info.js';
+import { chooseLadderSource, type DerivedVariant, type LadderSourceInfo } from './master-ladder.js';
+
+// What the origin knows of a casterpak rendition for the ladder (master-routes.ts): its picture
+// (null: it cannot be a source, e.g. it is derived itself) and, for the one chosen as the
+// source, the derived variants it would list in its own master.
+export interface LadderResolver {
+  size(variantPath: string): Promise<Size | null>;
+  variants(variantPath: string): Promise<readonly DerivedVariant[]>;
+}
+
+export interface ProxyLadder {
+  readonly profiles: Ladder;
+  readonly segmentDuration: number;
+  readonly mediaExtensions: readonly string[];
+  readonly resolver: LadderResolver;
+}
 
 export interface MasterProxyOptions {
   /** the master upstream, e.g. https://cdnapisec.kaltura.com (config `serve.masterUpstream`) */
@@ -20,7 +38,9 @@ export interface MasterProxyOptions {
   readonly hosts: readonly string[];
   /** adds I-frame variants; renditions it cannot resolve get estimated bit rates */
   readonly trickPlay?: IFrameInfoResolver;
-  /** one line per master whose I-frame bit rates were partly estimated */
+  /** adds the ladder's derived renditions below the master's tallest casterpak rendition (config `serve.masterLadder`) */
+  readonly ladder?: ProxyLadder;
+  /** one line per master whose I-frame bit rates were partly estimated, or whose ladder was left out */
   readonly onWarning?: (line: string) => void;
   /** a failure is answered from memory for this long, sparing a failing upstream @default 1000 */
   readonly errorTtlMs?: number;
@@ -83,10 +103,36 @@ export function createMasterProxy(options: MasterProxyOptions): MasterProxy {
     });
     const rules = { masterUrl: fetched.finalUrl, baseUrl: options.baseUrl, pathPatterns: options.pathPatterns, hosts: options.hosts, source: url.href };
     const plain = rewriteMaster(fetched.text, rules);
-    if (options.trickPlay === undefined) return plain.text;
+    if (options.trickPlay === undefined && options.ladder === undefined) return plain.text;
     const warn = (line: string) => options.onWarning?.(`${url.pathname}: ${line}`);
-    const trickPlay = await resolveTrickPlay(plain.renditions, options.trickPlay, warn);
-    return rewriteMaster(fetched.text, { ...rules, trickPlay }).text;
+    const [trickPlay, ladder] = await Promise.all([
+      options.trickPlay && resolveTrickPlay(plain.renditions, options.trickPlay, warn),
+      options.ladder && resolveLadder(plain.renditions, options.ladder, warn),
+    ]);
+    return rewriteMaster(fetched.text, { ...rules, trickPlay, ladder }).text;
+  }
+
+  // The renditions' pictures, then the derived variants of the tallest one only: each
+  // rendition the origin reads costs a moov read, and the others' ladders would not be used.
+  async function resolveLadder(renditions: readonly string[], ladder: ProxyLadder, warn: (line: string) => void) {
+    const plan = { profiles: ladder.profiles, segmentDuration: ladder.segmentDuration, mediaExtensions: ladder.mediaExtensions };
+    const sizes = await Promise.allSettled(renditions.map((path) => ladder.resolver.size(path)));
+    const known = new Map<string, LadderSourceInfo>();
+    sizes.forEach((result, i) => {
+      if (result.status === 'fulfilled' && result.value !== null) known.set(renditions[i], { size: result.value });
+    });
+    const failed = sizes.flatMap((result, i) => (result.status === 'rejected' ? [`${renditions[i]}: ${oneLine(result.reason)}`] : []));
+    if (failed.length > 0) warn(`warning: ${failed.length} of ${renditions.length} renditions left out as ladder sources (${failed[0]})`);
+    const source = chooseLadderSource([...known.keys()], (path) => known.get(path)?.size ?? null, plan);
+    if (source !== null) {
+      // On failure none: never guessed, a player would be sent to renditions that may not exist.
+      const variants = await ladder.resolver.variants(source).catch((error) => {
+        warn(`warning: no ladder from ${source}: ${oneLine(error)}`);
+        return [];
+      });
+      known.set(source, { size: known.get(source)!.size, variants });
+    }
+    return { ...plan, known };
   }
 
   // Expired entries go first; then the oldest settled ones while there are too many.

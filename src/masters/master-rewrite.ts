@@ -1,6 +1,7 @@
 // Points a third-party master playlist (e.g. Kaltura's playManifest) at casterpak: the URIs of
 // casterpak renditions get casterpak's base URL, optionally each casterpak video variant gets
-// an EXT-X-I-FRAME-STREAM-INF for its I-frame playlist. Works line by line so that every tag,
+// an EXT-X-I-FRAME-STREAM-INF for its I-frame playlist, and the ladder's derived renditions
+// are added (master-ladder.ts; they get no I-frame variant: docs/renditions.md). Works line by line so that every tag,
 // attribute order, comment, unknown tag, blank line and line ending passes through unchanged;
 // hls-parser (strict, through master-check/codec) validates the input and the output.
 import { assertMasterPlaylist } from './master-check.js';
@@ -16,6 +17,8 @@ import {
   type PlaylistLine,
 } from '../formats/hls/playlist-lines.js';
 import { decideUri, isIFrameOf, iframePlaylistPath, normalizeBaseUrl, type VariantUriRules } from './variant-uri.js';
+import { ladderAdditions, resolutionOf, type LadderPlan, type VideoVariant } from './master-ladder.js';
+import type { Size } from '../renditions/ladder-plan.js';
 
 // What the caller knows about one rendition's I-frame playlist (pure core: data, not I/O).
 export interface IFrameInfo {
@@ -36,6 +39,8 @@ export interface RewriteMasterOptions {
   readonly hosts: readonly string[];
   /** adds I-frame variants; keyed by `renditions` entries; missing ones are estimated */
   readonly trickPlay?: ReadonlyMap<string, IFrameInfo>;
+  /** adds the ladder's profiles below the master's tallest casterpak rendition */
+  readonly ladder?: LadderPlan;
   /** names the input in error messages @default 'master playlist' */
   readonly source?: string;
 }
@@ -52,13 +57,9 @@ export interface RewriteMasterResult {
   readonly estimated: string[];
   /** relative URIs left as they were: no master URL to resolve them against */
   readonly unresolved: string[];
-}
-
-interface VideoVariant {
-  readonly line: number;
-  readonly path: string;
-  readonly uri: string;
-  readonly attributes: readonly Attribute[];
+  /** with `ladder`: the derived renditions added (profile names), their source variant's path,
+   *  and why none were added (null when some were) */
+  readonly ladder?: { readonly profiles: readonly string[]; readonly source: string | null; readonly skipped: string | null };
 }
 
 const AUDIO_CODEC = /^(mp4a|ac-3|ec-3|ac-4|opus|flac|fLaC|alac|mp3|dts[a-z]?)(\.|$)/;
@@ -86,6 +87,7 @@ export function rewriteMaster(text: string, options: RewriteMasterOptions): Rewr
   const videos: VideoVariant[] = [];
   const iframePaths: string[] = [];
   const unresolved: string[] = [];
+  const rungs: Size[] = []; // every variant's picture, casterpak's or not
   let rewritten = 0;
   let streamInf: Attribute[] | null = null;
 
@@ -113,6 +115,8 @@ export function rewriteMaster(text: string, options: RewriteMasterOptions): Rewr
     // The URI line of the last EXT-X-STREAM-INF (RFC 8216 §4.3.4.2).
     const attributes = streamInf;
     streamInf = null;
+    const size = resolutionOf(attributes);
+    if (size !== null) rungs.push(size);
     const decision = decideUri(trimmed, rules);
     if (decision.kind === 'unresolved') unresolved.push(trimmed);
     if (decision.uri !== trimmed) {
@@ -131,12 +135,16 @@ export function rewriteMaster(text: string, options: RewriteMasterOptions): Rewr
   const targets = options.trickPlay === undefined ? [] : renditions
     .filter((path) => !iframePaths.some((iframe) => isIFrameOf(iframe, path)))
     .map((path) => videos.find((video) => video.path === path)!);
+  const ladder = options.ladder === undefined ? undefined : ladderAdditions(videos, rungs, options.ladder, rules.baseUrl);
   const eol = dominantEol(lines);
+  const added = new Map<number, string[]>();
+  for (const video of targets) added.set(video.line, [iframeLine(video, options.trickPlay?.get(video.path), rules.baseUrl)]);
+  for (const [line, texts] of ladder?.additions ?? []) added.set(line, [...(added.get(line) ?? []), ...texts]);
   // Bottom up, so that the line numbers of the variants still to do stay valid.
-  for (const video of [...targets].reverse()) {
-    const uriLine = out[video.line];
-    const added: PlaylistLine = { text: iframeLine(video, options.trickPlay?.get(video.path), rules.baseUrl), eol: uriLine.eol };
-    out.splice(video.line, 1, { ...uriLine, eol: uriLine.eol || eol }, added);
+  for (const line of [...added.keys()].sort((a, b) => b - a)) {
+    const uriLine = out[line];
+    const texts = added.get(line)!;
+    out.splice(line, 1, { ...uriLine, eol: uriLine.eol || eol }, ...texts.map((text, i) => ({ text, eol: i === texts.length - 1 ? uriLine.eol : eol })));
   }
 
   const result = joinLines(out);
@@ -148,6 +156,7 @@ export function rewriteMaster(text: string, options: RewriteMasterOptions): Rewr
     iframeVariants: targets.length,
     estimated: targets.filter((video) => !options.trickPlay?.has(video.path)).map((video) => video.path),
     unresolved,
+    ...(ladder ? { ladder: { profiles: ladder.profiles, source: ladder.source, skipped: ladder.skipped } } : {}),
   };
 }
 

@@ -13,12 +13,20 @@ export interface ServeMetrics {
   readonly activeJobs: client.Gauge<string>;
   readonly bytesServed: client.Counter<string>;
   readonly pruned: client.Counter<string>;
+  /** Derived renditions' segments (docs/renditions.md): one ffmpeg transcode each. */
+  readonly transcodedSegments: client.Counter<'outcome'>;
+  readonly transcodeSeconds: client.Histogram<string>;
+  readonly transcodeQueueDepth: client.Gauge<string>;
+  readonly transcodesActive: client.Gauge<string>;
+  /** The transcode job limit, read on each scrape (it is made after the metrics). */
+  watchTranscodes(limiter: { readonly queued: number; readonly active: number }): void;
 }
 
 export function createMetrics(): ServeMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'casterpak_' });
   const metric = { registers: [registry] };
+  let transcodes: { readonly queued: number; readonly active: number } = { queued: 0, active: 0 };
   return {
     registry,
     requests: new client.Counter({ name: 'casterpak_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], ...metric }),
@@ -41,5 +49,12 @@ export function createMetrics(): ServeMetrics {
     activeJobs: new client.Gauge({ name: 'casterpak_packaging_active', help: 'Packaging runs in progress', ...metric }),
     bytesServed: new client.Counter({ name: 'casterpak_bytes_served_total', help: 'Response body bytes sent', ...metric }),
     pruned: new client.Counter({ name: 'casterpak_pruned_items_total', help: 'Items removed by prune inside serve', ...metric }),
+    transcodedSegments: new client.Counter({ name: 'casterpak_transcoded_segments_total', help: "Derived renditions' segments transcoded, by outcome (committed, failed)", labelNames: ['outcome'], ...metric }),
+    // One segment's ffmpeg run: about 0.5 s for a small picture, up to a minute for 1080p on a busy
+    // machine. Timed as every packaging run is (rendition-store.ts): from asking for a slot.
+    transcodeSeconds: new client.Histogram({ name: 'casterpak_transcode_duration_seconds', help: "Time of one derived segment: the wait for a transcode slot, ffmpeg's encode and packaging", buckets: [0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60], ...metric }),
+    transcodeQueueDepth: new client.Gauge({ name: 'casterpak_transcode_queue_depth', help: 'Requests waiting for a transcode slot', ...metric, collect() { this.set(transcodes.queued); } }),
+    transcodesActive: new client.Gauge({ name: 'casterpak_transcodes_active', help: 'Transcodes in progress', ...metric, collect() { this.set(transcodes.active); } }),
+    watchTranscodes: (limiter) => void (transcodes = limiter),
   };
 }

@@ -81,10 +81,19 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return served;
   }
 
-  // The I-frame playlist needs every segment: missing ones are made first.
+  // The I-frame playlist needs every segment: missing ones are made first. Not for a derived
+  // rendition: that would transcode the whole film for a picture its source shows as well, so
+  // its I-frame playlist is made only once every segment is cached (docs/renditions.md).
   async function ensureIFramePlaylist(renditionPath: string): Promise<{ file: string; cache: CacheStatus }> {
     const { status, dir } = await store.ensure(renditionPath);
     const output = path.join(dir, KFONLY_DIR, INDEX_PLAYLIST);
+    const derived = (await info(renditionPath)).derived;
+    if (derived) {
+      const names = new Set(await fs.readdir(dir));
+      const { segments } = await info(renditionPath);
+      const missing = Array.from({ length: segments }, (_, i) => segmentName(i + 1)).filter((name) => !names.has(name)).length;
+      if (missing > 0) throw new CasterpakError('NOT_FOUND', `${renditionPath} is derived (${derived.profile}) and ${missing} of its ${segments} segments are not cached: trick play is served from the source rendition ${derived.source}`);
+    }
     const present = await fs.access(output).then(() => true, () => false);
     const made = present ? status : (await store.ensureAll(renditionPath)).status;
     const { file, created } = await deps.iframePlaylists.ensure(path.join(dir, INDEX_PLAYLIST), output, { root: dir, followSource: false, rewrite: relativeSegments });

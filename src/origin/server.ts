@@ -69,10 +69,12 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   });
   const ffmpeg = options.ffmpeg ?? (await checkFfmpeg(config.ffmpeg.path));
   if (!ffmpeg.ok) logger.warn('derived renditions are unavailable', { reason: ffmpeg.reason });
+  const transcodes = new JobLimiter(config.renditions.maxTranscodes, config.renditions.maxQueue, 'transcode');
+  metrics.watchTranscodes(transcodes);
   const derivations = createDerivations({
     ladder: config.renditions.ladder,
     ffmpeg,
-    limiter: new JobLimiter(config.renditions.maxTranscodes, config.renditions.maxQueue, 'transcode'),
+    limiter: transcodes,
     timeoutMs: config.renditions.timeoutMs,
     sourceExists: (renditionPath, signal) => sources.open(renditionPath, signal).then((reader) => reader.close().then(() => true), (error) => (isNotFound(error) ? false : Promise.reject(error))),
   });
@@ -95,6 +97,11 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       metrics.packagingRuns.inc({ outcome: event.outcome, what: event.what });
       metrics.packagingSeconds.observe(event.durationMs / 1000);
       metrics.sourceBytes.inc(event.sourceBytes);
+      // A refusal of a full queue (503) ran no transcode.
+      if (event.what === 'transcode' && !(isCasterpakError(event.error) && event.error.code === 'OVERLOADED')) {
+        metrics.transcodedSegments.inc({ outcome: event.outcome === 'failed' ? 'failed' : 'committed' });
+        metrics.transcodeSeconds.observe(event.durationMs / 1000);
+      }
       const fields = { rendition: event.renditionPath, what: event.what, outcome: event.outcome, durationMs: event.durationMs, sourceBytes: event.sourceBytes };
       // A missing source is an ordinary 404, already in the request's log lines; warnings are
       // for what an operator should look at.

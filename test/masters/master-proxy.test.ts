@@ -193,3 +193,45 @@ describe('upstreamUrlFor: only the configured upstream is ever contacted', () =>
     expect(upstreamUrlFor(up, '/p/%2F%2Fevil.example/a.m3u8').host).toBe('cdnapisec.kaltura.com');
   });
 });
+
+describe('createMasterProxy with the ladder', () => {
+  const sizes: Record<string, { width: number; height: number } | null> = {
+    '/i/20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4/index_0_av.m3u8': { width: 854, height: 480 },
+    '/i/20220404/1251/1_5q8yua9n_1_t2rfozqd_1.mp4/index_0_av.m3u8': null, // e.g. derived itself
+    '/i/20220404/1251/1_5q8yua9n_1_rumb24fg_1.mp4/index_0_av.m3u8': { width: 1280, height: 720 },
+  };
+  const profiles = { '360p': { height: 360, videoBitrate: 365_000, maxRate: 438_000, bufSize: 876_000, profile: 'main' as const, level: '3.0', preset: 'veryfast' } };
+
+  it("asks the origin for every rendition's picture, then for the derived variants of the tallest only", async () => {
+    const asked: string[] = [];
+    const p = proxy({
+      ladder: {
+        profiles,
+        segmentDuration: 4,
+        mediaExtensions: ['.mp4'],
+        resolver: {
+          size: async (path) => sizes[path] ?? null,
+          variants: async (path) => {
+            asked.push(path);
+            return [{ profile: '360p', bandwidth: 700_001, averageBandwidth: 500_001, codecs: ['avc1.4D401E', 'mp4a.40.2'], resolution: { width: 640, height: 360 } }];
+          },
+        },
+      },
+    });
+    const { text } = await p.get(PATH_AND_QUERY);
+    expect(asked).toEqual(['/i/20220404/1251/1_5q8yua9n_1_rumb24fg_1.mp4/index_0_av.m3u8']);
+    expect(text).toContain('#EXT-X-STREAM-INF:PROGRAM-ID=1,BANDWIDTH=700001,RESOLUTION=640x360,AVERAGE-BANDWIDTH=500001,CODECS="avc1.4D401E,mp4a.40.2"\n' +
+      `${BASE}/i/20220404/1251/1_5q8yua9n_1_rumb24fg_1_360p.mp4/index_0_av.m3u8\n`);
+  });
+
+  it('adds nothing when the origin cannot give the derived variants, and says so once', async () => {
+    const warnings: string[] = [];
+    const p = proxy({
+      onWarning: (line) => warnings.push(line),
+      ladder: { profiles, segmentDuration: 4, mediaExtensions: ['.mp4'], resolver: { size: async (path) => sizes[path] ?? null, variants: () => Promise.reject(new Error('no ffmpeg')) } },
+    });
+    const { text } = await p.get(PATH_AND_QUERY);
+    expect(text).toBe(KALTURA.replace('https://onprem.rfa.org', BASE).replaceAll('https://this_application', BASE));
+    expect(warnings).toEqual([`${MANIFEST.pathname}: warning: no ladder from /i/20220404/1251/1_5q8yua9n_1_rumb24fg_1.mp4/index_0_av.m3u8: no ffmpeg`]);
+  });
+});

@@ -33,6 +33,7 @@ async function row(root: string, entry: RenditionEntry): Promise<StatusRendition
     segmentsTotal: Number.isInteger(info?.segments) ? info!.segments : null,
     durationMs: typeof info?.durationMs === 'number' ? info.durationMs : null,
     kfonly: entry.files.some((f) => f.name === `${KFONLY_DIR}/${INDEX_PLAYLIST}`),
+    derived: typeof info?.derived?.profile === 'string' && typeof info.derived.source === 'string' ? { profile: info.derived.profile, source: info.derived.source } : null,
   };
 }
 

@@ -13,6 +13,8 @@ export interface StatusRendition {
   readonly segmentsTotal: number | null; // from .rendition.json; null when unreadable
   readonly durationMs: number | null;
   readonly kfonly: boolean;
+  /** A rendition derived from `source` with the ladder's `profile` (docs/renditions.md); null: a real one. */
+  readonly derived: { readonly profile: string; readonly source: string } | null;
 }
 
 export interface StatusModel {
@@ -62,10 +64,14 @@ function counts(record: Readonly<Record<string, number>>): string {
   return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${escapeHtml(k)} ${n}`).join(', ');
 }
 
+const playerHref = (renditionPath: string) => `/?play=${encodeURIComponent(renditionPath)}#player`;
+
 function row(r: StatusRendition, nowMs: number): string {
   const segments = r.segmentsTotal === null ? `${r.segments}` : `${r.segments} / ${r.segmentsTotal}`;
   const path = escapeHtml(r.path);
-  return `<tr data-path="${path}"><td class="path">${path}</td><td class="num">${formatBytes(r.bytes)}</td>` +
+  // A derived rendition's trick play is its source's (its own would transcode every segment).
+  const derived = r.derived ? `<br><small class="derived">${escapeHtml(r.derived.profile)} of <a href="${escapeHtml(playerHref(r.derived.source))}">${escapeHtml(r.derived.source)}</a></small>` : '';
+  return `<tr data-path="${path}"${r.derived ? ` data-profile="${escapeHtml(r.derived.profile)}" data-source="${escapeHtml(r.derived.source)}"` : ''}><td class="path">${path}${derived}</td><td class="num">${formatBytes(r.bytes)}</td>` +
     `<td class="num segments">${segments}</td><td class="num">${r.durationMs === null ? '' : formatClock(r.durationMs)}</td>` +
     `<td title="${new Date(r.lastAccessMs).toISOString()}">${formatSpan(nowMs - r.lastAccessMs)} ago</td>` +
     `<td>${r.kfonly ? 'yes' : ''}</td><td><button type="button" data-play="${path}">Play</button></td></tr>`;

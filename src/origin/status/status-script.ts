@@ -64,7 +64,9 @@ export const STATUS_SCRIPT = String.raw`
 
   async function buildStrip(mine, path) {
     const response = await fetch(url(path, 'kfonly/index_0_av.m3u8'));
-    if (!response.ok || mine !== generation) return;
+    if (mine !== generation) return;
+    // A derived rendition's answer says where its trick play is (its source rendition).
+    if (!response.ok) return say('No trick-play strip: ' + (await response.text()).trim());
     const frames = keyFrames(await response.text());
     iframes = hls.createIFramePlayer();
     if (!iframes) return say('No I-frame variant in the master playlist: no trick-play strip.');

@@ -47,6 +47,19 @@ describe('listRenditions', () => {
     expect(row).toMatchObject({ path: 'x.mp4', segments: 2, segmentsTotal: null, durationMs: null, kfonly: false });
   });
 
+  it("carries a derived rendition's profile and source from its record, and null for a real one", async () => {
+    const root = tempDir();
+    rendition(root, 'lib/clip_360p.mp4', 1, T + 10, { segments: 3, durationMs: 12000, derived: { profile: '360p', source: 'lib/clip.mp4' } });
+    rendition(root, 'lib/clip.mp4', 1, T);
+    rendition(root, 'lib/odd_1p.mp4', 1, T - 10, { segments: 3, durationMs: 12000, derived: { profile: 7 } });
+    const rows = (await listRenditions(root)).rows;
+    expect(rows.map((r) => [r.path, r.derived])).toEqual([
+      ['lib/clip_360p.mp4', { profile: '360p', source: 'lib/clip.mp4' }],
+      ['lib/clip.mp4', null],
+      ['lib/odd_1p.mp4', null], // a malformed record is no derived rendition
+    ]);
+  });
+
   it('skips casterpak dot directories and never follows symlinks', async () => {
     const root = tempDir();
     const outside = tempDir();

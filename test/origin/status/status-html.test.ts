@@ -11,6 +11,7 @@ const rendition = (overrides: Partial<StatusRendition> = {}): StatusRendition =>
   segmentsTotal: 3,
   durationMs: 12_000,
   kfonly: true,
+  derived: null,
   ...overrides,
 });
 
@@ -54,6 +55,15 @@ describe('status page HTML', () => {
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<b>');
     expect(html).toContain('data-play="x/&#34;&#62;&#60;img src=x onerror=alert(1)&#62;.mp4"');
+  });
+
+  it('shows a derived rendition with its profile and a link that plays its source', () => {
+    const html = renderStatusPage(model({ renditions: [rendition({ path: 'lib/clip_360p.mp4', derived: { profile: '360p', source: 'lib/<clip>.mp4' } }), rendition()] }));
+    const row = /<tr data-path="lib\/clip_360p\.mp4"([^>]*)>(.*?)<\/tr>/.exec(html);
+    expect(row?.[1]).toBe(' data-profile="360p" data-source="lib/&#60;clip&#62;.mp4"');
+    expect(row?.[2]).toContain('<td class="path">lib/clip_360p.mp4<br><small class="derived">360p of <a href="/?play=lib%2F%3Cclip%3E.mp4#player">lib/&#60;clip&#62;.mp4</a></small></td>');
+    expect(/<tr data-path="2022\/04\/clip\.mp4">/.test(html)).toBe(true); // a real one: no profile
+    expect(html.match(/class="derived"/g)).toHaveLength(1);
   });
 
   it('says when the cache is empty, when rows were left out and when the scan stopped early', () => {

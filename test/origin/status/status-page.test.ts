@@ -48,6 +48,16 @@ describe('serve: the status page and its player script', () => {
     expect(html).toContain('id="runs">playlist 2<');
   });
 
+  it('shows a derived rendition with its profile and source, and its transcodes among the runs', async () => {
+    const ladder = { '90p': { height: 90, videoBitrate: '100k', profile: 'baseline', level: '3.0', preset: 'ultrafast' } };
+    const t = await startOrigin({ 'shows/av.mp4': 'av-no-bframes.mp4' }, { renditions: { ladder }, serve: { readAhead: 0 } });
+    expect((await t.get('/i/shows/av_90p.mp4/segment1_0_av.ts')).status).toBe(200);
+    await expect.poll(async () => (await (await t.get('/')).text()).includes('transcode 1')).toBe(true);
+    const html = await (await t.get('/')).text();
+    expect(html).toMatch(/<tr data-path="shows\/av_90p\.mp4" data-profile="90p" data-source="shows\/av\.mp4"><td class="path">shows\/av_90p\.mp4<br><small class="derived">90p of <a href="\/\?play=shows%2Fav\.mp4#player">shows\/av\.mp4<\/a><\/small><\/td>/);
+    expect(html).toContain('id="runs">playlist 1, transcode 1<');
+  });
+
   it('serves hls.js at its fixed path, with HEAD, validators and 304', async () => {
     const t = await startOrigin({});
     const response = await t.get('/_casterpak/hls.min.js');
