@@ -22,7 +22,8 @@ export function derivedNameOf(renditionPath: string, ladder: Ladder): DerivedNam
 export function derivedPath(sourcePath: string, profileName: string): string {
   if (!PROFILE_NAME.test(profileName)) throw new RangeError(`not a profile name: ${profileName}`);
   const dot = sourcePath.lastIndexOf('.');
-  return `${sourcePath.slice(0, dot)}_${profileName}${sourcePath.slice(dot)}`;
+  const at = dot > sourcePath.lastIndexOf('/') ? dot : sourcePath.length; // a dot in a directory name is no extension
+  return `${sourcePath.slice(0, at)}_${profileName}${sourcePath.slice(at)}`;
 }
 
 export interface Size {
@@ -39,12 +40,14 @@ export function uprightSize(video: { readonly width?: number; readonly height?: 
 const even = (n: number) => Math.max(2, 2 * Math.round(n / 2));
 
 // The derived picture: its shorter side is the profile's height, the aspect kept (even sizes,
-// as 4:2:0 needs); null when that would be larger than the source (never upscale).
+// as 4:2:0 needs); null when that would be larger than the source (never upscale: the longer
+// side rounds down to even rather than past an odd source side).
 export function targetSize(source: Size, profile: LadderProfile): Size | null {
   const short = Math.min(source.width, source.height);
   if (profile.height > short) return null;
-  const scale = profile.height / short;
-  return source.width <= source.height ? { width: profile.height, height: even(source.height * scale) } : { width: even(source.width * scale), height: profile.height };
+  const long = Math.max(source.width, source.height);
+  const side = Math.min(even((long * profile.height) / short), Math.max(2, long - (long % 2)));
+  return source.width <= source.height ? { width: profile.height, height: side } : { width: side, height: profile.height };
 }
 
 // The profiles a master lists below a source of `source` size, tallest first.
@@ -57,12 +60,19 @@ export function profilesBelow(ladder: Ladder, source: Size): string[] {
 }
 
 // RFC 6381 avc1.PPCCLL as x264 writes it: profile_idc, the constraint flags x264 sets
-// (baseline: constrained, sets 0 and 1; main: set 1), level_idc (3.1 → 31).
-const PROFILE_IDC = { baseline: '42C0', main: '4D40', high: '6400' } as const;
+// (baseline: constrained, sets 0 and 1; main: set 1), level_idc (3.1 → 31). x264 writes the
+// lowest profile the tools it uses need: the ultrafast preset turns CABAC and the 8x8 transform
+// off, so its stream is constrained baseline whatever profile was asked. Level 1b is level_idc
+// 11 with constraint_set3 in baseline and main, level_idc 9 in high (H.264 §7.4.2.1.1, A.3.1).
+const PROFILE_IDC = { baseline: 0x42c0, main: 0x4d40, high: 0x6400 } as const;
+const SET3 = 0x0010;
 
 export function h264Codec(profile: LadderProfile): string {
-  const level = profile.level === '1b' ? 9 : Math.round(Number(profile.level) * 10);
-  return `avc1.${PROFILE_IDC[profile.profile]}${level.toString(16).toUpperCase().padStart(2, '0')}`;
+  const h264 = profile.preset === 'ultrafast' ? 'baseline' : profile.profile;
+  const oneB = profile.level === '1b' && h264 !== 'high';
+  const idc = PROFILE_IDC[h264] | (oneB ? SET3 : 0);
+  const level = profile.level === '1b' ? (oneB ? 11 : 9) : Math.round(Number(profile.level) * 10);
+  return `avc1.${idc.toString(16).toUpperCase().padStart(4, '0')}${level.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
 // What a master needs of the derived rendition: the source's tracks with the video replaced.
@@ -71,15 +81,50 @@ export function derivedMedia(source: MediaInfo, profile: LadderProfile, size: Si
   return { ...source, tracks };
 }
 
-// MPEG-TS carries each byte of a segment with about 2 % of packet headers and 1–2 % of PES
-// headers and tables; 6 % covers small segments too.
-const TS_OVERHEAD = 1.06;
+// PES a second: one per video frame, one per AAC frame (1024 samples). A master made without
+// the source at hand assumes these.
+export interface PesRates {
+  readonly video: number;
+  readonly audio: number;
+}
+export const ASSUMED_PES_RATES: PesRates = { video: 30, audio: 48_000 / 1024 };
+
+// The PES rates of a movie's first video and audio tracks (frames over duration).
+export function pesRatesOf(tracks: readonly { readonly handler: string; readonly timescale: number; readonly mediaDuration: number; readonly samples: { readonly count: number } }[]): PesRates {
+  const rate = (handler: string, assumed: number) => {
+    const t = tracks.find((k) => k.handler === handler);
+    return t && t.mediaDuration > 0 && t.samples.count > 0 ? t.samples.count / (t.mediaDuration / t.timescale) : assumed;
+  };
+  return { video: rate('vide', ASSUMED_PES_RATES.video), audio: rate('soun', ASSUMED_PES_RATES.audio) };
+}
+
+// Bits a second of a stream in MPEG-TS (ISO/IEC 13818-1 §2.4.3.2): packets of 188 bytes carry
+// 184; each PES starts a packet with its header (video: 19 bytes with PTS and DTS; audio: 14)
+// and ends in a partly stuffed one. AAC frames are of nearly one size, so a whole number of
+// packets each; video frames vary: half a packet of stuffing on average. At low rates this is
+// most of the cost: 48 kbit/s of AAC takes 70 kbit/s, 150 kbit/s of 25 fps video 176.
+function tsBitrate(bitrate: number, pesPerSecond: number, kind: 'video' | 'audio'): number {
+  if (bitrate <= 0 || pesPerSecond <= 0) return 0;
+  const pes = bitrate / 8 / pesPerSecond + (kind === 'video' ? 19 : 14);
+  const packets = kind === 'video' ? pes / 184 + 0.5 : Math.ceil(pes / 184);
+  return packets * 188 * 8 * pesPerSecond;
+}
+
+// Packets a segment holds besides its PES: PAT and PMT, and the stuffing packets
+// formats/mpegts/continuity.ts adds so each stream's counters end at 15 (0 to 15 a stream).
+const TABLE_PACKETS = 2;
+const COUNTER_PACKETS = { peak: 2 * 15, average: 2 * 7.5 };
 
 // The master's BANDWIDTH and AVERAGE-BANDWIDTH (RFC 8216 §4.3.4.2): over a segment of
 // `segmentDuration` seconds VBV lets the encoder spend at most maxRate × duration + bufSize bits.
-export function derivedBitrates(profile: LadderProfile, audioBitrate: number, segmentDuration: number): { peak: number; average: number } {
-  const peakVideo = profile.maxRate + profile.bufSize / segmentDuration;
-  return { peak: Math.ceil((peakVideo + audioBitrate) * TS_OVERHEAD), average: Math.ceil((profile.videoBitrate + audioBitrate) * TS_OVERHEAD) };
+export function derivedBitrates(profile: LadderProfile, audioBitrate: number, segmentDuration: number, pes: PesRates = ASSUMED_PES_RATES): { peak: number; average: number } {
+  const audio = tsBitrate(audioBitrate, pes.audio, 'audio');
+  const perSegment = (packets: number) => ((TABLE_PACKETS + packets) * 188 * 8) / segmentDuration;
+  const peakVideo = tsBitrate(profile.maxRate + profile.bufSize / segmentDuration, pes.video, 'video');
+  return {
+    peak: Math.ceil(peakVideo + audio + perSegment(COUNTER_PACKETS.peak)),
+    average: Math.ceil(tsBitrate(profile.videoBitrate, pes.video, 'video') + audio + perSegment(COUNTER_PACKETS.average)),
+  };
 }
 
 export interface EncodeOutput {

@@ -33,7 +33,9 @@ export function readEncodedVideo(bytes: Uint8Array): EncodedVideo {
 // encoded size; the fixed part before the matrix is 20 bytes (version 0) or 32 (version 1)
 // plus 16 bytes of reserved, layer, alternate_group, volume and reserved.
 function uprightTkhd(header: Uint8Array, tkhd: BoxHeader, width: number, height: number): Uint8Array {
-  const out = header.slice(tkhd.offset, boxEnd(tkhd));
+  // A copy: `header` may be a Buffer (the segment index's, shared by every segment), whose
+  // slice() is a view, and writing through it would turn every later segment's source upright.
+  const out = Uint8Array.prototype.slice.call(header, tkhd.offset, boxEnd(tkhd));
   const version = out[tkhd.headerSize];
   const matrixAt = tkhd.headerSize + 4 + (version === 1 ? 32 : 20) + 16;
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
