@@ -10,8 +10,10 @@ import type { AccessTracker } from '../cache/access-tracker.js';
 import type { CacheStatus } from '../packaging/rendition-store.js';
 import type { SendResult } from './http/static-file.js';
 import type { ServeMetrics } from './metrics.js';
+import type { Counter } from 'prom-client';
 import { routeRequest, type Route, type RouteOf, type RouteOptions } from './request-path.js';
 import { ROUTE_TABLE } from './routes.js';
+import { setCommonHeaders, withCommonHeaders } from './http/response-headers.js';
 
 // Request ids: unique per process (a random prefix), cheap per request (a counter).
 const ID_PREFIX = `${randomBytes(3).toString('hex')}-`;
@@ -23,7 +25,7 @@ export interface Served extends SendResult {
   readonly file?: string;
 }
 
-export type RouteHandlers = { readonly [K in Route['kind']]: (req: IncomingMessage, res: ServerResponse, route: RouteOf<K>) => Promise<Served> };
+export type RouteHandlers = { readonly [K in Route['kind']]: (req: IncomingMessage, res: ServerResponse, route: RouteOf<K>) => Served | Promise<Served> };
 
 export interface HandlerDeps {
   readonly routing: RouteOptions;
@@ -46,31 +48,42 @@ function sendError(res: ServerResponse, status: number, reason: string, extra: R
   }
   const body = `${status} ${http.STATUS_CODES[status] ?? ''}: ${reason}\n`;
   const headers = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', ...extra };
-  res.writeHead(status, headers);
+  res.writeHead(status, withCommonHeaders(res, headers));
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
 const dispatch = (handlers: RouteHandlers, req: IncomingMessage, res: ServerResponse, route: Route) =>
-  (handlers[route.kind] as (req: IncomingMessage, res: ServerResponse, route: Route) => Promise<Served>)(req, res, route);
+  (handlers[route.kind] as (req: IncomingMessage, res: ServerResponse, route: Route) => Served | Promise<Served>)(req, res, route);
+
+// prom-client hashes a label set on every inc(): the warm path keeps each set's child instead.
+function labelled<T extends string>(counter: Counter<T>): (...values: string[]) => { inc(value?: number): void } {
+  const children = new Map<string, { inc(value?: number): void }>();
+  return (...values) => {
+    const key = values.join('\0');
+    let child = children.get(key);
+    if (!child) children.set(key, (child = counter.labels(...values)));
+    return child;
+  };
+}
 
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { metrics, logger } = deps;
+  const requestsBy = labelled(metrics.requests);
+  const cacheBy = labelled(metrics.cache);
   return async function handle(req, res) {
     const begin = performance.now();
     const id = `${ID_PREFIX}${(++requests).toString(36)}`;
     const raw = req.url ?? '/';
     const queryAt = raw.indexOf('?');
     const rawPath = queryAt < 0 ? raw : raw.slice(0, queryAt);
-    res.setHeader('Access-Control-Allow-Origin', deps.corsOrigin);
-    res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSE);
-    res.setHeader('X-Request-Id', id);
+    setCommonHeaders(res, { 'Access-Control-Allow-Origin': deps.corsOrigin, 'Access-Control-Expose-Headers': CORS_EXPOSE, 'X-Request-Id': id });
     let routeName = 'unknown';
     let status = 500;
     let cache: string | undefined;
     let bytes = 0;
     try {
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Modified-Since, If-Range, If-Match, If-Unmodified-Since', 'Access-Control-Max-Age': '86400', 'Content-Length': 0 });
+        res.writeHead(204, withCommonHeaders(res, { 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': 'Range, If-None-Match, If-Modified-Since, If-Range, If-Match, If-Unmodified-Since', 'Access-Control-Max-Age': '86400', 'Content-Length': 0 }));
         res.end();
         status = 204;
         return;
@@ -90,7 +103,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       const served = await dispatch(deps.handlers, req, res, routed.route);
       if (served.file && ROUTE_TABLE[routed.route.kind].recordsAccess) deps.tracker.touch(served.file);
       ({ status, bytes, cache } = served);
-      if (cache) metrics.cache.inc({ result: cache });
+      if (cache) cacheBy(cache).inc();
     } catch (error) {
       if ((error as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE' || (res.headersSent && res.destroyed)) {
         // The client went away mid-response (nginx logs 499): not a failure of ours.
@@ -105,7 +118,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       sendError(res, status, reason, status === 503 ? { 'Retry-After': '5' } : {});
       if (status >= 400) logger.info('refused', { id, route: routeName, status, reason: oneLine(reason) });
     } finally {
-      metrics.requests.inc({ route: routeName, status: String(status) });
+      requestsBy(routeName, String(status)).inc();
       metrics.bytesServed.inc(bytes);
       if (deps.accessLog) logger.info('request', { id, method: req.method, path: rawPath.slice(0, 300), route: routeName, status, cache, bytes, ms: Math.round(performance.now() - begin) });
     }

@@ -9,7 +9,7 @@ import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
-import { sendFile, sendSmallFile } from './http/static-file.js';
+import { sendFile, sendMemory, sendSmallFile } from './http/static-file.js';
 import type { SmallFileCache } from './http/small-files.js';
 import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
@@ -66,7 +66,13 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     }
   }
 
-  async function index(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'index'>): Promise<Served> {
+  // The warm path: a verified rendition whose playlist is fresh in memory is answered at once.
+  const playlistHit = { ...deliveryFor('index', INDEX_PLAYLIST, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': 'HIT' } };
+  function index(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'index'>): Served | Promise<Served> {
+    const dir = store.knownDir(route.renditionPath);
+    const file = dir === undefined ? undefined : path.join(dir, INDEX_PLAYLIST);
+    const fresh = file === undefined ? undefined : deps.smallFiles.fresh(file);
+    if (fresh) return { ...sendMemory(req, res, fresh, playlistHit), cache: 'HIT', file };
     return sendCached(req, res, route, INDEX_PLAYLIST);
   }
 

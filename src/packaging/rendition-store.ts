@@ -67,7 +67,7 @@ const WHOLE_FILE_FROM = 4;
 
 export class RenditionStore {
   private readonly runs: SingleRun;
-  private readonly verified = new Set<string>();
+  private readonly verified = new Map<string, string>(); // rendition path → its directory
   private readonly indexes = new Map<string, LoadedIndex>();
   // Which renditions are derived (their segments are transcodes), once their info was read.
   private readonly derivedPaths = new Map<string, boolean>();
@@ -132,12 +132,18 @@ export class RenditionStore {
   // only read (and renditions only written) there; a planted symlink leading out is NOT_FOUND.
   // A verified rendition path is remembered, so the warm path pays the realpath calls once.
   async insideDir(renditionPath: string): Promise<string> {
+    const known = this.verified.get(renditionPath);
+    if (known !== undefined) return known;
     const dir = this.options.layout.renditionDir(renditionPath);
-    if (this.verified.has(renditionPath)) return dir;
     if (await this.leadsOutside(dir)) throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
     if (this.verified.size >= 100_000) this.verified.clear();
-    if (await exists(dir)) this.verified.add(renditionPath); // a directory not made yet is checked again once it is
+    if (await exists(dir)) this.verified.set(renditionPath, dir); // a directory not made yet is checked again once it is
     return dir;
+  }
+
+  // The directory of a rendition insideDir verified already, without waiting: the warm path.
+  knownDir(renditionPath: string): string | undefined {
+    return this.verified.get(renditionPath);
   }
 
   // The deepest existing part of `dir` must resolve inside the cache directory's real path.
@@ -171,7 +177,7 @@ export class RenditionStore {
 
   // Its playlist lists only segments that are on disk, with this store's URI base, and it was
   // made with this store's segment duration.
-  private async isComplete(renditionPath: string): Promise<boolean> {
+  async isComplete(renditionPath: string): Promise<boolean> {
     const dir = this.options.layout.renditionDir(renditionPath);
     const [text, info] = await Promise.all([fs.readFile(path.join(dir, INDEX_PLAYLIST), 'utf8').catch(() => null), this.info(renditionPath)]);
     if (text === null || info?.segmentDuration !== this.options.segmentDuration) return false;
@@ -184,13 +190,19 @@ export class RenditionStore {
 
   // A derived rendition is made segment by segment (a whole-file run would package its source).
   private async makeDerived(renditionPath: string, force: boolean): Promise<CommitOutcome> {
+    const info = await this.derivedPlaylist(renditionPath, force);
+    for (let n = 1; n <= (info?.segments ?? 0); n++) await this.ensure(renditionPath, n);
+    return 'committed';
+  }
+
+  // A derived rendition's playlist, made again with `force`; its segments follow one by one
+  // (makeDerived, or package --ladder's segments of several profiles: renditions/ladder-batch.ts).
+  async derivedPlaylist(renditionPath: string, force: boolean): Promise<RenditionInfo | null> {
     const dir = this.options.layout.renditionDir(renditionPath);
     if (force && (await exists(dir))) await moveToTrash(this.options.layout, dir);
     this.indexes.delete(renditionPath);
     await this.ensure(renditionPath);
-    const info = await this.info(renditionPath);
-    for (let n = 1; n <= (info?.segments ?? 0); n++) await this.ensure(renditionPath, n);
-    return 'committed';
+    return this.info(renditionPath);
   }
 
   // Information saved beside the rendition at packaging time (null when not packaged).
@@ -218,16 +230,21 @@ export class RenditionStore {
   // Times one piece of work under a job slot and reports it (metrics, logs); `outcomeOf` says
   // what it did, null when it handed over to other work that reports itself.
   private async job<T>(renditionPath: string, what: PackagingEvent['what'], source: SourceReader | null, work: () => Promise<T>, outcomeOf: (result: T) => CommitOutcome | null, mediaOf?: (result: T) => MediaInfo, limiter = this.options.limiter): Promise<T> {
-    const started = Date.now();
+    // Timed from when the work starts (not the wait for a slot); a full queue's refusal is no run.
+    let started = 0;
+    const timed = () => {
+      started = Date.now();
+      return work();
+    };
     const report = (outcome: PackagingEvent['outcome'], error?: unknown, media?: MediaInfo) =>
       this.options.onPackaging?.({ renditionPath, what, outcome, durationMs: Date.now() - started, sourceBytes: source?.bytesRead ?? 0, error, ...(media ? { media } : {}) });
     try {
-      const result = await (limiter ? limiter.run(work) : work());
+      const result = await (limiter ? limiter.run(timed) : timed());
       const outcome = outcomeOf(result);
       if (outcome !== null) report(outcome, undefined, mediaOf?.(result));
       return result;
     } catch (error) {
-      report('failed', error);
+      if (started !== 0) report('failed', error);
       throw error;
     }
   }

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileValidators, isNotModified, isPreconditionFailure, rangeStillValid, validators as bodyValidators, type Validators } from './conditional.js';
 import { decideRange } from './range.js';
 import type { SmallFile, SmallFileCache } from './small-files.js';
+import { withCommonHeaders } from './response-headers.js';
 
 // Segments are read in 1 MiB chunks: a 3 MB segment in 3 reads and writes instead of 48 of
 // the 64 KiB default (measured in docs/benchmarks.md).
@@ -37,7 +38,7 @@ function writeHead(res: ServerResponse, status: number, options: SendOptions, va
   };
   if (range !== undefined) headers['Content-Range'] = range;
   if (options.headers) for (const name in options.headers) headers[name] = options.headers[name];
-  res.writeHead(status, headers);
+  res.writeHead(status, withCommonHeaders(res, headers));
 }
 
 // A body's bytes from `start` to `end` (inclusive) written to the response and ended: at once
@@ -48,12 +49,12 @@ type Body = { readonly size: number; slice(start: number, end: number): Promise<
 function send(req: IncomingMessage, res: ServerResponse, options: SendOptions, validators: Validators, body: Body): SendResult | Promise<SendResult> {
   const headers = req.headers;
   if ((headers['if-match'] !== undefined || headers['if-unmodified-since'] !== undefined) && isPreconditionFailure(headers, validators)) {
-    res.writeHead(412, { ...options.headers, ETag: validators.etag, 'Last-Modified': validators.lastModifiedText, 'Cache-Control': options.cacheControl, 'Content-Length': 0 });
+    res.writeHead(412, withCommonHeaders(res, { ...options.headers, ETag: validators.etag, 'Last-Modified': validators.lastModifiedText, 'Cache-Control': options.cacheControl, 'Content-Length': 0 }));
     res.end();
     return { status: 412, bytes: 0 };
   }
   if ((headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined) && isNotModified(headers, validators)) {
-    res.writeHead(304, { ...options.headers, ETag: validators.etag, 'Last-Modified': validators.lastModifiedText, 'Cache-Control': options.cacheControl });
+    res.writeHead(304, withCommonHeaders(res, { ...options.headers, ETag: validators.etag, 'Last-Modified': validators.lastModifiedText, 'Cache-Control': options.cacheControl }));
     res.end();
     return { status: 304, bytes: 0 };
   }
@@ -95,8 +96,12 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
 // synchronous when the cache has it fresh.
 export function sendSmallFile(req: IncomingMessage, res: ServerResponse, file: string, options: SendOptions, cache: SmallFileCache): SendResult | Promise<SendResult> {
   const fresh = cache.fresh(file);
-  const sendEntry = ({ body, validators }: SmallFile) => send(req, res, options, validators, { size: body.length, slice: (start, end) => void res.end(body.subarray(start, end + 1)) });
-  return fresh ? sendEntry(fresh) : cache.read(file).then(sendEntry);
+  return fresh ? sendMemory(req, res, fresh, options) : cache.read(file).then((entry) => sendMemory(req, res, entry, options));
+}
+
+// A file held in memory, answered at once.
+export function sendMemory(req: IncomingMessage, res: ServerResponse, { body, validators }: SmallFile, options: SendOptions): SendResult {
+  return send(req, res, options, validators, { size: body.length, slice: (start, end) => void res.end(body.subarray(start, end + 1)) }) as SendResult;
 }
 
 // Generated playlists (masters): the ETag is a hash of the body.
