@@ -1,17 +1,18 @@
-// Test pages for Shaka Player and video.js (VHS), next to hls.js's player-page.ts: a tiny
-// node:http server on its own port (every request to casterpak is cross-origin) serving
-// shaka-page.html, videojs-page.html and the players' builds from node_modules, nothing fetched
-// at test time. Both pages expose the same `window.testPlayer` API to page.evaluate.
+// Test pages for Shaka Player, video.js (VHS) and hls.js (beside player-page.ts, which keeps
+// hls.js's I-frame player): a tiny node:http server on its own port (every request to casterpak
+// is cross-origin) serving shaka-page.html, videojs-page.html, hlsjs-page.html and the players'
+// builds from node_modules, nothing fetched at test time. The pages expose the same
+// `window.testPlayer` API to page.evaluate.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import { newPage } from './browser.js';
-import { servePageFiles } from './player-page.js';
+import { HLS_JS, servePageFiles } from './player-page.js';
 import { makeTestRendition } from './media.js';
 import type { Resources } from './resources.js';
 
-export type PlayerName = 'shaka' | 'videojs';
+export type PlayerName = 'shaka' | 'videojs' | 'hlsjs';
 
 export interface VariantState {
   height: number | null;
@@ -64,11 +65,13 @@ export const VIDEOJS_JS = require.resolve('video.js/dist/video.min.js');
 const FILES: Record<string, [string, string]> = {
   '/shaka.html': [path.join(HERE, 'shaka-page.html'), 'text/html; charset=utf-8'],
   '/videojs.html': [path.join(HERE, 'videojs-page.html'), 'text/html; charset=utf-8'],
+  '/hlsjs.html': [path.join(HERE, 'hlsjs-page.html'), 'text/html; charset=utf-8'],
   '/shaka-player.compiled.js': [SHAKA_JS, 'text/javascript; charset=utf-8'],
   '/video.min.js': [VIDEOJS_JS, 'text/javascript; charset=utf-8'],
+  '/hls.min.js': [HLS_JS, 'text/javascript; charset=utf-8'],
 };
 
-// Starts the page server; returns its base URL (`<base>shaka.html`, `<base>videojs.html`).
+// Starts the page server; returns its base URL (`<base>shaka.html`, `<base>videojs.html`, `<base>hlsjs.html`).
 export function startOtherPlayersPage(res: Resources): Promise<string> {
   return servePageFiles(res, 'other players page server', FILES);
 }
