@@ -71,6 +71,7 @@ export class RenditionStore {
   private readonly indexes = new Map<string, LoadedIndex>();
   // Which renditions are derived (their segments are transcodes), once their info was read.
   private readonly derivedPaths = new Map<string, boolean>();
+  private readonly aheadDone = new Set<string>();
 
   constructor(private readonly options: RenditionStoreOptions) {
     // A holder past twice the Bento4 limit (and a minute) is dead or stuck.
@@ -115,15 +116,19 @@ export class RenditionStore {
 
   // Starts making `segment` in the background when a job slot is free (a playing client's next
   // segments); never queues behind, nor delays, a request that is waiting.
+  // Segments it found or made are remembered, so a warm path's read-ahead costs no file lookup
+  // (a segment pruned since is made again by its own request).
   prefetch(renditionPath: string, segment: number): void {
-    if (!this.options.bento4.pinned) return;
+    const key = `${renditionPath}/${segment}`;
+    if (!this.options.bento4.pinned || this.aheadDone.has(key)) return;
+    if (this.aheadDone.size >= 100_000) this.aheadDone.clear();
     const known = this.derivedPaths.get(renditionPath);
     const derived = known === undefined ? this.info(renditionPath).then((info) => Boolean(info?.derived)) : Promise.resolve(known);
     derived
       .then((isDerived) => {
         const limiter = isDerived ? this.options.derivations?.limiter : this.options.limiter;
         if (limiter && (limiter.active >= limiter.maxJobs || limiter.queued > 0)) return;
-        return this.ensure(renditionPath, segment);
+        return this.ensure(renditionPath, segment).then(() => this.aheadDone.add(key));
       })
       .catch(() => {}); // a request for it will say what is wrong
   }
