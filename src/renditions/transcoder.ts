@@ -45,10 +45,14 @@ export function replaceVideo(parts: ExtractParts, encodedFile: Uint8Array, name:
   }
 }
 
+// An encode of the segment already made for this profile with others in one run (package
+// --ladder: renditions/ladder-batch.ts), or null: ffmpeg runs for this profile alone.
+export type SharedEncode = (parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => Promise<Uint8Array | null>;
+
 // The transform of one derived rendition's segments (serve: one profile at a time).
-export function transcodeTransform(profile: LadderProfile, size: Size, options: TranscodeOptions): ExtractTransform {
+export function transcodeTransform(profile: LadderProfile, size: Size, options: TranscodeOptions, shared?: SharedEncode): ExtractTransform {
   return async (parts, work) => {
-    const [encoded] = await encodeSegment(parts, [{ profile, size }], work, options);
+    const encoded = (await shared?.(parts, work)) ?? (await encodeSegment(parts, [{ profile, size }], work, options))[0];
     return replaceVideo(parts, encoded, work.name);
   };
 }

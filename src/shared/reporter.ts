@@ -6,7 +6,7 @@ import chalk from 'chalk';
 export interface Reporter {
   start(item: string): void;
   progress(item: string, phase: string, fraction: number): void;
-  finish(item: string, status: 'made' | 'reused' | 'failed', detail: string): void;
+  finish(item: string, status: 'made' | 'reused' | 'skipped' | 'failed', detail: string): void;
   close(): void;
 }
 
@@ -30,7 +30,7 @@ export function barReporter(stream: NodeJS.WriteStream): Reporter {
   );
   const bars = new Map<string, cliProgress.SingleBar>();
   const label = (item: string) => (item.length > 60 ? `…${item.slice(-59)}` : item);
-  const colour = { made: chalk.green, reused: chalk.cyan, failed: chalk.red };
+  const colour = { made: chalk.green, reused: chalk.cyan, skipped: chalk.yellow, failed: chalk.red };
   return {
     start: (item) => bars.set(item, multi.create(100, 0, { item: label(item), phase: 'queued' })),
     progress: (item, phase, fraction) => bars.get(item)?.update(Math.round(fraction * 100), { phase }),

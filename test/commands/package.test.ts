@@ -35,7 +35,7 @@ describe('collectInputs / summaryLine', () => {
   });
 
   it('sums up made, reused, failed, bytes and time', () => {
-    expect(summaryLine({ made: 2, reused: 1, failed: 0, bytes: 3 * 1024 * 1024, durationMs: 1500, results: [] })).toBe('2 made, 1 reused, 0 failed; 3.0 MiB in 1.5 s');
+    expect(summaryLine({ made: 2, reused: 1, skipped: 0, failed: 0, bytes: 3 * 1024 * 1024, durationMs: 1500, results: [] })).toBe('2 made, 1 reused, 0 failed; 3.0 MiB in 1.5 s');
   });
 });
 
@@ -94,6 +94,7 @@ describe('casterpak package', () => {
     expect(json).toEqual({
       made: 1,
       reused: 0,
+      skipped: 0,
       failed: 1,
       bytes: expect.any(Number),
       durationMs: expect.any(Number),

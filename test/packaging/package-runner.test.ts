@@ -124,6 +124,27 @@ describe('runPackageJob', () => {
     expect(named.results[0]).toMatchObject({ status: 'made', renditionPath: 'talks/2026/talk.mp4', dir: path.join(cacheDir, 'talks/2026/talk.mp4') });
   });
 
+  it('lists what `derived` makes from each packaged input right after it, never for a failed one', async () => {
+    const { run } = setup();
+    const seen: string[] = [];
+    const summary = await run([media('av.mp4'), media('not-an-mp4.mp4'), media('audio-only.mp4')], {
+      derived: async ({ input, renditionPath, store }) => {
+        seen.push(renditionPath);
+        expect(await store.isComplete(renditionPath), renditionPath).toBe(true);
+        return [{ input, renditionPath: `${renditionPath}-x`, status: 'skipped', profile: 'x', reason: 'why', dir: null, segments: 0, bytes: 0, durationMs: 0 }];
+      },
+    });
+    expect(seen.sort()).toEqual(['audio-only.mp4', 'av.mp4']);
+    expect(summary).toMatchObject({ made: 2, reused: 0, skipped: 2, failed: 1 });
+    expect(summary.results.map((r) => [r.renditionPath, r.status])).toEqual([
+      ['av.mp4', 'made'],
+      ['av.mp4-x', 'skipped'],
+      ['not-an-mp4.mp4', 'failed'],
+      ['audio-only.mp4', 'made'],
+      ['audio-only.mp4-x', 'skipped'],
+    ]);
+  });
+
   it('runs at most `concurrency` packagings at once', async () => {
     const log = path.join(tempDir(), 'log');
     const bin = tempDir();
