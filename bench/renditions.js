@@ -105,7 +105,7 @@ export async function bench(ctx) {
     const aloneMs = [];
     for (let round = 1; round <= RUNS; round++) {
       serveMs.push(await coldSegment(ctx, library, path.join(scratch, `cache-a${round}`)));
-      aloneMs.push(timed(FFMPEG, encodeArgs(range, outputs(encoded, ['720p']), 0), 'ffmpeg on the range').ms);
+      aloneMs.push(timed(FFMPEG, encodeArgs(range, outputs(encoded, ['720p'])), 'ffmpeg on the range').ms);
       ctx.log(`renditions: round ${round}: cold derived segment via serve ${serveMs.at(-1).toFixed(0)} ms, ffmpeg alone ${aloneMs.at(-1).toFixed(0)} ms`);
     }
 
@@ -119,7 +119,7 @@ export async function bench(ctx) {
       if (summary.made !== 1 + LADDER.length) throw new Error(`package --ladder made ${summary.made} renditions, not ${1 + LADDER.length}`);
       packageMs.push(ms);
       await fs.rm(cacheDir, { recursive: true, force: true });
-      ladderMs.push(timed(FFMPEG, encodeArgs(path.join(library, 'film.mp4'), outputs(encoded, LADDER), 0), 'ffmpeg ladder').ms);
+      ladderMs.push(timed(FFMPEG, encodeArgs(path.join(library, 'film.mp4'), outputs(encoded, LADDER)), 'ffmpeg ladder').ms);
       ctx.log(`renditions: round ${round}: package --ladder ${(ms / 1000).toFixed(1)} s, one ffmpeg run ${(ladderMs.at(-1) / 1000).toFixed(1)} s`);
     }
 

@@ -17,8 +17,6 @@ import type { Ffmpeg } from './ffmpeg.js';
 export interface TranscodeOptions {
   readonly ffmpeg: Ffmpeg;
   readonly timeoutMs: number;
-  /** x264 threads per run; 0: ffmpeg decides. */
-  readonly threads?: number;
 }
 
 // Why: ffmpeg's encodes of the segment's video, one file per output, in one run (decoded once).
@@ -26,7 +24,7 @@ export async function encodeSegment(parts: ExtractParts, outputs: readonly Omit<
   const input = path.join(work.tmp, 'source.mp4');
   await fs.writeFile(input, assembleExtract(parts.header, parts.slices, parts.spanStart, parts.spanBytes));
   const files = outputs.map((o) => ({ ...o, file: path.join(work.tmp, `encoded-${o.size.width}x${o.size.height}-${o.profile.videoBitrate}.mp4`) }));
-  await runTool(options.ffmpeg.path, encodeArgs(input, files, options.threads ?? 0), { timeoutMs: options.timeoutMs, signal: work.signal });
+  await runTool(options.ffmpeg.path, encodeArgs(input, files), { timeoutMs: options.timeoutMs, signal: work.signal });
   return Promise.all(files.map((f) => fs.readFile(f.file)));
 }
 

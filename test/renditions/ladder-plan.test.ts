@@ -96,7 +96,7 @@ describe('h264Codec', () => {
       profile(64, { profile: 'main', level: '2.1', preset: 'slow' }),
     ];
     const outputs = cases.map((p, i) => ({ profile: p, size: { width: 64, height: 64 }, file: path.join(dir, `out${i}.mp4`) }));
-    await promisify(execFile)(FFMPEG, encodeArgs(input, outputs, 1));
+    await promisify(execFile)(FFMPEG, encodeArgs(input, outputs));
     for (const [i, o] of outputs.entries()) {
       const bytes = readFileSync(o.file);
       const at = bytes.indexOf('avcC') + 4; // AVCDecoderConfigurationRecord: version, profile, compatibility, level
