@@ -5,6 +5,7 @@ import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { formatBytes, formatDuration } from '../config/units.js';
 import { loadConfigWithOrigin } from '../config/load.js';
+import { parseProfiles } from '../renditions/ladder-plan.js';
 import type { ConfigOrigin } from '../config/origin.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import { pathBelowRoot } from '../cache/rendition-path.js';
@@ -115,7 +116,7 @@ export function packageCommand(): Command {
       if (as === undefined) checkRenditionPaths(allInputs, config, origin, cwd);
       // Loaded only for --ladder: a plain package run's start-up stays what it was.
       const ladderBatch = options.ladder || options.profiles !== undefined ? await import('../renditions/ladder-batch.js') : null;
-      const names = ladderBatch && options.profiles !== undefined ? ladderBatch.parseProfiles(config.renditions.ladder, options.profiles) : null;
+      const names = ladderBatch && options.profiles !== undefined ? parseProfiles(config.renditions.ladder, options.profiles) : null;
       const ffmpeg = ladderBatch ? await (await import('../renditions/ffmpeg.js')).checkFfmpeg(config.ffmpeg.path) : null;
       if (ffmpeg && !ffmpeg.ok) throw new CasterpakError('TOOL_MISSING', `--ladder needs ffmpeg: ${ffmpeg.reason}`);
       const reporter = options.json

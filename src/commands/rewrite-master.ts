@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../cache/atomic-write.js';
 import { rewriteMaster, type RewriteMasterResult } from '../masters/master-rewrite.js';
 import type { LadderPlan } from '../masters/master-ladder.js';
 import type { Ladder } from '../config/ladder.js';
+import { parseProfiles } from '../renditions/ladder-plan.js';
 
 export interface RewriteMasterCommandOptions {
   readonly baseUrl?: string;
@@ -104,11 +105,7 @@ async function writeOutput(file: string, text: string): Promise<void> {
 // `--profiles 360p,720p`: those profiles of the configured ladder, in its order; none: all of it.
 export function pickProfiles(ladder: Ladder, list: string | undefined): Ladder {
   if (list === undefined) return ladder;
-  const names = list.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  const unknown = names.filter((name) => !Object.hasOwn(ladder, name));
-  if (names.length === 0 || unknown.length > 0) {
-    throw new CasterpakError('USAGE', `invalid --profiles "${list}": ${names.length === 0 ? 'no profile named' : `not in the ladder: ${unknown.join(', ')}`} (the ladder has ${Object.keys(ladder).join(', ')})`);
-  }
+  const names = parseProfiles(ladder, list);
   return Object.fromEntries(Object.entries(ladder).filter(([name]) => names.includes(name)));
 }
 

@@ -20,16 +20,6 @@ import { derivedPath, profilesBelow, targetSize, uprightSize, type Size } from '
 import { encodeSegment, type TranscodeOptions } from './transcoder.js';
 import type { Ffmpeg } from './ffmpeg.js';
 
-// `--profiles 360p,720p` → the names, each one checked against the ladder.
-export function parseProfiles(ladder: Ladder, list: string): string[] {
-  const names = [...new Set(list.split(',').map((n) => n.trim()).filter(Boolean))];
-  const known = Object.keys(ladder);
-  const unknown = names.find((n) => !Object.hasOwn(ladder, n));
-  if (names.length === 0 || unknown !== undefined) {
-    throw new CasterpakError('USAGE', `${unknown === undefined ? '--profiles names no profile' : `no profile ${unknown} in the ladder`}: give some of ${known.join(', ')} (renditions.ladder)`);
-  }
-  return names;
-}
 
 export interface PlannedProfile {
   readonly name: string;

@@ -1,6 +1,7 @@
 // Pure rules of derived renditions (docs/renditions.md): how a derived rendition is named
 // beside its source, how big its picture is, what a master says of it, and the ffmpeg
 // arguments that encode one segment.
+import { CasterpakError } from '../shared/errors.js';
 import { PROFILE_NAME, type Ladder, type LadderProfile } from '../config/ladder.js';
 import type { MediaInfo, TrackInfo } from '../formats/mp4/media-info.js';
 
@@ -155,4 +156,15 @@ export function encodeArgs(input: string, outputs: readonly EncodeOutput[]): str
     args.push('-force_key_frames', 'expr:eq(n,0)', '-vsync', 'passthrough', '-f', 'mp4', o.file);
   });
   return args;
+}
+
+// `--profiles 360p,720p` (package, rewrite-master) → the names, each checked against the ladder.
+export function parseProfiles(ladder: Ladder, list: string): string[] {
+  const names = [...new Set(list.split(',').map((n) => n.trim()).filter(Boolean))];
+  const known = Object.keys(ladder);
+  const unknown = names.find((n) => !Object.hasOwn(ladder, n));
+  if (names.length === 0 || unknown !== undefined) {
+    throw new CasterpakError('USAGE', `${unknown === undefined ? '--profiles names no profile' : `no profile ${unknown} in the ladder`}: give some of ${known.join(', ')} (renditions.ladder)`);
+  }
+  return names;
 }
