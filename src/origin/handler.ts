@@ -11,7 +11,7 @@ import type { CacheStatus } from '../packaging/rendition-store.js';
 import type { SendResult } from './http/static-file.js';
 import type { ServeMetrics } from './metrics.js';
 import type { Counter } from 'prom-client';
-import { routeRequest, type Route, type RouteOf, type RouteOptions } from './request-path.js';
+import { routeRequest, type Route, type RouteOf, type RouteOptions, type RouteResult } from './request-path.js';
 import { ROUTE_TABLE } from './routes.js';
 import { setCommonHeaders, withCommonHeaders } from './http/response-headers.js';
 
@@ -69,6 +69,18 @@ function labelled<T extends string>(counter: Counter<T>): (...values: string[]) 
 export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { metrics, logger } = deps;
   const requestsBy = labelled(metrics.requests);
+  // Routing is a pure function of the raw target: players ask for the same few over and over.
+  // Only routes are kept (refusals, such as a scanner's many paths, are decided again).
+  const routes = new Map<string, RouteResult>();
+  const route = (raw: string, rawPath: string, queryAt: number): RouteResult => {
+    let routed = routes.get(raw);
+    if (routed === undefined) {
+      routed = routeRequest(rawPath, queryAt < 0 ? '' : raw.slice(queryAt + 1), deps.routing);
+      if (routes.size >= 10_000) routes.clear();
+      if (routed.ok && raw.length <= 512) routes.set(raw, routed);
+    }
+    return routed;
+  };
   const cacheBy = labelled(metrics.cache);
   return async function handle(req, res) {
     const begin = performance.now();
@@ -93,7 +105,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         sendError(res, 405, 'only GET and HEAD', { Allow: 'GET, HEAD, OPTIONS' });
         return;
       }
-      const routed = routeRequest(rawPath, queryAt < 0 ? '' : raw.slice(queryAt + 1), deps.routing);
+      const routed = route(raw, rawPath, queryAt);
       if (!routed.ok) {
         status = routed.status;
         sendError(res, status, routed.reason);
