@@ -37,16 +37,14 @@ function describe(renditionPath: string, name: DerivedName, reading: Parameters<
   const audio = info.media.tracks.find((t) => t.type === 'audio');
   if (audio && !audioTrack(info.media)) throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: ${name.sourcePath} has ${audio.codingName} audio, which MPEG-TS cannot carry (re-encoding audio is not supported)`);
   const rates = derivedBitrates(name.profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration, pesRatesOf(reading.movie.tracks));
-  const sourceVideo = info.media.tracks.find((t) => t.type === 'video');
-  // The I-frame variant's rates scale with the video's (key frames are encoded by the same rate control).
-  const ratio = sourceVideo?.bitrateKbps ? Math.min(1, name.profile.videoBitrate / 1000 / sourceVideo.bitrateKbps) : 1;
+  // No I-frame rates: trick play is served from the source rendition (docs/renditions.md).
+  const { iframeBitrate: _sourceOnly, ...rest } = info;
   return {
-    ...info,
+    ...rest,
     media: derivedMedia(info.media, name.profile, size),
     peakBitrate: rates.peak,
     averageBitrate: rates.average,
     bytes: Math.round((rates.average / 8) * (info.durationMs / 1000)),
-    ...(info.iframeBitrate ? { iframeBitrate: { peak: Math.ceil(info.iframeBitrate.peak * ratio), average: Math.ceil(info.iframeBitrate.average * ratio) } } : {}),
     derived: { profile: name.profileName, source: name.sourcePath },
   };
 }
