@@ -13,6 +13,7 @@ import type { MediaInfo } from '../formats/mp4/media-info.js';
 import { commitRendition, type CommitOutcome } from '../cache/commit.js';
 import { moveToTrash } from '../cache/remove-tree.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
+import { ConfinedDirs } from '../cache/confined-dirs.js';
 import { leftoverMaxAgeMs } from '../config/schema.js';
 import type { JobLimiter } from './job-limiter.js';
 import type { Bento4 } from './bento4.js';
@@ -67,7 +68,7 @@ const WHOLE_FILE_FROM = 4;
 
 export class RenditionStore {
   private readonly runs: SingleRun;
-  private readonly verified = new Map<string, string>(); // rendition path → its directory
+  private readonly dirs: ConfinedDirs;
   private readonly indexes = new Map<string, LoadedIndex>();
   // Which renditions are derived (their segments are transcodes), once their info was read.
   private readonly derivedPaths = new Map<string, boolean>();
@@ -75,6 +76,7 @@ export class RenditionStore {
 
   constructor(private readonly options: RenditionStoreOptions) {
     // A holder past twice the Bento4 limit (and a minute) is dead or stuck.
+    this.dirs = new ConfinedDirs(options.layout);
     this.runs = new SingleRun({ layout: options.layout, failureTtlMs: options.failureTtlMs, maxWaitMs: leftoverMaxAgeMs(options) + 60_000, signal: options.signal, pollMs: options.pollMs });
   }
 
@@ -133,37 +135,13 @@ export class RenditionStore {
       .catch(() => {}); // a request for it will say what is wrong
   }
 
-  // The rendition's directory, once it is known to resolve inside the cache directory. Files are
-  // only read (and renditions only written) there; a planted symlink leading out is NOT_FOUND.
-  // A verified rendition path is remembered, so the warm path pays the realpath calls once.
-  async insideDir(renditionPath: string): Promise<string> {
-    const known = this.verified.get(renditionPath);
-    if (known !== undefined) return known;
-    const dir = this.options.layout.renditionDir(renditionPath);
-    if (await this.leadsOutside(dir)) throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
-    if (this.verified.size >= 100_000) this.verified.clear();
-    if (await exists(dir)) this.verified.set(renditionPath, dir); // a directory not made yet is checked again once it is
-    return dir;
+  // The rendition's directory, confined to the cache directory (cache/confined-dirs.ts).
+  insideDir(renditionPath: string): Promise<string> {
+    return this.dirs.insideDir(renditionPath);
   }
 
-  // The directory of a rendition insideDir verified already, without waiting: the warm path.
   knownDir(renditionPath: string): string | undefined {
-    return this.verified.get(renditionPath);
-  }
-
-  // The deepest existing part of `dir` must resolve inside the cache directory's real path.
-  private async leadsOutside(dir: string): Promise<boolean> {
-    const root = path.resolve(this.options.layout.root);
-    const realRoot = await fs.realpath(root).catch(() => root);
-    for (let at = path.resolve(dir); at.startsWith(root + path.sep); at = path.dirname(at)) {
-      try {
-        const real = await fs.realpath(at);
-        return real !== realRoot && !real.startsWith(realRoot + path.sep);
-      } catch {
-        // not there yet: its parent decides
-      }
-    }
-    return false;
+    return this.dirs.knownDir(renditionPath);
   }
 
   // `casterpak package`: reuse a complete rendition, or (force) package it again and replace it.
