@@ -62,7 +62,7 @@ function timescaleAndDuration(bytes: Uint8Array, box: BoxHeader): { timescale: n
 // (version 0: four u32 + u32 duration); then u32[2] reserved; i16 layer; i16 alternate_group;
 // i16 volume; u16 reserved; i32[9] matrix; u32 width (16.16); u32 height (16.16).
 // The matrix's first row is {a, b, u}: a = 0 with b ≠ 0 is a quarter turn (§8.3.2, §6.2.2).
-function trackHeader(bytes: Uint8Array, tkhd: BoxHeader): { id: number; width: number; height: number; quarterTurn: boolean } {
+export function trackHeader(bytes: Uint8Array, tkhd: BoxHeader): { id: number; width: number; height: number; quarterTurn: boolean } {
   const { version, body } = fullBoxOf(bytes, tkhd);
   const fixed = version === 1 ? 32 : 20;
   const inBox = bytes.subarray(0, boxEnd(tkhd));

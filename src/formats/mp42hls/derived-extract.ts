@@ -5,7 +5,7 @@
 import { box, concat } from '../mp4/box-writer.js';
 import { boxEnd, childBoxes, payloadStart, readBoxHeader, requireBox, type BoxHeader } from '../mp4/boxes.js';
 import { Mp4FormatError } from '../mp4/errors.js';
-import { parseMoov, type Track } from '../mp4/moov.js';
+import { parseMoov, trackHeader, type Track } from '../mp4/moov.js';
 import type { SampleSlice } from './extract.js';
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
@@ -50,7 +50,7 @@ export function deriveExtractHeader(header: Uint8Array, videoTrackId: number, en
   const walk = (node: BoxHeader, inVideo: boolean): Uint8Array => {
     const parts: Uint8Array[] = [];
     for (const child of childBoxes(header, payloadStart(node), boxEnd(node))) {
-      const video = inVideo || (child.type === 'trak' && trackIdOf(header, child) === videoTrackId);
+      const video = inVideo || (child.type === 'trak' && trackHeader(header, requireBox(header, ['tkhd'], child)).id === videoTrackId);
       if (video && child.type === 'tkhd') parts.push(uprightTkhd(header, child, encoded.track.width ?? 0, encoded.track.height ?? 0));
       else if (video && child.type === 'stsd') parts.push(encoded.stsd);
       else if (CONTAINERS.has(child.type)) parts.push(walk(child, video));
@@ -59,13 +59,6 @@ export function deriveExtractHeader(header: Uint8Array, videoTrackId: number, en
     return box(node.type, parts);
   };
   return concat([...childBoxes(header, 0, header.length)].map((top) => (top.type === 'moov' ? walk(top, false) : header.subarray(top.offset, boxEnd(top)))));
-}
-
-function trackIdOf(header: Uint8Array, trak: BoxHeader): number {
-  const tkhd = requireBox(header, ['tkhd'], trak);
-  const version = header[payloadStart(tkhd)];
-  const at = payloadStart(tkhd) + 4 + (version === 1 ? 16 : 8);
-  return new DataView(header.buffer, header.byteOffset).getUint32(at);
 }
 
 // Why: the encoded frames with the source's times. The encoder runs without B-frames and
