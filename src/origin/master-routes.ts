@@ -74,7 +74,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
     const video = videoTrack(rendition.media);
     const audio = audioTrack(rendition.media);
     const codecs = [video && mpegTsCodec(video.codec), audio?.codec].filter((c): c is string => Boolean(c));
-    const resolution = video?.width && video.height ? { width: video.width, height: video.height } : undefined;
+    const resolution = pictureOf(rendition) ?? undefined;
     const base = config.publicBaseUrl ? renditionUrl(renditionPath, config.publicBaseUrl) : relative;
     let iframe: MasterVariant['iframe'];
     if (video && !rendition.derived) {
