@@ -69,6 +69,7 @@ const FILES: Record<string, [string, string]> = {
   '/shaka-player.compiled.js': [SHAKA_JS, 'text/javascript; charset=utf-8'],
   '/video.min.js': [VIDEOJS_JS, 'text/javascript; charset=utf-8'],
   '/hls.min.js': [HLS_JS, 'text/javascript; charset=utf-8'],
+  '/page-state.js': [path.join(HERE, 'page-state.js'), 'text/javascript; charset=utf-8'],
 };
 
 // Starts the page server; returns its base URL (`<base>shaka.html`, `<base>videojs.html`, `<base>hlsjs.html`).
