@@ -313,7 +313,9 @@ export class RenditionStore {
       if (derived || !isCasterpakError(error) || error.code !== 'TOOL') throw error;
       // mp42hls did not write exactly the planned segment: trust a whole-file run instead.
       this.options.onWholeFile?.(renditionPath, error.message);
-      return this.runs.run(renditionKey(renditionPath), renditionPath, wanted, () => this.wholeFile(renditionPath, false));
+      // Awaited here: a rejection returned unawaited from `catch` is unhandled while `finally`
+      // awaits the close, and ends the process.
+      return await this.runs.run(renditionKey(renditionPath), renditionPath, wanted, () => this.wholeFile(renditionPath, false));
     } finally {
       await source.close();
     }

@@ -48,7 +48,7 @@ describe('deriveExtractHeader', () => {
     const [from, to] = [leaves(header), leaves(derived)];
     expect(to.map(([name]) => name)).toEqual(from.map(([name]) => name));
     const videoTrak = from.find(([name, bytes]) => name.endsWith('/tkhd') && bytes.readUInt32BE(8 + 4 + 8) === videoTrackId)![0].replace('/tkhd', '');
-    const changed = to.filter(([name, bytes], i) => !bytes.equals(from[i][1])).map(([name]) => name);
+    const changed = to.filter(([, bytes], i) => !bytes.equals(from[i][1])).map(([name]) => name);
     expect(changed).toEqual([`${videoTrak}/tkhd`, `${videoTrak}/mdia/minf/stbl/stsd`]);
 
     const tkhd = to.find(([name]) => name === `${videoTrak}/tkhd`)![1];
