@@ -55,7 +55,10 @@ function ffmpegOnce(ctx, file, args, what) {
   if (existsSync(file)) return;
   ctx.log(`cold: making ${file} (${what}; stream copy, once)…`);
   const part = `${file}.part-${process.pid}.mp4`;
-  const result = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, part], { stdio: 'inherit', timeout: TOOL_TIMEOUT_MS });
+  const result = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, part], {
+    stdio: 'inherit',
+    timeout: TOOL_TIMEOUT_MS,
+  });
   if (result.status !== 0) {
     spawnSync('rm', ['-f', part]);
     throw new Error(`ffmpeg failed for ${file} (exit ${result.status}${result.signal ? `, ${result.signal}` : ''})`);
@@ -97,7 +100,11 @@ async function startNginxLogged(dir, root) {
   const log = path.join(dir, 'access.log');
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(log, '');
-  const http = ["log_format sent '$status $body_bytes_sent $request_uri';", `access_log ${log} sent;`, 'sendfile on; default_type application/octet-stream;'];
+  const http = [
+    "log_format sent '$status $body_bytes_sent $request_uri';",
+    `access_log ${log} sent;`,
+    'sendfile on; default_type application/octet-stream;',
+  ];
   const { url, stop } = await startNginx(dir, http, `root ${root};`);
   return {
     kind: 'nginx 1 worker',
@@ -148,7 +155,12 @@ async function startNodeStatic(root) {
       }
       status = 206;
     }
-    const headers = { 'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream', 'Last-Modified': stat.mtime.toUTCString() };
+    const headers = {
+      'Content-Length': end - start + 1,
+      'Accept-Ranges': 'bytes',
+      'Content-Type': 'application/octet-stream',
+      'Last-Modified': stat.mtime.toUTCString(),
+    };
     if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${stat.size}`;
     res.writeHead(status, headers);
     if (req.method === 'HEAD') {
@@ -187,7 +199,10 @@ const SCENARIOS = {
   playlistSegment: async (base) => {
     const playlistUrl = `${base}/index_0_av.m3u8`;
     const text = (await get(playlistUrl)).toString('utf8');
-    const first = text.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+    const first = text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !l.startsWith('#'));
     if (!first) throw new Error(`${playlistUrl}: no segment in the playlist`);
     checkSegment(await get(new URL(first, playlistUrl).href), first);
   },
@@ -198,7 +213,6 @@ const SCENARIOS = {
 function checkSegment(body, what) {
   if (body.length === 0 || body.length % 188 !== 0 || body[0] !== 0x47) throw new Error(`${what}: not MPEG-TS (${body.length} bytes)`);
 }
-
 
 export async function bench(ctx) {
   if (!ctx.mp4) {
@@ -215,7 +229,10 @@ export async function bench(ctx) {
   let dropped = null; // page cache dropped before every cold request and mp42hls run
   const drop = () => {
     const ok = dropPageCache();
-    if (dropped === null) ctx.log(`cold: page cache ${ok ? 'dropped before each cold request' : process.getuid?.() === 0 ? 'NOT dropped (writing drop_caches failed)' : 'NOT dropped (not root)'}`);
+    if (dropped === null)
+      ctx.log(
+        `cold: page cache ${ok ? 'dropped before each cold request' : process.getuid?.() === 0 ? 'NOT dropped (writing drop_caches failed)' : 'NOT dropped (not root)'}`,
+      );
     dropped = dropped === null ? ok : dropped && ok;
   };
 
@@ -235,7 +252,13 @@ export async function bench(ctx) {
     try {
       await fs.mkdir(dir);
       await fs.link(source, path.join(dir, file));
-      serve = await startServe(ctx, ['--segment-duration', String(SEGMENT_DURATION), '--cache-dir', cacheDir, ...(remote ? ['--upstream', statics.url] : ['--source-root', library])]);
+      serve = await startServe(ctx, [
+        '--segment-duration',
+        String(SEGMENT_DURATION),
+        '--cache-dir',
+        cacheDir,
+        ...(remote ? ['--upstream', statics.url] : ['--source-root', library]),
+      ]);
       const served = serve;
       const failed = (err) => `${message(err)} ${served.stderr().trim().split('\n').slice(-2).join(' | ')}`.trim();
       try {
@@ -275,10 +298,30 @@ export async function bench(ctx) {
     { key: 's10', source: ctx.mp4, scenario: 'segment1', long: false, label: 'cold segment 1 asked first, 10 min' },
     ...LONG_FILMS.flatMap((film) => [
       { key: `p-${film.layout}`, source: film.path, scenario: 'playlist', long: true, label: `cold playlist, ${film.label}` },
-      { key: `ps-${film.layout}`, source: film.path, scenario: 'playlistSegment', long: true, label: `cold playlist + segment 1, ${film.label}` },
-      { key: `sf-${film.layout}`, source: film.path, scenario: 'segmentFar', long: true, label: `cold segment ${FAR_SEGMENT} asked first, ${film.label}` },
+      {
+        key: `ps-${film.layout}`,
+        source: film.path,
+        scenario: 'playlistSegment',
+        long: true,
+        label: `cold playlist + segment 1, ${film.label}`,
+      },
+      {
+        key: `sf-${film.layout}`,
+        source: film.path,
+        scenario: 'segmentFar',
+        long: true,
+        label: `cold segment ${FAR_SEGMENT} asked first, ${film.label}`,
+      },
     ]),
-    ...LONG_FILMS.map((film) => ({ key: `r-${film.layout}`, source: film.path, scenario: 'playlistSegment', long: true, remote: true, film, label: `remote cold playlist + segment 1, ${film.label}` })),
+    ...LONG_FILMS.map((film) => ({
+      key: `r-${film.layout}`,
+      source: film.path,
+      scenario: 'playlistSegment',
+      long: true,
+      remote: true,
+      film,
+      label: `remote cold playlist + segment 1, ${film.label}`,
+    })),
   ];
   for (const c of cases) c.samples = [];
 
@@ -292,16 +335,27 @@ export async function bench(ctx) {
       drop();
       spawnSync(MP42HLS, [], { stdio: 'ignore' }); // the program warm, the media cold (as below)
       const t0 = process.hrtime.bigint();
-      const result = spawnSync(MP42HLS, [
-        // as src/packaging/mp42hls-args.ts builds them
-        '--segment-duration', String(SEGMENT_DURATION),
-        '--index-filename', path.join(out, 'raw.m3u8'),
-        '--segment-filename-template', path.join(out, 'raw-%d.ts'),
-        '--segment-url-template', 'raw-%d.ts',
-        film.path,
-      ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: TOOL_TIMEOUT_MS });
+      const result = spawnSync(
+        MP42HLS,
+        [
+          // as src/lib/packaging/mp42hls-args.ts builds them
+          '--segment-duration',
+          String(SEGMENT_DURATION),
+          '--index-filename',
+          path.join(out, 'raw.m3u8'),
+          '--segment-filename-template',
+          path.join(out, 'raw-%d.ts'),
+          '--segment-url-template',
+          'raw-%d.ts',
+          film.path,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'], timeout: TOOL_TIMEOUT_MS },
+      );
       anchors[film.layout] = result.status === 0 ? elapsedMs(t0) : NaN;
-      if (result.status !== 0) ctx.log(`cold: mp42hls failed on ${film.file} (exit ${result.status}${result.signal ? `, ${result.signal}` : ''}): ${String(result.stderr).slice(-300)}`);
+      if (result.status !== 0)
+        ctx.log(
+          `cold: mp42hls failed on ${film.file} (exit ${result.status}${result.signal ? `, ${result.signal}` : ''}): ${String(result.stderr).slice(-300)}`,
+        );
       const segments = (await fs.readdir(out)).filter((n) => n.endsWith('.ts')).length;
       ctx.log(`cold: mp42hls, whole ${film.file}: ${anchors[film.layout].toFixed(0)} ms, ${segments} segments`);
       await fs.rm(out, { recursive: true, force: true });
@@ -316,14 +370,22 @@ export async function bench(ctx) {
         if (c.long && round >= longRuns) continue;
         const sample = await measure(c.source, c.scenario, c.remote);
         c.samples.push(sample);
-        const shown = sample.error ? `error: ${sample.error}` : sample.ms === Infinity ? `timeout (> ${REQUEST_TIMEOUT_MS} ms)` : `${sample.ms.toFixed(0)} ms`;
-        ctx.log(`cold: round ${round + 1}, ${c.label}: ${shown}${sample.bytes === undefined ? '' : `, ${sample.bytes} bytes from upstream`}`);
+        const shown = sample.error
+          ? `error: ${sample.error}`
+          : sample.ms === Infinity
+            ? `timeout (> ${REQUEST_TIMEOUT_MS} ms)`
+            : `${sample.ms.toFixed(0)} ms`;
+        ctx.log(
+          `cold: round ${round + 1}, ${c.label}: ${shown}${sample.bytes === undefined ? '' : `, ${sample.bytes} bytes from upstream`}`,
+        );
       }
       if (round === 0 && !RUNS_FROM_ENV && RUNS > REDUCED_RUNS) {
         const slow = cases.some((c) => c.long && c.samples.some((s) => s.error || s.ms > SLOW_COLD_MS));
         if (slow) {
           longRuns = REDUCED_RUNS;
-          ctx.log(`cold: a 2-hour cold request took > ${SLOW_COLD_MS} ms: the 2-hour cases stop after ${REDUCED_RUNS} rounds (BENCH_COLD_RUNS=5 for 5)`);
+          ctx.log(
+            `cold: a 2-hour cold request took > ${SLOW_COLD_MS} ms: the 2-hour cases stop after ${REDUCED_RUNS} rounds (BENCH_COLD_RUNS=5 for 5)`,
+          );
         }
       }
     }
@@ -346,19 +408,34 @@ export async function bench(ctx) {
     return failed ? ` (${failed} of ${samples.length} failed)` : '';
   };
   const msRow = (key, goal) => ({ name: `${byKey[key].label}${runsOf(key)}`, value: shownMs(ms(key)), unit: 'ms', goal });
-  const ratioRow = (key, anchorName, anchorMs, goal) => ({ name: `${byKey[key].label}${runsOf(key)}`, value: shownMs(ms(key)), unit: 'ms', anchor: { name: anchorName, value: anchorMs }, ratio: ratioOf(ms(key), anchorMs), goal });
+  const ratioRow = (key, anchorName, anchorMs, goal) => ({
+    name: `${byKey[key].label}${runsOf(key)}`,
+    value: shownMs(ms(key)),
+    unit: 'ms',
+    anchor: { name: anchorName, value: anchorMs },
+    ratio: ratioOf(ms(key), anchorMs),
+    goal,
+  });
 
   const rows = [];
   // Length independence.
   for (const film of LONG_FILMS) rows.push(ratioRow(`p-${film.layout}`, 'cold playlist, 10 min', ms('p10'), '≤ 2.5'));
   for (const film of LONG_FILMS) rows.push(ratioRow(`sf-${film.layout}`, 'cold segment 1 asked first, 10 min', ms('s10'), '≤ 2.5'));
-  for (const film of LONG_FILMS) rows.push(ratioRow(`p-${film.layout}`, `whole-file mp42hls, ${film.label}`, anchors[film.layout], '≤ 0.05'));
+  for (const film of LONG_FILMS)
+    rows.push(ratioRow(`p-${film.layout}`, `whole-file mp42hls, ${film.label}`, anchors[film.layout], '≤ 0.05'));
   // Remote.
   for (const film of LONG_FILMS) {
     const key = `r-${film.layout}`;
     const bytes = byKey[key].samples.filter((s) => !s.error && Number.isFinite(s.ms)).map((s) => s.bytes);
     const sent = bytes.length ? median(bytes) : NaN;
-    rows.push({ name: `remote bytes for playlist + segment 1, ${film.label}`, value: sent / 2 ** 20, unit: 'MiB', anchor: { name: 'file size, MiB', value: film.size / 2 ** 20 }, ratio: Number.isFinite(sent) ? sent / film.size : undefined, goal: '≤ 0.02' });
+    rows.push({
+      name: `remote bytes for playlist + segment 1, ${film.label}`,
+      value: sent / 2 ** 20,
+      unit: 'MiB',
+      anchor: { name: 'file size, MiB', value: film.size / 2 ** 20 },
+      ratio: Number.isFinite(sent) ? sent / film.size : undefined,
+      goal: '≤ 0.02',
+    });
     rows.push(ratioRow(key, `local, ${film.label}`, ms(`ps-${film.layout}`), '≤ 2'));
   }
   // Orientation.

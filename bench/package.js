@@ -16,7 +16,8 @@ function timed(command, args) {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${path.basename(command)} failed (${result.status ?? result.signal}): ${(result.stderr || '').trim().slice(-300)}`);
+  if (result.status !== 0)
+    throw new Error(`${path.basename(command)} failed (${result.status ?? result.signal}): ${(result.stderr || '').trim().slice(-300)}`);
   return ms;
 }
 
@@ -33,15 +34,31 @@ export async function bench(ctx) {
     await fs.rm(out, { recursive: true, force: true });
     await fs.mkdir(out);
     return timed(mp42hls, [
-      '--segment-duration', String(SEGMENT_DURATION),
-      '--index-filename', path.join(out, 'raw.m3u8'),
-      '--segment-filename-template', path.join(out, 'raw-%d.ts'),
-      '--segment-url-template', 'raw-%d.ts',
+      '--segment-duration',
+      String(SEGMENT_DURATION),
+      '--index-filename',
+      path.join(out, 'raw.m3u8'),
+      '--segment-filename-template',
+      path.join(out, 'raw-%d.ts'),
+      '--segment-url-template',
+      'raw-%d.ts',
       ctx.mp4,
     ]);
   };
   const casterpak = async () =>
-    timed(process.execPath, [ctx.casterpakBin, 'package', '--force', '--json', '--segment-duration', String(SEGMENT_DURATION), '--cache-dir', cacheDir, '--source-root', path.dirname(ctx.mp4), ctx.mp4]);
+    timed(process.execPath, [
+      ctx.casterpakBin,
+      'package',
+      '--force',
+      '--json',
+      '--segment-duration',
+      String(SEGMENT_DURATION),
+      '--cache-dir',
+      cacheDir,
+      '--source-root',
+      path.dirname(ctx.mp4),
+      ctx.mp4,
+    ]);
   // Node's start-up plus loading the package command (execa, commander…): a fixed cost per
   // invocation, whatever the file, shown apart so the ratio can be read for longer files.
   const startup = async () => timed(process.execPath, [ctx.casterpakBin, 'package', '--help']);
@@ -63,7 +80,9 @@ export async function bench(ctx) {
         directMs.push(await direct());
       }
     }
-    ctx.log(`package: mp42hls ${directMs.map((v) => v.toFixed(0)).join('/')} ms, casterpak ${casterpakMs.map((v) => v.toFixed(0)).join('/')} ms, start-up ${startupMs.map((v) => v.toFixed(0)).join('/')} ms`);
+    ctx.log(
+      `package: mp42hls ${directMs.map((v) => v.toFixed(0)).join('/')} ms, casterpak ${casterpakMs.map((v) => v.toFixed(0)).join('/')} ms, start-up ${startupMs.map((v) => v.toFixed(0)).join('/')} ms`,
+    );
     const ours = median(casterpakMs);
     const theirs = median(directMs);
     const fixed = median(startupMs);

@@ -28,7 +28,10 @@ function timed(command, args, options = {}) {
   const started = process.hrtime.bigint();
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (result.status !== 0) throw new Error(`${path.basename(command)} ${args[1] ?? ''} failed (${result.status ?? result.signal}): ${(result.stderr || '').trim().slice(-300)}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${path.basename(command)} ${args[1] ?? ''} failed (${result.status ?? result.signal}): ${(result.stderr || '').trim().slice(-300)}`,
+    );
   return seconds;
 }
 
@@ -87,9 +90,12 @@ export async function bench(ctx) {
     makeTemplate(template);
     const total = countFiles(template);
     const fsType = fileSystemType(scratch);
-    ctx.log(`prune: template of ${total.files} files (${total.segments} segments) made in ${((Date.now() - started) / 1000).toFixed(1)} s on ${fsType} (${scratch})`);
+    ctx.log(
+      `prune: template of ${total.files} files (${total.segments} segments) made in ${((Date.now() - started) / 1000).toFixed(1)} s on ${fsType} (${scratch})`,
+    );
 
-    const casterpak = (dir, ...flags) => timed(process.execPath, [ctx.casterpakBin, 'prune', '--older-than', '2h', '--cache-dir', dir, ...flags], { cwd: scratch, env });
+    const casterpak = (dir, ...flags) =>
+      timed(process.execPath, [ctx.casterpakBin, 'prune', '--older-than', '2h', '--cache-dir', dir, ...flags], { cwd: scratch, env });
     const find = (dir, ...actions) => timed('find', [dir, '-name', '*.ts', '-mmin', '+120', ...actions], { cwd: scratch });
     const times = { casterpak: [], find: [], dryRun: [], findList: [], startup: [] };
     for (let round = 0; round < RUNS; round++) {
@@ -113,7 +119,9 @@ export async function bench(ctx) {
       for (const run of contenders) run();
       const left = [countFiles(ours), countFiles(theirs)];
       if (left[0].segments !== left[1].segments || left[0].files !== left[1].files || left[0].segments !== total.segments / 2) {
-        throw new Error(`the contenders removed different files: casterpak left ${JSON.stringify(left[0])}, find left ${JSON.stringify(left[1])}`);
+        throw new Error(
+          `the contenders removed different files: casterpak left ${JSON.stringify(left[0])}, find left ${JSON.stringify(left[1])}`,
+        );
       }
       await Promise.all([ours, theirs].map((dir) => fs.rm(dir, { recursive: true, force: true })));
       ctx.log(

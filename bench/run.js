@@ -40,14 +40,49 @@ async function makeMedia() {
   const result = spawnSync(
     'ffmpeg',
     [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '600',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-      '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-b:v', '1500k', '-maxrate', '2000k', '-bufsize', '3000k',
-      '-c:a', 'aac', '-b:a', '128k', '-ac', '2',
-      '-movflags', '+faststart', part,
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '600',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      '50',
+      '-keyint_min',
+      '50',
+      '-sc_threshold',
+      '0',
+      '-b:v',
+      '1500k',
+      '-maxrate',
+      '2000k',
+      '-bufsize',
+      '3000k',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      part,
     ],
     { stdio: 'inherit' },
   );
@@ -59,10 +94,14 @@ async function makeMedia() {
 // The packaged 10-minute rendition other benches serve or prune (reused when already there).
 function packageOnce(mp4) {
   const cacheDir = path.join(workDir, 'cache');
-  const result = spawnSync(process.execPath, [casterpakBin, 'package', '--json', '--cache-dir', cacheDir, '--source-root', path.dirname(mp4), mp4], {
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [casterpakBin, 'package', '--json', '--cache-dir', cacheDir, '--source-root', path.dirname(mp4), mp4],
+    {
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   if (result.status !== 0) throw new Error(`casterpak package failed: ${result.stderr.trim()}`);
   const summary = JSON.parse(result.stdout);
   log(`packaged rendition: ${summary.results[0].status} ${summary.results[0].dir}`);
@@ -125,7 +164,13 @@ async function main() {
   const cpus = os.cpus();
   const report = {
     date: new Date().toISOString(),
-    machine: { cores: cpus.length, cpu: cpus[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 1024 ** 3), node: process.version, platform: `${os.platform()}-${os.arch()}` },
+    machine: {
+      cores: cpus.length,
+      cpu: cpus[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+      node: process.version,
+      platform: `${os.platform()}-${os.arch()}`,
+    },
     media: mp4,
     results,
   };

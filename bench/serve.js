@@ -20,10 +20,13 @@ const SEGMENT_DURATION = 10; // serve's default
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS) || 10;
 const CONNECTIONS = 32;
 
-
 async function startNginxAlias(scratch, alias, prefix) {
   if (!existsSync(NGINX)) return null;
-  return startNginx(path.join(scratch, 'nginx'), ['access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;'], `location ${prefix} { alias ${alias}/; types { video/mp2t ts; application/vnd.apple.mpegurl m3u8; } }`);
+  return startNginx(
+    path.join(scratch, 'nginx'),
+    ['access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;'],
+    `location ${prefix} { alias ${alias}/; types { video/mp2t ts; application/vnd.apple.mpegurl m3u8; } }`,
+  );
 }
 
 // wrk when it is installed (C, one thread: it leaves the server the CPU), else autocannon.
@@ -39,13 +42,26 @@ const scaled = (text) => {
 // wrk over `paths` in turn (a Lua request function); its summary parsed.
 async function wrkLoad(url, paths, scratch) {
   const script = path.join(scratch, `paths-${paths.length}.lua`);
-  await fs.writeFile(script, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
-  const run = spawnSync(WRK, ['-t1', '-c16', `-d${LOAD_SECONDS}s`, '--latency', '-s', script, url], { encoding: 'utf8', timeout: (LOAD_SECONDS + 30) * 1000 });
+  await fs.writeFile(
+    script,
+    `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
+  );
+  const run = spawnSync(WRK, ['-t1', '-c16', `-d${LOAD_SECONDS}s`, '--latency', '-s', script, url], {
+    encoding: 'utf8',
+    timeout: (LOAD_SECONDS + 30) * 1000,
+  });
   const out = run.stdout ?? '';
   const field = (re) => re.exec(out)?.[1];
-  const failed = Number(field(/Non-2xx or 3xx responses: (\d+)/) ?? 0) + (field(/Socket errors: (.*)/) ?? '').split(',').reduce((n, part) => n + Number(/\d+/.exec(part)?.[0] ?? 0), 0);
-  if (run.status !== 0 || failed > 0) throw new Error(`wrk against ${url}: exit ${run.status}, ${failed} failed requests\n${out}${run.stderr ?? ''}`);
-  return { bytesPerSecond: scaled(field(/Transfer\/sec:\s+(\S+)/) ?? ''), requestsPerSecond: Number(field(/Requests\/sec:\s+([\d.]+)/)), p99: scaled(field(/\s99%\s+(\S+)/) ?? '') };
+  const failed =
+    Number(field(/Non-2xx or 3xx responses: (\d+)/) ?? 0) +
+    (field(/Socket errors: (.*)/) ?? '').split(',').reduce((n, part) => n + Number(/\d+/.exec(part)?.[0] ?? 0), 0);
+  if (run.status !== 0 || failed > 0)
+    throw new Error(`wrk against ${url}: exit ${run.status}, ${failed} failed requests\n${out}${run.stderr ?? ''}`);
+  return {
+    bytesPerSecond: scaled(field(/Transfer\/sec:\s+(\S+)/) ?? ''),
+    requestsPerSecond: Number(field(/Requests\/sec:\s+([\d.]+)/)),
+    p99: scaled(field(/\s99%\s+(\S+)/) ?? ''),
+  };
 }
 
 // autocannon over `paths` in turn; bytes/s and requests/s averaged over the run.
@@ -58,7 +74,10 @@ async function autocannonLoad(url, paths) {
     requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) }],
   });
   const failed = result.non2xx + result.errors + result.timeouts;
-  if (failed > 0) throw new Error(`${failed} failed requests against ${url} (statuses ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts)`);
+  if (failed > 0)
+    throw new Error(
+      `${failed} failed requests against ${url} (statuses ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts)`,
+    );
   return { bytesPerSecond: result.throughput.average, requestsPerSecond: result.requests.average, p99: result.latency.p99 };
 }
 
@@ -67,10 +86,14 @@ const load = (url, paths, scratch) => (WRK ? wrkLoad(url, paths, scratch) : auto
 function timedMp42hls(ctx, out) {
   const started = process.hrtime.bigint();
   const result = spawnSync(path.join(ctx.bento4BinDir, 'mp42hls'), [
-    '--segment-duration', String(SEGMENT_DURATION),
-    '--index-filename', path.join(out, 'raw.m3u8'),
-    '--segment-filename-template', path.join(out, 'raw-%d.ts'),
-    '--segment-url-template', 'raw-%d.ts',
+    '--segment-duration',
+    String(SEGMENT_DURATION),
+    '--index-filename',
+    path.join(out, 'raw.m3u8'),
+    '--segment-filename-template',
+    path.join(out, 'raw-%d.ts'),
+    '--segment-url-template',
+    'raw-%d.ts',
     ctx.mp4,
   ]);
   if (result.status !== 0) throw new Error(`mp42hls failed: ${String(result.stderr).slice(-300)}`);
@@ -97,9 +120,18 @@ export async function bench(ctx) {
     const library = path.join(scratch, 'library');
     for (let i = 0; i <= RUNS; i++) {
       await fs.mkdir(path.join(library, `r${i}`), { recursive: true });
-      await fs.link(ctx.mp4, path.join(library, `r${i}`, 'bench.mp4')).catch(() => fs.copyFile(ctx.mp4, path.join(library, `r${i}`, 'bench.mp4')));
+      await fs
+        .link(ctx.mp4, path.join(library, `r${i}`, 'bench.mp4'))
+        .catch(() => fs.copyFile(ctx.mp4, path.join(library, `r${i}`, 'bench.mp4')));
     }
-    const cold = await startServe(ctx, ['--cache-dir', path.join(scratch, 'cold-cache'), '--source-root', library, '--segment-duration', String(SEGMENT_DURATION)]);
+    const cold = await startServe(ctx, [
+      '--cache-dir',
+      path.join(scratch, 'cold-cache'),
+      '--source-root',
+      library,
+      '--segment-duration',
+      String(SEGMENT_DURATION),
+    ]);
     const direct = async () => {
       const out = path.join(scratch, 'direct');
       await fs.rm(out, { recursive: true, force: true });
@@ -125,7 +157,14 @@ export async function bench(ctx) {
     }
     const coldServe = median(serveMs);
     const coldDirect = median(directMs);
-    rows.push({ name: 'cold playlist through serve (10-min 720p)', value: coldServe, unit: 'ms', anchor: { name: 'mp42hls alone', value: coldDirect }, ratio: coldServe / coldDirect, goal: '≤ 1.15' });
+    rows.push({
+      name: 'cold playlist through serve (10-min 720p)',
+      value: coldServe,
+      unit: 'ms',
+      anchor: { name: 'mp42hls alone', value: coldDirect },
+      ratio: coldServe / coldDirect,
+      goal: '≤ 1.15',
+    });
 
     // 2 and 3. Warm: the rendition packaged once by bench/run.js, from its cache directory.
     const cacheDir = path.dirname(ctx.renditionDir);
@@ -141,7 +180,16 @@ export async function bench(ctx) {
     };
     const ours = {};
     for (const workers of [1, 2]) {
-      const warm = await startServe(ctx, ['--cache-dir', cacheDir, '--segment-duration', String(SEGMENT_DURATION), '--access-log', 'off', '--workers', String(workers)]);
+      const warm = await startServe(ctx, [
+        '--cache-dir',
+        cacheDir,
+        '--segment-duration',
+        String(SEGMENT_DURATION),
+        '--access-log',
+        'off',
+        '--workers',
+        String(workers),
+      ]);
       try {
         ours[workers] = await measure(warm.url);
       } finally {
@@ -162,9 +210,29 @@ export async function bench(ctx) {
     for (const workers of [1, 2]) {
       const { segments, playlist: lists } = ours[workers];
       const label = workers === 1 ? '1 process' : `--workers ${workers}`;
-      rows.push({ name: `warm segments, ${label}`, value: segments.bytesPerSecond / 2 ** 20, unit: 'MiB/s', ...anchor(theirs?.segments.bytesPerSecond / 2 ** 20), ratio: theirs ? segments.bytesPerSecond / theirs.segments.bytesPerSecond : undefined, goal: '≥ 0.8' });
-      rows.push({ name: `warm playlist, ${label}`, value: lists.requestsPerSecond, unit: 'req/s', ...anchor(theirs?.playlist.requestsPerSecond), ratio: theirs ? lists.requestsPerSecond / theirs.playlist.requestsPerSecond : undefined, goal: workers === 1 ? '≥ 20,000 and ≥ 0.3' : '—' });
-      rows.push({ name: `warm playlist p99, ${label}`, value: lists.p99, unit: 'ms', ...anchor(theirs?.playlist.p99, 'nginx p99'), goal: '—' });
+      rows.push({
+        name: `warm segments, ${label}`,
+        value: segments.bytesPerSecond / 2 ** 20,
+        unit: 'MiB/s',
+        ...anchor(theirs?.segments.bytesPerSecond / 2 ** 20),
+        ratio: theirs ? segments.bytesPerSecond / theirs.segments.bytesPerSecond : undefined,
+        goal: '≥ 0.8',
+      });
+      rows.push({
+        name: `warm playlist, ${label}`,
+        value: lists.requestsPerSecond,
+        unit: 'req/s',
+        ...anchor(theirs?.playlist.requestsPerSecond),
+        ratio: theirs ? lists.requestsPerSecond / theirs.playlist.requestsPerSecond : undefined,
+        goal: workers === 1 ? '≥ 20,000 and ≥ 0.3' : '—',
+      });
+      rows.push({
+        name: `warm playlist p99, ${label}`,
+        value: lists.p99,
+        unit: 'ms',
+        ...anchor(theirs?.playlist.p99, 'nginx p99'),
+        goal: '—',
+      });
     }
     return rows;
   } finally {

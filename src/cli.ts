@@ -1,8 +1,8 @@
 // The casterpak command line. Commands throw typed errors; this is the only place that turns
 // them into a one-line message and an exit code.
 import { Command, CommanderError } from 'commander';
-import { oneLine, isCasterpakError } from './shared/errors.js';
-import { VERSION } from './shared/version.js';
+import { oneLine, isCasterpakError } from './lib/shared/errors.js';
+import { VERSION } from './lib/shared/version.js';
 
 // A command's module graph (execa, the HTTP server, prom-client…) is most of the start-up
 // time, so only the command being run is loaded; help and unknown commands load them all.

@@ -79,11 +79,14 @@ export function importsOf(text: string): string[] {
   return specs;
 }
 
+// A path relative to src/, named as the layers know it: the library's folders without `lib/`.
+const inLibrary = (rel: string) => (rel.startsWith('lib/') ? rel.slice('lib/'.length) : rel);
 const topOf = (rel: string) => (rel.includes('/') ? rel.split('/')[0] : rel);
 
 // The rules broken by one file (path relative to src/, its text).
-export function violations(rel: string, text: string): Violation[] {
+export function violations(srcRel: string, text: string): Violation[] {
   const found: Violation[] = [];
+  const rel = inLibrary(srcRel);
   const pure = rel.startsWith('formats/') || PURE.includes(rel);
   const rank = RANK[topOf(rel)];
   for (const spec of importsOf(text)) {
@@ -91,10 +94,12 @@ export function violations(rel: string, text: string): Violation[] {
       if (pure && EFFECTS.test(spec)) found.push({ file: rel, rule: `pure file imports ${spec}` });
       continue;
     }
-    const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec)).replace(/\.js$/, '.ts');
+    const target = inLibrary(path.posix.normalize(path.posix.join(path.posix.dirname(srcRel), spec)).replace(/\.js$/, '.ts'));
     const targetTop = topOf(target);
-    if (pure && !target.startsWith('formats/') && !PURE.includes(target)) found.push({ file: rel, rule: `pure file imports ${target}, which is not pure` });
-    if (targetTop !== topOf(rel) && (RANK[targetTop] ?? Infinity) >= rank) found.push({ file: rel, rule: `${topOf(rel)} imports ${target} (a higher or sibling layer)` });
+    if (pure && !target.startsWith('formats/') && !PURE.includes(target))
+      found.push({ file: rel, rule: `pure file imports ${target}, which is not pure` });
+    if (targetTop !== topOf(rel) && (RANK[targetTop] ?? Infinity) >= rank)
+      found.push({ file: rel, rule: `${topOf(rel)} imports ${target} (a higher or sibling layer)` });
   }
   const code = text.replace(/`(?:\\.|[^`\\])*`/gs, '``').replace(/\/\/.*$/gm, ''); // browser code in template strings is data
   if (pure && /\bfetch\s*\(/.test(code)) found.push({ file: rel, rule: 'pure file calls fetch' });
@@ -110,12 +115,17 @@ function sourceFiles(dir: string, rel = ''): string[] {
 const FILES = sourceFiles(SRC);
 
 describe('architecture', () => {
+  it('the shared library is src/lib/, beside the commands and the CLI entry', () => {
+    expect(FILES.filter((rel) => !rel.startsWith('lib/') && !rel.startsWith('commands/') && rel !== 'cli.ts')).toEqual([]);
+    expect(FILES.filter((rel) => rel.startsWith('lib/') && ['commands', 'cli.ts'].includes(topOf(inLibrary(rel))))).toEqual([]);
+  });
+
   it('every top-level folder has a layer', () => {
-    expect(FILES.map(topOf).filter((top) => RANK[top] === undefined)).toEqual([]);
+    expect(FILES.map((rel) => topOf(inLibrary(rel))).filter((top) => RANK[top] === undefined)).toEqual([]);
   });
 
   it('the declared pure files exist', () => {
-    expect(PURE.filter((rel) => !FILES.includes(rel) && rel !== 'origin/routes.ts')).toEqual([]);
+    expect(PURE.filter((rel) => !FILES.includes(`lib/${rel}`) && rel !== 'origin/routes.ts')).toEqual([]);
   });
 
   it('formats and the pure files do no I/O, and no layer imports one above it', () => {
@@ -129,20 +139,21 @@ describe('architecture', () => {
   });
 
   it('fails on a pure file that reads the disk, runs a tool or calls the network', () => {
-    expect(violations('formats/mp4/x.ts', "import { readFile } from 'node:fs/promises';")).toHaveLength(1);
-    expect(violations('prune/plan.ts', "import { execa } from 'execa';")).toHaveLength(1);
-    expect(violations('formats/hls/y.ts', "const r = await fetch(url);")).toHaveLength(1);
-    expect(violations('formats/hls/y.ts', "const m = await import('node:child_process');")).toHaveLength(1);
-    expect(violations('packaging/bento4.ts', "import { execa } from 'execa';")).toEqual([]);
-    expect(violations('prune/plan.ts', "import { tryLock } from '../cache/lock.js';")).toHaveLength(1);
+    expect(violations('lib/formats/mp4/x.ts', "import { readFile } from 'node:fs/promises';")).toHaveLength(1);
+    expect(violations('lib/prune/plan.ts', "import { execa } from 'execa';")).toHaveLength(1);
+    expect(violations('lib/formats/hls/y.ts', 'const r = await fetch(url);')).toHaveLength(1);
+    expect(violations('lib/formats/hls/y.ts', "const m = await import('node:child_process');")).toHaveLength(1);
+    expect(violations('lib/packaging/bento4.ts', "import { execa } from 'execa';")).toEqual([]);
+    expect(violations('lib/prune/plan.ts', "import { tryLock } from '../cache/lock.js';")).toHaveLength(1);
   });
 
   it('fails on a lower layer that imports a higher one', () => {
     const layerRules = (rel: string, text: string) => violations(rel, text).filter((v) => v.rule.includes('higher'));
-    expect(layerRules('formats/hls/codec.ts', "import { x } from '../../packaging/packager.js';")).toHaveLength(1);
-    expect(layerRules('packaging/packager.ts', "export { y } from '../origin/server.js';")).toHaveLength(1);
-    expect(layerRules('prune/run.ts', "import { z } from '../commands/prune.js';")).toHaveLength(1);
-    expect(layerRules('prune/run.ts', "import { z } from '../packaging/packager.js';")).toHaveLength(1);
-    expect(violations('origin/server.ts', "import { z } from '../packaging/packager.js';")).toEqual([]);
+    expect(layerRules('lib/formats/hls/codec.ts', "import { x } from '../../packaging/packager.js';")).toHaveLength(1);
+    expect(layerRules('lib/packaging/packager.ts', "export { y } from '../origin/server.js';")).toHaveLength(1);
+    expect(layerRules('lib/prune/run.ts', "import { z } from '../../commands/prune.js';")).toHaveLength(1);
+    expect(layerRules('lib/prune/run.ts', "import { z } from '../packaging/packager.js';")).toHaveLength(1);
+    expect(layerRules('lib/origin/server.ts', "import { z } from '../packaging/packager.js';")).toEqual([]);
+    expect(layerRules('commands/serve.ts', "import { z } from '../lib/origin/server.js';")).toEqual([]);
   });
 });

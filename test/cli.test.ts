@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildProgram, commandNamed } from '../src/cli.js';
-import { envVariableOf } from '../src/config/env.js';
-import { defaultConfig } from '../src/config/schema.js';
+import { envVariableOf } from '../src/lib/config/env.js';
+import { defaultConfig } from '../src/lib/config/schema.js';
 import type { ConfigFlag } from '../src/commands/config-flags.js';
 import { PACKAGE_FLAGS } from '../src/commands/package.js';
 import { PRUNE_FLAGS } from '../src/commands/prune.js';
@@ -21,38 +21,57 @@ describe('casterpak --help', () => {
     for (const command of program.commands) expect(stdout).toMatch(new RegExp(`^  ${command.name()}\\b`, 'm'));
   });
 
-  it.each(program.commands.map((c) => [c.name(), c] as const))('casterpak %s --help lists every flag, each with a description, and the global ones', async (name, command) => {
-    const { code, stdout } = await runCli([name, '--help'], { cwd: tempDir() });
-    expect(code).toBe(0);
-    expect(stdout).toMatch(new RegExp(`^Usage: casterpak ${name}`));
-    for (const option of command.options) {
-      expect(stdout, option.flags).toContain(option.flags);
-      expect(option.description, option.flags).not.toBe('');
-    }
-    expect(stdout, 'the global --config').toContain('-c, --config <file>');
-  });
+  it.each(program.commands.map((c) => [c.name(), c] as const))(
+    'casterpak %s --help lists every flag, each with a description, and the global ones',
+    async (name, command) => {
+      const { code, stdout } = await runCli([name, '--help'], { cwd: tempDir() });
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^Usage: casterpak ${name}`));
+      for (const option of command.options) {
+        expect(stdout, option.flags).toContain(option.flags);
+        expect(option.description, option.flags).not.toBe('');
+      }
+      expect(stdout, 'the global --config').toContain('-c, --config <file>');
+    },
+  );
 
   // Every key of the configuration, dotted.
   const keys = (value: object, prefix = ''): string[] =>
-    Object.entries(value).flatMap(([k, v]) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
-  const CONFIG_FLAGS: Record<string, readonly ConfigFlag[]> = { package: PACKAGE_FLAGS, serve: SERVE_FLAGS, prune: PRUNE_FLAGS, 'rewrite-master': REWRITE_MASTER_FLAGS };
+    Object.entries(value).flatMap(([k, v]) =>
+      typeof v === 'object' && v !== null && !Array.isArray(v) ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+    );
+  const CONFIG_FLAGS: Record<string, readonly ConfigFlag[]> = {
+    package: PACKAGE_FLAGS,
+    serve: SERVE_FLAGS,
+    prune: PRUNE_FLAGS,
+    'rewrite-master': REWRITE_MASTER_FLAGS,
+  };
 
-  it.each(program.commands.map((c) => [c.name(), c] as const))('casterpak %s --help is written the same way: real value names, defaults as "default: …", key and variable of each configuration flag', (name, command) => {
-    for (const option of command.options) {
-      expect(option.flags, name).not.toMatch(/<value>/);
-      expect(option.description, option.flags).not.toMatch(/\(default [^:]|default: +\(/); // one way to write a default
-      for (const [, key] of option.description.matchAll(/\bconfig ([\w.]+)/g)) expect(keys(defaultConfig(1)), `${option.flags}: ${key}`).toContain(key);
-    }
-    for (const flag of CONFIG_FLAGS[name] ?? []) {
-      const option = command.options.find((o) => o.flags === flag.flags);
-      expect(option, flag.flags).toBeDefined();
-      expect(option!.description).toContain(`config ${flag.key}`);
-      const env = envVariableOf(flag.key);
-      if (env !== undefined) expect(option!.description).toContain(`env ${env}`);
-      if (flag.default !== undefined) expect(option!.description).toContain(`default: ${flag.default}`);
-    }
-    expect(command.options.filter((o) => /\(config /.test(o.description)).map((o) => o.flags).sort()).toEqual((CONFIG_FLAGS[name] ?? []).map((f) => f.flags).sort());
-  });
+  it.each(program.commands.map((c) => [c.name(), c] as const))(
+    'casterpak %s --help is written the same way: real value names, defaults as "default: …", key and variable of each configuration flag',
+    (name, command) => {
+      for (const option of command.options) {
+        expect(option.flags, name).not.toMatch(/<value>/);
+        expect(option.description, option.flags).not.toMatch(/\(default [^:]|default: +\(/); // one way to write a default
+        for (const [, key] of option.description.matchAll(/\bconfig ([\w.]+)/g))
+          expect(keys(defaultConfig(1)), `${option.flags}: ${key}`).toContain(key);
+      }
+      for (const flag of CONFIG_FLAGS[name] ?? []) {
+        const option = command.options.find((o) => o.flags === flag.flags);
+        expect(option, flag.flags).toBeDefined();
+        expect(option!.description).toContain(`config ${flag.key}`);
+        const env = envVariableOf(flag.key);
+        if (env !== undefined) expect(option!.description).toContain(`env ${env}`);
+        if (flag.default !== undefined) expect(option!.description).toContain(`default: ${flag.default}`);
+      }
+      expect(
+        command.options
+          .filter((o) => /\(config /.test(o.description))
+          .map((o) => o.flags)
+          .sort(),
+      ).toEqual((CONFIG_FLAGS[name] ?? []).map((f) => f.flags).sort());
+    },
+  );
 
   it('prints the version', async () => {
     const { code, stdout } = await runCli(['--version'], { cwd: tempDir() });
@@ -82,7 +101,13 @@ describe('commandNamed', () => {
 
   it('loads only the named command, or all of them', async () => {
     expect((await buildProgram(['node', 'casterpak', 'package', 'x.mp4'])).commands.map((c) => c.name())).toEqual(['package']);
-    expect((await buildProgram(['node', 'casterpak', 'help'])).commands.map((c) => c.name())).toEqual(['package', 'serve', 'kfonly', 'rewrite-master', 'prune']);
+    expect((await buildProgram(['node', 'casterpak', 'help'])).commands.map((c) => c.name())).toEqual([
+      'package',
+      'serve',
+      'kfonly',
+      'rewrite-master',
+      'prune',
+    ]);
   });
 
   it('runs a command given after --config', async () => {

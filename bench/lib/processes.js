@@ -46,9 +46,13 @@ export function stopChild(child) {
 export async function startServe(ctx, args) {
   const port = await freePort();
   let stderr = '';
-  const child = spawn(process.execPath, [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -80,7 +84,9 @@ export async function startNginx(dir, http, server) {
     '}',
   ].join('\n');
   await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
-  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], {
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilUp(`${url}/`, child, () => 'nginx');

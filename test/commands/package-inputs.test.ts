@@ -17,7 +17,8 @@ function library() {
   return { cwd, root, film, cacheDir: path.join(cwd, 'casterpak-cache') };
 }
 
-const json = (stdout: string) => JSON.parse(stdout) as { made: number; results: Array<{ input: string; renditionPath: string; status: string }> };
+const json = (stdout: string) =>
+  JSON.parse(stdout) as { made: number; results: Array<{ input: string; renditionPath: string; status: string }> };
 
 describe('casterpak package: the rendition path comes from the source root', () => {
   it('takes the path below the source root, whether the root is a flag, a variable or a configuration key', async () => {

@@ -25,7 +25,12 @@ function workspace() {
   return { cwd, cacheDir: path.join(cwd, 'cache') };
 }
 
-const renditions = (cacheDir: string) => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => !n.startsWith('.')).sort() : []);
+const renditions = (cacheDir: string) =>
+  existsSync(cacheDir)
+    ? readdirSync(cacheDir)
+        .filter((n) => !n.startsWith('.'))
+        .sort()
+    : [];
 
 describe('casterpak package --ladder', () => {
   it('makes the source and each profile below it, shows a skipped one with its reason, and sums up', async () => {
@@ -49,14 +54,25 @@ describe('casterpak package --ladder', () => {
     expect(summary).toMatchObject({ made: 2, reused: 0, skipped: 0, failed: 0 });
     expect(summary.results).toEqual([
       expect.objectContaining({ input: 'library/av.mp4', renditionPath: 'av.mp4', status: 'made', segments: 3 }),
-      expect.objectContaining({ input: 'library/av.mp4', renditionPath: 'av_90p.mp4', status: 'made', profile: '90p', dir: path.join(cacheDir, 'av_90p.mp4'), segments: 3 }),
+      expect.objectContaining({
+        input: 'library/av.mp4',
+        renditionPath: 'av_90p.mp4',
+        status: 'made',
+        profile: '90p',
+        dir: path.join(cacheDir, 'av_90p.mp4'),
+        segments: 3,
+      }),
     ]);
     expect(summary.results[0].profile).toBeUndefined();
     expect(summary.bytes).toBe(summary.results[0].bytes + summary.results[1].bytes);
     expect(renditions(cacheDir)).toEqual(['av.mp4', 'av_90p.mp4']);
 
     const again = JSON.parse((await runCli(['package', '--profiles', '90p,240p', '--json', 'library/av.mp4'], { cwd })).stdout);
-    expect(again.results.map((r: { status: string; profile?: string }) => [r.profile, r.status])).toEqual([[undefined, 'reused'], ['90p', 'reused'], ['240p', 'skipped']]);
+    expect(again.results.map((r: { status: string; profile?: string }) => [r.profile, r.status])).toEqual([
+      [undefined, 'reused'],
+      ['90p', 'reused'],
+      ['240p', 'skipped'],
+    ]);
   });
 
   it('refuses a profile not in the ladder in one line naming its profiles, before packaging anything', async () => {
@@ -72,7 +88,11 @@ describe('casterpak package --ladder', () => {
     const { cwd } = workspace();
     const ffmpeg = path.join(cwd, 'ffmpeg');
     // Passes the start-up check (an encoder list with libx264), fails every encode.
-    writeFileSync(ffmpeg, '#!/bin/sh\ncase "$*" in *-encoders*) echo " V..... libx264   H.264";; *-version*) echo "ffmpeg version fake";; *) echo "no encode" >&2; exit 1;; esac\n', { mode: 0o755 });
+    writeFileSync(
+      ffmpeg,
+      '#!/bin/sh\ncase "$*" in *-encoders*) echo " V..... libx264   H.264";; *-version*) echo "ffmpeg version fake";; *) echo "no encode" >&2; exit 1;; esac\n',
+      { mode: 0o755 },
+    );
     const result = await runCli(['package', '--profiles', '90p', '--ffmpeg', ffmpeg, '--json', 'library/av.mp4'], { cwd });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^casterpak: av_90p\.mp4: .*no encode/);

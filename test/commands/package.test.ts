@@ -2,13 +2,28 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFi
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectInputs, summaryLine } from '../../src/commands/package.js';
-import { MEDIA_DIR, REAL_MP42HLS, checkRendition, fakeBinDir, media, mp4infoDuration, processExists, processRunning, readPids } from '../helpers/bento4.js';
+import {
+  MEDIA_DIR,
+  REAL_MP42HLS,
+  checkRendition,
+  fakeBinDir,
+  media,
+  mp4infoDuration,
+  processExists,
+  processRunning,
+  readPids,
+} from '../helpers/bento4.js';
 import { runCli as runBare, startCli as startBare, type CliOptions } from '../helpers/cli.js';
 import { httpServer } from '../helpers/http-server.js';
 import { filesUnder, tempDir } from '../helpers/temp-dir.js';
 
 const cacheFiles = filesUnder;
-const renditions = (cacheDir: string) => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => !n.startsWith('.')).sort() : []);
+const renditions = (cacheDir: string) =>
+  existsSync(cacheDir)
+    ? readdirSync(cacheDir)
+        .filter((n) => !n.startsWith('.'))
+        .sort()
+    : [];
 const tmpEntries = (cacheDir: string) => (existsSync(path.join(cacheDir, '.tmp')) ? readdirSync(path.join(cacheDir, '.tmp')) : []);
 
 // The fixtures' directory is the source root of these runs (package names a file's rendition by
@@ -31,11 +46,16 @@ describe('collectInputs / summaryLine', () => {
 
   it('refuses no input and an unreadable list', async () => {
     await expect(collectInputs([], undefined)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^no input/) });
-    await expect(collectInputs([], '/nonexistent/list')).rejects.toMatchObject({ code: 'USAGE', message: 'cannot read the input list /nonexistent/list' });
+    await expect(collectInputs([], '/nonexistent/list')).rejects.toMatchObject({
+      code: 'USAGE',
+      message: 'cannot read the input list /nonexistent/list',
+    });
   });
 
   it('sums up made, reused, failed, bytes and time', () => {
-    expect(summaryLine({ made: 2, reused: 1, skipped: 0, failed: 0, bytes: 3 * 1024 * 1024, durationMs: 1500, results: [] })).toBe('2 made, 1 reused, 0 failed; 3.0 MiB in 1.5 s');
+    expect(summaryLine({ made: 2, reused: 1, skipped: 0, failed: 0, bytes: 3 * 1024 * 1024, durationMs: 1500, results: [] })).toBe(
+      '2 made, 1 reused, 0 failed; 3.0 MiB in 1.5 s',
+    );
   });
 });
 
@@ -72,7 +92,12 @@ describe('casterpak package', () => {
     const { cwd, cacheDir } = workspace();
     expect((await runCli(['package', media('av.mp4')], { cwd })).code).toBe(0);
     const dir = path.join(cacheDir, 'av.mp4');
-    const snapshot = () => Object.fromEntries(readdirSync(dir).filter((n) => n !== '.rendition.json').map((n) => [n, readFileSync(path.join(dir, n))]));
+    const snapshot = () =>
+      Object.fromEntries(
+        readdirSync(dir)
+          .filter((n) => n !== '.rendition.json')
+          .map((n) => [n, readFileSync(path.join(dir, n))]),
+      );
     const first = snapshot();
     const reused = await runCli(['package', media('av.mp4')], { cwd });
     expect(reused.code).toBe(0);
@@ -99,7 +124,15 @@ describe('casterpak package', () => {
       bytes: expect.any(Number),
       durationMs: expect.any(Number),
       results: [
-        { input: media('av.mp4'), renditionPath: 'av.mp4', status: 'made', dir: path.join(cacheDir, 'av.mp4'), segments: 2, bytes: json.bytes, durationMs: expect.any(Number) },
+        {
+          input: media('av.mp4'),
+          renditionPath: 'av.mp4',
+          status: 'made',
+          dir: path.join(cacheDir, 'av.mp4'),
+          segments: 2,
+          bytes: json.bytes,
+          durationMs: expect.any(Number),
+        },
         {
           input: media('vp9.mp4'),
           renditionPath: 'vp9.mp4',
@@ -166,7 +199,10 @@ describe('casterpak package', () => {
     const library = path.join(cwd, 'library');
     mkdirSync(path.join(library, '20220404/1251'), { recursive: true });
     copyFileSync(media('av.mp4'), path.join(library, '20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4'));
-    const result = await runCli(['package', '--source-root', 'library', '--base-url', 'https://onprem.example', 'library/20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4'], { cwd });
+    const result = await runCli(
+      ['package', '--source-root', 'library', '--base-url', 'https://onprem.example', 'library/20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4'],
+      { cwd },
+    );
     expect(result.code).toBe(0);
     const { uris } = checkRendition(path.join(cacheDir, '20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4'));
     expect(uris[0]).toBe('https://onprem.example/i/20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4/segment1_0_av.ts');
@@ -174,7 +210,10 @@ describe('casterpak package', () => {
 
   it('takes flags over environment over config file over defaults', async () => {
     const { cwd } = workspace();
-    writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ cacheDir: 'file-cache', segmentDuration: 2, publicBaseUrl: 'https://file.example' }));
+    writeFileSync(
+      path.join(cwd, 'casterpak.config.json'),
+      JSON.stringify({ cacheDir: 'file-cache', segmentDuration: 2, publicBaseUrl: 'https://file.example' }),
+    );
     const env = { CASTERPAK_CACHE_DIR: 'env-cache', CASTERPAK_BASE_URL: 'https://env.example' };
     const result = await runCli(['package', '--json', '--base-url', 'https://flag.example', media('av.mp4')], { cwd, env });
     expect(result.code).toBe(0);
@@ -193,7 +232,9 @@ describe('casterpak package', () => {
     writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ bento4: { timeoutMS: 1 } }));
     const file = await runCli(['package', media('av.mp4')], { cwd });
     expect(file.code).toBe(1);
-    expect(file.stderr).toBe(`casterpak: invalid configuration in ${path.join(cwd, 'casterpak.config.json')}: bento4.timeoutMS is not a known key\n`);
+    expect(file.stderr).toBe(
+      `casterpak: invalid configuration in ${path.join(cwd, 'casterpak.config.json')}: bento4.timeoutMS is not a known key\n`,
+    );
     const flag = await runCli(['package', '--concurrency', 'lots', '--config', '/dev/null', media('av.mp4')], { cwd });
     expect(flag.stderr).toBe('casterpak: --concurrency must be an integer from 1 to 256, got "lots"\n');
     const duration = await runCli(['package', '--segment-duration', '2.5', '--config', '/dev/null', media('av.mp4')], { cwd });
@@ -208,7 +249,9 @@ describe('casterpak package', () => {
     const empty = tempDir();
     const result = await runCli(['package', '--bento4-dir', empty, media('av.mp4')], { cwd });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`casterpak: Bento4 not usable: mp42hls and mp4info missing or not executable in ${empty} (from bento4.binDir)\n`);
+    expect(result.stderr).toBe(
+      `casterpak: Bento4 not usable: mp42hls and mp4info missing or not executable in ${empty} (from bento4.binDir)\n`,
+    );
   });
 
   it('downloads URL inputs and fails bad ones with the reason, keeping no partial source', async () => {
@@ -226,7 +269,12 @@ describe('casterpak package', () => {
     const result = await runCli(['package', '--json', '--concurrency', '1', ...urls], { cwd });
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout);
-    expect(json.results.map((r: { status: string; error?: { code: string } }) => r.error?.code ?? r.status)).toEqual(['made', 'NOT_FOUND', 'FORBIDDEN_HOST', 'UPSTREAM']);
+    expect(json.results.map((r: { status: string; error?: { code: string } }) => r.error?.code ?? r.status)).toEqual([
+      'made',
+      'NOT_FOUND',
+      'FORBIDDEN_HOST',
+      'UPSTREAM',
+    ]);
     expect(json.results[1].error.message).toBe(`${server.url}/gone.mp4: not found upstream (404)`);
     checkRendition(path.join(cacheDir, 'shows/ep1.mp4'));
     expect(cacheFiles(cacheDir).filter((f) => f.startsWith('.'))).toEqual(['.sources/shows/ep1.mp4']);
@@ -245,7 +293,10 @@ describe('casterpak package with a failing mp42hls', () => {
     const { cwd, cacheDir } = workspace();
     const pids = path.join(cwd, 'pids');
     const started = Date.now();
-    const result = await runCli(['package', media('av.mp4')], { cwd, env: { CASTERPAK_BENTO4_DIR: fakeBinDir(fake), FAKE_MP42HLS_PIDS: pids, ...env } });
+    const result = await runCli(['package', media('av.mp4')], {
+      cwd,
+      env: { CASTERPAK_BENTO4_DIR: fakeBinDir(fake), FAKE_MP42HLS_PIDS: pids, ...env },
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`failed  ${media('av.mp4')}  ${message}\n`);
@@ -277,7 +328,12 @@ describe('casterpak package interrupted', () => {
   async function interruptedRun() {
     const { cwd, cacheDir } = workspace();
     const pids = path.join(cwd, 'pids');
-    const env = { CASTERPAK_BENTO4_DIR: fakeBinDir('slow'), FAKE_MP42HLS_PIDS: pids, FAKE_MP42HLS_REAL: REAL_MP42HLS, FAKE_MP42HLS_DELAY: '20' };
+    const env = {
+      CASTERPAK_BENTO4_DIR: fakeBinDir('slow'),
+      FAKE_MP42HLS_PIDS: pids,
+      FAKE_MP42HLS_REAL: REAL_MP42HLS,
+      FAKE_MP42HLS_DELAY: '20',
+    };
     const run = startCli(['package', media('av.mp4')], { cwd, env });
     await expect.poll(() => readPids(pids).length, { timeout: 10_000, interval: 50 }).toBe(2); // the fake and its sleep
     expect(tmpEntries(cacheDir)).toHaveLength(1); // mp42hls is writing into its run directory

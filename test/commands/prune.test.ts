@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePruneFlags, runPruneCommand } from '../../src/commands/prune.js';
-import type { PruneOptions } from '../../src/prune/run.js';
-import type { PruneReport } from '../../src/prune/report.js';
+import type { PruneOptions } from '../../src/lib/prune/run.js';
+import type { PruneReport } from '../../src/lib/prune/report.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { HOUR, makeRendition, writeFile } from '../helpers/cache-tree.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -18,7 +18,11 @@ function workspace() {
 
 describe('parsePruneFlags', () => {
   it('reads durations, sizes and the kind, and leaves unset flags to the configuration', () => {
-    expect(parsePruneFlags({ olderThan: '90s', maxSize: '50G', what: 'all' })).toEqual({ what: 'all', olderThanMs: 90_000, maxSizeBytes: 50 * 1024 ** 3 });
+    expect(parsePruneFlags({ olderThan: '90s', maxSize: '50G', what: 'all' })).toEqual({
+      what: 'all',
+      olderThanMs: 90_000,
+      maxSizeBytes: 50 * 1024 ** 3,
+    });
     expect(parsePruneFlags({ olderThan: '7d' }).olderThanMs).toBe(7 * 86_400_000);
     expect(parsePruneFlags({})).toEqual({ what: 'segments', olderThanMs: undefined, maxSizeBytes: undefined });
   });
@@ -27,7 +31,9 @@ describe('parsePruneFlags', () => {
     expect(() => parsePruneFlags({ olderThan: '2x' })).toThrow('invalid --older-than "2x": use a duration such as 90s, 30m, 2h or 7d');
     expect(() => parsePruneFlags({ olderThan: '-5m' })).toThrow(/invalid --older-than/);
     expect(() => parsePruneFlags({ maxSize: 'lots' })).toThrow('invalid --max-size "lots": use a size such as 500M, 50G or 2T');
-    expect(() => parsePruneFlags({ what: 'everything' })).toThrow('invalid --what "everything": use one of segments, renditions, sources, all');
+    expect(() => parsePruneFlags({ what: 'everything' })).toThrow(
+      'invalid --what "everything": use one of segments, renditions, sources, all',
+    );
   });
 });
 
@@ -35,23 +41,45 @@ describe('runPruneCommand', () => {
   it('takes --older-than and --max-size from the configuration unless given, and sweeps leftovers after 2 × bento4.timeoutMs', async () => {
     const dir = tempDir();
     const config = path.join(dir, 'casterpak.config.json');
-    writeFileSync(config, JSON.stringify({ cacheDir: path.join(dir, 'c'), prune: { olderThanMs: '30m', maxSizeBytes: '1G' }, bento4: { timeoutMs: '1m' } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ cacheDir: path.join(dir, 'c'), prune: { olderThanMs: '30m', maxSizeBytes: '1G' }, bento4: { timeoutMs: '1m' } }),
+    );
     const calls: PruneOptions[] = [];
     const runPrune = async (options: PruneOptions) => {
       calls.push(options);
       return {} as PruneReport;
     };
     await runPruneCommand({ config }, { runPrune });
-    await runPruneCommand({ config, olderThan: '7d', maxSize: '2G', what: 'renditions', dryRun: true, cacheDir: path.join(dir, 'd') }, { runPrune });
-    expect(calls[0]).toMatchObject({ cacheDir: path.join(dir, 'c'), what: 'segments', olderThanMs: 1_800_000, maxSizeBytes: 1024 ** 3, dryRun: false, tmpMaxAgeMs: 120_000 });
-    expect(calls[1]).toMatchObject({ cacheDir: path.join(dir, 'd'), what: 'renditions', olderThanMs: 7 * 86_400_000, maxSizeBytes: 2 * 1024 ** 3, dryRun: true });
+    await runPruneCommand(
+      { config, olderThan: '7d', maxSize: '2G', what: 'renditions', dryRun: true, cacheDir: path.join(dir, 'd') },
+      { runPrune },
+    );
+    expect(calls[0]).toMatchObject({
+      cacheDir: path.join(dir, 'c'),
+      what: 'segments',
+      olderThanMs: 1_800_000,
+      maxSizeBytes: 1024 ** 3,
+      dryRun: false,
+      tmpMaxAgeMs: 120_000,
+    });
+    expect(calls[1]).toMatchObject({
+      cacheDir: path.join(dir, 'd'),
+      what: 'renditions',
+      olderThanMs: 7 * 86_400_000,
+      maxSizeBytes: 2 * 1024 ** 3,
+      dryRun: true,
+    });
   });
 });
 
 describe('casterpak prune (the built CLI)', () => {
   it('removes idle segments, prints one summary line without colour when not on a terminal, exits 0', async () => {
     const { cwd, cache } = workspace();
-    const dir = makeRendition(cache, '2022/x.mp4', { segments: [now() - 3 * HOUR, now() - 3 * HOUR, now() - 60_000], playlist: now() - 5 * HOUR });
+    const dir = makeRendition(cache, '2022/x.mp4', {
+      segments: [now() - 3 * HOUR, now() - 3 * HOUR, now() - 60_000],
+      playlist: now() - 5 * HOUR,
+    });
     const result = await runCli(['prune', '--older-than', '2h', '--cache-dir', cache], { cwd });
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^removed 2 items \(2\.0 KiB\) in \d+(\.\d)? m?s: 2 segments; cache now 1010 B\n$/);
@@ -63,7 +91,11 @@ describe('casterpak prune (the built CLI)', () => {
     const dir = makeRendition(cache, 'a.mp4', { segments: [now() - 3 * HOUR] });
     const result = await runCli(['prune', '--dry-run', '--what', 'renditions', '--cache-dir', cache], { cwd });
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n')).toEqual([expect.stringMatching(/^would remove rendition +1010 B +idle 3 h 0 min +a\.mp4$/), 'dry run: would remove 1 item (1010 B): 1 rendition; nothing was deleted', '']);
+    expect(result.stdout.split('\n')).toEqual([
+      expect.stringMatching(/^would remove rendition +1010 B +idle 3 h 0 min +a\.mp4$/),
+      'dry run: would remove 1 item (1010 B): 1 rendition; nothing was deleted',
+      '',
+    ]);
     expect(existsSync(path.join(dir, 'segment1_0_av.ts'))).toBe(true);
   });
 
@@ -88,7 +120,9 @@ describe('casterpak prune (the built CLI)', () => {
       warnings: [],
       overBudget: false,
     });
-    expect(report.items).toEqual([{ path: 'a.mp4/segment1_0_av.ts', kind: 'segment', bytes: 500, reason: 'idle', lastAccessMs: expect.any(Number) }]);
+    expect(report.items).toEqual([
+      { path: 'a.mp4/segment1_0_av.ts', kind: 'segment', bytes: 500, reason: 'idle', lastAccessMs: expect.any(Number) },
+    ]);
     expect(report.durationMs).toBeGreaterThan(0);
     expect(report.scanned.files).toBeGreaterThanOrEqual(3);
   });
@@ -105,9 +139,16 @@ describe('casterpak prune (the built CLI)', () => {
   it('a cache directory that does not exist is an error naming it and where it came from (a crontab typo must show)', async () => {
     const { cwd, cache } = workspace();
     const result = await runCli(['prune', '--cache-dir', cache], { cwd });
-    expect(result).toMatchObject({ code: 1, stdout: '', stderr: `casterpak: the cache directory ${cache} does not exist (--cache-dir): check the path\n` });
+    expect(result).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `casterpak: the cache directory ${cache} does not exist (--cache-dir): check the path\n`,
+    });
     const env = await runCli(['prune'], { cwd, env: { CASTERPAK_CACHE_DIR: cache } });
-    expect(env).toMatchObject({ code: 1, stderr: `casterpak: the cache directory ${cache} does not exist (CASTERPAK_CACHE_DIR): check the path\n` });
+    expect(env).toMatchObject({
+      code: 1,
+      stderr: `casterpak: the cache directory ${cache} does not exist (CASTERPAK_CACHE_DIR): check the path\n`,
+    });
   });
 
   it('an existing but empty cache directory is a quiet success', async () => {
@@ -136,7 +177,8 @@ describe('casterpak prune (the built CLI)', () => {
     const { cwd, cache } = workspace();
     const SEGMENTS = 60;
     const names = Array.from({ length: 40 }, (_, i) => `r${i}.mp4`);
-    for (const name of names) makeRendition(cache, name, { segments: Array.from({ length: SEGMENTS }, () => now() - 5 * HOUR), segmentBytes: 10 });
+    for (const name of names)
+      makeRendition(cache, name, { segments: Array.from({ length: SEGMENTS }, () => now() - 5 * HOUR), segmentBytes: 10 });
     const { done } = startCli(['prune', '--what', 'renditions', '--cache-dir', cache], { cwd });
     let finished = false;
     void done.then(() => (finished = true));

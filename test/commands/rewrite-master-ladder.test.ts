@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LADDER } from '../../src/config/ladder.js';
-import { parseMasterPlaylist } from '../../src/formats/hls/codec.js';
+import { DEFAULT_LADDER } from '../../src/lib/config/ladder.js';
+import { parseMasterPlaylist } from '../../src/lib/formats/hls/codec.js';
 import { pickProfiles, runRewriteMaster, summaryLine, type RewriteMasterRun } from '../../src/commands/rewrite-master.js';
 import { playlistAnswer, startFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -36,7 +36,10 @@ const run = (extra: Partial<RewriteMasterRun>): RewriteMasterRun => ({
   ...extra,
 });
 
-const uris = (text: string) => parseMasterPlaylist(text).variants.filter((v) => !v.isIFrameOnly).map((v) => [v.uri, v.resolution?.height]);
+const uris = (text: string) =>
+  parseMasterPlaylist(text)
+    .variants.filter((v) => !v.isIFrameOnly)
+    .map((v) => [v.uri, v.resolution?.height]);
 
 describe('runRewriteMaster with the ladder', () => {
   it('adds the profiles below the tallest variant that the master lacks, never an upscale', async () => {
@@ -57,13 +60,17 @@ describe('runRewriteMaster with the ladder', () => {
   });
 
   it('says why nothing was added when no variant has a RESOLUTION', async () => {
-    const result = await runRewriteMaster(run({ input: `${kaltura.origin}/p/no-resolution.m3u8`, ladder: { profiles: DEFAULT_LADDER, segmentDuration: 10 } }));
+    const result = await runRewriteMaster(
+      run({ input: `${kaltura.origin}/p/no-resolution.m3u8`, ladder: { profiles: DEFAULT_LADDER, segmentDuration: 10 } }),
+    );
     expect(result.ladder?.skipped).toMatch(/source height is unknown/);
     expect(uris(result.text)).toHaveLength(1);
   });
 
   it('refuses profiles that are not in the ladder', () => {
-    expect(() => pickProfiles(DEFAULT_LADDER, '360p,999p')).toThrow(/no profile 999p in the ladder: give some of 1080p, 720p, 540p, 360p, 234p/);
+    expect(() => pickProfiles(DEFAULT_LADDER, '360p,999p')).toThrow(
+      /no profile 999p in the ladder: give some of 1080p, 720p, 540p, 360p, 234p/,
+    );
     expect(() => pickProfiles(DEFAULT_LADDER, ' , ')).toThrow(/--profiles names no profile/);
     expect(Object.keys(pickProfiles(DEFAULT_LADDER, '234p,720p'))).toEqual(['720p', '234p']);
   });
@@ -78,7 +85,13 @@ describe('casterpak rewrite-master --ladder (CLI, built dist/)', () => {
   });
 
   const cli = (args: string[]) =>
-    execa('node', [path.join(ROOT, 'bin/casterpak.js'), 'rewrite-master', ...args], { cwd: tempDir(), reject: false, timeout: 20_000, env: { CASTERPAK_BASE_URL: undefined }, extendEnv: true });
+    execa('node', [path.join(ROOT, 'bin/casterpak.js'), 'rewrite-master', ...args], {
+      cwd: tempDir(),
+      reject: false,
+      timeout: 20_000,
+      env: { CASTERPAK_BASE_URL: undefined },
+      extendEnv: true,
+    });
 
   it('--profiles implies --ladder and takes the ladder of the configuration', async () => {
     const result = await cli([`${kaltura.origin}/p/a.m3u8`, '--base-url', BASE, '--profiles', '234p']);

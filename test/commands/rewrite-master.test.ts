@@ -12,7 +12,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = path.join(ROOT, 'bin/casterpak.js');
 const KALTURA = readFileSync(path.join(ROOT, 'test/fixtures/playlists/kaltura-master.m3u8'), 'utf8');
 const MANIFEST = new URL(JSON.parse(readFileSync(path.join(ROOT, 'test/fixtures/playlists/kaltura-manifest-urls.json'), 'utf8')).urls[0]);
-const KFONLY = '#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-TARGETDURATION:2\n#EXT-X-I-FRAMES-ONLY\n#EXTINF:2,\n#EXT-X-BYTERANGE:25000@376\n../segment1_0_av.ts\n#EXT-X-ENDLIST\n';
+const KFONLY =
+  '#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-TARGETDURATION:2\n#EXT-X-I-FRAMES-ONLY\n#EXTINF:2,\n#EXT-X-BYTERANGE:25000@376\n../segment1_0_av.ts\n#EXT-X-ENDLIST\n';
 const RENDITIONS = ['1_5q8yua9n_1_q2fzuix0_1', '1_5q8yua9n_1_t2rfozqd_1', '1_5q8yua9n_1_rumb24fg_1'];
 
 let kaltura: FakeUpstream;
@@ -61,8 +62,10 @@ describe('runRewriteMaster', () => {
     expect(result.rewritten).toBe(3);
   });
 
-  it('adds I-frame variants with the bit rates of casterpak\'s kfonly playlists', async () => {
-    const result = await runRewriteMaster(run({ baseUrl: casterpak.origin, trickPlay: true }), { warn: () => expect.fail('no warning expected') });
+  it("adds I-frame variants with the bit rates of casterpak's kfonly playlists", async () => {
+    const result = await runRewriteMaster(run({ baseUrl: casterpak.origin, trickPlay: true }), {
+      warn: () => expect.fail('no warning expected'),
+    });
     expect(result.iframeVariants).toBe(3);
     expect(result.estimated).toEqual([]);
     expect(result.text).toContain(
@@ -78,7 +81,9 @@ describe('runRewriteMaster', () => {
   });
 
   it('names an output directory that does not exist', async () => {
-    await expect(runRewriteMaster(run({ output: path.join(dir, 'no/such/dir/x.m3u8') }))).rejects.toThrow(/cannot write .*: no such directory/);
+    await expect(runRewriteMaster(run({ output: path.join(dir, 'no/such/dir/x.m3u8') }))).rejects.toThrow(
+      /cannot write .*: no such directory/,
+    );
   });
 
   it('resolves relative URIs of a file against --master-url', async () => {
@@ -142,7 +147,14 @@ describe('casterpak rewrite-master (CLI, built dist/)', () => {
   it('with --trick-play and no casterpak reachable: one warning, estimated bit rates, exit 0', async () => {
     const closed = await startFakeUpstream();
     await closed.close();
-    const result = await cli([path.join(ROOT, 'test/fixtures/playlists/kaltura-master.m3u8'), '--base-url', closed.origin, '--trick-play', '--timeout', '2s']);
+    const result = await cli([
+      path.join(ROOT, 'test/fixtures/playlists/kaltura-master.m3u8'),
+      '--base-url',
+      closed.origin,
+      '--trick-play',
+      '--timeout',
+      '2s',
+    ]);
     expect(result.exitCode).toBe(0);
     expect(result.stderr.split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^casterpak: warning: no I-frame playlist for 3 of 3 renditions .*estimated/);

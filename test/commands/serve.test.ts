@@ -48,14 +48,19 @@ describe('casterpak serve refuses to start', () => {
     }
     writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ sourceRoot: 'nope' }));
     const fromFile = await refusal([], cwd);
-    expect(fromFile.stderr).toBe(`casterpak: the source root ${path.join(cwd, 'nope')} does not exist (sourceRoot in ${path.join(cwd, 'casterpak.config.json')})\n`);
+    expect(fromFile.stderr).toBe(
+      `casterpak: the source root ${path.join(cwd, 'nope')} does not exist (sourceRoot in ${path.join(cwd, 'casterpak.config.json')})\n`,
+    );
   });
 
   it('on a cache directory that cannot be created or is not a directory', async () => {
     const { cwd, library } = workspace();
     const file = path.join(library, 'av.mp4');
     const below = await refusal(['--source-root', library, '--cache-dir', path.join(file, 'cache')], cwd);
-    expect(below).toMatchObject({ code: 1, stderr: `casterpak: the cache directory ${path.join(file, 'cache')} cannot be created: ENOTDIR (--cache-dir)\n` });
+    expect(below).toMatchObject({
+      code: 1,
+      stderr: `casterpak: the cache directory ${path.join(file, 'cache')} cannot be created: ENOTDIR (--cache-dir)\n`,
+    });
     const itself = await refusal(['--source-root', library, '--cache-dir', file], cwd);
     expect(itself).toMatchObject({ code: 1, stderr: `casterpak: the cache directory ${file} is not a directory (--cache-dir)\n` });
   });
@@ -63,10 +68,18 @@ describe('casterpak serve refuses to start', () => {
   it('on a bad value, named as it was given', async () => {
     const { cwd, library } = workspace();
     expect((await refusal(['--port', 'abc'], cwd)).stderr).toBe('casterpak: --port must be an integer from 0 to 65535, got "abc"\n');
-    expect((await refusal(['--source-root', library, '--base-url', 'notaurl'], cwd)).stderr).toBe('casterpak: --base-url must be an http(s) URL, got "notaurl"\n');
-    expect((await refusal(['--source-root', library, '--access-log', 'maybe'], cwd)).stderr).toBe('casterpak: --access-log must be on or off (true or false), got "maybe"\n');
-    expect((await refusal(['--source-root', library, '--prune-every', 'often'], cwd)).stderr).toMatch(/^casterpak: --prune-every must be a duration such as 90s/);
-    expect((await refusal(['--source-root', library], cwd, { CASTERPAK_WORKERS: 'many' })).stderr).toBe('casterpak: CASTERPAK_WORKERS must be an integer from 1 to 64, got "many"\n');
+    expect((await refusal(['--source-root', library, '--base-url', 'notaurl'], cwd)).stderr).toBe(
+      'casterpak: --base-url must be an http(s) URL, got "notaurl"\n',
+    );
+    expect((await refusal(['--source-root', library, '--access-log', 'maybe'], cwd)).stderr).toBe(
+      'casterpak: --access-log must be on or off (true or false), got "maybe"\n',
+    );
+    expect((await refusal(['--source-root', library, '--prune-every', 'often'], cwd)).stderr).toMatch(
+      /^casterpak: --prune-every must be a duration such as 90s/,
+    );
+    expect((await refusal(['--source-root', library], cwd, { CASTERPAK_WORKERS: 'many' })).stderr).toBe(
+      'casterpak: CASTERPAK_WORKERS must be an integer from 1 to 64, got "many"\n',
+    );
   });
 });
 
@@ -76,7 +89,17 @@ describe('casterpak serve logs', () => {
     const serve = await startServe(['--source-root', library, '--cache-dir', cacheDir]);
     await expect.poll(() => jsonLines(serve.stderr()).filter((l) => l.msg === 'started').length, { timeout: 5000 }).toBe(1);
     const started = jsonLines(serve.stderr()).find((l) => l.msg === 'started');
-    expect(started).toMatchObject({ level: 'info', url: serve.url, statusPage: `${serve.url}/`, sourceRoot: library, upstream: null, publishedRoot: null, cacheDir, workers: 1, accessLog: true });
+    expect(started).toMatchObject({
+      level: 'info',
+      url: serve.url,
+      statusPage: `${serve.url}/`,
+      sourceRoot: library,
+      upstream: null,
+      publishedRoot: null,
+      cacheDir,
+      workers: 1,
+      accessLog: true,
+    });
   });
 
   it('--access-log off: no line per request, but refusals and packaging runs are still logged', async () => {

@@ -61,7 +61,8 @@ describe('deploy/systemd/casterpak.service', () => {
     const [node, script, ...args] = one('ExecStart')!.split(/\s+/);
     expect(node).toBe('/usr/bin/node');
     expect(script).toBe('/opt/casterpak/bin/casterpak.js');
-    const local = args.join(' ')
+    const local = args
+      .join(' ')
       .replace(/--port \d+/, '--port 0')
       .replace(/--cache-dir \S+/, `--cache-dir ${cacheDir}`)
       .replace(/--source-root \S+/, `--source-root ${library}`);
@@ -81,7 +82,9 @@ describe('deploy/systemd/casterpak.service', () => {
 });
 
 describe('deploy/cron/casterpak-prune', () => {
-  const lines = readFileSync(CRON, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#') && !/^[A-Z]+=/.test(l));
+  const lines = readFileSync(CRON, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#') && !/^[A-Z]+=/.test(l));
 
   it('is one /etc/cron.d entry: a valid schedule, the casterpak user, prune --older-than 2h', () => {
     expect(lines).toHaveLength(1);
@@ -98,7 +101,10 @@ describe('deploy/cron/casterpak-prune', () => {
     mkdirSync(rendition, { recursive: true });
     const packet = Buffer.alloc(188, 0xff);
     packet[0] = 0x47;
-    writeFileSync(path.join(rendition, 'index_0_av.m3u8'), '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\nsegment1_0_av.ts\n#EXTINF:4,\nsegment2_0_av.ts\n#EXT-X-ENDLIST\n');
+    writeFileSync(
+      path.join(rendition, 'index_0_av.m3u8'),
+      '#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\nsegment1_0_av.ts\n#EXTINF:4,\nsegment2_0_av.ts\n#EXT-X-ENDLIST\n',
+    );
     for (const name of ['segment1_0_av.ts', 'segment2_0_av.ts']) writeFileSync(path.join(rendition, name), packet);
     const old = Date.now() / 1000 - 3 * 3600;
     utimesSync(path.join(rendition, 'segment1_0_av.ts'), old, old);

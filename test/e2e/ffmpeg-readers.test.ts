@@ -110,7 +110,11 @@ describe('ffmpeg reads every playlist casterpak makes', () => {
     const text = await (await get(url)).text();
     const durations = [...text.matchAll(/^#EXTINF:([\d.]+),/gm)].map((m) => Number(m[1]));
     const { execa } = await import('execa');
-    const probe = await execa('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_frames', '-show_entries', 'frame=key_frame,pict_type,pts_time', '-of', 'json', url], { timeout: 60_000 });
+    const probe = await execa(
+      'ffprobe',
+      ['-v', 'error', '-select_streams', 'v:0', '-show_frames', '-show_entries', 'frame=key_frame,pict_type,pts_time', '-of', 'json', url],
+      { timeout: 60_000 },
+    );
     const frames = (JSON.parse(probe.stdout) as { frames: Array<{ key_frame: number; pict_type: string; pts_time: string }> }).frames;
     expect(frames).toHaveLength(durations.length);
     expect(frames.every((f) => f.key_frame === 1 && f.pict_type === 'I')).toBe(true);

@@ -55,7 +55,8 @@ describe('nginx in front of casterpak', () => {
   it('answers byte ranges with 206 and the right bytes, on a MISS and on a HIT, from one whole-segment fetch', async () => {
     const whole = await bytesOf(await get(`${serve.url}/i/range/av.mp4/segment1_0_av.ts`));
     const url = `${nginx.url}/i/range/av.mp4/segment1_0_av.ts`;
-    const upstream206 = () => serve.metrics().then((m) => metricSum(m, 'casterpak_http_requests_total', { route: 'segment', status: '206' }));
+    const upstream206 = () =>
+      serve.metrics().then((m) => metricSum(m, 'casterpak_http_requests_total', { route: 'segment', status: '206' }));
     const before = await upstream206();
     for (const [expected, range, start, end] of [
       ['MISS', 'bytes=376-3759', 376, 3759],

@@ -37,7 +37,9 @@ describe('Shaka Player trick play over casterpak I-frame playlists (current beha
     const after = await waitForPlayer(page, (s, d) => s.currentTime > d - 1, playing.duration, 30_000);
     // `fatal` is "<code> category <c> severity 2 <data>"; the data names the segment whose I-frame
     // byte range failed to transmux.
-    expect(after.fatal, `trick play did not fail: ${why(after, problems)}`).toMatch(/^3018 category 3 severity 2 .*\/shows\/film_[ab]\.mp4\/segment\d+_0_av\.ts/);
+    expect(after.fatal, `trick play did not fail: ${why(after, problems)}`).toMatch(
+      /^3018 category 3 severity 2 .*\/shows\/film_[ab]\.mp4\/segment\d+_0_av\.ts/,
+    );
     await page.close();
   });
 
@@ -64,18 +66,32 @@ describe('Shaka Player trick play over casterpak I-frame playlists (current beha
       if (!match) return { error: `no second byte range in ${playlist.slice(0, 300)}` };
       const [length, offset] = [Number(match[1]), Number(match[2])];
       const uri = new URL(match[3], `${rendition}kfonly/`).href;
-      const get = async (from: number, to: number) => new Uint8Array(await (await fetch(uri, { headers: { Range: `bytes=${from}-${to}` } })).arrayBuffer());
+      const get = async (from: number, to: number) =>
+        new Uint8Array(await (await fetch(uri, { headers: { Range: `bytes=${from}-${to}` } })).arrayBuffer());
       const range = await get(offset, offset + length - 1);
       const whole = new Uint8Array(await (await fetch(uri)).arrayBuffer());
       const mime = 'video/mp2t; codecs="avc1.64001E"';
       // The I-frame stream as Shaka's HLS parser makes it from EXT-X-I-FRAME-STREAM-INF.
-      const stream = { id: 1, codecs: 'avc1.64001E', mimeType: 'video/mp2t', type: 'video', language: 'und', encrypted: false, drmInfos: [], isIframe: true };
+      const stream = {
+        id: 1,
+        codecs: 'avc1.64001E',
+        mimeType: 'video/mp2t',
+        type: 'video',
+        language: 'und',
+        encrypted: false,
+        drmInfos: [],
+        isIframe: true,
+      };
       // Shaka's exported API, as far as this test uses it.
-      interface Transmuxer { transmux(data: Uint8Array, stream: object, reference: object, duration: number, contentType: string): Promise<unknown> }
-      const { shaka } = window as unknown as { shaka: {
-        media: { SegmentReference: new (...args: unknown[]) => object };
-        transmuxer: { TsTransmuxer: new (mimeType: string) => Transmuxer };
-      } };
+      interface Transmuxer {
+        transmux(data: Uint8Array, stream: object, reference: object, duration: number, contentType: string): Promise<unknown>;
+      }
+      const { shaka } = window as unknown as {
+        shaka: {
+          media: { SegmentReference: new (...args: unknown[]) => object };
+          transmuxer: { TsTransmuxer: new (mimeType: string) => Transmuxer };
+        };
+      };
       const run = async (transmuxer: Transmuxer, data: Uint8Array, contentType: string, from: number, to: number | null) => {
         const reference = new shaka.media.SegmentReference(0, 2, () => [uri], from, to, null, 0, 0, Infinity);
         try {

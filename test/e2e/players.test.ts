@@ -27,7 +27,22 @@ beforeAll(async () => {
   // A 2-hour film by stream copy of the 30 s video (no encoding): 720 segments of 10 s.
   const loops = (FILM_HOURS * 3600) / DURATION - 1;
   mkdirSync(path.join(library, 'films'), { recursive: true });
-  await execa(FFMPEG, ['-v', 'error', '-y', '-stream_loop', String(loops), '-i', path.join(library, 'shows/long.mp4'), '-c', 'copy', path.join(library, 'films/two-hours.mp4')], { timeout: 120_000 });
+  await execa(
+    FFMPEG,
+    [
+      '-v',
+      'error',
+      '-y',
+      '-stream_loop',
+      String(loops),
+      '-i',
+      path.join(library, 'shows/long.mp4'),
+      '-c',
+      'copy',
+      path.join(library, 'films/two-hours.mp4'),
+    ],
+    { timeout: 120_000 },
+  );
   cacheDir = res.dir('cache');
   serve = await startServe(res, { cacheDir, sourceRoot: library });
   browser = await launchChromium(res);
@@ -46,10 +61,14 @@ const state = (page: Page) => page.evaluate(() => window.player.state());
 // Seeks to `target` and expects the player to play 2 s past it without a fatal error.
 async function seekAndPlay(page: Page, target: number, timeoutMs: number): Promise<void> {
   await page.evaluate((time) => window.player.seek(time), target);
-  await page.waitForFunction((time) => {
-    const s = window.player.state();
-    return s.fatal !== null || s.ended || s.currentTime > time + 2;
-  }, target, { timeout: timeoutMs });
+  await page.waitForFunction(
+    (time) => {
+      const s = window.player.state();
+      return s.fatal !== null || s.ended || s.currentTime > time + 2;
+    },
+    target,
+    { timeout: timeoutMs },
+  );
   const after = await state(page);
   expect(after.fatal, after.errors.join(', ')).toBeNull();
   expect(after.currentTime).toBeGreaterThan(target + 2);
@@ -91,7 +110,9 @@ describe('hls.js in Chromium plays casterpak renditions', () => {
   it('renders key frames at several positions from the kfonly playlist through the I-frame player', async () => {
     const { page } = await openPlayer();
     await page.evaluate((url) => window.player.play(url), `${serve.url}/i/shows/long.mp4/master.m3u8`);
-    await page.waitForFunction(() => window.player.state().iframeVariants > 0 || window.player.state().fatal !== null, null, { timeout: 20_000 });
+    await page.waitForFunction(() => window.player.state().iframeVariants > 0 || window.player.state().fatal !== null, null, {
+      timeout: 20_000,
+    });
     expect((await state(page)).iframeVariants).toBe(1);
 
     const times = [1, 9.5, 17, 26.5];

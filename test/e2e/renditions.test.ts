@@ -36,14 +36,22 @@ async function decode(url: string): Promise<Decoded> {
   const stderr = result.stderr;
   expect(result.exitCode, stderr.slice(-2000)).toBe(0);
   const problems = stderr.split('\n').filter((line) => /\[(warning|error|fatal|panic)\]|discontinuity|monoton/i.test(line));
-  const frames = (type: string) => Number(new RegExp(`Input stream #0:\\d+ \\(${type}\\): \\d+ packets read \\(\\d+ bytes\\); (\\d+) frames decoded`).exec(stderr)?.[1] ?? NaN);
+  const frames = (type: string) =>
+    Number(
+      new RegExp(`Input stream #0:\\d+ \\(${type}\\): \\d+ packets read \\(\\d+ bytes\\); (\\d+) frames decoded`).exec(stderr)?.[1] ?? NaN,
+    );
   return { stderr, problems, videoFrames: frames('video'), audioFrames: frames('audio') };
 }
 
 // The presentation times of the video frames ffprobe decodes from the playlist, in output order.
 async function framePts(url: string): Promise<number[]> {
-  const result = await execa(FFPROBE, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts', '-of', 'csv=p=0', url], { timeout: 90_000 });
-  return result.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => Number(line.replace(/,$/, '')));
+  const result = await execa(FFPROBE, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts', '-of', 'csv=p=0', url], {
+    timeout: 90_000,
+  });
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => Number(line.replace(/,$/, '')));
 }
 
 describe('ffmpeg as an independent player of derived renditions', () => {
@@ -60,21 +68,24 @@ describe('ffmpeg as an independent player of derived renditions', () => {
     expect(source.stderr).toMatch(/ 0 decoding errors/);
   });
 
-  it.each(Object.entries(DERIVED))('decodes the whole %s rendition from a cold cache with no warning, discontinuity or decoding error, frame for frame as the source', async (_profile, rendition) => {
-    const started = Date.now();
-    const derived = await decode(playlistOf(serve, rendition));
-    expect(derived.problems).toEqual([]);
-    expect(derived.stderr).toMatch(/ 0 decoding errors/);
-    expect(derived.videoFrames).toBe(source.videoFrames);
-    // The audio is the source's, sample for sample.
-    expect(derived.audioFrames).toBe(source.audioFrames);
-    // Frame k of the derived rendition is shown when the source's frame k is (docs/configuration.md,
-    // "Derived renditions"): the same presentation times in the same order.
-    const [sourcePts, derivedPts] = await Promise.all([framePts(playlistOf(serve, SOURCE)), framePts(playlistOf(serve, rendition))]);
-    expect(derivedPts.length).toBe(LADDER_FRAMES);
-    expect(derivedPts).toEqual(sourcePts);
-    console.log(`ffmpeg ${rendition}: ${Date.now() - started} ms`);
-  });
+  it.each(Object.entries(DERIVED))(
+    'decodes the whole %s rendition from a cold cache with no warning, discontinuity or decoding error, frame for frame as the source',
+    async (_profile, rendition) => {
+      const started = Date.now();
+      const derived = await decode(playlistOf(serve, rendition));
+      expect(derived.problems).toEqual([]);
+      expect(derived.stderr).toMatch(/ 0 decoding errors/);
+      expect(derived.videoFrames).toBe(source.videoFrames);
+      // The audio is the source's, sample for sample.
+      expect(derived.audioFrames).toBe(source.audioFrames);
+      // Frame k of the derived rendition is shown when the source's frame k is (docs/configuration.md,
+      // "Derived renditions"): the same presentation times in the same order.
+      const [sourcePts, derivedPts] = await Promise.all([framePts(playlistOf(serve, SOURCE)), framePts(playlistOf(serve, rendition))]);
+      expect(derivedPts.length).toBe(LADDER_FRAMES);
+      expect(derivedPts).toEqual(sourcePts);
+      console.log(`ffmpeg ${rendition}: ${Date.now() - started} ms`);
+    },
+  );
 });
 
 describe('nginx in front of casterpak passes derived renditions through', () => {
@@ -87,7 +98,12 @@ describe('nginx in front of casterpak passes derived renditions through', () => 
   // A cold transcode waits behind at most one other (maxTranscodes 1): generous limits.
   const get = async (url: string) => {
     const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-    return { status: response.status, cache: response.headers.get('x-cache-status'), type: response.headers.get('content-type'), bytes: Buffer.from(await response.arrayBuffer()) };
+    return {
+      status: response.status,
+      cache: response.headers.get('x-cache-status'),
+      type: response.headers.get('content-type'),
+      bytes: Buffer.from(await response.arrayBuffer()),
+    };
   };
   const rendition = DERIVED['234p'];
 

@@ -23,14 +23,18 @@ beforeAll(async () => {
     copyFileSync(path.join(REPO_DIR, 'test/fixtures/media/av.mp4'), path.join(library, `r${i}/av.mp4`));
   }
   nodes = await Promise.all([0, 1].map((n) => startServe(res, { cacheDir: res.dir(`cache${n}`), sourceRoot: library })));
-  nginx = await startNginx(res, nodes.map((node) => `127.0.0.1:${node.port}`));
+  nginx = await startNginx(
+    res,
+    nodes.map((node) => `127.0.0.1:${node.port}`),
+  );
 });
 afterAll(() => res.release());
 
 const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
 // Renditions made: one playlist answered from the moov each (segments are made alone on top).
 const packagingRuns = async (node: ServeProcess) => metricSum(await node.metrics(), 'casterpak_packaging_runs_total', { what: 'playlist' });
-const holders = (rendition: string) => nodes.map((node, i) => (existsSync(path.join(node.cacheDir, rendition, 'index_0_av.m3u8')) ? i : -1)).filter((i) => i >= 0);
+const holders = (rendition: string) =>
+  nodes.map((node, i) => (existsSync(path.join(node.cacheDir, rendition, 'index_0_av.m3u8')) ? i : -1)).filter((i) => i >= 0);
 
 // Everything a player asks for, except segment 3 (kept cold for the fail-over test).
 const FILES = ['master.m3u8', 'index_0_av.m3u8', 'kfonly/index_0_av.m3u8', 'segment1_0_av.ts', 'segment2_0_av.ts'];

@@ -56,7 +56,10 @@ describe('the status page', () => {
     const { page } = await newPage(browser);
     await page.goto(`${serve.url}/`);
     const rows = await page.locator('#renditions tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => ({ path: (tr as HTMLElement).dataset.path, cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '') })),
+      trs.map((tr) => ({
+        path: (tr as HTMLElement).dataset.path,
+        cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? ''),
+      })),
     );
     expect(rows.map((r) => r.path)).toEqual(['shows/2026/demo.mp4', 'clips/av.mp4']);
     const [demo, clip] = rows;
@@ -107,7 +110,11 @@ describe('the status page', () => {
     thumbs.slice(1).forEach((thumb, i) => expect(thumb.time - thumbs[i].time).toBeCloseTo(2, 1));
 
     await page.locator('#trick canvas').nth(10).click();
-    await page.waitForFunction((t) => Math.abs((document.getElementById('video') as HTMLVideoElement).currentTime - t) < 1.5, thumbs[10].time, { timeout: 10_000 });
+    await page.waitForFunction(
+      (t) => Math.abs((document.getElementById('video') as HTMLVideoElement).currentTime - t) < 1.5,
+      thumbs[10].time,
+      { timeout: 10_000 },
+    );
     await page.waitForFunction(() => document.querySelector('#trick canvas.current') !== null);
     expect(await page.locator('#player-note').textContent()).toBe('Playing shows/2026/demo.mp4');
     expect(problems).toEqual([]);

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildMp42hlsArgs, RAW_IFRAMES, RAW_PLAYLIST } from '../../src/packaging/mp42hls-args.js';
+import { buildMp42hlsArgs, RAW_IFRAMES, RAW_PLAYLIST } from '../../src/lib/packaging/mp42hls-args.js';
 import { media, REAL_MP42HLS } from './bento4.js';
 import { tempDir } from './temp-dir.js';
 

@@ -6,8 +6,8 @@ import { existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { parseMediaPlaylist } from '../../src/formats/hls/codec.js';
-import { tsFramingError } from '../../src/formats/mpegts/sync-check.js';
+import { parseMediaPlaylist } from '../../src/lib/formats/hls/codec.js';
+import { tsFramingError } from '../../src/lib/formats/mpegts/sync-check.js';
 import { tempDir } from './temp-dir.js';
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,7 +54,9 @@ export function checkRendition(dir: string): CheckedRendition {
     expect(tsFramingError(readFileSync(file)), file).toBeNull();
     return name;
   });
-  const extra = readdirSync(dir).filter((n) => !segmentFiles.includes(n) && n !== 'index_0_av.m3u8' && n !== '.rendition.json' && n !== '.segments.idx' && n !== 'kfonly');
+  const extra = readdirSync(dir).filter(
+    (n) => !segmentFiles.includes(n) && n !== 'index_0_av.m3u8' && n !== '.rendition.json' && n !== '.segments.idx' && n !== 'kfonly',
+  );
   expect(extra).toEqual([]);
   return { playlist, durations: parsed.segments.map((s) => s.duration), uris, segmentFiles };
 }
@@ -75,7 +77,7 @@ export function processRunning(pid: number): boolean {
 }
 
 // A process is reaped when even its zombie is gone (kill(pid, 0) fails).
-export { processAlive as processExists } from '../../src/cache/lock.js';
+export { processAlive as processExists } from '../../src/lib/cache/lock.js';
 
 export function readPids(file: string): number[] {
   if (!existsSync(file)) return [];

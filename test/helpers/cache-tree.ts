@@ -2,7 +2,7 @@
 // what is idle and what is not is decided by the test, not by the clock.
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { renditionKey } from '../../src/cache/names.js';
+import { renditionKey } from '../../src/lib/cache/names.js';
 
 // Whole seconds: utimes stores them exactly, so boundaries can be hit to the millisecond.
 export const NOW = Math.floor(Date.now() / 1000) * 1000;
@@ -44,7 +44,12 @@ export function makeRendition(cacheDir: string, renditionPath: string, spec: Ren
 // A lock file as tryLock writes it, heartbeaten at `mtimeMs`.
 export function makeLock(cacheDir: string, renditionPath: string, mtimeMs: number, owner: { pid?: number; host?: string } = {}): string {
   const file = path.join(cacheDir, '.locks', `${renditionKey(renditionPath)}.lock`);
-  const content = JSON.stringify({ pid: owner.pid ?? process.pid, host: owner.host ?? 'elsewhere.example', startedAt: mtimeMs, what: renditionPath });
+  const content = JSON.stringify({
+    pid: owner.pid ?? process.pid,
+    host: owner.host ?? 'elsewhere.example',
+    startedAt: mtimeMs,
+    what: renditionPath,
+  });
   return writeFile(file, content, mtimeMs);
 }
 

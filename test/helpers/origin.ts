@@ -4,9 +4,9 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { validateConfig, type CasterpakConfig, type ConfigInput } from '../../src/config/schema.js';
-import { createOrigin, type Origin } from '../../src/origin/server.js';
-import { createLogger, type Logger } from '../../src/shared/logger.js';
+import { validateConfig, type CasterpakConfig, type ConfigInput } from '../../src/lib/config/schema.js';
+import { createOrigin, type Origin } from '../../src/lib/origin/server.js';
+import { createLogger, type Logger } from '../../src/lib/shared/logger.js';
 import { media } from './bento4.js';
 import { tempDir } from './temp-dir.js';
 
@@ -21,7 +21,11 @@ export interface TestOrigin {
 
 // `sources`: rendition path → fixture file name, copied into the source root. `logger`: one
 // that records (default: silent).
-export async function startOrigin(sources: Record<string, string>, overrides: ConfigInput = {}, logger: Logger = createLogger('silent')): Promise<TestOrigin> {
+export async function startOrigin(
+  sources: Record<string, string>,
+  overrides: ConfigInput = {},
+  logger: Logger = createLogger('silent'),
+): Promise<TestOrigin> {
   const root = tempDir('casterpak-origin-');
   const sourceRoot = path.join(root, 'library');
   const cacheDir = path.join(root, 'cache');
@@ -32,7 +36,10 @@ export async function startOrigin(sources: Record<string, string>, overrides: Co
     copyFileSync(media(fixture), file);
   }
   const config = validateConfig(
-    [{ cacheDir, sourceRoot, segmentDuration: 4, serve: { port: 0, logLevel: 'silent', ...((overrides.serve as object) ?? {}) } }, { ...overrides, serve: undefined }],
+    [
+      { cacheDir, sourceRoot, segmentDuration: 4, serve: { port: 0, logLevel: 'silent', ...((overrides.serve as object) ?? {}) } },
+      { ...overrides, serve: undefined },
+    ],
     os.availableParallelism(),
   );
   const origin = await createOrigin(config, { logger });

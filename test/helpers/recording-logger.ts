@@ -1,5 +1,5 @@
 // A Logger that keeps every line, for tests that check what an operator is told.
-import type { Logger } from '../../src/shared/logger.js';
+import type { Logger } from '../../src/lib/shared/logger.js';
 
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -9,6 +9,16 @@ export interface LogLine {
 
 export function recordingLogger(): Logger & { readonly lines: LogLine[]; warnings(): LogLine[] } {
   const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (message: string, fields: Record<string, unknown> = {}) => void lines.push({ level, message, fields });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), warnings: () => lines.filter((l) => l.level === 'warn') };
+  const at =
+    (level: LogLine['level']) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      void lines.push({ level, message, fields });
+  return {
+    lines,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    warnings: () => lines.filter((l) => l.level === 'warn'),
+  };
 }

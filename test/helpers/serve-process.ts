@@ -42,7 +42,12 @@ export function rssBytes(pid: number): number {
 }
 
 // `wrapper`: a command that runs node, e.g. ['strace', '-f', '-o', log].
-export function startServe(args: readonly string[], env: Record<string, string> = {}, startTimeoutMs = 20_000, wrapper: readonly string[] = []): Promise<ServeProcess> {
+export function startServe(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  startTimeoutMs = 20_000,
+  wrapper: readonly string[] = [],
+): Promise<ServeProcess> {
   const command = [...wrapper, process.execPath, CASTERPAK_BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args];
   const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, ...env },

@@ -57,7 +57,13 @@ export function pmtSection(streams: ReadonlyArray<{ type: number; pid: number; i
   return [0x02, 0xb0 | (length >> 8), length & 0xff, ...body];
 }
 
-export function pmt(streams: ReadonlyArray<{ type: number; pid: number }> = [{ type: 0x1b, pid: VIDEO_PID }, { type: 0x0f, pid: AUDIO_PID }], pmtPid = PMT_PID): Uint8Array {
+export function pmt(
+  streams: ReadonlyArray<{ type: number; pid: number }> = [
+    { type: 0x1b, pid: VIDEO_PID },
+    { type: 0x0f, pid: AUDIO_PID },
+  ],
+  pmtPid = PMT_PID,
+): Uint8Array {
   return psiPacket(pmtPid, pmtSection(streams));
 }
 
@@ -75,7 +81,15 @@ export function pes(
     const pts = options.pts;
     const high = Math.floor(pts / 2 ** 30) & 0x07;
     const low = pts % 2 ** 30;
-    header.push(0x80, 0x05, 0x21 | (high << 1), (low >> 22) & 0xff, (((low >> 15) & 0x7f) << 1) | 1, (low >> 7) & 0xff, ((low & 0x7f) << 1) | 1);
+    header.push(
+      0x80,
+      0x05,
+      0x21 | (high << 1),
+      (low >> 22) & 0xff,
+      (((low >> 15) & 0x7f) << 1) | 1,
+      (low >> 7) & 0xff,
+      ((low & 0x7f) << 1) | 1,
+    );
   }
   const data = concat(new Uint8Array(header), es);
   const packets: Uint8Array[] = [];
@@ -102,5 +116,9 @@ export function h264Au(key: boolean, sliceSize = 400, paramSets = key): Uint8Arr
 
 // An HEVC access unit: AUD(35), VPS/SPS/PPS for key frames, then a slice of `type`.
 export function hevcAu(type: number, paramSets: boolean, sliceSize = 400): Uint8Array {
-  return concat(nal(35, 1, true), ...(paramSets ? [nal(32, 10, true), nal(33, 10, true), nal(34, 4, true)] : []), nal(type, sliceSize, true));
+  return concat(
+    nal(35, 1, true),
+    ...(paramSets ? [nal(32, 10, true), nal(33, 10, true), nal(34, 4, true)] : []),
+    nal(type, sliceSize, true),
+  );
 }

@@ -34,7 +34,11 @@ const CASES: ReadonlyArray<readonly [string, number, RegExp]> = [
 // Everything in the cache directory except casterpak's lock bookkeeping (.locks/ keeps the
 // remembered failure), recursively.
 const published = (cacheDir: string) =>
-  existsSync(cacheDir) ? readdirSync(cacheDir, { recursive: true }).map(String).filter((n) => !n.startsWith('.locks') && n !== '.tmp') : [];
+  existsSync(cacheDir)
+    ? readdirSync(cacheDir, { recursive: true })
+        .map(String)
+        .filter((n) => !n.startsWith('.locks') && n !== '.tmp')
+    : [];
 
 describe('Bento4 failures through serve', () => {
   for (const [fake, status, reason] of CASES) {

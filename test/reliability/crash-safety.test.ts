@@ -4,11 +4,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tsFramingError } from '../../src/formats/mpegts/sync-check.js';
+import { tsFramingError } from '../../src/lib/formats/mpegts/sync-check.js';
 import { fakeBinDir, processRunning, readPids, REAL_BIN_DIR, REAL_MP42HLS } from '../helpers/bento4.js';
-import { cacheLayout } from '../../src/cache/names.js';
-import { locateBento4 } from '../../src/packaging/bento4.js';
-import { RenditionStore } from '../../src/packaging/rendition-store.js';
+import { cacheLayout } from '../../src/lib/cache/names.js';
+import { locateBento4 } from '../../src/lib/packaging/bento4.js';
+import { RenditionStore } from '../../src/lib/packaging/rendition-store.js';
 import { startOrigin } from '../helpers/origin.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { avLibrary, linkSource } from './helpers/library.js';
@@ -91,12 +91,17 @@ describe('crash safety: kill -9 during packaging', () => {
         expect(verdict, name).not.toBe('connection');
         outcomes[verdict === 'valid' ? 'validAnswers' : 'errorAnswers']++;
       }
-      if (!killed) expect(answers.every((a) => !(a instanceof Error) && a.status === 200), name).toBe(true);
+      if (!killed)
+        expect(
+          answers.every((a) => !(a instanceof Error) && a.status === 200),
+          name,
+        ).toBe(true);
       // The next request packages again (a kill from outside is not remembered as a bad source).
       const next = await get(indexUrl);
       expect(next.status, name).toBe(200);
       expect(await renditionError(indexUrl, next), name).toBeNull();
-      if (killed && answers.some((a) => !(a instanceof Error) && a.status !== 200)) expect(next.headers.get('x-casterpak-cache'), name).toBe('MISS');
+      if (killed && answers.some((a) => !(a instanceof Error) && a.status !== 200))
+        expect(next.headers.get('x-casterpak-cache'), name).toBe('MISS');
       expect(tmpEntries(t.cacheDir), name).toEqual([]);
     }
     for (const pid of readPids(pidsFile)) expect(processRunning(pid), `mp42hls ${pid}`).toBe(false);
@@ -108,9 +113,25 @@ describe('crash safety: kill -9 during packaging', () => {
   it('20 kills of a serve worker (--workers 2) while it packages: the other worker takes over', { timeout: 120_000 }, async () => {
     const RUNS = 20;
     const random = rng(8002);
-    const { library, cacheDir } = avLibrary('casterpak-crash-', Array.from({ length: RUNS }, (_, run) => `w${run}/av.mp4`));
+    const { library, cacheDir } = avLibrary(
+      'casterpak-crash-',
+      Array.from({ length: RUNS }, (_, run) => `w${run}/av.mp4`),
+    );
     const serve = await startServe(
-      ['--workers', '2', '--cache-dir', cacheDir, '--source-root', library, '--bento4-dir', fakeBinDir('trickle'), '--segment-duration', '4', '--log-level', 'info'],
+      [
+        '--workers',
+        '2',
+        '--cache-dir',
+        cacheDir,
+        '--source-root',
+        library,
+        '--bento4-dir',
+        fakeBinDir('trickle'),
+        '--segment-duration',
+        '4',
+        '--log-level',
+        'info',
+      ],
       { FAKE_MP42HLS_PIDS: pidsFile, FAKE_MP42HLS_REAL: REAL_MP42HLS },
     );
     const listening = () => serve.stderr().split('"msg":"listening"').length - 1;
@@ -123,7 +144,9 @@ describe('crash safety: kill -9 during packaging', () => {
       await sleep(random.int(20, 450));
       // The worker holding the rendition's lock is the one packaging it; without a lock (not
       // started or already done), a random worker.
-      const locks = existsSync(path.join(cacheDir, '.locks')) ? readdirSync(path.join(cacheDir, '.locks')).filter((n) => n.endsWith('.lock')) : [];
+      const locks = existsSync(path.join(cacheDir, '.locks'))
+        ? readdirSync(path.join(cacheDir, '.locks')).filter((n) => n.endsWith('.lock'))
+        : [];
       const owners = locks.map((n) => {
         try {
           return (JSON.parse(readFileSync(path.join(cacheDir, '.locks', n), 'utf8')) as { pid: number }).pid;
@@ -156,46 +179,73 @@ describe('crash safety: kill -9 during packaging', () => {
     expect(outcomes.validAnswers).toBeGreaterThan(0);
   });
 
-  it('12 kills of a serve worker while it makes a segment alone (pinned Bento4): never a partial segment, the same bytes after', { timeout: 120_000 }, async () => {
-    const RUNS = 12;
-    const random = rng(8006);
-    const { library, cacheDir } = avLibrary('casterpak-crash-alone-', Array.from({ length: RUNS }, (_, run) => `s${run}/av.mp4`));
-    // The oracle: the same segments from a whole-file run (casterpak package's path).
-    const oracle = new RenditionStore({ bento4: locateBento4(REAL_BIN_DIR, 30_000), layout: cacheLayout(tempDir('casterpak-oracle-')), segmentDuration: 1, publicBaseUrl: null, failureTtlMs: 0, resolveSource: async () => path.join(library, 'av.mp4') });
-    await oracle.make('av.mp4', false);
-    const expected = (n: number) => readFileSync(path.join(oracle.layout.renditionDir('av.mp4'), `segment${n}_0_av.ts`));
-    const serve = await startServe(['--workers', '2', '--cache-dir', cacheDir, '--source-root', library, '--segment-duration', '1', '--read-ahead', '0', '--log-level', 'info']);
-    const listening = () => serve.stderr().split('"msg":"listening"').length - 1;
-    await waitFor(() => listening() === 2, 15_000, 'two workers');
-    const outcomes = { workersKilled: 0, connectionFailures: 0, errorAnswers: 0, validAnswers: 0 };
-    for (let run = 0; run < RUNS; run++) {
-      const name = `s${run}/av.mp4`;
-      expect((await get(`${serve.url}/i/${name}/index_0_av.m3u8`)).status).toBe(200); // from the moov: no tool
-      const n = random.int(1, 6); // av.mp4 cut at 1 s: 6 segments (a key frame every 2 s)
-      const url = `${serve.url}/i/${name}/segment${n}_0_av.ts`;
-      const requests = [0, 1].map(() => get(url).catch((e: Error) => e));
-      await sleep(random.int(5, 60)); // one segment alone takes some 30–60 ms here
-      const workers = serve.workers();
-      process.kill(random.pick(workers), 'SIGKILL');
-      outcomes.workersKilled++;
-      for (const answer of await Promise.all(requests)) {
-        if (answer instanceof Error) outcomes.connectionFailures++;
-        else if (answer.status === 200) {
-          expect(answer.body.equals(expected(n)), `${name} segment ${n}`).toBe(true);
-          outcomes.validAnswers++;
-        } else {
-          expect(errorAnswerProblem(answer), url).toBeNull();
-          outcomes.errorAnswers++;
+  it(
+    '12 kills of a serve worker while it makes a segment alone (pinned Bento4): never a partial segment, the same bytes after',
+    { timeout: 120_000 },
+    async () => {
+      const RUNS = 12;
+      const random = rng(8006);
+      const { library, cacheDir } = avLibrary(
+        'casterpak-crash-alone-',
+        Array.from({ length: RUNS }, (_, run) => `s${run}/av.mp4`),
+      );
+      // The oracle: the same segments from a whole-file run (casterpak package's path).
+      const oracle = new RenditionStore({
+        bento4: locateBento4(REAL_BIN_DIR, 30_000),
+        layout: cacheLayout(tempDir('casterpak-oracle-')),
+        segmentDuration: 1,
+        publicBaseUrl: null,
+        failureTtlMs: 0,
+        resolveSource: async () => path.join(library, 'av.mp4'),
+      });
+      await oracle.make('av.mp4', false);
+      const expected = (n: number) => readFileSync(path.join(oracle.layout.renditionDir('av.mp4'), `segment${n}_0_av.ts`));
+      const serve = await startServe([
+        '--workers',
+        '2',
+        '--cache-dir',
+        cacheDir,
+        '--source-root',
+        library,
+        '--segment-duration',
+        '1',
+        '--read-ahead',
+        '0',
+        '--log-level',
+        'info',
+      ]);
+      const listening = () => serve.stderr().split('"msg":"listening"').length - 1;
+      await waitFor(() => listening() === 2, 15_000, 'two workers');
+      const outcomes = { workersKilled: 0, connectionFailures: 0, errorAnswers: 0, validAnswers: 0 };
+      for (let run = 0; run < RUNS; run++) {
+        const name = `s${run}/av.mp4`;
+        expect((await get(`${serve.url}/i/${name}/index_0_av.m3u8`)).status).toBe(200); // from the moov: no tool
+        const n = random.int(1, 6); // av.mp4 cut at 1 s: 6 segments (a key frame every 2 s)
+        const url = `${serve.url}/i/${name}/segment${n}_0_av.ts`;
+        const requests = [0, 1].map(() => get(url).catch((e: Error) => e));
+        await sleep(random.int(5, 60)); // one segment alone takes some 30–60 ms here
+        const workers = serve.workers();
+        process.kill(random.pick(workers), 'SIGKILL');
+        outcomes.workersKilled++;
+        for (const answer of await Promise.all(requests)) {
+          if (answer instanceof Error) outcomes.connectionFailures++;
+          else if (answer.status === 200) {
+            expect(answer.body.equals(expected(n)), `${name} segment ${n}`).toBe(true);
+            outcomes.validAnswers++;
+          } else {
+            expect(errorAnswerProblem(answer), url).toBeNull();
+            outcomes.errorAnswers++;
+          }
         }
+        await waitFor(() => listening() === 2 + outcomes.workersKilled, 15_000, 'the primary to start a new worker');
+        const next = await get(url);
+        expect(next.status, `${url}: ${next.body.toString().slice(0, 200)}`).toBe(200);
+        expect(tsFramingError(next.body)).toBeNull();
+        expect(next.body.equals(expected(n)), `${name} segment ${n} after the kill`).toBe(true);
       }
-      await waitFor(() => listening() === 2 + outcomes.workersKilled, 15_000, 'the primary to start a new worker');
-      const next = await get(url);
-      expect(next.status, `${url}: ${next.body.toString().slice(0, 200)}`).toBe(200);
-      expect(tsFramingError(next.body)).toBeNull();
-      expect(next.body.equals(expected(n)), `${name} segment ${n} after the kill`).toBe(true);
-    }
-    expect(serve.child.exitCode).toBeNull();
-    await waitFor(() => tmpEntries(cacheDir).length === 0, 15_000, 'the start-up sweeps to remove killed runs');
-    console.info('[reliability] worker kills while making segments alone', JSON.stringify(outcomes));
-  });
+      expect(serve.child.exitCode).toBeNull();
+      await waitFor(() => tmpEntries(cacheDir).length === 0, 15_000, 'the start-up sweeps to remove killed runs');
+      console.info('[reliability] worker kills while making segments alone', JSON.stringify(outcomes));
+    },
+  );
 });

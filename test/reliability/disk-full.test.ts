@@ -44,43 +44,47 @@ function fill(dir: string, leaveBytes: number): string {
 }
 
 describe('disk full', () => {
-  it('a full cache file system: 507 with a reason, nothing half-written published, existing renditions still served', { timeout: 30_000 }, async () => {
-    const fs2m = smallFileSystem();
-    const simulated = 'reason' in fs2m;
-    if (simulated) console.warn(`[reliability] cannot mount a tmpfs (${fs2m.reason}); simulating ENOSPC with a fake mp42hls`);
-    const cacheDir = simulated ? path.join(tempDir('casterpak-diskfull-'), 'cache') : fs2m.dir;
-    const sources = { 'small/audio.mp4': 'audio-only.mp4', 'big/av.mp4': 'av.mp4' };
-    const t = await startOrigin(sources, { cacheDir });
-    const first = await get(`${t.url}/i/small/audio.mp4/index_0_av.m3u8`);
-    expect(first.status).toBe(200);
-    expect(await renditionError(`${t.url}/i/small/audio.mp4/index_0_av.m3u8`, first)).toBeNull(); // its segments made too
-    // Fill the file system, leaving 8 KiB: less than the big rendition's playlist and segment
-    // index need (a segment needs more). (Simulated: a second origin on the same cache whose
-    // mp42hls fails with ENOSPC's message.)
-    const filler = simulated ? null : fill(cacheDir, 8 * 1024);
-    const origin = simulated ? await startOrigin(sources, { cacheDir, bento4: { binDir: fakeBinDir('no-space') } }) : t;
-    const smallUrl = `${origin.url}/i/small/audio.mp4/index_0_av.m3u8`;
-    const bigUrl = `${origin.url}/i/big/av.mp4/index_0_av.m3u8`;
-    const attempts = await Promise.all([get(bigUrl), get(`${origin.url}/i/big/av.mp4/segment1_0_av.ts`)]);
-    for (const answer of attempts) {
-      expect(answer.status, answer.body.toString()).toBe(507);
-      expect(errorAnswerProblem(answer)).toBeNull();
-      expect(answer.body.toString()).toMatch(/no space left in the cache/);
-    }
-    // Nothing half-written is published, and no temporary directory stays behind.
-    expect(existsSync(path.join(cacheDir, 'big'))).toBe(false);
-    expect(existsSync(path.join(cacheDir, '.tmp')) ? readdirSync(path.join(cacheDir, '.tmp')) : []).toEqual([]);
-    // What was there is still served, whole.
-    const again = await get(smallUrl);
-    expect(again.status).toBe(200);
-    expect(again.headers.get('x-casterpak-cache')).toBe('HIT');
-    expect(await renditionError(smallUrl, again)).toBeNull();
-    expect((await get(`${origin.url}/healthz`)).status).toBe(200);
-    if (filler === null) return;
-    // Space comes back (prune, an operator): the next request packages the rendition.
-    rmSync(filler);
-    const after = await get(bigUrl);
-    expect(after.status, after.body.toString()).toBe(200);
-    expect(await renditionError(bigUrl, after)).toBeNull();
-  });
+  it(
+    'a full cache file system: 507 with a reason, nothing half-written published, existing renditions still served',
+    { timeout: 30_000 },
+    async () => {
+      const fs2m = smallFileSystem();
+      const simulated = 'reason' in fs2m;
+      if (simulated) console.warn(`[reliability] cannot mount a tmpfs (${fs2m.reason}); simulating ENOSPC with a fake mp42hls`);
+      const cacheDir = simulated ? path.join(tempDir('casterpak-diskfull-'), 'cache') : fs2m.dir;
+      const sources = { 'small/audio.mp4': 'audio-only.mp4', 'big/av.mp4': 'av.mp4' };
+      const t = await startOrigin(sources, { cacheDir });
+      const first = await get(`${t.url}/i/small/audio.mp4/index_0_av.m3u8`);
+      expect(first.status).toBe(200);
+      expect(await renditionError(`${t.url}/i/small/audio.mp4/index_0_av.m3u8`, first)).toBeNull(); // its segments made too
+      // Fill the file system, leaving 8 KiB: less than the big rendition's playlist and segment
+      // index need (a segment needs more). (Simulated: a second origin on the same cache whose
+      // mp42hls fails with ENOSPC's message.)
+      const filler = simulated ? null : fill(cacheDir, 8 * 1024);
+      const origin = simulated ? await startOrigin(sources, { cacheDir, bento4: { binDir: fakeBinDir('no-space') } }) : t;
+      const smallUrl = `${origin.url}/i/small/audio.mp4/index_0_av.m3u8`;
+      const bigUrl = `${origin.url}/i/big/av.mp4/index_0_av.m3u8`;
+      const attempts = await Promise.all([get(bigUrl), get(`${origin.url}/i/big/av.mp4/segment1_0_av.ts`)]);
+      for (const answer of attempts) {
+        expect(answer.status, answer.body.toString()).toBe(507);
+        expect(errorAnswerProblem(answer)).toBeNull();
+        expect(answer.body.toString()).toMatch(/no space left in the cache/);
+      }
+      // Nothing half-written is published, and no temporary directory stays behind.
+      expect(existsSync(path.join(cacheDir, 'big'))).toBe(false);
+      expect(existsSync(path.join(cacheDir, '.tmp')) ? readdirSync(path.join(cacheDir, '.tmp')) : []).toEqual([]);
+      // What was there is still served, whole.
+      const again = await get(smallUrl);
+      expect(again.status).toBe(200);
+      expect(again.headers.get('x-casterpak-cache')).toBe('HIT');
+      expect(await renditionError(smallUrl, again)).toBeNull();
+      expect((await get(`${origin.url}/healthz`)).status).toBe(200);
+      if (filler === null) return;
+      // Space comes back (prune, an operator): the next request packages the rendition.
+      rmSync(filler);
+      const after = await get(bigUrl);
+      expect(after.status, after.body.toString()).toBe(200);
+      expect(await renditionError(bigUrl, after)).toBeNull();
+    },
+  );
 });

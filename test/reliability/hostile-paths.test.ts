@@ -39,27 +39,32 @@ describe('hostile paths: nothing read outside the roots', () => {
     expect((await rawGet(t.url, '/i/ok/av.mp4/index_0_av.m3u8')).status).toBe(200);
   });
 
-  it('answers 1,600 generated hostile paths (seeds 8004, 8005) with 400/403/404/414 only, reading nothing outside', { timeout: 60_000 }, async () => {
-    const { t, roots } = await hostileOrigin();
-    const samples = hostileCorpus();
-    const oracle = installFsOracle();
-    const statuses = new Map<number, number>();
-    try {
-      for (let i = 0; i < samples.length; i += 30) {
-        const batch = await Promise.all(samples.slice(i, i + 30).map((p) => rawGet(t.url, p).then((r) => ({ ...r, p }))));
-        for (const { status, body, p } of batch) {
-          statuses.set(status, (statuses.get(status) ?? 0) + 1);
-          expect(body, p).not.toContain(SECRET);
-          if (status === 200) expect(p, p).toMatch(/^\/i\/ok\/av\.mp4\//); // a generated path may name the real rendition
-          else expect([400, 403, 404, 414], `${p.slice(0, 300)} → ${status}`).toContain(status);
+  it(
+    'answers 1,600 generated hostile paths (seeds 8004, 8005) with 400/403/404/414 only, reading nothing outside',
+    { timeout: 60_000 },
+    async () => {
+      const { t, roots } = await hostileOrigin();
+      const samples = hostileCorpus();
+      const oracle = installFsOracle();
+      const statuses = new Map<number, number>();
+      try {
+        for (let i = 0; i < samples.length; i += 30) {
+          const batch = await Promise.all(samples.slice(i, i + 30).map((p) => rawGet(t.url, p).then((r) => ({ ...r, p }))));
+          for (const { status, body, p } of batch) {
+            statuses.set(status, (statuses.get(status) ?? 0) + 1);
+            expect(body, p).not.toContain(SECRET);
+            if (status === 200)
+              expect(p, p).toMatch(/^\/i\/ok\/av\.mp4\//); // a generated path may name the real rendition
+            else expect([400, 403, 404, 414], `${p.slice(0, 300)} → ${status}`).toContain(status);
+          }
         }
+        expect(oracle.outside(roots)).toEqual([]);
+      } finally {
+        oracle.restore();
       }
-      expect(oracle.outside(roots)).toEqual([]);
-    } finally {
-      oracle.restore();
-    }
-    console.info('[reliability] hostile paths', samples.length, JSON.stringify(Object.fromEntries(statuses)));
-    expect(samples.length).toBeGreaterThanOrEqual(1000);
-    expect((await rawGet(t.url, '/healthz')).status).toBe(200);
-  });
+      console.info('[reliability] hostile paths', samples.length, JSON.stringify(Object.fromEntries(statuses)));
+      expect(samples.length).toBeGreaterThanOrEqual(1000);
+      expect((await rawGet(t.url, '/healthz')).status).toBe(200);
+    },
+  );
 });

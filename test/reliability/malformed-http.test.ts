@@ -9,8 +9,39 @@ import { avLibrary } from './helpers/library.js';
 import { rng, type Rng } from './helpers/prng.js';
 import { rssBytes, startServe } from '../helpers/serve-process.js';
 
-const TOKENS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE', 'PATCH', 'get', 'G E T', 'GET\0', 'ÄÖÜ', 'X'.repeat(300), ''];
-const TARGETS = ['/', '/healthz', '/i/av.mp4/index_0_av.m3u8', '/i/av.mp4/segment1_0_av.ts', '*', 'http://evil.example/i/av.mp4/index_0_av.m3u8', '//evil/x', '/i/a b.mp4/index_0_av.m3u8', '/%', '/\x01\x02', '/i/av.mp4/index_0_av.m3u8#frag', '', `/${'a'.repeat(20_000)}`, '/metrics?x=' + '%'.repeat(100)];
+const TOKENS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'OPTIONS',
+  'CONNECT',
+  'TRACE',
+  'PATCH',
+  'get',
+  'G E T',
+  'GET\0',
+  'ÄÖÜ',
+  'X'.repeat(300),
+  '',
+];
+const TARGETS = [
+  '/',
+  '/healthz',
+  '/i/av.mp4/index_0_av.m3u8',
+  '/i/av.mp4/segment1_0_av.ts',
+  '*',
+  'http://evil.example/i/av.mp4/index_0_av.m3u8',
+  '//evil/x',
+  '/i/a b.mp4/index_0_av.m3u8',
+  '/%',
+  '/\x01\x02',
+  '/i/av.mp4/index_0_av.m3u8#frag',
+  '',
+  `/${'a'.repeat(20_000)}`,
+  '/metrics?x=' + '%'.repeat(100),
+];
 const VERSIONS = ['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/0.9', 'HTTP/1.x', 'HTTP/1.1 extra', 'http/1.1', 'HTTP/11', '', 'HTTP/1.1\0'];
 const EOLS = ['\r\n', '\n', '\r', '\r\r\n', '\n\r'];
 
@@ -18,21 +49,36 @@ const randomBytes = (r: Rng, n: number) => Buffer.from(Array.from({ length: n },
 
 function header(r: Rng): string {
   switch (r.int(0, 14)) {
-    case 0: return 'Host: x';
-    case 1: return `Content-Length: ${r.pick(['-1', '99999999999999999999', 'abc', '1, 2', ' 5', '0x10', '5'])}`;
-    case 2: return 'Content-Length: 5\r\nContent-Length: 6';
-    case 3: return `Transfer-Encoding: ${r.pick(['chunked', 'gzip, chunked', 'chunked, gzip', 'xchunked', 'identity'])}`;
-    case 4: return ' folded continuation';
-    case 5: return 'No-Colon-Here';
-    case 6: return `Bad Name: ${r.int(0, 9)}`;
-    case 7: return `X-Nul: a\0b`;
-    case 8: return `${'H'.repeat(r.int(1, 20_000))}: v`;
-    case 9: return `X-Long: ${'v'.repeat(r.int(1, 20_000))}`;
-    case 10: return `Range: ${r.pick(['bytes=0-0', 'bytes=-', 'bytes=9999999999-', 'bytes=5-1', 'bytes=0-1,2-3', 'chars=0-1', 'bytes=' + '0-1,'.repeat(500)])}`;
-    case 11: return `If-None-Match: ${r.pick(['*', '"x"', 'W/', '"' + 'x'.repeat(5000)])}`;
-    case 12: return `If-Modified-Since: ${r.pick(['yesterday', 'Thu, 01 Jan 1970 00:00:00 GMT', '\u00ff\u00fe'])}`;
-    case 13: return ':empty-name';
-    default: return `X-${r.int(0, 999)}: ${randomBytes(r, r.int(0, 40)).toString('latin1')}`;
+    case 0:
+      return 'Host: x';
+    case 1:
+      return `Content-Length: ${r.pick(['-1', '99999999999999999999', 'abc', '1, 2', ' 5', '0x10', '5'])}`;
+    case 2:
+      return 'Content-Length: 5\r\nContent-Length: 6';
+    case 3:
+      return `Transfer-Encoding: ${r.pick(['chunked', 'gzip, chunked', 'chunked, gzip', 'xchunked', 'identity'])}`;
+    case 4:
+      return ' folded continuation';
+    case 5:
+      return 'No-Colon-Here';
+    case 6:
+      return `Bad Name: ${r.int(0, 9)}`;
+    case 7:
+      return `X-Nul: a\0b`;
+    case 8:
+      return `${'H'.repeat(r.int(1, 20_000))}: v`;
+    case 9:
+      return `X-Long: ${'v'.repeat(r.int(1, 20_000))}`;
+    case 10:
+      return `Range: ${r.pick(['bytes=0-0', 'bytes=-', 'bytes=9999999999-', 'bytes=5-1', 'bytes=0-1,2-3', 'chars=0-1', 'bytes=' + '0-1,'.repeat(500)])}`;
+    case 11:
+      return `If-None-Match: ${r.pick(['*', '"x"', 'W/', '"' + 'x'.repeat(5000)])}`;
+    case 12:
+      return `If-Modified-Since: ${r.pick(['yesterday', 'Thu, 01 Jan 1970 00:00:00 GMT', '\u00ff\u00fe'])}`;
+    case 13:
+      return ':empty-name';
+    default:
+      return `X-${r.int(0, 999)}: ${randomBytes(r, r.int(0, 40)).toString('latin1')}`;
   }
 }
 
@@ -103,7 +149,11 @@ describe('malformed HTTP against a serve process', () => {
     const log = serve.stderr();
     expect(log).not.toMatch(/Unhandled|uncaught|"level":"error"/i);
     const growth = (rssAfter - rssBefore) / 2 ** 20;
-    console.info('[reliability] malformed HTTP', JSON.stringify(Object.fromEntries(statuses)), `RSS ${[rssBefore, rssMiddle, rssAfter].map((b) => (b / 2 ** 20).toFixed(1)).join(' → ')} MiB`);
+    console.info(
+      '[reliability] malformed HTTP',
+      JSON.stringify(Object.fromEntries(statuses)),
+      `RSS ${[rssBefore, rssMiddle, rssAfter].map((b) => (b / 2 ** 20).toFixed(1)).join(' → ')} MiB`,
+    );
     expect(growth).toBeLessThan(50);
     expect(statuses.get('200') ?? 0).toBeGreaterThan(100); // the valid requests mixed in were answered
   });

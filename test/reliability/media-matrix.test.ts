@@ -15,7 +15,11 @@ import { errorAnswerProblem, get, renditionError } from './helpers/validate.js';
 // Bento4's reason, remembered (failureTtlMs) like any other bad source.
 
 const withoutMoov = (bytes: Buffer) =>
-  Buffer.concat(boxOffsets(bytes, 0, bytes.length, 99).filter((b) => b.type !== 'moov').map((b) => bytes.subarray(b.offset, b.offset + b.size)));
+  Buffer.concat(
+    boxOffsets(bytes, 0, bytes.length, 99)
+      .filter((b) => b.type !== 'moov')
+      .map((b) => bytes.subarray(b.offset, b.offset + b.size)),
+  );
 
 async function answerOf(t: TestOrigin, renditionPath: string): Promise<{ status: number; reason: string }> {
   const indexUrl = `${t.url}/i/${renditionPath}/index_0_av.m3u8`;
@@ -43,7 +47,11 @@ describe('media matrix through serve', () => {
       'vp9.mp4': ['vp9.mp4', 415],
       'opus.mp4': ['opus.mp4', 415],
     };
-    const fixtures = Object.fromEntries(Object.entries(expected).filter(([, [src]]) => typeof src === 'string').map(([name, [src]]) => [name, src as string]));
+    const fixtures = Object.fromEntries(
+      Object.entries(expected)
+        .filter(([, [src]]) => typeof src === 'string')
+        .map(([name, [src]]) => [name, src as string]),
+    );
     const runs = countingRuns();
     const t = await startOrigin(fixtures, { bento4: { binDir: fakeBinDir('counting') } });
     writeFileSync(path.join(t.sourceRoot, 'no-moov.mp4'), expected['no-moov.mp4'][0]);
@@ -82,7 +90,13 @@ describe('media matrix through serve', () => {
     for (const { i, status } of failed) expect((await get(`${t.url}/i/m${i}.mp4/index_0_av.m3u8`)).status, `m${i}`).toBe(status);
     expect(runs()).toBe(runsAfterFirst);
     expect((await get(`${t.url}/healthz`)).status).toBe(200);
-    const summary = MUTATION_KINDS.map((kind) => `${kind}: ${[...table].filter(([k]) => k.startsWith(kind)).map(([k, n]) => `${k.split(' ')[1]}×${n}`).join(' ')}`);
+    const summary = MUTATION_KINDS.map(
+      (kind) =>
+        `${kind}: ${[...table]
+          .filter(([k]) => k.startsWith(kind))
+          .map(([k, n]) => `${k.split(' ')[1]}×${n}`)
+          .join(' ')}`,
+    );
     console.info('[reliability] mutants', summary.join('; '), `| mp42hls runs ${runsAfterFirst}`);
   });
 });

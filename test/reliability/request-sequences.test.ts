@@ -12,7 +12,10 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { get, type Answer } from './helpers/validate.js';
 
 const FAILING = ['mp3.mp4', 'vp9.mp4', 'opus.mp4', 'truncated.mp4', 'empty.mp4', 'not-an-mp4.mp4'];
-const paths = (name: string) => ['index_0_av.m3u8', 'segment1_0_av.ts', 'segment2_0_av.ts', 'segment3_0_av.ts', 'segment2_0_av.ts', 'master.m3u8'].map((p) => `/i/${name}/${p}`);
+const paths = (name: string) =>
+  ['index_0_av.m3u8', 'segment1_0_av.ts', 'segment2_0_av.ts', 'segment3_0_av.ts', 'segment2_0_av.ts', 'master.m3u8'].map(
+    (p) => `/i/${name}/${p}`,
+  );
 
 function library(): { sourceRoot: string; cacheDir: string } {
   const sourceRoot = tempDir('casterpak-seq-src-');

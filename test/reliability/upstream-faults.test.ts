@@ -19,10 +19,12 @@ const MASTER_TIMEOUT_MS = 10_000; // serve's master proxy limit (server.ts)
 const MAX_BYTES = 1024 * 1024;
 const MASTER = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=320x180\nhttps://cdn.example/i/2022/av.mp4/index_0_av.m3u8\n';
 
-const good = (bytes: Buffer | string, type: string): Handler => (_req, res) => {
-  res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(bytes) });
-  res.end(bytes);
-};
+const good =
+  (bytes: Buffer | string, type: string): Handler =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(bytes) });
+    res.end(bytes);
+  };
 const FAULTS: Record<string, Handler> = {
   reset: (_req, res) => {
     res.writeHead(200, { 'content-length': 100_000 });
@@ -57,13 +59,33 @@ const FAULTS: Record<string, Handler> = {
   },
 };
 // Library: [fault, status]; masters: the same faults through /p/.
-const LIBRARY: Record<string, number> = { reset: 502, short: 502, endless: 504, silent: 504, away: 403, huge: 502, hugeChunked: 502, error: 502 };
-const MASTERS: Record<string, number> = { reset: 502, short: 502, endless: 504, silent: 504, away: 403, huge: 502, hugeChunked: 502, error: 502 };
+const LIBRARY: Record<string, number> = {
+  reset: 502,
+  short: 502,
+  endless: 504,
+  silent: 504,
+  away: 403,
+  huge: 502,
+  hugeChunked: 502,
+  error: 502,
+};
+const MASTERS: Record<string, number> = {
+  reset: 502,
+  short: 502,
+  endless: 504,
+  silent: 504,
+  away: 403,
+  huge: 502,
+  hugeChunked: 502,
+  error: 502,
+};
 
 // Files in the cache, casterpak's lock bookkeeping aside (.locks/ keeps remembered failures).
 function listFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true }).map(String).filter((n) => !n.startsWith('.locks') && statSync(path.join(dir, n)).isFile());
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((n) => !n.startsWith('.locks') && statSync(path.join(dir, n)).isFile());
 }
 
 async function closedPort(): Promise<number> {
@@ -77,7 +99,10 @@ async function closedPort(): Promise<number> {
 describe('upstream faults', () => {
   it('refused connections: 502 at once, for the library and for masters', async () => {
     const port = await closedPort();
-    const t = await startOrigin({}, { sourceRoot: null, upstream: `http://127.0.0.1:${port}/library`, serve: { masterUpstream: `http://127.0.0.1:${port}` } });
+    const t = await startOrigin(
+      {},
+      { sourceRoot: null, upstream: `http://127.0.0.1:${port}/library`, serve: { masterUpstream: `http://127.0.0.1:${port}` } },
+    );
     for (const url of [`${t.url}/i/x.mp4/index_0_av.m3u8`, `${t.url}/p/1/sp/100/playManifest/entryId/x/a.m3u8`]) {
       const started = Date.now();
       const answer = await get(url);
@@ -89,48 +114,61 @@ describe('upstream faults', () => {
     expect(listFiles(t.cacheDir)).toEqual([]);
   });
 
-  it('every other fault: the right status within the limit, nothing partial kept, healthy again afterwards', { timeout: 40_000 }, async () => {
-    const upstream = await startFakeUpstream();
-    onTestFinished(() => upstream.close());
-    const t = await startOrigin(
-      {},
-      { sourceRoot: null, upstream: `${upstream.origin}/library`, download: { timeoutMs: DOWNLOAD_TIMEOUT_MS, maxBytes: MAX_BYTES }, serve: { masterUpstream: upstream.origin, failureTtlMs: 1000 } },
-    );
-    for (const fault of Object.keys(FAULTS)) {
-      upstream.route(`/library/${fault}.mp4`, FAULTS[fault]);
-      upstream.route(`/p/${fault}/a.m3u8`, FAULTS[fault]);
-    }
-    const timed = async (url: string, limitMs: number, status: number, what: string) => {
-      const started = Date.now();
-      const answer = await get(url);
-      const elapsed = Date.now() - started;
-      expect(answer.status, `${what}: ${answer.body.toString().trim()}`).toBe(status);
-      expect(errorAnswerProblem(answer), what).toBeNull();
-      expect(elapsed, what).toBeLessThan(limitMs + 1000);
-      return elapsed;
-    };
-    const elapsed = await Promise.all([
-      ...Object.entries(LIBRARY).map(([fault, status]) => timed(`${t.url}/i/${fault}.mp4/index_0_av.m3u8`, DOWNLOAD_TIMEOUT_MS, status, `library ${fault}`)),
-      ...Object.entries(MASTERS).map(([fault, status]) => timed(`${t.url}/p/${fault}/a.m3u8`, MASTER_TIMEOUT_MS, status, `master ${fault}`)),
-    ]);
-    // Nothing partial: no source copy (nor .part), no rendition, no temporary directory.
-    expect(listFiles(t.cacheDir)).toEqual([]);
-    // The upstream heals: the same URLs now answer 200 with complete content.
-    for (const fault of Object.keys(FAULTS)) {
-      upstream.route(`/library/${fault}.mp4`, good(readFileSync(media('av.mp4')), 'video/mp4'));
-      upstream.route(`/p/${fault}/a.m3u8`, good(MASTER, 'application/vnd.apple.mpegurl'));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // past failureTtlMs and the master error memory
-    for (const fault of Object.keys(FAULTS)) {
-      const indexUrl = `${t.url}/i/${fault}.mp4/index_0_av.m3u8`;
-      const answer = await get(indexUrl);
-      expect(answer.status, fault).toBe(200);
-      expect(await renditionError(indexUrl, answer), fault).toBeNull();
-      expect(readFileSync(path.join(t.cacheDir, '.sources', `${fault}.mp4`)).equals(readFileSync(media('av.mp4'))), fault).toBe(true);
-      const master = await get(`${t.url}/p/${fault}/a.m3u8`);
-      expect(master.status, fault).toBe(200);
-      expect(master.body.toString(), fault).toContain('/i/2022/av.mp4/index_0_av.m3u8');
-    }
-    console.info('[reliability] upstream faults, slowest answer ms', Math.max(...elapsed));
-  });
+  it(
+    'every other fault: the right status within the limit, nothing partial kept, healthy again afterwards',
+    { timeout: 40_000 },
+    async () => {
+      const upstream = await startFakeUpstream();
+      onTestFinished(() => upstream.close());
+      const t = await startOrigin(
+        {},
+        {
+          sourceRoot: null,
+          upstream: `${upstream.origin}/library`,
+          download: { timeoutMs: DOWNLOAD_TIMEOUT_MS, maxBytes: MAX_BYTES },
+          serve: { masterUpstream: upstream.origin, failureTtlMs: 1000 },
+        },
+      );
+      for (const fault of Object.keys(FAULTS)) {
+        upstream.route(`/library/${fault}.mp4`, FAULTS[fault]);
+        upstream.route(`/p/${fault}/a.m3u8`, FAULTS[fault]);
+      }
+      const timed = async (url: string, limitMs: number, status: number, what: string) => {
+        const started = Date.now();
+        const answer = await get(url);
+        const elapsed = Date.now() - started;
+        expect(answer.status, `${what}: ${answer.body.toString().trim()}`).toBe(status);
+        expect(errorAnswerProblem(answer), what).toBeNull();
+        expect(elapsed, what).toBeLessThan(limitMs + 1000);
+        return elapsed;
+      };
+      const elapsed = await Promise.all([
+        ...Object.entries(LIBRARY).map(([fault, status]) =>
+          timed(`${t.url}/i/${fault}.mp4/index_0_av.m3u8`, DOWNLOAD_TIMEOUT_MS, status, `library ${fault}`),
+        ),
+        ...Object.entries(MASTERS).map(([fault, status]) =>
+          timed(`${t.url}/p/${fault}/a.m3u8`, MASTER_TIMEOUT_MS, status, `master ${fault}`),
+        ),
+      ]);
+      // Nothing partial: no source copy (nor .part), no rendition, no temporary directory.
+      expect(listFiles(t.cacheDir)).toEqual([]);
+      // The upstream heals: the same URLs now answer 200 with complete content.
+      for (const fault of Object.keys(FAULTS)) {
+        upstream.route(`/library/${fault}.mp4`, good(readFileSync(media('av.mp4')), 'video/mp4'));
+        upstream.route(`/p/${fault}/a.m3u8`, good(MASTER, 'application/vnd.apple.mpegurl'));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past failureTtlMs and the master error memory
+      for (const fault of Object.keys(FAULTS)) {
+        const indexUrl = `${t.url}/i/${fault}.mp4/index_0_av.m3u8`;
+        const answer = await get(indexUrl);
+        expect(answer.status, fault).toBe(200);
+        expect(await renditionError(indexUrl, answer), fault).toBeNull();
+        expect(readFileSync(path.join(t.cacheDir, '.sources', `${fault}.mp4`)).equals(readFileSync(media('av.mp4'))), fault).toBe(true);
+        const master = await get(`${t.url}/p/${fault}/a.m3u8`);
+        expect(master.status, fault).toBe(200);
+        expect(master.body.toString(), fault).toContain('/i/2022/av.mp4/index_0_av.m3u8');
+      }
+      console.info('[reliability] upstream faults, slowest answer ms', Math.max(...elapsed));
+    },
+  );
 });

@@ -27,14 +27,48 @@ export const LADDER_HEIGHTS = [234, 360, 540] as const;
 export async function makeLadderSource(library: string): Promise<string> {
   const file = path.join(library, SOURCE);
   mkdirSync(path.dirname(file), { recursive: true });
-  await execa(FFMPEG, [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=960x540:rate=25:duration=${LADDER_SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${LADDER_SECONDS}`,
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'ultrafast', '-bf', '2',
-    '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-b:v', '1500k',
-    '-c:a', 'aac', '-b:a', '64k', '-ac', '2', '-movflags', '+faststart', file,
-  ], { timeout: 60_000 });
+  await execa(
+    FFMPEG,
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=960x540:rate=25:duration=${LADDER_SECONDS}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:sample_rate=48000:duration=${LADDER_SECONDS}`,
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-preset',
+      'ultrafast',
+      '-bf',
+      '2',
+      '-g',
+      '50',
+      '-keyint_min',
+      '50',
+      '-sc_threshold',
+      '0',
+      '-b:v',
+      '1500k',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      file,
+    ],
+    { timeout: 60_000 },
+  );
   return file;
 }
 

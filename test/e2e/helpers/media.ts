@@ -11,21 +11,60 @@ export const FFPROBE = process.env.FFPROBE ?? 'ffprobe';
 // of test/fixtures/media/av.mp4, longer. testsrc2 moves, so frames at different times differ.
 export async function makeTestVideo(file: string, seconds: number): Promise<string> {
   mkdirSync(path.dirname(file), { recursive: true });
-  await execa(FFMPEG, [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=25:duration=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast',
-    '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-bf', '2', '-b:v', '300k',
-    '-c:a', 'aac', '-b:a', '64k', '-ac', '2', '-movflags', '+faststart', file,
-  ], { timeout: 60_000 });
+  await execa(
+    FFMPEG,
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=320x180:rate=25:duration=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-preset',
+      'veryfast',
+      '-g',
+      '50',
+      '-keyint_min',
+      '50',
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '2',
+      '-b:v',
+      '300k',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      file,
+    ],
+    { timeout: 60_000 },
+  );
   return file;
 }
 
 // Reads a URL (playlist and everything it references) the way ffmpeg's HLS demuxer does and
 // throws nothing: the caller checks exitCode and stderr.
 export async function ffmpegRead(url: string): Promise<{ exitCode: number; stderr: string }> {
-  const result = await execa(FFMPEG, ['-v', 'error', '-nostdin', '-i', url, '-c', 'copy', '-f', 'null', '-'], { reject: false, timeout: 60_000 });
+  const result = await execa(FFMPEG, ['-v', 'error', '-nostdin', '-i', url, '-c', 'copy', '-f', 'null', '-'], {
+    reject: false,
+    timeout: 60_000,
+  });
   return { exitCode: result.exitCode ?? -1, stderr: result.stderr };
 }
 
@@ -38,7 +77,21 @@ export interface ProbedFrame {
 export async function probeVideoFrames(bytes: Uint8Array): Promise<{ frames: ProbedFrame[]; stderr: string }> {
   const result = await execa(
     FFPROBE,
-    ['-v', 'error', '-f', 'mpegts', '-select_streams', 'v:0', '-show_frames', '-show_entries', 'frame=key_frame,pict_type', '-of', 'json', '-i', 'pipe:0'],
+    [
+      '-v',
+      'error',
+      '-f',
+      'mpegts',
+      '-select_streams',
+      'v:0',
+      '-show_frames',
+      '-show_entries',
+      'frame=key_frame,pict_type',
+      '-of',
+      'json',
+      '-i',
+      'pipe:0',
+    ],
     { input: Buffer.from(bytes), reject: false, timeout: 30_000 },
   );
   const parsed = JSON.parse(result.stdout || '{}') as { frames?: ProbedFrame[] };
@@ -55,21 +108,62 @@ export interface Rendition {
 // up segment for segment and a player can switch between them: the renditions of a csmil master.
 export async function makeTestRendition(file: string, seconds: number, rendition: Rendition): Promise<string> {
   mkdirSync(path.dirname(file), { recursive: true });
-  await execa(FFMPEG, [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${rendition.size}:rate=25:duration=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast',
-    '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-bf', '2', '-b:v', rendition.videoBitrate,
-    '-maxrate', rendition.videoBitrate, '-bufsize', rendition.videoBitrate,
-    '-c:a', 'aac', '-b:a', '64k', '-ac', '2', '-movflags', '+faststart', file,
-  ], { timeout: 60_000 });
+  await execa(
+    FFMPEG,
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${rendition.size}:rate=25:duration=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-preset',
+      'veryfast',
+      '-g',
+      '50',
+      '-keyint_min',
+      '50',
+      '-sc_threshold',
+      '0',
+      '-bf',
+      '2',
+      '-b:v',
+      rendition.videoBitrate,
+      '-maxrate',
+      rendition.videoBitrate,
+      '-bufsize',
+      rendition.videoBitrate,
+      '-c:a',
+      'aac',
+      '-b:a',
+      '64k',
+      '-ac',
+      '2',
+      '-movflags',
+      '+faststart',
+      file,
+    ],
+    { timeout: 60_000 },
+  );
   return file;
 }
 
 // A copy of `input` without its audio (stream copy, no encoding).
 export async function dropAudio(input: string, output: string): Promise<string> {
   mkdirSync(path.dirname(output), { recursive: true });
-  await execa(FFMPEG, ['-v', 'error', '-y', '-i', input, '-map', '0:v', '-c', 'copy', '-movflags', '+faststart', output], { timeout: 60_000 });
+  await execa(FFMPEG, ['-v', 'error', '-y', '-i', input, '-map', '0:v', '-c', 'copy', '-movflags', '+faststart', output], {
+    timeout: 60_000,
+  });
   return output;
 }

@@ -116,7 +116,11 @@ export async function makeTwoRenditionTitle(library: string): Promise<void> {
 }
 
 // Opens `<base><player>.html` in a new page; `problems` collects page errors and console errors.
-export async function openPlayerPage(browser: BrowserContext, base: string, player: PlayerName): Promise<{ page: Page; problems: string[] }> {
+export async function openPlayerPage(
+  browser: BrowserContext,
+  base: string,
+  player: PlayerName,
+): Promise<{ page: Page; problems: string[] }> {
   const opened = await newPage(browser);
   await opened.page.goto(`${base}${player}.html`);
   return opened;
@@ -137,7 +141,11 @@ export async function seekAndPlay(page: Page, target: number, timeoutMs = 20_000
 // Forces the rendition of `height` (adaptation off) and waits (bounded) until the element
 // presents pictures of that height, the player reports that variant active, and playback has
 // gone on for 1 s since.
-export async function forceRendition(page: Page, height: number, timeoutMs = 20_000): Promise<{ selected: boolean; before: TestPlayerState; after: TestPlayerState }> {
+export async function forceRendition(
+  page: Page,
+  height: number,
+  timeoutMs = 20_000,
+): Promise<{ selected: boolean; before: TestPlayerState; after: TestPlayerState }> {
   const before = await testPlayerState(page);
   const selected = await page.evaluate((h) => window.testPlayer.selectHeight(h), height);
   if (!selected) return { selected, before, after: before };

@@ -54,10 +54,14 @@ export async function servePageFiles(res: Resources, name: string, files: Record
     response.writeHead(200, { 'Content-Type': file[1], 'Cache-Control': 'no-store' }).end(readFileSync(file[0]));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  res.add(name, () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(resolve);
-  }));
+  res.add(
+    name,
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
+  );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
@@ -72,6 +76,8 @@ export function startPlayerPage(res: Resources): Promise<string> {
 // hls.js reports a fatal error; returns the player state then.
 export async function playPast(page: Page, url: string, seconds: number, timeoutMs = 30_000): Promise<PlayerState> {
   await page.evaluate((u) => window.player.play(u), url);
-  await page.waitForFunction((s) => window.player.state().currentTime > s || window.player.state().fatal !== null, seconds, { timeout: timeoutMs });
+  await page.waitForFunction((s) => window.player.state().currentTime > s || window.player.state().fatal !== null, seconds, {
+    timeout: timeoutMs,
+  });
   return page.evaluate(() => window.player.state());
 }

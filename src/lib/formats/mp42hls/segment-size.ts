@@ -1,0 +1,229 @@
+// Bytes of the MPEG-TS segments mp42hls 1.5.0 writes (Bento4 Ap4Mpeg2Ts.cpp, Mp42Hls.cpp) after
+// normaliseContinuity (formats/mpegts/continuity.ts), and the bit rates a master playlist
+// advertises (RFC 8216 §4.3.4.2), from the moov alone. A segment is one PAT and one PMT packet,
+// then one PES per sample (ISO/IEC 13818-1 §2.4.3.6); normalisation gives each elementary-stream
+// PID a multiple of 16 packets, so only per-PID packet counts matter, not their interleaving.
+// AVC/HEVC samples (14496-15 §5.3.2, §8.3.2) become: [AUD 00 00 00 01 09 F0 (AVC, unless the
+// sample starts with one)] [SPS, PPS (VPS) of the sample entry, each after 00 00 00 01, on sync
+// samples and the first sample] and every NAL unit after a 3-byte start code in place of its
+// length field. The moov does not say how many NAL units a sample holds: with 4-byte lengths a
+// sample counts as one NAL unit without AUD, never below the real size and equal to it for a
+// one-NAL-unit sample (x264/x265 write one per picture, plus an SEI in the first); 1- or 2-byte
+// lengths (start codes grow the sample) are bounded by one NAL unit per (length + header) bytes.
+import { Mp4FormatError } from '../mp4/errors.js';
+import type { Track } from '../mp4/moov.js';
+import type { PlannedSegment, SegmentPlan } from './segment-plan.js';
+
+const [TS_PACKET, TS_PAYLOAD] = [188, 184];
+/** adaptation_field_length, flags, 48-bit PCR (ISO/IEC 13818-1 §2.4.3.4): on every video PES, and on audio PES without video. */
+const PCR_FIELD = 8;
+/** PES header (§2.4.3.7) with PTS only (audio) and with PTS and DTS (mp42hls: every video PES). */
+const [PES_PTS, PES_PTS_DTS] = [14, 19];
+/** ADTS header without CRC (ISO/IEC 13818-7 §6.2), before every AAC frame. */
+const ADTS = 7;
+const [AUD, PSI_PACKETS, NAL_START_CODE] = [6, 2, 3];
+
+/** prefix: parameter-set bytes, start codes included; nalHeader: smallest NAL unit header (AVC 1, HEVC 2). */
+interface VideoModel {
+  readonly track: Track;
+  readonly lengthSize: number;
+  readonly prefix: number;
+  readonly aud: number;
+  readonly nalHeader: number;
+}
+
+interface Model {
+  readonly video?: VideoModel;
+  readonly audio?: Track;
+  readonly adts: number;
+  readonly audioPcr: boolean;
+}
+
+// Why: avcC (14496-15 §5.3.3.1): byte 5 u(5) numOfSequenceParameterSets, {u16 length; SPS},
+// u8 numOfPictureParameterSets, {u16 length; PPS}; mp42hls writes each after 00 00 00 01.
+function avcPrefix(raw: Uint8Array): number {
+  let at = 6;
+  let bytes = 0;
+  const sets = (count: number): void => {
+    for (let i = 0; i < count; i++, at += 2 + ((raw[at] << 8) | raw[at + 1])) bytes += 4 + ((raw[at] << 8) | raw[at + 1]);
+  };
+  sets(raw[5] & 31);
+  sets(raw[at++]);
+  return bytes;
+}
+
+// Why: hvcC (14496-15 §8.3.3.1): byte 22 numOfArrays, {u8 NAL_unit_type (low 6 bits); u16 numNalus;
+// {u16 length; NAL unit}}; mp42hls writes the VPS (32), SPS (33) and PPS (34) arrays only.
+function hevcPrefix(raw: Uint8Array): number {
+  let at = 23;
+  let bytes = 0;
+  for (let a = 0; a < raw[22] && at + 3 <= raw.length; a++) {
+    const type = raw[at] & 0x3f;
+    const count = (raw[at + 1] << 8) | raw[at + 2];
+    at += 3;
+    for (let n = 0; n < count && at + 2 <= raw.length; n++, at += 2 + ((raw[at] << 8) | raw[at + 1])) {
+      if (type >= 32 && type <= 34) bytes += 4 + ((raw[at] << 8) | raw[at + 1]);
+    }
+  }
+  return bytes;
+}
+
+function videoModel(track: Track): VideoModel {
+  const indexes = track.samples.sampleDescriptionIndexes;
+  if (indexes.length > 1 || (indexes[0] ?? 1) !== 1)
+    throw new Mp4FormatError(`track ${track.id}: parameter sets of sample descriptions other than the first are not read`);
+  if (track.avc && /^avc[1-4]$/.test(track.format))
+    return { track, lengthSize: track.avc.nalUnitLengthSize, prefix: avcPrefix(track.avc.raw), aud: AUD, nalHeader: 1 };
+  if (track.hevc && /^(hvc1|hev1)$/.test(track.format))
+    return { track, lengthSize: track.hevc.nalUnitLengthSize, prefix: hevcPrefix(track.hevc.raw), aud: 0, nalHeader: 2 };
+  throw new Mp4FormatError(`track ${track.id}: mp42hls cannot write '${track.format}' video to MPEG-TS`);
+}
+
+function modelOf(plan: SegmentPlan): Model {
+  const audio = plan.audioTrack;
+  if (audio && !['mp4a', 'ac-3', 'ec-3'].includes(audio.format))
+    throw new Mp4FormatError(`track ${audio.id}: mp42hls cannot write '${audio.format}' audio to MPEG-TS`);
+  const video = plan.videoTrack && videoModel(plan.videoTrack);
+  return { video, audio, adts: audio?.format === 'mp4a' ? ADTS : 0, audioPcr: !video };
+}
+
+// Why: WritePES: the first packet carries min(PES bytes, 184 - PCR field), the rest 184 each; the
+// last is stuffed through its adaptation field to 188 bytes (§2.4.3.5).
+function pesPackets(pesBytes: number, withPcr: boolean): number {
+  const first = TS_PAYLOAD - (withPcr ? PCR_FIELD : 0);
+  return pesBytes <= first ? 1 : 1 + Math.ceil((pesBytes - first) / TS_PAYLOAD);
+}
+
+// Why: the Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment).
+function videoEsBytes(m: VideoModel, i: number): number {
+  const size = m.track.samples.sizes[i];
+  const L = m.lengthSize;
+  if ((L !== 1 && L !== 2 && L !== 4) || size < L) return 0; // mp42hls writes no NAL unit at all
+  const nalUnits = L === 4 ? 1 : Math.max(1, Math.floor(size / (L + m.nalHeader)));
+  const prefix = m.track.samples.sync[i] || i === 0 ? m.prefix : 0;
+  return m.aud + prefix + size + nalUnits * (NAL_START_CODE - L);
+}
+
+const videoPes = (m: VideoModel, i: number): number => pesPackets(PES_PTS_DTS + videoEsBytes(m, i), true);
+const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;
+
+// Why: per elementary stream, the packets mp42hls writes for one segment (before normalisation).
+function packetCounts(m: Model, segment: PlannedSegment): { video: number; audio: number } {
+  let video = 0;
+  let audio = 0;
+  if (m.video && segment.video) for (let i = segment.video.start; i < segment.video.end; i++) video += videoPes(m.video, i);
+  if (m.audio && segment.audio) {
+    const sizes = m.audio.samples.sizes;
+    for (let i = segment.audio.start; i < segment.audio.end; i++) audio += pesPackets(PES_PTS + m.adts + sizes[i], m.audioPcr);
+  }
+  return { video, audio };
+}
+
+function segmentBytes(m: Model, segment: PlannedSegment): number {
+  const { video, audio } = packetCounts(m, segment);
+  return TS_PACKET * (PSI_PACKETS + ceil16(video) + ceil16(audio));
+}
+
+function segmentAt(plan: SegmentPlan, index: number): PlannedSegment {
+  const segment = plan.segments[index];
+  if (!Number.isInteger(index) || !segment) throw new RangeError(`segment index ${index} of ${plan.segments.length}`);
+  return segment;
+}
+
+// Why: a segment's size, exact or a close upper bound (see the file comment), before it is made.
+export function predictSegmentBytes(plan: SegmentPlan, segmentIndex: number): number {
+  return segmentBytes(modelOf(plan), segmentAt(plan, segmentIndex));
+}
+
+// Why: segments shorter than one frame (mp42hls's 0.000000 s audio tail) say nothing about the bit rate.
+export function frameSeconds(plan: SegmentPlan): number {
+  const track = plan.videoTrack ?? plan.audioTrack;
+  let shortest = Infinity;
+  if (track) for (const d of track.samples.durations) if (d > 0 && d < shortest) shortest = d;
+  return track && shortest < Infinity ? shortest / track.timescale : 0;
+}
+
+/** Bits per second, rounded up. */
+export interface Bandwidth {
+  readonly peak: number;
+  readonly average: number;
+}
+
+// Why: BANDWIDTH (peak segment bit rate) and AVERAGE-BANDWIDTH over mp42hls's EXTINFs, before any segment exists.
+export function predictBandwidth(plan: SegmentPlan): Bandwidth {
+  const m = modelOf(plan);
+  const frame = frameSeconds(plan) - 5e-7; // one frame, less the rounding of a "%f" EXTINF
+  let bytes = 0;
+  let seconds = 0;
+  let peak = -1;
+  for (const segment of plan.segments) {
+    const size = segmentBytes(m, segment);
+    const duration = Number(segment.extinf);
+    bytes += size;
+    seconds += duration;
+    // Players divide by the EXTINF casterpak publishes (milliseconds): the shorter of the two.
+    const shortest = Math.min(duration, Math.round(duration * 1000) / 1000);
+    if (duration > 0 && duration >= frame) peak = Math.max(peak, (8 * size) / shortest);
+  }
+  const average = seconds > 0 ? Math.ceil((8 * bytes) / seconds) : 0;
+  return { peak: peak < 0 ? average : Math.ceil(peak), average };
+}
+
+// Why: the I-frame variant's EXT-X-I-FRAME-STREAM-INF rates, as trick-play/iframe-variant.ts
+// computes them from the I-frame playlist trick-play/iframe-playlist.ts builds (docs/trick-play.md):
+// one entry per sync sample, its byte range the packets of its PES (PAT/PMT never included; the
+// normalisation's extra packets when it is the segment's last video PES); its time the segment's
+// start (sum of millisecond EXTINFs) plus its PTS offset from the segment's first video PES, in
+// whole milliseconds; its duration to the next entry or the end of the playlist. Peak = largest
+// rate over runs of entries lasting 0.5–1.5 × TARGETDURATION (RFC 8216 §4.1), else the average.
+export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
+  const m = modelOf(plan);
+  const v = m.video;
+  if (!v) return { peak: 0, average: 0 };
+  const { decodeTimes, compositionOffsets, sync } = v.track.samples;
+  const pts = (i: number): number => Math.floor(0.5 + (decodeTimes[i] + compositionOffsets[i]) * (90000 / v.track.timescale));
+  const rounded = plan.segments.map((s) => Math.round(Number(s.extinf) * 1000) / 1000);
+  const endMs = Math.round(rounded.reduce((sum, d) => sum + d, 0) * 1000);
+  const entries: { bytes: number; ms: number }[] = [];
+  let start = 0;
+  let previousMs = 0;
+  plan.segments.forEach((segment, s) => {
+    const range = segment.video;
+    if (range && range.end > range.start) {
+      const { video } = packetCounts(m, segment);
+      for (let i = range.start; i < range.end; i++) {
+        if (!sync[i]) continue;
+        const packets = videoPes(v, i) + (i === range.end - 1 ? ceil16(video) - video : 0);
+        const ms = Math.round((start + (pts(i) - pts(range.start)) / 90000) * 1000);
+        previousMs = Math.min(endMs, Math.max(previousMs, ms));
+        entries.push({ bytes: packets * TS_PACKET, ms: previousMs });
+      }
+    }
+    start += rounded[s];
+  });
+  const durations = entries.map((e, k) => ((entries[k + 1]?.ms ?? endMs) - e.ms) / 1000);
+  return windowedRates(
+    entries.map((e) => e.bytes),
+    durations,
+  );
+}
+
+// Why: iframeBitrates' rule, over predicted entries instead of a parsed playlist.
+function windowedRates(bytes: readonly number[], seconds: readonly number[]): Bandwidth {
+  const totalBytes = bytes.reduce((a, b) => a + b, 0);
+  const totalSeconds = seconds.reduce((a, b) => a + b, 0);
+  const average = totalSeconds > 0 ? Math.ceil((8 * totalBytes) / totalSeconds) : 0;
+  const target = seconds.reduce((t, d) => Math.max(t, Math.round(d)), 1);
+  let peak = -1;
+  for (let first = 0; first < bytes.length; first++) {
+    let b = 0;
+    let s = 0;
+    for (let last = first; last < bytes.length; last++) {
+      b += bytes[last];
+      s += seconds[last];
+      if (s > 1.5 * target) break;
+      if (s >= 0.5 * target && s > 0) peak = Math.max(peak, (8 * b) / s);
+    }
+  }
+  return { peak: peak < 0 ? average : Math.ceil(peak), average };
+}

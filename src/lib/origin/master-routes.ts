@@ -1,0 +1,251 @@
+// The masters this origin answers: `master.m3u8` of one rendition, Akamai `.csmil` of several,
+// and third-party masters proxied from `serve.masterUpstream` (/p/), rewritten to point here.
+// Derived renditions (docs/renditions.md) are listed from their moov-made playlists, never
+// transcoded for a master, and get no I-frame variant: their I-frame playlist would need every
+// segment transcoded, so trick play comes from the source rendition.
+import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CasterpakError, isCasterpakError } from '../shared/errors.js';
+import type { CasterpakConfig } from '../config/schema.js';
+import type { RenditionInfo } from '../cache/rendition-info.js';
+import { derivedPath, profilesBelow, type Size } from '../renditions/ladder-plan.js';
+import type { Logger } from '../shared/logger.js';
+import { INDEX_PLAYLIST, KFONLY_DIR } from '../cache/names.js';
+import { renditionUrl } from '../cache/rendition-path.js';
+import { audioTrack, videoTrack } from '../packaging/mp4info.js';
+import type { RenditionStore } from '../packaging/rendition-store.js';
+import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
+import { videoCodecs } from '../trick-play/iframe-variant.js';
+import { buildMaster, mpegTsCodec, type MasterVariant } from '../masters/master-build.js';
+import { csmilMismatches, type CsmilMember } from '../masters/csmil-check.js';
+import { createMasterProxy, type LadderResolver } from '../masters/master-proxy.js';
+import type { IFrameInfo } from '../masters/master-rewrite.js';
+import { sendText } from './http/static-file.js';
+import { routeRequest, type RouteOf } from './request-path.js';
+import type { CacheStatus } from '../packaging/rendition-store.js';
+import type { RenditionRoutes } from './rendition-routes.js';
+import { deliveryFor } from './routes.js';
+import type { Served } from './handler.js';
+
+export interface MasterRoutesDeps {
+  readonly config: CasterpakConfig;
+  readonly store: RenditionStore;
+  readonly renditions: RenditionRoutes;
+  readonly iframePlaylists: IFramePlaylistService;
+  readonly logger: Logger;
+}
+
+interface Made {
+  readonly variant: MasterVariant;
+  readonly cache: CacheStatus;
+  readonly member: CsmilMember;
+  readonly info: RenditionInfo;
+}
+
+const reasonOf = (error: unknown) => (isCasterpakError(error) ? error.message : String(error));
+const worst = (made: readonly Made[]): CacheStatus =>
+  made.some((m) => m.cache === 'MISS') ? 'MISS' : made.some((m) => m.cache === 'WAIT') ? 'WAIT' : 'HIT';
+
+// The picture of a rendition's video (either orientation: a profile's height is the shorter side).
+function pictureOf(info: RenditionInfo): Size | null {
+  const video = videoTrack(info.media);
+  return video?.width && video.height ? { width: video.width, height: video.height } : null;
+}
+
+export function masterRoutes(deps: MasterRoutesDeps) {
+  const { config, store, renditions } = deps;
+  // A master is asked for often: what is wrong with one is told once per process (1000 kept).
+  const warned = new Set<string>();
+  function warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
+    if (warned.has(key)) return;
+    if (warned.size >= 1000) warned.clear();
+    warned.add(key);
+    deps.logger.warn(message, fields);
+  }
+  const master = async (text: string, req: IncomingMessage, res: ServerResponse, cache?: CacheStatus): Promise<Served> => {
+    const headers = cache ? { 'X-Casterpak-Cache': cache } : undefined;
+    return { ...(await sendText(req, res, text, { ...deliveryFor('master', '', config.serve.cacheControl), headers })), cache };
+  };
+
+  // One rendition's variant, with how it was found (a MISS when this request packaged anything:
+  // the status page's hit ratio counts every packaging run's trigger) and what a .csmil compares.
+  async function variant(renditionPath: string, relative: string): Promise<Made> {
+    let cache = (await store.ensure(renditionPath)).status;
+    const rendition = await renditions.info(renditionPath);
+    const video = videoTrack(rendition.media);
+    const audio = audioTrack(rendition.media);
+    const codecs = [video && mpegTsCodec(video.codec), audio?.codec].filter((c): c is string => Boolean(c));
+    const resolution = pictureOf(rendition) ?? undefined;
+    const base = config.publicBaseUrl ? renditionUrl(renditionPath, config.publicBaseUrl) : relative;
+    let iframe: MasterVariant['iframe'];
+    if (video && !rendition.derived) {
+      // Predicted from the moov when the rendition was answered from it; else measured on the I-frame playlist.
+      let rates = rendition.iframeBitrate;
+      if (!rates) {
+        const made = await renditions.ensureIFramePlaylist(renditionPath);
+        if (cache === 'HIT') cache = made.cache;
+        rates = await deps.iframePlaylists.bitrates(made.file);
+      }
+      iframe = {
+        bandwidth: rates.peak,
+        averageBandwidth: rates.average,
+        codecs: videoCodecs(codecs.join(',')),
+        resolution,
+        uri: `${base}${KFONLY_DIR}/${INDEX_PLAYLIST}`,
+      };
+    }
+    return {
+      variant: {
+        uri: `${base}${INDEX_PLAYLIST}`,
+        bandwidth: rendition.peakBitrate,
+        averageBandwidth: rendition.averageBitrate,
+        codecs,
+        resolution,
+        frameRate: video?.frameRate,
+        iframe,
+      },
+      cache,
+      member: { renditionPath, durationMs: rendition.durationMs, frameRate: video?.frameRate, audio: audio?.codec },
+      info: rendition,
+    };
+  }
+
+  // The ladder's profiles below a real rendition's picture (never an upscale), each made from
+  // the moov alone; one that cannot be made (no usable ffmpeg, …) is left out and told once.
+  async function ladderOf(
+    renditionPath: string,
+    info: RenditionInfo,
+    relativeOf: (derived: string) => string,
+  ): Promise<Array<Made & { profile: string }>> {
+    const size = pictureOf(info);
+    if (info.derived || size === null) return [];
+    const names = profilesBelow(config.renditions.ladder, size);
+    const settled = await Promise.allSettled(names.map((name) => derivedPath(renditionPath, name)).map((p) => variant(p, relativeOf(p))));
+    return settled.flatMap((result, i) => {
+      if (result.status === 'fulfilled') return [{ ...result.value, profile: names[i] }];
+      warnOnce(`ladder\n${renditionPath}\n${names[i]}`, 'derived rendition left out of the master', {
+        rendition: derivedPath(renditionPath, names[i]),
+        reason: reasonOf(result.reason),
+      });
+      return [];
+    });
+  }
+
+  function indexRoute(variantPath: string): string {
+    const routed = routeRequest(variantPath.split('?')[0], '', {
+      mediaExtensions: config.mediaExtensions,
+      masterPrefix: config.serve.masterPrefix,
+    });
+    if (!routed.ok || routed.route.kind !== 'index') throw new CasterpakError('NOT_FOUND', `${variantPath} is not a casterpak rendition`);
+    return routed.route.renditionPath;
+  }
+
+  // What a rewritten third-party master needs to advertise one of this origin's renditions'
+  // trick-play stream; `variantPath` is `/i/<rendition>/index_0_av.m3u8`.
+  async function iframeInfo(variantPath: string): Promise<IFrameInfo> {
+    const renditionPath = indexRoute(variantPath);
+    const made = await variant(renditionPath, '');
+    const iframe = made.variant.iframe;
+    if (made.info.derived)
+      throw new CasterpakError(
+        'NOT_FOUND',
+        `${renditionPath} is derived: trick play is served from the source rendition ${made.info.derived.source}`,
+      );
+    if (!iframe) throw new CasterpakError('NOT_FOUND', `${renditionPath} has no video`);
+    return {
+      bitrates: { peak: iframe.bandwidth, average: iframe.averageBandwidth ?? iframe.bandwidth },
+      codecs: iframe.codecs,
+      resolution: iframe.resolution,
+    };
+  }
+
+  // What a rewritten third-party master needs to add the ladder below one of this origin's renditions.
+  // Its playlist and info only (a moov read at most): the picture needs no I-frame playlist.
+  const infoOf = async (variantPath: string) => {
+    const renditionPath = indexRoute(variantPath);
+    await store.ensure(renditionPath);
+    return { renditionPath, info: await renditions.info(renditionPath) };
+  };
+  const ladderResolver: LadderResolver = {
+    size: async (variantPath) => {
+      const { info } = await infoOf(variantPath);
+      return info.derived ? null : pictureOf(info);
+    },
+    variants: async (variantPath) => {
+      const { renditionPath, info } = await infoOf(variantPath);
+      const made = await ladderOf(renditionPath, info, () => '');
+      return made.flatMap(({ profile, variant: v }) =>
+        v.resolution
+          ? [{ profile, bandwidth: v.bandwidth, averageBandwidth: v.averageBandwidth, codecs: v.codecs, resolution: v.resolution }]
+          : [],
+      );
+    },
+  };
+
+  const proxy = config.serve.masterUpstream
+    ? createMasterProxy({
+        upstream: config.serve.masterUpstream,
+        baseUrl: config.publicBaseUrl ?? '',
+        ttlMs: config.serve.masterCacheTtlMs,
+        timeoutMs: 10_000,
+        maxBytes: 1024 * 1024,
+        pathPatterns: config.rewrite.pathPatterns.map((p) => new RegExp(p)),
+        hosts: config.rewrite.hosts,
+        trickPlay: config.serve.masterTrickPlay ? iframeInfo : undefined,
+        ladder: config.serve.masterLadder
+          ? {
+              profiles: config.renditions.ladder,
+              segmentDuration: config.segmentDuration,
+              mediaExtensions: config.mediaExtensions,
+              resolver: ladderResolver,
+            }
+          : undefined,
+        onWarning: (line) => deps.logger.warn('proxied master', { reason: line }),
+      })
+    : null;
+
+  // Players given renditions that differ report different durations or stall on a switch: told
+  // once per combination (a master is asked for often), naming the rendition that differs.
+  function warnMismatches(members: readonly CsmilMember[]): void {
+    const key = members.map((m) => m.renditionPath).join('\n');
+    for (const mismatch of csmilMismatches(members)) warnOnce(`${key}\n${mismatch.rendition}`, 'csmil renditions differ', { ...mismatch });
+  }
+
+  return {
+    // With renditions.inMaster, the ladder's profiles below the source follow it.
+    master: async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'master'>): Promise<Served> => {
+      const made = await variant(route.renditionPath, '');
+      const ladder = config.renditions.inMaster
+        ? await ladderOf(route.renditionPath, made.info, (p) => `../${path.posix.basename(p)}/`)
+        : [];
+      const all = [made, ...ladder];
+      return master(buildMaster(all.map((m) => m.variant)), req, res, worst(all));
+    },
+
+    // Renditions whose source is missing are left out; with none left, 404.
+    csmil: async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'csmil'>): Promise<Served> => {
+      const settled = await Promise.allSettled(route.renditionPaths.map((p) => variant(p, `../${path.posix.basename(p)}/`)));
+      const made: Made[] = [];
+      let firstError: unknown;
+      settled.forEach((result, i) => {
+        if (result.status === 'fulfilled') made.push(result.value);
+        else {
+          firstError ??= result.reason;
+          deps.logger.warn('csmil rendition left out', { rendition: route.renditionPaths[i], reason: reasonOf(result.reason) });
+        }
+      });
+      if (made.length === 0)
+        throw isCasterpakError(firstError) && firstError.code !== 'NOT_FOUND'
+          ? firstError
+          : new CasterpakError('NOT_FOUND', 'none of the renditions has a source');
+      warnMismatches(made.map((m) => m.member));
+      return master(buildMaster(made.map((m) => m.variant)), req, res, worst(made));
+    },
+
+    'master-proxy': async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'master-proxy'>): Promise<Served> => {
+      if (!proxy) throw new CasterpakError('NOT_FOUND', 'no master upstream configured');
+      const { text, cached } = await proxy.get(route.pathAndQuery);
+      return master(text, req, res, cached ? 'HIT' : 'MISS');
+    },
+  };
+}

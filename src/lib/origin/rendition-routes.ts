@@ -1,0 +1,144 @@
+// The /i/ routes of one rendition: its media playlist, segments and I-frame playlist, each made
+// on first request through the shared RenditionStore and then served from disk.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CasterpakError } from '../shared/errors.js';
+import type { CasterpakConfig } from '../config/schema.js';
+import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
+import type { RenditionInfo } from '../cache/rendition-info.js';
+import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
+import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
+import { sendFile, sendMemory, sendSmallFile } from './http/static-file.js';
+import type { SmallFileCache } from './http/small-files.js';
+import type { Route, RouteOf } from './request-path.js';
+import { deliveryFor } from './routes.js';
+import type { Served } from './handler.js';
+
+export interface RenditionRoutesDeps {
+  readonly config: CasterpakConfig;
+  readonly store: RenditionStore;
+  readonly iframePlaylists: IFramePlaylistService;
+  /** Playlists kept in memory (segments are streamed from disk). */
+  readonly smallFiles: SmallFileCache;
+}
+
+type RenditionRoute<K extends Route['kind']> = RouteOf<K>;
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
+
+// Absolute segment URIs (publicBaseUrl) point at this origin; the I-frame playlist maker reads local files.
+const relativeSegments = (text: string) => text.replace(/^https?:\/\/\S*\/(segment\d+_0_av\.ts)$/gm, '$1');
+
+export function renditionRoutes(deps: RenditionRoutesDeps) {
+  const { config, store } = deps;
+  const infos = new Map<string, RenditionInfo>();
+
+  // What packaging measured, kept in memory once read (10,000 renditions at most).
+  async function info(renditionPath: string): Promise<RenditionInfo> {
+    const known = infos.get(renditionPath);
+    if (known) return known;
+    const read = await store.info(renditionPath);
+    if (!read) throw new CasterpakError('NOT_FOUND', `${renditionPath}: rendition information missing`);
+    if (infos.size > 10_000) infos.clear();
+    infos.set(renditionPath, read);
+    return read;
+  }
+
+  // Sends a cached file, opened straight away (the hot path of a warm cache); when it is not
+  // there (never made, or pruned), the store makes it and the send is tried once more.
+  // `earlier`: how an earlier lookup in the same request was served (a MISS stays a MISS).
+  async function sendCached(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: RenditionRoute<'index' | 'segment'>,
+    name: string,
+    earlier: CacheStatus = 'HIT',
+  ): Promise<Served> {
+    const file = path.join(await store.insideDir(route.renditionPath), name);
+    const segment = route.kind === 'segment' ? route.segment : undefined;
+    let cache = earlier;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const options = { ...deliveryFor(route.kind, name, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': cache } };
+        const result =
+          route.kind === 'index' ? await sendSmallFile(req, res, file, options, deps.smallFiles) : await sendFile(req, res, file, options);
+        return { ...result, cache, file };
+      } catch (error) {
+        if (!isMissing(error) || attempt > 0) throw error;
+        infos.delete(route.renditionPath); // the rendition may have been replaced or pruned whole
+        const { status } = await store.ensure(route.renditionPath, segment);
+        if (status !== 'HIT') cache = status;
+      }
+    }
+  }
+
+  // The warm path: a verified rendition whose playlist is fresh in memory is answered at once.
+  const playlistHit = { ...deliveryFor('index', INDEX_PLAYLIST, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': 'HIT' } };
+  function index(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'index'>): Served | Promise<Served> {
+    const dir = store.knownDir(route.renditionPath);
+    const file = dir === undefined ? undefined : path.join(dir, INDEX_PLAYLIST);
+    const fresh = file === undefined ? undefined : deps.smallFiles.fresh(file);
+    if (fresh) return { ...sendMemory(req, res, fresh, playlistHit), cache: 'HIT', file };
+    return sendCached(req, res, route, INDEX_PLAYLIST);
+  }
+
+  async function segment(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'segment'>): Promise<Served> {
+    // A known rendition's segment count is in memory; an unknown one is made (or found) first.
+    const status = infos.has(route.renditionPath) ? 'HIT' : (await store.ensure(route.renditionPath)).status;
+    const { segments } = await info(route.renditionPath);
+    if (route.segment > segments)
+      throw new CasterpakError('NOT_FOUND', `${route.renditionPath} has ${segments} segments, not ${route.segment}`);
+    const served = await sendCached(req, res, route, segmentName(route.segment), status);
+    // A playing client asks for the next ones soon: make them while slots are idle.
+    for (let next = route.segment + 1; next <= Math.min(segments, route.segment + config.serve.readAhead); next++)
+      store.prefetch(route.renditionPath, next);
+    return served;
+  }
+
+  // The I-frame playlist needs every segment: missing ones are made first. Not for a derived
+  // rendition: that would transcode the whole film for a picture its source shows as well, so
+  // its I-frame playlist is made only once every segment is cached (docs/renditions.md).
+  async function ensureIFramePlaylist(renditionPath: string): Promise<{ file: string; cache: CacheStatus }> {
+    const { status, dir } = await store.ensure(renditionPath);
+    const output = path.join(dir, KFONLY_DIR, INDEX_PLAYLIST);
+    const derived = (await info(renditionPath)).derived;
+    if (derived) {
+      const names = new Set(await fs.readdir(dir));
+      const { segments } = await info(renditionPath);
+      const missing = Array.from({ length: segments }, (_, i) => segmentName(i + 1)).filter((name) => !names.has(name)).length;
+      if (missing > 0)
+        throw new CasterpakError(
+          'NOT_FOUND',
+          `${renditionPath} is derived (${derived.profile}) and ${missing} of its ${segments} segments are not cached: trick play is served from the source rendition ${derived.source}`,
+        );
+    }
+    const present = await fs.access(output).then(
+      () => true,
+      () => false,
+    );
+    const made = present ? status : (await store.ensureAll(renditionPath)).status;
+    const { file, created } = await deps.iframePlaylists.ensure(path.join(dir, INDEX_PLAYLIST), output, {
+      root: dir,
+      followSource: false,
+      rewrite: relativeSegments,
+    });
+    return { file, cache: created ? 'MISS' : made };
+  }
+
+  async function kfonly(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'kfonly'>): Promise<Served> {
+    const { file, cache } = await ensureIFramePlaylist(route.renditionPath);
+    const result = await sendSmallFile(
+      req,
+      res,
+      file,
+      { ...deliveryFor('kfonly', INDEX_PLAYLIST, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': cache } },
+      deps.smallFiles,
+    );
+    return { ...result, cache, file };
+  }
+
+  return { index, segment, kfonly, info, ensureIFramePlaylist };
+}
+
+export type RenditionRoutes = ReturnType<typeof renditionRoutes>;

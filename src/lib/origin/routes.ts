@@ -1,0 +1,67 @@
+// The route table: for each kind of request (origin/request-path.ts decides which), how its
+// answer is sent — content type, which Cache-Control, and whether serving it records access
+// for prune. One row per route, as nginx-vod-module keeps its request tables; the handlers
+// (rendition-routes.ts, master-routes.ts, published-routes.ts, service-routes.ts) only make
+// or find the bytes.
+import type { Route } from './request-path.js';
+
+export const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
+export const SEGMENT_TYPE = 'video/mp2t';
+
+// `configured` kinds come from serve.cacheControl; the others are fixed.
+export type CacheControlKind = 'playlist' | 'segment' | 'master' | 'no-store' | 'day';
+
+export interface RouteRow {
+  /** 'by-extension': a published file, a segment (.ts) or a playlist. */
+  readonly contentType: string | 'by-extension';
+  readonly cacheControl: CacheControlKind;
+  /** Serving it moves the file's mtime forward (cache/access-tracker.ts): prune reads that. */
+  readonly recordsAccess: boolean;
+}
+
+const row = (contentType: string, cacheControl: CacheControlKind, recordsAccess = false): RouteRow => ({
+  contentType,
+  cacheControl,
+  recordsAccess,
+});
+
+export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
+  index: row(PLAYLIST_TYPE, 'playlist', true),
+  segment: row(SEGMENT_TYPE, 'segment', true),
+  kfonly: row(PLAYLIST_TYPE, 'playlist', true),
+  master: row(PLAYLIST_TYPE, 'master'),
+  csmil: row(PLAYLIST_TYPE, 'master'),
+  published: row('by-extension', 'playlist'),
+  'published-kfonly': row(PLAYLIST_TYPE, 'playlist', true),
+  'master-proxy': row(PLAYLIST_TYPE, 'master'),
+  healthz: row('text/plain; charset=utf-8', 'no-store'),
+  metrics: row('text/plain; version=0.0.4; charset=utf-8', 'no-store'),
+  status: row('text/html; charset=utf-8', 'no-store'),
+  'player-script': row('text/javascript; charset=utf-8', 'day'),
+  library: row('text/html; charset=utf-8', 'no-store'),
+};
+
+export interface Delivery {
+  readonly contentType: string;
+  readonly cacheControl: string;
+}
+
+// The content type and Cache-Control of an answer on `kind` for the file `name`.
+export function deliveryFor(
+  kind: Route['kind'],
+  name: string,
+  configured: { readonly playlist: string; readonly segment: string; readonly master: string },
+): Delivery {
+  const { contentType, cacheControl } = ROUTE_TABLE[kind];
+  const segment = contentType === SEGMENT_TYPE || (contentType === 'by-extension' && name.endsWith('.ts'));
+  const type = contentType === 'by-extension' ? (segment ? SEGMENT_TYPE : PLAYLIST_TYPE) : contentType;
+  const control =
+    segment && cacheControl === 'playlist'
+      ? configured.segment
+      : cacheControl === 'no-store'
+        ? 'no-store'
+        : cacheControl === 'day'
+          ? 'public, max-age=86400'
+          : configured[cacheControl];
+  return { contentType: type, cacheControl: control };
+}

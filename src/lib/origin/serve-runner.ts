@@ -1,0 +1,135 @@
+// Runs the origin: in this process, or as a node:cluster primary that keeps `workers` server
+// processes alive on one port. Prune (when asked) runs in one place only: the primary, or the
+// single process. SIGTERM/SIGINT stop accepting, finish in-flight responses, kill packaging
+// children and exit 0.
+import cluster from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
+import type { ConfigOrigin } from '../config/origin.js';
+import { oneLine } from '../shared/errors.js';
+import { createOrigin } from './server.js';
+import { checkServeDirectories } from './serve-checks.js';
+import { listenUrl, startupFacts, startupLine } from './startup-line.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { runPrune } from '../prune/run.js';
+
+function startPruneTimer(config: CasterpakConfig, logger: Logger, onRemoved: (items: number) => void = () => {}): () => void {
+  const every = config.serve.pruneEveryMs;
+  if (every === null || every <= 0) return () => {};
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return; // a slow pass is never overlapped by the next
+    running = true;
+    try {
+      const report = await runPrune({
+        cacheDir: config.cacheDir,
+        what: 'segments',
+        olderThanMs: config.prune.olderThanMs,
+        maxSizeBytes: config.prune.maxSizeBytes,
+        dryRun: false,
+        tmpMaxAgeMs: leftoverMaxAgeMs(config),
+        mediaExtensions: config.mediaExtensions,
+      });
+      onRemoved(report.removed);
+      logger.info('prune', { removed: report.removed, bytesFreed: report.bytesFreed, ms: report.durationMs });
+    } catch (error) {
+      logger.warn('prune failed', { reason: oneLine(error) });
+    } finally {
+      running = false;
+    }
+  }, every);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function onStopSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}
+
+// The one start-up summary of a serve run: a sentence on a terminal, a structured line otherwise.
+export function announceStart(
+  config: CasterpakConfig,
+  address: Pick<AddressInfo, 'address' | 'port'>,
+  logger: Logger,
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+): void {
+  const facts = startupFacts(config, address);
+  if (!stream.isTTY) logger.info('started', { ...facts });
+  else if (config.serve.logLevel !== 'silent') stream.write(`${startupLine(facts)}\n`);
+}
+
+// `primary`: the only process (not a cluster worker): it runs prune and announces the start.
+async function runSingle(config: CasterpakConfig, logger: Logger, primary: boolean): Promise<void> {
+  const origin = await createOrigin(config, { logger });
+  const address = await origin.listen();
+  logger.info('listening', { url: listenUrl(address), pid: process.pid });
+  if (primary) announceStart(config, address, logger); // a cluster's primary announces for its workers
+  const stopPrune = primary ? startPruneTimer(config, logger, (items) => origin.metrics.pruned.inc(items)) : () => {};
+  onStopSignal(async () => {
+    stopPrune();
+    await origin.close();
+    logger.info('stopped', { pid: process.pid });
+  });
+}
+
+function runPrimary(config: CasterpakConfig, logger: Logger): void {
+  let stopping = false;
+  // Workers accept from the shared socket themselves. With node:cluster's default round robin
+  // the primary accepts and hands each connection over, and one handed to a worker killed
+  // (SIGKILL, OOM killer) before it took it is held open by the primary and never answered:
+  // the client hangs until its own timeout (measured: 6 hung connections in 10 kills under
+  // load; none this way). A connection a killed worker had accepted is reset, as anywhere.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  const fork = () => cluster.fork({ CASTERPAK_WORKER: '1' });
+  for (let i = 0; i < config.serve.workers; i++) fork();
+  cluster.once('listening', (_worker, address) =>
+    announceStart(config, { address: address.address ?? config.serve.host, port: address.port }, logger),
+  );
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    logger.warn('worker died; starting another', { pid: worker.process.pid, code, signal });
+    setTimeout(fork, 200);
+  });
+  const stopPrune = startPruneTimer(config, logger);
+  onStopSignal(async () => {
+    stopping = true;
+    stopPrune();
+    const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              worker.process.kill('SIGKILL');
+              resolve();
+            }, 15_000);
+            worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+    logger.info('stopped', { pid: process.pid });
+  });
+  logger.info('primary started', { workers: config.serve.workers, pid: process.pid });
+}
+
+export async function runServe(config: CasterpakConfig, options: { readonly origin?: ConfigOrigin } = {}): Promise<void> {
+  // Checked once, before any worker starts; workers trust their primary.
+  if (cluster.isPrimary) await checkServeDirectories(config, options.origin);
+  const logger = createLogger(config.serve.logLevel, process.stderr, cluster.isWorker ? { worker: cluster.worker?.id } : {});
+  if (config.serve.workers > 1 && cluster.isPrimary) return runPrimary(config, logger);
+  await runSingle(config, logger, cluster.isPrimary);
+}

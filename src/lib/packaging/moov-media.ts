@@ -1,0 +1,38 @@
+// What masters and the source checks need (MediaInfo), read from a parsed moov instead of
+// running mp4info: the same fields, the same CODECS text.
+import { codecString } from '../formats/mp4/codec-string.js';
+import type { MediaInfo, TrackInfo } from '../formats/mp4/media-info.js';
+import type { Movie, Track } from '../formats/mp4/moov.js';
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+function trackInfo(track: Track): TrackInfo {
+  const seconds = track.timescale > 0 ? track.mediaDuration / track.timescale : 0;
+  let bytes = 0;
+  for (let i = 0; i < track.samples.count; i++) bytes += track.samples.sizes[i];
+  const type = track.handler === 'vide' ? 'video' : track.handler === 'soun' ? 'audio' : 'other';
+  return {
+    id: track.id,
+    type,
+    codec: codecString(track),
+    codingName: track.format,
+    durationMs: Math.round(seconds * 1000),
+    bitrateKbps: seconds > 0 ? Math.round((bytes * 8) / seconds / 1000) : 0,
+    ...(type === 'video'
+      ? {
+          width: track.width,
+          height: track.height,
+          frameRate: seconds > 0 ? round3(track.samples.count / seconds) || undefined : undefined,
+        }
+      : {}),
+  };
+}
+
+// Why: the MediaInfo of a movie.
+export function mediaInfoOf(movie: Movie): MediaInfo {
+  return {
+    durationMs: movie.timescale > 0 ? Math.round((movie.duration / movie.timescale) * 1000) : 0,
+    tracks: movie.tracks.map(trackInfo),
+    fragmented: movie.fragmented,
+  };
+}

@@ -1,0 +1,126 @@
+// A rendition answered from the source's moov alone: the media playlist mp42hls would write
+// (predicted exactly, formats/mp4/segment-plan.ts), the rendition info with predicted bit rates,
+// and the segment index that lets each segment be made alone later. No media data is read and
+// no tool runs, so the cost does not grow with the film.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CasterpakError } from '../shared/errors.js';
+import { Mp4FormatError } from '../formats/mp4/errors.js';
+import { descriptionIndexOf } from '../formats/mp42hls/extract.js';
+import { parseMoov, type Movie } from '../formats/mp4/moov.js';
+import { planSegments, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
+import { predictBandwidth, predictIFrameBandwidth, predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
+import { parseMediaPlaylist } from '../formats/hls/codec.js';
+import { INDEX_PLAYLIST, SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
+import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
+import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
+import { buildMediaPlaylist, segmentBaseUrl } from './media-playlist.js';
+import { mediaInfoOf } from './moov-media.js';
+import { checkPackageable, type MediaInfo } from './mp4info.js';
+import { encodeSegmentIndex } from './segment-index.js';
+import { readMoov, type SourceIdentity, type SourceReader } from './source/source-reader.js';
+import { makeTempDir } from './packager.js';
+
+// The same tolerance as the whole-file run's duration check (packager.ts).
+const DURATION_TOLERANCE_S = 0.1;
+
+export interface MoovJob {
+  readonly layout: CacheLayout;
+  readonly renditionPath: string;
+  readonly source: SourceReader;
+  readonly segmentDuration: number;
+  readonly publicBaseUrl: string | null;
+}
+
+// Why: what the moov says, and whether segments can be made alone from it (else: why not).
+export interface MoovReading {
+  readonly moov: Uint8Array;
+  readonly movie: Movie;
+  readonly media: MediaInfo;
+  readonly plan: SegmentPlan;
+  /** The source's size and version the reading (and an index made from it) is valid for. */
+  readonly identity: SourceIdentity;
+  /** null: every segment can be made alone; else the reason a whole-file run is needed. */
+  readonly wholeFileBecause: string | null;
+}
+
+function whyNotAlone(movie: Movie, plan: SegmentPlan): string | null {
+  if (movie.fragmented) return 'a fragmented MP4';
+  for (const track of [plan.videoTrack, plan.audioTrack]) {
+    if (!track) continue;
+    try {
+      descriptionIndexOf(track);
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  const alone = plan.segments.findIndex((s) => !s.standalone);
+  return alone < 0 ? null : `segment ${alone + 1} cannot be packaged alone`;
+}
+
+// Why: the moov parsed, checked as the whole-file run checks a source, and planned.
+export async function readSource(job: MoovJob): Promise<MoovReading> {
+  const name = job.renditionPath;
+  const { moov } = await readMoov(job.source, name);
+  let movie: Movie;
+  let plan: SegmentPlan;
+  try {
+    movie = parseMoov(moov);
+    const media = mediaInfoOf(movie);
+    checkPackageable(media, name);
+    plan = planSegments(movie, job.segmentDuration);
+    const seconds = plan.segments.reduce((sum, s) => sum + Number(s.extinf), 0);
+    if (Math.abs(seconds - media.durationMs / 1000) > DURATION_TOLERANCE_S) {
+      const why = plan.videoOutlastsAudio
+        ? ` (mp42hls stops where the audio ends; ${plan.droppedVideoSamples} video frames would be lost)`
+        : '';
+      throw new CasterpakError(
+        'BAD_MEDIA',
+        `${name}: packaged it would last ${seconds.toFixed(3)} s, the source ${(media.durationMs / 1000).toFixed(3)} s${why}`,
+      );
+    }
+    return { moov, movie, media, plan, identity: job.source.identity, wholeFileBecause: whyNotAlone(movie, plan) };
+  } catch (error) {
+    if (error instanceof Mp4FormatError) throw new CasterpakError('BAD_MEDIA', `${name}: corrupt MP4 (${error.message})`, { cause: error });
+    throw error;
+  }
+}
+
+// Why: the rendition without its segments, in a new run directory the caller commits.
+// `describe` turns the source's info into a derived rendition's (renditions/).
+export async function buildRenditionFromMoov(
+  job: MoovJob,
+  reading: MoovReading,
+  describe: (info: RenditionInfo) => RenditionInfo = (info) => info,
+): Promise<{ tmp: string; info: RenditionInfo }> {
+  const { plan, media } = reading;
+  const durations = plan.segments.map((s) => Number(s.extinf));
+  const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
+  parseMediaPlaylist(playlist); // what players get must pass a strict parser
+  const bandwidth = predictBandwidth(plan);
+  const bytes = plan.segments.reduce((sum, _, i) => sum + predictSegmentBytes(plan, i), 0);
+  const { size, version } = job.source.identity;
+  const info: RenditionInfo = describe({
+    renditionPath: job.renditionPath,
+    source: { size, mtimeMs: Number(version) || 0 },
+    segmentDuration: job.segmentDuration,
+    durationMs: Math.round(durations.reduce((a, b) => a + b, 0) * 1000),
+    segments: durations.length,
+    bytes,
+    peakBitrate: bandwidth.peak,
+    averageBitrate: bandwidth.average,
+    ...(plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(plan) } : {}),
+    media,
+  });
+  const tmp = await makeTempDir(job.layout, job.renditionPath);
+  try {
+    await fs.writeFile(path.join(tmp, SEGMENT_INDEX), encodeSegmentIndex(reading.moov, reading.movie, plan, reading.identity));
+    await writeRenditionInfo(tmp, info);
+    await writeFileAtomic(path.join(tmp, INDEX_PLAYLIST), playlist);
+    await syncDir(tmp);
+    return { tmp, info };
+  } catch (error) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}

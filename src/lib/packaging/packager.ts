@@ -1,0 +1,236 @@
+// Packages one MP4 into one rendition directory: mp42hls runs into a temporary directory in
+// the cache, the output is verified (playlist parses, every segment is framed MPEG-TS, the
+// EXTINFs add up to the source's duration), renamed to casterpak's names, and only then
+// published by one atomic rename. `package` and `serve` both come through here.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CasterpakError, ToolError, isCasterpakError, killedFromOutside } from '../shared/errors.js';
+import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
+import { checkPackageable, type MediaInfo } from './mp4info.js';
+import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
+
+export type { RenditionInfo } from '../cache/rendition-info.js';
+import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, SEGMENT_INDEX, segmentName } from '../cache/names.js';
+import type { MoovReading } from './moov-rendition.js';
+import { encodeSegmentIndex } from './segment-index.js';
+import { normaliseSegment } from './segment-maker.js';
+import { frameSeconds, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
+import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
+import { parseMediaPlaylist } from '../formats/hls/codec.js';
+import { sniffMp4, topLevelBoxEnd } from '../formats/mp4/sniff.js';
+import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
+import { probeMedia, runTool, type Bento4 } from './bento4.js';
+import { tsFileError, tsReadBuffer } from './ts-file.js';
+
+export interface PackageJob {
+  readonly bento4: Bento4;
+  readonly layout: CacheLayout;
+  readonly renditionPath: string;
+  readonly source: string; // a local file
+  readonly segmentDuration: number;
+  readonly publicBaseUrl: string | null;
+  readonly signal?: AbortSignal;
+  /** The source's moov reading (pinned Bento4): its index is kept when mp42hls cut as predicted. */
+  readonly reading?: MoovReading;
+}
+
+const DURATION_TOLERANCE_S = 0.1;
+const MAX_TOP_LEVEL_BOXES = 10_000;
+
+async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number }> {
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch {
+    throw new CasterpakError('NOT_FOUND', `${name}: no such file`);
+  }
+  if (!stat.isFile()) throw new CasterpakError('NOT_FOUND', `${name}: not a regular file`);
+  if (stat.size === 0) throw new CasterpakError('BAD_MEDIA', `${name}: empty file`);
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(head, 0, 16, 0);
+    const why = sniffMp4(head.subarray(0, bytesRead));
+    if (why) throw new CasterpakError('BAD_MEDIA', `${name}: not an MP4 (${why})`);
+    // Walk the top-level boxes: a cut-off copy (one box runs past the end) is bad media, told
+    // before mp42hls writes half a rendition from it.
+    let moov = false;
+    for (let offset = 0, boxes = 0; offset < stat.size && boxes < MAX_TOP_LEVEL_BOXES; boxes++) {
+      const { bytesRead: got } = await handle.read(head, 0, 16, offset);
+      const end = topLevelBoxEnd(head.subarray(0, got), offset, stat.size);
+      if (typeof end === 'string')
+        throw new CasterpakError('BAD_MEDIA', moov ? `${name}: ${end}` : `${name}: truncated or not an MP4 (no moov)`);
+      moov ||= head.toString('latin1', 4, 8) === 'moov';
+      offset = end;
+    }
+  } finally {
+    await handle.close();
+  }
+  return { size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+// Bento4's stderr says what was wrong with the input; that makes it a 4xx, not a server fault.
+function classifyToolError(error: unknown, name: string): unknown {
+  if (!(error instanceof ToolError) || error.code !== 'TOOL') return error;
+  const text = error.stderrTail.toLowerCase();
+  if (text.includes('no movie')) return new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`, { cause: error });
+  if (text.includes('no space left'))
+    return new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name} (${error.stderrTail})`, { cause: error });
+  if (text.includes('not supported'))
+    return new CasterpakError('UNSUPPORTED_MEDIA', `${name}: unsupported codec (${error.stderrTail})`, { cause: error });
+  if (text.includes('no suitable tracks'))
+    return new CasterpakError('BAD_MEDIA', `${name}: corrupt MP4, Bento4 finds no usable track (${error.stderrTail})`, { cause: error });
+  return error;
+}
+
+// mp42hls exits 0 with cut segments and an empty playlist when the disk fills up (and a tool
+// may fail in any other way then): a failure while the cache's file system is nearly full is
+// told as that (507), not blamed on the tool or the source. Null: there is room.
+const LOW_SPACE_BYTES = 4 * 1024 * 1024;
+async function nearlyFull(dir: string): Promise<number | null> {
+  try {
+    const stat = await fs.statfs(dir);
+    const free = stat.bavail * stat.bsize;
+    return free < LOW_SPACE_BYTES ? free : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function makeTempDir(layout: CacheLayout, renditionPath: string): Promise<string> {
+  await fs.mkdir(layout.tmpDir(), { recursive: true });
+  const name = tempRunName(renditionKey(renditionPath), os.hostname(), process.pid, randomBytes(4).toString('hex'));
+  const dir = path.join(layout.tmpDir(), name);
+  await fs.mkdir(dir);
+  return dir;
+}
+
+// `stderr`: what the successful mp42hls run said; it exits 0 without a playlist when it cannot
+// parse a sample description, and says so ("unable to parse ... sample description").
+async function verifyAndRename(
+  tmp: string,
+  media: MediaInfo,
+  name: string,
+  stderr: string,
+): Promise<{ durations: number[]; extinfs: string[]; sizes: number[] }> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8');
+  } catch {
+    const said = stderr.trim().split('\n').slice(-2).join(' | ').slice(-300);
+    if (/unable to parse/i.test(said)) throw new CasterpakError('BAD_MEDIA', `${name}: corrupt MP4, Bento4 cannot read it (${said})`);
+    throw new CasterpakError('TOOL', `mp42hls wrote no playlist for ${name}`);
+  }
+  const raw = readRawPlaylist(text);
+  const sizes: number[] = [];
+  const buffer = tsReadBuffer();
+  for (const [index, segment] of raw.entries()) {
+    const file = path.join(tmp, segment.uri);
+    if (path.dirname(file) !== tmp) throw new CasterpakError('TOOL', `mp42hls listed an unexpected segment URI "${segment.uri}"`);
+    let checked: { size: number; error: string | null };
+    try {
+      checked = await tsFileError(file, buffer);
+    } catch {
+      throw new CasterpakError('TOOL', `mp42hls listed segment ${index + 1} of ${name} but did not write it`);
+    }
+    if (checked.error) throw new CasterpakError('TOOL', `mp42hls wrote an invalid segment ${index + 1} for ${name}: ${checked.error}`);
+    sizes.push(checked.size);
+  }
+  const total = raw.reduce((sum, s) => sum + s.duration, 0);
+  const expected = media.durationMs / 1000;
+  if (Math.abs(total - expected) > DURATION_TOLERANCE_S) {
+    throw new CasterpakError('TOOL', `mp42hls output for ${name} lasts ${total.toFixed(3)} s, the source ${expected.toFixed(3)} s`);
+  }
+  // One definition of a segment's bytes: the counters as a segment made alone has them.
+  for (const [index, segment] of raw.entries()) {
+    const normalised = normaliseSegment(await fs.readFile(path.join(tmp, segment.uri)), index, `segment ${index + 1} of ${name}`);
+    await fs.writeFile(path.join(tmp, segmentName(index + 1)), normalised);
+    await fs.rm(path.join(tmp, segment.uri));
+    sizes[index] = normalised.length;
+  }
+  await fs.rm(path.join(tmp, RAW_PLAYLIST));
+  return { durations: raw.map((s) => s.duration), extinfs: raw.map((s) => s.extinf), sizes };
+}
+
+// Runs mp42hls into a new temporary directory and leaves a complete, verified rendition there.
+// The caller commits it (commitRendition) or removes it; on failure nothing is left behind.
+export async function buildRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
+  const name = job.renditionPath;
+  const source = await checkSource(job.source, name);
+  // The probe gates mp42hls: a file it refuses (no moov, unsupported codec) never reaches
+  // Bento4's muxer, whose known crashes come from malformed input.
+  let media: MediaInfo;
+  try {
+    media = await probeMedia(job.bento4, job.source, job.signal);
+  } catch (error) {
+    throw blameSource(classifyToolError(error, name));
+  }
+  if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
+  checkPackageable(media, name);
+  const tmp = await makeTempDir(job.layout, job.renditionPath);
+  try {
+    const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
+    let stderr: string;
+    try {
+      ({ stderr } = await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal }));
+    } catch (error) {
+      throw classifyToolError(error, name);
+    }
+    const { durations, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr);
+    // Segments can be made alone later only where mp42hls cut exactly as predicted.
+    const { reading } = job;
+    const indexed =
+      reading !== undefined && reading.wholeFileBecause === null && extinfs.join() === reading.plan.segments.map((p) => p.extinf).join();
+    if (indexed) {
+      await fs.writeFile(path.join(tmp, SEGMENT_INDEX), encodeSegmentIndex(reading.moov, reading.movie, reading.plan, reading.identity));
+    }
+    const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
+    parseMediaPlaylist(playlist); // what players get must pass a strict parser
+    const bytes = sizes.reduce((a, b) => a + b, 0);
+    const shortest = reading ? frameSeconds(reading.plan) * (1 - 1e-6) : 0;
+    const durationMs = Math.round(durations.reduce((a, b) => a + b, 0) * 1000);
+    const info: RenditionInfo = {
+      renditionPath: job.renditionPath,
+      source,
+      segmentDuration: job.segmentDuration,
+      durationMs,
+      segments: durations.length,
+      bytes,
+      // A segment shorter than a frame (mp42hls's 0 s audio tail) says nothing about the bit rate.
+      peakBitrate: Math.round(
+        Math.max(0, ...sizes.map((size, i) => (durations[i] > 0 && durations[i] >= shortest ? (size * 8) / durations[i] : 0))),
+      ),
+      averageBitrate: Math.round((bytes * 8) / Math.max(durationMs / 1000, 0.001)),
+      ...(indexed && reading.plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(reading.plan) } : {}),
+      media,
+    };
+    await writeRenditionInfo(tmp, info);
+    await writeFileAtomic(path.join(tmp, INDEX_PLAYLIST), playlist);
+    await syncDir(tmp);
+    return { tmp, info };
+  } catch (error) {
+    const free = await nearlyFull(tmp); // measured before the partial output goes
+    await fs.rm(tmp, { recursive: true, force: true });
+    const interrupted = isCasterpakError(error) && (error.code === 'CANCELLED' || error.code === 'TIMEOUT');
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC' || (free !== null && !interrupted)) {
+      throw new CasterpakError(
+        'NO_SPACE',
+        `no space left in the cache while packaging ${name}${free === null ? '' : ` (${free} bytes free)`}`,
+        { cause: error },
+      );
+    }
+    throw blameSource(error);
+  }
+}
+
+// The source passed the MP4 box walk (and mp4info), so when Bento4 then crashes, fails, or writes
+// output that does not check out, the same file will fail the same way every time: that is bad
+// media (4xx, remembered), not a fault of the origin. What says nothing about the file stays as
+// it is: a tool that could not start, a time limit, a cancel, a kill from outside.
+function blameSource(error: unknown): unknown {
+  if (!isCasterpakError(error) || error.code !== 'TOOL' || killedFromOutside(error)) return error;
+  const couldNotStart = error instanceof ToolError && error.exitCode === undefined && error.signal === undefined;
+  return couldNotStart ? error : new CasterpakError('BAD_MEDIA', error.message, { cause: error });
+}

@@ -1,0 +1,165 @@
+// Makes one segment alone: its samples read in one span of the source, a one-fragment MP4
+// extract (formats/mp4/extract.ts) run through mp42hls, the output checked (framing, PAT/PMT
+// first, exactly the planned samples) and its continuity counters normalised, so segments made
+// alone, by a whole-file run, or again after prune are the same bytes.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CasterpakError } from '../shared/errors.js';
+import { assembleExtract, type SampleSlice } from '../formats/mp42hls/extract.js';
+import { ALONE_SEGMENT_DURATION } from '../formats/mp42hls/segment-plan.js';
+import { normaliseContinuity } from '../formats/mpegts/continuity.js';
+import { dropTrailingPes } from '../formats/mpegts/drop-trailing-pes.js';
+import { pesCounts } from '../formats/mpegts/pes-counts.js';
+import { tsFramingError } from '../formats/mpegts/sync-check.js';
+import { SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
+import { runTool, type Bento4 } from './bento4.js';
+import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
+import { readRawPlaylist } from './media-playlist.js';
+import { makeTempDir } from './packager.js';
+import { PREAMBLE, RECORD, decodeHeader, headerLength, sliceFromRecords, type IndexHeader } from './segment-index.js';
+import type { SourceReader } from './source/source-reader.js';
+import type { JobLimiter } from './job-limiter.js';
+import type { Movie } from '../formats/mp4/moov.js';
+import type { MediaInfo } from '../formats/mp4/media-info.js';
+import type { RenditionInfo } from '../cache/rendition-info.js';
+
+// A rendition's index, read once: its header and the extract header every segment shares.
+export interface LoadedIndex {
+  readonly header: IndexHeader;
+  readonly extractHeader: Uint8Array;
+  readonly file: string;
+}
+
+async function readAt(handle: fs.FileHandle, offset: number, length: number): Promise<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, offset);
+  if (bytesRead !== length) throw new CasterpakError('TOOL', `segment index cut short at ${offset + bytesRead}`);
+  return buffer;
+}
+
+// Why: the index of the rendition in `dir` (throws ENOENT when it has none).
+export async function loadIndex(dir: string): Promise<LoadedIndex> {
+  const file = path.join(dir, SEGMENT_INDEX);
+  const handle = await fs.open(file, 'r');
+  try {
+    const length = headerLength(await readAt(handle, 0, PREAMBLE));
+    const header = decodeHeader(await readAt(handle, PREAMBLE, length));
+    return { header, extractHeader: await readAt(handle, header.extractHeader.offset, header.extractHeader.length), file };
+  } finally {
+    await handle.close();
+  }
+}
+
+// Why: the samples of segment `number` (1-based), one read per track.
+async function slicesOf(index: LoadedIndex, number: number): Promise<SampleSlice[]> {
+  const segment = index.header.segments[number - 1];
+  const handle = await fs.open(index.file, 'r');
+  try {
+    return await Promise.all(
+      index.header.tracks.map(async (track, k) => {
+        const [start, end, baseDecodeTime] = segment.ranges[k];
+        return sliceFromRecords(track, baseDecodeTime, await readAt(handle, track.recordsAt + start * RECORD, (end - start) * RECORD));
+      }),
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+// MPEG-TS that the normalisation cannot read is mp42hls output that does not check out.
+function asToolError<T>(name: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+// Why: one definition of a segment's bytes, for segments made alone and by whole-file runs:
+// counters as formats/mpegts/continuity.ts sets them for segment `index` (0-based).
+export function normaliseSegment(ts: Uint8Array, index: number, name: string): Uint8Array {
+  return asToolError(name, () => normaliseContinuity(ts, index));
+}
+
+// What a derived rendition changes in a segment before mp42hls runs (renditions/): the source
+// segment's extract, as its parts, in; the extract to package out.
+export interface ExtractParts {
+  readonly header: Uint8Array;
+  /** In trak order, with each one's kind. */
+  readonly slices: readonly SampleSlice[];
+  readonly kinds: readonly ('video' | 'audio')[];
+  readonly spanStart: number;
+  readonly spanBytes: Uint8Array;
+}
+export type ExtractTransform = (
+  parts: ExtractParts,
+  work: { readonly tmp: string; readonly name: string; readonly signal?: AbortSignal },
+) => Promise<Uint8Array>;
+
+// A rendition derived from another source's segments (renditions/ implements it).
+export interface Derivation {
+  readonly sourcePath: string;
+  /** The derived rendition's info from the source's moov reading and info; throws when it cannot be derived. */
+  readonly describe: (reading: { readonly movie: Movie; readonly media: MediaInfo }, info: RenditionInfo) => RenditionInfo;
+}
+export interface Derivations {
+  /** How `renditionPath` derives from a source; null when it is a source itself. */
+  derive(renditionPath: string, signal?: AbortSignal): Promise<Derivation | null>;
+  /** The transform of a derived rendition's segments. */
+  transform(info: RenditionInfo): ExtractTransform;
+  /** Transcodes run under their own job limit. */
+  readonly limiter: JobLimiter;
+}
+
+export interface SegmentJob {
+  readonly bento4: Bento4;
+  readonly layout: CacheLayout;
+  readonly renditionPath: string;
+  readonly index: LoadedIndex;
+  /** 1-based, as in segment<N>_0_av.ts. */
+  readonly number: number;
+  readonly source: SourceReader;
+  readonly signal?: AbortSignal;
+  readonly transform?: ExtractTransform;
+}
+
+// Why: the checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
+// exactly the planned segment (the caller then falls back to a whole-file run).
+export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
+  const { header } = job.index;
+  const segment = header.segments[job.number - 1];
+  const name = `${job.renditionPath} segment ${job.number}`;
+  if (!segment) throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.number}`);
+  const [spanStart, spanEnd] = segment.span;
+  const [spanBytes, slices] = await Promise.all([job.source.read(spanStart, spanEnd - spanStart), slicesOf(job.index, job.number)]);
+  const tmp = await makeTempDir(job.layout, job.renditionPath);
+  try {
+    const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };
+    const extract = job.transform
+      ? await job.transform(parts, { tmp, name, signal: job.signal })
+      : assembleExtract(parts.header, slices, spanStart, spanBytes);
+    const input = path.join(tmp, 'extract.mp4');
+    await fs.writeFile(input, extract);
+    await runTool(job.bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
+      timeoutMs: job.bento4.timeoutMs,
+      signal: job.signal,
+    });
+    const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
+    if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
+    const output = await fs.readFile(path.join(tmp, raw[0].uri));
+    const framing = tsFramingError(output);
+    if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+    const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead));
+    const counts = pesCounts(ts);
+    const want = (kind: 'video' | 'audio') => header.tracks.reduce((sum, t, k) => sum + (t.kind === kind ? segment.pes[k] : 0), 0);
+    if (!counts.tablesFirst || counts.video !== want('video') || counts.audio !== want('audio')) {
+      throw new CasterpakError(
+        'TOOL',
+        `mp42hls wrote ${name} with ${counts.video} video and ${counts.audio} audio samples${counts.tablesFirst ? '' : ', no PAT/PMT first'}; planned ${want('video')} and ${want('audio')}`,
+      );
+    }
+    return normaliseSegment(ts, job.number - 1, name);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}

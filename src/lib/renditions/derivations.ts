@@ -1,0 +1,93 @@
+// Which renditions are derived, and how (docs/renditions.md): `<name>_<profile>.mp4` is derived
+// from `<name>.mp4` with the ladder's profile unless a real file of that name exists (an encoded
+// rendition wins). The rendition store asks this module and runs the transcodes it describes.
+import { CasterpakError } from '../shared/errors.js';
+import type { Ladder } from '../config/ladder.js';
+import type { RenditionInfo } from '../cache/rendition-info.js';
+import type { JobLimiter } from '../packaging/job-limiter.js';
+import type { Derivation, Derivations, ExtractParts, ExtractTransform } from '../packaging/segment-maker.js';
+import { derivedBitrates, derivedMedia, derivedNameOf, pesRatesOf, targetSize, uprightSize, type DerivedName } from './ladder-plan.js';
+import { transcodeTransform } from './transcoder.js';
+import { audioTrack } from '../packaging/mp4info.js';
+import type { FfmpegCheck } from './ffmpeg.js';
+
+export interface DerivationsOptions {
+  readonly ladder: Ladder;
+  readonly ffmpeg: FfmpegCheck;
+  readonly limiter: JobLimiter;
+  /** Time limit of one segment's ffmpeg run. */
+  readonly timeoutMs: number;
+  /** Whether a source file of this rendition path exists (local or upstream). */
+  readonly sourceExists: (renditionPath: string, signal?: AbortSignal) => Promise<boolean>;
+  /** Encodes made for several profiles of a source at once (package --ladder): consulted before ffmpeg runs. */
+  readonly shared?: SharedEncodes;
+}
+
+export interface SharedEncodes {
+  /** The encode of `parts` for `profileName` of the source `sourcePath`, or null when none was planned. */
+  encoded(sourcePath: string, profileName: string, parts: ExtractParts, work: Parameters<ExtractTransform>[1]): Promise<Uint8Array | null>;
+}
+
+function describe(
+  renditionPath: string,
+  name: DerivedName,
+  reading: Parameters<Derivation['describe']>[0],
+  info: RenditionInfo,
+): RenditionInfo {
+  const video = reading.movie.tracks.find((t) => t.handler === 'vide');
+  const upright = video ? uprightSize(video) : null;
+  if (!upright) throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: ${name.sourcePath} has no video to derive from`);
+  const size = targetSize(upright, name.profile);
+  if (!size)
+    throw new CasterpakError(
+      'NOT_FOUND',
+      `${renditionPath}: ${name.sourcePath} is ${upright.width}x${upright.height}; the ${name.profileName} profile (${name.profile.height} lines) would upscale it`,
+    );
+  const audio = info.media.tracks.find((t) => t.type === 'audio');
+  if (audio && !audioTrack(info.media))
+    throw new CasterpakError(
+      'UNSUPPORTED_MEDIA',
+      `${renditionPath}: ${name.sourcePath} has ${audio.codingName} audio, which MPEG-TS cannot carry (re-encoding audio is not supported)`,
+    );
+  const rates = derivedBitrates(name.profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration, pesRatesOf(reading.movie.tracks));
+  // No I-frame rates: trick play is served from the source rendition (docs/renditions.md).
+  const { iframeBitrate: _sourceOnly, ...rest } = info;
+  return {
+    ...rest,
+    media: derivedMedia(info.media, name.profile, size),
+    peakBitrate: rates.peak,
+    averageBitrate: rates.average,
+    bytes: Math.round((rates.average / 8) * (info.durationMs / 1000)),
+    derived: { profile: name.profileName, source: name.sourcePath },
+  };
+}
+
+export function createDerivations(options: DerivationsOptions): Derivations {
+  const { ladder, ffmpeg } = options;
+  return {
+    limiter: options.limiter,
+    async derive(renditionPath, signal) {
+      const name = derivedNameOf(renditionPath, ladder);
+      if (!name || (await options.sourceExists(renditionPath, signal))) return null;
+      if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
+      return { sourcePath: name.sourcePath, describe: (reading, info) => describe(renditionPath, name, reading, info) };
+    },
+    transform(info) {
+      const profile = info.derived && Object.hasOwn(ladder, info.derived.profile) ? ladder[info.derived.profile] : null;
+      const video = info.media.tracks.find((t) => t.type === 'video');
+      if (!profile || !video?.width || !video.height)
+        throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: profile ${info.derived?.profile} is no longer in the ladder`);
+      if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
+      const { source, profile: name } = info.derived!;
+      const shared =
+        options.shared &&
+        ((parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => options.shared!.encoded(source, name, parts, work));
+      return transcodeTransform(
+        profile,
+        { width: video.width, height: video.height },
+        { ffmpeg: ffmpeg.ffmpeg, timeoutMs: options.timeoutMs },
+        shared,
+      );
+    },
+  };
+}

@@ -1,0 +1,76 @@
+// Creates I-frame playlists just in time, once per output file even when many
+// requests ask at the same moment, and saves them (temp file + rename) for the next request.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { CasterpakError } from '../shared/errors.js';
+import { parseMediaPlaylist } from '../formats/hls/codec.js';
+import { iframeBitrates, type IFrameBitrates } from './iframe-variant.js';
+import { createIFramePlaylist, fileLoader, type MediaLoader } from './iframe-playlist-maker.js';
+import { writeFileAtomic } from '../cache/atomic-write.js';
+
+export interface KfonlyOptions {
+  /** Every file the source playlist names must lie inside it. */
+  readonly root: string;
+  readonly followSource: boolean;
+  /** Adjusts the source playlist text before it is read (e.g. absolute URIs of our own). */
+  readonly rewrite?: (text: string) => string;
+}
+
+export interface IFramePlaylistService {
+  // Returns the output file, creating it from `source` (a media playlist file) when missing
+  // (or, with followSource, older than the source: published streams may be re-published).
+  ensure(source: string, output: string, options: KfonlyOptions): Promise<{ file: string; created: boolean }>;
+  bitrates(file: string): Promise<IFrameBitrates>;
+}
+
+// A file loader that refuses anything outside `root` (a published playlist may name `../../x`).
+function confinedLoader(root: string, rewrite?: (text: string) => string): MediaLoader {
+  const inner = fileLoader();
+  const check = (url: URL) => {
+    const file = path.resolve(fileURLToPath(url));
+    if (file !== root && !file.startsWith(root + path.sep))
+      throw new CasterpakError('BAD_PLAYLIST', `playlist names a file outside its root: ${path.basename(file)}`);
+  };
+  return {
+    text: async (url) => {
+      check(url);
+      const text = await inner.text(url);
+      return rewrite ? rewrite(text) : text;
+    },
+    bytes: async (url) => {
+      check(url);
+      return inner.bytes(url);
+    },
+  };
+}
+
+export function createIFramePlaylistService(): IFramePlaylistService {
+  const inflight = new Map<string, Promise<{ file: string; created: boolean }>>();
+  const mtime = (file: string) =>
+    fs.stat(file).then(
+      (s) => s.mtimeMs,
+      () => null,
+    );
+  const create = async (source: string, output: string, options: KfonlyOptions) => {
+    const [sourceTime, outputTime] = await Promise.all([mtime(source), mtime(output)]);
+    if (sourceTime === null) throw new CasterpakError('NOT_FOUND', `no playlist ${path.basename(source)}`);
+    if (outputTime !== null && (!options.followSource || outputTime >= sourceTime)) return { file: output, created: false };
+    const result = await createIFramePlaylist(pathToFileURL(source), confinedLoader(options.root, options.rewrite));
+    await fs.mkdir(path.dirname(output), { recursive: true });
+    await writeFileAtomic(output, result.playlist);
+    return { file: output, created: true };
+  };
+  return {
+    async ensure(source, output, options) {
+      const running = inflight.get(output);
+      if (running) return running;
+      const job = create(source, output, options).finally(() => inflight.delete(output));
+      inflight.set(output, job);
+      return job;
+    },
+    async bitrates(file) {
+      return iframeBitrates(parseMediaPlaylist(await fs.readFile(file, 'utf8')));
+    },
+  };
+}

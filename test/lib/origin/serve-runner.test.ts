@@ -1,0 +1,59 @@
+import { copyFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fakeBinDir, media, processExists, readPids } from '../../helpers/bento4.js';
+import { startServe } from '../../helpers/serve-process.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+function library(): { root: string; library: string; cacheDir: string } {
+  const root = tempDir('casterpak-serve-');
+  const dir = path.join(root, 'library');
+  mkdirSync(dir);
+  copyFileSync(media('av.mp4'), path.join(dir, 'av.mp4'));
+  return { root, library: dir, cacheDir: path.join(root, 'cache') };
+}
+
+describe('serve: SIGTERM', () => {
+  it('stops accepting, answers the in-flight request, kills the packaging child, removes its temporary output and exits 0', async () => {
+    const { root, library: source, cacheDir } = library();
+    const pids = path.join(root, 'pids');
+    const serve = await startServe(['--cache-dir', cacheDir, '--source-root', source, '--bento4-dir', fakeBinDir('hang')], {
+      FAKE_MP42HLS_PIDS: pids,
+    });
+    const inflight = fetch(`${serve.url}/i/av.mp4/index_0_av.m3u8`);
+    await expect.poll(() => readPids(pids).length, { timeout: 5000 }).toBeGreaterThan(0);
+    const exited = serve.stop();
+    const response = await inflight;
+    expect(response.status).toBe(503);
+    expect(await exited).toBe(0);
+    // The tool's own children were killed with its process group; init reaps the orphans.
+    for (const pid of readPids(pids)) await expect.poll(() => processExists(pid), { timeout: 3000, message: `pid ${pid}` }).toBe(false);
+    const tmp = path.join(cacheDir, '.tmp');
+    expect(existsSync(tmp) ? readdirSync(tmp) : []).toEqual([]);
+    expect(existsSync(path.join(cacheDir, 'av.mp4'))).toBe(false);
+    await expect(fetch(`${serve.url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('serve --prune-every', () => {
+  it('prunes idle segments inside serve, keeps the playlist, and a later request regenerates the segment', async () => {
+    const { library: source, cacheDir } = library();
+    const serve = await startServe(['--cache-dir', cacheDir, '--source-root', source, '--prune-every', '500ms', '--older-than', '1s']);
+    const first = await fetch(`${serve.url}/i/av.mp4/segment1_0_av.ts`);
+    const bytes = Buffer.from(await first.arrayBuffer());
+    const segment = path.join(cacheDir, 'av.mp4', 'segment1_0_av.ts');
+    // The pass logs after its deletions, and the line reaches this process through a pipe some
+    // time after the file is gone: wait for the line, then the file must be gone already.
+    await expect.poll(() => serve.stderr(), { timeout: 5000, interval: 100 }).toMatch(/"msg":"prune","removed":[1-9]/);
+    expect(existsSync(segment)).toBe(false);
+    expect(existsSync(path.join(cacheDir, 'av.mp4', 'index_0_av.m3u8'))).toBe(true);
+    const again = await fetch(`${serve.url}/i/av.mp4/segment1_0_av.ts`);
+    expect(again.status).toBe(200);
+    expect(Buffer.from(await again.arrayBuffer()).equals(bytes)).toBe(true);
+    await expect
+      .poll(async () => (await (await fetch(`${serve.url}/metrics`)).text()).match(/casterpak_pruned_items_total (\d+)/)?.[1], {
+        timeout: 5000,
+      })
+      .not.toBe('0');
+  });
+});

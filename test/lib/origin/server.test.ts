@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmSync, utimesSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseMasterPlaylist, parseMediaPlaylist } from '../../../src/lib/formats/hls/codec.js';
+import { tsFramingError } from '../../../src/lib/formats/mpegts/sync-check.js';
+import { startOrigin } from '../../helpers/origin.js';
+import { media } from '../../helpers/bento4.js';
+import { findBox } from '../../../src/lib/formats/mp4/boxes.js';
+import { editTracks } from '../formats/helpers/edge-media.js';
+
+const sha = (bytes: ArrayBuffer) => createHash('sha256').update(Buffer.from(bytes)).digest('hex');
+
+describe('serve: the caching origin', () => {
+  it('packages on the first request (MISS), then serves from disk (HIT)', async () => {
+    const t = await startOrigin({ '2022/04/av.mp4': 'av.mp4' });
+    const first = await t.get('/i/2022/04/av.mp4/index_0_av.m3u8');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-casterpak-cache')).toBe('MISS');
+    expect(first.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    const text = await first.text();
+    const playlist = parseMediaPlaylist(text);
+    expect(playlist.segments.map((s) => s.uri)).toEqual(['segment1_0_av.ts', 'segment2_0_av.ts', 'segment3_0_av.ts']);
+    expect(readFileSync(path.join(t.cacheDir, '2022/04/av.mp4/index_0_av.m3u8'), 'utf8')).toBe(text);
+    const second = await t.get('/i/2022/04/av.mp4/index_0_av.m3u8');
+    expect(second.headers.get('x-casterpak-cache')).toBe('HIT');
+    expect(await second.text()).toBe(text);
+    const segment = await t.get('/i/2022/04/av.mp4/segment2_0_av.ts');
+    expect(segment.status).toBe(200);
+    expect(segment.headers.get('content-type')).toBe('video/mp2t');
+    const bytes = new Uint8Array(await segment.arrayBuffer());
+    expect(tsFramingError(bytes)).toBeNull();
+    expect(Number(segment.headers.get('content-length'))).toBe(bytes.length);
+  });
+
+  it('answers segments first (cold) and 404 past the last segment', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const segment = await t.get('/i/av.mp4/segment1_0_av.ts');
+    expect(segment.status).toBe(200);
+    expect(segment.headers.get('x-casterpak-cache')).toBe('MISS');
+    expect((await t.get('/i/av.mp4/segment4_0_av.ts')).status).toBe(404);
+  });
+
+  it('regenerates a pruned segment with the same bytes', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const original = sha(await (await t.get('/i/av.mp4/segment2_0_av.ts')).arrayBuffer());
+    const file = path.join(t.cacheDir, 'av.mp4/segment2_0_av.ts');
+    rmSync(file);
+    const again = await t.get('/i/av.mp4/segment2_0_av.ts');
+    expect(again.status).toBe(200);
+    expect(again.headers.get('x-casterpak-cache')).not.toBe('HIT');
+    expect(sha(await again.arrayBuffer())).toBe(original);
+    expect(existsSync(file)).toBe(true);
+    expect(readdirSync(path.join(t.cacheDir, '.tmp'))).toEqual([]);
+  });
+
+  it('serves single byte ranges, 416, HEAD, 412, 304, CORS, and error bodies that are not sniffed', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const full = new Uint8Array(await (await t.get('/i/av.mp4/segment1_0_av.ts')).arrayBuffer());
+    const partial = await t.get('/i/av.mp4/segment1_0_av.ts', { range: 'bytes=376-751' });
+    expect(partial.status).toBe(206);
+    expect(partial.headers.get('content-range')).toBe(`bytes 376-751/${full.length}`);
+    expect(Buffer.from(await partial.arrayBuffer()).equals(Buffer.from(full.subarray(376, 752)))).toBe(true);
+    const beyond = await t.get('/i/av.mp4/segment1_0_av.ts', { range: `bytes=${full.length}-` });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${full.length}`);
+    const head = await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBe(full.length);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const etag = head.headers.get('etag')!;
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-none-match': etag })).status).toBe(304);
+    const lastModified = head.headers.get('last-modified')!;
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-modified-since': lastModified })).status).toBe(304);
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-match': '"another"' })).status).toBe(412);
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-match': etag, 'if-none-match': etag })).status).toBe(304); // 412 is decided first
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', { 'if-unmodified-since': new Date(0).toUTCString() })).status).toBe(412);
+    const missing = await t.get('/i/nothing.mp4/index_0_av.m3u8');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(head.headers.get('access-control-allow-origin')).toBe('*');
+    expect(head.headers.get('cache-control')).toContain('max-age=86400');
+    const preflight = await t.get(
+      '/i/av.mp4/segment1_0_av.ts',
+      { origin: 'http://player.example', 'access-control-request-headers': 'range' },
+      'OPTIONS',
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Range');
+    expect((await t.get('/i/av.mp4/segment1_0_av.ts', {}, 'POST')).status).toBe(405);
+  });
+
+  it('records access in the mtime of what it serves, so cron prune can read it', async () => {
+    // Segment 2 is made by the read-ahead after segment 1 is served: on disk, never served yet.
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { readAhead: 1 } });
+    await t.get('/i/av.mp4/segment1_0_av.ts');
+    const file = path.join(t.cacheDir, 'av.mp4/segment2_0_av.ts');
+    await expect.poll(() => existsSync(file), { timeout: 5000 }).toBe(true);
+    const old = new Date(Date.now() - 5 * 3600_000);
+    utimesSync(file, old, old);
+    const etagBefore = (await t.get('/i/av.mp4/segment2_0_av.ts', {}, 'HEAD')).headers.get('etag');
+    await expect.poll(() => statSync(file).mtimeMs, { timeout: 2000 }).toBeGreaterThan(Date.now() - 60_000);
+    expect((await t.get('/i/av.mp4/segment2_0_av.ts', {}, 'HEAD')).headers.get('etag')).toBe(etagBefore);
+  });
+
+  it('answers masters from the moov: no segment is made, and a 0 s audio tail does not inflate BANDWIDTH', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4', 'audio.mp4': 'audio-only.mp4' }, { segmentDuration: 2 });
+    for (const name of ['av.mp4', 'audio.mp4']) {
+      const answer = await t.get(`/i/${name}/master.m3u8`);
+      expect(answer.status).toBe(200);
+      const master = parseMasterPlaylist(await answer.text());
+      expect(readdirSync(path.join(t.cacheDir, name)).filter((n) => n.endsWith('.ts'))).toEqual([]);
+      // The real segments, made afterwards: BANDWIDTH is never below their peak, at most 10 % above.
+      const playlist = parseMediaPlaylist(await (await t.get(`/i/${name}/index_0_av.m3u8`)).text());
+      const frame = name === 'av.mp4' ? 1 / 25 : 1024 / 48000;
+      let peak = 0;
+      for (const [i, segment] of playlist.segments.entries()) {
+        const bytes = (await (await t.get(`/i/${name}/segment${i + 1}_0_av.ts`)).arrayBuffer()).byteLength;
+        if (segment.duration >= frame) peak = Math.max(peak, (bytes * 8) / segment.duration);
+      }
+      const variant = master.variants.find((v) => !v.isIFrameOnly)!;
+      expect(variant.bandwidth, name).toBeGreaterThanOrEqual(Math.floor(peak));
+      expect(variant.bandwidth, name).toBeLessThanOrEqual(1.1 * peak);
+    }
+  });
+
+  it('refuses a source whose video outlasts its audio with a 422 before anything is packaged', async () => {
+    const t = await startOrigin({ 'good.mp4': 'av.mp4' });
+    const source = new Uint8Array(readFileSync(media('av.mp4')));
+    const moov = findBox(source, ['moov'])!;
+    // Keep 200 of the audio frames: mp42hls would stop writing video where the audio ends.
+    writeFileSync(
+      path.join(t.sourceRoot, 'short-audio.mp4'),
+      editTracks(source, moov.offset, source.subarray(moov.offset, moov.offset + moov.size), { 1: { keep: 200 } }),
+    );
+    const answer = await t.get('/i/short-audio.mp4/index_0_av.m3u8');
+    expect(answer.status).toBe(422);
+    expect(await answer.text()).toMatch(/video frames would be lost/);
+    expect(existsSync(path.join(t.cacheDir, 'short-audio.mp4'))).toBe(false);
+  });
+
+  it('after serving segment N makes N+1 and N+2 ahead (serve.readAhead), in the background', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { segmentDuration: 2, serve: { readAhead: 2 } });
+    expect((await t.get('/i/av.mp4/segment2_0_av.ts')).status).toBe(200);
+    const made = () =>
+      readdirSync(path.join(t.cacheDir, 'av.mp4'))
+        .filter((n) => n.endsWith('.ts'))
+        .sort();
+    await expect.poll(made, { timeout: 5000 }).toEqual(['segment2_0_av.ts', 'segment3_0_av.ts', 'segment4_0_av.ts']);
+    const again = await t.get('/i/av.mp4/segment3_0_av.ts');
+    expect(again.headers.get('x-casterpak-cache')).toBe('HIT');
+  });
+
+  it('builds a one-rendition master and an MSOD .csmil master, leaving out missing sources', async () => {
+    const t = await startOrigin({ 'show/clip_a_1.mp4': 'av.mp4', 'show/clip_b_1.mp4': 'av-no-bframes.mp4' });
+    const single = await t.get('/i/show/clip_a_1.mp4/master.m3u8');
+    expect(single.status).toBe(200);
+    const master = parseMasterPlaylist(await single.text());
+    const streams = master.variants.filter((v) => !v.isIFrameOnly);
+    expect(streams).toHaveLength(1);
+    const variant = streams[0];
+    expect(variant.uri).toBe('index_0_av.m3u8');
+    expect(variant.bandwidth).toBeGreaterThan(100_000);
+    expect(variant.resolution).toEqual({ width: 320, height: 180 });
+    expect(variant.codecs).toMatch(/^avc1\.[0-9A-F]{6},mp4a\.40\.2$/i);
+    const csmil = await t.get('/i/show/clip_,a,b,missing,_1.mp4.csmil/master.m3u8');
+    expect(csmil.status).toBe(200);
+    const multi = parseMasterPlaylist(await csmil.text());
+    expect(
+      multi.variants
+        .filter((v) => !v.isIFrameOnly)
+        .map((v) => v.uri)
+        .sort(),
+    ).toEqual(['../clip_a_1.mp4/index_0_av.m3u8', '../clip_b_1.mp4/index_0_av.m3u8']);
+    expect((await t.get('/i/show/clip_,x,y,_1.mp4.csmil/master.m3u8')).status).toBe(404);
+  });
+
+  it('answers bad media with a 4xx and a reason, and does not repackage it on every request', async () => {
+    const t = await startOrigin({ 'bad.mp4': 'truncated.mp4', 'vp9.mp4': 'vp9.mp4', 'text.mp4': 'not-an-mp4.mp4' });
+    for (const name of ['bad.mp4', 'vp9.mp4', 'text.mp4']) {
+      const response = await t.get(`/i/${name}/index_0_av.m3u8`);
+      expect(response.status, name).toBeGreaterThanOrEqual(400);
+      expect(response.status, name).toBeLessThan(500);
+      expect(await response.text(), name).toMatch(name === 'vp9.mp4' ? /unsupported codec/ : /not an MP4|no moov/);
+    }
+    const runs = async () =>
+      (await (await t.get('/metrics')).text()).match(/casterpak_packaging_runs_total\{outcome="failed"\} (\d+)/)?.[1];
+    const before = await runs();
+    expect((await t.get('/i/bad.mp4/index_0_av.m3u8')).status).toBe(422);
+    expect(await runs()).toBe(before);
+    expect((await t.get('/i/missing.mp4/index_0_av.m3u8')).status).toBe(404);
+  });
+
+  it('answers /healthz and /metrics', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    expect(await (await t.get('/healthz')).text()).toBe('ok\n');
+    await t.get('/i/av.mp4/index_0_av.m3u8');
+    await t.get('/i/av.mp4/index_0_av.m3u8');
+    // The counters move when a response has been handed over, which may be just after the client has it.
+    const metrics = async () => (await t.get('/metrics')).text();
+    await expect.poll(metrics).toMatch(/casterpak_http_requests_total\{route="index",status="200"\} 2/);
+    const text = await metrics();
+    expect(text).toMatch(/casterpak_cache_requests_total\{result="HIT"\} 1/);
+    expect(text).toMatch(/casterpak_packaging_runs_total\{outcome="committed",what="playlist"\} 1/);
+  });
+});

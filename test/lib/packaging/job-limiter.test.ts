@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { JobLimiter } from '../../../src/lib/packaging/job-limiter.js';
+
+const deferred = () => {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('JobLimiter', () => {
+  it('runs at most maxJobs at once and starts queued jobs in order as slots free up', async () => {
+    const limiter = new JobLimiter(2, 10);
+    const gates = [deferred(), deferred(), deferred(), deferred()];
+    const started: number[] = [];
+    const runs = gates.map((gate, i) =>
+      limiter.run(async () => {
+        started.push(i);
+        await gate.promise;
+        return i;
+      }),
+    );
+    await tick();
+    expect(started).toEqual([0, 1]);
+    expect([limiter.active, limiter.queued]).toEqual([2, 2]);
+    gates[1].resolve();
+    await tick();
+    expect(started).toEqual([0, 1, 2]);
+    expect([limiter.active, limiter.queued]).toEqual([2, 1]);
+    gates[0].resolve();
+    gates[2].resolve();
+    gates[3].resolve();
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3]);
+    expect([limiter.active, limiter.queued]).toEqual([0, 0]);
+  });
+
+  it('refuses a job at once with OVERLOADED when the queue is full', async () => {
+    const limiter = new JobLimiter(1, 1);
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise);
+    const second = limiter.run(async () => 'queued');
+    await expect(limiter.run(async () => 'third')).rejects.toMatchObject({
+      code: 'OVERLOADED',
+      message: expect.stringMatching(/1 running, 1 waiting/),
+    });
+    gate.resolve();
+    await first;
+    expect(await second).toBe('queued');
+  });
+
+  it('frees the slot when a job throws', async () => {
+    const limiter = new JobLimiter(1, 0);
+    await expect(limiter.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(limiter.active).toBe(0);
+    expect(await limiter.run(async () => 'next')).toBe('next');
+  });
+
+  it('with maxQueue 0 refuses anything beyond the running jobs', async () => {
+    const limiter = new JobLimiter(1, 0);
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise);
+    await expect(limiter.run(async () => 1)).rejects.toMatchObject({ code: 'OVERLOADED' });
+    gate.resolve();
+    await first;
+  });
+});
