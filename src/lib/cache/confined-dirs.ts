@@ -4,12 +4,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
+import { boundedCache } from '../shared/bounded-cache.js';
 import type { CacheLayout } from './names.js';
 
 const MAX_REMEMBERED = 100_000;
 
 export class ConfinedDirs {
-  private readonly verified = new Map<string, string>(); // rendition path → its directory
+  private readonly verified = boundedCache<string, string>({ max: MAX_REMEMBERED }); // rendition path → its directory
 
   constructor(private readonly layout: CacheLayout) {}
 
@@ -19,7 +20,6 @@ export class ConfinedDirs {
     const dir = this.layout.renditionDir(renditionPath);
     if (await this.leadsOutside(dir))
       throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
-    if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
     // A directory not made yet is checked again once it is.
     if (
       await fs.access(dir).then(

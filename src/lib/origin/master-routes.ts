@@ -10,6 +10,7 @@ import type { CasterpakConfig } from '../config/schema.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 import { derivedPath, profilesBelow, type Size } from '../renditions/ladder-plan.js';
 import type { Logger } from '../shared/logger.js';
+import { boundedCache } from '../shared/bounded-cache.js';
 import { INDEX_PLAYLIST, KFONLY_DIR } from '../cache/names.js';
 import { renditionUrl } from '../cache/rendition-path.js';
 import { audioTrack, videoTrack } from '../packaging/mp4info.js';
@@ -55,11 +56,10 @@ function pictureOf(info: RenditionInfo): Size | null {
 export function masterRoutes(deps: MasterRoutesDeps) {
   const { config, store, renditions } = deps;
   // A master is asked for often: what is wrong with one is told once per process (1000 kept).
-  const warned = new Set<string>();
+  const warned = boundedCache<string, true>({ max: 1000 });
   function warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
     if (warned.has(key)) return;
-    if (warned.size >= 1000) warned.clear();
-    warned.add(key);
+    warned.set(key, true);
     deps.logger.warn(message, fields);
   }
   const master = async (text: string, req: IncomingMessage, res: ServerResponse, cache?: CacheStatus): Promise<Served> => {
