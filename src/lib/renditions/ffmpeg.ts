@@ -3,7 +3,7 @@
 // start-up (it runs, it has libx264). Without one, derived renditions say why and the rest of
 // casterpak works.
 import { createRequire } from 'node:module';
-import { runTool } from '../packaging/bento4.js';
+import { runTool } from '../shared/run-tool.js';
 import { oneLine } from '../shared/errors.js';
 
 export interface Ffmpeg {
