@@ -59,6 +59,7 @@ const PURE = [
   'prune/report.ts',
   'renditions/ladder-plan.ts',
   'shared/errors.ts',
+  'shared/paths.ts',
   'trick-play/iframe-playlist.ts',
   'trick-play/iframe-uri.ts',
   'trick-play/iframe-variant.ts',

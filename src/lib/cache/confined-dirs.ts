@@ -5,6 +5,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { boundedCache } from '../shared/bounded-cache.js';
+import { exists } from '../shared/exists.js';
+import { isInside } from '../shared/paths.js';
 import type { CacheLayout } from './names.js';
 
 const MAX_REMEMBERED = 100_000;
@@ -21,13 +23,7 @@ export class ConfinedDirs {
     if (await this.leadsOutside(dir))
       throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
     // A directory not made yet is checked again once it is.
-    if (
-      await fs.access(dir).then(
-        () => true,
-        () => false,
-      )
-    )
-      this.verified.set(renditionPath, dir);
+    if (await exists(dir)) this.verified.set(renditionPath, dir);
     return dir;
   }
 
@@ -43,7 +39,7 @@ export class ConfinedDirs {
     for (let at = path.resolve(dir); at.startsWith(root + path.sep); at = path.dirname(at)) {
       try {
         const real = await fs.realpath(at);
-        return real !== realRoot && !real.startsWith(realRoot + path.sep);
+        return !isInside(realRoot, real);
       } catch {
         // not there yet: its parent decides
       }

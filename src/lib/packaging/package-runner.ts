@@ -14,6 +14,7 @@ import { sweepTemp } from '../cache/temp-sweep.js';
 import type { Reporter } from '../shared/reporter.js';
 import { SingleFlight } from '../shared/single-flight.js';
 import type { Derivations } from './segment-maker.js';
+import { isUrl } from '../shared/paths.js';
 
 export interface PackageItemResult {
   readonly input: string;
@@ -59,8 +60,6 @@ export interface PackagedSource {
   readonly renditionPath: string;
   readonly store: RenditionStore;
 }
-
-const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
 export async function runPackageJob(config: CasterpakConfig, options: PackageRunOptions): Promise<PackageSummary> {
   const started = Date.now();

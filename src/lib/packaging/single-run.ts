@@ -7,6 +7,7 @@ import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } f
 import type { CacheLayout } from '../cache/names.js';
 import { readLockOwner, lockIsStale, tryLock } from '../cache/lock.js';
 import { SingleFlight } from '../shared/single-flight.js';
+import { exists } from '../shared/exists.js';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'WAIT';
 
@@ -24,12 +25,6 @@ export interface SingleRunOptions {
   readonly signal?: AbortSignal;
   readonly pollMs?: number;
 }
-
-export const exists = (file: string) =>
-  fs.access(file).then(
-    () => true,
-    () => false,
-  );
 
 // Overload, shutdown, a full disk and a tool killed from outside (OOM killer, operator) say
 // nothing about the source: they are not remembered, so the next request tries again.

@@ -9,6 +9,7 @@ import { iframeBitrates, type IFrameBitrates } from './iframe-variant.js';
 import { createIFramePlaylist, fileLoader, type MediaLoader } from './iframe-playlist-maker.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
 import { SingleFlight } from '../shared/single-flight.js';
+import { isInside } from '../shared/paths.js';
 
 export interface KfonlyOptions {
   /** Every file the source playlist names must lie inside it. */
@@ -30,8 +31,7 @@ function confinedLoader(root: string, rewrite?: (text: string) => string): Media
   const inner = fileLoader();
   const check = (url: URL) => {
     const file = path.resolve(fileURLToPath(url));
-    if (file !== root && !file.startsWith(root + path.sep))
-      throw new CasterpakError('BAD_PLAYLIST', `playlist names a file outside its root: ${path.basename(file)}`);
+    if (!isInside(root, file)) throw new CasterpakError('BAD_PLAYLIST', `playlist names a file outside its root: ${path.basename(file)}`);
   };
   return {
     text: async (url) => {
