@@ -15,6 +15,7 @@ import {
   type MediaLoader,
 } from '../lib/trick-play/iframe-playlist-maker.js';
 import { KFONLY_DIR } from '../lib/cache/names.js';
+import { isUrl } from '../lib/shared/paths.js';
 
 // Largest playlist or segment read over HTTP.
 const MAX_HTTP_BYTES = 256 * 1024 * 1024;
@@ -39,12 +40,10 @@ export interface IFramePlaylistOutcome {
   readonly result: IFramePlaylistResult;
 }
 
-const isHttpUrl = (input: string) => /^https?:\/\//i.test(input);
-
 // Where the kfonly playlist goes when -o is not given: next to a local playlist, as serve
 // does; for a URL, under ./kfonly/ of the working directory.
 export function defaultKfonlyOutput(input: string, cwd: string): string {
-  if (isHttpUrl(input)) {
+  if (isUrl(input)) {
     const url = new URL(input);
     const name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
     if (name === '') throw new CasterpakError('USAGE', `${input}: the URL names no playlist file`);
@@ -56,7 +55,7 @@ export function defaultKfonlyOutput(input: string, cwd: string): string {
 
 export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<IFramePlaylistOutcome> {
   const cwd = deps.cwd ?? process.cwd();
-  const url = isHttpUrl(run.input) ? new URL(run.input) : pathToFileURL(path.resolve(cwd, run.input));
+  const url = isUrl(run.input) ? new URL(run.input) : pathToFileURL(path.resolve(cwd, run.input));
   const loader =
     deps.loader ??
     (url.protocol === 'file:'

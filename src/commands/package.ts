@@ -13,6 +13,7 @@ import { barReporter, lineReporter, silentReporter } from '../lib/shared/reporte
 import { runPackageJob, type PackageSummary } from '../lib/packaging/package-runner.js';
 import { expandInputs } from '../lib/packaging/package-inputs.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
+import { isUrl } from '../lib/shared/paths.js';
 
 export interface PackageCommandOptions {
   readonly fromFile?: string;
@@ -64,8 +65,6 @@ export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
     default: 'the @ffmpeg-installer/ffmpeg package',
   },
 ];
-
-const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
 // Refuses, before anything is packaged, a file whose rendition path would not be the one serve
 // looks it up by (<source root>/<rendition path>): such a pre-warm is silently wasted.

@@ -13,6 +13,7 @@ import { rewriteMaster, type RewriteMasterResult } from '../lib/masters/master-r
 import type { LadderPlan } from '../lib/masters/master-ladder.js';
 import type { Ladder } from '../lib/config/ladder.js';
 import { parseProfiles } from '../lib/renditions/ladder-plan.js';
+import { isUrl } from '../lib/shared/paths.js';
 
 export interface RewriteMasterCommandOptions {
   readonly baseUrl?: string;
@@ -45,8 +46,6 @@ export interface RewriteMasterDeps {
   /** @default stderr */ readonly warn?: (line: string) => void;
   /** @default the casterpak at baseUrl, over HTTP */ readonly resolver?: IFrameInfoResolver;
 }
-
-const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
 function compilePatterns(patterns: readonly string[]): RegExp[] {
   return patterns.map((pattern) => {

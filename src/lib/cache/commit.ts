@@ -7,17 +7,9 @@ import path from 'node:path';
 import { type CacheLayout, INDEX_PLAYLIST, RENDITION_INFO, segmentNumber } from './names.js';
 import { syncDir } from './atomic-write.js';
 import { moveToTrash } from './remove-tree.js';
+import { exists } from '../shared/exists.js';
 
 export type CommitOutcome = 'committed' | 'existing' | 'repaired' | 'replaced';
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // `tmp` is consumed in every case (moved into place or removed).
 export async function commitRendition(layout: CacheLayout, tmp: string, renditionPath: string, replace = false): Promise<CommitOutcome> {

@@ -4,12 +4,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
+import { boundedCache } from '../shared/bounded-cache.js';
+import { exists } from '../shared/exists.js';
+import { isInside } from '../shared/paths.js';
 import type { CacheLayout } from './names.js';
 
 const MAX_REMEMBERED = 100_000;
 
 export class ConfinedDirs {
-  private readonly verified = new Map<string, string>(); // rendition path → its directory
+  private readonly verified = boundedCache<string, string>({ max: MAX_REMEMBERED }); // rendition path → its directory
 
   constructor(private readonly layout: CacheLayout) {}
 
@@ -19,15 +22,8 @@ export class ConfinedDirs {
     const dir = this.layout.renditionDir(renditionPath);
     if (await this.leadsOutside(dir))
       throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
-    if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
     // A directory not made yet is checked again once it is.
-    if (
-      await fs.access(dir).then(
-        () => true,
-        () => false,
-      )
-    )
-      this.verified.set(renditionPath, dir);
+    if (await exists(dir)) this.verified.set(renditionPath, dir);
     return dir;
   }
 
@@ -43,7 +39,7 @@ export class ConfinedDirs {
     for (let at = path.resolve(dir); at.startsWith(root + path.sep); at = path.dirname(at)) {
       try {
         const real = await fs.realpath(at);
-        return real !== realRoot && !real.startsWith(realRoot + path.sep);
+        return !isInside(realRoot, real);
       } catch {
         // not there yet: its parent decides
       }

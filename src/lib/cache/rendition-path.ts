@@ -2,6 +2,7 @@
 // e.g. `20220404/1251/x.mp4`. Also the relative path of its directory in the cache.
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
+import { isUrl } from '../shared/paths.js';
 
 export const MAX_PATH_LENGTH = 1024;
 // Letters, digits and a few marks; no segment may start with a dot (no `..`, no dotfiles).
@@ -43,7 +44,7 @@ export function pathBelowRoot(file: string, sourceRoot: string): string | null {
 // by. A file has none without a source root or outside it (USAGE): any other name would be a
 // rendition serve never finds.
 export function renditionPathForInput(input: string, sourceRoot: string | null, cwd: string): string {
-  if (/^https?:\/\//i.test(input)) {
+  if (isUrl(input)) {
     const url = new URL(input);
     try {
       return decodeURIComponent(url.pathname).replace(/^\/+/, '');

@@ -2,7 +2,7 @@
 // of several) from what packaging measured: peak and average segment bit rate, codecs and
 // resolution, plus the trick-play stream of each video rendition.
 import { parseMasterPlaylist } from '../formats/hls/codec.js';
-import { iframeStreamInfLine, type IFrameStreamInfAttributes } from '../trick-play/iframe-variant.js';
+import { iframeStreamInfLine, streamInfLine, type IFrameStreamInfAttributes } from './stream-inf.js';
 
 export interface MasterVariant {
   readonly uri: string;
@@ -27,14 +27,10 @@ export function buildMaster(variants: readonly MasterVariant[]): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-INDEPENDENT-SEGMENTS'];
   const sorted = [...variants].sort((a, b) => a.bandwidth - b.bandwidth);
   for (const variant of sorted) {
-    const attrs = [`BANDWIDTH=${Math.round(variant.bandwidth)}`, `AVERAGE-BANDWIDTH=${Math.round(variant.averageBandwidth)}`];
-    if (variant.codecs.length > 0) attrs.push(`CODECS="${variant.codecs.join(',')}"`);
-    if (variant.resolution) attrs.push(`RESOLUTION=${variant.resolution.width}x${variant.resolution.height}`);
-    if (variant.frameRate) attrs.push(`FRAME-RATE=${variant.frameRate.toFixed(3)}`);
     // casterpak never writes a caption rendition (EXT-X-MEDIA TYPE=CLOSED-CAPTIONS): RFC 8216
     // §4.3.4.2 NONE, on every EXT-X-STREAM-INF, as Apple's HLS authoring spec asks.
-    attrs.push('CLOSED-CAPTIONS=NONE');
-    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, variant.uri);
+    const attrs = { ...variant, codecs: variant.codecs.join(','), closedCaptions: 'NONE' as const };
+    lines.push(streamInfLine(attrs), variant.uri);
   }
   for (const variant of sorted) {
     if (variant.iframe) lines.push(iframeStreamInfLine(variant.iframe));

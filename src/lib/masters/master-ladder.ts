@@ -6,6 +6,7 @@
 import type { Ladder } from '../config/ladder.js';
 import { INDEX_PLAYLIST } from '../cache/names.js';
 import type { Attribute } from '../formats/hls/playlist-lines.js';
+import { streamInfOver } from './stream-inf.js';
 import { derivedBitrates, derivedNameOf, derivedPath, h264Codec, profilesBelow, targetSize, type Size } from '../renditions/ladder-plan.js';
 
 // A casterpak video variant of the master: its URI line, rendition path and attributes.
@@ -59,6 +60,8 @@ const AUDIO_CODEC = /^(mp4a|ac-3|ec-3|ac-4|opus|flac|fLaC|alac|mp3|dts[a-z]?)(\.
 // STABLE-VARIANT-ID names one variant (RFC 8216bis §4.4.6.2). SCORE is kept: when one variant
 // has it, all must (hls-parser checks), and a lower rung is already told apart by BANDWIDTH.
 const NOT_COPIED = new Set(['STABLE-VARIANT-ID']);
+// The source variant's attributes the derived rendition's values stand in for.
+const LADDER_VALUES = ['BANDWIDTH', 'AVERAGE-BANDWIDTH', 'CODECS', 'RESOLUTION'];
 
 const shorter = (size: Size) => Math.min(size.width, size.height);
 const attribute = (attributes: readonly Attribute[], name: string) => attributes.find((a) => a.name === name)?.value;
@@ -91,28 +94,6 @@ export function chooseLadderSource(
     if (size !== null && (best === null || shorter(size) > best.short)) best = { path, short: shorter(size) };
   }
   return best?.path ?? null;
-}
-
-// The source variant's attributes with the derived rendition's values in their place.
-function streamInf(
-  source: readonly Attribute[],
-  derived: { bandwidth: number; averageBandwidth: number; codecs?: string; resolution: Size },
-): string {
-  const values = new Map([
-    ['BANDWIDTH', String(Math.round(derived.bandwidth))],
-    ['AVERAGE-BANDWIDTH', String(Math.round(derived.averageBandwidth))],
-    ['RESOLUTION', `${derived.resolution.width}x${derived.resolution.height}`],
-    ...(derived.codecs ? [['CODECS', `"${derived.codecs}"`] as const] : []),
-  ]);
-  const parts: string[] = [];
-  for (const a of source) {
-    if (NOT_COPIED.has(a.name) || (a.name === 'CODECS' && !derived.codecs)) continue;
-    const value = values.get(a.name);
-    values.delete(a.name);
-    parts.push(`${a.name}=${value ?? (a.quoted ? `"${a.value}"` : a.value)}`);
-  }
-  for (const [name, value] of values) parts.push(`${name}=${value}`);
-  return `#EXT-X-STREAM-INF:${parts.join(',')}`;
 }
 
 // Offline: the profile's codec with the variant's audio codecs, bit rates with an assumed audio
@@ -161,7 +142,8 @@ export function ladderAdditions(videos: readonly VideoVariant[], rungs: readonly
     additions.set(
       video.line,
       derived.flatMap((d) => [
-        streamInf(video.attributes, { ...d, codecs: d.codecs.length > 0 ? d.codecs.join(',') : undefined }),
+        // A CODECS the derived rendition has none for is dropped: the source's would be wrong.
+        streamInfOver(video.attributes, { ...d, codecs: d.codecs.join(',') }, LADDER_VALUES, NOT_COPIED),
         `${baseUrl}${derivedPath(rendition, d.profile)}/${INDEX_PLAYLIST}${rest}`,
       ]),
     );

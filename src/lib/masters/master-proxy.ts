@@ -2,6 +2,8 @@
 // query forwarded to the one configured upstream (never another host), the master rewritten
 // for casterpak, kept in memory for a short time; concurrent requests share one upstream fetch.
 import { CasterpakError, oneLine } from '../shared/errors.js';
+import { boundedCache } from '../shared/bounded-cache.js';
+import { SingleFlight } from '../shared/single-flight.js';
 import type { Ladder } from '../config/ladder.js';
 import type { Size } from '../renditions/ladder-plan.js';
 import { rewriteMaster } from './master-rewrite.js';
@@ -59,10 +61,10 @@ export interface MasterProxy {
   get(pathAndQuery: string): Promise<ProxiedMaster>;
 }
 
-interface Entry {
-  readonly promise: Promise<string>;
-  expires: number;
-}
+// A settled fetch, kept until `expires`: its master, or its failure.
+type Answer =
+  | { readonly ok: true; readonly text: string; readonly expires: number }
+  | { readonly ok: false; readonly error: unknown; readonly expires: number };
 
 // Path and query as the client sent them: one leading slash, no authority, no dot segments.
 export function upstreamUrlFor(upstream: string, pathAndQuery: string): URL {
@@ -93,7 +95,8 @@ export function createMasterProxy(options: MasterProxyOptions): MasterProxy {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 1000;
   const errorTtlMs = options.errorTtlMs ?? 1000;
-  const entries = new Map<string, Entry>();
+  const answers = boundedCache<string, Answer>({ max: maxEntries });
+  const fetches = new SingleFlight<string>();
 
   async function load(url: URL): Promise<string> {
     const fetched = await fetchMaster(url, {
@@ -141,30 +144,27 @@ export function createMasterProxy(options: MasterProxyOptions): MasterProxy {
     return { ...plan, known };
   }
 
-  // Expired entries go first; then the oldest settled ones while there are too many.
-  function evict(at: number): void {
-    for (const [key, entry] of entries) if (entry.expires <= at) entries.delete(key);
-    for (const key of entries.keys()) {
-      if (entries.size < maxEntries) break;
-      if (entries.get(key)!.expires !== Infinity) entries.delete(key);
-    }
-  }
+  const remembered = (key: string, url: URL) =>
+    load(url).then(
+      (text) => (answers.set(key, { ok: true, text, expires: now() + options.ttlMs }), text),
+      (error: unknown) => {
+        answers.set(key, { ok: false, error, expires: now() + errorTtlMs });
+        throw error;
+      },
+    );
 
   return {
     async get(pathAndQuery) {
       const url = upstreamUrlFor(options.upstream, pathAndQuery);
       const key = url.href;
-      const existing = entries.get(key);
-      if (existing !== undefined && existing.expires > now()) return { text: await existing.promise, cached: true };
-      evict(now());
-      // Infinity while running: a running fetch is never evicted or replaced.
-      const entry: Entry = { promise: load(url), expires: Infinity };
-      entries.set(key, entry);
-      entry.promise.then(
-        () => (entry.expires = now() + options.ttlMs),
-        () => (entry.expires = now() + errorTtlMs),
-      );
-      return { text: await entry.promise, cached: false };
+      const known = answers.get(key);
+      if (known !== undefined && known.expires > now()) {
+        if (known.ok) return { text: known.text, cached: true };
+        throw known.error;
+      }
+      // A running fetch is joined: the answers only hold settled ones, so it is never evicted.
+      const joined = fetches.current(key) !== undefined;
+      return { text: await fetches.run(key, () => remembered(key, url)), cached: joined };
     },
   };
 }

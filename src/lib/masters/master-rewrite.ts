@@ -5,7 +5,8 @@
 // attribute order, comment, unknown tag, blank line and line ending passes through unchanged;
 // hls-parser (strict, through master-check/codec) validates the input and the output.
 import { assertMasterPlaylist } from './master-check.js';
-import { iframeStreamInfLine, videoCodecs, type IFrameBitrates } from '../trick-play/iframe-variant.js';
+import { videoCodecs, type IFrameBitrates } from '../trick-play/iframe-variant.js';
+import { iframeStreamInfLine } from './stream-inf.js';
 import {
   dominantEol,
   joinLines,

@@ -6,6 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { httpStatusFor, oneLine, isCasterpakError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { boundedCache } from '../shared/bounded-cache.js';
 import type { AccessTracker } from '../cache/access-tracker.js';
 import type { CacheStatus } from '../packaging/rendition-store.js';
 import type { SendResult } from './http/static-file.js';
@@ -79,12 +80,11 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
   const requestsBy = labelled(metrics.requests);
   // Routing is a pure function of the raw target: players ask for the same few over and over.
   // Only routes are kept (refusals, such as a scanner's many paths, are decided again).
-  const routes = new Map<string, RouteResult>();
+  const routes = boundedCache<string, RouteResult>({ max: 10_000 });
   const route = (raw: string, rawPath: string, queryAt: number): RouteResult => {
     let routed = routes.get(raw);
     if (routed === undefined) {
       routed = routeRequest(rawPath, queryAt < 0 ? '' : raw.slice(queryAt + 1), deps.routing);
-      if (routes.size >= 10_000) routes.clear();
       if (routed.ok && raw.length <= 512) routes.set(raw, routed);
     }
     return routed;

@@ -8,15 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasterpakError, isCasterpakError } from '../shared/errors.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
-import { derivedPath, profilesBelow, type Size } from '../renditions/ladder-plan.js';
+import { derivedPath, profilesBelow } from '../renditions/ladder-plan.js';
 import type { Logger } from '../shared/logger.js';
-import { INDEX_PLAYLIST, KFONLY_DIR } from '../cache/names.js';
+import { boundedCache } from '../shared/bounded-cache.js';
 import { renditionUrl } from '../cache/rendition-path.js';
-import { audioTrack, videoTrack } from '../packaging/mp4info.js';
 import type { RenditionStore } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
-import { videoCodecs } from '../trick-play/iframe-variant.js';
-import { buildMaster, mpegTsCodec, type MasterVariant } from '../masters/master-build.js';
+import { buildMaster, type MasterVariant } from '../masters/master-build.js';
+import { csmilMemberOf, derivedVariantOf, hasIFrameVariant, pictureOf, renditionVariant } from '../masters/rendition-variant.js';
 import { csmilMismatches, type CsmilMember } from '../masters/csmil-check.js';
 import { createMasterProxy, type LadderResolver } from '../masters/master-proxy.js';
 import type { IFrameInfo } from '../masters/master-rewrite.js';
@@ -46,20 +45,13 @@ const reasonOf = (error: unknown) => (isCasterpakError(error) ? error.message : 
 const worst = (made: readonly Made[]): CacheStatus =>
   made.some((m) => m.cache === 'MISS') ? 'MISS' : made.some((m) => m.cache === 'WAIT') ? 'WAIT' : 'HIT';
 
-// The picture of a rendition's video (either orientation: a profile's height is the shorter side).
-function pictureOf(info: RenditionInfo): Size | null {
-  const video = videoTrack(info.media);
-  return video?.width && video.height ? { width: video.width, height: video.height } : null;
-}
-
 export function masterRoutes(deps: MasterRoutesDeps) {
   const { config, store, renditions } = deps;
   // A master is asked for often: what is wrong with one is told once per process (1000 kept).
-  const warned = new Set<string>();
+  const warned = boundedCache<string, true>({ max: 1000 });
   function warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
     if (warned.has(key)) return;
-    if (warned.size >= 1000) warned.clear();
-    warned.add(key);
+    warned.set(key, true);
     deps.logger.warn(message, fields);
   }
   const master = async (text: string, req: IncomingMessage, res: ServerResponse, cache?: CacheStatus): Promise<Served> => {
@@ -71,43 +63,16 @@ export function masterRoutes(deps: MasterRoutesDeps) {
   // the status page's hit ratio counts every packaging run's trigger) and what a .csmil compares.
   async function variant(renditionPath: string, relative: string): Promise<Made> {
     let cache = (await store.ensure(renditionPath)).status;
-    const rendition = await renditions.info(renditionPath);
-    const video = videoTrack(rendition.media);
-    const audio = audioTrack(rendition.media);
-    const codecs = [video && mpegTsCodec(video.codec), audio?.codec].filter((c): c is string => Boolean(c));
-    const resolution = pictureOf(rendition) ?? undefined;
+    const info = await renditions.info(renditionPath);
     const base = config.publicBaseUrl ? renditionUrl(renditionPath, config.publicBaseUrl) : relative;
-    let iframe: MasterVariant['iframe'];
-    if (video && !rendition.derived) {
-      // Predicted from the moov when the rendition was answered from it; else measured on the I-frame playlist.
-      let rates = rendition.iframeBitrate;
-      if (!rates) {
-        const made = await renditions.ensureIFramePlaylist(renditionPath);
-        if (cache === 'HIT') cache = made.cache;
-        rates = await deps.iframePlaylists.bitrates(made.file);
-      }
-      iframe = {
-        bandwidth: rates.peak,
-        averageBandwidth: rates.average,
-        codecs: videoCodecs(codecs.join(',')),
-        resolution,
-        uri: `${base}${KFONLY_DIR}/${INDEX_PLAYLIST}`,
-      };
+    // Predicted from the moov when the rendition was answered from it; else measured on the I-frame playlist.
+    let rates = hasIFrameVariant(info) ? info.iframeBitrate : undefined;
+    if (hasIFrameVariant(info) && !rates) {
+      const made = await renditions.ensureIFramePlaylist(renditionPath);
+      if (cache === 'HIT') cache = made.cache;
+      rates = await deps.iframePlaylists.bitrates(made.file);
     }
-    return {
-      variant: {
-        uri: `${base}${INDEX_PLAYLIST}`,
-        bandwidth: rendition.peakBitrate,
-        averageBandwidth: rendition.averageBitrate,
-        codecs,
-        resolution,
-        frameRate: video?.frameRate,
-        iframe,
-      },
-      cache,
-      member: { renditionPath, durationMs: rendition.durationMs, frameRate: video?.frameRate, audio: audio?.codec },
-      info: rendition,
-    };
+    return { variant: renditionVariant(info, base, rates), cache, member: csmilMemberOf(renditionPath, info), info };
   }
 
   // The ladder's profiles below a real rendition's picture (never an upscale), each made from
@@ -174,11 +139,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
     variants: async (variantPath) => {
       const { renditionPath, info } = await infoOf(variantPath);
       const made = await ladderOf(renditionPath, info, () => '');
-      return made.flatMap(({ profile, variant: v }) =>
-        v.resolution
-          ? [{ profile, bandwidth: v.bandwidth, averageBandwidth: v.averageBandwidth, codecs: v.codecs, resolution: v.resolution }]
-          : [],
-      );
+      return made.flatMap(({ profile, variant: v }) => derivedVariantOf(profile, v) ?? []);
     },
   };
 

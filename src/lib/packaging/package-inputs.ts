@@ -6,14 +6,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
+import { isUrl } from '../shared/paths.js';
 
 export interface ExpandedInputs {
   readonly inputs: string[];
   /** The inputs that were directories. */
   readonly directories: string[];
 }
-
-const isUrl = (input: string) => /^https?:\/\//i.test(input);
 
 async function isDirectory(input: string): Promise<boolean> {
   try {

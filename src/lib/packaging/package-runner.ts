@@ -12,7 +12,9 @@ import { downloadSource } from './source/source-resolver.js';
 import { RenditionStore } from './rendition-store.js';
 import { sweepTemp } from '../cache/temp-sweep.js';
 import type { Reporter } from '../shared/reporter.js';
+import { SingleFlight } from '../shared/single-flight.js';
 import type { Derivations } from './segment-maker.js';
+import { isUrl } from '../shared/paths.js';
 
 export interface PackageItemResult {
   readonly input: string;
@@ -59,8 +61,6 @@ export interface PackagedSource {
   readonly store: RenditionStore;
 }
 
-const isUrl = (input: string) => /^https?:\/\//i.test(input);
-
 export async function runPackageJob(config: CasterpakConfig, options: PackageRunOptions): Promise<PackageSummary> {
   const started = Date.now();
   const bento4 = locateBento4(config.bento4.binDir, config.bento4.timeoutMs);
@@ -69,7 +69,8 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
   await sweepTemp(layout, leftoverMaxAgeMs(config));
   const sources = new Map<string, string>();
   const downloaded = new Set<string>(); // rendition paths whose source this run downloaded
-  const fetched = new Map<string, Promise<string>>();
+  const fetched = new Map<string, string>(); // rendition path → its downloaded source
+  const downloads = new SingleFlight<string>();
   const { reporter } = options;
   const store = new RenditionStore({
     derivations: options.derivations,
@@ -83,23 +84,21 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
     resolveSource: (renditionPath, signal) => {
       const input = sources.get(renditionPath)!;
       if (!isUrl(input)) return Promise.resolve(path.resolve(options.cwd, input));
-      let file = fetched.get(renditionPath);
-      if (!file) {
+      const file = fetched.get(renditionPath);
+      if (file !== undefined) return Promise.resolve(file);
+      return downloads.run(renditionPath, async () => {
         reporter.progress(input, 'download', 0);
-        file = downloadSource(layout, renditionPath, new URL(input), {
+        const dest = await downloadSource(layout, renditionPath, new URL(input), {
           timeoutMs: config.download.timeoutMs,
           maxBytes: config.download.maxBytes,
           signal,
           onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
-        }).then((dest) => {
-          downloaded.add(renditionPath);
-          reporter.progress(input, 'mp42hls', 0.5);
-          return dest;
         });
-        fetched.set(renditionPath, file);
-        file.catch(() => fetched.delete(renditionPath));
-      }
-      return file;
+        downloaded.add(renditionPath);
+        fetched.set(renditionPath, dest);
+        reporter.progress(input, 'mp42hls', 0.5);
+        return dest;
+      });
     },
   });
 

@@ -21,7 +21,8 @@ import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-pla
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { sniffMp4, topLevelBoxEnd } from '../formats/mp4/sniff.js';
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
-import { probeMedia, runTool, type Bento4 } from './bento4.js';
+import { probeMedia, type Bento4 } from './bento4.js';
+import { runTool } from '../shared/run-tool.js';
 import { tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {

@@ -21,7 +21,8 @@ import { segmentBaseUrl } from './media-playlist.js';
 import { buildRendition } from './packager.js';
 import { buildRenditionFromMoov, readSource, type MoovReading } from './moov-rendition.js';
 import { loadIndex, makeSegmentAlone, type Derivations, type LoadedIndex } from './segment-maker.js';
-import { SingleRun, exists, type CacheStatus } from './single-run.js';
+import { SingleRun, type CacheStatus } from './single-run.js';
+import { exists } from '../shared/exists.js';
 import { openLocalSource, type SourceReader } from './source/source-reader.js';
 
 export type { CacheStatus } from './single-run.js';

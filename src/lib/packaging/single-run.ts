@@ -6,6 +6,8 @@ import { promises as fs } from 'node:fs';
 import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../shared/errors.js';
 import type { CacheLayout } from '../cache/names.js';
 import { readLockOwner, lockIsStale, tryLock } from '../cache/lock.js';
+import { SingleFlight } from '../shared/single-flight.js';
+import { exists } from '../shared/exists.js';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'WAIT';
 
@@ -24,18 +26,12 @@ export interface SingleRunOptions {
   readonly pollMs?: number;
 }
 
-export const exists = (file: string) =>
-  fs.access(file).then(
-    () => true,
-    () => false,
-  );
-
 // Overload, shutdown, a full disk and a tool killed from outside (OOM killer, operator) say
 // nothing about the source: they are not remembered, so the next request tries again.
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['OVERLOADED', 'CANCELLED', 'NO_SPACE']);
 
 export class SingleRun {
-  private readonly inflight = new Map<string, Promise<CacheStatus>>();
+  private readonly flights = new SingleFlight<CacheStatus>();
   private readonly failures = new Map<string, Failure>();
 
   constructor(private readonly options: SingleRunOptions) {}
@@ -44,18 +40,12 @@ export class SingleRun {
   // names the work in messages.
   async run(key: string, what: string, wanted: string | null, work: () => Promise<unknown>): Promise<CacheStatus> {
     this.throwRemembered(key);
-    const running = this.inflight.get(key);
+    const running = this.flights.current(key);
     if (running) {
       await running;
       if (wanted === null || (await exists(wanted))) return 'WAIT';
     }
-    const job = this.produce(key, what, wanted, () => this.remembering(key, work));
-    this.inflight.set(key, job);
-    try {
-      return await job;
-    } finally {
-      if (this.inflight.get(key) === job) this.inflight.delete(key);
-    }
+    return this.flights.run(key, () => this.produce(key, what, wanted, () => this.remembering(key, work)));
   }
 
   private throwRemembered(key: string): void {

@@ -3,7 +3,8 @@
 // start-up (it runs, it has libx264). Without one, derived renditions say why and the rest of
 // casterpak works.
 import { createRequire } from 'node:module';
-import { runTool } from '../packaging/bento4.js';
+import { runTool } from '../shared/run-tool.js';
+import { SingleFlight } from '../shared/single-flight.js';
 import { oneLine } from '../shared/errors.js';
 
 export interface Ffmpeg {
@@ -23,14 +24,20 @@ function installerPath(): string | null {
 }
 
 // One check per binary and process (a process may start several origins: tests, cluster workers).
-const checks = new Map<string, Promise<FfmpegCheck>>();
+const checked = new Map<string, FfmpegCheck>();
+const checks = new SingleFlight<FfmpegCheck>();
 
 export function checkFfmpeg(configured: string | null): Promise<FfmpegCheck> {
   const file = configured ?? installerPath();
   if (file === null) return probe(null, configured);
-  const known = checks.get(file) ?? probe(file, configured);
-  checks.set(file, known);
-  return known;
+  const known = checked.get(file);
+  if (known) return Promise.resolve(known);
+  // probe answers every failure as { ok: false }: what it found is kept, whatever it was.
+  return checks.run(file, async () => {
+    const check = await probe(file, configured);
+    checked.set(file, check);
+    return check;
+  });
 }
 
 async function probe(file: string | null, configured: string | null, timeoutMs = 15_000): Promise<FfmpegCheck> {

@@ -19,6 +19,7 @@ import { createDerivations, type SharedEncodes } from './derivations.js';
 import { derivedPath, profilesBelow, targetSize, uprightSize, type Size } from './ladder-plan.js';
 import { encodeSegment, type TranscodeOptions } from './transcoder.js';
 import type { Ffmpeg } from './ffmpeg.js';
+import { isUrl } from '../shared/paths.js';
 
 export interface PlannedProfile {
   readonly name: string;
@@ -99,7 +100,6 @@ export interface LadderBatchOptions {
   readonly signal?: AbortSignal;
 }
 
-const isUrl = (input: string) => /^https?:\/\//i.test(input);
 const isFile = (file: string) =>
   fs.stat(file).then(
     (s) => s.isFile(),

@@ -8,7 +8,7 @@ import { concat } from '../formats/mp4/box-writer.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
 import { assembleExtract } from '../formats/mp42hls/extract.js';
 import { deriveExtractHeader, derivedVideoSlice, readEncodedVideo } from '../formats/mp42hls/derived-extract.js';
-import { runTool } from '../packaging/bento4.js';
+import { runTool } from '../shared/run-tool.js';
 import type { ExtractParts, ExtractTransform } from '../packaging/segment-maker.js';
 import { encodeArgs, type EncodeOutput, type Size } from './ladder-plan.js';
 import type { LadderProfile } from '../config/ladder.js';

@@ -8,6 +8,8 @@ import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { iframeBitrates, type IFrameBitrates } from './iframe-variant.js';
 import { createIFramePlaylist, fileLoader, type MediaLoader } from './iframe-playlist-maker.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
+import { SingleFlight } from '../shared/single-flight.js';
+import { isInside } from '../shared/paths.js';
 
 export interface KfonlyOptions {
   /** Every file the source playlist names must lie inside it. */
@@ -29,8 +31,7 @@ function confinedLoader(root: string, rewrite?: (text: string) => string): Media
   const inner = fileLoader();
   const check = (url: URL) => {
     const file = path.resolve(fileURLToPath(url));
-    if (file !== root && !file.startsWith(root + path.sep))
-      throw new CasterpakError('BAD_PLAYLIST', `playlist names a file outside its root: ${path.basename(file)}`);
+    if (!isInside(root, file)) throw new CasterpakError('BAD_PLAYLIST', `playlist names a file outside its root: ${path.basename(file)}`);
   };
   return {
     text: async (url) => {
@@ -46,7 +47,7 @@ function confinedLoader(root: string, rewrite?: (text: string) => string): Media
 }
 
 export function createIFramePlaylistService(): IFramePlaylistService {
-  const inflight = new Map<string, Promise<{ file: string; created: boolean }>>();
+  const flights = new SingleFlight<{ file: string; created: boolean }>();
   const mtime = (file: string) =>
     fs.stat(file).then(
       (s) => s.mtimeMs,
@@ -62,13 +63,7 @@ export function createIFramePlaylistService(): IFramePlaylistService {
     return { file: output, created: true };
   };
   return {
-    async ensure(source, output, options) {
-      const running = inflight.get(output);
-      if (running) return running;
-      const job = create(source, output, options).finally(() => inflight.delete(output));
-      inflight.set(output, job);
-      return job;
-    },
+    ensure: (source, output, options) => flights.run(output, () => create(source, output, options)),
     async bitrates(file) {
       return iframeBitrates(parseMediaPlaylist(await fs.readFile(file, 'utf8')));
     },

@@ -1,5 +1,5 @@
-// What a master playlist needs to advertise a I-frame stream: its bit rates, the
-// EXT-X-I-FRAME-STREAM-INF line and the video-only CODECS (RFC 8216 §4.3.4.3, §4.1).
+// What a master playlist needs to advertise an I-frame stream: its bit rates and the video-only
+// CODECS (RFC 8216 §4.3.4.3, §4.1); masters/stream-inf.ts writes the line.
 import { CasterpakError } from '../shared/errors.js';
 import type { MediaPlaylist } from '../formats/hls/codec.js';
 
@@ -41,25 +41,6 @@ export function iframeBitrates(playlist: MediaPlaylist): IFrameBitrates {
     }
   }
   return { peak: peak < 0 ? average : Math.ceil(peak), average };
-}
-
-export interface IFrameStreamInfAttributes {
-  readonly bandwidth: number;
-  readonly averageBandwidth?: number;
-  /** video codecs only; see `videoCodecs` */
-  readonly codecs?: string;
-  readonly resolution?: { readonly width: number; readonly height: number };
-  readonly uri: string;
-}
-
-// One EXT-X-I-FRAME-STREAM-INF line; attributes in the RFC's order, URI last.
-export function iframeStreamInfLine(attrs: IFrameStreamInfAttributes): string {
-  const parts = [`BANDWIDTH=${Math.round(attrs.bandwidth)}`];
-  if (attrs.averageBandwidth !== undefined) parts.push(`AVERAGE-BANDWIDTH=${Math.round(attrs.averageBandwidth)}`);
-  if (attrs.codecs) parts.push(`CODECS="${attrs.codecs}"`);
-  if (attrs.resolution) parts.push(`RESOLUTION=${attrs.resolution.width}x${attrs.resolution.height}`);
-  parts.push(`URI="${attrs.uri}"`);
-  return `#EXT-X-I-FRAME-STREAM-INF:${parts.join(',')}`;
 }
 
 const VIDEO_CODEC = /^(avc1|avc3|hvc1|hev1)(\.|$)/;

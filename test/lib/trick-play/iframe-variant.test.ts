@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMediaPlaylist, parseMasterPlaylist } from '../../../src/lib/formats/hls/codec.js';
-import { iframeBitrates, iframeStreamInfLine, videoCodecs } from '../../../src/lib/trick-play/iframe-variant.js';
+import { parseMediaPlaylist } from '../../../src/lib/formats/hls/codec.js';
+import { iframeBitrates, videoCodecs } from '../../../src/lib/trick-play/iframe-variant.js';
 
 function iframePlaylist(target: number, entries: Array<[seconds: number, bytes: number]>): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:4', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-I-FRAMES-ONLY'];
@@ -67,31 +67,6 @@ describe('iframeBitrates (RFC 8216 §4.1 peak segment bit rate)', () => {
     const { peak, average } = iframeBitrates(playlist);
     expect(peak).toBe(average);
     expect(average).toBe(8000);
-  });
-});
-
-describe('iframeStreamInfLine (RFC 8216 §4.3.4.3)', () => {
-  it('writes every attribute, quoted where the RFC says so', () => {
-    expect(
-      iframeStreamInfLine({
-        bandwidth: 123456.4,
-        averageBandwidth: 65432,
-        codecs: 'avc1.64001f',
-        resolution: { width: 1280, height: 720 },
-        uri: 'kfonly/index_0_av.m3u8',
-      }),
-    ).toBe(
-      '#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=123456,AVERAGE-BANDWIDTH=65432,CODECS="avc1.64001f",RESOLUTION=1280x720,URI="kfonly/index_0_av.m3u8"',
-    );
-  });
-
-  it('omits optional attributes and parses as an I-frame variant', () => {
-    const line = iframeStreamInfLine({ bandwidth: 1000, uri: 'kfonly/a.m3u8' });
-    expect(line).toBe('#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1000,URI="kfonly/a.m3u8"');
-    const master = parseMasterPlaylist(['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=2000', 'a.m3u8', line, ''].join('\n'));
-    const iframe = master.variants.find((v) => v.isIFrameOnly);
-    expect(iframe?.uri).toBe('kfonly/a.m3u8');
-    expect(iframe?.bandwidth).toBe(1000);
   });
 });
 

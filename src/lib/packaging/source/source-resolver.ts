@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../../shared/errors.js';
+import { isInside } from '../../shared/paths.js';
 import type { CacheLayout } from '../../cache/names.js';
 import { downloadToFile, type DownloadOptions } from './source-download.js';
 import { makeTempDir } from '../packager.js';
@@ -30,7 +31,7 @@ export interface SourceResolver {
 export async function realPathInside(root: string, relative: string): Promise<string | null> {
   try {
     const [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(path.join(root, ...relative.split('/')))]);
-    return real === realRoot || real.startsWith(realRoot + path.sep) ? real : null;
+    return isInside(realRoot, real) ? real : null;
   } catch {
     return null;
   }

@@ -1,0 +1,103 @@
+// Runs a tool (Bento4's mp42hls and mp4info, ffmpeg): argument arrays only (never a shell), a
+// time limit that kills the process, and errors that keep the exit code, signal and the tail of
+// stderr.
+import path from 'node:path';
+import { execa } from 'execa';
+import { ToolError } from './errors.js';
+
+export interface RunResult {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const tail = (text: string) => text.trim().split('\n').slice(-5).join(' | ').slice(-600);
+
+// Each run gets its own process group (detached), so a time limit or a cancel kills the tool
+// and anything it started: a wrapper script's child would otherwise keep the pipes open and
+// execa would wait for it. Groups still running when casterpak exits are killed too.
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the whole group is gone already
+  }
+}
+
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => liveGroups.forEach(killGroup));
+  }
+}
+
+// One child process; any failure (exit ≠ 0, signal, time limit, spawn error) is a ToolError.
+export async function runTool(
+  file: string,
+  args: readonly string[],
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<RunResult> {
+  const groups = process.platform !== 'win32';
+  const subprocess = execa(file, args, {
+    reject: false,
+    stdin: 'ignore',
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+    cancelSignal: options.signal,
+    maxBuffer: 64 * 1024 * 1024,
+    windowsHide: true,
+    detached: groups,
+  });
+  const pid = subprocess.pid;
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = () => pid !== undefined && killGroup(pid);
+  if (groups && pid !== undefined) {
+    trackGroup(pid);
+    if (options.timeoutMs > 0) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, options.timeoutMs);
+    }
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+  }
+  let result;
+  try {
+    result = await subprocess;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', stop);
+    if (pid !== undefined) liveGroups.delete(pid);
+  }
+  const name = path.basename(file);
+  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+  if (result.timedOut || (timedOut && result.failed)) {
+    throw new ToolError('TIMEOUT', `${name} ran past its time limit of ${options.timeoutMs} ms and was killed`, {
+      signal: result.signal,
+      stderrTail: tail(stderr),
+    });
+  }
+  if (result.isCanceled || (result.failed && options.signal?.aborted))
+    throw new ToolError('CANCELLED', `${name} was cancelled`, { signal: result.signal });
+  if (result.failed) {
+    const how = result.signal
+      ? `was killed by ${result.signal}`
+      : result.exitCode !== undefined
+        ? `exited with code ${result.exitCode}`
+        : `could not start (${result.shortMessage})`;
+    const why = tail(stderr);
+    throw new ToolError('TOOL', `${name} ${how}${why ? `: ${why}` : ''}`, {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      stderrTail: why,
+      cause: result.cause,
+    });
+  }
+  return { stdout, stderr };
+}
