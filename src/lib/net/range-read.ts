@@ -2,8 +2,6 @@
 // source, not the whole file. Each read is one upstreamGet (allowed origins, a time limit per
 // attempt, typed errors); transient failures are retried a bounded number of times.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findTopLevelBox, TOP_LEVEL_HEADER_BYTES } from '../formats/mp4/boxes.js';
-import { Mp4FormatError } from '../formats/mp4/errors.js';
 import { CasterpakError } from '../shared/errors.js';
 import { readBounded } from './bounded-body.js';
 import { upstreamGet, type AllowedOrigins } from './http-get.js';
@@ -32,13 +30,6 @@ export interface RemoteHead {
   readonly lastModified: string | null;
 }
 
-// Why: a moov read from a remote file, with where it was and how big the file is.
-export interface RemoteMoov {
-  readonly moov: Uint8Array;
-  readonly moovOffset: number;
-  /** of the file */ readonly size: number;
-}
-
 // Why: the size of the source is not what the caller indexed; its index must be dropped.
 export class SourceChangedError extends CasterpakError {
   constructor(
@@ -60,11 +51,9 @@ export class RangeNotSupportedError extends CasterpakError {
   }
 }
 
-// Why: bounds on retries and on what a hostile or broken source can make findMoov do.
+// Bounds on retries: a call lasts at most (MAX_RETRIES + 1) × timeoutMs + the pauses.
 export const MAX_RETRIES = 5;
 export const MAX_RETRY_DELAY_MS = 2_000;
-export const MAX_TOP_LEVEL_BOXES = 10_000;
-export const MAX_MOOV_BYTES = 256 * 1024 * 1024;
 
 /** A failure worth another attempt (408, 429, 5xx, a short body). */
 class TransientError extends CasterpakError {}
@@ -207,31 +196,4 @@ export async function readHead(url: URL, options: RangeReadOptions): Promise<Rem
   if (got.kind === 'unsatisfiable' && got.size === 0) return { size: 0, rangeSupported: true, ...validators };
   if (got.kind === 'ignored' && got.size !== null) return { size: got.size, rangeSupported: false, ...validators };
   throw new CasterpakError('UPSTREAM', `${url.href}: the upstream gave no size for the source`);
-}
-
-// Why: the top-level moov of a remote MP4 from a few range reads: box headers from offset 0
-// (mdat and the rest skipped by their sizes, so a moov at the end works), then the moov whole.
-export async function findMoov(url: URL, options: RangeReadOptions): Promise<RemoteMoov> {
-  const first = await withRetries(url, 0, TOP_LEVEL_HEADER_BYTES, options);
-  if (first.kind === 'ignored') throw new RangeNotSupportedError(url);
-  if (first.kind === 'unsatisfiable') throw new CasterpakError('BAD_MEDIA', `${url.href}: empty source, no moov`);
-  const { size } = first;
-  const pinned: RangeReadOptions = { ...options, expectedSize: size };
-  const bytesAt = async (start: number, end: number): Promise<Uint8Array> => {
-    const got = await readRange(url, start, end, pinned);
-    if (got.kind === 'ignored') throw new RangeNotSupportedError(url);
-    return got.bytes;
-  };
-  let reads = 0;
-  const box = await findTopLevelBox('moov', size, (offset, length) => {
-    if (offset === 0) return first.bytes.subarray(0, length);
-    if (++reads >= MAX_TOP_LEVEL_BOXES)
-      throw new CasterpakError('BAD_MEDIA', `${url.href}: no moov in the first ${MAX_TOP_LEVEL_BOXES} top-level boxes`);
-    return bytesAt(offset, offset + length);
-  }).catch((error: unknown) => {
-    throw error instanceof Mp4FormatError ? new CasterpakError('BAD_MEDIA', `${url.href}: ${error.message}`, { cause: error }) : error;
-  });
-  if (box.size > MAX_MOOV_BYTES)
-    throw new CasterpakError('UPSTREAM', `${url.href}: moov too large (${box.size} bytes, limit ${MAX_MOOV_BYTES})`);
-  return { moov: await bytesAt(box.offset, box.offset + box.size), moovOffset: box.offset, size };
 }

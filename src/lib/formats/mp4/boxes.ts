@@ -113,28 +113,10 @@ export function fullBoxOf(bytes: Uint8Array, box: BoxHeader): FullBox {
   return { version, flags, body: at + 4 };
 }
 
-/** Bytes an I/O layer should read at a top-level offset to decode the header (largesize included). */
-export const TOP_LEVEL_HEADER_BYTES = 16;
-
-// Why: lets an I/O layer find the top-level `moov` by reading headers only (bytes = what it read
-// at fileOffset, at least 8 bytes, 16 for a largesize box); size 0 means "to the end of the file".
+// One top-level header decoded as a box header (bytes = what was read at fileOffset, at least
+// 8 bytes, 16 for a largesize box); size 0 means "to the end of the file". The file walk itself
+// is top-level.ts.
 export function parseTopLevelHeader(bytes: Uint8Array, fileOffset: number, fileSize: number): BoxHeader {
   if (fileOffset >= fileSize) throw new Mp4FormatError(`no box at ${fileOffset}: file is ${fileSize} bytes`);
   return decodeHeader(bytes, 0, fileOffset, fileSize - fileOffset);
-}
-
-/** Reads `length` bytes (fewer at the end of the file) at `offset`; provided by the I/O layer. */
-export type ReadAt = (offset: number, length: number) => Uint8Array | Promise<Uint8Array>;
-
-// Why: the whole header walk in one call, with the I/O left to the caller; returns the box
-// header (file offsets) so the caller can then read exactly [offset, offset + size).
-export async function findTopLevelBox(type: string, fileSize: number, readAt: ReadAt): Promise<BoxHeader> {
-  let offset = 0;
-  while (offset < fileSize) {
-    const bytes = await readAt(offset, Math.min(TOP_LEVEL_HEADER_BYTES, fileSize - offset));
-    const box = parseTopLevelHeader(bytes, offset, fileSize);
-    if (box.type === type) return box;
-    offset = boxEnd(box);
-  }
-  throw new Mp4FormatError(`no top-level '${type}' box in ${fileSize} bytes`);
 }
