@@ -6,7 +6,7 @@ import { CasterpakError } from '../shared/errors.js';
 import { readBounded } from './bounded-body.js';
 import { upstreamGet, type AllowedOrigins } from './http-get.js';
 
-// Why: one set of options for all reads; a call lasts at most (retries + 1) × timeoutMs + pauses.
+// One set of options for all reads; a call lasts at most (retries + 1) × timeoutMs + pauses.
 export interface RangeReadOptions {
   readonly timeoutMs: number;
   readonly allowedOrigins: AllowedOrigins;
@@ -17,12 +17,12 @@ export interface RangeReadOptions {
   /** Called with the body bytes received from the upstream, as they arrive. */ readonly onBytes?: (n: number) => void;
 }
 
-// Why: a server may ignore Range (RFC 9110 §14.2) and answer 200; the caller then decides.
+// A server may ignore Range (RFC 9110 §14.2) and answer 200; the caller then decides.
 export type RangeResult =
   | { readonly kind: 'range'; readonly bytes: Uint8Array; /** complete length */ readonly size: number }
   | { readonly kind: 'ignored'; readonly size: number | null };
 
-// Why: what a cache needs to know about a remote file before asking for ranges of it.
+// What a cache needs to know about a remote file before asking for ranges of it.
 export interface RemoteHead {
   readonly size: number;
   readonly rangeSupported: boolean;
@@ -30,7 +30,7 @@ export interface RemoteHead {
   readonly lastModified: string | null;
 }
 
-// Why: the size of the source is not what the caller indexed; its index must be dropped.
+// The size of the source is not what the caller indexed; its index must be dropped.
 export class SourceChangedError extends CasterpakError {
   constructor(
     url: URL,
@@ -41,10 +41,10 @@ export class SourceChangedError extends CasterpakError {
   }
 }
 
-// Why: the caller must tell a changed source apart from other upstream failures.
+// The caller must tell a changed source apart from other upstream failures.
 export const isSourceChanged = (error: unknown): error is SourceChangedError => error instanceof SourceChangedError;
 
-// Why: the server answers Range with the whole file; the caller falls back to downloading it.
+// The server answers Range with the whole file; the caller falls back to downloading it.
 export class RangeNotSupportedError extends CasterpakError {
   constructor(url: URL) {
     super('UPSTREAM', `${url.href}: the server ignores Range requests`);
@@ -177,7 +177,7 @@ async function withRetries(url: URL, start: number, end: number, options: RangeR
   }
 }
 
-// Why: bytes [start, end) of a remote file (end exclusive), or word that the server ignored Range.
+// Bytes [start, end) of a remote file (end exclusive), or word that the server ignored Range.
 export async function readRange(url: URL, start: number, end: number, options: RangeReadOptions): Promise<RangeResult> {
   const got = await withRetries(url, start, end, options);
   if (got.kind === 'range') return { kind: 'range', bytes: got.bytes, size: got.size };
@@ -188,7 +188,7 @@ export async function readRange(url: URL, start: number, end: number, options: R
   );
 }
 
-// Why: size, validators and Range support of a remote file from one `bytes=0-0` GET (§14.2).
+// Size, validators and Range support of a remote file from one `bytes=0-0` GET (§14.2).
 export async function readHead(url: URL, options: RangeReadOptions): Promise<RemoteHead> {
   const got = await withRetries(url, 0, 1, options);
   const validators = { etag: got.headers.get('etag'), lastModified: got.headers.get('last-modified') };
