@@ -2,13 +2,11 @@
 // source, not the whole file. Each read is one upstreamGet (allowed origins, a time limit per
 // attempt, typed errors); transient failures are retried a bounded number of times.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findTopLevelBox, TOP_LEVEL_HEADER_BYTES } from '../formats/mp4/boxes.js';
-import { Mp4FormatError } from '../formats/mp4/errors.js';
 import { CasterpakError } from '../shared/errors.js';
 import { readBounded } from './bounded-body.js';
 import { upstreamGet, type AllowedOrigins } from './http-get.js';
 
-// Why: one set of options for all reads; a call lasts at most (retries + 1) × timeoutMs + pauses.
+// One set of options for all reads; a call lasts at most (retries + 1) × timeoutMs + pauses.
 export interface RangeReadOptions {
   readonly timeoutMs: number;
   readonly allowedOrigins: AllowedOrigins;
@@ -19,12 +17,12 @@ export interface RangeReadOptions {
   /** Called with the body bytes received from the upstream, as they arrive. */ readonly onBytes?: (n: number) => void;
 }
 
-// Why: a server may ignore Range (RFC 9110 §14.2) and answer 200; the caller then decides.
+// A server may ignore Range (RFC 9110 §14.2) and answer 200; the caller then decides.
 export type RangeResult =
   | { readonly kind: 'range'; readonly bytes: Uint8Array; /** complete length */ readonly size: number }
   | { readonly kind: 'ignored'; readonly size: number | null };
 
-// Why: what a cache needs to know about a remote file before asking for ranges of it.
+// What a cache needs to know about a remote file before asking for ranges of it.
 export interface RemoteHead {
   readonly size: number;
   readonly rangeSupported: boolean;
@@ -32,14 +30,7 @@ export interface RemoteHead {
   readonly lastModified: string | null;
 }
 
-// Why: a moov read from a remote file, with where it was and how big the file is.
-export interface RemoteMoov {
-  readonly moov: Uint8Array;
-  readonly moovOffset: number;
-  /** of the file */ readonly size: number;
-}
-
-// Why: the size of the source is not what the caller indexed; its index must be dropped.
+// The size of the source is not what the caller indexed; its index must be dropped.
 export class SourceChangedError extends CasterpakError {
   constructor(
     url: URL,
@@ -50,21 +41,19 @@ export class SourceChangedError extends CasterpakError {
   }
 }
 
-// Why: the caller must tell a changed source apart from other upstream failures.
+// The caller must tell a changed source apart from other upstream failures.
 export const isSourceChanged = (error: unknown): error is SourceChangedError => error instanceof SourceChangedError;
 
-// Why: the server answers Range with the whole file; the caller falls back to downloading it.
+// The server answers Range with the whole file; the caller falls back to downloading it.
 export class RangeNotSupportedError extends CasterpakError {
   constructor(url: URL) {
     super('UPSTREAM', `${url.href}: the server ignores Range requests`);
   }
 }
 
-// Why: bounds on retries and on what a hostile or broken source can make findMoov do.
+// Bounds on retries: a call lasts at most (MAX_RETRIES + 1) × timeoutMs + the pauses.
 export const MAX_RETRIES = 5;
 export const MAX_RETRY_DELAY_MS = 2_000;
-export const MAX_TOP_LEVEL_BOXES = 10_000;
-export const MAX_MOOV_BYTES = 256 * 1024 * 1024;
 
 /** A failure worth another attempt (408, 429, 5xx, a short body). */
 class TransientError extends CasterpakError {}
@@ -188,7 +177,7 @@ async function withRetries(url: URL, start: number, end: number, options: RangeR
   }
 }
 
-// Why: bytes [start, end) of a remote file (end exclusive), or word that the server ignored Range.
+// Bytes [start, end) of a remote file (end exclusive), or word that the server ignored Range.
 export async function readRange(url: URL, start: number, end: number, options: RangeReadOptions): Promise<RangeResult> {
   const got = await withRetries(url, start, end, options);
   if (got.kind === 'range') return { kind: 'range', bytes: got.bytes, size: got.size };
@@ -199,7 +188,7 @@ export async function readRange(url: URL, start: number, end: number, options: R
   );
 }
 
-// Why: size, validators and Range support of a remote file from one `bytes=0-0` GET (§14.2).
+// Size, validators and Range support of a remote file from one `bytes=0-0` GET (§14.2).
 export async function readHead(url: URL, options: RangeReadOptions): Promise<RemoteHead> {
   const got = await withRetries(url, 0, 1, options);
   const validators = { etag: got.headers.get('etag'), lastModified: got.headers.get('last-modified') };
@@ -207,31 +196,4 @@ export async function readHead(url: URL, options: RangeReadOptions): Promise<Rem
   if (got.kind === 'unsatisfiable' && got.size === 0) return { size: 0, rangeSupported: true, ...validators };
   if (got.kind === 'ignored' && got.size !== null) return { size: got.size, rangeSupported: false, ...validators };
   throw new CasterpakError('UPSTREAM', `${url.href}: the upstream gave no size for the source`);
-}
-
-// Why: the top-level moov of a remote MP4 from a few range reads: box headers from offset 0
-// (mdat and the rest skipped by their sizes, so a moov at the end works), then the moov whole.
-export async function findMoov(url: URL, options: RangeReadOptions): Promise<RemoteMoov> {
-  const first = await withRetries(url, 0, TOP_LEVEL_HEADER_BYTES, options);
-  if (first.kind === 'ignored') throw new RangeNotSupportedError(url);
-  if (first.kind === 'unsatisfiable') throw new CasterpakError('BAD_MEDIA', `${url.href}: empty source, no moov`);
-  const { size } = first;
-  const pinned: RangeReadOptions = { ...options, expectedSize: size };
-  const bytesAt = async (start: number, end: number): Promise<Uint8Array> => {
-    const got = await readRange(url, start, end, pinned);
-    if (got.kind === 'ignored') throw new RangeNotSupportedError(url);
-    return got.bytes;
-  };
-  let reads = 0;
-  const box = await findTopLevelBox('moov', size, (offset, length) => {
-    if (offset === 0) return first.bytes.subarray(0, length);
-    if (++reads >= MAX_TOP_LEVEL_BOXES)
-      throw new CasterpakError('BAD_MEDIA', `${url.href}: no moov in the first ${MAX_TOP_LEVEL_BOXES} top-level boxes`);
-    return bytesAt(offset, offset + length);
-  }).catch((error: unknown) => {
-    throw error instanceof Mp4FormatError ? new CasterpakError('BAD_MEDIA', `${url.href}: ${error.message}`, { cause: error }) : error;
-  });
-  if (box.size > MAX_MOOV_BYTES)
-    throw new CasterpakError('UPSTREAM', `${url.href}: moov too large (${box.size} bytes, limit ${MAX_MOOV_BYTES})`);
-  return { moov: await bytesAt(box.offset, box.offset + box.size), moovOffset: box.offset, size };
 }

@@ -19,7 +19,8 @@ import { normaliseSegment } from './segment-maker.js';
 import { frameSeconds, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
 import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
-import { sniffMp4, topLevelBoxEnd } from '../formats/mp4/sniff.js';
+import { Mp4FormatError } from '../formats/mp4/errors.js';
+import { NO_MOOV, walkTopLevelBoxes } from '../formats/mp4/top-level.js';
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
 import { probeMedia, type Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
@@ -38,7 +39,6 @@ export interface PackageJob {
 }
 
 const DURATION_TOLERANCE_S = 0.1;
-const MAX_TOP_LEVEL_BOXES = 10_000;
 
 async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number }> {
   let stat;
@@ -49,23 +49,16 @@ async function checkSource(file: string, name: string): Promise<{ size: number; 
   }
   if (!stat.isFile()) throw new CasterpakError('NOT_FOUND', `${name}: not a regular file`);
   if (stat.size === 0) throw new CasterpakError('BAD_MEDIA', `${name}: empty file`);
+  // The top-level walk (formats/mp4/top-level.ts): a cut-off copy (one box runs past the end) is
+  // bad media, told before mp42hls writes half a rendition from it.
   const handle = await fs.open(file, 'r');
   try {
-    const head = Buffer.alloc(16);
-    const { bytesRead } = await handle.read(head, 0, 16, 0);
-    const why = sniffMp4(head.subarray(0, bytesRead));
-    if (why) throw new CasterpakError('BAD_MEDIA', `${name}: not an MP4 (${why})`);
-    // Walk the top-level boxes: a cut-off copy (one box runs past the end) is bad media, told
-    // before mp42hls writes half a rendition from it.
-    let moov = false;
-    for (let offset = 0, boxes = 0; offset < stat.size && boxes < MAX_TOP_LEVEL_BOXES; boxes++) {
-      const { bytesRead: got } = await handle.read(head, 0, 16, offset);
-      const end = topLevelBoxEnd(head.subarray(0, got), offset, stat.size);
-      if (typeof end === 'string')
-        throw new CasterpakError('BAD_MEDIA', moov ? `${name}: ${end}` : `${name}: truncated or not an MP4 (no moov)`);
-      moov ||= head.toString('latin1', 4, 8) === 'moov';
-      offset = end;
-    }
+    await walkTopLevelBoxes(stat.size, async (offset, length) => {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, offset);
+      return buffer.subarray(0, bytesRead);
+    });
+  } catch (error) {
+    throw error instanceof Mp4FormatError ? new CasterpakError('BAD_MEDIA', `${name}: ${error.message}`, { cause: error }) : error;
   } finally {
     await handle.close();
   }
@@ -76,7 +69,7 @@ async function checkSource(file: string, name: string): Promise<{ size: number; 
 function classifyToolError(error: unknown, name: string): unknown {
   if (!(error instanceof ToolError) || error.code !== 'TOOL') return error;
   const text = error.stderrTail.toLowerCase();
-  if (text.includes('no movie')) return new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`, { cause: error });
+  if (text.includes('no movie')) return new CasterpakError('BAD_MEDIA', `${name}: ${NO_MOOV}`, { cause: error });
   if (text.includes('no space left'))
     return new CasterpakError('NO_SPACE', `no space left in the cache while packaging ${name} (${error.stderrTail})`, { cause: error });
   if (text.includes('not supported'))
@@ -168,7 +161,7 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
   } catch (error) {
     throw blameSource(classifyToolError(error, name));
   }
-  if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
+  if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: ${NO_MOOV}`);
   checkPackageable(media, name);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {

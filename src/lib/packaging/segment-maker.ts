@@ -151,7 +151,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
     const framing = tsFramingError(output);
     if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
     const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead));
-    const counts = pesCounts(ts);
+    const counts = asToolError(name, () => pesCounts(ts));
     const want = (kind: 'video' | 'audio') => header.tracks.reduce((sum, t, k) => sum + (t.kind === kind ? segment.pes[k] : 0), 0);
     if (!counts.tablesFirst || counts.video !== want('video') || counts.audio !== want('audio')) {
       throw new CasterpakError(

@@ -2,7 +2,8 @@
 // one caller-owned buffer: verifying a 10-minute rendition reads ~100 MB, and one fresh buffer
 // per segment (fs.readFile) doubled the time that took, mostly in allocation and GC.
 import { promises as fs } from 'node:fs';
-import { TS_PACKET_SIZE, tsSyncError } from '../formats/mpegts/sync-check.js';
+import { TS_PACKET_SIZE } from '../formats/mpegts/packet.js';
+import { tsSyncError } from '../formats/mpegts/sync-check.js';
 
 // A reusable read buffer: a whole number of packets, so every chunk starts on a packet boundary.
 export function tsReadBuffer(packets = 8192): Buffer {

@@ -9,6 +9,7 @@ import { assertIFrameSource, buildIFramePlaylist } from './iframe-playlist.js';
 import { iframeSegmentUri } from './iframe-uri.js';
 import { raiseTargetDuration } from '../formats/hls/target-duration.js';
 import { scanKeyFrames, type KeyFrameScan, type VideoProgram } from '../formats/mpegts/keyframes.js';
+import { trickPlayError } from './scan-errors.js';
 import type { MediaLoader } from './media-loader.js';
 
 export { fileLoader, httpLoader, type MediaLoader, type HttpLoaderOptions } from './media-loader.js';
@@ -101,7 +102,12 @@ async function scanInOrder(
     const bytes = await pending[i]!;
     pending[i] = undefined;
     startNext();
-    const scan = scanKeyFrames(bytes, names[i]!, { program });
+    let scan: KeyFrameScan;
+    try {
+      scan = scanKeyFrames(bytes, names[i]!, { program });
+    } catch (error) {
+      throw trickPlayError(error);
+    }
     program = { videoPid: scan.videoPid, streamType: scan.streamType };
     scans.push(scan);
   }

@@ -3,10 +3,11 @@
 // entry, EXTINF = time to the next key frame (docs/trick-play.md).
 import { CasterpakError } from '../shared/errors.js';
 import type { KeyFrame, KeyFrameScan } from '../formats/mpegts/keyframes.js';
+import { TS_PACKET_SIZE } from '../formats/mpegts/packet.js';
 import type { MediaPlaylist } from '../formats/hls/codec.js';
 
 // hls.js assumes PAT/PMT within the first 7 packets when a TS byte range has no EXT-X-MAP.
-const IMPLICIT_INIT_LIMIT = 7 * 188;
+const IMPLICIT_INIT_LIMIT = 7 * TS_PACKET_SIZE;
 
 // Refuses sources the I-frame playlist cannot be derived from; call before fetching segments.
 export function assertIFrameSource(source: MediaPlaylist, name: string): void {

@@ -4,7 +4,7 @@
 import { fourcc, need, u32, u64, u8 } from './byte-reader.js';
 import { Mp4FormatError } from './errors.js';
 
-// Why: where a box is and how big, without copying its bytes.
+// Where a box is and how big, without copying its bytes.
 export interface BoxHeader {
   readonly type: string;
   /** Offset of the box's first byte in the array it was read from (or in the file). */
@@ -14,14 +14,14 @@ export interface BoxHeader {
   readonly headerSize: number;
 }
 
-// Why: the end of a box is needed at every step of a walk.
+// The end of a box is needed at every step of a walk.
 export const boxEnd = (box: BoxHeader): number => box.offset + box.size;
-// Why: where a box's payload (its children, for a container) begins.
+// Where a box's payload (its children, for a container) begins.
 export const payloadStart = (box: BoxHeader): number => box.offset + box.headerSize;
 
 const PRINTABLE = /^[\x20-\x7e\xa9]{4}$/;
 
-// Why: the one decoding of a header, shared by in-memory walks and top-level file reads.
+// The one decoding of a header, shared by in-memory walks and top-level file reads.
 //   aligned(8) class Box { unsigned int(32) size; unsigned int(32) type;
 //     if (size==1) unsigned int(64) largesize;  else if (size==0) box extends to end;
 //     if (type=='uuid') unsigned int(8)[16] usertype; }
@@ -44,14 +44,14 @@ function decodeHeader(bytes: Uint8Array, at: number, offset: number, room: numbe
   return { type, offset, size, headerSize };
 }
 
-// Why: read one box header from bytes held in memory, inside a container ending at `end`.
+// Read one box header from bytes held in memory, inside a container ending at `end`.
 export function readBoxHeader(bytes: Uint8Array, offset: number, end: number = bytes.length): BoxHeader {
   if (end > bytes.length) throw new Mp4FormatError(`container end ${end} beyond ${bytes.length} bytes`);
   if (end - offset < 8) throw new Mp4FormatError(`box header at ${offset}: only ${end - offset} bytes left`);
   return decodeHeader(bytes.subarray(0, end), offset, offset, end - offset);
 }
 
-// Why: walk the children of a container (or the top level of an in-memory file).
+// Walk the children of a container (or the top level of an in-memory file).
 // QuickTime lets `udta` end with a 32-bit zero terminator; trailing zero bytes under 8 are tolerated.
 export function* childBoxes(bytes: Uint8Array, start: number, end: number): Generator<BoxHeader> {
   let offset = start;
@@ -63,12 +63,12 @@ export function* childBoxes(bytes: Uint8Array, start: number, end: number): Gene
   }
 }
 
-// Why: children of a box, e.g. every `trak` of a `moov`.
+// Children of a box, e.g. every `trak` of a `moov`.
 export function childrenOf(bytes: Uint8Array, parent: BoxHeader): BoxHeader[] {
   return [...childBoxes(bytes, payloadStart(parent), boxEnd(parent))];
 }
 
-// Why: reach a nested box by its path, e.g. ['mdia','minf','stbl','stsz'] under a `trak`.
+// Reach a nested box by its path, e.g. ['mdia','minf','stbl','stsz'] under a `trak`.
 export function findBox(bytes: Uint8Array, path: readonly string[], parent?: BoxHeader): BoxHeader | undefined {
   let start = parent ? payloadStart(parent) : 0;
   let end = parent ? boxEnd(parent) : bytes.length;
@@ -88,14 +88,14 @@ export function findBox(bytes: Uint8Array, path: readonly string[], parent?: Box
   return found;
 }
 
-// Why: like findBox, but a missing box is malformed input.
+// Like findBox, but a missing box is malformed input.
 export function requireBox(bytes: Uint8Array, path: readonly string[], parent?: BoxHeader): BoxHeader {
   const box = findBox(bytes, path, parent);
   if (!box) throw new Mp4FormatError(`missing box ${[parent?.type, ...path].filter(Boolean).join('/')}`);
   return box;
 }
 
-// Why: the version decides field widths in many boxes (mvhd, tkhd, mdhd, ctts, trun).
+// The version decides field widths in many boxes (mvhd, tkhd, mdhd, ctts, trun).
 export interface FullBox {
   readonly version: number;
   readonly flags: number;
@@ -103,7 +103,7 @@ export interface FullBox {
   readonly body: number;
 }
 
-// Why: FullBox (§4.2): unsigned int(8) version; bit(24) flags; then the box's own fields.
+// FullBox (§4.2): unsigned int(8) version; bit(24) flags; then the box's own fields.
 export function fullBoxOf(bytes: Uint8Array, box: BoxHeader): FullBox {
   const at = payloadStart(box);
   need(bytes, at, 4, `version and flags of '${box.type}'`);
@@ -113,28 +113,10 @@ export function fullBoxOf(bytes: Uint8Array, box: BoxHeader): FullBox {
   return { version, flags, body: at + 4 };
 }
 
-/** Bytes an I/O layer should read at a top-level offset to decode the header (largesize included). */
-export const TOP_LEVEL_HEADER_BYTES = 16;
-
-// Why: lets an I/O layer find the top-level `moov` by reading headers only (bytes = what it read
-// at fileOffset, at least 8 bytes, 16 for a largesize box); size 0 means "to the end of the file".
+// One top-level header decoded as a box header (bytes = what was read at fileOffset, at least
+// 8 bytes, 16 for a largesize box); size 0 means "to the end of the file". The file walk itself
+// is top-level.ts.
 export function parseTopLevelHeader(bytes: Uint8Array, fileOffset: number, fileSize: number): BoxHeader {
   if (fileOffset >= fileSize) throw new Mp4FormatError(`no box at ${fileOffset}: file is ${fileSize} bytes`);
   return decodeHeader(bytes, 0, fileOffset, fileSize - fileOffset);
-}
-
-/** Reads `length` bytes (fewer at the end of the file) at `offset`; provided by the I/O layer. */
-export type ReadAt = (offset: number, length: number) => Uint8Array | Promise<Uint8Array>;
-
-// Why: the whole header walk in one call, with the I/O left to the caller; returns the box
-// header (file offsets) so the caller can then read exactly [offset, offset + size).
-export async function findTopLevelBox(type: string, fileSize: number, readAt: ReadAt): Promise<BoxHeader> {
-  let offset = 0;
-  while (offset < fileSize) {
-    const bytes = await readAt(offset, Math.min(TOP_LEVEL_HEADER_BYTES, fileSize - offset));
-    const box = parseTopLevelHeader(bytes, offset, fileSize);
-    if (box.type === type) return box;
-    offset = boxEnd(box);
-  }
-  throw new Mp4FormatError(`no top-level '${type}' box in ${fileSize} bytes`);
 }

@@ -5,7 +5,7 @@ import { type VideoFormat, parseH264Sps } from './h264-sps.js';
 import { parseHevcSps } from './hevc-sps.js';
 import { AccessUnitScanner, startsWithAud } from './nal.js';
 import { unwrapPts } from './pes.js';
-import { TS_PACKET_SIZE } from './sync-check.js';
+import { TS_PACKET_SIZE } from './packet.js';
 
 export interface KeyFrame {
   /** byte offset of the first TS packet of the key frame's PES */

@@ -8,9 +8,11 @@
 // The counters found in the input are ignored: a segment from a whole-file mp42hls run and the
 // same segment packaged alone give identical bytes.
 import { maxPackets, resplit, type PesRun } from './pes-resplit.js';
-import { NULL_PID, PAT_PID, patProgramPids, readPacket, TS_PACKET_SIZE, TsFormatError } from './ts-packet.js';
+import { TsFormatError } from './errors.js';
+import { NULL_PID, PAT_PID, TS_PACKET_SIZE, packetPid, readPacket } from './packet.js';
+import { PsiTracker } from './psi.js';
 
-// Why: the packets of one segment, sliced and sync-checked.
+// The packets of one segment, sliced and sync-checked.
 function packetsOf(ts: Uint8Array): Uint8Array[] {
   if (ts.length % TS_PACKET_SIZE !== 0) throw new TsFormatError(`${ts.length} bytes is not a whole number of packets`);
   const packets: Uint8Array[] = [];
@@ -18,7 +20,7 @@ function packetsOf(ts: Uint8Array): Uint8Array[] {
   return packets;
 }
 
-// Why: the PES runs of one PID (each from a unit-start packet, or from the first payload packet),
+// The PES runs of one PID (each from a unit-start packet, or from the first payload packet),
 // as lists of packet positions; only packets with payload belong to a run.
 function runsOf(positions: readonly number[], packets: readonly Uint8Array[]): number[][] {
   const runs: number[][] = [];
@@ -31,7 +33,7 @@ function runsOf(positions: readonly number[], packets: readonly Uint8Array[]): n
   return runs;
 }
 
-// Why: decide, from the last PES backwards, how many packets each run gains (usually all on the last).
+// Decide, from the last PES backwards, how many packets each run gains (usually all on the last).
 function spreadExtra(pid: number, runs: readonly number[][], packets: readonly Uint8Array[], extra: number): Map<number[], number> {
   const plan = new Map<number[], number>();
   for (let r = runs.length - 1; r >= 0 && extra > 0; r--) {
@@ -45,19 +47,20 @@ function spreadExtra(pid: number, runs: readonly number[][], packets: readonly U
   return plan;
 }
 
-// Why: the entry point. `segmentIndex` counts from 0, as mp42hls numbers its segments
+// The entry point. `segmentIndex` counts from 0, as mp42hls numbers its segments
 // (raw-0.ts is index 0): its PAT and PMT get CC = segmentIndex mod 16.
 export function normaliseContinuity(ts: Uint8Array, segmentIndex: number): Uint8Array {
   if (!Number.isInteger(segmentIndex) || segmentIndex < 0) throw new RangeError(`segment index ${segmentIndex}`);
   const packets = packetsOf(ts);
-  const psi = new Set<number>([PAT_PID]);
+  const tables = new PsiTracker();
   const byPid = new Map<number, number[]>();
   packets.forEach((packet, i) => {
     const info = readPacket(packet);
-    if (info.pid === PAT_PID) for (const pmt of patProgramPids(info)) psi.add(pmt);
+    tables.push(info, i * TS_PACKET_SIZE);
     if (!byPid.has(info.pid)) byPid.set(info.pid, []);
     byPid.get(info.pid)!.push(i);
   });
+  const psi = new Set<number>([PAT_PID, ...tables.pmtPids]);
   // Replacement packets, keyed by the original position they take (extras follow the last one).
   const replaced = new Map<number, Uint8Array[]>();
   for (const [pid, positions] of byPid) {
@@ -76,13 +79,13 @@ export function normaliseContinuity(ts: Uint8Array, segmentIndex: number): Uint8
   return numberPackets(out, psi, segmentIndex);
 }
 
-// Why: write the counters: PSI = segment index mod 16; other PIDs count their payload packets
+// Write the counters: PSI = segment index mod 16; other PIDs count their payload packets
 // from 0; a packet without payload repeats the previous counter (15 before the first, §2.4.3.3).
 function numberPackets(packets: readonly Uint8Array[], psi: ReadonlySet<number>, segmentIndex: number): Uint8Array {
   const next = new Map<number, number>();
   const result = new Uint8Array(packets.length * TS_PACKET_SIZE);
   packets.forEach((packet, i) => {
-    const pid = ((packet[1] & 0x1f) << 8) | packet[2];
+    const pid = packetPid(packet, 0);
     const hasPayload = (packet[3] & 0x10) !== 0;
     let cc = packet[3] & 15;
     if (psi.has(pid)) cc = segmentIndex % 16;

@@ -1,9 +1,10 @@
 // Removing the last PES packets of a transport stream (ISO/IEC 13818-1 §2.4.3): a segment
 // extract may carry one audio sample past the segment (see audioLookahead in
 // formats/mp4/segment-plan.ts); mp42hls writes it last, and this takes its packets out again.
-import { NULL_PID, PAT_PID, TS_PACKET_SIZE, TsFormatError } from './ts-packet.js';
+import { TsFormatError } from './errors.js';
+import { NULL_PID, PAT_PID, TS_PACKET_SIZE, TS_SYNC_BYTE, packetPid, payloadUnitStart } from './packet.js';
 
-// Why: the `count` PES whose unit starts come last, each with every later packet of its PID,
+// The `count` PES whose unit starts come last, each with every later packet of its PID,
 // are dropped; all other packets keep their bytes and order. Counters are left as they were
 // (normaliseContinuity renumbers them).
 export function dropTrailingPes(ts: Uint8Array, count: number): Uint8Array {
@@ -14,13 +15,12 @@ export function dropTrailingPes(ts: Uint8Array, count: number): Uint8Array {
   let left = count;
   for (let i = packets - 1; i >= 0 && left > 0; i--) {
     const at = i * TS_PACKET_SIZE;
-    if (ts[at] !== 0x47) throw new TsFormatError('lost packet sync');
-    const pid = ((ts[at + 1] & 0x1f) << 8) | ts[at + 2];
-    const unitStart = (ts[at + 1] & 0x40) !== 0;
+    if (ts[at] !== TS_SYNC_BYTE) throw new TsFormatError('lost packet sync');
+    const pid = packetPid(ts, at);
+    const unitStart = payloadUnitStart(ts, at);
     if (!unitStart || pid === PAT_PID || pid === NULL_PID || drop[i]) continue;
     for (let j = i; j < packets; j++) {
-      const p = j * TS_PACKET_SIZE;
-      if ((((ts[p + 1] & 0x1f) << 8) | ts[p + 2]) === pid) drop[j] = 1;
+      if (packetPid(ts, j * TS_PACKET_SIZE) === pid) drop[j] = 1;
     }
     left--;
   }

@@ -11,13 +11,12 @@
 // Speed: between the first VCL NAL unit of an access unit and the next PES start only packet
 // headers are read (nextBusyPacket); where an access unit ends is found by looking back from
 // the next PES start rather than by tracking every video packet.
-import { CasterpakError } from '../../shared/errors.js';
 import { AccessUnitTracker, type KeyFrame } from './access-units.js';
 import type { VideoFormat } from './h264-sps.js';
-import { payloadOffset } from './packet.js';
+import { TsFormatError } from './errors.js';
+import { TS_PACKET_SIZE, TS_SYNC_BYTE, payloadOffset } from './packet.js';
 import { PesHeaderReader } from './pes.js';
 import { findProgramTables, STREAM_TYPE_HEVC } from './psi.js';
-import { TS_PACKET_SIZE, TS_SYNC_BYTE } from './sync-check.js';
 
 export type { KeyFrame } from './access-units.js';
 
@@ -51,20 +50,19 @@ export interface ScanOptions {
   readonly program?: VideoProgram;
 }
 
-// Scans one whole segment held in memory. Throws BAD_TS naming `name` and the byte offset.
+// Scans one whole segment held in memory. Throws TsFormatError naming `name` and the byte offset.
 export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOptions = {}): KeyFrameScan {
   const length = bytes.length;
-  if (length === 0) throw new CasterpakError('BAD_TS', `${name}: empty file at offset 0`);
+  if (length === 0) throw new TsFormatError(`${name}: empty file at offset 0`);
   if (length % TS_PACKET_SIZE !== 0) {
     const offset = length - (length % TS_PACKET_SIZE);
-    throw new CasterpakError('BAD_TS', `${name}: truncated TS packet at offset ${offset} (size ${length})`);
+    throw new TsFormatError(`${name}: truncated TS packet at offset ${offset} (size ${length})`);
   }
   const tables = findProgramTables(bytes, name);
   const own = 'video' in tables ? tables : undefined;
   const program = own ? { videoPid: own.video.pid, streamType: own.video.streamType } : options.program;
   if (program === undefined) {
-    throw new CasterpakError(
-      'BAD_TS',
+    throw new TsFormatError(
       `${name}: no ${'missing' in tables ? tables.missing : 'PMT'} up to offset ${length}; is this an MPEG-TS segment?`,
     );
   }
@@ -84,7 +82,7 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
       if (offset >= length) break;
     }
     if (bytes[offset] !== TS_SYNC_BYTE) {
-      throw new CasterpakError('BAD_TS', `${name}: no sync byte 0x47 at offset ${offset}`);
+      throw new TsFormatError(`${name}: no sync byte 0x47 at offset ${offset}`);
     }
     const b1 = bytes[offset + 1]!;
     if ((((b1 & 0x1f) << 8) | bytes[offset + 2]!) !== videoPid) continue;
@@ -95,7 +93,7 @@ export function scanKeyFrames(bytes: Uint8Array, name: string, options: ScanOpti
     let position = start;
     if (unitStart) {
       if (bytes[offset + 3]! & 0xc0) {
-        throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: scrambled video packet at offset ${offset}; trick play needs clear video`);
+        throw new TsFormatError(`${name}: scrambled video packet at offset ${offset}; trick play needs clear video`, 'unsupported');
       }
       pes.reset();
       pesOffset = offset;

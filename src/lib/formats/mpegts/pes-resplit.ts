@@ -1,15 +1,16 @@
 // Spreading the payload of a PES's packets over more packets (ISO/IEC 13818-1 §2.4.3): the PES
 // bytes stay the same and in order; only how many transport packets carry them changes. Used to
 // give an elementary stream a multiple of 16 packets per segment (see continuity.ts).
-import { buildPacket, payloadCapacity, readPacket, TsFormatError } from './ts-packet.js';
+import { TsFormatError } from './errors.js';
+import { buildPacket, payloadCapacity, readPacket } from './packet.js';
 
-/** Packets (188 bytes each) of one PES, in stream order, all of one PID. */
+/** Packets (TS_PACKET_SIZE bytes each) of one PES, in stream order, all of one PID. */
 export interface PesRun {
   readonly pid: number;
   readonly packets: readonly Uint8Array[];
 }
 
-// Why: how many packets a run can be spread over: each must carry at least one payload byte,
+// How many packets a run can be spread over: each must carry at least one payload byte,
 // because only a packet with payload advances the continuity counter (§2.4.3.3).
 export function maxPackets(run: PesRun): number {
   let bytes = 0;
@@ -17,7 +18,7 @@ export function maxPackets(run: PesRun): number {
   return bytes;
 }
 
-// Why: re-split deterministically from content alone, so two inputs with the same PES bytes and
+// Re-split deterministically from content alone, so two inputs with the same PES bytes and
 // adaptation fields give the same packets whatever their counters were.
 // New packet i < original count keeps original packet i's adaptation-field content (PCR,
 // random_access, discontinuity, ...) and the unit-start flag of packet 0; each packet takes as

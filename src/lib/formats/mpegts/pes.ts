@@ -6,7 +6,7 @@
 //   7     PTS_DTS_flags(2) ESCR_flag ES_rate_flag DSM_trick_mode_flag additional_copy_info_flag PES_CRC_flag PES_extension_flag
 //   8     PES_header_data_length
 //   9..13 PTS when PTS_DTS_flags is '10' or '11': '001x' PTS[32..30] m PTS[29..15] m PTS[14..0] m
-import { CasterpakError } from '../../shared/errors.js';
+import { TsFormatError } from './errors.js';
 
 const PTS_END = 14;
 
@@ -53,23 +53,23 @@ export class PesHeaderReader {
   private checkFixedPart(name: string, packetOffset: number): void {
     const h = this.header;
     if (h[0] !== 0 || h[1] !== 0 || h[2] !== 1) {
-      throw new CasterpakError('BAD_TS', `${name}: video packet without a PES start code at offset ${packetOffset}`);
+      throw new TsFormatError(`${name}: video packet without a PES start code at offset ${packetOffset}`);
     }
     if (h[3]! < 0xe0 || h[3]! > 0xef) {
-      throw new CasterpakError('BAD_TS', `${name}: PES stream_id 0x${h[3]!.toString(16)} is not a video stream at offset ${packetOffset}`);
+      throw new TsFormatError(`${name}: PES stream_id 0x${h[3]!.toString(16)} is not a video stream at offset ${packetOffset}`);
     }
     if (h[6]! >> 6 !== 0b10) {
-      throw new CasterpakError('BAD_TS', `${name}: malformed PES header at offset ${packetOffset}`);
+      throw new TsFormatError(`${name}: malformed PES header at offset ${packetOffset}`);
     }
     if ((h[6]! >> 4) & 0x03) {
-      throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: scrambled PES at offset ${packetOffset}; trick play needs clear video`);
+      throw new TsFormatError(`${name}: scrambled PES at offset ${packetOffset}; trick play needs clear video`, 'unsupported');
     }
     const flags = h[7]! >> 6;
-    if (flags === 0b01) throw new CasterpakError('BAD_TS', `${name}: forbidden PTS_DTS_flags at offset ${packetOffset}`);
+    if (flags === 0b01) throw new TsFormatError(`${name}: forbidden PTS_DTS_flags at offset ${packetOffset}`);
     this.hasPts = flags >= 0b10;
     this.headerLength = 9 + h[8]!;
     if (this.hasPts && this.headerLength < PTS_END) {
-      throw new CasterpakError('BAD_TS', `${name}: PES header too short for its PTS at offset ${packetOffset}`);
+      throw new TsFormatError(`${name}: PES header too short for its PTS at offset ${packetOffset}`);
     }
   }
 }

@@ -1,8 +1,7 @@
 // Program Specific Information: just enough of the PAT and PMT (ISO/IEC 13818-1 §2.4.4) to find
 // the video elementary stream. Sections may span packets, so they are reassembled first.
-import { CasterpakError } from '../../shared/errors.js';
-import { PAT_PID, packetPid, payloadOffset, payloadUnitStart } from './packet.js';
-import { TS_PACKET_SIZE, TS_SYNC_BYTE } from './sync-check.js';
+import { TsFormatError } from './errors.js';
+import { PAT_PID, TS_PACKET_SIZE, TS_SYNC_BYTE, packetPid, payloadOffset, payloadUnitStart, type PacketInfo } from './packet.js';
 
 const STREAM_TYPE_H264 = 0x1b; // §2.4.4.9 table 2-34: ITU-T H.264
 export const STREAM_TYPE_HEVC = 0x24; // ITU-T H.265
@@ -11,8 +10,11 @@ const STREAM_TYPE_H264_SAMPLE_AES = 0xdb; // Apple HLS Sample Encryption
 // A PSI section (§2.4.4.1 pointer_field, §2.4.4.3 section header):
 //   table_id(8) section_syntax_indicator(1) '0'(1) reserved(2) section_length(12) ...
 // section_length counts the bytes after it, so a section is 3 + section_length bytes (≤ 1024).
+const MAX_SECTION_BYTES = 1024;
+const sectionLength = (section: Uint8Array): number => 3 + (((section[1]! & 0x0f) << 8) | section[2]!);
+
 export class SectionAssembler {
-  private readonly buffer = new Uint8Array(1024 + 188);
+  private readonly buffer = new Uint8Array(MAX_SECTION_BYTES + TS_PACKET_SIZE);
   private length = 0;
   private active = false;
 
@@ -34,26 +36,39 @@ export class SectionAssembler {
     this.buffer.set(bytes.subarray(start, start + take), this.length);
     this.length += take;
     if (this.length < 3) return null;
-    const total = 3 + (((this.buffer[1]! & 0x0f) << 8) | this.buffer[2]!);
+    const total = sectionLength(this.buffer);
     if (this.length < total) return null;
     this.active = false;
     return this.buffer.subarray(0, total);
   }
 }
 
-function sectionError(name: string, what: string, offset: number): CasterpakError {
-  return new CasterpakError('BAD_TS', `${name}: malformed ${what} at offset ${offset}`);
+// `name` (the segment) prefixes messages when the caller has one.
+const named = (name: string, what: string): string => (name ? `${name}: ${what}` : what);
+
+// A section must be exactly as long as its section_length says and hold at least its header
+// (`minimum` bytes with the CRC_32), so no read below goes past it.
+function checkSection(section: Uint8Array, tableId: number, minimum: number, what: string, name: string, offset: number): void {
+  if (section[0] !== tableId || section.length < minimum || sectionLength(section) !== section.length) {
+    throw new TsFormatError(named(name, `malformed ${what} at offset ${offset}`));
+  }
 }
 
 // PAT (§2.4.4.3): after the 8-byte header, 4-byte entries program_number(16) reserved(3) PID(13),
-// then CRC_32. Program 0 is the network PID. HLS carries one program: the first one wins.
-export function pmtPidFromPat(section: Uint8Array, name: string, offset: number): number | null {
-  if (section[0] !== 0x00 || section.length < 12) throw sectionError(name, 'PAT', offset);
+// then CRC_32. Program 0 is the network PID; the others' PIDs carry PMTs, in order.
+export function patProgramPids(section: Uint8Array, name: string, offset: number): number[] {
+  checkSection(section, 0x00, 12, 'PAT', name, offset);
+  const pids: number[] = [];
   for (let i = 8; i + 4 <= section.length - 4; i += 4) {
     const program = (section[i]! << 8) | section[i + 1]!;
-    if (program !== 0) return ((section[i + 2]! & 0x1f) << 8) | section[i + 3]!;
+    if (program !== 0) pids.push(((section[i + 2]! & 0x1f) << 8) | section[i + 3]!);
   }
-  return null;
+  return pids;
+}
+
+// HLS carries one program: the first one wins.
+export function pmtPidFromPat(section: Uint8Array, name: string, offset: number): number | null {
+  return patProgramPids(section, name, offset)[0] ?? null;
 }
 
 export interface PmtStream {
@@ -65,7 +80,7 @@ export interface PmtStream {
 // descriptors, then per stream stream_type(8) reserved(3) elementary_PID(13) reserved(4)
 // ES_info_length(12) descriptors; CRC_32 last.
 export function pmtStreams(section: Uint8Array, name: string, offset: number): PmtStream[] {
-  if (section[0] !== 0x02 || section.length < 16) throw sectionError(name, 'PMT', offset);
+  checkSection(section, 0x02, 16, 'PMT', name, offset);
   const programInfoLength = ((section[10]! & 0x0f) << 8) | section[11]!;
   const end = section.length - 4;
   const streams: PmtStream[] = [];
@@ -77,7 +92,7 @@ export function pmtStreams(section: Uint8Array, name: string, offset: number): P
     streams.push({ streamType, pid });
     i += 5 + infoLength;
   }
-  if (i > end) throw sectionError(name, 'PMT', offset);
+  if (i > end) throw new TsFormatError(named(name, `malformed PMT at offset ${offset}`));
   return streams;
 }
 
@@ -93,16 +108,13 @@ export function pickVideoStream(streams: readonly PmtStream[], name: string, off
     .sort((a, b) => a.pid - b.pid)[0];
   if (video) return video as VideoStream;
   if (streams.some((s) => s.streamType === STREAM_TYPE_H264_SAMPLE_AES)) {
-    throw new CasterpakError(
-      'UNSUPPORTED_MEDIA',
+    throw new TsFormatError(
       `${name}: the video is SAMPLE-AES encrypted (stream type 0xdb) at offset ${offset}; trick play needs clear video`,
+      'unsupported',
     );
   }
   const types = streams.map((s) => `0x${s.streamType.toString(16).padStart(2, '0')}`).join(', ') || 'none';
-  throw new CasterpakError(
-    'UNSUPPORTED_MEDIA',
-    `${name}: no H.264 or HEVC video stream in the PMT at offset ${offset} (stream types: ${types})`,
-  );
+  throw new TsFormatError(`${name}: no H.264 or HEVC video stream in the PMT at offset ${offset} (stream types: ${types})`, 'unsupported');
 }
 
 export interface ProgramTables {
@@ -124,7 +136,7 @@ export function findProgramTables(bytes: Uint8Array, name: string): ProgramTable
   let patStart = -1;
   let patOffset = -1;
   for (let offset = 0; offset + TS_PACKET_SIZE <= bytes.length; offset += TS_PACKET_SIZE) {
-    if (bytes[offset] !== TS_SYNC_BYTE) throw new CasterpakError('BAD_TS', `${name}: no sync byte 0x47 at offset ${offset}`);
+    if (bytes[offset] !== TS_SYNC_BYTE) throw new TsFormatError(`${name}: no sync byte 0x47 at offset ${offset}`);
     const pid = packetPid(bytes, offset);
     if (pid !== PAT_PID && pid !== pmtPid) continue;
     const start = payloadOffset(bytes, offset, name);
@@ -145,4 +157,29 @@ export function findProgramTables(bytes: Uint8Array, name: string): ProgramTable
     return { video: pickVideoStream(pmtStreams(section, name, offset), name, offset), patOffset, end: offset + TS_PACKET_SIZE };
   }
   return { missing: pmtPid < 0 ? 'PAT' : 'PMT' };
+}
+
+// The PAT and the PMTs of a stream fed packet by packet (the segment checks, the continuity
+// normaliser): which PIDs carry PMTs, and the stream_type of each elementary PID in the latest PMT.
+export class PsiTracker {
+  readonly pmtPids = new Set<number>();
+  readonly streamTypes = new Map<number, number>();
+  private readonly sections = new Map<number, SectionAssembler>();
+
+  // True when the packet belongs to the PAT or a PMT (whether or not it completed a section).
+  push(info: PacketInfo, offset: number): boolean {
+    if (info.pid !== PAT_PID && !this.pmtPids.has(info.pid)) return false;
+    if (!info.hasPayload) return true;
+    let assembler = this.sections.get(info.pid);
+    if (!assembler) this.sections.set(info.pid, (assembler = new SectionAssembler()));
+    const section = assembler.push(info.payload, 0, info.payload.length, info.unitStart);
+    if (section === null) return true;
+    if (info.pid === PAT_PID) {
+      for (const pid of patProgramPids(section, '', offset)) this.pmtPids.add(pid);
+    } else {
+      this.streamTypes.clear();
+      for (const stream of pmtStreams(section, '', offset)) this.streamTypes.set(stream.pid, stream.streamType);
+    }
+    return true;
+  }
 }

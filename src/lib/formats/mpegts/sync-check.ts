@@ -1,8 +1,6 @@
 // MPEG-TS framing check (ISO/IEC 13818-1 §2.4.3.2): 188-byte packets, each starting with the
 // sync byte 0x47. Used to verify Bento4's output before it is published.
-
-export const TS_PACKET_SIZE = 188;
-export const TS_SYNC_BYTE = 0x47;
+import { TS_PACKET_SIZE, TS_SYNC_BYTE } from './packet.js';
 
 // Returns null when every packet is framed, else a one-line reason with the byte offset.
 export function tsFramingError(bytes: Uint8Array): string | null {

@@ -3,7 +3,8 @@
 // with positioned reads; a remote source through ranged GETs (packaging/remote-source.ts).
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../../shared/errors.js';
-import { sniffMp4, topLevelBoxEnd } from '../../formats/mp4/sniff.js';
+import { Mp4FormatError } from '../../formats/mp4/errors.js';
+import { locateMoov } from '../../formats/mp4/top-level.js';
 
 export interface SourceIdentity {
   readonly size: number;
@@ -20,10 +21,7 @@ export interface SourceReader {
   close(): Promise<void>;
 }
 
-const MAX_TOP_LEVEL_BOXES = 10_000;
-const MAX_MOOV_BYTES = 512 * 1024 * 1024;
-
-// Why: a local file, opened once; a missing one is NOT_FOUND. Its version is its inode and
+// A local file, opened once; a missing one is NOT_FOUND. Its version is its inode and
 // mtime; for a downloaded copy in the source cache, whose mtime records access (prune), the
 // inode alone (a new download is a new file renamed in).
 export async function openLocalSource(file: string, name: string, options: { mtimeIsAccess?: boolean } = {}): Promise<SourceReader> {
@@ -60,25 +58,15 @@ export async function openLocalSource(file: string, name: string, options: { mti
   };
 }
 
-// Why: the moov, after a walk over every top-level box header that refuses a file cut off in
-// the middle of a box (mp42hls would write half a rendition from it) or without a moov.
+// The moov, after the one walk over every top-level box header (formats/mp4/top-level.ts): a file
+// cut off in the middle of a box, without a moov or with one too large is bad media.
 export async function readMoov(reader: SourceReader, name: string): Promise<{ moov: Uint8Array; offset: number }> {
-  const { size } = reader.identity;
-  if (size === 0) throw new CasterpakError('BAD_MEDIA', `${name}: empty file`);
-  const first = await reader.read(0, Math.min(16, size));
-  const why = sniffMp4(first);
-  if (why) throw new CasterpakError('BAD_MEDIA', `${name}: not an MP4 (${why})`);
-  let moov: { offset: number; size: number } | null = null;
-  for (let offset = 0, boxes = 0; offset < size && boxes < MAX_TOP_LEVEL_BOXES; boxes++) {
-    const head = offset === 0 ? first : await reader.read(offset, Math.min(16, size - offset));
-    const end = topLevelBoxEnd(head, offset, size);
-    if (typeof end === 'string')
-      throw new CasterpakError('BAD_MEDIA', moov ? `${name}: ${end}` : `${name}: truncated or not an MP4 (no moov)`);
-    if (moov === null && head.length >= 8 && String.fromCharCode(...head.subarray(4, 8)) === 'moov') moov = { offset, size: end - offset };
-    offset = end;
+  let moov;
+  try {
+    moov = await locateMoov(reader.identity.size, (offset, length) => reader.read(offset, length));
+  } catch (error) {
+    if (error instanceof Mp4FormatError) throw new CasterpakError('BAD_MEDIA', `${name}: ${error.message}`, { cause: error });
+    throw error;
   }
-  if (moov === null) throw new CasterpakError('BAD_MEDIA', `${name}: truncated or not an MP4 (no moov)`);
-  if (moov.size > MAX_MOOV_BYTES)
-    throw new CasterpakError('BAD_MEDIA', `${name}: moov of ${moov.size} bytes is larger than casterpak reads`);
   return { moov: await reader.read(moov.offset, moov.size), offset: moov.offset };
 }

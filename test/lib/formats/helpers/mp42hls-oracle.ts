@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { findTopLevelBox } from '../../../../src/lib/formats/mp4/boxes.js';
+import { locateMoov } from '../../../../src/lib/formats/mp4/top-level.js';
 
 const run = promisify(execFile);
 
@@ -96,7 +96,7 @@ export async function readMoov(file: string): Promise<Uint8Array> {
       const n = readSync(fd, buf, 0, length, offset);
       return buf.subarray(0, n);
     };
-    const moov = await findTopLevelBox('moov', statSync(file).size, readAt);
+    const moov = await locateMoov(statSync(file).size, readAt);
     return readAt(moov.offset, moov.size);
   } finally {
     closeSync(fd);

@@ -8,13 +8,13 @@ import {
   boxEnd,
   childBoxes,
   findBox,
-  findTopLevelBox,
   parseTopLevelHeader,
   payloadStart,
   readBoxHeader,
   type BoxHeader,
 } from '../../../../src/lib/formats/mp4/boxes.js';
 import { Mp4FormatError } from '../../../../src/lib/formats/mp4/errors.js';
+import { locateMoov } from '../../../../src/lib/formats/mp4/top-level.js';
 import { parseMoov } from '../../../../src/lib/formats/mp4/moov.js';
 import { MP42HLS, PLAYABLE, media, readMoov } from '../helpers/mp42hls-oracle.js';
 
@@ -88,7 +88,7 @@ describe('boxes', () => {
     await expect(readMoov(media(name))).rejects.toThrow(Mp4FormatError);
     const file = media(name);
     const read = (offset: number, length: number) => readFileSync(file).subarray(offset, offset + length);
-    await expect(findTopLevelBox('moov', statSync(file).size, read)).rejects.toThrow(Mp4FormatError);
+    await expect(locateMoov(statSync(file).size, read)).rejects.toThrow(Mp4FormatError);
   });
 
   it('decodes 64-bit sizes, size 0 and uuid headers', () => {

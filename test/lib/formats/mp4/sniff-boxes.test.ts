@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { topLevelBoxEnd } from '../../../../src/lib/formats/mp4/sniff.js';
+import { topLevelBoxEnd } from '../../../../src/lib/formats/mp4/top-level.js';
 import { media } from '../../../helpers/bento4.js';
 
 const header = (size: number, type: string, largesize?: bigint) => {

@@ -12,7 +12,9 @@ import { buildSegmentExtract } from '../../../../src/lib/formats/mp42hls/extract
 import { parseMoov } from '../../../../src/lib/formats/mp4/moov.js';
 import { ALONE_SEGMENT_DURATION, planSegments } from '../../../../src/lib/formats/mp42hls/segment-plan.js';
 import { normaliseContinuity } from '../../../../src/lib/formats/mpegts/continuity.js';
-import { TsFormatError, patProgramPids, readPacket } from '../../../../src/lib/formats/mpegts/ts-packet.js';
+import { TsFormatError } from '../../../../src/lib/formats/mpegts/errors.js';
+import { readPacket } from '../../../../src/lib/formats/mpegts/packet.js';
+import { PsiTracker } from '../../../../src/lib/formats/mpegts/psi.js';
 import { PLAYABLE, media, mp42hlsBytes, readMoov, readSpan, wholeFile } from '../helpers/mp42hls-oracle.js';
 
 const hasFfmpeg = (() => {
@@ -25,12 +27,9 @@ const hasFfmpeg = (() => {
 })();
 // Why: PAT and PMT PIDs, read from the segment's own PAT.
 function psiPids(ts: Uint8Array): Set<number> {
-  const pids = new Set([0]);
-  for (let at = 0; at < ts.length; at += 188) {
-    const info = readPacket(ts.subarray(at, at + 188));
-    if (info.pid === 0) for (const pid of patProgramPids(info)) pids.add(pid);
-  }
-  return pids;
+  const tables = new PsiTracker();
+  for (let at = 0; at < ts.length; at += 188) tables.push(readPacket(ts.subarray(at, at + 188)), at);
+  return new Set([0, ...tables.pmtPids]);
 }
 
 interface PidView {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CasterpakError } from '../../../../src/lib/shared/errors.js';
 import { PesHeaderReader, unwrapPts } from '../../../../src/lib/formats/mpegts/pes.js';
+import { TsFormatError } from '../../../../src/lib/formats/mpegts/errors.js';
+import { trickPlayError } from '../../../../src/lib/trick-play/scan-errors.js';
 
 // ISO/IEC 13818-1 §2.4.3.6 header with a PTS: 00 00 01 E0 len len 80 80 05 <5 PTS bytes>
 const withPts = (pts: number) => {
@@ -48,7 +50,9 @@ describe('PesHeaderReader (ISO/IEC 13818-1 §2.4.3.6–7)', () => {
     const codeOf = (bytes: number[]) => {
       try {
         new PesHeaderReader().feed(new Uint8Array(bytes), 0, bytes.length, 'seg.ts', 940);
-      } catch (error) {
+      } catch (thrown) {
+        expect(thrown).toBeInstanceOf(TsFormatError);
+        const error = trickPlayError(thrown);
         return [(error as CasterpakError).code, (error as Error).message];
       }
       return null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TS_PACKET_SIZE, TS_SYNC_BYTE, tsFramingError, tsSyncError } from '../../../../src/lib/formats/mpegts/sync-check.js';
+import { TS_PACKET_SIZE, TS_SYNC_BYTE } from '../../../../src/lib/formats/mpegts/packet.js';
+import { tsFramingError, tsSyncError } from '../../../../src/lib/formats/mpegts/sync-check.js';
 
 const packets = (n: number) => {
   const bytes = Buffer.alloc(n * TS_PACKET_SIZE, 0xff);
