@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
+import { carriageRefusal } from '../formats/mp42hls/carriage.js';
 import { descriptionIndexOf } from '../formats/mp42hls/extract.js';
 import { parseMoov, type Movie } from '../formats/mp4/moov.js';
 import { planSegments, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
@@ -68,6 +69,8 @@ export async function readSource(job: MoovJob): Promise<MoovReading> {
     movie = parseMoov(moov);
     const media = mediaInfoOf(movie);
     checkPackageable(media, name);
+    const refusal = carriageRefusal(movie);
+    if (refusal) throw new CasterpakError(refusal.kind === 'codec' ? 'UNSUPPORTED_MEDIA' : 'BAD_MEDIA', `${name}: ${refusal.reason}`);
     plan = planSegments(movie, job.segmentDuration);
     const seconds = plan.segments.reduce((sum, s) => sum + Number(s.extinf), 0);
     if (Math.abs(seconds - media.durationMs / 1000) > DURATION_TOLERANCE_S) {
