@@ -15,7 +15,7 @@ import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { INDEX_PLAYLIST, SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
 import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
-import { buildMediaPlaylist, segmentBaseUrl } from './media-playlist.js';
+import { buildMediaPlaylist, playableDurations, segmentBaseUrl } from './media-playlist.js';
 import { mediaInfoOf } from './moov-media.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { encodeSegmentIndex } from './segment-index.js';
@@ -97,10 +97,13 @@ export async function buildRenditionFromMoov(
   describe: (info: RenditionInfo) => RenditionInfo = (info) => info,
 ): Promise<{ tmp: string; info: RenditionInfo }> {
   const { plan, media } = reading;
-  const durations = plan.segments.map((s) => Number(s.extinf));
+  const durations = playableDurations(
+    plan.segments.map((s) => Number(s.extinf)),
+    media.durationMs,
+  );
   const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
   parseMediaPlaylist(playlist); // what players get must pass a strict parser
-  const bandwidth = predictBandwidth(plan);
+  const bandwidth = predictBandwidth(plan, durations);
   const bytes = plan.segments.reduce((sum, _, i) => sum + predictSegmentBytes(plan, i), 0);
   const { size, version } = job.source.identity;
   const info: RenditionInfo = describe({
