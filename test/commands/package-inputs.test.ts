@@ -115,6 +115,9 @@ describe('casterpak package <directory>', () => {
     const { cwd } = library();
     mkdirSync(path.join(cwd, 'library/empty'));
     const result = await runCli(['package', '--source-root', 'library', 'library/empty'], { cwd });
-    expect(result).toMatchObject({ code: 1, stderr: 'casterpak: no media files (.mp4) below the directory library/empty\n' });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: 'casterpak: no media files (.mp4, .m4a, .m4v, .mov) below the directory library/empty\n',
+    });
   });
 });

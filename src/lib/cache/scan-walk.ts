@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { CacheEntry } from './entries.js';
 
 export interface ScanOptions {
-  /** @default ['.mp4'] */ readonly mediaExtensions?: readonly string[];
+  /** @default DEFAULT_MEDIA_EXTENSIONS */ readonly mediaExtensions?: readonly string[];
   /** Stop listing after this many files and directories (the pass is then marked truncated). @default 2_000_000 */
   readonly maxFiles?: number;
   /** Stop listing after this long. @default 300_000 */ readonly maxScanMs?: number;

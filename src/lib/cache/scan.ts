@@ -7,6 +7,7 @@
 import { promises as fsp, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
+import { DEFAULT_MEDIA_EXTENSIONS } from '../config/schema.js';
 import {
   LOCKS_DIR,
   SOURCES_DIR,
@@ -185,7 +186,7 @@ export async function scanCache(cacheDir: string, options: ScanOptions = {}): Pr
     throw new CasterpakError('CONFIG', `cannot read the cache directory ${root}: ${errno(error)}`, { cause: error });
   }
   if (!rootStat.isDirectory()) throw new CasterpakError('CONFIG', `the cache directory ${root} is not a directory`);
-  const extensions = options.mediaExtensions ?? ['.mp4'];
+  const extensions = options.mediaExtensions ?? DEFAULT_MEDIA_EXTENSIONS;
   const walk = new Walk(root, rootStat.dev, {
     ...options,
     maxFiles: options.maxFiles ?? 2_000_000,

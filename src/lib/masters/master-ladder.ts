@@ -4,6 +4,7 @@
 // an upscale: profilesBelow lists only profiles shorter than the source. Pure: the origin's
 // measurements come in as data (`known`), else the variant's own attributes are used.
 import type { Ladder } from '../config/ladder.js';
+import { DEFAULT_MEDIA_EXTENSIONS } from '../config/schema.js';
 import { INDEX_PLAYLIST } from '../cache/names.js';
 import type { Attribute } from '../formats/hls/playlist-lines.js';
 import { streamInfOver } from './stream-inf.js';
@@ -36,7 +37,7 @@ export interface LadderPlan {
   readonly profiles: Ladder;
   /** the origin's segment duration (a peak bit rate is over one segment) */
   readonly segmentDuration: number;
-  /** @default ['.mp4'] */ readonly mediaExtensions?: readonly string[];
+  /** @default DEFAULT_MEDIA_EXTENSIONS */ readonly mediaExtensions?: readonly string[];
   /** The origin's measurements by variant path; when given, only these renditions can be the
    *  source. Absent (rewrite-master, offline): a variant's RESOLUTION is its source's size, and a
    *  variant without one is never a source. */
@@ -89,7 +90,7 @@ export function chooseLadderSource(
 ): string | null {
   let best: { path: string; short: number } | null = null;
   for (const path of paths) {
-    const rendition = renditionOf(path, plan.mediaExtensions ?? ['.mp4']);
+    const rendition = renditionOf(path, plan.mediaExtensions ?? DEFAULT_MEDIA_EXTENSIONS);
     const size = rendition === null || derivedNameOf(rendition, plan.profiles) !== null ? null : sizeOf(path);
     if (size !== null && (best === null || shorter(size) > best.short)) best = { path, short: shorter(size) };
   }
@@ -134,7 +135,7 @@ export function ladderAdditions(videos: readonly VideoVariant[], rungs: readonly
   const derived = candidates.filter((d) => !present.has(shorter(d.resolution)));
   if (derived.length === 0)
     return { ...none(`no profile below ${size.width}x${size.height} that the master does not have already`), source };
-  const rendition = renditionOf(source, plan.mediaExtensions ?? ['.mp4'])!;
+  const rendition = renditionOf(source, plan.mediaExtensions ?? DEFAULT_MEDIA_EXTENSIONS)!;
   const additions = new Map<number, string[]>();
   for (const video of videos.filter((v) => v.path === source)) {
     // Same query as the source's variant (tokens, session ids): only the rendition's name changes.

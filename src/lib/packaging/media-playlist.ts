@@ -34,6 +34,14 @@ export function readRawPlaylist(text: string): RawSegment[] {
   return segments;
 }
 
+// mp42hls times a segment from its first sample to the next segment's, so a file of one frame
+// per track lasts 0.000000 s: a playlist players cannot play and a rate divided by 0. Its one
+// segment lasts what the source says.
+export function playableDurations(durations: readonly number[], sourceMs: number): number[] {
+  const total = durations.reduce((sum, d) => sum + d, 0);
+  return total === 0 && durations.length === 1 && sourceMs > 0 ? [sourceMs / 1000] : [...durations];
+}
+
 export interface MediaPlaylistOptions {
   /** Absolute base for segment URIs: `<base>/i/<rendition path>/`; null keeps them relative. */
   readonly segmentBaseUrl: string | null;

@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
+import { carriageRefusal } from '../formats/mp42hls/carriage.js';
 import { descriptionIndexOf } from '../formats/mp42hls/extract.js';
 import { parseMoov, type Movie } from '../formats/mp4/moov.js';
 import { planSegments, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
@@ -14,7 +15,7 @@ import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { INDEX_PLAYLIST, SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
 import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
-import { buildMediaPlaylist, segmentBaseUrl } from './media-playlist.js';
+import { buildMediaPlaylist, playableDurations, segmentBaseUrl } from './media-playlist.js';
 import { mediaInfoOf } from './moov-media.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { encodeSegmentIndex } from './segment-index.js';
@@ -68,6 +69,8 @@ export async function readSource(job: MoovJob): Promise<MoovReading> {
     movie = parseMoov(moov);
     const media = mediaInfoOf(movie);
     checkPackageable(media, name);
+    const refusal = carriageRefusal(movie);
+    if (refusal) throw new CasterpakError(refusal.kind === 'codec' ? 'UNSUPPORTED_MEDIA' : 'BAD_MEDIA', `${name}: ${refusal.reason}`);
     plan = planSegments(movie, job.segmentDuration);
     const seconds = plan.segments.reduce((sum, s) => sum + Number(s.extinf), 0);
     if (Math.abs(seconds - media.durationMs / 1000) > DURATION_TOLERANCE_S) {
@@ -94,10 +97,13 @@ export async function buildRenditionFromMoov(
   describe: (info: RenditionInfo) => RenditionInfo = (info) => info,
 ): Promise<{ tmp: string; info: RenditionInfo }> {
   const { plan, media } = reading;
-  const durations = plan.segments.map((s) => Number(s.extinf));
+  const durations = playableDurations(
+    plan.segments.map((s) => Number(s.extinf)),
+    media.durationMs,
+  );
   const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
   parseMediaPlaylist(playlist); // what players get must pass a strict parser
-  const bandwidth = predictBandwidth(plan);
+  const bandwidth = predictBandwidth(plan, durations);
   const bytes = plan.segments.reduce((sum, _, i) => sum + predictSegmentBytes(plan, i), 0);
   const { size, version } = job.source.identity;
   const info: RenditionInfo = describe({

@@ -16,8 +16,8 @@ import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, SEGMENT_IN
 import type { MoovReading } from './moov-rendition.js';
 import { encodeSegmentIndex } from './segment-index.js';
 import { normaliseSegment } from './segment-maker.js';
-import { frameSeconds, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
-import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
+import { playlistPeak, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
+import { buildMediaPlaylist, playableDurations, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
 import { NO_MOOV, walkTopLevelBoxes } from '../formats/mp4/top-level.js';
@@ -172,7 +172,8 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     } catch (error) {
       throw classifyToolError(error, name);
     }
-    const { durations, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr);
+    const { durations: raw, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr);
+    const durations = playableDurations(raw, media.durationMs);
     // Segments can be made alone later only where mp42hls cut exactly as predicted.
     const { reading } = job;
     const indexed =
@@ -183,7 +184,6 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
     parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);
-    const shortest = reading ? frameSeconds(reading.plan) * (1 - 1e-6) : 0;
     const durationMs = Math.round(durations.reduce((a, b) => a + b, 0) * 1000);
     const info: RenditionInfo = {
       renditionPath: job.renditionPath,
@@ -192,10 +192,7 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
       durationMs,
       segments: durations.length,
       bytes,
-      // A segment shorter than a frame (mp42hls's 0 s audio tail) says nothing about the bit rate.
-      peakBitrate: Math.round(
-        Math.max(0, ...sizes.map((size, i) => (durations[i] > 0 && durations[i] >= shortest ? (size * 8) / durations[i] : 0))),
-      ),
+      peakBitrate: playlistPeak(sizes, durations),
       averageBitrate: Math.round((bytes * 8) / Math.max(durationMs / 1000, 0.001)),
       ...(indexed && reading.plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(reading.plan) } : {}),
       media,

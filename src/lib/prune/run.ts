@@ -29,7 +29,7 @@ export interface PruneOptions {
   /** Leftovers of packaging runs older than this are swept (2 × bento4.timeoutMs). */
   readonly tmpMaxAgeMs: number;
   /** @default Date.now() */ readonly now?: number;
-  /** @default ['.mp4'] */ readonly mediaExtensions?: readonly string[];
+  /** @default DEFAULT_MEDIA_EXTENSIONS */ readonly mediaExtensions?: readonly string[];
   /** Deletions in flight. @default 64 */ readonly concurrency?: number;
   /** Scan limits per pass, see cache-scan.ts. */
   readonly maxFiles?: number;

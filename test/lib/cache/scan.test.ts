@@ -87,7 +87,7 @@ describe('scanCache: what it lists', () => {
     writeFile(path.join(cache, 'notes/segment1_0_av.ts'), 10, old); // a segment name outside a rendition directory
     writeFile(path.join(cache, 'noindex.mp4/segment1_0_av.ts'), 10, old); // no playlist: not a rendition
     makeRendition(cache, 'bad name.mp4', { segments: [old] }); // a path casterpak never makes
-    makeRendition(cache, 'x.mov', { segments: [old] }); // not a configured media extension
+    makeRendition(cache, 'x.mkv', { segments: [old] }); // not a configured media extension
     makeRendition(cache, '.hidden/y.mp4', { segments: [old] });
     makeRendition(cache, '.published/show/z.mp4', { segments: [old] });
     writeFile(path.join(cache, '.tmp/not-ours/segment1_0_av.ts'), 10, old);
@@ -96,7 +96,7 @@ describe('scanCache: what it lists', () => {
     writeFile(path.join(cache, '.sources/.hidden.mp4'), 10, old);
     writeFile(path.join(cache, 'lost+found/r.mp4/index_0_av.m3u8'), 10, old);
     expect((await scanCache(cache, { now: NOW })).entries).toEqual([]);
-    expect((await scanCache(cache, { now: NOW, mediaExtensions: ['.mov'] })).entries.map((e) => e.path)).toEqual(['x.mov']);
+    expect((await scanCache(cache, { now: NOW, mediaExtensions: ['.mkv'] })).entries.map((e) => e.path)).toEqual(['x.mkv']);
   });
 
   it("counts what is not casterpak's inside a rendition directory as foreign, and walks its subdirectories", async () => {

@@ -130,13 +130,13 @@ describe('chooseLadderSource', () => {
     '/i/b.mp4/index_0_av.m3u8': { width: 1080, height: 1920 }, // portrait: 1080 lines
     '/i/c_720p.mp4/index_0_av.m3u8': { width: 3840, height: 2160 }, // named like a profile: derived
     '/i/d.mp4/iframes.m3u8': { width: 3840, height: 2160 }, // not a rendition's media playlist
-    '/i/e.mov/index_0_av.m3u8': { width: 3840, height: 2160 }, // not a media extension
+    '/i/e.mkv/index_0_av.m3u8': { width: 3840, height: 2160 }, // not a media extension
   };
   it('takes the tallest shorter side among real renditions', () => {
     expect(chooseLadderSource(Object.keys(sizes), (p) => sizes[p] ?? null, { profiles: DEFAULT_LADDER })).toBe('/i/b.mp4/index_0_av.m3u8');
     expect(
-      chooseLadderSource(Object.keys(sizes), (p) => sizes[p] ?? null, { profiles: DEFAULT_LADDER, mediaExtensions: ['.mp4', '.mov'] }),
-    ).toBe('/i/e.mov/index_0_av.m3u8');
+      chooseLadderSource(Object.keys(sizes), (p) => sizes[p] ?? null, { profiles: DEFAULT_LADDER, mediaExtensions: ['.mp4', '.mkv'] }),
+    ).toBe('/i/e.mkv/index_0_av.m3u8');
     expect(chooseLadderSource(['/i/a.mp4/index_0_av.m3u8'], () => null, { profiles: DEFAULT_LADDER })).toBeNull();
   });
 });

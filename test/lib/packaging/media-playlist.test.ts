@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from '../../../src/lib/packaging/media-playlist.js';
+import { buildMediaPlaylist, playableDurations, readRawPlaylist, segmentBaseUrl } from '../../../src/lib/packaging/media-playlist.js';
 import { parseMediaPlaylist } from '../../../src/lib/formats/hls/codec.js';
 
 // What mp42hls 1.5.0 writes: MEDIA-SEQUENCE 0, six-decimal EXTINF, a TARGETDURATION that can
@@ -95,5 +95,18 @@ describe('segmentBaseUrl', () => {
     expect(segmentBaseUrl('https://h.example', '20220404/1251/x.mp4')).toBe('https://h.example/i/20220404/1251/x.mp4/');
     expect(segmentBaseUrl('https://h.example/', 'a b/c@d.mp4')).toBe('https://h.example/i/a%20b/c%40d.mp4/');
     expect(segmentBaseUrl('https://h.example/root//', 'x.mp4')).toBe('https://h.example/root/i/x.mp4/');
+  });
+});
+
+describe('playableDurations', () => {
+  it('gives a one-frame file (mp42hls: one 0.000000 s segment) the source duration', () => {
+    expect(playableDurations([0], 40)).toEqual([0.04]);
+    expect(buildMediaPlaylist(playableDurations([0], 40), { segmentBaseUrl: null })).toMatch(/#EXTINF:0\.040,/);
+  });
+
+  it("leaves every other playlist as mp42hls timed it (an audio tail's 0 s included)", () => {
+    expect(playableDurations([2, 2, 0], 4000)).toEqual([2, 2, 0]);
+    expect(playableDurations([1.96], 2000)).toEqual([1.96]);
+    expect(playableDurations([0], 0)).toEqual([0]);
   });
 });

@@ -34,9 +34,20 @@ const VISUAL_BYTES = SAMPLE_ENTRY_BYTES + 70;
 // f64 sampleRate at +4 and u32 channel count at +12 of that extension.
 const AUDIO_BYTES = SAMPLE_ENTRY_BYTES + 20;
 
+// Why: QuickTime ends a `wave` with a terminator atom (size 8, type 0; QuickTime File Format,
+// "Sound sample description extensions"), which is no box: the children end where it starts.
+function beforeTerminator(bytes: Uint8Array, start: number, end: number): number {
+  for (let at = start, size = 0; at + 8 <= end; at += size) {
+    size = u32(bytes, at);
+    if (size === 8 && u32(bytes, at + 4) === 0) return at;
+    if (size < 8) break;
+  }
+  return end;
+}
+
 // Why: codec configuration boxes may sit directly in the entry or, in QuickTime audio, in `wave`.
 function configOf(bytes: Uint8Array, start: number, end: number, into: Draft): void {
-  for (const box of childBoxes(bytes, start, end)) {
+  for (const box of childBoxes(bytes, start, beforeTerminator(bytes, start, end))) {
     const body = bytes.subarray(payloadStart(box), boxEnd(box));
     if (box.type === 'avcC') into.avc = parseAvcC(body.slice());
     else if (box.type === 'hvcC') into.hevc = parseHvcC(body.slice());

@@ -10,6 +10,7 @@
 // sample counts as one NAL unit without AUD, never below the real size and equal to it for a
 // one-NAL-unit sample (x264/x265 write one per picture, plus an SEI in the first); 1- or 2-byte
 // lengths (start codes grow the sample) are bounded by one NAL unit per (length + header) bytes.
+import { peakBitRate } from '../hls/peak-bandwidth.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Track } from '../mp4/moov.js';
 import type { PlannedSegment, SegmentPlan } from './segment-plan.js';
@@ -135,38 +136,30 @@ export function predictSegmentBytes(plan: SegmentPlan, segmentIndex: number): nu
   return segmentBytes(modelOf(plan), segmentAt(plan, segmentIndex));
 }
 
-// Why: segments shorter than one frame (mp42hls's 0.000000 s audio tail) say nothing about the bit rate.
-export function frameSeconds(plan: SegmentPlan): number {
-  const track = plan.videoTrack ?? plan.audioTrack;
-  let shortest = Infinity;
-  if (track) for (const d of track.samples.durations) if (d > 0 && d < shortest) shortest = d;
-  return track && shortest < Infinity ? shortest / track.timescale : 0;
-}
-
 /** Bits per second, rounded up. */
 export interface Bandwidth {
   readonly peak: number;
   readonly average: number;
 }
 
-// Why: BANDWIDTH (peak segment bit rate) and AVERAGE-BANDWIDTH over mp42hls's EXTINFs, before any segment exists.
-export function predictBandwidth(plan: SegmentPlan): Bandwidth {
+// Why: BANDWIDTH (RFC 8216 §4.3.4.2, formats/hls/peak-bandwidth.ts) of segments whose sizes are
+// known, listed with EXTINFs of `seconds` rounded to milliseconds (whose largest rounded value is
+// the target duration); players may divide by either text, so the peak bounds both.
+export function playlistPeak(bytes: readonly number[], seconds: readonly number[]): number {
+  const published = seconds.map((d) => Math.round(d * 1000) / 1000);
+  const targetDuration = Math.max(1, ...published.map((d) => Math.round(d)));
+  return Math.ceil(peakBitRate({ bytes, seconds: published, otherSeconds: seconds, targetDuration }));
+}
+
+// Why: BANDWIDTH and AVERAGE-BANDWIDTH before any segment exists. `seconds`: the durations the
+// playlist lists (default: mp42hls's EXTINFs).
+export function predictBandwidth(plan: SegmentPlan, seconds?: readonly number[]): Bandwidth {
   const m = modelOf(plan);
-  const frame = frameSeconds(plan) - 5e-7; // one frame, less the rounding of a "%f" EXTINF
-  let bytes = 0;
-  let seconds = 0;
-  let peak = -1;
-  for (const segment of plan.segments) {
-    const size = segmentBytes(m, segment);
-    const duration = Number(segment.extinf);
-    bytes += size;
-    seconds += duration;
-    // Players divide by the EXTINF casterpak publishes (milliseconds): the shorter of the two.
-    const shortest = Math.min(duration, Math.round(duration * 1000) / 1000);
-    if (duration > 0 && duration >= frame) peak = Math.max(peak, (8 * size) / shortest);
-  }
-  const average = seconds > 0 ? Math.ceil((8 * bytes) / seconds) : 0;
-  return { peak: peak < 0 ? average : Math.ceil(peak), average };
+  const bytes = plan.segments.map((segment) => segmentBytes(m, segment));
+  const durations = seconds ?? plan.segments.map((segment) => Number(segment.extinf));
+  const total = durations.reduce((sum, d) => sum + d, 0);
+  const average = total > 0 ? Math.ceil((8 * bytes.reduce((a, b) => a + b, 0)) / total) : 0;
+  return { peak: playlistPeak(bytes, durations), average };
 }
 
 // Why: the I-frame variant's EXT-X-I-FRAME-STREAM-INF rates, as trick-play/iframe-variant.ts
@@ -213,17 +206,6 @@ function windowedRates(bytes: readonly number[], seconds: readonly number[]): Ba
   const totalBytes = bytes.reduce((a, b) => a + b, 0);
   const totalSeconds = seconds.reduce((a, b) => a + b, 0);
   const average = totalSeconds > 0 ? Math.ceil((8 * totalBytes) / totalSeconds) : 0;
-  const target = seconds.reduce((t, d) => Math.max(t, Math.round(d)), 1);
-  let peak = -1;
-  for (let first = 0; first < bytes.length; first++) {
-    let b = 0;
-    let s = 0;
-    for (let last = first; last < bytes.length; last++) {
-      b += bytes[last];
-      s += seconds[last];
-      if (s > 1.5 * target) break;
-      if (s >= 0.5 * target && s > 0) peak = Math.max(peak, (8 * b) / s);
-    }
-  }
-  return { peak: peak < 0 ? average : Math.ceil(peak), average };
+  const targetDuration = seconds.reduce((t, d) => Math.max(t, Math.round(d)), 1);
+  return { peak: Math.ceil(peakBitRate({ bytes, seconds, targetDuration })), average };
 }
