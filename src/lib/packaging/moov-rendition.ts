@@ -19,7 +19,7 @@ import { mediaInfoOf } from './moov-media.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { encodeSegmentIndex } from './segment-index.js';
 import { readMoov, type SourceIdentity, type SourceReader } from './source/source-reader.js';
-import { makeTempDir } from './packager.js';
+import { makeTempDir } from '../cache/temp-run.js';
 
 // The same tolerance as the whole-file run's duration check (packager.ts).
 const DURATION_TOLERANCE_S = 0.1;

@@ -3,26 +3,24 @@
 // EXTINFs add up to the source's duration), renamed to casterpak's names, and only then
 // published by one atomic rename. `package` and `serve` both come through here.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CasterpakError, ToolError, isCasterpakError, killedFromOutside } from '../shared/errors.js';
 import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 
 export type { RenditionInfo } from '../cache/rendition-info.js';
-import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, SEGMENT_INDEX, segmentName } from '../cache/names.js';
+import { type CacheLayout, INDEX_PLAYLIST, SEGMENT_INDEX, segmentName } from '../cache/names.js';
+import { makeTempDir } from '../cache/temp-run.js';
 import type { MoovReading } from './moov-rendition.js';
 import { encodeSegmentIndex } from './segment-index.js';
-import { normaliseSegment } from './segment-maker.js';
 import { frameSeconds, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
 import { buildMediaPlaylist, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { sniffMp4, topLevelBoxEnd } from '../formats/mp4/sniff.js';
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
 import { probeMedia, runTool, type Bento4 } from './bento4.js';
-import { tsFileError, tsReadBuffer } from './ts-file.js';
+import { normaliseSegment, tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {
   readonly bento4: Bento4;
@@ -97,14 +95,6 @@ async function nearlyFull(dir: string): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-export async function makeTempDir(layout: CacheLayout, renditionPath: string): Promise<string> {
-  await fs.mkdir(layout.tmpDir(), { recursive: true });
-  const name = tempRunName(renditionKey(renditionPath), os.hostname(), process.pid, randomBytes(4).toString('hex'));
-  const dir = path.join(layout.tmpDir(), name);
-  await fs.mkdir(dir);
-  return dir;
 }
 
 // `stderr`: what the successful mp42hls run said; it exits 0 without a playlist when it cannot

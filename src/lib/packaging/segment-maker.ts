@@ -7,7 +7,6 @@ import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { assembleExtract, type SampleSlice } from '../formats/mp42hls/extract.js';
 import { ALONE_SEGMENT_DURATION } from '../formats/mp42hls/segment-plan.js';
-import { normaliseContinuity } from '../formats/mpegts/continuity.js';
 import { dropTrailingPes } from '../formats/mpegts/drop-trailing-pes.js';
 import { pesCounts } from '../formats/mpegts/pes-counts.js';
 import { tsFramingError } from '../formats/mpegts/sync-check.js';
@@ -15,7 +14,8 @@ import { SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
 import { runTool, type Bento4 } from './bento4.js';
 import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
-import { makeTempDir } from './packager.js';
+import { makeTempDir } from '../cache/temp-run.js';
+import { asToolError, normaliseSegment } from './ts-file.js';
 import { PREAMBLE, RECORD, decodeHeader, headerLength, sliceFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
 import type { JobLimiter } from './job-limiter.js';
@@ -64,21 +64,6 @@ async function slicesOf(index: LoadedIndex, number: number): Promise<SampleSlice
   } finally {
     await handle.close();
   }
-}
-
-// MPEG-TS that the normalisation cannot read is mp42hls output that does not check out.
-function asToolError<T>(name: string, work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-// Why: one definition of a segment's bytes, for segments made alone and by whole-file runs:
-// counters as formats/mpegts/continuity.ts sets them for segment `index` (0-based).
-export function normaliseSegment(ts: Uint8Array, index: number, name: string): Uint8Array {
-  return asToolError(name, () => normaliseContinuity(ts, index));
 }
 
 // What a derived rendition changes in a segment before mp42hls runs (renditions/): the source
