@@ -52,6 +52,7 @@ const PURE = [
   'packaging/media-playlist.ts',
   'packaging/mp42hls-args.ts',
   'packaging/mp4info.ts',
+  'packaging/store/plan-request.ts',
   'origin/status/status-script.ts',
   'prune/budget.ts',
   'cache/entries.ts',

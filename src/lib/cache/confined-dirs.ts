@@ -1,17 +1,24 @@
 // A rendition's directory, once it is known to resolve inside the cache directory. Files are
 // only read (and renditions only written) there; a planted symlink leading out is NOT_FOUND.
-// A verified rendition path is remembered, so the warm path pays the realpath calls once.
+// A verified rendition path is remembered, so the warm path pays the realpath calls once; where,
+// the caller may say (the rendition store keeps it in its one entry per rendition).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { CasterpakError } from '../shared/errors.js';
 import type { CacheLayout } from './names.js';
 
-const MAX_REMEMBERED = 100_000;
+// Rendition path → its verified directory.
+export interface DirMemory {
+  get(renditionPath: string): string | undefined;
+  set(renditionPath: string, dir: string): void;
+}
 
 export class ConfinedDirs {
-  private readonly verified = new Map<string, string>(); // rendition path → its directory
-
-  constructor(private readonly layout: CacheLayout) {}
+  constructor(
+    private readonly layout: CacheLayout,
+    private readonly verified: DirMemory = new LRUCache<string, string>({ max: 100_000 }),
+  ) {}
 
   async insideDir(renditionPath: string): Promise<string> {
     const known = this.verified.get(renditionPath);
@@ -19,7 +26,6 @@ export class ConfinedDirs {
     const dir = this.layout.renditionDir(renditionPath);
     if (await this.leadsOutside(dir))
       throw new CasterpakError('NOT_FOUND', `${renditionPath}: leads outside the cache directory (symlink)`);
-    if (this.verified.size >= MAX_REMEMBERED) this.verified.clear();
     // A directory not made yet is checked again once it is.
     if (
       await fs.access(dir).then(

@@ -37,7 +37,7 @@ async function readAt(handle: fs.FileHandle, offset: number, length: number): Pr
   return buffer;
 }
 
-// Why: the index of the rendition in `dir` (throws ENOENT when it has none).
+// The index of the rendition in `dir` (throws ENOENT when it has none).
 export async function loadIndex(dir: string): Promise<LoadedIndex> {
   const file = path.join(dir, SEGMENT_INDEX);
   const handle = await fs.open(file, 'r');
@@ -50,9 +50,9 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   }
 }
 
-// Why: the samples of segment `number` (1-based), one read per track.
-async function slicesOf(index: LoadedIndex, number: number): Promise<SampleSlice[]> {
-  const segment = index.header.segments[number - 1];
+// The samples of segment `segmentNumber` (1-based), one read per track.
+async function slicesOf(index: LoadedIndex, segmentNumber: number): Promise<SampleSlice[]> {
+  const segment = index.header.segments[segmentNumber - 1];
   const handle = await fs.open(index.file, 'r');
   try {
     return await Promise.all(
@@ -102,21 +102,22 @@ export interface SegmentJob {
   readonly renditionPath: string;
   readonly index: LoadedIndex;
   /** 1-based, as in segment<N>_0_av.ts. */
-  readonly number: number;
+  readonly segmentNumber: number;
   readonly source: SourceReader;
   readonly signal?: AbortSignal;
   readonly transform?: ExtractTransform;
 }
 
-// Why: the checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
+// The checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
 // exactly the planned segment (the caller then falls back to a whole-file run).
 export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   const { header } = job.index;
-  const segment = header.segments[job.number - 1];
-  const name = `${job.renditionPath} segment ${job.number}`;
-  if (!segment) throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.number}`);
+  const segment = header.segments[job.segmentNumber - 1];
+  const name = `${job.renditionPath} segment ${job.segmentNumber}`;
+  if (!segment)
+    throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
   const [spanStart, spanEnd] = segment.span;
-  const [spanBytes, slices] = await Promise.all([job.source.read(spanStart, spanEnd - spanStart), slicesOf(job.index, job.number)]);
+  const [spanBytes, slices] = await Promise.all([job.source.read(spanStart, spanEnd - spanStart), slicesOf(job.index, job.segmentNumber)]);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
     const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };
@@ -143,7 +144,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
         `mp42hls wrote ${name} with ${counts.video} video and ${counts.audio} audio samples${counts.tablesFirst ? '' : ', no PAT/PMT first'}; planned ${want('video')} and ${want('audio')}`,
       );
     }
-    return normaliseSegment(ts, job.number - 1, name);
+    return normaliseSegment(ts, job.segmentNumber, name);
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }

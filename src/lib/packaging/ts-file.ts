@@ -52,7 +52,8 @@ export function asToolError<T>(name: string, work: () => T): T {
 }
 
 // One definition of a segment's bytes, for segments made alone and by whole-file runs:
-// counters as formats/mpegts/continuity.ts sets them for segment `index` (0-based).
-export function normaliseSegment(ts: Uint8Array, index: number, name: string): Uint8Array {
-  return asToolError(name, () => normaliseContinuity(ts, index));
+// counters as formats/mpegts/continuity.ts sets them for segment `segmentNumber` (1-based; the
+// counters start from its 0-based position).
+export function normaliseSegment(ts: Uint8Array, segmentNumber: number, name: string): Uint8Array {
+  return asToolError(name, () => normaliseContinuity(ts, segmentNumber - 1));
 }

@@ -12,7 +12,11 @@ export async function openRemoteSource(url: URL, options: RangeReadOptions): Pro
   if (!head.rangeSupported) return null;
   const pinned: RangeReadOptions = { ...counted, expectedSize: head.size };
   return {
-    identity: { size: head.size, version: head.etag ?? head.lastModified ?? `size ${head.size}` },
+    identity: {
+      size: head.size,
+      version: head.etag ?? head.lastModified ?? `size ${head.size}`,
+      mtimeMs: (head.lastModified && Date.parse(head.lastModified)) || 0,
+    },
     get bytesRead() {
       return bytesRead;
     },

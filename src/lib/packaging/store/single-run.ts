@@ -3,9 +3,9 @@
 // processes wait on the key's lock file and poll for the wanted file, and a failure is
 // remembered for failureTtlMs (also across processes, through the key's `.failed` marker).
 import { promises as fs } from 'node:fs';
-import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../shared/errors.js';
-import type { CacheLayout } from '../cache/names.js';
-import { readLockOwner, lockIsStale, tryLock } from '../cache/lock.js';
+import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../../shared/errors.js';
+import type { CacheLayout } from '../../cache/names.js';
+import { readLockOwner, lockIsStale, tryLock } from '../../cache/lock.js';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'WAIT';
 

@@ -1,0 +1,58 @@
+// One piece of the rendition store's work under a job slot, timed and reported (metrics, logs,
+// the HEVC warning), as `PackagingEvent`s.
+import type { CommitOutcome } from '../../cache/commit.js';
+import type { MediaInfo } from '../../formats/mp4/media-info.js';
+import type { JobLimiter } from '../job-limiter.js';
+import type { SourceReader } from '../source/source-reader.js';
+
+export interface PackagingEvent {
+  readonly renditionPath: string;
+  /** playlist: answered from the moov; segment: one made alone; transcode: a derived one; rendition: a whole-file run. */
+  readonly what: 'playlist' | 'segment' | 'transcode' | 'rendition';
+  readonly outcome: CommitOutcome | 'failed';
+  readonly durationMs: number;
+  readonly sourceBytes: number;
+  readonly error?: unknown;
+  /** What a playlist or whole-file run found in the source (the origin warns about HEVC from it). */
+  readonly media?: MediaInfo;
+}
+
+export interface StoreJob<T> {
+  readonly renditionPath: string;
+  readonly what: PackagingEvent['what'];
+  /** The source read, for the bytes it read; null when the work opens its own. */
+  readonly source: SourceReader | null;
+  readonly limiter: JobLimiter | undefined;
+  readonly work: () => Promise<T>;
+  /** What the work did; null when it handed over to other work that reports itself. */
+  readonly outcomeOf: (result: T) => CommitOutcome | null;
+  readonly mediaOf?: (result: T) => MediaInfo;
+}
+
+// Timed from when the work starts (not the wait for a slot); a full queue's refusal is no run.
+export async function runStoreJob<T>(job: StoreJob<T>, onPackaging: ((event: PackagingEvent) => void) | undefined): Promise<T> {
+  let started = 0;
+  const timed = () => {
+    started = Date.now();
+    return job.work();
+  };
+  const report = (outcome: PackagingEvent['outcome'], error?: unknown, media?: MediaInfo) =>
+    onPackaging?.({
+      renditionPath: job.renditionPath,
+      what: job.what,
+      outcome,
+      durationMs: Date.now() - started,
+      sourceBytes: job.source?.bytesRead ?? 0,
+      error,
+      ...(media ? { media } : {}),
+    });
+  try {
+    const result = await (job.limiter ? job.limiter.run(timed) : timed());
+    const outcome = job.outcomeOf(result);
+    if (outcome !== null) report(outcome, undefined, job.mediaOf?.(result));
+    return result;
+  } catch (error) {
+    if (started !== 0) report('failed', error);
+    throw error;
+  }
+}
