@@ -3,6 +3,7 @@
 // processes wait on the key's lock file and poll for the wanted file, and a failure is
 // remembered for failureTtlMs (also across processes, through the key's `.failed` marker).
 import { promises as fs } from 'node:fs';
+import { LRUCache } from 'lru-cache';
 import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../../shared/errors.js';
 import type { CacheLayout } from '../../cache/names.js';
 import { readLockOwner, lockIsStale, tryLock } from '../../cache/lock.js';
@@ -36,7 +37,8 @@ const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['OVERLOADED', 'CANCELLED', 'N
 
 export class SingleRun {
   private readonly inflight = new Map<string, Promise<CacheStatus>>();
-  private readonly failures = new Map<string, Failure>();
+  // Bounded: many distinct sources failing once each must not grow the process without end.
+  private readonly failures = new LRUCache<string, Failure>({ max: 10_000 });
 
   constructor(private readonly options: SingleRunOptions) {}
 
