@@ -18,15 +18,13 @@ import { segmentBaseUrl } from './media-playlist.js';
 import { SingleRun, exists, type CacheStatus } from './store/single-run.js';
 import { planAll } from './store/plan-request.js';
 import { RenditionEntries, type RenditionEntry } from './store/rendition-entries.js';
-import { runStoreJob, type StoreJob } from './store/store-job.js';
 import { SegmentRequests } from './store/segment-requests.js';
 import { PlaylistRequests } from './store/playlist-requests.js';
 import { openLocalSource, type SourceReader } from './source/source-reader.js';
-import type { RenditionStoreOptions, StoreContext } from './store/store-options.js';
+import { runStoreJob, type RenditionStoreOptions, type StoreContext, type StoreJob } from './store/store-context.js';
 
 export type { CacheStatus } from './store/single-run.js';
-export type { PackagingEvent } from './store/store-job.js';
-export type { RenditionStoreOptions } from './store/store-options.js';
+export type { PackagingEvent, RenditionStoreOptions } from './store/store-context.js';
 
 export interface EnsureResult {
   readonly status: CacheStatus;

@@ -9,7 +9,7 @@ import { moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '.
 import type { SourceReader } from '../source/source-reader.js';
 import { planPlaylist, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
-import type { StoreContext } from './store-options.js';
+import type { StoreContext } from './store-context.js';
 
 export class PlaylistRequests {
   constructor(private readonly store: StoreContext) {}

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../../cache/atomic-write.js';
 import { loadIndex, makeSegmentAlone, type LoadedIndex } from '../segment-maker.js';
 import { planSegment, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
-import type { StoreContext } from './store-options.js';
+import type { StoreContext } from './store-context.js';
 
 export class SegmentRequests {
   constructor(private readonly store: StoreContext) {}
