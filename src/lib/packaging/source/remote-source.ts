@@ -4,7 +4,7 @@
 import { readHead, readRange, RangeNotSupportedError, type RangeReadOptions } from '../../net/range-read.js';
 import type { SourceReader } from './source-reader.js';
 
-// Why: a reader over `url`, or null when the upstream ignores Range (the caller downloads it whole).
+// A reader over `url`, or null when the upstream ignores Range (the caller downloads it whole).
 export async function openRemoteSource(url: URL, options: RangeReadOptions): Promise<SourceReader | null> {
   let bytesRead = 0;
   const counted: RangeReadOptions = { ...options, onBytes: (n) => (bytesRead += n) };

@@ -25,7 +25,7 @@ export interface SourceReader {
 const MAX_TOP_LEVEL_BOXES = 10_000;
 const MAX_MOOV_BYTES = 512 * 1024 * 1024;
 
-// Why: a local file, opened once; a missing one is NOT_FOUND. Its version is its inode and
+// A local file, opened once; a missing one is NOT_FOUND. Its version is its inode and
 // mtime; for a downloaded copy in the source cache, whose mtime records access (prune), the
 // inode alone (a new download is a new file renamed in).
 export async function openLocalSource(file: string, name: string, options: { mtimeIsAccess?: boolean } = {}): Promise<SourceReader> {
