@@ -53,6 +53,7 @@ const PURE = [
   'packaging/media-playlist.ts',
   'packaging/mp42hls-args.ts',
   'packaging/mp4info.ts',
+  'packaging/store/plan-request.ts',
   'origin/status/status-script.ts',
   'prune/budget.ts',
   'cache/entries.ts',
@@ -108,6 +109,39 @@ export function violations(srcRel: string, text: string): Violation[] {
   return found;
 }
 
+// The relative imports of each file (paths relative to src/, `.ts`), as the layer rule reads them.
+export function importGraph(files: ReadonlyMap<string, string>): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const [rel, text] of files) {
+    const targets = importsOf(text)
+      .filter((spec) => spec.startsWith('.'))
+      .map((spec) => path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec)).replace(/\.js$/, '.ts'));
+    graph.set(rel, targets);
+  }
+  return graph;
+}
+
+// Every import circle, each once, as the files around it (depth-first search: an edge back to a
+// file still on the path closes one).
+export function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (!graph.has(next)) continue;
+      if (state.get(next) === 'open') found.push(stack.slice(stack.indexOf(next)));
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) if (!state.has(file)) visit(file);
+  return found;
+}
+
 function sourceFiles(dir: string, rel = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? sourceFiles(path.join(dir, e.name), `${rel}${e.name}/`) : e.name.endsWith('.ts') ? [`${rel}${e.name}`] : [],
@@ -132,6 +166,23 @@ describe('architecture', () => {
 
   it('formats and the pure files do no I/O, and no layer imports one above it', () => {
     expect(FILES.flatMap((rel) => violations(rel, readFileSync(path.join(SRC, rel), 'utf8')))).toEqual([]);
+  });
+
+  it('no import circle anywhere in src/', () => {
+    const graph = importGraph(new Map(FILES.map((rel) => [rel, readFileSync(path.join(SRC, rel), 'utf8')])));
+    expect(importCycles(graph)).toEqual([]);
+  });
+
+  it('finds a planted import circle, and none in a chain', () => {
+    const planted = new Map([
+      ['lib/a/x.ts', "import { y } from './y.js';"],
+      ['lib/a/y.ts', "import type { z } from '../b/z.js';"],
+      ['lib/b/z.ts', "export { x } from '../a/x.js';"],
+      ['lib/b/w.ts', "import { z } from './z.js';"],
+    ]);
+    expect(importCycles(importGraph(planted))).toEqual([['lib/a/x.ts', 'lib/a/y.ts', 'lib/b/z.ts']]);
+    planted.set('lib/b/z.ts', "import { q } from 'node:path';");
+    expect(importCycles(importGraph(planted))).toEqual([]);
   });
 
   it('no folder holds more than 15 files', () => {

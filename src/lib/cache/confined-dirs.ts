@@ -1,6 +1,7 @@
 // A rendition's directory, once it is known to resolve inside the cache directory. Files are
 // only read (and renditions only written) there; a planted symlink leading out is NOT_FOUND.
-// A verified rendition path is remembered, so the warm path pays the realpath calls once.
+// A verified rendition path is remembered, so the warm path pays the realpath calls once; where,
+// the caller may say (the rendition store keeps it in its one entry per rendition).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
@@ -9,12 +10,17 @@ import { exists } from '../shared/exists.js';
 import { isInside } from '../shared/paths.js';
 import type { CacheLayout } from './names.js';
 
-const MAX_REMEMBERED = 100_000;
+// Rendition path → its verified directory.
+export interface DirMemory {
+  get(renditionPath: string): string | undefined;
+  set(renditionPath: string, dir: string): void;
+}
 
 export class ConfinedDirs {
-  private readonly verified = boundedCache<string, string>({ max: MAX_REMEMBERED }); // rendition path → its directory
-
-  constructor(private readonly layout: CacheLayout) {}
+  constructor(
+    private readonly layout: CacheLayout,
+    private readonly verified: DirMemory = boundedCache<string, string>({ max: 100_000 }),
+  ) {}
 
   async insideDir(renditionPath: string): Promise<string> {
     const known = this.verified.get(renditionPath);

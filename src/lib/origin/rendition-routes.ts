@@ -32,16 +32,13 @@ const relativeSegments = (text: string) => text.replace(/^https?:\/\/\S*\/(segme
 
 export function renditionRoutes(deps: RenditionRoutesDeps) {
   const { config, store } = deps;
-  const infos = new Map<string, RenditionInfo>();
 
-  // What packaging measured, kept in memory once read (10,000 renditions at most).
+  // What packaging measured, kept in the store's entry of the rendition once read.
   async function info(renditionPath: string): Promise<RenditionInfo> {
-    const known = infos.get(renditionPath);
+    const known = store.known(renditionPath)?.info;
     if (known) return known;
     const read = await store.info(renditionPath);
     if (!read) throw new CasterpakError('NOT_FOUND', `${renditionPath}: rendition information missing`);
-    if (infos.size > 10_000) infos.clear();
-    infos.set(renditionPath, read);
     return read;
   }
 
@@ -66,7 +63,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
         return { ...result, cache, file };
       } catch (error) {
         if (!isMissing(error) || attempt > 0) throw error;
-        infos.delete(route.renditionPath); // the rendition may have been replaced or pruned whole
+        store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
         const { status } = await store.ensure(route.renditionPath, segment);
         if (status !== 'HIT') cache = status;
       }
@@ -76,7 +73,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
   // The warm path: a verified rendition whose playlist is fresh in memory is answered at once.
   const playlistHit = { ...deliveryFor('index', INDEX_PLAYLIST, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': 'HIT' } };
   function index(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'index'>): Served | Promise<Served> {
-    const dir = store.knownDir(route.renditionPath);
+    const dir = store.known(route.renditionPath)?.dir;
     const file = dir === undefined ? undefined : path.join(dir, INDEX_PLAYLIST);
     const fresh = file === undefined ? undefined : deps.smallFiles.fresh(file);
     if (fresh) return { ...sendMemory(req, res, fresh, playlistHit), cache: 'HIT', file };
@@ -85,7 +82,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
 
   async function segment(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'segment'>): Promise<Served> {
     // A known rendition's segment count is in memory; an unknown one is made (or found) first.
-    const status = infos.has(route.renditionPath) ? 'HIT' : (await store.ensure(route.renditionPath)).status;
+    const status = store.known(route.renditionPath)?.info ? 'HIT' : (await store.ensure(route.renditionPath)).status;
     const { segments } = await info(route.renditionPath);
     if (route.segment > segments)
       throw new CasterpakError('NOT_FOUND', `${route.renditionPath} has ${segments} segments, not ${route.segment}`);

@@ -28,7 +28,7 @@ function trackInfo(track: Track): TrackInfo {
   };
 }
 
-// Why: the MediaInfo of a movie.
+// The MediaInfo of a movie.
 export function mediaInfoOf(movie: Movie): MediaInfo {
   return {
     durationMs: movie.timescale > 0 ? Math.round((movie.duration / movie.timescale) * 1000) : 0,

@@ -3,7 +3,6 @@
 // and the segment index that lets each segment be made alone later. No media data is read and
 // no tool runs, so the cost does not grow with the film.
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
 import { carriageRefusal } from '../formats/mp42hls/carriage.js';
@@ -11,16 +10,15 @@ import { descriptionIndexOf } from '../formats/mp42hls/extract.js';
 import { parseMoov, type Movie } from '../formats/mp4/moov.js';
 import { planSegments, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
 import { predictBandwidth, predictIFrameBandwidth, predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
-import { parseMediaPlaylist } from '../formats/hls/codec.js';
-import { INDEX_PLAYLIST, SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
-import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
-import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
-import { buildMediaPlaylist, playableDurations, segmentBaseUrl } from './media-playlist.js';
+import type { CacheLayout } from '../cache/names.js';
+import type { RenditionInfo } from '../cache/rendition-info.js';
+import { playableDurations } from './media-playlist.js';
 import { mediaInfoOf } from './moov-media.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { encodeSegmentIndex } from './segment-index.js';
 import { readMoov, type SourceIdentity, type SourceReader } from './source/source-reader.js';
-import { makeTempDir } from './packager.js';
+import { makeTempDir } from '../cache/temp-run.js';
+import { writeRenditionFiles } from './rendition-writer.js';
 
 // The same tolerance as the whole-file run's duration check (packager.ts).
 const DURATION_TOLERANCE_S = 0.1;
@@ -33,7 +31,7 @@ export interface MoovJob {
   readonly publicBaseUrl: string | null;
 }
 
-// Why: what the moov says, and whether segments can be made alone from it (else: why not).
+// What the moov says, and whether segments can be made alone from it (else: why not).
 export interface MoovReading {
   readonly moov: Uint8Array;
   readonly movie: Movie;
@@ -59,8 +57,8 @@ function whyNotAlone(movie: Movie, plan: SegmentPlan): string | null {
   return alone < 0 ? null : `segment ${alone + 1} cannot be packaged alone`;
 }
 
-// Why: the moov parsed, checked as the whole-file run checks a source, and planned.
-export async function readSource(job: MoovJob): Promise<MoovReading> {
+// The moov parsed, checked as the whole-file run checks a source, and planned.
+export async function readSourceMoov(job: Omit<MoovJob, 'layout' | 'publicBaseUrl'>): Promise<MoovReading> {
   const name = job.renditionPath;
   const { moov } = await readMoov(job.source, name);
   let movie: Movie;
@@ -89,9 +87,9 @@ export async function readSource(job: MoovJob): Promise<MoovReading> {
   }
 }
 
-// Why: the rendition without its segments, in a new run directory the caller commits.
+// The rendition without its segments, in a new run directory the caller commits.
 // `describe` turns the source's info into a derived rendition's (renditions/).
-export async function buildRenditionFromMoov(
+export async function moovRendition(
   job: MoovJob,
   reading: MoovReading,
   describe: (info: RenditionInfo) => RenditionInfo = (info) => info,
@@ -101,14 +99,11 @@ export async function buildRenditionFromMoov(
     plan.segments.map((s) => Number(s.extinf)),
     media.durationMs,
   );
-  const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
-  parseMediaPlaylist(playlist); // what players get must pass a strict parser
   const bandwidth = predictBandwidth(plan, durations);
   const bytes = plan.segments.reduce((sum, _, i) => sum + predictSegmentBytes(plan, i), 0);
-  const { size, version } = job.source.identity;
   const info: RenditionInfo = describe({
     renditionPath: job.renditionPath,
-    source: { size, mtimeMs: Number(version) || 0 },
+    source: { size: reading.identity.size, mtimeMs: reading.identity.mtimeMs },
     segmentDuration: job.segmentDuration,
     durationMs: Math.round(durations.reduce((a, b) => a + b, 0) * 1000),
     segments: durations.length,
@@ -118,15 +113,16 @@ export async function buildRenditionFromMoov(
     ...(plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(plan) } : {}),
     media,
   });
+  const index = encodeSegmentIndex(reading.moov, reading.movie, plan, indexedSource(reading.identity));
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
-    await fs.writeFile(path.join(tmp, SEGMENT_INDEX), encodeSegmentIndex(reading.moov, reading.movie, plan, reading.identity));
-    await writeRenditionInfo(tmp, info);
-    await writeFileAtomic(path.join(tmp, INDEX_PLAYLIST), playlist);
-    await syncDir(tmp);
+    await writeRenditionFiles(tmp, { durations, info, index, publicBaseUrl: job.publicBaseUrl });
     return { tmp, info };
   } catch (error) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw error;
   }
 }
+
+// What an index is valid for: the source's size and version (its mtime is in the version).
+export const indexedSource = ({ size, version }: SourceIdentity) => ({ size, version });

@@ -3,28 +3,25 @@
 // EXTINFs add up to the source's duration), renamed to casterpak's names, and only then
 // published by one atomic rename. `package` and `serve` both come through here.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CasterpakError, ToolError, isCasterpakError, killedFromOutside } from '../shared/errors.js';
 import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
-import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
+import type { RenditionInfo } from '../cache/rendition-info.js';
 
 export type { RenditionInfo } from '../cache/rendition-info.js';
-import { type CacheLayout, renditionKey, tempRunName, INDEX_PLAYLIST, SEGMENT_INDEX, segmentName } from '../cache/names.js';
-import type { MoovReading } from './moov-rendition.js';
+import { type CacheLayout, segmentName } from '../cache/names.js';
+import { makeTempDir } from '../cache/temp-run.js';
+import { indexedSource, type MoovReading } from './moov-rendition.js';
 import { encodeSegmentIndex } from './segment-index.js';
-import { normaliseSegment } from './segment-maker.js';
 import { playlistPeak, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
-import { buildMediaPlaylist, playableDurations, readRawPlaylist, segmentBaseUrl } from './media-playlist.js';
-import { parseMediaPlaylist } from '../formats/hls/codec.js';
+import { playableDurations, readRawPlaylist } from './media-playlist.js';
+import { writeRenditionFiles } from './rendition-writer.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
 import { NO_MOOV, walkTopLevelBoxes } from '../formats/mp4/top-level.js';
-import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
 import { probeMedia, type Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
-import { tsFileError, tsReadBuffer } from './ts-file.js';
+import { normaliseSegment, tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {
   readonly bento4: Bento4;
@@ -93,14 +90,6 @@ async function nearlyFull(dir: string): Promise<number | null> {
   }
 }
 
-export async function makeTempDir(layout: CacheLayout, renditionPath: string): Promise<string> {
-  await fs.mkdir(layout.tmpDir(), { recursive: true });
-  const name = tempRunName(renditionKey(renditionPath), os.hostname(), process.pid, randomBytes(4).toString('hex'));
-  const dir = path.join(layout.tmpDir(), name);
-  await fs.mkdir(dir);
-  return dir;
-}
-
 // `stderr`: what the successful mp42hls run said; it exits 0 without a playlist when it cannot
 // parse a sample description, and says so ("unable to parse ... sample description").
 async function verifyAndRename(
@@ -120,16 +109,16 @@ async function verifyAndRename(
   const raw = readRawPlaylist(text);
   const sizes: number[] = [];
   const buffer = tsReadBuffer();
-  for (const [index, segment] of raw.entries()) {
+  for (const [position, segment] of raw.entries()) {
     const file = path.join(tmp, segment.uri);
     if (path.dirname(file) !== tmp) throw new CasterpakError('TOOL', `mp42hls listed an unexpected segment URI "${segment.uri}"`);
     let checked: { size: number; error: string | null };
     try {
       checked = await tsFileError(file, buffer);
     } catch {
-      throw new CasterpakError('TOOL', `mp42hls listed segment ${index + 1} of ${name} but did not write it`);
+      throw new CasterpakError('TOOL', `mp42hls listed segment ${position + 1} of ${name} but did not write it`);
     }
-    if (checked.error) throw new CasterpakError('TOOL', `mp42hls wrote an invalid segment ${index + 1} for ${name}: ${checked.error}`);
+    if (checked.error) throw new CasterpakError('TOOL', `mp42hls wrote an invalid segment ${position + 1} for ${name}: ${checked.error}`);
     sizes.push(checked.size);
   }
   const total = raw.reduce((sum, s) => sum + s.duration, 0);
@@ -138,11 +127,16 @@ async function verifyAndRename(
     throw new CasterpakError('TOOL', `mp42hls output for ${name} lasts ${total.toFixed(3)} s, the source ${expected.toFixed(3)} s`);
   }
   // One definition of a segment's bytes: the counters as a segment made alone has them.
-  for (const [index, segment] of raw.entries()) {
-    const normalised = normaliseSegment(await fs.readFile(path.join(tmp, segment.uri)), index, `segment ${index + 1} of ${name}`);
-    await fs.writeFile(path.join(tmp, segmentName(index + 1)), normalised);
+  for (const [position, segment] of raw.entries()) {
+    const segmentNumber = position + 1;
+    const normalised = normaliseSegment(
+      await fs.readFile(path.join(tmp, segment.uri)),
+      segmentNumber,
+      `segment ${segmentNumber} of ${name}`,
+    );
+    await fs.writeFile(path.join(tmp, segmentName(segmentNumber)), normalised);
     await fs.rm(path.join(tmp, segment.uri));
-    sizes[index] = normalised.length;
+    sizes[position] = normalised.length;
   }
   await fs.rm(path.join(tmp, RAW_PLAYLIST));
   return { durations: raw.map((s) => s.duration), extinfs: raw.map((s) => s.extinf), sizes };
@@ -150,7 +144,7 @@ async function verifyAndRename(
 
 // Runs mp42hls into a new temporary directory and leaves a complete, verified rendition there.
 // The caller commits it (commitRendition) or removes it; on failure nothing is left behind.
-export async function buildRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
+export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
   const name = job.renditionPath;
   const source = await checkSource(job.source, name);
   // The probe gates mp42hls: a file it refuses (no moov, unsupported codec) never reaches
@@ -178,11 +172,6 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
     const { reading } = job;
     const indexed =
       reading !== undefined && reading.wholeFileBecause === null && extinfs.join() === reading.plan.segments.map((p) => p.extinf).join();
-    if (indexed) {
-      await fs.writeFile(path.join(tmp, SEGMENT_INDEX), encodeSegmentIndex(reading.moov, reading.movie, reading.plan, reading.identity));
-    }
-    const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(job.publicBaseUrl, job.renditionPath) });
-    parseMediaPlaylist(playlist); // what players get must pass a strict parser
     const bytes = sizes.reduce((a, b) => a + b, 0);
     const durationMs = Math.round(durations.reduce((a, b) => a + b, 0) * 1000);
     const info: RenditionInfo = {
@@ -197,9 +186,8 @@ export async function buildRendition(job: PackageJob): Promise<{ tmp: string; in
       ...(indexed && reading.plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(reading.plan) } : {}),
       media,
     };
-    await writeRenditionInfo(tmp, info);
-    await writeFileAtomic(path.join(tmp, INDEX_PLAYLIST), playlist);
-    await syncDir(tmp);
+    const index = indexed ? encodeSegmentIndex(reading.moov, reading.movie, reading.plan, indexedSource(reading.identity)) : null;
+    await writeRenditionFiles(tmp, { durations, info, index, publicBaseUrl: job.publicBaseUrl });
     return { tmp, info };
   } catch (error) {
     const free = await nearlyFull(tmp); // measured before the partial output goes

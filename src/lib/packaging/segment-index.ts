@@ -44,7 +44,7 @@ export interface IndexHeader {
   readonly extractHeader: { readonly offset: number; readonly length: number };
 }
 
-// Why: the whole index of a planned movie (`source`: the identity its segments are valid for).
+// The whole index of a planned movie (`source`: the identity its segments are valid for).
 export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: SegmentPlan, source: IndexHeader['source']): Uint8Array {
   const tracks = [plan.videoTrack, plan.audioTrack]
     .filter((t): t is Track => t !== undefined)
@@ -113,7 +113,7 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
   return out;
 }
 
-// Why: the header length from the first PREAMBLE bytes; throws on anything that is not an index.
+// The header length from the first PREAMBLE bytes; throws on anything that is not an index.
 export function headerLength(preamble: Uint8Array): number {
   const dv = new DataView(preamble.buffer, preamble.byteOffset, preamble.byteLength);
   if (preamble.length < PREAMBLE || dv.getUint32(0) !== MAGIC || dv.getUint32(4) !== VERSION)
@@ -125,7 +125,7 @@ export function decodeHeader(json: Uint8Array): IndexHeader {
   return JSON.parse(new TextDecoder().decode(json)) as IndexHeader;
 }
 
-// Why: a track's samples of one segment from its records (RECORD bytes each, in order).
+// A track's samples of one segment from its records (RECORD bytes each, in order).
 export function sliceFromRecords(track: IndexTrack, baseDecodeTime: number, records: Uint8Array): SampleSlice {
   const count = records.length / RECORD;
   const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);

@@ -7,7 +7,6 @@ import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { assembleExtract, type SampleSlice } from '../formats/mp42hls/extract.js';
 import { ALONE_SEGMENT_DURATION } from '../formats/mp42hls/segment-plan.js';
-import { normaliseContinuity } from '../formats/mpegts/continuity.js';
 import { dropTrailingPes } from '../formats/mpegts/drop-trailing-pes.js';
 import { pesCounts } from '../formats/mpegts/pes-counts.js';
 import { tsFramingError } from '../formats/mpegts/sync-check.js';
@@ -16,7 +15,8 @@ import type { Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
 import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
-import { makeTempDir } from './packager.js';
+import { makeTempDir } from '../cache/temp-run.js';
+import { asToolError, normaliseSegment } from './ts-file.js';
 import { PREAMBLE, RECORD, decodeHeader, headerLength, sliceFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
 import type { JobLimiter } from './job-limiter.js';
@@ -38,7 +38,7 @@ async function readAt(handle: fs.FileHandle, offset: number, length: number): Pr
   return buffer;
 }
 
-// Why: the index of the rendition in `dir` (throws ENOENT when it has none).
+// The index of the rendition in `dir` (throws ENOENT when it has none).
 export async function loadIndex(dir: string): Promise<LoadedIndex> {
   const file = path.join(dir, SEGMENT_INDEX);
   const handle = await fs.open(file, 'r');
@@ -51,9 +51,9 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   }
 }
 
-// Why: the samples of segment `number` (1-based), one read per track.
-async function slicesOf(index: LoadedIndex, number: number): Promise<SampleSlice[]> {
-  const segment = index.header.segments[number - 1];
+// The samples of segment `segmentNumber` (1-based), one read per track.
+async function slicesOf(index: LoadedIndex, segmentNumber: number): Promise<SampleSlice[]> {
+  const segment = index.header.segments[segmentNumber - 1];
   const handle = await fs.open(index.file, 'r');
   try {
     return await Promise.all(
@@ -65,21 +65,6 @@ async function slicesOf(index: LoadedIndex, number: number): Promise<SampleSlice
   } finally {
     await handle.close();
   }
-}
-
-// MPEG-TS that the normalisation cannot read is mp42hls output that does not check out.
-function asToolError<T>(name: string, work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-// Why: one definition of a segment's bytes, for segments made alone and by whole-file runs:
-// counters as formats/mpegts/continuity.ts sets them for segment `index` (0-based).
-export function normaliseSegment(ts: Uint8Array, index: number, name: string): Uint8Array {
-  return asToolError(name, () => normaliseContinuity(ts, index));
 }
 
 // What a derived rendition changes in a segment before mp42hls runs (renditions/): the source
@@ -118,21 +103,22 @@ export interface SegmentJob {
   readonly renditionPath: string;
   readonly index: LoadedIndex;
   /** 1-based, as in segment<N>_0_av.ts. */
-  readonly number: number;
+  readonly segmentNumber: number;
   readonly source: SourceReader;
   readonly signal?: AbortSignal;
   readonly transform?: ExtractTransform;
 }
 
-// Why: the checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
+// The checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
 // exactly the planned segment (the caller then falls back to a whole-file run).
 export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   const { header } = job.index;
-  const segment = header.segments[job.number - 1];
-  const name = `${job.renditionPath} segment ${job.number}`;
-  if (!segment) throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.number}`);
+  const segment = header.segments[job.segmentNumber - 1];
+  const name = `${job.renditionPath} segment ${job.segmentNumber}`;
+  if (!segment)
+    throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
   const [spanStart, spanEnd] = segment.span;
-  const [spanBytes, slices] = await Promise.all([job.source.read(spanStart, spanEnd - spanStart), slicesOf(job.index, job.number)]);
+  const [spanBytes, slices] = await Promise.all([job.source.read(spanStart, spanEnd - spanStart), slicesOf(job.index, job.segmentNumber)]);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
     const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };
@@ -159,7 +145,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
         `mp42hls wrote ${name} with ${counts.video} video and ${counts.audio} audio samples${counts.tablesFirst ? '' : ', no PAT/PMT first'}; planned ${want('video')} and ${want('audio')}`,
       );
     }
-    return normaliseSegment(ts, job.number - 1, name);
+    return normaliseSegment(ts, job.segmentNumber, name);
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }

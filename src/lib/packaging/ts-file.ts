@@ -1,7 +1,10 @@
 // Checks the MPEG-TS framing of segment files (see ../ts/sync-check.ts), reading each through
 // one caller-owned buffer: verifying a 10-minute rendition reads ~100 MB, and one fresh buffer
-// per segment (fs.readFile) doubled the time that took, mostly in allocation and GC.
+// per segment (fs.readFile) doubled the time that took, mostly in allocation and GC. Also the
+// one normalisation of a segment's bytes, shared by segments made alone and whole-file runs.
 import { promises as fs } from 'node:fs';
+import { CasterpakError } from '../shared/errors.js';
+import { normaliseContinuity } from '../formats/mpegts/continuity.js';
 import { TS_PACKET_SIZE } from '../formats/mpegts/packet.js';
 import { tsSyncError } from '../formats/mpegts/sync-check.js';
 
@@ -38,4 +41,20 @@ export async function tsFileError(file: string, buffer: Buffer): Promise<{ size:
   } finally {
     await handle.close();
   }
+}
+
+// MPEG-TS that the normalisation cannot read is mp42hls output that does not check out.
+export function asToolError<T>(name: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+// One definition of a segment's bytes, for segments made alone and by whole-file runs:
+// counters as formats/mpegts/continuity.ts sets them for segment `segmentNumber` (1-based; the
+// counters start from its 0-based position).
+export function normaliseSegment(ts: Uint8Array, segmentNumber: number, name: string): Uint8Array {
+  return asToolError(name, () => normaliseContinuity(ts, segmentNumber - 1));
 }

@@ -1,6 +1,17 @@
 // The size budget (nginx's max_size): after the age rule, the least recently accessed items
 // go first until the cache fits. Pure; planPrune gives it what may go.
-import type { PruneItem } from './plan.js';
+export type PruneKind = 'segment' | 'rendition' | 'source' | 'tmp' | 'lock' | 'failed' | 'trash';
+export type PruneReason = 'idle' | 'max-size' | 'stale' | 'trash';
+
+export interface PruneItem {
+  readonly path: string;
+  readonly kind: PruneKind;
+  readonly bytes: number;
+  readonly reason: PruneReason;
+  readonly lastAccessMs: number;
+  /** The rendition key it belongs to: the runner checks that rendition's lock again just before deleting. */
+  readonly key: string | null;
+}
 
 export interface BudgetCandidate {
   readonly path: string;

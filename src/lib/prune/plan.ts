@@ -7,7 +7,10 @@
 import { isAbandoned } from '../cache/abandoned.js';
 import { renditionKey } from '../cache/names.js';
 import { entryBytes, renditionLastAccess, type CacheEntry, type RenditionEntry, type SourceEntry } from '../cache/entries.js';
-import { fitBudget, type BudgetCandidate } from './budget.js';
+import { fitBudget, type BudgetCandidate, type PruneItem, type PruneKind, type PruneReason } from './budget.js';
+
+// What is pruned is named where the budget, the lowest of the two, declares it (no import circle).
+export type { PruneItem, PruneKind, PruneReason } from './budget.js';
 
 export type PruneWhat = 'segments' | 'renditions' | 'sources' | 'all';
 export const PRUNE_WHAT: readonly PruneWhat[] = ['segments', 'renditions', 'sources', 'all'];
@@ -22,19 +25,6 @@ export interface PrunePolicy {
   readonly now: number;
   /** Temporary run directories, partial downloads and atomic-write leftovers older than this are swept. */
   readonly tmpMaxAgeMs: number;
-}
-
-export type PruneKind = 'segment' | 'rendition' | 'source' | 'tmp' | 'lock' | 'failed' | 'trash';
-export type PruneReason = 'idle' | 'max-size' | 'stale' | 'trash';
-
-export interface PruneItem {
-  readonly path: string;
-  readonly kind: PruneKind;
-  readonly bytes: number;
-  readonly reason: PruneReason;
-  readonly lastAccessMs: number;
-  /** The rendition key it belongs to: the runner checks that rendition's lock again just before deleting. */
-  readonly key: string | null;
 }
 
 // Something the age rule would have removed, kept because its rendition is being packaged.

@@ -3,86 +3,24 @@
 // decoded once and every profile still missing it is encoded in one ffmpeg run
 // (transcoder.ts encodeSegment). Each profile's segment is then made by the RenditionStore
 // exactly as serve makes it (the same extract, mp42hls run, checks, per-segment lock and
-// atomic commit), its transform taking the encode from here instead of running ffmpeg.
+// atomic commit), its transform taking the batch's encode (segment-encodes.ts) instead of
+// running ffmpeg.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CasterpakError, isCasterpakError, oneLine } from '../shared/errors.js';
 import type { CasterpakConfig } from '../config/schema.js';
-import type { Ladder, LadderProfile } from '../config/ladder.js';
+import type { LadderProfile } from '../config/ladder.js';
 import { segmentName } from '../cache/names.js';
 import { JobLimiter } from '../packaging/job-limiter.js';
-import { loadIndex, type Derivations, type ExtractParts, type ExtractTransform } from '../packaging/segment-maker.js';
+import { loadIndex, type Derivations } from '../packaging/segment-maker.js';
 import type { PackageItemResult, PackagedSource } from '../packaging/package-runner.js';
 import type { Reporter } from '../shared/reporter.js';
-import { createDerivations, type SharedEncodes } from './derivations.js';
-import { derivedPath, profilesBelow, targetSize, uprightSize, type Size } from './ladder-plan.js';
-import { encodeSegment, type TranscodeOptions } from './transcoder.js';
+import { createDerivations } from './derivations.js';
+import { derivedPath, planProfiles, uprightSize, type PlannedProfile, type Size } from './ladder-plan.js';
+import { SegmentEncodes } from './segment-encodes.js';
 import type { Ffmpeg } from './ffmpeg.js';
 import { isUrl } from '../shared/paths.js';
-
-export interface PlannedProfile {
-  readonly name: string;
-  readonly profile: LadderProfile;
-  /** Why it is not made; absent when it is. */
-  readonly skip?: string;
-}
-
-// What a source of `source` size gets: the named profiles (null: the ladder's profiles below
-// its height, as the master lists them) that would not upscale it.
-export function planProfiles(ladder: Ladder, names: readonly string[] | null, source: Size | null): PlannedProfile[] {
-  const order = names ?? Object.keys(ladder).sort((a, b) => ladder[b].height - ladder[a].height);
-  const below = source ? new Set(profilesBelow(ladder, source)) : new Set<string>();
-  return order.map((name) => {
-    const profile = ladder[name];
-    if (!source) return { name, profile, skip: 'the source has no video to derive from' };
-    const lines = Math.min(source.width, source.height);
-    if (!targetSize(source, profile))
-      return { name, profile, skip: `the source is ${source.width}x${source.height}: ${profile.height} lines would upscale it` };
-    if (names === null && !below.has(name))
-      return { name, profile, skip: `not below the source's ${lines} lines (the source is that rendition)` };
-    return { name, profile };
-  });
-}
-
-interface Planned {
-  readonly names: readonly string[];
-  run?: Promise<Uint8Array[]>;
-  readonly outputs: ReadonlyArray<{ readonly profile: LadderProfile; readonly size: Size }>;
-}
-
-// The encodes of one batch: the segments whose profiles are planned together, each encoded in
-// one ffmpeg run by the first transform that asks for one of them. A source segment is named by
-// its span in the source (what ffmpeg decodes).
-export class SegmentEncodes implements SharedEncodes {
-  private readonly planned = new Map<string, Planned>();
-
-  constructor(private readonly options: TranscodeOptions) {}
-
-  // Plans one run for `outputs`; the returned function forgets it (what was not taken is dropped).
-  plan(
-    sourcePath: string,
-    spanStart: number,
-    outputs: ReadonlyArray<{ readonly name: string; readonly profile: LadderProfile; readonly size: Size }>,
-  ): () => void {
-    const key = `${sourcePath}\0${spanStart}`;
-    this.planned.set(key, { names: outputs.map((o) => o.name), outputs: outputs.map(({ profile, size }) => ({ profile, size })) });
-    return () => this.planned.delete(key);
-  }
-
-  async encoded(
-    sourcePath: string,
-    profileName: string,
-    parts: ExtractParts,
-    work: Parameters<ExtractTransform>[1],
-  ): Promise<Uint8Array | null> {
-    const planned = this.planned.get(`${sourcePath}\0${parts.spanStart}`);
-    const at = planned ? planned.names.indexOf(profileName) : -1;
-    if (!planned || at < 0) return null;
-    planned.run ??= encodeSegment(parts, planned.outputs, work, this.options);
-    return (await planned.run)[at];
-  }
-}
 
 // x264 spreads one run over every core; a second run at once fills the gaps of the first
 // (ffmpeg's start, the mp42hls runs). More only hold more frames in memory, until many cores.

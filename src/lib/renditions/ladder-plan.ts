@@ -1,6 +1,6 @@
 // Pure rules of derived renditions (docs/renditions.md): how a derived rendition is named
-// beside its source, how big its picture is, what a master says of it, and the ffmpeg
-// arguments that encode one segment.
+// beside its source, how big its picture is, what a master says of it, the ffmpeg arguments
+// that encode one segment, and which profiles `package --ladder` makes of a source.
 import { CasterpakError } from '../shared/errors.js';
 import { PROFILE_NAME, type Ladder, type LadderProfile } from '../config/ladder.js';
 import type { MediaInfo, TrackInfo } from '../formats/mp4/media-info.js';
@@ -203,4 +203,28 @@ export function parseProfiles(ladder: Ladder, list: string): string[] {
     );
   }
   return names;
+}
+
+export interface PlannedProfile {
+  readonly name: string;
+  readonly profile: LadderProfile;
+  /** Why it is not made; absent when it is. */
+  readonly skip?: string;
+}
+
+// What a source of `source` size gets: the named profiles (null: the ladder's profiles below
+// its height, as the master lists them) that would not upscale it.
+export function planProfiles(ladder: Ladder, names: readonly string[] | null, source: Size | null): PlannedProfile[] {
+  const order = names ?? Object.keys(ladder).sort((a, b) => ladder[b].height - ladder[a].height);
+  const below = source ? new Set(profilesBelow(ladder, source)) : new Set<string>();
+  return order.map((name) => {
+    const profile = ladder[name];
+    if (!source) return { name, profile, skip: 'the source has no video to derive from' };
+    const lines = Math.min(source.width, source.height);
+    if (!targetSize(source, profile))
+      return { name, profile, skip: `the source is ${source.width}x${source.height}: ${profile.height} lines would upscale it` };
+    if (names === null && !below.has(name))
+      return { name, profile, skip: `not below the source's ${lines} lines (the source is that rendition)` };
+    return { name, profile };
+  });
 }

@@ -19,7 +19,7 @@ export interface TranscodeOptions {
   readonly timeoutMs: number;
 }
 
-// Why: ffmpeg's encodes of the segment's video, one file per output, in one run (decoded once).
+// Ffmpeg's encodes of the segment's video, one file per output, in one run (decoded once).
 export async function encodeSegment(
   parts: ExtractParts,
   outputs: readonly Omit<EncodeOutput, 'file'>[],
@@ -36,7 +36,7 @@ export async function encodeSegment(
   return Promise.all(files.map((f) => fs.readFile(f.file)));
 }
 
-// Why: the extract to package, with `encoded` (ffmpeg's MP4) in place of the source's video.
+// The extract to package, with `encoded` (ffmpeg's MP4) in place of the source's video.
 export function replaceVideo(parts: ExtractParts, encodedFile: Uint8Array, name: string): Uint8Array {
   const video = parts.kinds.indexOf('video');
   if (video < 0) throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: the source has no video to derive from`);

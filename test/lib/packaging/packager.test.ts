@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildRendition, type PackageJob } from '../../../src/lib/packaging/packager.js';
+import { wholeFileRendition, type PackageJob } from '../../../src/lib/packaging/packager.js';
 import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
 import { cacheLayout } from '../../../src/lib/cache/names.js';
 import { checkRendition, fakeBinDir, media, mp4infoDuration, processExists, processRunning, readPids } from '../../helpers/bento4.js';
@@ -46,12 +46,12 @@ function expectSeedShape(playlist: string, uri: (n: number) => string): void {
   expect(Number(lines[1].split(':')[1])).toBe(Math.max(...durations.map(Math.round)));
 }
 
-describe('buildRendition with the real mp42hls', () => {
+describe('wholeFileRendition with the real mp42hls', () => {
   it.each(['av.mp4', 'av-no-bframes.mp4', 'av-2997.mp4', 'audio-only.mp4', 'video-only.mp4', 'moov-at-end.mp4', 'hevc.mp4'])(
     'packages %s into a verified rendition in the temporary directory',
     async (name) => {
       const packaging = job({ source: media(name) });
-      const { tmp, info } = await buildRendition(packaging);
+      const { tmp, info } = await wholeFileRendition(packaging);
       expect(path.dirname(tmp)).toBe(packaging.layout.tmpDir());
       const checked = checkRendition(tmp);
       expectSeedShape(checked.playlist, (n) => `segment${n}_0_av.ts`);
@@ -67,9 +67,9 @@ describe('buildRendition with the real mp42hls', () => {
   );
 
   it('cuts av.mp4 (12 s, GOP 2 s) into 2 segments at 10 s and 6 at 2 s', async () => {
-    const ten = await buildRendition(job({ source: media('av.mp4') }));
+    const ten = await wholeFileRendition(job({ source: media('av.mp4') }));
     expect(checkRendition(ten.tmp).durations).toEqual([10, 1.96]);
-    const two = await buildRendition(job({ source: media('av.mp4'), segmentDuration: 2 }));
+    const two = await wholeFileRendition(job({ source: media('av.mp4'), segmentDuration: 2 }));
     const { durations, playlist } = checkRendition(two.tmp);
     expect(durations).toHaveLength(6);
     expect(playlist).toContain('#EXT-X-TARGETDURATION:2\n');
@@ -77,15 +77,15 @@ describe('buildRendition with the real mp42hls', () => {
   });
 
   it('writes absolute segment URIs under <base>/i/<rendition path>/ with a public base URL', async () => {
-    const { tmp } = await buildRendition(
+    const { tmp } = await wholeFileRendition(
       job({ source: media('av.mp4'), renditionPath: '20220324/1251/x.mp4', publicBaseUrl: 'https://cdn.example' }),
     );
     expectSeedShape(checkRendition(tmp).playlist, (n) => `https://cdn.example/i/20220324/1251/x.mp4/segment${n}_0_av.ts`);
   });
 
   it('is deterministic: two runs give byte-identical playlists and segments', async () => {
-    const first = await buildRendition(job({ source: media('av.mp4') }));
-    const second = await buildRendition(job({ source: media('av.mp4') }));
+    const first = await wholeFileRendition(job({ source: media('av.mp4') }));
+    const second = await wholeFileRendition(job({ source: media('av.mp4') }));
     const names = readdirSync(first.tmp)
       .filter((n) => n !== '.rendition.json')
       .sort();
@@ -100,7 +100,7 @@ describe('buildRendition with the real mp42hls', () => {
   });
 });
 
-describe('buildRendition refuses bad input with one line naming it, leaving nothing behind', () => {
+describe('wholeFileRendition refuses bad input with one line naming it, leaving nothing behind', () => {
   it.each([
     ['missing.mp4', 'NOT_FOUND', 'missing.mp4: no such file'],
     ['empty.mp4', 'BAD_MEDIA', 'empty.mp4: empty file'],
@@ -110,7 +110,7 @@ describe('buildRendition refuses bad input with one line naming it, leaving noth
     ['opus.mp4', 'UNSUPPORTED_MEDIA', /^opus\.mp4: unsupported codec \(Opus\)/],
   ])('%s → %s', async (name, code, message) => {
     const packaging = job({ source: media(name) });
-    const error = await buildRendition(packaging).then(
+    const error = await wholeFileRendition(packaging).then(
       () => null,
       (e: unknown) => e,
     );
@@ -122,14 +122,14 @@ describe('buildRendition refuses bad input with one line naming it, leaving noth
   });
 
   it('refuses a directory named like an MP4', async () => {
-    await expect(buildRendition(job({ source: path.dirname(media('av.mp4')) }))).rejects.toMatchObject({
+    await expect(wholeFileRendition(job({ source: path.dirname(media('av.mp4')) }))).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: expect.stringMatching(/not a regular file/),
     });
   });
 });
 
-describe('buildRendition with a failing mp42hls publishes nothing and leaves no process or file', () => {
+describe('wholeFileRendition with a failing mp42hls publishes nothing and leaves no process or file', () => {
   const faults: Array<[string, string, RegExp]> = [
     ['no-playlist', 'BAD_MEDIA', /^mp42hls wrote no playlist for av\.mp4$/],
     ['partial-exit1', 'BAD_MEDIA', /^mp42hls exited with code 1: ERROR: failed to read sample \(-10\)$/],
@@ -147,7 +147,7 @@ describe('buildRendition with a failing mp42hls publishes nothing and leaves no 
     try {
       const packaging = job({ source: media('av.mp4'), bento4: locateBento4(fakeBinDir(fake), 1500) });
       const started = Date.now();
-      const error = await buildRendition(packaging).then(
+      const error = await wholeFileRendition(packaging).then(
         () => null,
         (e: unknown) => e,
       );

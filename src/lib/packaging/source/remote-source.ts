@@ -4,7 +4,7 @@
 import { readHead, readRange, RangeNotSupportedError, type RangeReadOptions } from '../../net/range-read.js';
 import type { SourceReader } from './source-reader.js';
 
-// Why: a reader over `url`, or null when the upstream ignores Range (the caller downloads it whole).
+// A reader over `url`, or null when the upstream ignores Range (the caller downloads it whole).
 export async function openRemoteSource(url: URL, options: RangeReadOptions): Promise<SourceReader | null> {
   let bytesRead = 0;
   const counted: RangeReadOptions = { ...options, onBytes: (n) => (bytesRead += n) };
@@ -12,7 +12,11 @@ export async function openRemoteSource(url: URL, options: RangeReadOptions): Pro
   if (!head.rangeSupported) return null;
   const pinned: RangeReadOptions = { ...counted, expectedSize: head.size };
   return {
-    identity: { size: head.size, version: head.etag ?? head.lastModified ?? `size ${head.size}` },
+    identity: {
+      size: head.size,
+      version: head.etag ?? head.lastModified ?? `size ${head.size}`,
+      mtimeMs: (head.lastModified && Date.parse(head.lastModified)) || 0,
+    },
     get bytesRead() {
       return bytesRead;
     },

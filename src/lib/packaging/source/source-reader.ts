@@ -10,6 +10,8 @@ export interface SourceIdentity {
   readonly size: number;
   /** mtime of a local file, or the validator of a remote one: a change invalidates the index. */
   readonly version: string;
+  /** The file's mtime, or the upstream's Last-Modified; 0 when unknown (`.rendition.json`'s source). */
+  readonly mtimeMs: number;
 }
 
 export interface SourceReader {
@@ -38,7 +40,11 @@ export async function openLocalSource(file: string, name: string, options: { mti
   }
   let bytesRead = 0;
   return {
-    identity: { size: stat.size, version: options.mtimeIsAccess ? `ino ${stat.ino}` : `ino ${stat.ino} mtime ${Math.round(stat.mtimeMs)}` },
+    identity: {
+      size: stat.size,
+      version: options.mtimeIsAccess ? `ino ${stat.ino}` : `ino ${stat.ino} mtime ${Math.round(stat.mtimeMs)}`,
+      mtimeMs: stat.mtimeMs,
+    },
     get bytesRead() {
       return bytesRead;
     },

@@ -7,7 +7,7 @@ import { CasterpakError } from '../../shared/errors.js';
 import { isInside } from '../../shared/paths.js';
 import type { CacheLayout } from '../../cache/names.js';
 import { downloadToFile, type DownloadOptions } from './source-download.js';
-import { makeTempDir } from '../packager.js';
+import { makeTempDir } from '../../cache/temp-run.js';
 import { openRemoteSource } from './remote-source.js';
 import { openLocalSource, type SourceReader } from './source-reader.js';
 

@@ -3,11 +3,12 @@
 // processes wait on the key's lock file and poll for the wanted file, and a failure is
 // remembered for failureTtlMs (also across processes, through the key's `.failed` marker).
 import { promises as fs } from 'node:fs';
-import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../shared/errors.js';
-import type { CacheLayout } from '../cache/names.js';
-import { readLockOwner, lockIsStale, tryLock } from '../cache/lock.js';
-import { SingleFlight } from '../shared/single-flight.js';
-import { exists } from '../shared/exists.js';
+import { CasterpakError, isCasterpakError, killedFromOutside, type ErrorCode } from '../../shared/errors.js';
+import type { CacheLayout } from '../../cache/names.js';
+import { readLockOwner, lockIsStale, tryLock } from '../../cache/lock.js';
+import { boundedCache } from '../../shared/bounded-cache.js';
+import { SingleFlight } from '../../shared/single-flight.js';
+import { exists } from '../../shared/exists.js';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'WAIT';
 
@@ -32,7 +33,8 @@ const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['OVERLOADED', 'CANCELLED', 'N
 
 export class SingleRun {
   private readonly flights = new SingleFlight<CacheStatus>();
-  private readonly failures = new Map<string, Failure>();
+  // Bounded: many distinct sources failing once each must not grow the process without end.
+  private readonly failures = boundedCache<string, Failure>({ max: 10_000 });
 
   constructor(private readonly options: SingleRunOptions) {}
 

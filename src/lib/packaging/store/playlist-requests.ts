@@ -1,0 +1,103 @@
+// A missing media playlist: from the source's moov alone (moov-rendition.ts) or by a whole-file
+// mp42hls run (packager.ts), as store/plan-request.ts decides, committed as one directory
+// (rendition-writer.ts, cache/commit.ts). The whole-file run also repairs missing segments.
+import { renditionKey } from '../../cache/names.js';
+import type { RenditionInfo } from '../../cache/rendition-info.js';
+import { commitRendition, type CommitOutcome } from '../../cache/commit.js';
+import { wholeFileRendition } from '../packager.js';
+import { moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
+import type { SourceReader } from '../source/source-reader.js';
+import { planPlaylist, refusal } from './plan-request.js';
+import type { CacheStatus } from './single-run.js';
+import type { StoreContext } from './store-context.js';
+
+export class PlaylistRequests {
+  constructor(private readonly store: StoreContext) {}
+
+  // A built run directory moved into place; what was remembered of the old one is dropped.
+  async commit(renditionPath: string, tmp: string, replace: boolean): Promise<CommitOutcome> {
+    try {
+      return await commitRendition(this.store.options.layout, tmp, renditionPath, replace);
+    } finally {
+      this.store.entries.forget(renditionPath, 'info', 'index');
+    }
+  }
+
+  moovJob(renditionPath: string, source: SourceReader): MoovJob {
+    const { layout, segmentDuration, publicBaseUrl } = this.store.options;
+    return { layout, renditionPath, source, segmentDuration, publicBaseUrl };
+  }
+
+  async read(renditionPath: string): Promise<MoovReading> {
+    const source = await this.store.open(renditionPath);
+    try {
+      return await readSourceMoov(this.moovJob(renditionPath, source));
+    } finally {
+      await source.close();
+    }
+  }
+
+  // The playlist (from the moov, or by a whole-file run), committed as one directory.
+  async make(renditionPath: string, playlist: string, replace: boolean): Promise<CacheStatus> {
+    const derivation = (await this.store.options.derivations?.derive(renditionPath, this.store.options.signal)) ?? null;
+    const source = await this.store.open(derivation?.sourcePath ?? renditionPath); // before any lock or slot: a missing source is a plain 404
+    const facts = { pinned: this.store.options.bento4.pinned, derivedFrom: derivation?.sourcePath ?? null };
+    try {
+      return await this.store.runs.run(renditionKey(renditionPath), renditionPath, playlist, async () => {
+        const plan = planPlaylist(facts);
+        if (plan.kind === 'refused') throw refusal(renditionPath, plan);
+        if (plan.kind === 'whole-file') return this.wholeFile(renditionPath, replace, source);
+        const job = this.moovJob(renditionPath, source);
+        const made = await this.store.job({
+          renditionPath,
+          what: 'playlist',
+          source,
+          limiter: this.store.options.limiter,
+          work: async () => {
+            const read = await readSourceMoov(job);
+            const next = planPlaylist({ ...facts, wholeFileBecause: read.wholeFileBecause });
+            if (next.kind === 'refused') throw refusal(renditionPath, next);
+            if (next.kind === 'whole-file') return { read, wholeFile: next, outcome: null };
+            const describe = derivation ? (info: RenditionInfo) => derivation.describe(read, info) : undefined;
+            const { tmp } = await moovRendition(job, read, describe);
+            return { read, wholeFile: null, outcome: await this.commit(renditionPath, tmp, replace) };
+          },
+          outcomeOf: (result) => result.outcome,
+          mediaOf: (result) => result.read.media,
+        });
+        if (made.wholeFile === null) return;
+        if (made.wholeFile.because !== null) this.store.options.onWholeFile?.(renditionPath, made.wholeFile.because);
+        await this.wholeFile(renditionPath, replace, source, made.read);
+      });
+    } finally {
+      await source.close();
+    }
+  }
+
+  // One whole-file run under the rendition's key, until `wanted` (a missing segment) is there;
+  // it repairs every missing segment at once.
+  repairWholeFile(renditionPath: string, wanted: string): Promise<CacheStatus> {
+    return this.store.runs.run(renditionKey(renditionPath), renditionPath, wanted, () => this.wholeFile(renditionPath, false));
+  }
+
+  // A whole-file mp42hls run; its segments are normalised as segments made alone are, and with
+  // the pinned Bento4 the index is kept so a pruned segment is later made alone.
+  async wholeFile(renditionPath: string, replace: boolean, source: SourceReader | null = null, reading?: MoovReading) {
+    const { layout, bento4, segmentDuration, publicBaseUrl, signal } = this.store.options;
+    const result = await this.store.job({
+      renditionPath,
+      what: 'rendition',
+      source,
+      limiter: this.store.options.limiter,
+      work: async () => {
+        const file = await this.store.options.resolveSource(renditionPath, signal);
+        const job = { bento4, layout, renditionPath, source: file, segmentDuration, publicBaseUrl, signal, reading };
+        const { tmp, info } = await wholeFileRendition(job);
+        return { outcome: await this.commit(renditionPath, tmp, replace), media: info.media };
+      },
+      outcomeOf: (made) => made.outcome,
+      mediaOf: (made) => made.media,
+    });
+    return result.outcome;
+  }
+}

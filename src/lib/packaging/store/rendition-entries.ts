@@ -1,0 +1,47 @@
+// What the rendition store and the /i/ routes remember of a rendition, in one entry per rendition:
+// its directory once verified inside the cache (cache/confined-dirs.ts), its `.rendition.json` as
+// last read, and its loaded segment index. Bounded, least recently used first out; an index
+// weighs far more than a path, so the bound is by weight.
+import { boundedCache } from '../../shared/bounded-cache.js';
+import type { DirMemory } from '../../cache/confined-dirs.js';
+import type { RenditionInfo } from '../../cache/rendition-info.js';
+import type { LoadedIndex } from '../segment-maker.js';
+
+export interface RenditionEntry {
+  readonly dir?: string;
+  readonly info?: RenditionInfo;
+  readonly index?: LoadedIndex;
+}
+
+// Weights: 100,000 directories, or 10,000 with their info, or about 1,000 with an index too
+// (an index holds a record per segment and the moov's extract header).
+const MAX_WEIGHT = 100_000;
+const weightOf = (entry: RenditionEntry) => 1 + (entry.info ? 9 : 0) + (entry.index ? 90 : 0);
+
+export class RenditionEntries {
+  private readonly entries = boundedCache<string, RenditionEntry>({ maxSize: MAX_WEIGHT, sizeOf: weightOf });
+
+  get(renditionPath: string): RenditionEntry | undefined {
+    return this.entries.get(renditionPath);
+  }
+
+  set(renditionPath: string, part: RenditionEntry): void {
+    this.entries.set(renditionPath, { ...this.entries.get(renditionPath), ...part });
+  }
+
+  // Drops what may have changed on disk (a rendition replaced, repaired or pruned); the verified
+  // directory stays, since its path cannot lead elsewhere without the cache being tampered with.
+  forget(renditionPath: string, ...parts: ('info' | 'index')[]): void {
+    const entry = this.entries.get(renditionPath);
+    if (!entry) return;
+    const kept: { -readonly [K in keyof RenditionEntry]: RenditionEntry[K] } = { ...entry };
+    for (const part of parts) delete kept[part];
+    this.entries.set(renditionPath, kept);
+  }
+
+  // The verified directories, as cache/confined-dirs.ts keeps them.
+  readonly dirs: DirMemory = {
+    get: (renditionPath) => this.get(renditionPath)?.dir,
+    set: (renditionPath, dir) => this.set(renditionPath, { dir }),
+  };
+}

@@ -1,0 +1,89 @@
+// A missing segment of a rendition whose playlist is on disk: made alone from the segment index,
+// derived (transcoded from its source's span), or by a whole-file run that repairs every missing
+// segment, as store/plan-request.ts decides. A segment made alone whose mp42hls output does not
+// check out is made again by a whole-file run (the plan, told why).
+import { CasterpakError, isCasterpakError } from '../../shared/errors.js';
+import { renditionKey, segmentName } from '../../cache/names.js';
+import { moveToTrash } from '../../cache/remove-tree.js';
+import { writeFileAtomic } from '../../cache/atomic-write.js';
+import { loadIndex, makeSegmentAlone, type LoadedIndex } from '../segment-maker.js';
+import { planSegment, refusal } from './plan-request.js';
+import type { CacheStatus } from './single-run.js';
+import type { StoreContext } from './store-context.js';
+
+export class SegmentRequests {
+  constructor(private readonly store: StoreContext) {}
+
+  // Segment `segmentNumber` (1-based) into `wanted`, a file in the rendition's directory `dir`.
+  async make(renditionPath: string, dir: string, segmentNumber: number, wanted: string): Promise<CacheStatus> {
+    const { options, entries } = this.store;
+    const index = options.bento4.pinned ? await this.loadedIndex(renditionPath, dir) : null;
+    const info = options.derivations ? await this.store.info(renditionPath) : null;
+    const derived = info?.derived ? info : null;
+    const facts = {
+      pinned: options.bento4.pinned,
+      derivedFrom: derived?.derived?.source ?? null,
+      indexed: index !== null,
+      standalone: index?.header.segments[segmentNumber - 1]?.standalone === true,
+    };
+    const plan = planSegment(facts);
+    if (plan.kind === 'refused') throw refusal(renditionPath, plan);
+    if (plan.kind === 'whole-file') return this.store.repairWholeFile(renditionPath, wanted);
+    const source = await this.store.open(facts.derivedFrom ?? renditionPath);
+    try {
+      const { size, version } = index!.header.source;
+      if (source.identity.size !== size || source.identity.version !== version) {
+        // The source changed since its index was made: never mix old and new segments.
+        entries.forget(renditionPath, 'index');
+        await moveToTrash(options.layout, dir);
+        throw new CasterpakError('NOT_FOUND', `${renditionPath}: the source changed; its rendition is made again on the next request`);
+      }
+      const transform = derived ? options.derivations!.transform(derived) : undefined;
+      const what = `${renditionPath} ${segmentName(segmentNumber)}`;
+      return await this.store.runs.run(renditionKey(`${renditionPath}/${segmentName(segmentNumber)}`), what, wanted, () =>
+        this.store.job({
+          renditionPath,
+          what: derived ? 'transcode' : 'segment',
+          source,
+          limiter: derived ? options.derivations!.limiter : options.limiter,
+          work: async () => {
+            const { bento4, layout, signal } = options;
+            const bytes = await makeSegmentAlone({
+              bento4,
+              layout,
+              renditionPath,
+              index: index!,
+              segmentNumber,
+              source,
+              signal,
+              transform,
+            });
+            await writeFileAtomic(wanted, bytes, { durable: false });
+            return 'committed' as const;
+          },
+          outcomeOf: (outcome) => outcome,
+        }),
+      );
+    } catch (error) {
+      if (!isCasterpakError(error) || error.code !== 'TOOL') throw error;
+      const next = planSegment({ ...facts, aloneFailed: error.message });
+      if (next.kind !== 'whole-file') throw error;
+      options.onWholeFile?.(renditionPath, error.message);
+      // Awaited here: a rejection returned unawaited from `catch` is unhandled while `finally`
+      // awaits the close, and ends the process.
+      return await this.store.repairWholeFile(renditionPath, wanted);
+    } finally {
+      await source.close();
+    }
+  }
+
+  // The rendition's segment index, loaded once into its entry; null when it has none (a
+  // whole-file rendition of another Bento4, or a source whose segments cannot be made alone).
+  private async loadedIndex(renditionPath: string, dir: string): Promise<LoadedIndex | null> {
+    const known = this.store.entries.get(renditionPath)?.index;
+    if (known) return known;
+    const loaded = await loadIndex(dir).catch(() => null);
+    if (loaded !== null) this.store.entries.set(renditionPath, { index: loaded });
+    return loaded;
+  }
+}
