@@ -73,13 +73,13 @@ export const getRequest = (target: string, extra = '') => `GET ${target} HTTP/1.
 export async function readSlowly(socket: net.Socket, bytesPerSecond: number, ms: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   const end = Date.now() + ms;
-  while (Date.now() < end && !socket.destroyed) {
-    let budget = bytesPerSecond / 10;
+  while (Date.now() < end && !socket.destroyed && !socket.readableEnded) {
+    let budget = bytesPerSecond / 50;
     for (let chunk: Buffer | null; budget > 0 && (chunk = socket.read() as Buffer | null) !== null;) {
       chunks.push(chunk);
       budget -= chunk.length;
     }
-    await sleep(100);
+    await sleep(20); // a read returns at most what one socket read took (64 KiB): often
   }
   return Buffer.concat(chunks);
 }
