@@ -3,6 +3,7 @@
 // Derived renditions (docs/renditions.md) are listed from their moov-made playlists, never
 // transcoded for a master, and get no I-frame variant: their I-frame playlist would need every
 // segment transcoded, so trick play comes from the source rendition.
+import { LRUCache } from 'lru-cache';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasterpakError, isCasterpakError } from '../shared/errors.js';
@@ -55,11 +56,10 @@ function pictureOf(info: RenditionInfo): Size | null {
 export function masterRoutes(deps: MasterRoutesDeps) {
   const { config, store, renditions } = deps;
   // A master is asked for often: what is wrong with one is told once per process (1000 kept).
-  const warned = new Set<string>();
+  const warned = new LRUCache<string, true>({ max: 1000 });
   function warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
     if (warned.has(key)) return;
-    if (warned.size >= 1000) warned.clear();
-    warned.add(key);
+    warned.set(key, true);
     deps.logger.warn(message, fields);
   }
   const master = async (text: string, req: IncomingMessage, res: ServerResponse, cache?: CacheStatus): Promise<Served> => {
@@ -231,7 +231,8 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         if (result.status === 'fulfilled') made.push(result.value);
         else {
           firstError ??= result.reason;
-          deps.logger.warn('csmil rendition left out', { rendition: route.renditionPaths[i], reason: reasonOf(result.reason) });
+          const [key, rendition] = [`csmil\n${route.renditionPaths.join('\n')}\n${i}`, route.renditionPaths[i]];
+          warnOnce(key, 'csmil rendition left out', { rendition, reason: reasonOf(result.reason) });
         }
       });
       if (made.length === 0)
