@@ -4,6 +4,7 @@ import { CasterpakError } from '../shared/errors.js';
 import { ladder, DEFAULT_LADDER, type Ladder } from './ladder.js';
 import {
   InvalidValue,
+  invalid,
   bool,
   duration,
   extensions,
@@ -168,7 +169,7 @@ const SHAPE: Shape = {
     requestTimeoutMs: duration,
     headersTimeoutMs: duration,
     writeIdleTimeoutMs: duration,
-    responseMemoryBytes: size,
+    responseMemoryBytes: (v: unknown) => (v === null ? invalid('must be a size such as 64M, not null') : size(v)),
     shutdownGraceMs: duration,
     logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'),
     accessLog: bool,
