@@ -62,6 +62,30 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
     help: "proxied masters also list the ladder's derived renditions below their tallest casterpak rendition",
     default: 'off',
   },
+  {
+    flags: '--headers-timeout <duration>',
+    key: 'serve.headersTimeoutMs',
+    help: "time limit for a request's headers (408 past it)",
+    default: '15s',
+  },
+  {
+    flags: '--write-idle-timeout <duration>',
+    key: 'serve.writeIdleTimeoutMs',
+    help: 'cut a response whose client accepts no byte for this long',
+    default: '30s',
+  },
+  {
+    flags: '--response-memory <size>',
+    key: 'serve.responseMemoryBytes',
+    help: 'segment bytes held in memory for responses being written; past it, segments are streamed',
+    default: '64M',
+  },
+  {
+    flags: '--shutdown-grace <duration>',
+    key: 'serve.shutdownGraceMs',
+    help: 'on SIGTERM, responses under way may finish for this long',
+    default: '30s',
+  },
   { flags: '--prune-every <duration>', key: 'serve.pruneEveryMs', help: 'run prune inside serve this often, e.g. 10m', default: 'never' },
   {
     flags: '--older-than <duration>',

@@ -16,6 +16,7 @@ const ENV_KEYS: Record<string, string> = {
   CASTERPAK_MAX_JOBS: 'serve.maxJobs',
   CASTERPAK_LOG_LEVEL: 'serve.logLevel',
   CASTERPAK_ACCESS_LOG: 'serve.accessLog',
+  CASTERPAK_SHUTDOWN_GRACE: 'serve.shutdownGraceMs',
   CASTERPAK_MASTER_UPSTREAM: 'serve.masterUpstream',
   CASTERPAK_FFMPEG: 'ffmpeg.path',
   CASTERPAK_MAX_TRANSCODES: 'renditions.maxTranscodes',

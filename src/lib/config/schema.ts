@@ -4,6 +4,7 @@ import { CasterpakError } from '../shared/errors.js';
 import { ladder, DEFAULT_LADDER, type Ladder } from './ladder.js';
 import {
   InvalidValue,
+  invalid,
   bool,
   duration,
   extensions,
@@ -64,6 +65,11 @@ export interface CasterpakConfig {
     /** Cache-Control per response type. */
     readonly cacheControl: { readonly playlist: string; readonly segment: string; readonly master: string };
     /** Time limit for a whole request (ms). @default 120000 */ readonly requestTimeoutMs: number;
+    /** Time limit for a request's headers (ms); past it, 408. @default 15000 */ readonly headersTimeoutMs: number;
+    /** A response whose socket accepts no byte for this long is cut (ms). @default 30000 */ readonly writeIdleTimeoutMs: number;
+    /** Bytes of segments held in memory for responses being written; past it, files are streamed. @default 64 MiB */
+    readonly responseMemoryBytes: number;
+    /** On SIGTERM, responses under way may finish for this long (ms). @default 30000 */ readonly shutdownGraceMs: number;
     /** @default 'info' */ readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
     /** One log line per request; errors and packaging runs are logged either way. @default true */ readonly accessLog: boolean;
     /** Third-party masters proxied under this prefix. @default '/p/' */ readonly masterPrefix: string;
@@ -121,6 +127,10 @@ export function defaultConfig(cores: number): CasterpakConfig {
         master: 'public, max-age=30',
       },
       requestTimeoutMs: 120_000,
+      headersTimeoutMs: 15_000,
+      writeIdleTimeoutMs: 30_000,
+      responseMemoryBytes: 64 * 1024 * 1024,
+      shutdownGraceMs: 30_000,
       logLevel: 'info',
       accessLog: true,
       masterPrefix: '/p/',
@@ -161,6 +171,10 @@ const SHAPE: Shape = {
     corsOrigin: str,
     cacheControl: { playlist: str, segment: str, master: str },
     requestTimeoutMs: duration,
+    headersTimeoutMs: duration,
+    writeIdleTimeoutMs: duration,
+    responseMemoryBytes: (v: unknown) => (v === null ? invalid('must be a size such as 64M, not null') : size(v)),
+    shutdownGraceMs: duration,
     logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'),
     accessLog: bool,
     masterPrefix: urlPrefix,

@@ -14,6 +14,7 @@ import type { ServeMetrics } from './metrics.js';
 import type { Counter } from 'prom-client';
 import { routeRequest, type Route, type RouteOf, type RouteOptions, type RouteResult } from './request-path.js';
 import { ROUTE_TABLE } from './routes.js';
+import { onceUntilRecovered } from './once-until-recovered.js';
 import { setCommonHeaders, withCommonHeaders } from './http/response-headers.js';
 
 // Request ids: unique per process (a random prefix), cheap per request (a counter).
@@ -42,6 +43,22 @@ export interface HandlerDeps {
 }
 
 const CLIENT_CLOSED = 499;
+
+// Failures of the server's own files that say nothing about the request and pass once an
+// operator acts: 503 with the reason (RFC 9110 §15.6.4), logged once until they recover.
+const UNAVAILABLE: Readonly<Record<string, string>> = {
+  EMFILE: 'the origin has no file descriptors left; try again',
+  ENFILE: 'the system has no file descriptors left; try again',
+  EROFS: 'the cache is on a read-only file system',
+  EACCES: 'the cache or a source cannot be accessed (permission denied)',
+  EPERM: 'the cache or a source cannot be accessed (operation not permitted)',
+  MKDIR_ENOENT: 'the cache cannot be written (a read-only file system, or its directory removed)',
+};
+
+// A recursive mkdir (the cache's) makes missing parents: its ENOENT is Node's answer on a
+// read-only file system, not a missing file.
+const unavailableKey = (error: NodeJS.ErrnoException) =>
+  error.code === 'ENOENT' && error.syscall === 'mkdir' ? 'MKDIR_ENOENT' : (error.code ?? '');
 const CORS_EXPOSE = 'Content-Length, Content-Range, ETag, X-Casterpak-Cache';
 
 function sendError(res: ServerResponse, status: number, reason: string, extra: Record<string, string> = {}): void {
@@ -90,6 +107,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
     return routed;
   };
   const cacheBy = labelled(metrics.cache);
+  const filesFailing = onceUntilRecovered(logger, 'files unavailable: requests answered 503');
   return async function handle(req, res) {
     const begin = performance.now();
     const id = `${ID_PREFIX}${(++requests).toString(36)}`;
@@ -135,6 +153,7 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
       const served = await dispatch(deps.handlers, req, res, routed.route);
       if (served.file && ROUTE_TABLE[routed.route.kind].recordsAccess) deps.tracker.touch(served.file);
       ({ status, bytes, cache } = served);
+      if (cache === 'MISS') filesFailing.recovered(); // something was written to the cache
       if (cache) cacheBy(cache).inc();
     } catch (error) {
       if ((error as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE' || (res.headersSent && res.destroyed)) {
@@ -144,15 +163,17 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       const errno = (error as NodeJS.ErrnoException)?.code;
-      status = errno === 'ENOENT' ? 404 : errno === 'ENOSPC' ? 507 : httpStatusFor(error);
+      const unavailable = errno === undefined ? undefined : UNAVAILABLE[unavailableKey(error as NodeJS.ErrnoException)];
+      status = unavailable ? 503 : errno === 'ENOENT' ? 404 : errno === 'ENOSPC' ? 507 : httpStatusFor(error);
       const reason = isCasterpakError(error)
         ? error.message
         : status === 404
           ? 'not found'
           : status === 507
             ? 'no space left in the cache'
-            : 'internal error';
-      if (status >= 500 && !isCasterpakError(error))
+            : (unavailable ?? 'internal error');
+      if (unavailable) filesFailing.note(`${unavailable} (${errno})`, { error: oneLine(error) });
+      else if (status >= 500 && !isCasterpakError(error))
         logger.error('request failed', { id, error: String((error as Error)?.stack ?? error) });
       sendError(res, status, reason, status === 503 ? { 'Retry-After': '5' } : {});
       if (status >= 400) logger.info('refused', { id, route: routeName, status, reason: oneLine(reason) });

@@ -192,7 +192,8 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         if (result.status === 'fulfilled') made.push(result.value);
         else {
           firstError ??= result.reason;
-          deps.logger.warn('csmil rendition left out', { rendition: route.renditionPaths[i], reason: reasonOf(result.reason) });
+          const [key, rendition] = [`csmil\n${route.renditionPaths.join('\n')}\n${i}`, route.renditionPaths[i]];
+          warnOnce(key, 'csmil rendition left out', { rendition, reason: reasonOf(result.reason) });
         }
       });
       if (made.length === 0)

@@ -1,7 +1,7 @@
 // Runs the origin: in this process, or as a node:cluster primary that keeps `workers` server
 // processes alive on one port. Prune (when asked) runs in one place only: the primary, or the
-// single process. SIGTERM/SIGINT stop accepting, finish in-flight responses, kill packaging
-// children and exit 0.
+// single process. SIGTERM/SIGINT stop accepting, let responses under way finish (within
+// serve.shutdownGraceMs), kill packaging children and exit 0. SIGHUP is ignored.
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
@@ -40,6 +40,13 @@ function startPruneTimer(config: CasterpakConfig, logger: Logger, onRemoved: (it
   }, every);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+// SIGHUP (a closed terminal, or a log rotation's reload) would end Node, and with it every
+// worker of the process group. serve writes its log to stderr and has no file to reopen: the
+// signal is noted and ignored (docs/reliability.md, promise 9).
+function ignoreHangup(logger: Logger): void {
+  process.on('SIGHUP', () => logger.info('SIGHUP ignored: serve logs to stderr, there is no log file to reopen', { pid: process.pid }));
 }
 
 function onStopSignal(stop: () => Promise<void>): void {
@@ -112,7 +119,7 @@ function runPrimary(config: CasterpakConfig, logger: Logger): void {
             const timer = setTimeout(() => {
               worker.process.kill('SIGKILL');
               resolve();
-            }, 15_000);
+            }, config.serve.shutdownGraceMs + 5_000);
             worker.once('exit', () => {
               clearTimeout(timer);
               resolve();
@@ -130,6 +137,7 @@ export async function runServe(config: CasterpakConfig, options: { readonly orig
   // Checked once, before any worker starts; workers trust their primary.
   if (cluster.isPrimary) await checkServeDirectories(config, options.origin);
   const logger = createLogger(config.serve.logLevel, process.stderr, cluster.isWorker ? { worker: cluster.worker?.id } : {});
+  ignoreHangup(logger);
   if (config.serve.workers > 1 && cluster.isPrimary) return runPrimary(config, logger);
   await runSingle(config, logger, cluster.isPrimary);
 }

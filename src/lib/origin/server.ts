@@ -19,6 +19,9 @@ import { createIFramePlaylistService } from '../trick-play/iframe-playlist-servi
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { warnIfHevc } from './hevc-warning.js';
 import { createHandler } from './handler.js';
+import { guardConnections } from './http/connections.js';
+import { setResponseMemory } from './http/file-body.js';
+import { onceUntilRecovered } from './once-until-recovered.js';
 import { renditionRoutes } from './rendition-routes.js';
 import { SmallFileCache } from './http/small-files.js';
 import { masterRoutes } from './master-routes.js';
@@ -49,6 +52,9 @@ export interface OriginOptions {
   /** The ffmpeg check's result, when the caller made it already. */
   readonly ffmpeg?: FfmpegCheck;
 }
+
+// A request's headers past headersTimeout: 408 (RFC 9110 §15.5.9); too large: 431 (RFC 6585 §5).
+const CLIENT_ERROR_STATUS: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408 };
 
 const isNotFound = (error: unknown) => isCasterpakError(error) && error.code === 'NOT_FOUND';
 
@@ -147,6 +153,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       mediaExtensions: config.mediaExtensions,
     }),
   };
+  const acceptFailures = onceUntilRecovered(logger, 'cannot accept connections');
   const handle = createHandler({
     routing: { mediaExtensions: config.mediaExtensions, masterPrefix: config.serve.masterPrefix },
     corsOrigin: config.serve.corsOrigin,
@@ -157,19 +164,32 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     accessLog: config.serve.accessLog,
   });
 
+  setResponseMemory(config.serve.responseMemoryBytes);
   const server = http.createServer(
-    { maxHeaderSize: 16 * 1024, requestTimeout: config.serve.requestTimeoutMs, headersTimeout: 15_000, keepAliveTimeout: 5_000 },
+    {
+      maxHeaderSize: 16 * 1024,
+      requestTimeout: config.serve.requestTimeoutMs,
+      headersTimeout: config.serve.headersTimeoutMs,
+      // node:http looks for requests past their limits this often (30 s by default, which let a
+      // slowloris client hold a connection twice as long as headersTimeout says).
+      connectionsCheckingInterval: Math.min(1000, config.serve.headersTimeoutMs),
+      keepAliveTimeout: 5_000,
+    },
     (req, res) => {
       res.on('error', () => {}); // a client that goes away mid-response is not an error of ours
-      handle(req, res).catch((error) => {
-        logger.error('unexpected handler failure', { error: String(error) });
-        if (!res.writableEnded) res.destroy();
-      });
+      connections.admit(req, res, () =>
+        handle(req, res).catch((error) => {
+          logger.error('unexpected handler failure', { error: String(error) });
+          if (!res.writableEnded) res.destroy();
+        }),
+      );
     },
   );
-  server.on('clientError', (error, socket) => {
-    if (socket.writable && !(error as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
-      const status = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const connections = guardConnections(server, config.serve.writeIdleTimeoutMs);
+  server.on('connection', () => acceptFailures.recovered());
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && !error.code?.startsWith('ECONN')) {
+      const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     } else socket.destroy();
   });
@@ -183,21 +203,17 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
         server.once('error', reject);
         server.listen(config.serve.port, config.serve.host, () => {
           server.off('error', reject);
+          // An accept(2) that fails (EMFILE, ENFILE: out of descriptors) is an 'error' of the
+          // server; unheard, it would end the process. The client waits in the backlog instead.
+          server.on('error', (error: NodeJS.ErrnoException) => acceptFailures.note(error.code ?? String(error)));
           resolve(server.address() as AddressInfo);
         });
       }),
-    // Stop accepting, let in-flight responses finish, kill packaging children (their temporary
-    // output is removed by the packager), then resolve.
-    close: async (graceMs = 10_000) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Stop accepting, let responses under way finish (within graceMs), kill packaging children
+    // (their temporary output is removed by the packager), then resolve.
+    close: async (graceMs = config.serve.shutdownGraceMs) => {
       shutdown.abort();
-      // Keep-alive connections become idle as their last response ends: close them as they do.
-      const idle = setInterval(() => server.closeIdleConnections(), 50);
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearInterval(idle);
-      clearTimeout(timer);
+      await connections.drain(graceMs);
     },
   };
 }

@@ -100,6 +100,11 @@ describe('validateConfig', () => {
     );
   });
 
+  it('reads the response memory budget as a size, never null (streaming past it needs a number)', () => {
+    expect(validateConfig([{ serve: { responseMemoryBytes: '16M' } }], 1).serve.responseMemoryBytes).toBe(16 * 1024 * 1024);
+    expect(() => validateConfig([{ serve: { responseMemoryBytes: null } }], 1)).toThrow('serve.responseMemoryBytes must be a size');
+  });
+
   it('lets each layer name its bad values (a flag, a variable, a file)', () => {
     const describe = (key: string, why: string) => `[${key}] ${why}`;
     expect(() => validateLayers([{ values: { serve: { port: 1 } } }, { values: { serve: { port: 'x' } }, describe }], 1)).toThrow(

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { finished, pipeline } from 'node:stream/promises';
 import {
   fileValidators,
   isNotModified,
@@ -17,54 +16,7 @@ import {
 import { decideRange } from './range.js';
 import type { SmallFile, SmallFileCache } from './small-files.js';
 import { withCommonHeaders } from './response-headers.js';
-
-// A segment is read whole, in one read, and written in one write: Node's stream pipeline costs
-// more than the copy itself (docs/benchmarks.md). Memory held by responses still being written
-// is bounded: past the budget (slow clients), and for larger files, they are streamed.
-const WHOLE_READ_MAX_BYTES = 16 * 1024 * 1024;
-const WHOLE_READ_BUDGET_BYTES = 256 * 1024 * 1024;
-const READ_CHUNK_BYTES = 1024 * 1024;
-let wholeReadBytes = 0;
-
-// Whole-read buffers are used again once their response is written: a new multi-megabyte
-// buffer per request keeps the garbage collector busy (measured in docs/benchmarks.md).
-// Sizes are rounded up to whole MiB so segments of a rendition share them.
-const POOL_MAX_BYTES = 64 * 1024 * 1024;
-const MIB = 1024 * 1024;
-const pool: Buffer[] = [];
-let pooledBytes = 0;
-
-function takeBuffer(length: number): Buffer {
-  const size = Math.ceil(length / MIB) * MIB;
-  const at = pool.findIndex((b) => b.length === size);
-  if (at < 0) return Buffer.allocUnsafeSlow(size);
-  const [buffer] = pool.splice(at, 1);
-  pooledBytes -= buffer.length;
-  return buffer;
-}
-
-function giveBack(buffer: Buffer): void {
-  if (pooledBytes + buffer.length > POOL_MAX_BYTES) return;
-  pool.push(buffer);
-  pooledBytes += buffer.length;
-}
-
-async function sendWhole(handle: fs.FileHandle, res: ServerResponse, start: number, length: number): Promise<void> {
-  wholeReadBytes += length;
-  const buffer = takeBuffer(length);
-  try {
-    for (let at = 0; at < length;) {
-      const { bytesRead } = await handle.read(buffer, at, length - at, start + at);
-      if (bytesRead === 0) throw Object.assign(new Error('file cut short while read'), { code: 'ENOENT' });
-      at += bytesRead;
-    }
-    res.end(buffer.subarray(0, length));
-    await finished(res);
-    giveBack(buffer); // written: the socket holds no reference to it any more
-  } finally {
-    wholeReadBytes -= length;
-  }
-}
+import { writeFileSpan } from './file-body.js';
 
 export interface SendOptions {
   readonly contentType: string;
@@ -167,19 +119,16 @@ const FULL = { kind: 'full' as const };
 // Throws ENOENT (as an fs error) when the file is not there; the caller decides what that means.
 export async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, options: SendOptions): Promise<SendResult> {
   const handle = await fs.open(file, 'r');
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= handle.close());
   try {
     const stat = await handle.stat();
     return await send(req, res, options, fileValidators(stat), {
       size: stat.size,
-      slice: (start, end) => {
-        const length = end - start + 1;
-        if (length <= WHOLE_READ_MAX_BYTES && wholeReadBytes + length <= WHOLE_READ_BUDGET_BYTES)
-          return sendWhole(handle, res, start, length);
-        return pipeline(handle.createReadStream({ start, end, autoClose: false, highWaterMark: READ_CHUNK_BYTES }), res);
-      },
+      slice: (start, end) => writeFileSpan(handle, close, res, start, end),
     });
   } finally {
-    await handle.close();
+    await close();
   }
 }
 

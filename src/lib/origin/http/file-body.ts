@@ -1,0 +1,115 @@
+// The body of a file response: bytes `start` to `end` of an open file written to the response
+// and ended, within the process's response memory budget.
+import type { promises as fs } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
+
+// A segment is read whole, in one read, and written in one write: Node's stream pipeline costs
+// more than the copy itself (docs/benchmarks.md). Memory held by responses still being written
+// is bounded by serve.responseMemoryBytes: past it (slow clients), and for larger files, they
+// are streamed in small pieces, one piece in memory per response (docs/reliability.md, promise 9).
+const WHOLE_READ_MAX_BYTES = 16 * 1024 * 1024;
+const STREAM_CHUNK_BYTES = 64 * 1024;
+let wholeReadBudget = 64 * 1024 * 1024;
+let wholeReadBytes = 0;
+
+// Whole-read buffers are used again once their response is written: a new multi-megabyte
+// buffer per request keeps the garbage collector busy (measured in docs/benchmarks.md).
+// Sizes are rounded up to whole MiB so segments of a rendition share them. The pool is half the
+// budget at most, so an idle process gives most of it back.
+const MIB = 1024 * 1024;
+let poolMaxBytes = 32 * MIB;
+const pool: Buffer[] = [];
+let pooledBytes = 0;
+
+// The process's budget (serve.responseMemoryBytes); set once when the origin is made.
+export function setResponseMemory(bytes: number): void {
+  wholeReadBudget = bytes;
+  poolMaxBytes = Math.min(64 * MIB, Math.floor(bytes / 2));
+  while (pooledBytes > poolMaxBytes) pooledBytes -= pool.pop()!.length;
+}
+
+function takeBuffer(length: number): Buffer {
+  const size = Math.ceil(length / MIB) * MIB;
+  const at = pool.findIndex((b) => b.length === size);
+  if (at < 0) return Buffer.allocUnsafeSlow(size);
+  const [buffer] = pool.splice(at, 1);
+  pooledBytes -= buffer.length;
+  return buffer;
+}
+
+function giveBack(buffer: Buffer): void {
+  if (pooledBytes + buffer.length > poolMaxBytes) return;
+  pool.push(buffer);
+  pooledBytes += buffer.length;
+}
+
+const cutShort = () => Object.assign(new Error('file cut short while read'), { code: 'ENOENT' });
+
+// The file is closed as soon as it is read: a client that reads slowly holds memory (within the
+// budget), not a descriptor.
+async function sendWhole(
+  handle: fs.FileHandle,
+  close: () => Promise<void>,
+  res: ServerResponse,
+  start: number,
+  length: number,
+): Promise<void> {
+  wholeReadBytes += length;
+  const buffer = takeBuffer(length);
+  try {
+    for (let at = 0; at < length;) {
+      const { bytesRead } = await handle.read(buffer, at, length - at, start + at);
+      if (bytesRead === 0) throw cutShort();
+      at += bytesRead;
+    }
+    await close();
+    res.end(buffer.subarray(0, length));
+    await finished(res);
+    giveBack(buffer); // written: the socket holds no reference to it any more
+  } finally {
+    wholeReadBytes -= length;
+  }
+}
+
+// Resolves when the response wants more, rejects (as a premature close) when its client left.
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const drain = () => {
+      res.off('close', close);
+      resolve();
+    };
+    const close = () => {
+      res.off('drain', drain);
+      reject(Object.assign(new Error('client closed the connection'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    res.once('drain', drain);
+    res.once('close', close);
+  });
+}
+
+async function sendStreamed(handle: fs.FileHandle, res: ServerResponse, start: number, end: number): Promise<void> {
+  for (let at = start; at <= end;) {
+    const piece = Buffer.allocUnsafeSlow(Math.min(STREAM_CHUNK_BYTES, end - at + 1));
+    const { bytesRead } = await handle.read(piece, 0, piece.length, at);
+    if (bytesRead === 0) throw cutShort();
+    at += bytesRead;
+    if (res.destroyed) throw Object.assign(new Error('client closed the connection'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    if (!res.write(piece.subarray(0, bytesRead))) await drained(res);
+  }
+  res.end();
+  await finished(res);
+}
+
+// `close` closes the file (once); the caller closes it too, whatever happens here.
+export function writeFileSpan(
+  handle: fs.FileHandle,
+  close: () => Promise<void>,
+  res: ServerResponse,
+  start: number,
+  end: number,
+): Promise<void> {
+  const length = end - start + 1;
+  if (length <= WHOLE_READ_MAX_BYTES && wholeReadBytes + length <= wholeReadBudget) return sendWhole(handle, close, res, start, length);
+  return sendStreamed(handle, res, start, end);
+}

@@ -1,0 +1,110 @@
+// docs/reliability.md, promise 9: clients that ask for much and read little cost the origin a
+// bounded amount of memory and descriptors, and nothing once they leave. `casterpak serve` runs
+// as a child process; its resident memory and descriptors are read from /proc.
+import { describe, expect, it } from 'vitest';
+import { startServe, waitFor } from '../helpers/serve-process.js';
+import { MIB, connect, costOf, getRequest, peakCost, publishedSegment, readSlowly, sleep, type Cost } from './helpers/raw-clients.js';
+
+const SEGMENT_BYTES = 3.4 * MIB;
+const LIMIT = { rss: 256 * MIB, descriptors: 64 };
+
+async function hostileServe(root: string, extra: readonly string[] = []) {
+  const serve = await startServe(['--published-root', root, '--access-log', 'off', '--write-idle-timeout', '3s', ...extra]);
+  return serve;
+}
+
+// Idle figures after one complete download, so first-use allocations are not counted as growth.
+async function idleCost(url: string, pid: number): Promise<Cost> {
+  const response = await fetch(url);
+  expect((await response.arrayBuffer()).byteLength).toBe(Math.floor(SEGMENT_BYTES));
+  await sleep(300);
+  return costOf(pid);
+}
+
+const describeCost = (label: string, idle: Cost, cost: Cost) =>
+  `${label}: RSS +${((cost.rss - idle.rss) / MIB).toFixed(1)} MiB, sockets +${cost.sockets - idle.sockets}, files +${cost.files - idle.files}`;
+
+describe('hostile clients', () => {
+  it(
+    'one connection pipelines 2,000 segment GETs and reads slowly: one at a time, bounded, all freed when it leaves',
+    { timeout: 60_000 },
+    async () => {
+      const segment = publishedSegment(SEGMENT_BYTES);
+      const serve = await hostileServe(segment.root);
+      const idle = await idleCost(serve.url + segment.path, serve.pid);
+      const socket = await connect(serve.url);
+      let received: Buffer = Buffer.alloc(0);
+      const peak = await peakCost(serve.pid, async () => {
+        socket.write(getRequest(segment.path).repeat(2000));
+        await sleep(2000); // not reading at all
+        received = await readSlowly(socket, 4 * MIB, 2000);
+      });
+      console.log(describeCost('2,000 pipelined GETs, peak', idle, peak));
+      // What it read are whole answers, in order: the first is a 200 with the segment's length.
+      expect(received.subarray(0, 15).toString()).toBe('HTTP/1.1 200 OK');
+      expect(received.toString('latin1')).toContain(`Content-Length: ${Math.floor(SEGMENT_BYTES)}`);
+      expect(peak.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
+      expect(peak.files + peak.sockets - idle.files - idle.sockets).toBeLessThanOrEqual(LIMIT.descriptors);
+      socket.destroy();
+      await waitFor(
+        () => costOf(serve.pid).files <= idle.files && costOf(serve.pid).sockets <= idle.sockets,
+        10_000,
+        'descriptors back to idle',
+      );
+      const after = costOf(serve.pid);
+      console.log(describeCost('2,000 pipelined GETs, after the client left', idle, after));
+      expect(after.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
+      // Still serving.
+      expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
+    },
+  );
+
+  it(
+    '1,000 connections each ask for a 3.4 MB segment and never read: memory within the budget, all cut after the write-idle timeout',
+    { timeout: 90_000 },
+    async () => {
+      const segment = publishedSegment(SEGMENT_BYTES);
+      const serve = await hostileServe(segment.root);
+      const idle = await idleCost(serve.url + segment.path, serve.pid);
+      const sockets = [];
+      // Past the listen backlog (511) connections wait for the kernel's SYN retries: in batches.
+      for (let batch = 0; batch < 10; batch++) {
+        const opened = await Promise.all(Array.from({ length: 100 }, () => connect(serve.url)));
+        for (const socket of opened) socket.write(getRequest(segment.path));
+        sockets.push(...opened);
+      }
+      // Until every stalled response was cut (--write-idle-timeout 3s): the clients are still
+      // connected and still not reading.
+      const peak = await peakCost(serve.pid, () =>
+        waitFor(
+          () => costOf(serve.pid).files <= idle.files && costOf(serve.pid).sockets <= idle.sockets,
+          45_000,
+          'stalled responses cut',
+          200,
+        ),
+      );
+      console.log(describeCost('1,000 readers that never read, peak', idle, peak));
+      expect(sockets.every((socket) => !socket.destroyed)).toBe(true);
+      expect(peak.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
+      // A socket per client is the least a server can hold; a file at most per response streamed.
+      expect(peak.sockets - idle.sockets).toBeLessThanOrEqual(1000 + LIMIT.descriptors);
+      expect(peak.files - idle.files).toBeLessThanOrEqual(1000 + LIMIT.descriptors);
+      const after = costOf(serve.pid);
+      console.log(describeCost('1,000 readers that never read, after the write-idle timeout', idle, after));
+      expect(after.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
+      expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
+    },
+  );
+
+  it('a slow reader that keeps reading is not cut by the write-idle timeout', { timeout: 30_000 }, async () => {
+    // 12 MiB, more than the kernel's socket buffers take, read at 2 MiB/s: about 6 s during which
+    // the server still holds part of the response, several times the write-idle timeout.
+    const segment = publishedSegment(12 * MIB);
+    const serve = await hostileServe(segment.root, ['--write-idle-timeout', '1s']);
+    const socket = await connect(serve.url);
+    socket.write(getRequest(segment.path, 'Connection: close\r\n'));
+    const answer = await readSlowly(socket, 2 * MIB, 20_000);
+    expect(answer.toString('latin1', 0, 15)).toBe('HTTP/1.1 200 OK');
+    expect(answer.length - answer.indexOf('\r\n\r\n') - 4).toBe(12 * MIB);
+  });
+});
