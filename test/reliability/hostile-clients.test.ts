@@ -1,4 +1,4 @@
-// docs/reliability.md, promise 9: clients that ask for much and read little cost the origin a
+// docs/reliability.md, promise 10: clients that ask for much and read little cost the origin a
 // bounded amount of memory and descriptors, and nothing once they leave. `casterpak serve` runs
 // as a child process; its resident memory and descriptors are read from /proc.
 import { describe, expect, it } from 'vitest';

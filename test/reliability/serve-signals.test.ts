@@ -1,4 +1,4 @@
-// docs/reliability.md, promise 9: what an operator's signals and a slow client's headers do to
+// docs/reliability.md, promise 10: what an operator's signals and a slow client's headers do to
 // `casterpak serve` run as a child process. SIGTERM lets a download under way finish (within
 // serve.shutdownGraceMs) and refuses new connections; SIGHUP is ignored, with --workers too;
 // headers sent slower than serve.headersTimeoutMs get 408.

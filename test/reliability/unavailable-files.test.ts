@@ -1,4 +1,4 @@
-// docs/reliability.md, promise 9: failures of the origin's own files that repeat on every
+// docs/reliability.md, promise 10: failures of the origin's own files that repeat on every
 // request until an operator acts. A cache whose file system turned read-only answers 503 with
 // the reason, logged once (not a 500 and a stack trace per request), and serves again once it is
 // writable; a .csmil naming missing files warns once per combination, not per request.

@@ -1,6 +1,6 @@
 // A failure that repeats on every request until an operator fixes it (a read-only cache, no
 // descriptors left) is logged once with its reason, and again only after it went away and came
-// back: a log line per request would bury everything else (docs/reliability.md, promise 9).
+// back: a log line per request would bury everything else (docs/reliability.md, promise 10).
 import type { Logger } from '../shared/logger.js';
 
 export interface OnceUntilRecovered {

@@ -44,7 +44,7 @@ function startPruneTimer(config: CasterpakConfig, logger: Logger, onRemoved: (it
 
 // SIGHUP (a closed terminal, or a log rotation's reload) would end Node, and with it every
 // worker of the process group. serve writes its log to stderr and has no file to reopen: the
-// signal is noted and ignored (docs/reliability.md, promise 9).
+// signal is noted and ignored (docs/reliability.md, promise 10).
 function ignoreHangup(logger: Logger): void {
   process.on('SIGHUP', () => logger.info('SIGHUP ignored: serve logs to stderr, there is no log file to reopen', { pid: process.pid }));
 }

@@ -1,5 +1,5 @@
 // What one connection may cost the origin, whatever its client does (docs/reliability.md,
-// promise 9):
+// promise 10):
 // - One request at a time per connection. HTTP/1.1 pipelining (RFC 9112 §9.3) lets a client send
 //   any number of requests before reading an answer; node:http parses them all and would start
 //   them all, each with its open file and buffer. Later requests wait, unstarted, and the socket

@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 // A segment is read whole, in one read, and written in one write: Node's stream pipeline costs
 // more than the copy itself (docs/benchmarks.md). Memory held by responses still being written
 // is bounded by serve.responseMemoryBytes: past it (slow clients), and for larger files, they
-// are streamed in small pieces, one piece in memory per response (docs/reliability.md, promise 9).
+// are streamed in small pieces, one piece in memory per response (docs/reliability.md, promise 10).
 const WHOLE_READ_MAX_BYTES = 16 * 1024 * 1024;
 const STREAM_CHUNK_BYTES = 64 * 1024;
 let wholeReadBudget = 64 * 1024 * 1024;
