@@ -1,6 +1,9 @@
 // `casterpak serve`: the caching origin. Every flag sets a configuration key (config-flags.ts).
 import { Command } from 'commander';
 import { loadConfigWithOrigin } from '../lib/config/load.js';
+import type { ConfigOrigin } from '../lib/config/origin.js';
+import type { CasterpakConfig } from '../lib/config/schema.js';
+import { hasMediaFile } from './library-probe.js';
 import { runServe } from '../lib/origin/serve-runner.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 
@@ -101,10 +104,37 @@ export function serveCommand(): Command {
     'run the caching HLS origin: /i/<path>.mp4/index_0_av.m3u8, segments, masters, kfonly, /hls/, /p/',
   );
   return addConfigFlags(command, SERVE_FLAGS).action(async (options: Record<string, unknown>, cmd: Command) => {
-    const { config, origin } = await loadConfigWithOrigin({
+    const loaded = await loadConfigWithOrigin({
       configFile: cmd.optsWithGlobals().config,
       ...configFlagLayer(SERVE_FLAGS, options),
     });
+    const { config, origin } = await defaultLibrary(loaded.config, loaded.origin, process.cwd(), (line) =>
+      process.stderr.write(`casterpak: warning: ${line}\n`),
+    );
     await runServe(config, { origin });
   });
+}
+
+// With neither a source root nor an upstream, the current directory is the library, as for
+// `package` (commands/package.ts): `casterpak serve` in a folder of films plays them. When that
+// folder holds no media file, nothing can be served, which is said once rather than discovered
+// as 404s.
+export async function defaultLibrary(
+  config: CasterpakConfig,
+  origin: ConfigOrigin,
+  cwd: string,
+  warn: (line: string) => void,
+): Promise<{ config: CasterpakConfig; origin: ConfigOrigin }> {
+  if (config.sourceRoot !== null || config.upstream !== null) return { config, origin };
+  const from = 'the current directory, as neither a source root nor an upstream is configured';
+  if (!(await hasMediaFile(cwd, config.mediaExtensions, [config.cacheDir]))) {
+    warn(
+      `nothing can be served: ${cwd} (${from}) holds no ${config.mediaExtensions.join(', ')} file; ` +
+        'give --source-root <dir> or --upstream <url>',
+    );
+  }
+  return {
+    config: { ...config, sourceRoot: cwd },
+    origin: (key) => (key === 'sourceRoot' ? from : origin(key)),
+  };
 }
