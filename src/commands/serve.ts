@@ -68,8 +68,8 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--prune-every <duration>', key: 'serve.pruneEveryMs', help: 'run prune inside serve this often, e.g. 10m', default: 'never' },
   {
     flags: '--older-than <duration>',
-    key: 'prune.olderThanMs',
-    help: 'with --prune-every: remove segments not accessed for this long',
+    key: 'prune.olderThan',
+    help: 'with --prune-every: remove segments not accessed for this long, with its unit: 30m, 2h, 7d',
     default: '2h',
   },
   { flags: '--max-size <size>', key: 'prune.maxSizeBytes', help: 'with --prune-every: cache size budget, e.g. 50G', default: 'none' },
@@ -99,6 +99,8 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
   },
 ];
 
+const MINUTE = 60_000;
+
 export function serveCommand(): Command {
   const command = new Command('serve').description(
     'run the caching HLS origin: /i/<path>.mp4/index_0_av.m3u8, segments, masters, kfonly, /hls/, /p/',
@@ -111,6 +113,10 @@ export function serveCommand(): Command {
     const { config, origin } = await defaultLibrary(loaded.config, loaded.origin, process.cwd(), (line) =>
       process.stderr.write(`casterpak: warning: ${line}\n`),
     );
+    if (config.serve.pruneEveryMs !== null && config.prune.olderThan < MINUTE)
+      process.stderr.write(
+        `casterpak: warning: ${origin('prune.olderThan')} is under a minute: each prune pass removes nearly every segment served before it\n`,
+      );
     await runServe(config, { origin });
   });
 }

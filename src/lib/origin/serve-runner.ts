@@ -24,7 +24,7 @@ function startPruneTimer(config: CasterpakConfig, logger: Logger, onRemoved: (it
       const report = await runPrune({
         cacheDir: config.cacheDir,
         what: 'segments',
-        olderThanMs: config.prune.olderThanMs,
+        olderThanMs: config.prune.olderThan,
         maxSizeBytes: config.prune.maxSizeBytes,
         dryRun: false,
         tmpMaxAgeMs: leftoverMaxAgeMs(config),
