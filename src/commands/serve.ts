@@ -54,10 +54,10 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
   },
   { flags: '--master-prefix <prefix>', key: 'serve.masterPrefix', help: 'URL prefix of proxied masters', default: '/p/' },
   {
-    flags: '--master-trick-play <true|false>',
+    flags: '--master-trick-play <on|off>',
     key: 'serve.masterTrickPlay',
     help: "proxied masters advertise each rendition's kfonly stream",
-    default: 'false',
+    default: 'off',
   },
   {
     flags: '--master-ladder <on|off>',
