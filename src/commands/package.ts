@@ -10,6 +10,7 @@ import type { ConfigOrigin } from '../lib/config/origin.js';
 import type { CasterpakConfig } from '../lib/config/schema.js';
 import { pathBelowRoot, renditionUrl } from '../lib/cache/rendition-path.js';
 import { listenUrl } from '../lib/origin/startup-line.js';
+import { checkCacheDirectory } from '../lib/origin/serve-checks.js';
 import { barReporter, lineReporter, silentReporter } from '../lib/shared/reporter.js';
 import { runPackageJob, type PackageSummary } from '../lib/packaging/package-runner.js';
 import { expandInputs } from '../lib/packaging/package-inputs.js';
@@ -192,6 +193,7 @@ export function packageCommand(): Command {
       const library = libraryOf(config, origin, cwd);
       if (as === undefined) checkRenditionPaths(allInputs, library, cwd);
       config = { ...config, sourceRoot: library.root };
+      await checkCacheDirectory(config.cacheDir, origin);
       // Loaded only for --ladder: a plain package run's start-up stays what it was.
       const ladderBatch = options.ladder || options.profiles !== undefined ? await import('../lib/renditions/ladder-batch.js') : null;
       const names = ladderBatch && options.profiles !== undefined ? parseProfiles(config.renditions.ladder, options.profiles) : null;

@@ -74,6 +74,26 @@ describe('casterpak package: the rendition path comes from the source root', () 
   });
 });
 
+describe('casterpak package: early checks', () => {
+  it('refuses a cache directory it cannot use in one line, before any input', async () => {
+    const { cwd, film } = library();
+    const file = path.join(cwd, 'a-file');
+    writeFileSync(file, 'x');
+    const below = await runCli(['package', '--cache-dir', path.join(file, 'cache'), film, 'library/show/2026/film.mp4'], { cwd });
+    expect(below).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `casterpak: the cache directory ${path.join(file, 'cache')} cannot be created: ENOTDIR (--cache-dir)\n`,
+    });
+    const notDir = await runCli(['package', film], { cwd, env: { CASTERPAK_CACHE_DIR: file } });
+    expect(notDir).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `casterpak: the cache directory ${file} is not a directory (CASTERPAK_CACHE_DIR)\n`,
+    });
+  });
+});
+
 describe('casterpak package --as', () => {
   it('names the rendition path of one input, inside the source root or not', async () => {
     const { cwd, cacheDir } = library();
