@@ -1,9 +1,10 @@
 // A derived rendition never advertises more than its source (docs/renditions.md, "Bit rates"):
 // a 540p made from a 720p source of 2.99 Mbit/s at the profile's own 2 Mbit/s average and VBV
 // peak would say BANDWIDTH 3.10 M, above the source, and a player ranking variants by BANDWIDTH
-// (hls.js) would then never pick the source. The profile's video rates are scaled down, all
-// three by one factor, until its predicted BANDWIDTH and AVERAGE-BANDWIDTH are below the
-// source's; the encode uses the scaled rates too, so the prediction still bounds what is made.
+// (hls.js) would then never pick the source. The VBV headroom goes first (maxRate down to the
+// average, bufSize down to one second of it), which lowers BANDWIDTH but not the average the
+// picture's quality rests on; only when that is not enough are all three rates lowered by one
+// factor. The encode uses the lowered rates too, so the prediction still bounds what is made.
 import type { LadderProfile } from '../config/ladder.js';
 import { derivedBitrates, type PesRates } from './ladder-plan.js';
 
@@ -18,6 +19,16 @@ export interface VideoRates {
 // source's audio and packet overhead, which no video rate can lower, dominate anyway.
 const MIN_FACTOR = 0.05;
 
+// The profile with its headroom above the average kept at `share` (1: the profile's, 0: none).
+const withHeadroom = (profile: LadderProfile, share: number): LadderProfile => {
+  const minBuf = profile.videoBitrate; // one second at the average rate
+  return {
+    ...profile,
+    maxRate: Math.floor(profile.videoBitrate + Math.max(0, profile.maxRate - profile.videoBitrate) * share),
+    bufSize: Math.floor(Math.min(profile.bufSize, minBuf + Math.max(0, profile.bufSize - minBuf) * share)),
+  };
+};
+
 const scaled = (profile: LadderProfile, factor: number): LadderProfile => ({
   ...profile,
   videoBitrate: Math.floor(profile.videoBitrate * factor),
@@ -25,8 +36,19 @@ const scaled = (profile: LadderProfile, factor: number): LadderProfile => ({
   bufSize: Math.floor(profile.bufSize * factor),
 });
 
-// `profile` itself when its rates already sit below the source's, else the profile with its
-// video rates scaled by the largest factor (to 1/1000) that does.
+// The largest x in [low, 1] (to 1/1000) for which fits(make(x)) holds; `low` when none does.
+function largest(make: (x: number) => LadderProfile, fits: (p: LadderProfile) => boolean, low: number): number {
+  let high = 1;
+  while (high - low > 0.001) {
+    const mid = (low + high) / 2;
+    if (fits(make(mid))) low = mid;
+    else high = mid;
+  }
+  return low;
+}
+
+// `profile` itself when its rates already sit below the source's, else the profile with less
+// headroom or, failing that, all its video rates lowered, just enough to sit below.
 export function profileBelowSource(
   profile: LadderProfile,
   source: { readonly peakBitrate: number; readonly averageBitrate: number },
@@ -40,14 +62,16 @@ export function profileBelowSource(
     return rates.peak < source.peakBitrate && rates.average < source.averageBitrate;
   };
   if (fits(profile)) return profile;
-  let low = MIN_FACTOR;
-  let high = 1;
-  while (high - low > 0.001) {
-    const mid = (low + high) / 2;
-    if (fits(scaled(profile, mid))) low = mid;
-    else high = mid;
-  }
-  return scaled(profile, low);
+  if (fits(withHeadroom(profile, 0)))
+    return withHeadroom(
+      profile,
+      largest((x) => withHeadroom(profile, x), fits, 0),
+    );
+  const flat = withHeadroom(profile, 0);
+  return scaled(
+    flat,
+    largest((x) => scaled(flat, x), fits, MIN_FACTOR),
+  );
 }
 
 export function videoRatesOf(profile: LadderProfile): VideoRates {

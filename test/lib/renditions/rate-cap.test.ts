@@ -14,17 +14,31 @@ describe('profileBelowSource', () => {
     expect(profileBelowSource(p, { peakBitrate: 20e6, averageBitrate: 10e6 }, 128_000, 10)).toBe(p);
   });
 
-  it("lowers the issue's 540p under a 720p source of 2.99 Mbit/s, all three video rates by one factor", () => {
+  it("lowers the issue's 540p under a 720p source of 2.99 Mbit/s by its VBV headroom, keeping its average", () => {
     const p = DEFAULT_LADDER['540p'];
     const source = { peakBitrate: 2_990_000, averageBitrate: 2_400_000 };
     expect(derivedBitrates(p, 128_000, 10).peak).toBeGreaterThan(source.peakBitrate); // the friction: 3.10 M above 2.99 M
     const lowered = profileBelowSource(p, source, 128_000, 10);
     const rates = derivedBitrates(lowered, 128_000, 10);
     expect(rates.peak).toBeLessThan(source.peakBitrate);
-    expect(rates.average).toBeLessThan(source.averageBitrate);
     expect(rates.peak).toBeGreaterThan(source.peakBitrate * 0.99); // no lower than it must be
-    expect(lowered.maxRate / p.maxRate).toBeCloseTo(lowered.videoBitrate / p.videoBitrate, 3);
-    expect(lowered.bufSize / p.bufSize).toBeCloseTo(lowered.videoBitrate / p.videoBitrate, 3);
+    expect(lowered.videoBitrate).toBe(p.videoBitrate);
+    expect(lowered.maxRate).toBeLessThan(p.maxRate);
+    expect(lowered.maxRate).toBeGreaterThanOrEqual(p.videoBitrate);
+    expect(lowered.bufSize).toBeGreaterThanOrEqual(p.videoBitrate);
+  });
+
+  it('lowers all three rates by one factor when even no headroom is too much', () => {
+    const p = DEFAULT_LADDER['540p'];
+    const source = { peakBitrate: 1_500_000, averageBitrate: 1_400_000 };
+    const lowered = profileBelowSource(p, source, 128_000, 10);
+    const rates = derivedBitrates(lowered, 128_000, 10);
+    expect(rates.peak).toBeLessThan(source.peakBitrate);
+    expect(rates.average).toBeLessThan(source.averageBitrate);
+    expect(rates.peak).toBeGreaterThan(source.peakBitrate * 0.99);
+    expect(lowered.videoBitrate).toBeLessThan(p.videoBitrate);
+    expect(lowered.maxRate).toBe(lowered.videoBitrate);
+    expect(lowered.bufSize).toBe(lowered.videoBitrate);
     expect({ ...lowered, videoBitrate: 0, maxRate: 0, bufSize: 0 }).toEqual({ ...p, videoBitrate: 0, maxRate: 0, bufSize: 0 });
   });
 });
