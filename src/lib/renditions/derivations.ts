@@ -70,13 +70,34 @@ function describe(
   };
 }
 
+// `film_999p.mp4` without a file of its own, beside a `film.mp4`: a profile the ladder does not
+// have, said as such rather than as a missing source. Only names that end like a profile
+// (`_<digits>p`) are looked at, so other names cost no extra look-up.
+async function refuseUnknownProfile(
+  renditionPath: string,
+  ladder: Ladder,
+  sourceExists: DerivationsOptions['sourceExists'],
+  signal?: AbortSignal,
+): Promise<void> {
+  const match = /^(.*[^/])_(\d{2,4}p)(\.[A-Za-z0-9]{1,8})$/.exec(renditionPath);
+  if (!match || (await sourceExists(renditionPath, signal)) || !(await sourceExists(match[1] + match[3], signal))) return;
+  throw new CasterpakError(
+    'NOT_FOUND',
+    `${renditionPath}: no profile ${match[2]} in the ladder (renditions.ladder has ${Object.keys(ladder).join(', ')}) to derive from ${match[1] + match[3]}`,
+  );
+}
+
 export function createDerivations(options: DerivationsOptions): Derivations {
   const { ladder, ffmpeg } = options;
   return {
     limiter: options.limiter,
     async derive(renditionPath, signal) {
       const name = derivedNameOf(renditionPath, ladder);
-      if (!name || (await options.sourceExists(renditionPath, signal))) return null;
+      if (!name) {
+        await refuseUnknownProfile(renditionPath, ladder, options.sourceExists, signal);
+        return null;
+      }
+      if (await options.sourceExists(renditionPath, signal)) return null;
       if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
       return { sourcePath: name.sourcePath, describe: (reading, info) => describe(renditionPath, name, reading, info) };
     },
