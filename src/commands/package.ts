@@ -15,6 +15,7 @@ import { barReporter, lineReporter, silentReporter } from '../lib/shared/reporte
 import { runPackageJob, type PackageSummary } from '../lib/packaging/package-runner.js';
 import { expandInputs } from '../lib/packaging/package-inputs.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
+import { sourceGopWarning } from './gop-warning.js';
 
 export interface PackageCommandOptions {
   readonly fromFile?: string;
@@ -218,6 +219,11 @@ export function packageCommand(): Command {
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
       }
+      for (const result of summary.results)
+        if (result.status === 'made' && !result.profile && !isUrl(result.input)) {
+          const warning = await sourceGopWarning(path.resolve(cwd, result.input), config.segmentDuration);
+          if (warning) process.stderr.write(`casterpak: warning: ${warning}\n`);
+        }
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(`${[...whereLines(summary, config), summaryLine(summary)].join('\n')}\n`);
       if (controller.signal.aborted) throw new CasterpakError('CANCELLED', 'interrupted; nothing partial was kept');
