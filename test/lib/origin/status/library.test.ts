@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CasterpakError } from '../../../../src/lib/shared/errors.js';
 import { listLibrary } from '../../../../src/lib/origin/status/library.js';
-import { renderLibraryPage } from '../../../../src/lib/origin/status/library-html.js';
+import { countWords, renderLibraryPage } from '../../../../src/lib/origin/status/library-html.js';
 import { startOrigin } from '../../../helpers/origin.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
@@ -116,5 +116,15 @@ describe('serve: GET /_casterpak/library', () => {
     ] as const) {
       expect((await t.get(`/_casterpak/library?${query}`)).status, query).toBe(status);
     }
+  });
+});
+
+describe('countWords', () => {
+  it('says what is there, in words that match', () => {
+    expect(countWords({ total: 2, directories: 0 })).toBe('2 media files');
+    expect(countWords({ total: 1, directories: 0 })).toBe('1 media file');
+    expect(countWords({ total: 4, directories: 1 })).toBe('1 directory and 3 media files');
+    expect(countWords({ total: 2, directories: 2 })).toBe('2 directories');
+    expect(countWords({ total: 0, directories: 0 })).toBe('0 media files');
   });
 });
