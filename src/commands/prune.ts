@@ -2,7 +2,7 @@
 // job next to `casterpak serve`, and the same pass serve runs with --prune-every.
 import { Command } from 'commander';
 import { CasterpakError } from '../lib/shared/errors.js';
-import { formatDuration, parseDurationWithUnit, parseSize } from '../lib/config/units.js';
+import { durationMs, formatDuration, parseDurationWithUnit, parseSize } from '../lib/config/units.js';
 import { loadConfigWithOrigin, type LoadConfigOptions, type LoadedConfig } from '../lib/config/load.js';
 import { leftoverMaxAgeMs } from '../lib/config/schema.js';
 import { runPrune, type PruneOptions } from '../lib/prune/run.js';
@@ -87,15 +87,16 @@ export async function runPruneCommand(options: PruneCommandOptions, deps: PruneD
   });
   // An age under a minute removes about everything: in a crontab that is a typo far more often
   // than a wish, so it takes --force.
-  if (config.prune.olderThan < MINUTE && options.force !== true)
+  const olderThanMs = durationMs(config.prune.olderThan);
+  if (olderThanMs < MINUTE && options.force !== true)
     throw new CasterpakError(
       'USAGE',
-      `${origin('prune.olderThan')} is ${formatDuration(config.prune.olderThan)}, under a minute: that removes nearly the whole cache; give --force to mean it`,
+      `${origin('prune.olderThan')} is ${formatDuration(olderThanMs)}, under a minute: that removes nearly the whole cache; give --force to mean it`,
     );
   const report = await (deps.runPrune ?? runPrune)({
     cacheDir: config.cacheDir,
     what: flags.what,
-    olderThanMs: config.prune.olderThan,
+    olderThanMs,
     maxSizeBytes: config.prune.maxSizeBytes,
     dryRun: options.dryRun === true,
     tmpMaxAgeMs: leftoverMaxAgeMs(config),

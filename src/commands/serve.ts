@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { loadConfigWithOrigin } from '../lib/config/load.js';
 import type { ConfigOrigin } from '../lib/config/origin.js';
+import { durationMs } from '../lib/config/units.js';
 import type { CasterpakConfig } from '../lib/config/schema.js';
 import { hasMediaFile } from './library-probe.js';
 import { runServe } from '../lib/origin/serve-runner.js';
@@ -113,7 +114,7 @@ export function serveCommand(): Command {
     const { config, origin } = await defaultLibrary(loaded.config, loaded.origin, process.cwd(), (line) =>
       process.stderr.write(`casterpak: warning: ${line}\n`),
     );
-    if (config.serve.pruneEveryMs !== null && config.prune.olderThan < MINUTE)
+    if (config.serve.pruneEveryMs !== null && durationMs(config.prune.olderThan) < MINUTE)
       process.stderr.write(
         `casterpak: warning: ${origin('prune.olderThan')} is under a minute: each prune pass removes nearly every segment served before it\n`,
       );

@@ -45,11 +45,12 @@ export const duration: Check = (v) => {
   }
   return invalid(`must be a duration such as 90s, 30m, 2h, 7d (or milliseconds), got ${JSON.stringify(v)}`);
 };
-// A duration that must say its unit, from a file as from a flag: "2h", never 2.
-export const durationWithUnit: Check = (v) => {
-  const ms = typeof v === 'string' ? parseDurationWithUnit(v) : null;
-  return ms ?? invalid(`must be a duration with its unit, such as 30m, 2h or 7d, got ${JSON.stringify(v)}`);
-};
+// A duration that must say its unit, from a file as from a flag: "2h", never 2. Kept as written
+// (trimmed), so a validated configuration validates again; durationMs reads it.
+export const durationWithUnit: Check = (v) =>
+  typeof v === 'string' && parseDurationWithUnit(v) !== null
+    ? v.trim()
+    : invalid(`must be a duration with its unit, such as 30m, 2h or 7d, got ${JSON.stringify(v)}`);
 // A key that is no longer read: refused, saying what to write instead, rather than ignored.
 export const replacedBy =
   (key: string, example: string): Check =>

@@ -78,7 +78,7 @@ export interface CasterpakConfig {
     /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
   };
   readonly prune: {
-    /** Idle longer than this is removed, in ms; written with its unit ("2h"). @default 7200000 (2h) */ readonly olderThan: number;
+    /** Idle longer than this is removed, with its unit (durationMs reads it). @default '2h' */ readonly olderThan: string;
     /** Cache size budget in bytes; null: none. @default null */ readonly maxSizeBytes: number | null;
   };
   readonly rewrite: {
@@ -128,7 +128,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
       masterLadder: false,
       pruneEveryMs: null,
     },
-    prune: { olderThan: 2 * 3600_000, maxSizeBytes: null },
+    prune: { olderThan: '2h', maxSizeBytes: null },
     rewrite: { pathPatterns: ['^/i/'], hosts: [] },
   };
 }
