@@ -24,6 +24,18 @@ export function commandNamed(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+// Commander's own errors (unknown option, missing argument) as casterpak's one documented line,
+// `casterpak: <what>`, with its suggestion on the same line.
+export function oneLineUsageError(text: string): string {
+  const parts = text
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return `casterpak: ${parts.join(' ').replace('(Did you mean', '(did you mean')}\n`;
+}
+const output = { outputError: (text: string, write: (s: string) => void) => write(oneLineUsageError(text)) };
+
 // `argv` (process.argv) picks the command to load; without it every command is loaded.
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command()
@@ -31,11 +43,12 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .description('A caching just-in-time HLS packager: MP4 renditions to HLS with Bento4, kept on disk, served on demand.')
     .version(VERSION)
     .option('-c, --config <file>', 'configuration file (default: casterpak.config.json, .casterpakrc*, package.json#casterpak)')
+    .configureOutput(output)
     .exitOverride();
   const named = COMMANDS.filter(([name]) => name === commandNamed(argv));
   for (const [, load] of named.length > 0 ? named : COMMANDS) {
     // addCommand does not pass help settings down: each command's --help shows --config itself.
-    program.addCommand((await load()).exitOverride().configureHelp({ showGlobalOptions: true }));
+    program.addCommand((await load()).exitOverride().configureOutput(output).configureHelp({ showGlobalOptions: true }));
   }
   return program;
 }

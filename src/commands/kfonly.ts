@@ -2,9 +2,9 @@
 // playlist from any packager, written where serve would put it: `<dir>/kfonly/<name>`.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { CasterpakError } from '../lib/shared/errors.js';
+import { CasterpakError, isCasterpakError } from '../lib/shared/errors.js';
 import { parseDuration } from '../lib/config/units.js';
 import { writeFileAtomic } from '../lib/cache/atomic-write.js';
 import {
@@ -16,6 +16,8 @@ import {
 } from '../lib/trick-play/iframe-playlist-maker.js';
 import { KFONLY_DIR } from '../lib/cache/names.js';
 import { isUrl } from '../lib/shared/paths.js';
+import { readRenditionInfo } from '../lib/cache/rendition-info.js';
+import { renditionUrl } from '../lib/cache/rendition-path.js';
 
 // Largest playlist or segment read over HTTP.
 const MAX_HTTP_BYTES = 256 * 1024 * 1024;
@@ -53,6 +55,23 @@ export function defaultKfonlyOutput(input: string, cwd: string): string {
   return path.join(path.dirname(file), KFONLY_DIR, path.basename(file));
 }
 
+// A segment missing beside a casterpak rendition's playlist is one prune removed (docs/prune.md):
+// said so, with the two ways to get the trick-play playlist, instead of a bare "no such file".
+async function missingSegmentReason(error: unknown, playlist: string): Promise<unknown> {
+  if (!isCasterpakError(error) || error.code !== 'NOT_FOUND') return error;
+  const dir = path.dirname(playlist);
+  const missing = /^(.*): no such file$/.exec(error.message)?.[1];
+  if (missing === undefined || path.dirname(missing) !== dir) return error;
+  const info = await readRenditionInfo(dir);
+  if (info === null) return error;
+  return new CasterpakError(
+    'NOT_FOUND',
+    `${path.basename(missing)} of ${playlist} is missing (prune removes idle segments): ask serve for its trick play, ` +
+      `${renditionUrl(info.renditionPath)}kfonly/index_0_av.m3u8, which remakes what is missing, or package the rendition again with --force`,
+    { cause: error },
+  );
+}
+
 export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<IFramePlaylistOutcome> {
   const cwd = deps.cwd ?? process.cwd();
   const url = isUrl(run.input) ? new URL(run.input) : pathToFileURL(path.resolve(cwd, run.input));
@@ -61,7 +80,12 @@ export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<
     (url.protocol === 'file:'
       ? fileLoader()
       : httpLoader({ timeoutMs: run.timeoutMs, maxBytes: MAX_HTTP_BYTES, allowedOrigins: [url.origin] }));
-  const result = await createIFramePlaylist(url, loader);
+  let result: IFramePlaylistResult;
+  try {
+    result = await createIFramePlaylist(url, loader);
+  } catch (error) {
+    throw url.protocol === 'file:' ? await missingSegmentReason(error, fileURLToPath(url)) : error;
+  }
   if (run.output === '-') return { output: '-', result };
   const output = run.output !== undefined ? path.resolve(cwd, run.output) : defaultKfonlyOutput(run.input, cwd);
   await fs.mkdir(path.dirname(output), { recursive: true });

@@ -8,12 +8,15 @@ import { loadConfigWithOrigin } from '../lib/config/load.js';
 import { parseProfiles } from '../lib/renditions/ladder-plan.js';
 import type { ConfigOrigin } from '../lib/config/origin.js';
 import type { CasterpakConfig } from '../lib/config/schema.js';
-import { pathBelowRoot } from '../lib/cache/rendition-path.js';
+import { pathBelowRoot, renditionUrl } from '../lib/cache/rendition-path.js';
+import { listenUrl } from '../lib/origin/startup-line.js';
+import { checkCacheDirectory } from '../lib/origin/serve-checks.js';
 import { barReporter, lineReporter, silentReporter } from '../lib/shared/reporter.js';
 import { runPackageJob, type PackageSummary } from '../lib/packaging/package-runner.js';
 import { expandInputs } from '../lib/packaging/package-inputs.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 import { isUrl } from '../lib/shared/paths.js';
+import { sourceGopWarning } from './gop-warning.js';
 
 export interface PackageCommandOptions {
   readonly fromFile?: string;
@@ -66,30 +69,46 @@ export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
   },
 ];
 
+// The library a file's rendition path is taken below: the configured source root or, with none
+// (the design's first command, `casterpak package film.mp4`), the current directory, which is
+// also what serve reads when started there without one (commands/serve.ts).
+export interface Library {
+  readonly root: string;
+  /** Where the root came from, to name it in a refusal. */
+  readonly from: string;
+  readonly configured: boolean;
+}
+
+export function libraryOf(config: Pick<CasterpakConfig, 'sourceRoot'>, origin: ConfigOrigin, cwd: string): Library {
+  return config.sourceRoot === null
+    ? { root: cwd, from: 'the current directory, as no source root is configured', configured: false }
+    : { root: config.sourceRoot, from: origin('sourceRoot'), configured: true };
+}
+
 // Refuses, before anything is packaged, a file whose rendition path would not be the one serve
-// looks it up by (<source root>/<rendition path>): such a pre-warm is silently wasted.
-export function checkRenditionPaths(
-  inputs: readonly string[],
-  config: Pick<CasterpakConfig, 'sourceRoot'>,
-  origin: ConfigOrigin,
-  cwd: string,
-): void {
+// looks it up by (<library>/<rendition path>): such a pre-warm is silently wasted.
+export function checkRenditionPaths(inputs: readonly string[], library: Library, cwd: string): void {
   const remedy = 'or name its rendition path with --as <rendition path>';
   for (const input of inputs) {
     if (isUrl(input)) continue;
-    if (config.sourceRoot === null) {
+    if (pathBelowRoot(path.resolve(cwd, input), library.root) === null) {
       throw new CasterpakError(
         'USAGE',
-        `${input}: no source root to take its rendition path from: give --source-root <dir> (or CASTERPAK_SOURCE_ROOT, or sourceRoot in the configuration), the library serve uses, ${remedy}`,
-      );
-    }
-    if (pathBelowRoot(path.resolve(cwd, input), config.sourceRoot) === null) {
-      throw new CasterpakError(
-        'USAGE',
-        `${input} is outside the source root ${config.sourceRoot} (${origin('sourceRoot')}), so serve would never find it: package files below the source root, ${remedy}`,
+        `${input} is outside the source root ${library.root} (${library.from}), so serve would never find it: ` +
+          `package files below the source root${library.configured ? '' : ' (--source-root <dir>, CASTERPAK_SOURCE_ROOT or sourceRoot in the configuration)'}, ${remedy}`,
       );
     }
   }
+}
+
+// Where each rendition went and the address serve answers for it (its master playlist), so
+// the first `package` run ends with something to play.
+export function whereLines(summary: PackageSummary, config: Pick<CasterpakConfig, 'publicBaseUrl' | 'serve'>): string[] {
+  const base = config.publicBaseUrl ?? listenUrl({ address: config.serve.host, port: config.serve.port });
+  const done = summary.results.filter((r) => (r.status === 'made' || r.status === 'reused') && r.renditionPath !== null && r.dir);
+  const lines = done.slice(0, 5).map((r) => `${r.dir} → serve answers ${renditionUrl(r.renditionPath!, base)}master.m3u8`);
+  if (done.length > 5) lines.push(`… and ${done.length - 5} more renditions below ${path.dirname(done[0].dir!)}`);
+  return lines;
 }
 
 // --as names the rendition of exactly one file or URL.
@@ -158,10 +177,12 @@ export function packageCommand(): Command {
     .option('-f, --force', 'package again even when a complete rendition exists')
     .addOption(new Option('--json', 'print one JSON result on stdout instead of progress and a summary'))
     .action(async (args: string[], options: PackageCommandOptions, cmd: Command) => {
-      const { config, origin } = await loadConfigWithOrigin({
+      const loaded = await loadConfigWithOrigin({
         configFile: cmd.optsWithGlobals().config,
         ...configFlagLayer(PACKAGE_FLAGS, options as Record<string, unknown>),
       });
+      const origin = loaded.origin;
+      let config = loaded.config;
       const cwd = process.cwd();
       const { inputs: allInputs, directories } = await expandInputs(
         await collectInputs(args, options.fromFile),
@@ -169,7 +190,10 @@ export function packageCommand(): Command {
         cwd,
       );
       const as = options.as === undefined ? undefined : renditionPathAs(options.as, allInputs, directories);
-      if (as === undefined) checkRenditionPaths(allInputs, config, origin, cwd);
+      const library = libraryOf(config, origin, cwd);
+      if (as === undefined) checkRenditionPaths(allInputs, library, cwd);
+      config = { ...config, sourceRoot: library.root };
+      await checkCacheDirectory(config.cacheDir, origin);
       // Loaded only for --ladder: a plain package run's start-up stays what it was.
       const ladderBatch = options.ladder || options.profiles !== undefined ? await import('../lib/renditions/ladder-batch.js') : null;
       const names = ladderBatch && options.profiles !== undefined ? parseProfiles(config.renditions.ladder, options.profiles) : null;
@@ -194,8 +218,13 @@ export function packageCommand(): Command {
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
       }
+      for (const result of summary.results)
+        if (result.status === 'made' && !result.profile && !isUrl(result.input)) {
+          const warning = await sourceGopWarning(path.resolve(cwd, result.input), config.segmentDuration);
+          if (warning) process.stderr.write(`casterpak: warning: ${warning}\n`);
+        }
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stdout.write(`${summaryLine(summary)}\n`);
+      else process.stdout.write(`${[...whereLines(summary, config), summaryLine(summary)].join('\n')}\n`);
       if (controller.signal.aborted) throw new CasterpakError('CANCELLED', 'interrupted; nothing partial was kept');
       if (summary.failed > 0) {
         // Each failure has been shown once with its input (a progress line); only with --json,

@@ -2,7 +2,7 @@
 // job next to `casterpak serve`, and the same pass serve runs with --prune-every.
 import { Command } from 'commander';
 import { CasterpakError } from '../lib/shared/errors.js';
-import { parseDuration, parseSize } from '../lib/config/units.js';
+import { durationMs, formatDuration, parseDurationWithUnit, parseSize } from '../lib/config/units.js';
 import { loadConfigWithOrigin, type LoadConfigOptions, type LoadedConfig } from '../lib/config/load.js';
 import { leftoverMaxAgeMs } from '../lib/config/schema.js';
 import { runPrune, type PruneOptions } from '../lib/prune/run.js';
@@ -11,7 +11,12 @@ import { PLAIN, reportLines, type PruneReport, type TextStyle } from '../lib/pru
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 
 export const PRUNE_FLAGS: readonly ConfigFlag[] = [
-  { flags: '--older-than <duration>', key: 'prune.olderThanMs', help: 'idle longer than this goes: 90s, 30m, 2h, 7d', default: '2h' },
+  {
+    flags: '--older-than <duration>',
+    key: 'prune.olderThan',
+    help: 'idle longer than this goes, with its unit: 30m, 2h, 7d (under a minute only with --force)',
+    default: '2h',
+  },
   {
     flags: '--max-size <size>',
     key: 'prune.maxSizeBytes',
@@ -23,6 +28,7 @@ export const PRUNE_FLAGS: readonly ConfigFlag[] = [
 
 export interface PruneCommandOptions {
   readonly olderThan?: string;
+  readonly force?: boolean;
   readonly what?: string;
   readonly maxSize?: string;
   readonly dryRun?: boolean;
@@ -43,9 +49,16 @@ export function parsePruneFlags(options: PruneCommandOptions): { what: PruneWhat
     throw new CasterpakError('USAGE', `invalid --what "${options.what}": use one of ${PRUNE_WHAT.join(', ')}`);
   let olderThanMs: number | undefined;
   if (options.olderThan !== undefined) {
-    const ms = parseDuration(options.olderThan);
-    if (ms === null)
-      throw new CasterpakError('USAGE', `invalid --older-than "${options.olderThan}": use a duration such as 90s, 30m, 2h or 7d`);
+    const ms = parseDurationWithUnit(options.olderThan);
+    if (ms === null) {
+      const bare = /^\s*\d+(\.\d+)?\s*$/.test(options.olderThan);
+      throw new CasterpakError(
+        'USAGE',
+        bare
+          ? `invalid --older-than "${options.olderThan}": give its unit, e.g. ${options.olderThan.trim()}h, ${options.olderThan.trim()}m or ${options.olderThan.trim()}d`
+          : `invalid --older-than "${options.olderThan}": use a duration such as 90s, 30m, 2h or 7d`,
+      );
+    }
     olderThanMs = ms;
   }
   let maxSizeBytes: number | undefined;
@@ -57,7 +70,9 @@ export function parsePruneFlags(options: PruneCommandOptions): { what: PruneWhat
   return { what, olderThanMs, maxSizeBytes };
 }
 
-// Flags over configuration (prune.olderThanMs, prune.maxSizeBytes, cacheDir); temporary
+const MINUTE = 60_000;
+
+// Flags over configuration (prune.olderThan, prune.maxSizeBytes, cacheDir); temporary
 // leftovers are swept once older than twice the packaging time limit. A cache directory that
 // does not exist is an error (a typo in a crontab would otherwise pass unnoticed for ever); one
 // that exists but is empty is nothing to do.
@@ -66,14 +81,22 @@ export async function runPruneCommand(options: PruneCommandOptions, deps: PruneD
   const { config, origin } = await (deps.loadConfig ?? loadConfigWithOrigin)({
     configFile: options.config,
     ...configFlagLayer(PRUNE_FLAGS, options as Record<string, unknown>, {
-      'prune.olderThanMs': flags.olderThanMs,
+      'prune.olderThan': options.olderThan,
       'prune.maxSizeBytes': flags.maxSizeBytes,
     }),
   });
+  // An age under a minute removes about everything: in a crontab that is a typo far more often
+  // than a wish, so it takes --force.
+  const olderThanMs = durationMs(config.prune.olderThan);
+  if (olderThanMs < MINUTE && options.force !== true)
+    throw new CasterpakError(
+      'USAGE',
+      `${origin('prune.olderThan')} is ${formatDuration(olderThanMs)}, under a minute: that removes nearly the whole cache; give --force to mean it`,
+    );
   const report = await (deps.runPrune ?? runPrune)({
     cacheDir: config.cacheDir,
     what: flags.what,
-    olderThanMs: config.prune.olderThanMs,
+    olderThanMs,
     maxSizeBytes: config.prune.maxSizeBytes,
     dryRun: options.dryRun === true,
     tmpMaxAgeMs: leftoverMaxAgeMs(config),
@@ -102,6 +125,7 @@ export function pruneCommand(): Command {
       'segments (playlists stay), renditions (whole directories), sources (downloaded copies) or all (default: segments)',
     )
     .option('--dry-run', 'list what would be removed; delete nothing')
+    .option('-f, --force', 'accept an --older-than under a minute')
     .option('--json', 'print the report as JSON on stdout')
     .addHelpText(
       'after',

@@ -134,6 +134,21 @@ export function summaryLine(result: RewriteMasterResult, output: string): string
   return `wrote ${output}: ${result.rewritten} URIs pointed at casterpak${iframes}${ladder}`;
 }
 
+// --trick-play that added nothing says why: I-frame streams are added only for variants known
+// to carry video (a video codec in CODECS, or a RESOLUTION; RFC 8216 section 4.3.4.2).
+export function trickPlayWarning(
+  result: Pick<RewriteMasterResult, 'rewritten' | 'renditions' | 'iframeVariants'>,
+  trickPlay: boolean,
+): string | null {
+  if (!trickPlay || result.iframeVariants > 0) return null;
+  if (result.rewritten === 0)
+    return 'no trick play added: no variant matched the casterpak path patterns and hosts (--path-pattern, --host)';
+  return (
+    `no trick play added: none of the ${result.rewritten} variants pointed at casterpak is known to carry video ` +
+    '(no video codec in CODECS, no RESOLUTION): add CODECS or RESOLUTION to their EXT-X-STREAM-INF lines'
+  );
+}
+
 export function rewriteMasterCommand(): Command {
   const command = new Command('rewrite-master')
     .description("rewrite a third-party master playlist (e.g. Kaltura's playManifest) so its casterpak variants point at casterpak")
@@ -177,6 +192,8 @@ export function rewriteMasterCommand(): Command {
         masterUrl: options.masterUrl,
         output: options.output,
       });
+      const trickPlay = trickPlayWarning(result, options.trickPlay === true);
+      if (trickPlay) process.stderr.write(`casterpak: warning: ${trickPlay}\n`);
       if (result.ladder?.skipped) process.stderr.write(`casterpak: warning: no ladder profile added: ${result.ladder.skipped}\n`);
       for (const uri of result.unresolved) {
         process.stderr.write(`casterpak: warning: relative URI ${uri} left as it is (no URL to resolve it against; see --master-url)\n`);

@@ -1,6 +1,10 @@
 // `casterpak serve`: the caching origin. Every flag sets a configuration key (config-flags.ts).
 import { Command } from 'commander';
 import { loadConfigWithOrigin } from '../lib/config/load.js';
+import type { ConfigOrigin } from '../lib/config/origin.js';
+import { durationMs } from '../lib/config/units.js';
+import type { CasterpakConfig } from '../lib/config/schema.js';
+import { hasMediaFile } from './library-probe.js';
 import { runServe } from '../lib/origin/serve-runner.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 
@@ -51,10 +55,10 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
   },
   { flags: '--master-prefix <prefix>', key: 'serve.masterPrefix', help: 'URL prefix of proxied masters', default: '/p/' },
   {
-    flags: '--master-trick-play <true|false>',
+    flags: '--master-trick-play <on|off>',
     key: 'serve.masterTrickPlay',
     help: "proxied masters advertise each rendition's kfonly stream",
-    default: 'false',
+    default: 'off',
   },
   {
     flags: '--master-ladder <on|off>',
@@ -89,8 +93,8 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--prune-every <duration>', key: 'serve.pruneEveryMs', help: 'run prune inside serve this often, e.g. 10m', default: 'never' },
   {
     flags: '--older-than <duration>',
-    key: 'prune.olderThanMs',
-    help: 'with --prune-every: remove segments not accessed for this long',
+    key: 'prune.olderThan',
+    help: 'with --prune-every: remove segments not accessed for this long, with its unit: 30m, 2h, 7d',
     default: '2h',
   },
   { flags: '--max-size <size>', key: 'prune.maxSizeBytes', help: 'with --prune-every: cache size budget, e.g. 50G', default: 'none' },
@@ -120,15 +124,48 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
   },
 ];
 
+const MINUTE = 60_000;
+
 export function serveCommand(): Command {
   const command = new Command('serve').description(
     'run the caching HLS origin: /i/<path>.mp4/index_0_av.m3u8, segments, masters, kfonly, /hls/, /p/',
   );
   return addConfigFlags(command, SERVE_FLAGS).action(async (options: Record<string, unknown>, cmd: Command) => {
-    const { config, origin } = await loadConfigWithOrigin({
+    const loaded = await loadConfigWithOrigin({
       configFile: cmd.optsWithGlobals().config,
       ...configFlagLayer(SERVE_FLAGS, options),
     });
+    const { config, origin } = await defaultLibrary(loaded.config, loaded.origin, process.cwd(), (line) =>
+      process.stderr.write(`casterpak: warning: ${line}\n`),
+    );
+    if (config.serve.pruneEveryMs !== null && durationMs(config.prune.olderThan) < MINUTE)
+      process.stderr.write(
+        `casterpak: warning: ${origin('prune.olderThan')} is under a minute: each prune pass removes nearly every segment served before it\n`,
+      );
     await runServe(config, { origin });
   });
+}
+
+// With neither a source root nor an upstream, the current directory is the library, as for
+// `package` (commands/package.ts): `casterpak serve` in a folder of films plays them. When that
+// folder holds no media file, nothing can be served, which is said once rather than discovered
+// as 404s.
+export async function defaultLibrary(
+  config: CasterpakConfig,
+  origin: ConfigOrigin,
+  cwd: string,
+  warn: (line: string) => void,
+): Promise<{ config: CasterpakConfig; origin: ConfigOrigin }> {
+  if (config.sourceRoot !== null || config.upstream !== null) return { config, origin };
+  const from = 'the current directory, as neither a source root nor an upstream is configured';
+  if (!(await hasMediaFile(cwd, config.mediaExtensions, [config.cacheDir]))) {
+    warn(
+      `nothing can be served: ${cwd} (${from}) holds no ${config.mediaExtensions.join(', ')} file; ` +
+        'give --source-root <dir> or --upstream <url>',
+    );
+  }
+  return {
+    config: { ...config, sourceRoot: cwd },
+    origin: (key) => (key === 'sourceRoot' ? from : origin(key)),
+  };
 }

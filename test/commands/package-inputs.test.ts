@@ -34,13 +34,23 @@ describe('casterpak package: the rendition path comes from the source root', () 
     expect(json(file.stdout).results[0]).toMatchObject({ renditionPath: 'show/2026/film.mp4', status: 'reused' });
   });
 
-  it('refuses a file when no source root is configured, saying what to do, and makes nothing', async () => {
-    const { cwd, film, cacheDir } = library();
-    const result = await runCli(['package', film], { cwd });
+  it('with no source root, takes the current directory as the library and says where the rendition went and its URL', async () => {
+    const { cwd, cacheDir } = library();
+    const result = await runCli(['package', 'library/show/2026/film.mp4'], { cwd });
+    expect(result.code).toBe(0);
+    checkRendition(path.join(cacheDir, 'library/show/2026/film.mp4'));
+    expect(result.stdout).toContain(
+      `${path.join(cacheDir, 'library/show/2026/film.mp4')} → serve answers http://127.0.0.1:8080/i/library/show/2026/film.mp4/master.m3u8\n`,
+    );
+  });
+
+  it('with no source root, refuses a file outside the current directory, saying what to do, and makes nothing', async () => {
+    const { cwd, cacheDir } = library();
+    const result = await runCli(['package', media('av.mp4')], { cwd });
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toBe(
-      `casterpak: ${film}: no source root to take its rendition path from: give --source-root <dir> (or CASTERPAK_SOURCE_ROOT, or sourceRoot in the configuration), ` +
-        'the library serve uses, or name its rendition path with --as <rendition path>\n',
+      `casterpak: ${media('av.mp4')} is outside the source root ${cwd} (the current directory, as no source root is configured), so serve would never find it: ` +
+        'package files below the source root (--source-root <dir>, CASTERPAK_SOURCE_ROOT or sourceRoot in the configuration), or name its rendition path with --as <rendition path>\n',
     );
     expect(existsSync(cacheDir)).toBe(false);
   });
@@ -61,6 +71,26 @@ describe('casterpak package: the rendition path comes from the source root', () 
     // The refusal is about files: a URL goes on to its download (here refused: nothing listens on port 9).
     const result = await runCli(['package', '--json', 'http://127.0.0.1:9/shows/ep1.mp4'], { cwd });
     expect(json(result.stdout).results[0]).toMatchObject({ renditionPath: 'shows/ep1.mp4', status: 'failed' });
+  });
+});
+
+describe('casterpak package: early checks', () => {
+  it('refuses a cache directory it cannot use in one line, before any input', async () => {
+    const { cwd, film } = library();
+    const file = path.join(cwd, 'a-file');
+    writeFileSync(file, 'x');
+    const below = await runCli(['package', '--cache-dir', path.join(file, 'cache'), film, 'library/show/2026/film.mp4'], { cwd });
+    expect(below).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `casterpak: the cache directory ${path.join(file, 'cache')} cannot be created: ENOTDIR (--cache-dir)\n`,
+    });
+    const notDir = await runCli(['package', film], { cwd, env: { CASTERPAK_CACHE_DIR: file } });
+    expect(notDir).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `casterpak: the cache directory ${file} is not a directory (CASTERPAK_CACHE_DIR)\n`,
+    });
   });
 });
 

@@ -10,7 +10,8 @@ const CONFIG = {
   renditions: {
     ladder: {
       '240p': { height: 240, videoBitrate: '300k', profile: 'main', level: '3.0' },
-      '144p': { height: 144, videoBitrate: '150k', profile: 'main', level: '3.0' },
+      // Below av.mp4's own rates (renditions/rate-cap.ts): a profile lowered under its source is encoded alone.
+      '144p': { height: 144, videoBitrate: '110k', profile: 'main', level: '3.0' },
       '90p': { height: 90, videoBitrate: '80k', profile: 'baseline', level: '3.0' },
     },
   },

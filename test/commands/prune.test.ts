@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePruneFlags, runPruneCommand } from '../../src/commands/prune.js';
@@ -43,7 +43,7 @@ describe('runPruneCommand', () => {
     const config = path.join(dir, 'casterpak.config.json');
     writeFileSync(
       config,
-      JSON.stringify({ cacheDir: path.join(dir, 'c'), prune: { olderThanMs: '30m', maxSizeBytes: '1G' }, bento4: { timeoutMs: '1m' } }),
+      JSON.stringify({ cacheDir: path.join(dir, 'c'), prune: { olderThan: '30m', maxSizeBytes: '1G' }, bento4: { timeoutMs: '1m' } }),
     );
     const calls: PruneOptions[] = [];
     const runPrune = async (options: PruneOptions) => {
@@ -127,13 +127,39 @@ describe('casterpak prune (the built CLI)', () => {
     expect(report.scanned.files).toBeGreaterThanOrEqual(3);
   });
 
-  it('uses prune.olderThanMs from the configuration file when --older-than is not given', async () => {
+  it('uses prune.olderThan from the configuration file when --older-than is not given', async () => {
     const { cwd, cache } = workspace();
     const dir = makeRendition(cache, 'a.mp4', { segments: [now() - 40 * 60_000, now() - 20 * 60_000] });
-    writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ cacheDir: cache, prune: { olderThanMs: '30m' } }));
+    writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ cacheDir: cache, prune: { olderThan: '30m' } }));
     expect((await runCli(['prune'], { cwd })).code).toBe(0);
     expect(readdirSync(dir)).not.toContain('segment1_0_av.ts');
     expect(readdirSync(dir)).toContain('segment2_0_av.ts');
+  });
+
+  it('needs a unit and, under a minute, --force: a crontab typo does not empty the cache', async () => {
+    const { cwd, cache } = workspace();
+    const dir = makeRendition(cache, 'a.mp4', { segments: [now() - 10 * 60_000] });
+    const cases: Array<[string[], string]> = [
+      [['--older-than', '2'], 'casterpak: invalid --older-than "2": give its unit, e.g. 2h, 2m or 2d\n'],
+      [['--older-than', '0'], 'casterpak: invalid --older-than "0": give its unit, e.g. 0h, 0m or 0d\n'],
+      [
+        ['--older-than', '30s'],
+        'casterpak: --older-than is 30.0 s, under a minute: that removes nearly the whole cache; give --force to mean it\n',
+      ],
+    ];
+    for (const [args, stderr] of cases) {
+      const result = await runCli(['prune', '--cache-dir', cache, ...args], { cwd });
+      expect(result, args.join(' ')).toMatchObject({ code: 1, stdout: '', stderr });
+      expect(readdirSync(dir)).toContain('segment1_0_av.ts');
+    }
+    writeFileSync(path.join(cwd, 'casterpak.config.json'), JSON.stringify({ cacheDir: cache, prune: { olderThanMs: 2 } }));
+    expect((await runCli(['prune'], { cwd })).stderr).toBe(
+      `casterpak: invalid configuration in ${path.join(cwd, 'casterpak.config.json')}: prune.olderThanMs is no longer read: write prune.olderThan with its unit instead, e.g. "2h"\n`,
+    );
+    rmSync(path.join(cwd, 'casterpak.config.json'));
+    const forced = await runCli(['prune', '--cache-dir', cache, '--older-than', '30s', '--force'], { cwd });
+    expect(forced.code).toBe(0);
+    expect(readdirSync(dir)).not.toContain('segment1_0_av.ts');
   });
 
   it('a cache directory that does not exist is an error naming it and where it came from (a crontab typo must show)', async () => {

@@ -31,6 +31,10 @@ describe('deploy/systemd/casterpak.service', () => {
   const unit = readFileSync(UNIT, 'utf8');
   const service = serviceSection(unit);
   const one = (key: string) => service.get(key)?.at(-1);
+  const env = () =>
+    Object.fromEntries(
+      (service.get('Environment') ?? []).map((value) => [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)]),
+    );
 
   // systemd-analyze comes with Debian's systemd package, which .ci/run installs when it is missing.
   it('passes systemd-analyze verify without a warning', async () => {
@@ -47,13 +51,13 @@ describe('deploy/systemd/casterpak.service', () => {
     expect(one('CapabilityBoundingSet')).toBe('');
     expect(one('Restart')).toBe('on-failure');
     expect(one('KillSignal')).toBe('SIGTERM');
-    const cacheDir = /--cache-dir (\S+)/.exec(one('ExecStart') ?? '')?.[1];
+    const cacheDir = env().CASTERPAK_CACHE_DIR;
     expect(cacheDir).toBeDefined();
     expect(one('ReadWritePaths')?.split(/\s+/)).toContain(cacheDir);
     expect(one('TimeoutStopSec')).toMatch(/^\d+s$/);
   });
 
-  it('starts serve with its ExecStart flags, and serve exits 0 on its KillSignal within TimeoutStopSec', async () => {
+  it('starts serve with its ExecStart and Environment, the env file winning, and serve exits 0 on its KillSignal within TimeoutStopSec', async () => {
     const dir = res.dir('unit');
     const cacheDir = path.join(dir, 'cache');
     const library = path.join(dir, 'media');
@@ -61,18 +65,21 @@ describe('deploy/systemd/casterpak.service', () => {
     const [node, script, ...args] = one('ExecStart')!.split(/\s+/);
     expect(node).toBe('/usr/bin/node');
     expect(script).toBe('/opt/casterpak/bin/casterpak.js');
-    const local = args
-      .join(' ')
-      .replace(/--port \d+/, '--port 0')
-      .replace(/--cache-dir \S+/, `--cache-dir ${cacheDir}`)
-      .replace(/--source-root \S+/, `--source-root ${library}`);
-    const child = spawn(process.execPath, [BIN, ...local.split(' '), '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // systemd's order: Environment=, then EnvironmentFile= over it (here: the port and the log level).
+    const shipped = { ...env(), CASTERPAK_CACHE_DIR: cacheDir, CASTERPAK_SOURCE_ROOT: library };
+    const envFile = { CASTERPAK_PORT: '0', CASTERPAK_LOG_LEVEL: 'info' };
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: process.env.PATH, ...shipped, ...envFile },
+    });
     trackChild(child);
     res.add('unit serve', () => stopChild(child, 'SIGKILL', 1000));
     let log = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     const url = await waitFor('serve listening', () => /"msg":"listening"[^}]*"url":"(http:[^"]+)"/.exec(log)?.[1], 20_000);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect(log).toContain(`"sourceRoot":"${library}"`);
+    expect(log).toContain(`"workers":${Number(env().CASTERPAK_WORKERS)}`);
     const limitMs = Number(one('TimeoutStopSec')!.replace('s', '')) * 1000;
     const started = Date.now();
     const exitCode = await stopChild(child, one('KillSignal') as NodeJS.Signals, limitMs + 1000);

@@ -21,6 +21,7 @@ beforeAll(async () => {
   await makeTestVideo(path.join(library, 'shows/2026/demo.mp4'), 30);
   mkdirSync(path.join(library, 'clips'));
   copyFileSync(path.join(REPO_DIR, 'test/fixtures/media/av.mp4'), path.join(library, 'clips/av.mp4'));
+  copyFileSync(path.join(REPO_DIR, 'test/fixtures/media/not-an-mp4.mp4'), path.join(library, 'clips/broken.mp4'));
   // No read-ahead: the counts below are then exactly what the requests made.
   serve = await startServe(res, { cacheDir: res.dir('cache'), sourceRoot: library, args: ['--read-ahead', '0'] });
   browser = await launchChromium(res);
@@ -117,6 +118,7 @@ describe('the status page', () => {
     );
     await page.waitForFunction(() => document.querySelector('#trick canvas.current') !== null);
     expect(await page.locator('#player-note').textContent()).toBe('Playing shows/2026/demo.mp4');
+    expect(await page.locator('#player-level').textContent()).toMatch(/^Variant 1 of 1: \d+x\d+, \d+\.\d\d Mbit\/s$/);
     expect(problems).toEqual([]);
 
     // The address (?play=…) opens the page with that rendition playing; the table now shows
@@ -128,6 +130,19 @@ describe('the status page', () => {
     const file = path.join(shots, 'status-page.png');
     await page.screenshot({ path: file, fullPage: true });
     expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
+    await page.close();
+  });
+
+  it("a file that cannot play shows the server's one-line reason, not a spinner", async () => {
+    const { page } = await newPage(browser);
+    await page.goto(`${serve.url}/?play=clips/broken.mp4`);
+    await page.waitForFunction(() => document.getElementById('player-note')!.textContent!.startsWith('Cannot play'), null, {
+      timeout: 30_000,
+    });
+    const reason = await (await fetch(`${serve.url}/i/clips/broken.mp4/master.m3u8`)).text();
+    expect(reason.trim()).toMatch(/not an MP4/);
+    expect(await page.locator('#player-note').textContent()).toBe(`Cannot play clips/broken.mp4: ${reason.trim()}`);
+    expect(await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).getAttribute('src'))).toBeNull();
     await page.close();
   });
 });

@@ -53,7 +53,10 @@ describe('Bento4 failures through serve', () => {
         expect(answer.body.toString('utf8').trim()).toMatch(reason);
         expect(answer.headers.get('cache-control')).toBe('no-store');
       }
-      if (fake === 'hang') expect(elapsed).toBeLessThan(TIMEOUT_MS + 1000); // killed ≤ limit + 1 s
+      // The hanging tool (a child sleeping 60 s) is killed by the limit, not before it: the lower
+      // bound is a fact of the clock, and the pid checks below prove the kill (sleep 60 would
+      // still run). An upper bound in wall time would only measure the machine's load.
+      if (fake === 'hang') expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS);
       expect(published(t.cacheDir)).toEqual([]);
       // The remembered failure answers the next request without another run.
       const runsBefore = readPids(pidsFile).length;

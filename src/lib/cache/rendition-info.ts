@@ -17,8 +17,13 @@ export interface RenditionInfo {
   /** The I-frame playlist's rates, predicted from the moov's key frames (absent after a whole-file run). */
   readonly iframeBitrate?: { readonly peak: number; readonly average: number };
   readonly media: MediaInfo;
-  /** A rendition derived on demand from `source` with the ladder's `profile` (docs/renditions.md). */
-  readonly derived?: { readonly profile: string; readonly source: string };
+  /** A rendition derived on demand from `source` with the ladder's `profile` (docs/renditions.md);
+   * `rates`: the video rates it is encoded with when lowered below the source's (renditions/rate-cap.ts). */
+  readonly derived?: {
+    readonly profile: string;
+    readonly source: string;
+    readonly rates?: { readonly videoBitrate: number; readonly maxRate: number; readonly bufSize: number };
+  };
 }
 
 // Written into the run's temporary directory, before the rendition is committed.

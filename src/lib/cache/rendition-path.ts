@@ -5,16 +5,22 @@ import { CasterpakError } from '../shared/errors.js';
 import { isUrl } from '../shared/paths.js';
 
 export const MAX_PATH_LENGTH = 1024;
-// Letters, digits and a few marks; no segment may start with a dot (no `..`, no dotfiles).
-const SEGMENT = /^[A-Za-z0-9_~@=+-][A-Za-z0-9_.~@=+,-]{0,254}$/;
+// Real file names: letters, marks and digits of any script, spaces and the punctuation such
+// names carry (`Big Test (1080p).mp4`, `L'été [v2].mp4`). Never a separator (/ \), a control
+// or format character, a percent sign (double encoding), a leading dot (no `..`, no dotfiles),
+// comma (a .csmil list) or space, nor a trailing space. 255 bytes: a file name's limit on disk.
+const SEGMENT = /^[\p{L}\p{M}\p{N}_~@=+'()[\]!&-](?:[\p{L}\p{M}\p{N} _.~@=+,'()[\]!&-]*[\p{L}\p{M}\p{N}_.~@=+,'()[\]!&-])?$/u;
+const MAX_SEGMENT_BYTES = 255;
 
 // Null when `candidate` is a safe relative path of plain segments (a rendition's, or a library
-// directory's), else the reason.
+// directory's), else the reason. Names are compared in Unicode normal form C (NFC): the origin
+// normalises a request to it (request-path.ts), so a name in another form could never be served.
 export function relativePathError(candidate: string): string | null {
   if (candidate.length === 0) return 'empty path';
   if (candidate.length > MAX_PATH_LENGTH) return 'path too long';
-  const bad = candidate.split('/').find((part) => !SEGMENT.test(part));
-  return bad === undefined ? null : `bad path segment "${bad.slice(0, 64)}"`;
+  const bad = candidate.split('/').find((part) => !SEGMENT.test(part) || Buffer.byteLength(part) > MAX_SEGMENT_BYTES);
+  if (bad !== undefined) return `bad path segment "${bad.slice(0, 64)}"`;
+  return candidate.normalize('NFC') === candidate ? null : 'not in Unicode normal form C (NFC): rename it with its accents composed';
 }
 
 // Null when `candidate` is a safe relative path of plain segments naming a media file, else the reason.

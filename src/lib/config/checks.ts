@@ -2,7 +2,7 @@
 // (typed JSON) or from the environment or a flag (a string), and returns it converted or throws
 // InvalidValue with why it is wrong. Who names the value (key, flag or variable) is decided by
 // the layer it came from (schema.ts, origin.ts).
-import { parseDuration, parseSize } from './units.js';
+import { parseDuration, parseDurationWithUnit, parseSize } from './units.js';
 
 export class InvalidValue extends Error {}
 
@@ -45,6 +45,17 @@ export const duration: Check = (v) => {
   }
   return invalid(`must be a duration such as 90s, 30m, 2h, 7d (or milliseconds), got ${JSON.stringify(v)}`);
 };
+// A duration that must say its unit, from a file as from a flag: "2h", never 2. Kept as written
+// (trimmed), so a validated configuration validates again; durationMs reads it.
+export const durationWithUnit: Check = (v) =>
+  typeof v === 'string' && parseDurationWithUnit(v) !== null
+    ? v.trim()
+    : invalid(`must be a duration with its unit, such as 30m, 2h or 7d, got ${JSON.stringify(v)}`);
+// A key that is no longer read: refused, saying what to write instead, rather than ignored.
+export const replacedBy =
+  (key: string, example: string): Check =>
+  () =>
+    invalid(`is no longer read: write ${key} with its unit instead, e.g. ${JSON.stringify(example)}`);
 export const nullableDuration: Check = (v) => (v === null ? null : duration(v));
 export const size: Check = (v) => {
   if (v === null) return null;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { CasterpakError } from '../shared/errors.js';
 import { envLayer } from './env.js';
+import { parseErrorLine } from './parse-error.js';
 import { configOrigin, sourcedLayers, type ConfigOrigin } from './origin.js';
 import { validateLayers, type CasterpakConfig, type ConfigInput } from './schema.js';
 
@@ -46,7 +47,8 @@ export async function loadConfigWithOrigin(options: LoadConfigOptions = {}): Pro
     }
   } catch (error) {
     if (error instanceof CasterpakError) throw error;
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = parseErrorLine(message) ?? message.split('\n')[0];
     throw new CasterpakError('CONFIG', `cannot read configuration: ${reason}`, { cause: error });
   }
   const layers = {

@@ -7,6 +7,7 @@ import {
   invalid,
   bool,
   duration,
+  durationWithUnit,
   extensions,
   httpUrl,
   int,
@@ -14,6 +15,7 @@ import {
   nullableStr,
   oneOf,
   regexList,
+  replacedBy,
   size,
   str,
   strList,
@@ -82,7 +84,7 @@ export interface CasterpakConfig {
     /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
   };
   readonly prune: {
-    /** @default 7200000 (2h) */ readonly olderThanMs: number;
+    /** Idle longer than this is removed, with its unit (durationMs reads it). @default '2h' */ readonly olderThan: string;
     /** Cache size budget in bytes; null: none. @default null */ readonly maxSizeBytes: number | null;
   };
   readonly rewrite: {
@@ -140,7 +142,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
       masterLadder: false,
       pruneEveryMs: null,
     },
-    prune: { olderThanMs: 2 * 3600_000, maxSizeBytes: null },
+    prune: { olderThan: '2h', maxSizeBytes: null },
     rewrite: { pathPatterns: ['^/i/'], hosts: [] },
   };
 }
@@ -184,7 +186,8 @@ const SHAPE: Shape = {
     masterLadder: bool,
     pruneEveryMs: nullableDuration,
   },
-  prune: { olderThanMs: duration, maxSizeBytes: size },
+  // prune.olderThanMs took bare numbers as ms (2: two milliseconds, the whole cache); refused by name.
+  prune: { olderThan: durationWithUnit, olderThanMs: replacedBy('prune.olderThan', '2h'), maxSizeBytes: size },
   rewrite: { pathPatterns: regexList, hosts: strList },
 };
 

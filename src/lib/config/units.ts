@@ -10,6 +10,19 @@ export function parseDuration(text: string): number | null {
   return Math.round(Number(match[1]) * DURATION_UNITS[unit]);
 }
 
+// Milliseconds, or null unless the text is a number with its unit (30m, 2h, 7d): for values
+// whose typo is costly (prune's age, where a bare `2` once meant two seconds).
+export function parseDurationWithUnit(text: string): number | null {
+  return /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d|w)\s*$/i.test(text) ? parseDuration(text) : null;
+}
+
+// Milliseconds of a duration a check has accepted (durationWithUnit in checks.ts).
+export function durationMs(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === null) throw new RangeError(`not a duration: ${text}`);
+  return ms;
+}
+
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
 // Returns bytes, or null when the text is not a size. Units are binary (50G = 50 GiB).

@@ -199,7 +199,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
       if (made.length === 0)
         throw isCasterpakError(firstError) && firstError.code !== 'NOT_FOUND'
           ? firstError
-          : new CasterpakError('NOT_FOUND', 'none of the renditions has a source');
+          : new CasterpakError('NOT_FOUND', `none of the renditions can be served: ${reasonOf(firstError)}`);
       warnMismatches(made.map((m) => m.member));
       return master(buildMaster(made.map((m) => m.variant)), req, res, worst(made));
     },

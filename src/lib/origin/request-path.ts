@@ -1,7 +1,9 @@
 // Turns a raw request path into a route, before anything touches the disk or the network.
-// The raw path is checked against a strict character set, percent-decoded exactly once, and
-// refused when decoding reveals separators, dot segments, NULs or more percent signs
-// (double encoding). File paths are then built only from the validated segments.
+// The raw path is checked against a strict character set (RFC 3986 section 3.3's pchar, and the
+// brackets browsers leave unencoded), percent-decoded exactly once as UTF-8, normalised to Unicode
+// NFC (a name typed or copied on another system reaches the same file), and refused when decoding
+// reveals backslashes, dot segments, control characters or more percent signs (double encoding).
+// File paths are then built only from the validated segments (cache/rendition-path.ts).
 import { MAX_PATH_LENGTH, relativePathError, renditionPathError } from '../cache/rendition-path.js';
 import { INDEX_PLAYLIST, KFONLY_DIR, MASTER_PLAYLIST, SEGMENT_PATTERN } from '../cache/names.js';
 
@@ -31,7 +33,7 @@ export const PLAYER_SCRIPT_PATH = '/_casterpak/hls.min.js';
 // The status page's library browser: `?dir=<directory below the source root>&page=<n>`.
 export const LIBRARY_PATH = '/_casterpak/library';
 
-const RAW_ALLOWED = /^[A-Za-z0-9_.~@=+,/%-]*$/;
+const RAW_ALLOWED = /^[A-Za-z0-9_.~@=+,/%!$&'()*;:[\]-]*$/;
 const PUBLISHED_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.~@=+,-]{0,254}$/;
 const MAX_RAW_LENGTH = MAX_PATH_LENGTH + 256;
 
@@ -48,8 +50,8 @@ export function decodePath(rawPath: string): { segments: string[] } | { status: 
   } catch {
     return { status: 400, reason: 'bad percent-encoding' };
   }
-  if (/[%\\\0-\x1f\x7f]/.test(decoded)) return { status: 400, reason: 'encoded separator, control character or double encoding' };
-  if (!RAW_ALLOWED.test(decoded)) return { status: 400, reason: 'path has characters outside the allowed set' };
+  decoded = decoded.normalize('NFC');
+  if (/[%\\\p{Cc}]/u.test(decoded)) return { status: 400, reason: 'encoded separator, control character or double encoding' };
   const segments = decoded.slice(1).split('/');
   for (const segment of segments) {
     if (segment === '..' || segment === '.') return { status: 403, reason: 'dot segment in path' };
@@ -101,8 +103,7 @@ function library(rawQuery: string): RouteResult {
     const decoded = decodePath(`/${rawDir}`);
     if (!('segments' in decoded)) return fail(decoded.status, `dir: ${decoded.reason}`);
     dir = decoded.segments.join('/').replace(/\/$/, ''); // a directory may end in one slash
-    const error = relativePathError(dir);
-    if (error) return fail(400, `dir: ${error}`);
+    if (relativePathError(dir)) return fail(400, 'dir: not a directory name casterpak serves from (cache/rendition-path.ts rules)');
   }
   const rawPage = values.get('page') ?? '1';
   if (!/^[1-9][0-9]{0,5}$/.test(rawPage)) return fail(400, 'page must be a whole number from 1');

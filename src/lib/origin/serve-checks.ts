@@ -43,5 +43,11 @@ export async function checkServeDirectories(
 ): Promise<void> {
   if (config.sourceRoot !== null) await readableDirectory('source root', config.sourceRoot, origin('sourceRoot'));
   if (config.publishedRoot !== null) await readableDirectory('published root', config.publishedRoot, origin('publishedRoot'));
-  await writableDirectory('cache directory', config.cacheDir, origin('cacheDir'));
+  await checkCacheDirectory(config.cacheDir, origin);
+}
+
+// The cache directory alone, created if missing: also `package`'s first check, so an unwritable
+// cache is one line before any input rather than the same error for every one.
+export async function checkCacheDirectory(cacheDir: string, origin: ConfigOrigin = byKey): Promise<void> {
+  await writableDirectory('cache directory', cacheDir, origin('cacheDir'));
 }

@@ -6,6 +6,7 @@ import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import type { ConfigOrigin } from '../config/origin.js';
+import { durationMs } from '../config/units.js';
 import { oneLine } from '../shared/errors.js';
 import { createOrigin } from './server.js';
 import { checkServeDirectories } from './serve-checks.js';
@@ -24,7 +25,7 @@ function startPruneTimer(config: CasterpakConfig, logger: Logger, onRemoved: (it
       const report = await runPrune({
         cacheDir: config.cacheDir,
         what: 'segments',
-        olderThanMs: config.prune.olderThanMs,
+        olderThanMs: durationMs(config.prune.olderThan),
         maxSizeBytes: config.prune.maxSizeBytes,
         dryRun: false,
         tmpMaxAgeMs: leftoverMaxAgeMs(config),

@@ -8,6 +8,7 @@ import type { JobLimiter } from '../packaging/job-limiter.js';
 import type { Derivation, Derivations, ExtractParts, ExtractTransform } from '../packaging/segment-maker.js';
 import { derivedBitrates, derivedMedia, derivedNameOf, pesRatesOf, targetSize, uprightSize, type DerivedName } from './ladder-plan.js';
 import { transcodeTransform } from './transcoder.js';
+import { profileBelowSource, videoRatesOf } from './rate-cap.js';
 import { audioTrack } from '../packaging/mp4info.js';
 import type { FfmpegCheck } from './ffmpeg.js';
 
@@ -49,17 +50,41 @@ function describe(
       'UNSUPPORTED_MEDIA',
       `${renditionPath}: ${name.sourcePath} has ${audio.codingName} audio, which MPEG-TS cannot carry (re-encoding audio is not supported)`,
     );
-  const rates = derivedBitrates(name.profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration, pesRatesOf(reading.movie.tracks));
+  const audioBitrate = (audio?.bitrateKbps ?? 0) * 1000;
+  const pes = pesRatesOf(reading.movie.tracks);
+  const profile = profileBelowSource(name.profile, info, audioBitrate, info.segmentDuration, pes);
+  const rates = derivedBitrates(profile, audioBitrate, info.segmentDuration, pes);
   // No I-frame rates: trick play is served from the source rendition (docs/renditions.md).
   const { iframeBitrate: _sourceOnly, ...rest } = info;
   return {
     ...rest,
-    media: derivedMedia(info.media, name.profile, size),
+    media: derivedMedia(info.media, profile, size),
     peakBitrate: rates.peak,
     averageBitrate: rates.average,
     bytes: Math.round((rates.average / 8) * (info.durationMs / 1000)),
-    derived: { profile: name.profileName, source: name.sourcePath },
+    derived: {
+      profile: name.profileName,
+      source: name.sourcePath,
+      ...(profile === name.profile ? {} : { rates: videoRatesOf(profile) }),
+    },
   };
+}
+
+// `film_999p.mp4` without a file of its own, beside a `film.mp4`: a profile the ladder does not
+// have, said as such rather than as a missing source. Only names that end like a profile
+// (`_<digits>p`) are looked at, so other names cost no extra look-up.
+async function refuseUnknownProfile(
+  renditionPath: string,
+  ladder: Ladder,
+  sourceExists: DerivationsOptions['sourceExists'],
+  signal?: AbortSignal,
+): Promise<void> {
+  const match = /^(.*[^/])_(\d{2,4}p)(\.[A-Za-z0-9]{1,8})$/.exec(renditionPath);
+  if (!match || (await sourceExists(renditionPath, signal)) || !(await sourceExists(match[1] + match[3], signal))) return;
+  throw new CasterpakError(
+    'NOT_FOUND',
+    `${renditionPath}: no profile ${match[2]} in the ladder (renditions.ladder has ${Object.keys(ladder).join(', ')}) to derive from ${match[1] + match[3]}`,
+  );
 }
 
 export function createDerivations(options: DerivationsOptions): Derivations {
@@ -68,20 +93,28 @@ export function createDerivations(options: DerivationsOptions): Derivations {
     limiter: options.limiter,
     async derive(renditionPath, signal) {
       const name = derivedNameOf(renditionPath, ladder);
-      if (!name || (await options.sourceExists(renditionPath, signal))) return null;
+      if (!name) {
+        await refuseUnknownProfile(renditionPath, ladder, options.sourceExists, signal);
+        return null;
+      }
+      if (await options.sourceExists(renditionPath, signal)) return null;
       if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
       return { sourcePath: name.sourcePath, describe: (reading, info) => describe(renditionPath, name, reading, info) };
     },
     transform(info) {
-      const profile = info.derived && Object.hasOwn(ladder, info.derived.profile) ? ladder[info.derived.profile] : null;
+      const named = info.derived && Object.hasOwn(ladder, info.derived.profile) ? ladder[info.derived.profile] : null;
+      const profile = named && info.derived?.rates ? { ...named, ...info.derived.rates } : named;
       const video = info.media.tracks.find((t) => t.type === 'video');
       if (!profile || !video?.width || !video.height)
         throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: profile ${info.derived?.profile} is no longer in the ladder`);
       if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
       const { source, profile: name } = info.derived!;
+      // Encodes shared between profiles (package --ladder) are made at the ladder's rates: a
+      // rendition lowered below its source is encoded alone at its own.
       const shared =
-        options.shared &&
-        ((parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => options.shared!.encoded(source, name, parts, work));
+        options.shared && !info.derived!.rates
+          ? (parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => options.shared!.encoded(source, name, parts, work)
+          : undefined;
       return transcodeTransform(
         profile,
         { width: video.width, height: video.height },

@@ -5,7 +5,16 @@ import { assertRenditionPath, pathBelowRoot, renditionPathError, renditionPathFo
 const MP4 = ['.mp4'];
 
 describe('renditionPathError', () => {
-  it.each(['x.mp4', '20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4', 'a/b.c/d.MP4', 'show~1/ep=2+3/x,y.mp4'])('accepts %s', (p) => {
+  it.each([
+    'x.mp4',
+    '20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4',
+    'a/b.c/d.MP4',
+    'show~1/ep=2+3/x,y.mp4',
+    'a/x y.mp4',
+    'Big Test (1080p).mp4',
+    "Films/L'été [v2] & co!.mp4",
+    'Фильмы/東京 2020.mp4',
+  ])('accepts %s', (p) => {
     expect(renditionPathError(p, MP4)).toBeNull();
   });
 
@@ -18,7 +27,16 @@ describe('renditionPathError', () => {
     ['/abs/x.mp4', /bad path segment ""/],
     ['a//x.mp4', /bad path segment ""/],
     ['a\\..\\x.mp4', /bad path segment/],
-    ['a/x y.mp4', /bad path segment/],
+    [' x.mp4', /bad path segment/],
+    ['a /x.mp4', /bad path segment/],
+    [',x.mp4', /bad path segment/],
+    ['a/x\u0085y.mp4', /bad path segment/], // C1 control
+    ['a/x\u202Egnp.mp4', /bad path segment/], // right-to-left override: a name that displays as another
+    ['a/x\ty.mp4', /bad path segment/],
+    ['a/x%20y.mp4', /bad path segment/],
+    ['a/x<y>.mp4', /bad path segment/],
+    [`${'é'.repeat(128)}.mp4`, /bad path segment/], // 260 bytes, 132 characters
+    ['Le\u0301te\u0301.mp4', /not in Unicode normal form C/],
     ['a/%2e%2e/x.mp4', /bad path segment/],
     ['a/x.mp4\0', /bad path segment/],
     ['x.mkv', /not a media file/],

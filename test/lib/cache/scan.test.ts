@@ -86,7 +86,7 @@ describe('scanCache: what it lists', () => {
     writeFile(path.join(cache, 'README.txt'), 10, old);
     writeFile(path.join(cache, 'notes/segment1_0_av.ts'), 10, old); // a segment name outside a rendition directory
     writeFile(path.join(cache, 'noindex.mp4/segment1_0_av.ts'), 10, old); // no playlist: not a rendition
-    makeRendition(cache, 'bad name.mp4', { segments: [old] }); // a path casterpak never makes
+    makeRendition(cache, 'bad<name>.mp4', { segments: [old] }); // a path casterpak never makes
     makeRendition(cache, 'x.mkv', { segments: [old] }); // not a configured media extension
     makeRendition(cache, '.hidden/y.mp4', { segments: [old] });
     makeRendition(cache, '.published/show/z.mp4', { segments: [old] });

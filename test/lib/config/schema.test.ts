@@ -43,13 +43,13 @@ describe('validateConfig', () => {
 
   it('parses strings from the environment and flags', () => {
     const config = validateConfig(
-      [{ segmentDuration: '4', package: { concurrency: '3' }, serve: { port: '9000' }, prune: { olderThanMs: '2h', maxSizeBytes: '50G' } }],
+      [{ segmentDuration: '4', package: { concurrency: '3' }, serve: { port: '9000' }, prune: { olderThan: '2h', maxSizeBytes: '50G' } }],
       2,
     );
     expect(config.segmentDuration).toBe(4);
     expect(config.package.concurrency).toBe(3);
     expect(config.serve.port).toBe(9000);
-    expect(config.prune.olderThanMs).toBe(7_200_000);
+    expect(config.prune.olderThan).toBe('2h');
     expect(config.prune.maxSizeBytes).toBe(50 * 1024 ** 3);
   });
 
@@ -83,11 +83,24 @@ describe('validateConfig', () => {
     [{ serve: { logLevel: 'loud' } }, /serve\.logLevel must be one of/],
     [{ serve: { masterPrefix: 'p' } }, /serve\.masterPrefix/],
     [{ download: { maxBytes: 'huge' } }, /download\.maxBytes must be a size/],
-    [{ prune: { olderThanMs: 'later' } }, /prune\.olderThanMs must be a duration/],
+    [{ prune: { olderThan: 'later' } }, /prune\.olderThan must be a duration/],
     [{ rewrite: { pathPatterns: ['('] } }, /rewrite\.pathPatterns has an invalid pattern/],
     [{ mediaExtensions: ['mp4'] }, /mediaExtensions/],
   ])('names the bad key: %j', (layer, message) => {
     expect(configError([layer])).toMatch(message);
+  });
+
+  it('takes prune.olderThan only with its unit, and refuses the old prune.olderThanMs saying what to write', () => {
+    expect(validateConfig([{ prune: { olderThan: ' 30m' } }], 1).prune.olderThan).toBe('30m');
+    const validated = validateConfig([{ prune: { olderThan: '7d' } }], 1);
+    expect(validateConfig([validated as unknown as Record<string, unknown>], 1)).toEqual(validated); // validates again
+    for (const bare of [2, '2', 0, '0'])
+      expect(configError([{ prune: { olderThan: bare } }])).toBe(
+        `invalid configuration: prune.olderThan must be a duration with its unit, such as 30m, 2h or 7d, got ${JSON.stringify(bare)}`,
+      );
+    expect(configError([{ prune: { olderThanMs: 2 } }])).toBe(
+      'invalid configuration: prune.olderThanMs is no longer read: write prune.olderThan with its unit instead, e.g. "2h"',
+    );
   });
 
   it('reads on/off, true/false, yes/no and 1/0 as booleans (serve.accessLog)', () => {

@@ -68,8 +68,36 @@ describe('decodePath: hostile input is refused before any file access', () => {
   }
 
   it('decodes plain percent-encoding once', () => {
-    expect(decodePath('/i/a%20b')).toEqual({ status: 400, reason: 'path has characters outside the allowed set' });
+    expect(decodePath('/i/a%20b')).toEqual({ segments: ['i', 'a b'] });
+    expect(decodePath('/i/a b')).toEqual({ status: 400, reason: 'path has characters outside the allowed set' });
+    expect(decodePath('/i/a%C2%85b')).toEqual({ status: 400, reason: 'encoded separator, control character or double encoding' });
     expect(decodePath('/i/a%2Bb.mp4')).toEqual({ segments: ['i', 'a+b.mp4'] });
+  });
+});
+
+describe('routeRequest: real file names', () => {
+  it('serves spaces, apostrophes, brackets and accents, percent-encoded or as browsers send them', () => {
+    expect(route('/i/Big%20Test%20(1080p).mp4/index_0_av.m3u8')).toEqual({
+      ok: true,
+      route: { kind: 'index', renditionPath: 'Big Test (1080p).mp4' },
+    });
+    expect(route(`/i/${encodeURIComponent("L'été [v2]")}/x.mp4/master.m3u8`)).toEqual({
+      ok: true,
+      route: { kind: 'master', renditionPath: "L'été [v2]/x.mp4" },
+    });
+    expect(route("/i/L'%C3%A9t%C3%A9%20[v2].mp4/segment1_0_av.ts")).toMatchObject({ ok: true, route: { renditionPath: "L'été [v2].mp4" } });
+  });
+
+  it('normalises to NFC: a decomposed é names the same file as a composed one', () => {
+    expect(route('/i/Le%CC%81te%CC%81.mp4/index_0_av.m3u8')).toEqual({ ok: true, route: { kind: 'index', renditionPath: 'Lété.mp4' } });
+  });
+
+  it('still refuses traversal, control and format characters in such names', () => {
+    expect(route('/i/Big%20Test/..%2F..%2Fx.mp4/index_0_av.m3u8')).toMatchObject({ ok: false, status: 403 });
+    expect(route('/i/a%0Ab.mp4/index_0_av.m3u8')).toMatchObject({ ok: false, status: 400 });
+    expect(route('/i/a%E2%80%AEb.mp4/index_0_av.m3u8')).toMatchObject({ ok: false, status: 404 });
+    expect(route('/i/%EF%BC%8E%EF%BC%8E/x.mp4/index_0_av.m3u8')).toMatchObject({ ok: false, status: 404 }); // full-width dots
+    expect(route('/i/a%FFb.mp4/index_0_av.m3u8')).toMatchObject({ ok: false, status: 400 }); // not UTF-8
   });
 });
 
@@ -96,7 +124,7 @@ describe('routeRequest: the library browser, its query checked like a path', () 
     ['dir=%3Cscript%3E', 400],
     ['dir=a b', 400],
     ['dir=' + 'a/'.repeat(800), 414],
-    ['dir=-rf%20x', 400],
+    ['dir=-rf%0Ax', 400],
     ['page=0', 400],
     ['page=-1', 400],
     ['page=1e3', 400],

@@ -211,3 +211,18 @@ describe('serve: the caching origin', () => {
     expect(text).toMatch(/casterpak_packaging_runs_total\{outcome="committed",what="playlist"\} 1/);
   });
 });
+
+describe('serve: real file names', () => {
+  it("plays `Big Test (1080p).mp4` and `L'été [v2].mp4`, asked percent-encoded, with accents composed or not", async () => {
+    const t = await startOrigin({ 'Big Test (1080p).mp4': 'av.mp4', "Films/L'été [v2].mp4": 'av.mp4' });
+    const big = await t.get('/i/Big%20Test%20(1080p).mp4/index_0_av.m3u8');
+    expect(big.status).toBe(200);
+    expect((await t.get('/i/Big%20Test%20(1080p).mp4/segment1_0_av.ts')).status).toBe(200);
+    const composed = await t.get(`/i/Films/${encodeURIComponent("L'été [v2].mp4")}/index_0_av.m3u8`);
+    expect(composed.status).toBe(200);
+    const decomposed = await t.get(`/i/Films/${encodeURIComponent("L'été [v2].mp4".normalize('NFD'))}/index_0_av.m3u8`);
+    expect(decomposed.status).toBe(200);
+    expect(decomposed.headers.get('x-casterpak-cache')).toBe('HIT');
+    expect(existsSync(path.join(t.cacheDir, "Films/L'été [v2].mp4/index_0_av.m3u8"))).toBe(true);
+  });
+});

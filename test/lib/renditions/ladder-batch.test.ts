@@ -17,7 +17,7 @@ const REAL_FFMPEG: string = createRequire(import.meta.url)('@ffmpeg-installer/ff
 // The fixtures are 320x180: 240p would upscale them; 144p, 120p and 90p are below.
 const LADDER_INPUT = {
   '240p': { height: 240, videoBitrate: '300k', profile: 'main', level: '3.0' },
-  '144p': { height: 144, videoBitrate: '150k', profile: 'main', level: '3.0' },
+  '144p': { height: 144, videoBitrate: '110k', profile: 'main', level: '3.0' }, // below av.mp4 (rate-cap.ts)
   '120p': { height: 120, videoBitrate: '100k', profile: 'main', level: '3.0' },
   '90p': { height: 90, videoBitrate: '80k', profile: 'baseline', level: '3.0' },
 };

@@ -23,6 +23,7 @@ export interface LibraryListing {
   readonly dir: string; // '' for the source root
   readonly entries: readonly LibraryEntry[]; // this page: directories first, then by name
   readonly total: number; // directories and media files read
+  readonly directories: number; // of which directories
   readonly page: number;
   readonly pages: number;
   readonly truncated: boolean; // stopped at maxEntries
@@ -71,6 +72,18 @@ function row(entry: LibraryEntry): string {
   );
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+// "2 media files", "1 directory and 3 media files": the words match what is there.
+export function countWords(listing: Pick<LibraryListing, 'total' | 'directories'>): string {
+  const media = listing.total - listing.directories;
+  const parts = [
+    listing.directories > 0 ? plural(listing.directories, 'directory', 'directories') : null,
+    media > 0 || listing.directories === 0 ? plural(media, 'media file', 'media files') : null,
+  ].filter((p) => p !== null);
+  return parts.join(' and ');
+}
+
 function pager(listing: LibraryListing): string {
   if (listing.pages === 1) return '';
   const previous = listing.page > 1 ? `<a rel="prev" href="${libraryHref(listing.dir, listing.page - 1)}">‹ previous</a>` : '';
@@ -89,7 +102,7 @@ function body(model: LibraryModel): string {
     listing.entries.length === 0
       ? '<p id="empty">No directories or media files here.</p>'
       : `<table id="library"><thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th><th></th></tr></thead>\n<tbody>${listing.entries.map(row).join('\n')}</tbody></table>`;
-  return `<p id="crumbs">${crumbs(listing.dir)}</p><p class="note">${listing.total} directories and media files.</p>${truncated}${table}${pager(listing)}`;
+  return `<p id="crumbs">${crumbs(listing.dir)}</p><p class="note" id="counts">${countWords(listing)}.</p>${truncated}${table}${pager(listing)}`;
 }
 
 export function renderLibraryPage(model: LibraryModel): string {

@@ -58,7 +58,8 @@ export async function listLibrary(
   if (page > pages) throw new CasterpakError('NOT_FOUND', `${dir || '/'}: page ${page} of ${pages}`);
   const shown = found.slice((page - 1) * limits.pageSize, page * limits.pageSize);
   const entries = await Promise.all(shown.map((f) => describe(sourceRoot, dir, f, mediaExtensions)));
-  return { dir, entries: entries.filter((e): e is LibraryEntry => e !== null), total: found.length, page, pages, truncated };
+  const directories = found.filter((f) => f.kind === 'dir').length;
+  return { dir, entries: entries.filter((e): e is LibraryEntry => e !== null), total: found.length, directories, page, pages, truncated };
 }
 
 // A page entry with what its links need; a link is followed only to check it stays inside.

@@ -77,7 +77,7 @@ function row(r: StatusRendition, nowMs: number): string {
     `<tr data-path="${path}"${r.derived ? ` data-profile="${escapeHtml(r.derived.profile)}" data-source="${escapeHtml(r.derived.source)}"` : ''}><td class="path">${path}${derived}</td><td class="num">${formatBytes(r.bytes)}</td>` +
     `<td class="num segments">${segments}</td><td class="num">${r.durationMs === null ? '' : formatClock(r.durationMs)}</td>` +
     `<td title="${new Date(r.lastAccessMs).toISOString()}">${formatSpan(nowMs - r.lastAccessMs)} ago</td>` +
-    `<td>${r.kfonly ? 'yes' : ''}</td><td><button type="button" data-play="${path}">Play</button></td></tr>`
+    `<td>${r.kfonly ? 'yes' : r.derived ? 'from its source' : '<span class="note">made on first play</span>'}</td><td><button type="button" data-play="${path}">Play</button></td></tr>`
   );
 }
 
@@ -92,6 +92,13 @@ function renditionTable(model: StatusModel): string {
   return `${shown}${partial}<table id="renditions"><thead><tr><th>Rendition</th><th>Size</th><th>Segments</th><th>Duration</th><th>Last access</th><th>Trick play</th><th></th></tr></thead>
 <tbody>${model.renditions.map((r) => row(r, model.nowMs)).join('\n')}</tbody></table>`;
 }
+
+// What the idle player shows instead of an empty box: where to start.
+const IDLE_POSTER = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360"><rect width="640" height="360" fill="#1d2330"/>' +
+    '<text x="320" y="170" fill="#aab3c5" font-family="sans-serif" font-size="22" text-anchor="middle">Nothing playing</text>' +
+    '<text x="320" y="205" fill="#aab3c5" font-family="sans-serif" font-size="16" text-anchor="middle">Press Play on a rendition below, or browse the library</text></svg>',
+)}`;
 
 export const STATUS_STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f4f5f8}
 header{background:#1d2330;color:#fff;padding:12px 24px;display:flex;gap:16px;align-items:baseline}
@@ -121,8 +128,8 @@ export function renderStatusPage(model: StatusModel): string {
 </div>
 <section id="player"><h2>Player</h2>
 <form id="play-form"><input id="play-path" name="play" placeholder="rendition path, e.g. 2022/04/clip.mp4" autocomplete="off"> <button>Play</button></form>
-<div id="stage"><video id="video" controls muted playsinline></video><div><video id="preview" muted playsinline></video><p class="note">I-frame player: key frames from <code>kfonly/index_0_av.m3u8</code></p></div></div>
-<div id="trick" aria-label="key frames"></div><p id="player-note" class="note">Pick a rendition below; the strip shows its key frames: click one to seek.</p>
+<div id="stage"><video id="video" controls muted playsinline poster="${IDLE_POSTER}"></video><div><video id="preview" muted playsinline></video><p class="note">I-frame player: key frames from <code>kfonly/index_0_av.m3u8</code></p></div></div>
+<div id="trick" aria-label="key frames"></div><p id="player-note" class="note">Pick a rendition below; the strip shows its key frames: click one to seek.</p><p id="player-level" class="note"></p>
 </section>
 <section><h2>Renditions in the cache</h2>${renditionTable(model)}</section>
 </main>

@@ -10,6 +10,7 @@ export const STATUS_SCRIPT = String.raw`
   const strip = document.getElementById('trick');
   const input = document.getElementById('play-path');
   const note = document.getElementById('player-note');
+  const level = document.getElementById('player-level');
   const MAX_THUMBS = 24;
   let hls = null;
   let iframes = null;
@@ -29,6 +30,7 @@ export const STATUS_SCRIPT = String.raw`
     if (hls) hls.destroy();
     iframes = hls = null;
     strip.textContent = '';
+    level.textContent = '';
   }
 
   // Resolves with the media time of the first frame the element presents inside [from, to)
@@ -112,7 +114,25 @@ export const STATUS_SCRIPT = String.raw`
     const master = url(path, 'master.m3u8');
     if (window.Hls && Hls.isSupported()) {
       hls = new Hls();
-      hls.on(Hls.Events.ERROR, (event, data) => { if (data.fatal && mine === generation) say('Playback error: ' + data.details); });
+      // A fatal error ends the attempt: the server's one-line reason (a 4xx body) when it gave
+      // one, hls.js's name for it otherwise, and no spinner left behind.
+      hls.on(Hls.Events.ERROR, async (event, data) => {
+        if (!data.fatal || mine !== generation) return;
+        const failed = data.response && data.response.code >= 400 ? (data.url || master) : null;
+        stop();
+        video.removeAttribute('src');
+        video.load();
+        let reason = '';
+        if (failed) reason = await fetch(failed).then((r) => (r.ok ? '' : r.text()), () => '');
+        say('Cannot play ' + path + ': ' + (reason.trim() || data.details));
+      });
+      // Which variant plays: hls.js switches by measured bandwidth.
+      hls.on(Hls.Events.LEVEL_SWITCHED, (event, data) => {
+        const l = hls && hls.levels[data.level];
+        if (!l) return;
+        const size = l.width && l.height ? l.width + 'x' + l.height + ', ' : '';
+        level.textContent = 'Variant ' + (data.level + 1) + ' of ' + hls.levels.length + ': ' + size + (l.bitrate / 1e6).toFixed(2) + ' Mbit/s';
+      });
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         say('Playing ' + path);
         video.play().catch(() => {});

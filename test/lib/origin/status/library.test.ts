@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CasterpakError } from '../../../../src/lib/shared/errors.js';
 import { listLibrary } from '../../../../src/lib/origin/status/library.js';
-import { renderLibraryPage } from '../../../../src/lib/origin/status/library-html.js';
+import { countWords, renderLibraryPage } from '../../../../src/lib/origin/status/library-html.js';
 import { startOrigin } from '../../../helpers/origin.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
@@ -46,14 +46,14 @@ describe('listLibrary: one directory of the source root, a page at a time', () =
       ['dir', 'out-link', null],
       ['dir', 'shows', 'shows'],
       ['dir', 'z-dir', 'z-dir'],
-      ['dir', 'ünï dir', null],
+      ['dir', 'ünï dir', 'ünï dir'], // real file names are served (cache/rendition-path.ts)
       ['media', '<img src=x onerror=alert(1)>.mp4', null],
       ['media', 'B.M4V', 'B.M4V'],
       ['media', 'a "quoted" & \'name\'.mp4', null],
       ['media', 'a.mp4', 'a.mp4'],
       ['media', 'evil.mp4', null],
       ['media', 'line\nbreak.mp4', null],
-      ['media', 'ünï code.mp4', null],
+      ['media', 'ünï code.mp4', 'ünï code.mp4'],
     ]);
     expect(listing.entries.find((e) => e.name === 'evil.mp4')?.why).toMatch(/outside the source root/);
     expect(listing.entries.find((e) => e.name === 'a.mp4')).toMatchObject({ bytes: 5 });
@@ -116,5 +116,15 @@ describe('serve: GET /_casterpak/library', () => {
     ] as const) {
       expect((await t.get(`/_casterpak/library?${query}`)).status, query).toBe(status);
     }
+  });
+});
+
+describe('countWords', () => {
+  it('says what is there, in words that match', () => {
+    expect(countWords({ total: 2, directories: 0 })).toBe('2 media files');
+    expect(countWords({ total: 1, directories: 0 })).toBe('1 media file');
+    expect(countWords({ total: 4, directories: 1 })).toBe('1 directory and 3 media files');
+    expect(countWords({ total: 2, directories: 2 })).toBe('2 directories');
+    expect(countWords({ total: 0, directories: 0 })).toBe('0 media files');
   });
 });

@@ -98,7 +98,14 @@ describe('status page HTML', () => {
     const row = /<tr data-path=[^>]*>(.*?)<\/tr>/.exec(html)?.[1] ?? '';
     const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]);
     expect(cells.slice(2, 4)).toEqual(['2', '']);
-    expect(cells[5]).toBe('');
+    expect(cells[5]).toBe('<span class="note">made on first play</span>'); // not blank: it is made when played
+  });
+
+  it('an idle player says where to start, and a place for the variant playing', () => {
+    const html = renderStatusPage(model({}));
+    const poster = decodeURIComponent(/<video id="video"[^>]* poster="data:image\/svg\+xml,([^"]+)"/.exec(html)?.[1] ?? '');
+    expect(poster).toContain('Nothing playing');
+    expect(html).toContain('<p id="player-level" class="note"></p>');
   });
 });
 

@@ -14,10 +14,10 @@ export interface FakeFfmpeg {
   pids(): number[];
 }
 
-// fail: exit 1 with a message; slow-first: the first transcode reads its input at the frame
-// rate (-re: a 4 s segment takes about 4 s, its output written as it goes), the next ones run
+// fail: exit 1 with a message; hang-first: the first transcode begins its output file (its last
+// argument) and then waits until it is killed, however loaded the machine, the next ones run
 // at full speed; sleep: wait `seconds`, then the real ffmpeg.
-export type FakeBehaviour = { kind: 'fail' } | { kind: 'slow-first' } | { kind: 'sleep'; seconds: number };
+export type FakeBehaviour = { kind: 'fail' } | { kind: 'hang-first' } | { kind: 'sleep'; seconds: number };
 
 export function fakeFfmpeg(behaviour: FakeBehaviour): FakeFfmpeg {
   const dir = tempDir('casterpak-ffmpeg-');
@@ -25,7 +25,7 @@ export function fakeFfmpeg(behaviour: FakeBehaviour): FakeFfmpeg {
   const file = path.join(dir, 'ffmpeg');
   const transcode = {
     fail: `echo 'fake ffmpeg: injected encoder failure' >&2\nexit 1`,
-    'slow-first': `if [ "$(wc -l < '${runs}')" -eq 1 ]; then exec '${FFMPEG}' -re "$@"; fi\nexec '${FFMPEG}' "$@"`,
+    'hang-first': `if [ "$(wc -l < '${runs}')" -eq 1 ]; then for out; do :; done; printf 'begun' > "$out"; exec sleep 600; fi\nexec '${FFMPEG}' "$@"`,
     sleep: `sleep ${behaviour.kind === 'sleep' ? behaviour.seconds : 0}\nexec '${FFMPEG}' "$@"`,
   }[behaviour.kind];
   const script = [
