@@ -37,7 +37,7 @@ describe('serve: the default library', () => {
     const warnings: string[] = [];
     await defaultLibrary(config({ cacheDir: path.join(cwd, 'casterpak-cache') }), byKey, cwd, (line) => warnings.push(line));
     expect(warnings).toEqual([
-      `nothing can be served: ${cwd} (the current directory, as neither a source root nor an upstream is configured) holds no .mp4 file; give --source-root <dir> or --upstream <url>`,
+      `nothing can be served: ${cwd} (the current directory, as neither a source root nor an upstream is configured) holds no .mp4, .m4a, .m4v, .mov file; give --source-root <dir> or --upstream <url>`,
     ]);
   });
 
