@@ -14,7 +14,9 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
     default: './casterpak-cache',
   },
   { flags: '--source-root <dir>', key: 'sourceRoot', help: 'local library: /i/<path> packages <dir>/<path>; must exist' },
-  { flags: '--upstream <url>', key: 'upstream', help: 'remote library base URL: sources read as <url>/<path>' },
+  { flags: '--upstream <url>', key: 'upstream', help: 'remote library: <url>/<path>, or s3://bucket/prefix' },
+  { flags: '--s3-region <region>', key: 's3.region', help: 'S3 upstream region', default: 'AWS_REGION, else us-east-1' },
+  { flags: '--s3-endpoint <url>', key: 's3.endpoint', help: 'S3-compatible store (path-style)', default: 'AWS_ENDPOINT_URL_S3' },
   {
     flags: '--published-root <dir>',
     key: 'publishedRoot',

@@ -8,6 +8,7 @@ import {
   duration,
   extensions,
   httpUrl,
+  upstreamUrl,
   int,
   nullableDuration,
   nullableStr,
@@ -23,7 +24,14 @@ import {
 export interface CasterpakConfig {
   /** @default './casterpak-cache' */ readonly cacheDir: string;
   /** Local library: renditions are looked up below it. @default null */ readonly sourceRoot: string | null;
-  /** Remote library base URL (http/https): `<upstream>/<rendition path>`. @default null */ readonly upstream: string | null;
+  /** Remote library: an http(s) base URL (`<upstream>/<rendition path>`) or s3://bucket/prefix. @default null */
+  readonly upstream: string | null;
+  /** S3 upstreams: over AWS_REGION and AWS_ENDPOINT_URL_S3 (docs/deployment.md). */
+  readonly s3: {
+    /** @default null (AWS_REGION, the profile's region, else us-east-1) */ readonly region: string | null;
+    /** An S3-compatible store, addressed path-style. @default null (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL) */
+    readonly endpoint: string | null;
+  };
   /** Streams other packagers published, served under /hls/. @default null */ readonly publishedRoot: string | null;
   /** Makes segment URIs absolute: `<publicBaseUrl>/i/<rendition path>/segmentN_0_av.ts`. @default null */
   readonly publicBaseUrl: string | null;
@@ -93,6 +101,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
     cacheDir: './casterpak-cache',
     sourceRoot: null,
     upstream: null,
+    s3: { region: null, endpoint: null },
     publishedRoot: null,
     publicBaseUrl: null,
     segmentDuration: 10,
@@ -136,7 +145,8 @@ type Shape = { [key: string]: Check | Shape };
 const SHAPE: Shape = {
   cacheDir: str,
   sourceRoot: nullableStr,
-  upstream: httpUrl,
+  upstream: upstreamUrl,
+  s3: { region: nullableStr, endpoint: httpUrl },
   publishedRoot: nullableStr,
   publicBaseUrl: httpUrl,
   segmentDuration: int(1, 3600), // whole seconds: mp42hls truncates a fraction (2.5 → 2, 0.5 → no segments)

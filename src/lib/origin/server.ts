@@ -63,6 +63,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const sources = createSourceResolver({
     sourceRoot: config.sourceRoot,
     upstream: config.upstream,
+    s3: config.s3,
     layout,
     download: config.download,
     onRangeIgnored: (host) => logger.warn('upstream ignores Range: its sources are downloaded whole', { host }),
