@@ -38,6 +38,12 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
     help: 'segments made ahead of a playing client while job slots are idle',
     default: '2',
   },
+  {
+    flags: '--require-token [on|off]',
+    key: 'serve.requireToken',
+    help: '/i/ and /hls/ need a signed URL (docs/security.md)',
+    default: 'off',
+  },
   { flags: '--cors-origin <origin>', key: 'serve.corsOrigin', help: 'Access-Control-Allow-Origin', default: '*' },
   { flags: '--log-level <level>', key: 'serve.logLevel', help: 'debug, info, warn, error or silent', default: 'info' },
   {

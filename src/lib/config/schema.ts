@@ -24,14 +24,8 @@ import {
 export interface CasterpakConfig {
   /** @default './casterpak-cache' */ readonly cacheDir: string;
   /** Local library: renditions are looked up below it. @default null */ readonly sourceRoot: string | null;
-  /** Remote library: an http(s) base URL (`<upstream>/<rendition path>`) or s3://bucket/prefix. @default null */
-  readonly upstream: string | null;
-  /** S3 upstreams: over AWS_REGION and AWS_ENDPOINT_URL_S3 (docs/deployment.md). */
-  readonly s3: {
-    /** @default null (AWS_REGION, the profile's region, else us-east-1) */ readonly region: string | null;
-    /** An S3-compatible store, addressed path-style. @default null (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL) */
-    readonly endpoint: string | null;
-  };
+  /** Remote library: `<upstream>/<rendition path>`, http(s) or s3://bucket/prefix. @default null */ readonly upstream: string | null;
+  /** s3:// upstreams @default nulls */ readonly s3: { readonly region: string | null; readonly endpoint: string | null };
   /** Streams other packagers published, served under /hls/. @default null */ readonly publishedRoot: string | null;
   /** Makes segment URIs absolute: `<publicBaseUrl>/i/<rendition path>/segmentN_0_av.ts`. @default null */
   readonly publicBaseUrl: string | null;
@@ -82,6 +76,8 @@ export interface CasterpakConfig {
     /** Proxied masters also list the ladder's profiles below their tallest casterpak rendition. @default false */
     readonly masterLadder: boolean;
     /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
+    /** /i/ and /hls/ need a signed URL (docs/security.md). @default false */ readonly requireToken: boolean;
+    /** Token keys: hex, comma-separated, the first signs. @default null */ readonly tokenSecret: string | null;
   };
   readonly prune: {
     /** @default 7200000 (2h) */ readonly olderThanMs: number;
@@ -134,6 +130,8 @@ export function defaultConfig(cores: number): CasterpakConfig {
       masterTrickPlay: false,
       masterLadder: false,
       pruneEveryMs: null,
+      requireToken: false,
+      tokenSecret: null,
     },
     prune: { olderThanMs: 2 * 3600_000, maxSizeBytes: null },
     rewrite: { pathPatterns: ['^/i/'], hosts: [] },
@@ -175,6 +173,8 @@ const SHAPE: Shape = {
     masterTrickPlay: bool,
     masterLadder: bool,
     pruneEveryMs: nullableDuration,
+    requireToken: bool,
+    tokenSecret: nullableStr,
   },
   prune: { olderThanMs: duration, maxSizeBytes: size },
   rewrite: { pathPatterns: regexList, hosts: strList },

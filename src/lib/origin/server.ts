@@ -19,6 +19,7 @@ import { createIFramePlaylistService } from '../trick-play/iframe-playlist-servi
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { warnIfHevc } from './hevc-warning.js';
 import { createHandler } from './handler.js';
+import { tokenGateFor } from './tokens/token-gate.js';
 import { renditionRoutes } from './rendition-routes.js';
 import { SmallFileCache } from './http/small-files.js';
 import { masterRoutes } from './master-routes.js';
@@ -156,6 +157,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     metrics,
     logger,
     accessLog: config.serve.accessLog,
+    tokens: tokenGateFor(config.serve, config.publicBaseUrl, logger, metrics.tokenRefusals),
   });
 
   const server = http.createServer(
