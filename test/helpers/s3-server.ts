@@ -2,7 +2,8 @@
 // bucket": a proxy that refuses any request without a valid AWS4-HMAC-SHA256 signature. The
 // proxy checks signatures by its own SigV4 code over node:crypto (not casterpak's), records what
 // it was asked, and forwards accepted requests without their signature (s3rver would check it
-// against its own host and port).
+// against its own host and port). `public` lets unsigned requests through as well (a public
+// bucket, with the proxy's byte-range fix below); `fault` answers instead of s3rver.
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ export interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
   readonly range: string | undefined;
+  readonly signed: boolean;
   /** null when accepted; else why it was refused */
   readonly refused: string | null;
 }
@@ -27,6 +29,10 @@ export interface TestS3 {
   /** the private bucket's endpoint: signed requests only */
   readonly privateEndpoint: string;
   readonly requests: ProxiedRequest[];
+  /** A public bucket: unsigned requests pass too (signed ones are still checked). */
+  public: boolean;
+  /** Fault injection: answers a signed request instead of s3rver when it returns true. */
+  fault: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | null;
   put(bucket: string, key: string, body: Uint8Array): Promise<void>;
 }
 
@@ -89,9 +95,16 @@ export async function startS3(buckets: readonly string[]): Promise<TestS3> {
   const { port } = await server.run();
   const requests: ProxiedRequest[] = [];
   const proxy = http.createServer((req, res) => {
-    const refused = checkSignature(req);
-    requests.push({ method: req.method ?? '', path: req.url ?? '', range: req.headers.range, refused });
+    const refused = self.public && !req.headers.authorization ? null : checkSignature(req);
+    requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      range: req.headers.range,
+      signed: !!req.headers.authorization,
+      refused,
+    });
     if (refused) return denied(res, refused === 'signature does not match' ? 'SignatureDoesNotMatch' : 'AccessDenied', refused);
+    if (self.fault?.(req, res)) return;
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'authorization' && !k.startsWith('x-amz-')));
     const upstream = http.request(
       { host: '127.0.0.1', port, method: req.method, path: req.url, headers: { ...headers, host: `127.0.0.1:${port}` } },
@@ -121,7 +134,7 @@ export async function startS3(buckets: readonly string[]): Promise<TestS3> {
     await server.close();
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  return {
+  const self: TestS3 = {
     endpoint,
     privateEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     requests,
@@ -129,5 +142,8 @@ export async function startS3(buckets: readonly string[]): Promise<TestS3> {
       const answer = await fetch(`${endpoint}/${bucket}/${key}`, { method: 'PUT', body: new Uint8Array(body) });
       if (!answer.ok) throw new Error(`s3rver PUT ${key}: ${answer.status}`);
     },
+    fault: null,
+    public: false,
   };
+  return self;
 }

@@ -127,6 +127,49 @@ describe('an s3:// upstream', () => {
   });
 });
 
+describe('an s3:// upstream that is public, failing or slow', () => {
+  const options = (endpoint: string) => ({
+    sourceRoot: null,
+    upstream: 's3://lib/films',
+    s3: { endpoint },
+    download: { timeoutMs: 1_500 },
+  });
+
+  it('a public bucket is read unsigned when no credentials are configured', async () => {
+    const s3 = await privateLibrary();
+    awsEnv({});
+    s3.public = true;
+    const remote = await startOrigin({}, options(s3.privateEndpoint));
+    expect((await remote.get('/i/av.mp4/index_0_av.m3u8')).status).toBe(200);
+    expect(s3.requests.length).toBeGreaterThan(0);
+    expect(s3.requests.every((r) => !r.signed && r.refused === null)).toBe(true);
+  });
+
+  it('a transient 503 is retried; a server that keeps failing is a 502, one that does not answer a 504, each within its limit', async () => {
+    const s3 = await privateLibrary();
+    awsEnv({ AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET });
+    const remote = await startOrigin({}, { ...options(s3.privateEndpoint), serve: { failureTtlMs: 0 } });
+    let failures = 1;
+    s3.fault = (_req, res) => failures-- > 0 && (res.writeHead(503).end(), true);
+    expect((await remote.get('/i/av.mp4/index_0_av.m3u8')).status).toBe(200);
+
+    const before = s3.requests.length;
+    s3.fault = (_req, res) => (
+      res.writeHead(500, { 'content-type': 'application/xml' }).end('<Error><Code>InternalError</Code></Error>'),
+      true
+    );
+    expect((await remote.get('/i/av.mp4/segment2_0_av.ts')).status).toBe(502);
+    expect(s3.requests.length - before).toBe(3); // one read, 2 retries
+
+    const held: Array<() => void> = [];
+    s3.fault = (_req, res) => (held.push(() => res.destroy()), true);
+    const started = Date.now();
+    expect((await remote.get('/i/av.mp4/segment1_0_av.ts')).status).toBe(504);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    held.forEach((release) => release());
+  });
+});
+
 describe('casterpak package s3://…', () => {
   it('downloads the object signed and packages it', async () => {
     const s3 = await privateLibrary();
