@@ -41,7 +41,7 @@ const mac = (key: string | Buffer, data: string) => createHmac('sha256', key).up
 
 // Why a request's signature is not valid, or null (AWS SigV4: canonical request, string to sign,
 // the derived key over date/region/service).
-export function checkSignature(req: http.IncomingMessage, secret = SECRET): string | null {
+function checkSignature(req: http.IncomingMessage, secret = SECRET): string | null {
   const auth = req.headers.authorization;
   if (!auth) return 'no Authorization header';
   const m =

@@ -19,7 +19,7 @@ export interface AwsSettings {
 type Ini = Map<string, Map<string, string>>;
 
 // The INI dialect of ~/.aws/credentials and ~/.aws/config: [section], key = value, # or ; comments.
-export function parseIni(text: string): Ini {
+function parseIni(text: string): Ini {
   const sections: Ini = new Map();
   let current: Map<string, string> | null = null;
   for (const raw of text.split(/\r?\n/)) {

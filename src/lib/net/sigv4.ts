@@ -17,7 +17,7 @@ export interface SigningScope {
 }
 
 // A GET has no body; S3 requires the payload hash header even so.
-export const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
+const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
 
 // S3's URI encoding: every byte but the unreserved characters (RFC 3986 §2.3) percent-encoded,
 // '/' kept between key segments. encodeURIComponent leaves !'()* alone, which S3 would encode
@@ -31,7 +31,7 @@ export const s3EncodeKey = (key: string): string =>
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
 
 // 20261206T043500Z: the basic ISO 8601 form SigV4 asks for.
-export const amzDate = (now: Date): string =>
+const amzDate = (now: Date): string =>
   now
     .toISOString()
     .replace(/[-:]/g, '')

@@ -14,10 +14,10 @@ export interface Upstream {
   readonly explain?: (response: Response) => Promise<string | null>;
 }
 
-export const isS3Url = (input: string): boolean => /^s3:\/\//i.test(input);
+const isS3Url = (input: string): boolean => /^s3:\/\//i.test(input);
 
 // s3://bucket/prefix → bucket and prefix (no leading or trailing slash); bucket names per S3's rules.
-export function parseS3Url(input: string): { readonly bucket: string; readonly prefix: string } {
+function parseS3Url(input: string): { readonly bucket: string; readonly prefix: string } {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/i.exec(input);
   if (!match) throw new CasterpakError('USAGE', `${input.slice(0, 200)}: not an s3://bucket/prefix URL`);
   return { bucket: match[1], prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, '') };
@@ -25,7 +25,7 @@ export function parseS3Url(input: string): { readonly bucket: string; readonly p
 
 // S3's error body: <Error><Code>AccessDenied</Code><Message>…</Message>…; the code and message
 // only (the body may also echo the access key id and the string signed).
-export async function explainS3(response: Response): Promise<string | null> {
+async function explainS3(response: Response): Promise<string | null> {
   const text = (await response.text()).slice(0, 4096);
   const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
   const message = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1];
@@ -35,7 +35,7 @@ export async function explainS3(response: Response): Promise<string | null> {
 // The S3 upstream for known settings. A custom endpoint is addressed path-style
 // (`<endpoint>/<bucket>/<key>`), as MinIO and Ceph expect; AWS itself virtual-hosted, except
 // for bucket names with dots, which the wildcard certificate does not cover.
-export function s3Upstream(input: string, settings: AwsSettings): Upstream {
+function s3Upstream(input: string, settings: AwsSettings): Upstream {
   const { bucket, prefix } = parseS3Url(input);
   const base =
     settings.endpoint !== null
@@ -54,7 +54,7 @@ export function s3Upstream(input: string, settings: AwsSettings): Upstream {
 }
 
 // An http(s) upstream: `<base>/<key>`, each segment percent-encoded, as before S3 existed.
-export function httpUpstream(base: string): Upstream {
+function httpUpstream(base: string): Upstream {
   return {
     objectUrl: (key) => new URL(`${base}/${key.split('/').map(encodeURIComponent).join('/')}`),
   };

@@ -15,7 +15,7 @@ import { CasterpakError } from '../../shared/errors.js';
 // The routes of /i/ and /hls/; /healthz, /metrics, the status page and /p/ are not gated.
 const GATED = new Set<Route['kind']>(['index', 'segment', 'kfonly', 'master', 'csmil', 'published', 'published-kfonly']);
 
-export interface TokenGateOptions {
+interface TokenGateOptions {
   readonly keys: readonly Buffer[];
   readonly logger: Logger;
   readonly refusals: Counter<'reason'>;
@@ -78,7 +78,7 @@ export interface TokenGate {
   admit(req: IncomingMessage, res: ServerResponse, route: Route, rawPath: string, query: string): string | null;
 }
 
-export function createTokenGate(options: TokenGateOptions): TokenGate {
+function createTokenGate(options: TokenGateOptions): TokenGate {
   const told = boundedCache<string, true>({ max: 10_000 });
   const now = options.now ?? Date.now;
   return {
