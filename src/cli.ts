@@ -12,6 +12,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['kfonly', async () => (await import('./commands/kfonly.js')).kfonlyCommand()],
   ['rewrite-master', async () => (await import('./commands/rewrite-master.js')).rewriteMasterCommand()],
   ['prune', async () => (await import('./commands/prune.js')).pruneCommand()],
+  ['token', async () => (await import('./commands/token.js')).tokenCommand()],
 ];
 
 // The first argument that is neither an option nor the value of -c/--config.

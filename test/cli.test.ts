@@ -107,6 +107,7 @@ describe('commandNamed', () => {
       'kfonly',
       'rewrite-master',
       'prune',
+      'token',
     ]);
   });
 

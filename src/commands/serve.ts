@@ -18,7 +18,9 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
     default: './casterpak-cache',
   },
   { flags: '--source-root <dir>', key: 'sourceRoot', help: 'local library: /i/<path> packages <dir>/<path>; must exist' },
-  { flags: '--upstream <url>', key: 'upstream', help: 'remote library base URL: sources read as <url>/<path>' },
+  { flags: '--upstream <url>', key: 'upstream', help: 'remote library: <url>/<path>, or s3://bucket/prefix' },
+  { flags: '--s3-region <region>', key: 's3.region', help: 'S3 upstream region', default: 'AWS_REGION, else us-east-1' },
+  { flags: '--s3-endpoint <url>', key: 's3.endpoint', help: 'S3-compatible store (path-style)', default: 'AWS_ENDPOINT_URL_S3' },
   {
     flags: '--published-root <dir>',
     key: 'publishedRoot',
@@ -39,6 +41,12 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
     key: 'serve.readAhead',
     help: 'segments made ahead of a playing client while job slots are idle',
     default: '2',
+  },
+  {
+    flags: '--require-token [on|off]',
+    key: 'serve.requireToken',
+    help: '/i/ and /hls/ need a signed URL (docs/security.md)',
+    default: 'off',
   },
   { flags: '--cors-origin <origin>', key: 'serve.corsOrigin', help: 'Access-Control-Allow-Origin', default: '*' },
   { flags: '--log-level <level>', key: 'serve.logLevel', help: 'debug, info, warn, error or silent', default: 'info' },

@@ -26,6 +26,13 @@ export const httpUrl: Check = (v) => {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') invalid(`must be an http(s) URL, got "${s}"`);
   return s.replace(/\/+$/, '');
 };
+// The library upstream: an http(s) base URL or an S3 bucket with an optional prefix (net/upstream.ts).
+export const upstreamUrl: Check = (v) =>
+  typeof v === 'string' && /^s3:\/\//i.test(v)
+    ? /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/i.test(v)
+      ? v.replace(/\/+$/, '')
+      : invalid(`must be s3://bucket/prefix, got "${v}"`)
+    : httpUrl(v);
 export const int =
   (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
   (v) => {

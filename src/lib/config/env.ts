@@ -20,6 +20,7 @@ const ENV_KEYS: Record<string, string> = {
   CASTERPAK_MASTER_UPSTREAM: 'serve.masterUpstream',
   CASTERPAK_FFMPEG: 'ffmpeg.path',
   CASTERPAK_MAX_TRANSCODES: 'renditions.maxTranscodes',
+  CASTERPAK_TOKEN_SECRET: 'serve.tokenSecret',
 };
 
 export const ENV_VARIABLES = Object.keys(ENV_KEYS);

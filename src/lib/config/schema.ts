@@ -10,6 +10,7 @@ import {
   durationWithUnit,
   extensions,
   httpUrl,
+  upstreamUrl,
   int,
   nullableDuration,
   nullableStr,
@@ -26,7 +27,8 @@ import {
 export interface CasterpakConfig {
   /** @default './casterpak-cache' */ readonly cacheDir: string;
   /** Local library: renditions are looked up below it. @default null */ readonly sourceRoot: string | null;
-  /** Remote library base URL (http/https): `<upstream>/<rendition path>`. @default null */ readonly upstream: string | null;
+  /** Remote library: `<upstream>/<rendition path>`, http(s) or s3://bucket/prefix. @default null */ readonly upstream: string | null;
+  /** s3:// upstreams @default nulls */ readonly s3: { readonly region: string | null; readonly endpoint: string | null };
   /** Streams other packagers published, served under /hls/. @default null */ readonly publishedRoot: string | null;
   /** Makes segment URIs absolute: `<publicBaseUrl>/i/<rendition path>/segmentN_0_av.ts`. @default null */
   readonly publicBaseUrl: string | null;
@@ -82,6 +84,8 @@ export interface CasterpakConfig {
     /** Proxied masters also list the ladder's profiles below their tallest casterpak rendition. @default false */
     readonly masterLadder: boolean;
     /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
+    /** /i/ and /hls/ need a signed URL (docs/security.md). @default false */ readonly requireToken: boolean;
+    /** Token keys: hex, comma-separated, the first signs. @default null */ readonly tokenSecret: string | null;
   };
   readonly prune: {
     /** Idle longer than this is removed, with its unit (durationMs reads it). @default '2h' */ readonly olderThan: string;
@@ -105,6 +109,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
     cacheDir: './casterpak-cache',
     sourceRoot: null,
     upstream: null,
+    s3: { region: null, endpoint: null },
     publishedRoot: null,
     publicBaseUrl: null,
     segmentDuration: 10,
@@ -141,6 +146,8 @@ export function defaultConfig(cores: number): CasterpakConfig {
       masterTrickPlay: false,
       masterLadder: false,
       pruneEveryMs: null,
+      requireToken: false,
+      tokenSecret: null,
     },
     prune: { olderThan: '2h', maxSizeBytes: null },
     rewrite: { pathPatterns: ['^/i/'], hosts: [] },
@@ -152,7 +159,8 @@ type Shape = { [key: string]: Check | Shape };
 const SHAPE: Shape = {
   cacheDir: str,
   sourceRoot: nullableStr,
-  upstream: httpUrl,
+  upstream: upstreamUrl,
+  s3: { region: nullableStr, endpoint: httpUrl },
   publishedRoot: nullableStr,
   publicBaseUrl: httpUrl,
   segmentDuration: int(1, 3600), // whole seconds: mp42hls truncates a fraction (2.5 → 2, 0.5 → no segments)
@@ -185,6 +193,8 @@ const SHAPE: Shape = {
     masterTrickPlay: bool,
     masterLadder: bool,
     pruneEveryMs: nullableDuration,
+    requireToken: bool,
+    tokenSecret: nullableStr,
   },
   // prune.olderThanMs took bare numbers as ms (2: two milliseconds, the whole cache); refused by name.
   prune: { olderThan: durationWithUnit, olderThanMs: replacedBy('prune.olderThan', '2h'), maxSizeBytes: size },

@@ -48,7 +48,13 @@ export interface UpstreamGetOptions {
   readonly accept?: string;
   /** Statuses handed to `consume`. @default [200] */ readonly statuses?: readonly number[];
   /** Extra request headers (e.g. Range). */ readonly headers?: Readonly<Record<string, string>>;
+  /** The request's headers, signed for its URL (S3's SigV4, net/sigv4.ts); called again on each redirect. */
+  readonly sign?: RequestSigner;
+  /** Why an upstream refused (e.g. S3's error code), read from a refusal's body; never credentials. */
+  readonly explain?: (response: Response) => Promise<string | null>;
 }
+
+export type RequestSigner = (url: URL, headers: Readonly<Record<string, string>>) => Record<string, string>;
 
 // The host rule: http(s) only, and an allowed origin (scheme, host and port) for the first URL
 // and every redirect. A refusal is FORBIDDEN_HOST, whoever asked; nothing is sent to that host.
@@ -82,7 +88,8 @@ export async function upstreamGet<T>(
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = { 'user-agent': `casterpak/${VERSION}`, ...options.headers };
       if (options.accept) headers.accept = options.accept;
-      const response = await fetch(current, { redirect: 'manual', signal: limit.signal, headers });
+      const sent = options.sign ? options.sign(current, headers) : headers;
+      const response = await fetch(current, { redirect: 'manual', signal: limit.signal, headers: sent });
       if (REDIRECT.has(response.status)) {
         await response.body?.cancel();
         const location = response.headers.get('location');
@@ -97,8 +104,9 @@ export async function upstreamGet<T>(
         throw new CasterpakError('NOT_FOUND', `${current.href}: not found upstream (${response.status})`);
       }
       if (!(options.statuses ?? [200]).includes(response.status)) {
-        await response.body?.cancel();
-        throw new CasterpakError('UPSTREAM', `${current.href}: upstream answered ${response.status}`);
+        const why = options.explain ? await options.explain(response).catch(() => null) : null;
+        await response.body?.cancel().catch(() => undefined);
+        throw new CasterpakError('UPSTREAM', `${current.href}: upstream answered ${response.status}${why ? ` (${why})` : ''}`);
       }
       return await consume(response, current);
     }

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CasterpakError } from '../shared/errors.js';
 import { readBounded } from './bounded-body.js';
-import { upstreamGet, type AllowedOrigins } from './http-get.js';
+import { upstreamGet, type AllowedOrigins, type UpstreamGetOptions } from './http-get.js';
 
 // One set of options for all reads; a call lasts at most (retries + 1) × timeoutMs + pauses.
 export interface RangeReadOptions {
@@ -15,6 +15,10 @@ export interface RangeReadOptions {
   /** @default 2 (at most MAX_RETRIES) */ readonly retries?: number;
   /** Pause before the first retry, doubled each time (at most MAX_RETRY_DELAY_MS). @default 100 */ readonly retryDelayMs?: number;
   /** Called with the body bytes received from the upstream, as they arrive. */ readonly onBytes?: (n: number) => void;
+  /** The version the caller indexed: sent as If-Match when strong; a 412 or another ETag is a SourceChangedError. */
+  readonly expectedEtag?: string | null;
+  readonly sign?: UpstreamGetOptions['sign'];
+  readonly explain?: UpstreamGetOptions['explain'];
 }
 
 // A server may ignore Range (RFC 9110 §14.2) and answer 200; the caller then decides.
@@ -36,10 +40,14 @@ export class SourceChangedError extends CasterpakError {
     url: URL,
     readonly size: number,
     readonly expected: number,
+    what = `size ${size}, expected ${expected}`,
   ) {
-    super('UPSTREAM', `${url.href}: source changed upstream (size ${size}, expected ${expected})`);
+    super('UPSTREAM', `${url.href}: source changed upstream (${what})`);
   }
 }
+
+// RFC 9110 §13.1.1: If-Match compares strongly, so a weak validator would never match.
+const strong = (etag: string | null | undefined): etag is string => typeof etag === 'string' && etag.startsWith('"');
 
 // The caller must tell a changed source apart from other upstream failures.
 export const isSourceChanged = (error: unknown): error is SourceChangedError => error instanceof SourceChangedError;
@@ -59,7 +67,7 @@ export const MAX_RETRY_DELAY_MS = 2_000;
 class TransientError extends CasterpakError {}
 
 const RETRY_STATUSES = [408, 429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
-const STATUSES = [200, 206, 416, ...RETRY_STATUSES];
+const STATUSES = [200, 206, 412, 416, ...RETRY_STATUSES];
 type Attempt = (RangeResult | { readonly kind: 'unsatisfiable'; readonly size: number | null }) & { readonly headers: Headers };
 
 // RFC 9110 §14.4: Content-Range = "bytes" SP ( first "-" last "/" ( complete-length / "*" ) /
@@ -92,17 +100,23 @@ function counted(response: Response, onBytes: ((n: number) => void) | undefined)
 // One GET of bytes [start, end). `accept-encoding: identity` keeps offsets in the stored bytes:
 // ranges of a content-coded answer would be ranges of the coding (RFC 9110 §8.4, §14.1.2).
 function attemptRange(url: URL, start: number, end: number, options: RangeReadOptions): Promise<Attempt> {
-  const headers = { range: `bytes=${start}-${end - 1}`, 'accept-encoding': 'identity' };
+  const pinned = options.expectedEtag;
+  const headers = { range: `bytes=${start}-${end - 1}`, 'accept-encoding': 'identity', ...(strong(pinned) ? { 'if-match': pinned } : {}) };
   const request = {
     timeoutMs: options.timeoutMs,
     allowedOrigins: options.allowedOrigins,
     signal: options.signal,
     headers,
     statuses: STATUSES,
+    sign: options.sign,
+    explain: options.explain,
   };
   return upstreamGet(url, request, async (response, at): Promise<Attempt> => {
     const { status, headers } = response;
     if (RETRY_STATUSES.includes(status)) return refuse(response, new TransientError('UPSTREAM', `${at.href}: upstream answered ${status}`));
+    const etag = headers.get('etag');
+    if (status === 412 || (status === 206 && strong(pinned) && etag !== null && etag !== pinned))
+      return refuse(response, new SourceChangedError(url, -1, options.expectedSize ?? -1, `ETag ${etag ?? '?'}, expected ${pinned}`));
     const range = parseContentRange(headers.get('content-range'));
     if (status === 200 || status === 416) {
       // 200: Range ignored (§14.2), the body (the whole file) is left unread; 416: the range

@@ -16,6 +16,7 @@ import { routeRequest, type Route, type RouteOf, type RouteOptions, type RouteRe
 import { ROUTE_TABLE } from './routes.js';
 import { onceUntilRecovered } from './once-until-recovered.js';
 import { setCommonHeaders, withCommonHeaders } from './http/response-headers.js';
+import type { TokenGate } from './tokens/token-gate.js';
 
 // Request ids: unique per process (a random prefix), cheap per request (a counter).
 const ID_PREFIX = `${randomBytes(3).toString('hex')}-`;
@@ -40,6 +41,8 @@ export interface HandlerDeps {
   readonly logger: Logger;
   /** One `request` line per request (serve.accessLog); refusals and failures are logged either way. */
   readonly accessLog: boolean;
+  /** --require-token: the signed-URL check (tokens/token-gate.ts). */
+  readonly tokens?: TokenGate;
 }
 
 const CLIENT_CLOSED = 499;
@@ -150,6 +153,12 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       routeName = routed.route.kind;
+      const refused = deps.tokens?.admit(req, res, routed.route, rawPath, queryAt < 0 ? '' : raw.slice(queryAt + 1));
+      if (refused) {
+        status = 403;
+        sendError(res, 403, refused);
+        return;
+      }
       const served = await dispatch(deps.handlers, req, res, routed.route);
       if (served.file && ROUTE_TABLE[routed.route.kind].recordsAccess) deps.tracker.touch(served.file);
       ({ status, bytes, cache } = served);

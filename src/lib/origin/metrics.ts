@@ -18,6 +18,8 @@ export interface ServeMetrics {
   readonly transcodeSeconds: client.Histogram<string>;
   readonly transcodeQueueDepth: client.Gauge<string>;
   readonly transcodesActive: client.Gauge<string>;
+  /** Requests refused for their token (--require-token), by reason. */
+  readonly tokenRefusals: client.Counter<'reason'>;
   /** The transcode job limit, read on each scrape (it is made after the metrics). */
   watchTranscodes(limiter: { readonly queued: number; readonly active: number }): void;
 }
@@ -96,6 +98,12 @@ export function createMetrics(): ServeMetrics {
       collect() {
         this.set(transcodes.active);
       },
+    }),
+    tokenRefusals: new client.Counter({
+      name: 'casterpak_token_refusals_total',
+      help: 'Requests refused for their signed-URL token (403), by reason',
+      labelNames: ['reason'],
+      ...metric,
     }),
     watchTranscodes: (limiter) => void (transcodes = limiter),
   };

@@ -22,6 +22,7 @@ import { createHandler } from './handler.js';
 import { guardConnections } from './http/connections.js';
 import { setResponseMemory } from './http/file-body.js';
 import { onceUntilRecovered } from './once-until-recovered.js';
+import { tokenGateFor } from './tokens/token-gate.js';
 import { renditionRoutes } from './rendition-routes.js';
 import { SmallFileCache } from './http/small-files.js';
 import { masterRoutes } from './master-routes.js';
@@ -69,6 +70,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const sources = createSourceResolver({
     sourceRoot: config.sourceRoot,
     upstream: config.upstream,
+    s3: config.s3,
     layout,
     download: config.download,
     onRangeIgnored: (host) => logger.warn('upstream ignores Range: its sources are downloaded whole', { host }),
@@ -162,6 +164,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     metrics,
     logger,
     accessLog: config.serve.accessLog,
+    tokens: tokenGateFor(config.serve, config.publicBaseUrl, logger, metrics.tokenRefusals),
   });
 
   setResponseMemory(config.serve.responseMemoryBytes);

@@ -91,6 +91,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
         const dest = await downloadSource(layout, renditionPath, new URL(input), {
           timeoutMs: config.download.timeoutMs,
           maxBytes: config.download.maxBytes,
+          s3: config.s3,
           signal,
           onProgress: (received, total) => total && reporter.progress(input, 'download', (received / total) * 0.5),
         });

@@ -214,4 +214,22 @@ describe('a server that ignores Range', () => {
     expect(seen.written).toBeLessThan(AV.length);
     expect(received).toBe(0);
   });
+
+  it('pins a strong ETag with If-Match: a 412 is a changed source; a weak one is never sent (RFC 9110 §13.1.1)', async () => {
+    let etag = '"v1"';
+    const asked: Array<string | undefined> = [];
+    const { url } = await httpServer((req, res) => {
+      asked.push(req.headers['if-match'] as string | undefined);
+      const stale = req.headers['if-match'] !== undefined && req.headers['if-match'] !== etag;
+      if (stale) return void res.writeHead(412).end();
+      res.writeHead(206, { etag, 'content-range': `bytes 0-9/${AV.length}`, 'content-length': 10 }).end(AV.subarray(0, 10));
+    });
+    expect((await readRange(new URL(url), 0, 10, options(url, { expectedEtag: '"v1"' }))).kind).toBe('range');
+    etag = '"v2"';
+    const changed = await readRange(new URL(url), 0, 10, options(url, { expectedEtag: '"v1"' })).catch((error: unknown) => error);
+    expect(isSourceChanged(changed)).toBe(true);
+    expect(String(changed)).toContain('ETag');
+    await readRange(new URL(url), 0, 10, options(url, { expectedEtag: 'W/"v2"' }));
+    expect(asked).toEqual(['"v1"', '"v1"', undefined]);
+  });
 });

@@ -1,6 +1,6 @@
 // A source on the configured upstream read by byte ranges (net/range-read.ts): its size and
 // validator from one `bytes=0-0` GET, then exactly the ranges packaging asks for. A source whose
-// size changes between reads is a SourceChangedError (its index and segments are dropped).
+// size or strong ETag changes between reads is a SourceChangedError (its index and segments are dropped).
 import { readHead, readRange, RangeNotSupportedError, type RangeReadOptions } from '../../net/range-read.js';
 import type { SourceReader } from './source-reader.js';
 
@@ -10,7 +10,7 @@ export async function openRemoteSource(url: URL, options: RangeReadOptions): Pro
   const counted: RangeReadOptions = { ...options, onBytes: (n) => (bytesRead += n) };
   const head = await readHead(url, counted);
   if (!head.rangeSupported) return null;
-  const pinned: RangeReadOptions = { ...counted, expectedSize: head.size };
+  const pinned: RangeReadOptions = { ...counted, expectedSize: head.size, expectedEtag: head.etag };
   return {
     identity: {
       size: head.size,

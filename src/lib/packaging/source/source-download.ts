@@ -8,7 +8,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CasterpakError } from '../../shared/errors.js';
 import { partName } from '../../cache/names.js';
-import { upstreamGet } from '../../net/http-get.js';
+import { upstreamGet, type UpstreamGetOptions } from '../../net/http-get.js';
 
 export interface DownloadOptions {
   readonly timeoutMs: number;
@@ -19,6 +19,8 @@ export interface DownloadOptions {
   /** Where the partial file is written (e.g. a packaging run's directory in the cache's .tmp/,
    * which the temp sweep removes after a kill -9); default: beside `dest`. Same file system as dest. */
   readonly partDir?: string;
+  readonly sign?: UpstreamGetOptions['sign'];
+  readonly explain?: UpstreamGetOptions['explain'];
 }
 
 export interface DownloadResult {
@@ -29,7 +31,14 @@ export interface DownloadResult {
 export async function downloadToFile(url: URL, dest: string, options: DownloadOptions): Promise<DownloadResult> {
   await fs.mkdir(path.dirname(dest), { recursive: true });
   const part = path.join(options.partDir ?? path.dirname(dest), partName(path.basename(dest), process.pid, randomBytes(4).toString('hex')));
-  const get = { timeoutMs: options.timeoutMs, allowedOrigins: [url.origin], maxRedirects: options.maxRedirects, signal: options.signal };
+  const get: UpstreamGetOptions = {
+    timeoutMs: options.timeoutMs,
+    allowedOrigins: [url.origin],
+    maxRedirects: options.maxRedirects,
+    signal: options.signal,
+    sign: options.sign,
+    explain: options.explain,
+  };
   try {
     return await upstreamGet(url, get, async (response, finalUrl) => {
       if (!response.body) throw new CasterpakError('UPSTREAM', `${finalUrl.href}: upstream answered ${response.status} without a body`);

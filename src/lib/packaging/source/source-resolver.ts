@@ -1,6 +1,7 @@
 // Finds the source MP4 of a rendition: in the local library (inside the source root, after
-// resolving symlinks), else in the source cache, else downloaded from the configured upstream
-// as `<upstream>/<rendition path>` — the only URL it ever builds.
+// resolving symlinks), else in the source cache, else read from the configured upstream
+// as `<upstream>/<rendition path>` (an http(s) base or an S3 prefix, net/upstream.ts) — the only
+// URL it ever builds.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../../shared/errors.js';
@@ -9,11 +10,15 @@ import type { CacheLayout } from '../../cache/names.js';
 import { downloadToFile, type DownloadOptions } from './source-download.js';
 import { makeTempDir } from '../../cache/temp-run.js';
 import { openRemoteSource } from './remote-source.js';
+import { openUpstream, type Upstream } from '../../net/upstream.js';
+import type { AwsOverrides } from '../../net/aws-config.js';
 import { openLocalSource, type SourceReader } from './source-reader.js';
 
 export interface SourceResolverOptions {
   readonly sourceRoot: string | null;
   readonly upstream: string | null;
+  /** config `s3`, for an s3:// upstream or input @default none (the AWS variables and files only) */
+  readonly s3?: AwsOverrides;
   readonly layout: CacheLayout;
   readonly download: { readonly timeoutMs: number; readonly maxBytes: number };
   /** Told once per upstream host that ignores Range (its sources are then downloaded whole). */
@@ -39,16 +44,22 @@ export async function realPathInside(root: string, relative: string): Promise<st
 
 // Downloads a rendition's source into the source cache. The partial file lives in a run
 // directory of .tmp/, which the temp sweep removes after a kill -9.
+// `url` may be s3://bucket/key (`casterpak package s3://…`): then signed as the upstream would be.
 export async function downloadSource(
   layout: CacheLayout,
   renditionPath: string,
   url: URL,
-  options: Omit<DownloadOptions, 'partDir'>,
+  options: Omit<DownloadOptions, 'partDir'> & { readonly upstream?: Upstream; readonly s3?: AwsOverrides },
 ): Promise<string> {
   const dest = layout.sourceFile(renditionPath);
+  let upstream = options.upstream;
+  if (url.protocol === 's3:') {
+    upstream = await openUpstream(`s3://${url.host}`, options.s3 ?? NO_OVERRIDES);
+    url = upstream.objectUrl(decodeURIComponent(url.pathname.replace(/^\/+/, '')));
+  }
   const partDir = await makeTempDir(layout, renditionPath);
   try {
-    await downloadToFile(url, dest, { ...options, partDir });
+    await downloadToFile(url, dest, { ...options, partDir, sign: upstream?.sign, explain: upstream?.explain });
   } finally {
     await fs.rm(partDir, { recursive: true, force: true });
   }
@@ -59,6 +70,7 @@ export async function downloadSource(
 // together stay within download.timeoutMs, and within 30 s whatever that is.
 const RANGE_BUDGET_MS = 30_000;
 const RANGE_RETRIES = 2;
+const NO_OVERRIDES: AwsOverrides = { region: null, endpoint: null };
 
 export function createSourceResolver(options: SourceResolverOptions): SourceResolver {
   // The library's file, else a downloaded copy (`copy`: its mtime records access).
@@ -77,20 +89,36 @@ export function createSourceResolver(options: SourceResolverOptions): SourceReso
       return null; // not downloaded
     }
   };
-  const remoteUrl = (renditionPath: string) => new URL(`${options.upstream}/${renditionPath.split('/').map(encodeURIComponent).join('/')}`);
-  const file = async (renditionPath: string, signal?: AbortSignal) =>
-    (await local(renditionPath))?.file ??
-    downloadSource(options.layout, renditionPath, remoteUrl(renditionPath), { ...options.download, signal });
+  let opened: Promise<Upstream> | null = null;
+  const upstream = () => (opened ??= openUpstream(options.upstream!, options.s3 ?? NO_OVERRIDES));
+  const file = async (renditionPath: string, signal?: AbortSignal) => {
+    const found = await local(renditionPath);
+    if (found !== null) return found.file;
+    const remote = await upstream();
+    return downloadSource(options.layout, renditionPath, remote.objectUrl(renditionPath), {
+      ...options.download,
+      signal,
+      upstream: remote,
+    });
+  };
   const ignoring = new Set<string>();
   return {
     file,
     async open(renditionPath, signal) {
       const found = await local(renditionPath);
       if (found !== null) return openLocalSource(found.file, renditionPath, { mtimeIsAccess: found.copy });
-      const url = remoteUrl(renditionPath);
+      const remote = await upstream();
+      const url = remote.objectUrl(renditionPath);
       if (!ignoring.has(url.host)) {
         const timeoutMs = Math.min(options.download.timeoutMs, RANGE_BUDGET_MS) / (RANGE_RETRIES + 1);
-        const reader = await openRemoteSource(url, { timeoutMs, retries: RANGE_RETRIES, allowedOrigins: [url.origin], signal });
+        const reader = await openRemoteSource(url, {
+          timeoutMs,
+          retries: RANGE_RETRIES,
+          allowedOrigins: [url.origin],
+          signal,
+          sign: remote.sign,
+          explain: remote.explain,
+        });
         if (reader !== null) return reader;
         ignoring.add(url.host);
         options.onRangeIgnored?.(url.host);
