@@ -71,7 +71,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     upstream: config.upstream,
     layout,
     download: config.download,
-    onRangeIgnored: (host) => logger.warn('upstream ignores Range: its sources are downloaded whole', { host }),
+    onRangeIgnored: (url) => logger.warn('upstream ignores Range for this source: it is downloaded whole', { url }),
   });
   const ffmpeg = options.ffmpeg ?? (await checkFfmpeg(config.ffmpeg.path));
   if (!ffmpeg.ok) logger.warn('derived renditions are unavailable', { reason: ffmpeg.reason });

@@ -10,14 +10,17 @@ import { downloadToFile, type DownloadOptions } from './source-download.js';
 import { makeTempDir } from '../../cache/temp-run.js';
 import { openRemoteSource } from './remote-source.js';
 import { openLocalSource, type SourceReader } from './source-reader.js';
+import { boundedCache } from '../../shared/bounded-cache.js';
 
 export interface SourceResolverOptions {
   readonly sourceRoot: string | null;
   readonly upstream: string | null;
   readonly layout: CacheLayout;
   readonly download: { readonly timeoutMs: number; readonly maxBytes: number };
-  /** Told once per upstream host that ignores Range (its sources are then downloaded whole). */
-  readonly onRangeIgnored?: (host: string) => void;
+  /** Told once per source whose upstream ignores Range (that source is then downloaded whole). */
+  readonly onRangeIgnored?: (url: string) => void;
+  /** How long a source found to ignore Range is downloaded whole before Range is tried again. @default RANGE_PROBE_AGAIN_MS */
+  readonly rangeProbeAgainMs?: number;
 }
 
 // Finds a rendition's source: `file` gives a local path (a remote one downloaded whole first),
@@ -59,6 +62,9 @@ export async function downloadSource(
 // together stay within download.timeoutMs, and within 30 s whatever that is.
 const RANGE_BUDGET_MS = 30_000;
 const RANGE_RETRIES = 2;
+// One path of a host may ignore Range (a different backend, a rewrite rule) while the others
+// honour it, and a server may be fixed: the answer is remembered per source, for a while.
+export const RANGE_PROBE_AGAIN_MS = 10 * 60_000;
 
 export function createSourceResolver(options: SourceResolverOptions): SourceResolver {
   // The library's file, else a downloaded copy (`copy`: its mtime records access).
@@ -81,19 +87,21 @@ export function createSourceResolver(options: SourceResolverOptions): SourceReso
   const file = async (renditionPath: string, signal?: AbortSignal) =>
     (await local(renditionPath))?.file ??
     downloadSource(options.layout, renditionPath, remoteUrl(renditionPath), { ...options.download, signal });
-  const ignoring = new Set<string>();
+  // Source URL → until when it is downloaded whole without a probe; bounded like every memory of names.
+  const ignoring = boundedCache<string, number>({ max: 10_000 });
+  const probeAgainMs = options.rangeProbeAgainMs ?? RANGE_PROBE_AGAIN_MS;
   return {
     file,
     async open(renditionPath, signal) {
       const found = await local(renditionPath);
       if (found !== null) return openLocalSource(found.file, renditionPath, { mtimeIsAccess: found.copy });
       const url = remoteUrl(renditionPath);
-      if (!ignoring.has(url.host)) {
+      if ((ignoring.get(url.href) ?? 0) <= Date.now()) {
         const timeoutMs = Math.min(options.download.timeoutMs, RANGE_BUDGET_MS) / (RANGE_RETRIES + 1);
         const reader = await openRemoteSource(url, { timeoutMs, retries: RANGE_RETRIES, allowedOrigins: [url.origin], signal });
         if (reader !== null) return reader;
-        ignoring.add(url.host);
-        options.onRangeIgnored?.(url.host);
+        ignoring.set(url.href, Date.now() + probeAgainMs);
+        options.onRangeIgnored?.(url.href);
       }
       return openLocalSource(await file(renditionPath, signal), renditionPath, { mtimeIsAccess: true });
     },
