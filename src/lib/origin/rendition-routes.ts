@@ -37,7 +37,8 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
   async function info(renditionPath: string): Promise<RenditionInfo> {
     const known = store.known(renditionPath)?.info;
     if (known) return known;
-    const read = await store.info(renditionPath);
+    // Unreadable or gone beside a playlist that is there: made again (store.healInfo).
+    const read = (await store.info(renditionPath)) ?? (await store.healInfo(renditionPath)).info;
     if (!read) throw new CasterpakError('NOT_FOUND', `${renditionPath}: rendition information missing`);
     return read;
   }

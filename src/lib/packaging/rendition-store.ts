@@ -7,8 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
-import { renditionKey, INDEX_PLAYLIST, segmentName, type CacheLayout } from '../cache/names.js';
-import { readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
+import { renditionKey, INDEX_PLAYLIST, RENDITION_INFO, segmentName, type CacheLayout } from '../cache/names.js';
+import { isWellFormed, readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 import type { CommitOutcome } from '../cache/commit.js';
 import { moveToTrash } from '../cache/remove-tree.js';
 import { ConfinedDirs } from '../cache/confined-dirs.js';
@@ -171,9 +171,27 @@ export class RenditionStore implements StoreContext {
   // Information saved beside the rendition at packaging time (null when not packaged), read
   // from disk and remembered in its entry.
   async info(renditionPath: string): Promise<RenditionInfo | null> {
-    const info = await readRenditionInfo(this.options.layout.renditionDir(renditionPath));
+    const read = await readRenditionInfo(this.options.layout.renditionDir(renditionPath));
+    const info = read !== null && isWellFormed(read) ? read : null;
     if (info) this.entries.set(renditionPath, { info });
     return info;
+  }
+
+  // A rendition whose playlist is there but whose `.rendition.json` is missing or unreadable
+  // (tampered with, cut short): its info made again, from the moov with the pinned Bento4; the
+  // segments on disk are kept when the playlist comes out the same (cache/commit.ts). Null when
+  // there is no playlist either.
+  async healInfo(renditionPath: string): Promise<{ info: RenditionInfo | null; status: CacheStatus }> {
+    const dir = await this.insideDir(renditionPath);
+    const playlist = path.join(dir, INDEX_PLAYLIST);
+    const file = path.join(dir, RENDITION_INFO);
+    if (!(await exists(playlist))) return { info: null, status: 'HIT' };
+    const known = await this.info(renditionPath);
+    if (known) return { info: known, status: 'HIT' }; // healed by another request meanwhile
+    // Gone, so that the run below waits for the new one (a concurrent request finds it there).
+    await fs.rm(file, { force: true });
+    const status = await this.playlists.make(renditionPath, file, false);
+    return { info: await this.info(renditionPath), status };
   }
 
   open(renditionPath: string): Promise<SourceReader> {
