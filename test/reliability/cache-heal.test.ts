@@ -1,6 +1,6 @@
 // Promise 10, the heal rows (docs/reliability.md): what a careless operator or a damaged cache
 // leaves behind is noticed and made again, never served as it is.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { media } from '../helpers/bento4.js';
@@ -46,5 +46,25 @@ describe('a cache that heals', () => {
     expect((await b.get('/i/a/av.mp4/master.m3u8')).status).toBe(200);
     expect(JSON.parse(readFileSync(infoFile, 'utf8'))).toEqual(JSON.parse(good));
     expect(statSync(path.join(dir, 'segment1_0_av.ts')).ino).toBe(kept);
+  });
+
+  it.each([
+    ['cut to 1,000 bytes', (file: string) => truncateSync(file, 1000)],
+    ['emptied', (file: string) => truncateSync(file, 0)],
+    ['cut at a packet boundary', (file: string) => truncateSync(file, 188 * 3)],
+    ['16 packets longer than predicted', (file: string) => writeFileSync(file, Buffer.alloc(188 * 16, 0x47), { flag: 'a' })],
+  ])('a cached segment %s: made again, never served as it is', async (_what, damage) => {
+    const t = await startOrigin({ 'a/av.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
+    const file = path.join(t.cacheDir, 'a/av.mp4/segment2_0_av.ts');
+    const whole = Buffer.from(await (await t.get('/i/a/av.mp4/segment2_0_av.ts')).arrayBuffer());
+    expect(whole.length).toBe(statSync(file).size);
+    damage(file);
+    for (let i = 0; i < 2; i++) {
+      const again = await t.get('/i/a/av.mp4/segment2_0_av.ts');
+      expect(again.status).toBe(200);
+      expect(again.headers.get('x-casterpak-cache')).toBe(i === 0 ? 'MISS' : 'HIT');
+      expect(Buffer.from(await again.arrayBuffer()).equals(whole)).toBe(true);
+    }
+    expect(readFileSync(file).equals(whole)).toBe(true);
   });
 });
