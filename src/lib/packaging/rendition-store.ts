@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
-import { renditionKey, INDEX_PLAYLIST, RENDITION_INFO, segmentName, type CacheLayout } from '../cache/names.js';
+import { renditionKey, INDEX_PLAYLIST, RENDITION_INFO, SEGMENT_INDEX, segmentName, type CacheLayout } from '../cache/names.js';
 import { isWellFormed, readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 import type { CommitOutcome } from '../cache/commit.js';
 import { moveToTrash } from '../cache/remove-tree.js';
@@ -80,17 +80,36 @@ export class RenditionStore implements StoreContext {
     return { status, dir };
   }
 
-  // Every segment of the rendition (what an I-frame playlist needs): many missing, one whole-file
-  // run; a few, made alone (store/plan-request.ts).
+  // Every segment of the rendition (what an I-frame playlist needs): with a segment index, made
+  // alone, as many at a time as there are job slots, each waiting its turn in the queue (so an
+  // unrelated request waits behind a few segments, never behind a film); else many missing, one
+  // whole-file run, a few, made alone (store/plan-request.ts).
   async ensureAll(renditionPath: string): Promise<EnsureResult> {
     const first = await this.ensure(renditionPath);
     const info = await this.info(renditionPath);
     const names = new Set(await fs.readdir(first.dir));
     const missing = Array.from({ length: info?.segments ?? 0 }, (_, i) => i + 1).filter((n) => !names.has(segmentName(n)));
-    const plan = planAll({ pinned: this.options.bento4.pinned, derivedFrom: info?.derived?.source ?? null, missing: missing.length });
+    const plan = planAll({
+      pinned: this.options.bento4.pinned,
+      derivedFrom: info?.derived?.source ?? null,
+      missing: missing.length,
+      indexed: names.has(SEGMENT_INDEX),
+    });
     if (plan.kind === 'nothing') return first;
     if (plan.kind === 'whole-file') await this.playlists.repairWholeFile(renditionPath, path.join(first.dir, segmentName(missing[0])));
-    for (const n of missing) await this.ensure(renditionPath, n); // found, or made alone
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (!failed && next < missing.length) {
+        const n = missing[next++];
+        await this.ensure(renditionPath, n).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }); // found, or made alone
+      }
+    };
+    const parallel = Math.max(1, Math.min(this.options.limiter?.maxJobs ?? 1, missing.length));
+    await Promise.all(Array.from({ length: parallel }, worker));
     return { status: first.status === 'HIT' ? 'MISS' : first.status, dir: first.dir };
   }
 
