@@ -66,6 +66,12 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const metrics = createMetrics();
   const shutdown = new AbortController();
   const limiter = new JobLimiter(config.serve.maxJobs, config.serve.maxQueue);
+  const wholeFileLimiter = new JobLimiter(
+    config.serve.maxWholeFileJobs,
+    config.serve.maxQueue,
+    'whole-file packaging',
+    config.serve.wholeFileWaitMs,
+  );
   const sources = createSourceResolver({
     sourceRoot: config.sourceRoot,
     upstream: config.upstream,
@@ -96,6 +102,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     publicBaseUrl: config.publicBaseUrl,
     failureTtlMs: config.serve.failureTtlMs,
     limiter,
+    wholeFileLimiter,
     signal: shutdown.signal,
     resolveSource: sources.file,
     openSource: sources.open,
