@@ -11,7 +11,7 @@ import { startOrigin, type TestOrigin } from '../helpers/origin.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const run = promisify(execFile);
-const LOOPS = 50; // av.mp4 is 12 s: a film of 10 min 12 s, 36 MB (a 2-hour film behaves the same, only longer)
+const LOOPS = 50; // av.mp4 is 12 s: a film of 10 min 12 s, 19 MB (a 2-hour film behaves the same, only longer)
 const FILMS = 4;
 
 // FILMS links to one long film (av.mp4 looped by stream copy) in the origin's source root.
