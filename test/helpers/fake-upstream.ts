@@ -1,5 +1,6 @@
 // A scriptable HTTP upstream on 127.0.0.1 (port 0) for fetch, proxy and CLI tests: each path
 // answers with a handler, and every request is counted.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -28,6 +29,32 @@ export const redirectTo =
     res.writeHead(status, { location });
     res.end();
   };
+
+// A whole file with 200, whatever Range asks (a server that ignores Range, RFC 9110 §14.2).
+export const fileAnswer = (file: string) => (_req: unknown, res: http.ServerResponse) => {
+  const bytes = readFileSync(file);
+  res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes.length });
+  res.end(bytes);
+};
+
+// A static server with single byte ranges (RFC 9110 §14), counting the body bytes it sends.
+export function rangeAnswer(file: string, sent: { bytes: number } = { bytes: 0 }) {
+  const bytes = readFileSync(file);
+  return (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+    if (!m) {
+      sent.bytes += bytes.length;
+      res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
+      return;
+    }
+    const start = Number(m[1]);
+    const end = Math.min(Number(m[2]), bytes.length - 1);
+    sent.bytes += end - start + 1;
+    res
+      .writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1, etag: '"v1"' })
+      .end(bytes.subarray(start, end + 1));
+  };
+}
 
 export async function startFakeUpstream(): Promise<FakeUpstream> {
   const routes = new Map<string, Handler>();

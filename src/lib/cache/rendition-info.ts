@@ -31,11 +31,39 @@ export async function writeRenditionInfo(dir: string, info: RenditionInfo): Prom
   await fs.writeFile(path.join(dir, RENDITION_INFO), JSON.stringify(info));
 }
 
-// The info of the rendition in `dir`; null when there is none or it is unreadable.
+// The info of the rendition in `dir`; null when there is none or it is not a JSON object (a
+// tampered or cut-off file counts as missing: the store makes it again from the moov, and
+// checks the fields with isWellFormed). A failing file system (EMFILE, EACCES) is thrown: the
+// origin answers it 503, never 404 (docs/reliability.md, promise 10).
 export async function readRenditionInfo(dir: string): Promise<RenditionInfo | null> {
+  let text: string;
   try {
-    return JSON.parse(await fs.readFile(path.join(dir, RENDITION_INFO), 'utf8')) as RenditionInfo;
+    text = await fs.readFile(path.join(dir, RENDITION_INFO), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw error;
+  }
+  try {
+    const info = JSON.parse(text) as unknown;
+    return typeof info === 'object' && info !== null ? (info as RenditionInfo) : null;
   } catch {
     return null;
   }
+}
+
+const isCount = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+
+// The fields the origin relies on are there (the status page shows what it finds of an older file).
+export function isWellFormed(info: RenditionInfo): boolean {
+  const { source, media } = info as Partial<RenditionInfo>;
+  return (
+    typeof info.renditionPath === 'string' &&
+    typeof source === 'object' &&
+    source !== null &&
+    typeof media === 'object' &&
+    media !== null &&
+    Number.isInteger(info.segments) &&
+    [info.segmentDuration, info.durationMs, info.segments, info.bytes, info.peakBitrate, info.averageBitrate].every(isCount)
+  );
 }

@@ -63,6 +63,8 @@ export interface CasterpakConfig {
     /** node:cluster workers; 1 runs in-process. @default 1 */ readonly workers: number;
     /** Packaging runs at once per process. @default number of cores */ readonly maxJobs: number;
     /** Requests that may wait for a packaging slot before 503. @default 64 */ readonly maxQueue: number;
+    /** Whole-file mp42hls runs at once (each also takes a packaging slot). @default 1 */ readonly maxWholeFileJobs: number;
+    /** A whole-file run that waited this long for its slot is refused with 503 (ms). @default 30000 */ readonly wholeFileWaitMs: number;
     /** Segments made ahead after a segment is served, while job slots are idle; 0: none. @default 2 */ readonly readAhead: number;
     /** A failed source is not retried for this long. @default 30000 */ readonly failureTtlMs: number;
     /** @default '*' */ readonly corsOrigin: string;
@@ -125,6 +127,8 @@ export function defaultConfig(cores: number): CasterpakConfig {
       workers: 1,
       maxJobs: cores,
       maxQueue: 64,
+      maxWholeFileJobs: 1,
+      wholeFileWaitMs: 30_000,
       readAhead: 2,
       failureTtlMs: 30_000,
       corsOrigin: '*',
@@ -176,6 +180,8 @@ const SHAPE: Shape = {
     workers: int(1, 64),
     maxJobs: int(1, 256),
     maxQueue: int(0, 100_000),
+    maxWholeFileJobs: int(1, 256),
+    wholeFileWaitMs: duration,
     readAhead: int(0, 16),
     failureTtlMs: duration,
     corsOrigin: str,

@@ -9,7 +9,7 @@ import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
-import { sendFile, sendMemory, sendSmallFile } from './http/static-file.js';
+import { DamagedFileError, sendFile, sendMemory, sendSmallFile } from './http/static-file.js';
 import type { SmallFileCache } from './http/small-files.js';
 import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
@@ -27,6 +27,8 @@ type RenditionRoute<K extends Route['kind']> = RouteOf<K>;
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
+const [TS_PACKET, PSI_PACKETS, CC_CYCLE] = [188, 2, 16];
+
 // Absolute segment URIs (publicBaseUrl) point at this origin; the I-frame playlist maker reads local files.
 const relativeSegments = (text: string) => text.replace(/^https?:\/\/\S*\/(segment\d+_0_av\.ts)$/gm, '$1');
 
@@ -37,7 +39,8 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
   async function info(renditionPath: string): Promise<RenditionInfo> {
     const known = store.known(renditionPath)?.info;
     if (known) return known;
-    const read = await store.info(renditionPath);
+    // Unreadable or gone beside a playlist that is there: made again (store.healInfo).
+    const read = (await store.info(renditionPath)) ?? (await store.healInfo(renditionPath)).info;
     if (!read) throw new CasterpakError('NOT_FOUND', `${renditionPath}: rendition information missing`);
     return read;
   }
@@ -57,17 +60,40 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     let cache = earlier;
     for (let attempt = 0; ; attempt++) {
       try {
-        const options = { ...deliveryFor(route.kind, name, config.serve.cacheControl), headers: { 'X-Casterpak-Cache': cache } };
+        const options = {
+          ...deliveryFor(route.kind, name, config.serve.cacheControl),
+          headers: { 'X-Casterpak-Cache': cache },
+          damaged: segment !== undefined && attempt === 0 ? damagedSegment(route.renditionPath, segment) : undefined,
+        };
         const result =
           route.kind === 'index' ? await sendSmallFile(req, res, file, options, deps.smallFiles) : await sendFile(req, res, file, options);
         return { ...result, cache, file };
       } catch (error) {
-        if (!isMissing(error) || attempt > 0) throw error;
-        store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
+        const damaged = error instanceof DamagedFileError;
+        if ((!isMissing(error) && !damaged) || attempt > 0) throw error;
+        if (damaged)
+          await fs.rm(file, { force: true }); // made again below, as if pruned
+        else store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
         const { status } = await store.ensure(route.renditionPath, segment);
         if (status !== 'HIT') cache = status;
       }
     }
+  }
+
+  // A cached segment cut short or emptied (a full disk, a careless copy) is made again, judged by
+  // the size the open already gave, nothing read: whole 188-byte packets (ISO/IEC 13818-1
+  // §2.4.3.2); with the pinned Bento4 one PAT and one PMT and a multiple of 16 packets per
+  // elementary stream (formats/mpegts/continuity.ts), and never above what the index predicts
+  // (exact or an upper bound: formats/mp42hls/segment-size.ts; not for a transcoded segment).
+  function damagedSegment(renditionPath: string, segment: number): (size: number) => boolean {
+    const known = store.known(renditionPath);
+    const pinned = store.options.bento4.pinned;
+    const predicted = pinned && known?.info && !known.info.derived ? known.index?.header.segments[segment - 1]?.bytes : undefined;
+    return (size) =>
+      size === 0 ||
+      size % TS_PACKET !== 0 ||
+      (pinned && (size / TS_PACKET - PSI_PACKETS) % CC_CYCLE !== 0) ||
+      (predicted !== undefined && size > predicted);
   }
 
   // The warm path: a verified rendition whose playlist is fresh in memory is answered at once.

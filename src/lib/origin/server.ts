@@ -67,13 +67,19 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const metrics = createMetrics();
   const shutdown = new AbortController();
   const limiter = new JobLimiter(config.serve.maxJobs, config.serve.maxQueue);
+  const wholeFileLimiter = new JobLimiter(
+    config.serve.maxWholeFileJobs,
+    config.serve.maxQueue,
+    'whole-file packaging',
+    config.serve.wholeFileWaitMs,
+  );
   const sources = createSourceResolver({
     sourceRoot: config.sourceRoot,
     upstream: config.upstream,
     s3: config.s3,
     layout,
     download: config.download,
-    onRangeIgnored: (host) => logger.warn('upstream ignores Range: its sources are downloaded whole', { host }),
+    onRangeIgnored: (url) => logger.warn('upstream ignores Range for this source: it is downloaded whole', { url }),
   });
   const ffmpeg = options.ffmpeg ?? (await checkFfmpeg(config.ffmpeg.path));
   if (!ffmpeg.ok) logger.warn('derived renditions are unavailable', { reason: ffmpeg.reason });
@@ -98,6 +104,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     publicBaseUrl: config.publicBaseUrl,
     failureTtlMs: config.serve.failureTtlMs,
     limiter,
+    wholeFileLimiter,
     signal: shutdown.signal,
     resolveSource: sources.file,
     openSource: sources.open,

@@ -11,6 +11,8 @@ export class JobLimiter {
     readonly maxQueue: number,
     /** What the runs are, for the refusal: 'packaging', 'transcode'. */
     readonly what = 'packaging',
+    /** A job that waited this long for a slot is refused (503) instead of waiting on. */
+    readonly maxWaitMs = Infinity,
   ) {}
 
   get active(): number {
@@ -26,7 +28,7 @@ export class JobLimiter {
       if (this.waiting.length >= this.maxQueue) {
         throw new CasterpakError('OVERLOADED', `${this.what} queue is full (${this.maxJobs} running, ${this.maxQueue} waiting)`);
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await this.waitTurn();
     } else {
       this.running++;
     }
@@ -38,5 +40,22 @@ export class JobLimiter {
         next(); // the slot passes straight to the next job
       else this.running--;
     }
+  }
+
+  // Resolves when a finished job hands its slot over; past maxWaitMs, leaves the queue refused.
+  private waitTurn(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const turn = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiting.push(turn);
+      const timer = Number.isFinite(this.maxWaitMs)
+        ? setTimeout(() => {
+            this.waiting.splice(this.waiting.indexOf(turn), 1);
+            reject(new CasterpakError('OVERLOADED', `${this.what}: no slot within ${this.maxWaitMs} ms (${this.maxJobs} running)`));
+          }, this.maxWaitMs)
+        : undefined;
+    });
   }
 }

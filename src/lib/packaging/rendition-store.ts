@@ -7,8 +7,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
-import { renditionKey, INDEX_PLAYLIST, segmentName, type CacheLayout } from '../cache/names.js';
-import { readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
+import { renditionKey, INDEX_PLAYLIST, RENDITION_INFO, SEGMENT_INDEX, segmentName, type CacheLayout } from '../cache/names.js';
+import { isWellFormed, readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 import type { CommitOutcome } from '../cache/commit.js';
 import { moveToTrash } from '../cache/remove-tree.js';
 import { ConfinedDirs } from '../cache/confined-dirs.js';
@@ -80,17 +80,36 @@ export class RenditionStore implements StoreContext {
     return { status, dir };
   }
 
-  // Every segment of the rendition (what an I-frame playlist needs): many missing, one whole-file
-  // run; a few, made alone (store/plan-request.ts).
+  // Every segment of the rendition (what an I-frame playlist needs): with a segment index, made
+  // alone, as many at a time as there are job slots, each waiting its turn in the queue (so an
+  // unrelated request waits behind a few segments, never behind a film); else many missing, one
+  // whole-file run, a few, made alone (store/plan-request.ts).
   async ensureAll(renditionPath: string): Promise<EnsureResult> {
     const first = await this.ensure(renditionPath);
     const info = await this.info(renditionPath);
     const names = new Set(await fs.readdir(first.dir));
     const missing = Array.from({ length: info?.segments ?? 0 }, (_, i) => i + 1).filter((n) => !names.has(segmentName(n)));
-    const plan = planAll({ pinned: this.options.bento4.pinned, derivedFrom: info?.derived?.source ?? null, missing: missing.length });
+    const plan = planAll({
+      pinned: this.options.bento4.pinned,
+      derivedFrom: info?.derived?.source ?? null,
+      missing: missing.length,
+      indexed: names.has(SEGMENT_INDEX),
+    });
     if (plan.kind === 'nothing') return first;
     if (plan.kind === 'whole-file') await this.playlists.repairWholeFile(renditionPath, path.join(first.dir, segmentName(missing[0])));
-    for (const n of missing) await this.ensure(renditionPath, n); // found, or made alone
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (!failed && next < missing.length) {
+        const n = missing[next++];
+        await this.ensure(renditionPath, n).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }); // found, or made alone
+      }
+    };
+    const parallel = Math.max(1, Math.min(this.options.limiter?.maxJobs ?? 1, missing.length));
+    await Promise.all(Array.from({ length: parallel }, worker));
     return { status: first.status === 'HIT' ? 'MISS' : first.status, dir: first.dir };
   }
 
@@ -171,9 +190,27 @@ export class RenditionStore implements StoreContext {
   // Information saved beside the rendition at packaging time (null when not packaged), read
   // from disk and remembered in its entry.
   async info(renditionPath: string): Promise<RenditionInfo | null> {
-    const info = await readRenditionInfo(this.options.layout.renditionDir(renditionPath));
+    const read = await readRenditionInfo(this.options.layout.renditionDir(renditionPath));
+    const info = read !== null && isWellFormed(read) ? read : null;
     if (info) this.entries.set(renditionPath, { info });
     return info;
+  }
+
+  // A rendition whose playlist is there but whose `.rendition.json` is missing or unreadable
+  // (tampered with, cut short): its info made again, from the moov with the pinned Bento4; the
+  // segments on disk are kept when the playlist comes out the same (cache/commit.ts). Null when
+  // there is no playlist either.
+  async healInfo(renditionPath: string): Promise<{ info: RenditionInfo | null; status: CacheStatus }> {
+    const dir = await this.insideDir(renditionPath);
+    const playlist = path.join(dir, INDEX_PLAYLIST);
+    const file = path.join(dir, RENDITION_INFO);
+    if (!(await exists(playlist))) return { info: null, status: 'HIT' };
+    const known = await this.info(renditionPath);
+    if (known) return { info: known, status: 'HIT' }; // healed by another request meanwhile
+    // Gone, so that the run below waits for the new one (a concurrent request finds it there).
+    await fs.rm(file, { force: true });
+    const status = await this.playlists.make(renditionPath, file, false);
+    return { info: await this.info(renditionPath), status };
   }
 
   open(renditionPath: string): Promise<SourceReader> {

@@ -5,6 +5,7 @@
 // u8 sync | f64 file offset — one per sample of each track mp42hls uses, in sample order.
 import { buildExtractHeader, type SampleSlice } from '../formats/mp42hls/extract.js';
 import { extractAudioRange, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
+import { predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
 import type { Movie, Track } from '../formats/mp4/moov.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
@@ -33,6 +34,8 @@ export interface IndexSegment {
   readonly pes: readonly number[];
   readonly span: readonly [number, number];
   readonly standalone: boolean;
+  /** The segment's bytes as predicted (formats/mp42hls/segment-size.ts: exact, or a close upper bound); absent in older indexes. */
+  readonly bytes?: number;
 }
 
 export interface IndexHeader {
@@ -50,13 +53,22 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     .filter((t): t is Track => t !== undefined)
     .sort((x, y) => x.trak.offset - y.trak.offset);
   const extractHeader = buildExtractHeader(moov, movie, plan);
-  const segments: IndexSegment[] = plan.segments.map((s) => {
+  const segments: IndexSegment[] = plan.segments.map((s, i) => {
     const ranges = tracks.map((t) => {
       const range = t === plan.videoTrack ? s.video! : extractAudioRange(s)!;
       return [range.start, range.end, range.end > range.start ? t.samples.decodeTimes[range.start] : 0] as const;
     });
     const pes = tracks.map((t, i) => ranges[i][1] - ranges[i][0] - (t === plan.audioTrack ? s.audioLookahead : 0));
-    return { extinf: s.extinf, ranges, lookahead: s.audioLookahead, pes, span: [s.span.start, s.span.end], standalone: s.standalone };
+    const bytes = predictSegmentBytes(plan, i);
+    return {
+      extinf: s.extinf,
+      ranges,
+      lookahead: s.audioLookahead,
+      pes,
+      span: [s.span.start, s.span.end],
+      standalone: s.standalone,
+      bytes,
+    };
   });
   const draft = (recordsStart: number): IndexHeader => {
     let at = recordsStart;

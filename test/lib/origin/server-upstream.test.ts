@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { media } from '../../helpers/bento4.js';
-import { startFakeUpstream, redirectTo } from '../../helpers/fake-upstream.js';
+import { startFakeUpstream, redirectTo, fileAnswer, rangeAnswer } from '../../helpers/fake-upstream.js';
 import { startOrigin } from '../../helpers/origin.js';
 
 async function upstreamOrigin(timeoutMs = 2000) {
@@ -12,12 +12,6 @@ async function upstreamOrigin(timeoutMs = 2000) {
   return { t, upstream };
 }
 
-const fileAnswer = (file: string) => (_req: unknown, res: import('node:http').ServerResponse) => {
-  const bytes = readFileSync(file);
-  res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': bytes.length });
-  res.end(bytes);
-};
-
 const sourcesLeft = (cacheDir: string) => {
   const dir = path.join(cacheDir, '.sources');
   return existsSync(dir)
@@ -26,25 +20,6 @@ const sourcesLeft = (cacheDir: string) => {
         .filter((n) => n.endsWith('.mp4') || n.includes('.part'))
     : [];
 };
-
-// A static server with single byte ranges (RFC 9110 §14), counting the body bytes it sends.
-function rangeAnswer(file: string, sent: { bytes: number }) {
-  const bytes = readFileSync(file);
-  return (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
-    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
-    if (!m) {
-      sent.bytes += bytes.length;
-      res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
-      return;
-    }
-    const start = Number(m[1]);
-    const end = Math.min(Number(m[2]), bytes.length - 1);
-    sent.bytes += end - start + 1;
-    res
-      .writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1, etag: '"v1"' })
-      .end(bytes.subarray(start, end + 1));
-  };
-}
 
 describe('serve: the remote library (--upstream)', () => {
   it("reads the moov and each segment's span by Range, never the whole file, and keeps no source copy", async () => {

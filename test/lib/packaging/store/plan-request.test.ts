@@ -42,6 +42,8 @@ const TABLE: ReadonlyArray<[string, RequestFacts, RequestPlan['kind'], string | 
   ['all, none missing', { want: 'all', ...source, missing: 0 }, 'nothing', null],
   ['all, a few missing', { want: 'all', ...source, missing: WHOLE_FILE_FROM }, 'each-segment', null],
   ['all, many missing', { want: 'all', ...source, missing: WHOLE_FILE_FROM + 1 }, 'whole-file', null],
+  ['all, many missing, indexed', { want: 'all', ...source, missing: WHOLE_FILE_FROM + 1, indexed: true }, 'each-segment', null],
+  ['all, many missing, indexed, another Bento4', { want: 'all', ...other, missing: 2, indexed: true }, 'whole-file', null],
   ['all, one missing, another Bento4', { want: 'all', ...other, missing: 1 }, 'whole-file', null],
   ['all derived, many missing', { want: 'all', ...derived, missing: 100 }, 'each-segment', null],
 ];
