@@ -6,10 +6,7 @@ import { CasterpakError } from '../../shared/errors.js';
 
 export type MasterPlaylist = HLS.types.MasterPlaylist;
 export type MediaPlaylist = HLS.types.MediaPlaylist;
-export type Playlist = MasterPlaylist | MediaPlaylist;
-export type Segment = HLS.types.Segment;
-export type Variant = HLS.types.Variant;
-export const types = HLS.types;
+type Playlist = MasterPlaylist | MediaPlaylist;
 
 function strict<T>(what: string, run: () => T): T {
   HLS.setOptions({ strictMode: true, silent: true });

@@ -3,7 +3,7 @@
 // segment alone says nothing of it (a 0.04-s last segment once made BANDWIDTH 3.8 times the real
 // peak), and a 0-s one (mp42hls's audio tail) still costs its bytes to whichever run holds it.
 
-export interface PeakInput {
+interface PeakInput {
   /** Bytes of each segment, in playlist order. */
   readonly bytes: readonly number[];
   /** Seconds of each segment as the playlist says (EXTINF): what runs are measured by. */

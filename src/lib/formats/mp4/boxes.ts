@@ -96,7 +96,7 @@ export function requireBox(bytes: Uint8Array, path: readonly string[], parent?: 
 }
 
 // The version decides field widths in many boxes (mvhd, tkhd, mdhd, ctts, trun).
-export interface FullBox {
+interface FullBox {
   readonly version: number;
   readonly flags: number;
   /** Offset of the first byte after version and flags. */

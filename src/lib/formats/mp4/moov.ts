@@ -105,7 +105,7 @@ function parseTrak(bytes: Uint8Array, trak: BoxHeader): Track {
 }
 
 // Why: hostile tracks each under the per-track limit must not add up without bound either.
-export const MAX_SAMPLES_PER_MOVIE = 2 * MAX_SAMPLES_PER_TRACK;
+const MAX_SAMPLES_PER_MOVIE = 2 * MAX_SAMPLES_PER_TRACK;
 
 // Why: the entry point: `moovBytes` is the whole top-level moov box, header included.
 export function parseMoov(moovBytes: Uint8Array): Movie {

@@ -5,7 +5,7 @@
 import type { Movie, Track } from '../mp4/moov.js';
 import { mp42hlsTracks } from './segment-plan.js';
 
-export interface CarriageRefusal {
+interface CarriageRefusal {
   /** codec: a kind of media mp42hls does not carry (415); broken: a carriable kind, badly described (422). */
   readonly kind: 'codec' | 'broken';
   readonly reason: string;

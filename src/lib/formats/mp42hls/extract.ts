@@ -109,7 +109,7 @@ export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice
 }
 
 // Why: a track's samples in `range`, as an extract carries them.
-export function sliceOf(track: Track, range: SampleRange): SampleSlice {
+function sliceOf(track: Track, range: SampleRange): SampleSlice {
   const s = track.samples;
   return {
     trackId: track.id,

@@ -16,7 +16,7 @@ export interface TrackCursorInit {
 }
 
 // Why: one segment of the replay, in sample indexes and mp42hls's double duration.
-export interface CutSegment {
+interface CutSegment {
   /** Seconds, as mp42hls's double `segment_duration`. */
   readonly duration: number;
   /** The "last cut" time the segment opened at, seconds. */
@@ -28,7 +28,7 @@ export interface CutSegment {
 }
 
 // Why: the cuts, and where each track stopped (to see what mp42hls never writes).
-export interface InterleaveResult {
+interface InterleaveResult {
   readonly segments: readonly CutSegment[];
   /** Index of the first video (audio) sample never written; equals `end` when all were. */
   readonly videoNext: number;
@@ -36,7 +36,7 @@ export interface InterleaveResult {
 }
 
 /** mp42hls's DefaultSegmentDurationThreshold, in seconds; it is set to 0 without a video track. */
-export const CUT_THRESHOLD_SECONDS = 15 / 1000.0;
+const CUT_THRESHOLD_SECONDS = 15 / 1000.0;
 
 interface Cursor {
   readonly init: TrackCursorInit;

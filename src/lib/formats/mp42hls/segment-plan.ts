@@ -66,7 +66,7 @@ export function mp42hlsTracks(movie: Movie): { video?: Track; audio?: Track } {
 }
 
 // Why: mp42hls: if ((unsigned)(d + 0.5) > target) target = (unsigned)d; so 5.6 s gives 5, not 6.
-export function mp42hlsTargetDuration(durations: readonly number[]): number {
+function mp42hlsTargetDuration(durations: readonly number[]): number {
   let target = 0;
   for (const d of durations) if (Math.trunc(d + 0.5) > target) target = Math.trunc(d);
   return target;

@@ -137,7 +137,7 @@ export function predictSegmentBytes(plan: SegmentPlan, segmentIndex: number): nu
 }
 
 /** Bits per second, rounded up. */
-export interface Bandwidth {
+interface Bandwidth {
   readonly peak: number;
   readonly average: number;
 }
