@@ -9,7 +9,6 @@ import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 
-export type { RenditionInfo } from '../cache/rendition-info.js';
 import { type CacheLayout, segmentName } from '../cache/names.js';
 import { makeTempDir } from '../cache/temp-run.js';
 import { indexedSource, type MoovReading } from './moov-rendition.js';

@@ -11,7 +11,7 @@ import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
 import { buildMediaPlaylist, segmentBaseUrl } from './media-playlist.js';
 
-export interface RenditionFiles {
+interface RenditionFiles {
   /** Each segment's duration in seconds, in order (segment number n is durations[n - 1]). */
   readonly durations: readonly number[];
   readonly info: RenditionInfo;

@@ -97,7 +97,7 @@ export interface Derivations {
   readonly limiter: JobLimiter;
 }
 
-export interface SegmentJob {
+interface SegmentJob {
   readonly bento4: Bento4;
   readonly layout: CacheLayout;
   readonly renditionPath: string;

@@ -21,7 +21,7 @@ export interface DownloadOptions {
   readonly partDir?: string;
 }
 
-export interface DownloadResult {
+interface DownloadResult {
   readonly bytes: number;
   readonly finalUrl: string;
 }

@@ -11,7 +11,7 @@ import { makeTempDir } from '../../cache/temp-run.js';
 import { openRemoteSource } from './remote-source.js';
 import { openLocalSource, type SourceReader } from './source-reader.js';
 
-export interface SourceResolverOptions {
+interface SourceResolverOptions {
   readonly sourceRoot: string | null;
   readonly upstream: string | null;
   readonly layout: CacheLayout;
@@ -22,7 +22,7 @@ export interface SourceResolverOptions {
 
 // Finds a rendition's source: `file` gives a local path (a remote one downloaded whole first),
 // `open` a reader that fetches only what is asked (ranges of a remote one).
-export interface SourceResolver {
+interface SourceResolver {
   file(renditionPath: string, signal?: AbortSignal): Promise<string>;
   open(renditionPath: string, signal?: AbortSignal): Promise<SourceReader>;
 }
