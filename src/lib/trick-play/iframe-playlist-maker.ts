@@ -12,7 +12,7 @@ import { scanKeyFrames, type KeyFrameScan, type VideoProgram } from '../formats/
 import { trickPlayError } from './scan-errors.js';
 import type { MediaLoader } from './media-loader.js';
 
-export { fileLoader, httpLoader, type MediaLoader, type HttpLoaderOptions } from './media-loader.js';
+export { fileLoader, httpLoader, type MediaLoader } from './media-loader.js';
 
 export interface IFramePlaylistResult {
   /** the I-frame playlist text */
@@ -28,7 +28,7 @@ export interface IFramePlaylistResult {
   readonly segments: number;
 }
 
-export interface KfonlyOptions {
+interface KfonlyOptions {
   /** segments read ahead of the scan @default 4 */
   readonly concurrency?: number;
 }
