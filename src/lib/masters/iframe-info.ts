@@ -13,7 +13,7 @@ import { fetchText } from './master-fetch.js';
 // Looks up one rendition by its variant path (a `renditions` entry of rewriteMaster); throws when it cannot.
 export type IFrameInfoResolver = (variantPath: string) => Promise<IFrameInfo>;
 
-export interface HttpResolverOptions {
+interface HttpResolverOptions {
   /** casterpak's base URL: the only host contacted */
   readonly baseUrl: string;
   readonly timeoutMs: number;
