@@ -11,7 +11,7 @@ import { transcodeTransform } from './transcoder.js';
 import { audioTrack } from '../packaging/mp4info.js';
 import type { FfmpegCheck } from './ffmpeg.js';
 
-export interface DerivationsOptions {
+interface DerivationsOptions {
   readonly ladder: Ladder;
   readonly ffmpeg: FfmpegCheck;
   readonly limiter: JobLimiter;

@@ -95,7 +95,7 @@ export function derivedMedia(source: MediaInfo, profile: LadderProfile, size: Si
 
 // PES a second: one per video frame, one per AAC frame (1024 samples). A master made without
 // the source at hand assumes these.
-export interface PesRates {
+interface PesRates {
   readonly video: number;
   readonly audio: number;
 }
