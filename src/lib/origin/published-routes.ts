@@ -12,7 +12,7 @@ import type { RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
 import type { Served } from './handler.js';
 
-export interface PublishedRoutesDeps {
+interface PublishedRoutesDeps {
   readonly config: CasterpakConfig;
   readonly layout: CacheLayout;
   readonly iframePlaylists: IFramePlaylistService;

@@ -15,7 +15,7 @@ import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
 import type { Served } from './handler.js';
 
-export interface RenditionRoutesDeps {
+interface RenditionRoutesDeps {
   readonly config: CasterpakConfig;
   readonly store: RenditionStore;
   readonly iframePlaylists: IFramePlaylistService;
