@@ -15,7 +15,7 @@ import { expandInputs } from '../lib/packaging/package-inputs.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 import { isUrl } from '../lib/shared/paths.js';
 
-export interface PackageCommandOptions {
+interface PackageCommandOptions {
   readonly fromFile?: string;
   readonly cacheDir?: string;
   readonly sourceRoot?: string;
@@ -68,7 +68,7 @@ export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
 
 // Refuses, before anything is packaged, a file whose rendition path would not be the one serve
 // looks it up by (<source root>/<rendition path>): such a pre-warm is silently wasted.
-export function checkRenditionPaths(
+function checkRenditionPaths(
   inputs: readonly string[],
   config: Pick<CasterpakConfig, 'sourceRoot'>,
   origin: ConfigOrigin,
@@ -93,7 +93,7 @@ export function checkRenditionPaths(
 }
 
 // --as names the rendition of exactly one file or URL.
-export function renditionPathAs(as: string, inputs: readonly string[], directories: readonly string[]): string {
+function renditionPathAs(as: string, inputs: readonly string[], directories: readonly string[]): string {
   if (directories.length > 0)
     throw new CasterpakError('USAGE', `--as names the rendition of one file, and ${directories[0]} is a directory`);
   if (inputs.length !== 1)

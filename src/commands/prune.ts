@@ -21,7 +21,7 @@ export const PRUNE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--cache-dir <dir>', key: 'cacheDir', help: 'cache directory; must exist', default: './casterpak-cache' },
 ];
 
-export interface PruneCommandOptions {
+interface PruneCommandOptions {
   readonly olderThan?: string;
   readonly what?: string;
   readonly maxSize?: string;
@@ -31,7 +31,7 @@ export interface PruneCommandOptions {
   readonly config?: string;
 }
 
-export interface PruneDeps {
+interface PruneDeps {
   /** @default loadConfigWithOrigin */ readonly loadConfig?: (options: LoadConfigOptions) => Promise<LoadedConfig>;
   /** @default runPrune */ readonly runPrune?: (options: PruneOptions) => Promise<PruneReport>;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 export const TMP_DIR = '.tmp'; // packaging runs in progress: tempRunName()
 export const LOCKS_DIR = '.locks'; // lockName(), failedName(): who is packaging, what failed
 export const SOURCES_DIR = '.sources'; // downloaded source copies, by rendition path
-export const PUBLISHED_DIR = '.published'; // I-frame playlists of streams under the published root
+const PUBLISHED_DIR = '.published'; // I-frame playlists of streams under the published root
 export const TRASH_DIR = '.trash'; // renditions replaced or removed, deleted right after the rename
 
 // The Akamai HD / MSOD file names inside a rendition directory.

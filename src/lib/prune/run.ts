@@ -18,8 +18,6 @@ import { scanCache } from '../cache/scan.js';
 import { PruneDeleter, type DeleteOutcome } from './delete.js';
 import type { PruneReport } from './report.js';
 
-export type { PruneReport, PruneReportItem } from './report.js';
-
 export interface PruneOptions {
   readonly cacheDir: string;
   /** @default 'segments' */ readonly what?: PruneWhat;
