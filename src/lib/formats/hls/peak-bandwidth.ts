@@ -20,7 +20,7 @@ interface PeakInput {
 
 const inRange = (s: number, low: number, high: number): boolean => s >= low && s <= high && s > 0;
 
-// Why: bits per second (not rounded); with no run in range (a playlist shorter than half the
+// Bits per second (not rounded); with no run in range (a playlist shorter than half the
 // target), the rate of the whole playlist, which is then its only run.
 export function peakBitRate(input: PeakInput): number {
   const { bytes, seconds, targetDuration } = input;
