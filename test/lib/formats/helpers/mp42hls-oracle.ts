@@ -18,7 +18,7 @@ export const MP42HLS = path.join(createRequire(import.meta.url)('bento4-installe
 export const PLAYABLE = ['av.mp4', 'av-2997.mp4', 'av-no-bframes.mp4', 'moov-at-end.mp4', 'video-only.mp4', 'audio-only.mp4', 'hevc.mp4'];
 export const media = (name: string): string => path.join(MEDIA_DIR, name);
 
-// Why: mp42hls processes run at most two at a time (the test machine has two cores).
+// At most two mp42hls processes at a time: the test machine has two cores.
 let active = 0;
 const waiting: (() => void)[] = [];
 async function limited<T>(job: () => Promise<T>): Promise<T> {
@@ -39,7 +39,7 @@ interface Mp42hlsOutput {
   readonly segments: Buffer[];
 }
 
-// Why: the same flags casterpak passes (buildMp42hlsArgs), mirrored here because src is being moved.
+// The same flags casterpak passes (buildMp42hlsArgs), mirrored so the oracle does not depend on the code it checks.
 export async function mp42hls(source: string, segmentDuration: number): Promise<Mp42hlsOutput> {
   return limited(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-fmt-'));
@@ -68,7 +68,7 @@ export async function mp42hls(source: string, segmentDuration: number): Promise<
   });
 }
 
-// Why: packaging one extract alone, from bytes.
+// Packages one extract alone, from bytes, as the segment path does.
 export async function mp42hlsBytes(mp4: Uint8Array, segmentDuration: number): Promise<Mp42hlsOutput> {
   const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-extract-'));
   try {
@@ -80,14 +80,14 @@ export async function mp42hlsBytes(mp4: Uint8Array, segmentDuration: number): Pr
 }
 
 const wholeRuns = new Map<string, Promise<Mp42hlsOutput>>();
-// Why: several tests compare against the same whole-file run; make it once per process.
+// Several tests compare against the same whole-file run; make it once per process.
 export function wholeFile(name: string, segmentDuration: number): Promise<Mp42hlsOutput> {
   const key = `${name}@${segmentDuration}`;
   if (!wholeRuns.has(key)) wholeRuns.set(key, mp42hls(media(name), segmentDuration));
   return wholeRuns.get(key)!;
 }
 
-// Why: reads only top-level headers, then the moov, exactly as an I/O layer would.
+// Reads only top-level headers, then the moov, exactly as casterpak's source reader would.
 export async function readMoov(file: string): Promise<Uint8Array> {
   const fd = openSync(file, 'r');
   try {
@@ -103,7 +103,7 @@ export async function readMoov(file: string): Promise<Uint8Array> {
   }
 }
 
-// Why: the byte range [start, end) of a file, as a ranged read would give it.
+// The byte range [start, end) of a file, as a ranged read would give it.
 export function readSpan(file: string, start: number, end: number): Uint8Array {
   const fd = openSync(file, 'r');
   try {

@@ -22,7 +22,7 @@ const MP4DUMP = path.join(path.dirname(MP42HLS), 'mp4dump');
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'dinf', 'edts', 'mvex']);
 const ALL = [...PLAYABLE, 'opus.mp4', 'vp9.mp4'];
 
-// Why: mp4dump's tree as "depth type size" lines, descending only into CONTAINERS.
+// mp4dump's tree as "depth type size" lines, descending only into CONTAINERS.
 function mp4dumpTree(file: string): string[] {
   const lines = execFileSync(MP4DUMP, ['--verbosity', '0', file], { encoding: 'utf8' }).split('\n');
   const out: string[] = [];
@@ -45,7 +45,7 @@ function ourTree(bytes: Uint8Array, start: number, end: number, depth = 0): stri
   ]);
 }
 
-// Why: the header-only walk over a file, as an I/O layer would make it.
+// Header-only, as casterpak's source reader walks a file.
 async function headers(file: string): Promise<BoxHeader[]> {
   const bytes = readFileSync(file);
   const found: BoxHeader[] = [];
