@@ -19,7 +19,8 @@ interface RenditionRoutesDeps {
   readonly config: CasterpakConfig;
   readonly store: RenditionStore;
   readonly iframePlaylists: IFramePlaylistService;
-  /** Playlists kept in memory (segments are streamed from disk). */
+  /** Playlists kept in memory; segments are not: each request reads one whole into a pooled buffer within
+   * serve.responseMemoryBytes and streams it past that (http/file-body.ts). */
   readonly smallFiles: SmallFileCache;
 }
 
