@@ -1,6 +1,6 @@
 // The segments mp42hls would write for a movie, predicted from the moov alone: per segment the
 // sample ranges, the EXTINF duration and its exact "%f" text, and the byte span of the file to
-// read to package that segment by itself (see mp42hls-interleave.ts for the cutting rule).
+// read to package that segment by itself (see interleave.ts for the cutting rule).
 import { formatCFixed } from './c-fixed.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';

