@@ -13,9 +13,9 @@
 import { peakBitRate } from '../hls/peak-bandwidth.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Track } from '../mp4/moov.js';
+import { TS_PACKET_SIZE, TS_PAYLOAD_SIZE } from '../mpegts/packet.js';
 import type { PlannedSegment, SegmentPlan } from './segment-plan.js';
 
-const [TS_PACKET, TS_PAYLOAD] = [188, 184];
 /** adaptation_field_length, flags, 48-bit PCR (ISO/IEC 13818-1 §2.4.3.4): on every video PES, and on audio PES without video. */
 const PCR_FIELD = 8;
 /** PES header (§2.4.3.7) with PTS only (audio) and with PTS and DTS (mp42hls: every video PES). */
@@ -91,8 +91,8 @@ function modelOf(plan: SegmentPlan): Model {
 // As mp42hls's WritePES: the first packet carries min(PES bytes, 184 - PCR field), the rest 184 each; the
 // last is stuffed through its adaptation field to 188 bytes (§2.4.3.5).
 function pesPackets(pesBytes: number, withPcr: boolean): number {
-  const first = TS_PAYLOAD - (withPcr ? PCR_FIELD : 0);
-  return pesBytes <= first ? 1 : 1 + Math.ceil((pesBytes - first) / TS_PAYLOAD);
+  const first = TS_PAYLOAD_SIZE - (withPcr ? PCR_FIELD : 0);
+  return pesBytes <= first ? 1 : 1 + Math.ceil((pesBytes - first) / TS_PAYLOAD_SIZE);
 }
 
 // The Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment).
@@ -122,7 +122,7 @@ function packetCounts(m: Model, segment: PlannedSegment): { video: number; audio
 
 function segmentBytes(m: Model, segment: PlannedSegment): number {
   const { video, audio } = packetCounts(m, segment);
-  return TS_PACKET * (PSI_PACKETS + ceil16(video) + ceil16(audio));
+  return TS_PACKET_SIZE * (PSI_PACKETS + ceil16(video) + ceil16(audio));
 }
 
 function segmentAt(plan: SegmentPlan, index: number): PlannedSegment {
@@ -189,7 +189,7 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
         const packets = videoPes(v, i) + (i === range.end - 1 ? ceil16(video) - video : 0);
         const ms = Math.round((start + (pts(i) - pts(range.start)) / 90000) * 1000);
         previousMs = Math.min(endMs, Math.max(previousMs, ms));
-        entries.push({ bytes: packets * TS_PACKET, ms: previousMs });
+        entries.push({ bytes: packets * TS_PACKET_SIZE, ms: previousMs });
       }
     }
     start += rounded[s];
