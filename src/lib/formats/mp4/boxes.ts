@@ -112,11 +112,3 @@ export function fullBoxOf(bytes: Uint8Array, box: BoxHeader): FullBox {
   const flags = (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
   return { version, flags, body: at + 4 };
 }
-
-// One top-level header decoded as a box header (bytes = what was read at fileOffset, at least
-// 8 bytes, 16 for a largesize box); size 0 means "to the end of the file". The file walk itself
-// is top-level.ts.
-export function parseTopLevelHeader(bytes: Uint8Array, fileOffset: number, fileSize: number): BoxHeader {
-  if (fileOffset >= fileSize) throw new Mp4FormatError(`no box at ${fileOffset}: file is ${fileSize} bytes`);
-  return decodeHeader(bytes, 0, fileOffset, fileSize - fileOffset);
-}
