@@ -54,7 +54,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     earlier: CacheStatus = 'HIT',
   ): Promise<Served> {
     const file = path.join(await store.insideDir(route.renditionPath), name);
-    const segment = route.kind === 'segment' ? route.segment : undefined;
+    const segmentNumber = route.kind === 'segment' ? route.segment : undefined;
     let cache = earlier;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -65,7 +65,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
       } catch (error) {
         if (!isMissing(error) || attempt > 0) throw error;
         store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
-        const { status } = await store.ensure(route.renditionPath, segment);
+        const { status } = await store.ensure(route.renditionPath, segmentNumber);
         if (status !== 'HIT') cache = status;
       }
     }
