@@ -33,6 +33,7 @@ const PURE = [
   'config/checks.ts',
   'config/env.ts',
   'config/ladder.ts',
+  'config/merge-layer.ts',
   'config/origin.ts',
   'config/schema.ts',
   'config/units.ts',

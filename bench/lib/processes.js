@@ -8,7 +8,7 @@ import path from 'node:path';
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export async function freePort() {
+async function freePort() {
   const server = net.createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
@@ -17,7 +17,7 @@ export async function freePort() {
 }
 
 // Polls until `url` answers with any HTTP status; `what()` names the child in errors.
-export async function waitUntilUp(url, child, what) {
+async function waitUntilUp(url, child, what) {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${what()} exited with ${child.exitCode}`);
     try {
@@ -30,7 +30,7 @@ export async function waitUntilUp(url, child, what) {
   throw new Error(`${what()} did not start`);
 }
 
-export function stopChild(child) {
+function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

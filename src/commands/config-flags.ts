@@ -19,7 +19,7 @@ export interface ConfigFlag {
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-export function configFlagHelp(flag: ConfigFlag): string {
+function configFlagHelp(flag: ConfigFlag): string {
   const env = envVariableOf(flag.key);
   const where = `config ${flag.key}${env === undefined ? '' : `, env ${env}`}`;
   return `${flag.help} (${where}${flag.default === undefined ? '' : `; default: ${flag.default}`})`;

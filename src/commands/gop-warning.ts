@@ -6,7 +6,7 @@ import { parseMoov, type Movie } from '../lib/formats/mp4/moov.js';
 import { openLocalSource, readMoov } from '../lib/packaging/source/source-reader.js';
 
 // The longest span between two key frames of the first video track, in seconds; null without video.
-export function longestGop(movie: Movie): number | null {
+function longestGop(movie: Movie): number | null {
   const video = movie.tracks.find((t) => t.handler === 'vide');
   if (!video || video.timescale <= 0) return null;
   const { sync, decodeTimes, count } = video.samples;

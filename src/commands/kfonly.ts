@@ -22,7 +22,7 @@ import { renditionUrl } from '../lib/cache/rendition-path.js';
 // Largest playlist or segment read over HTTP.
 const MAX_HTTP_BYTES = 256 * 1024 * 1024;
 
-export interface KfonlyRun {
+interface KfonlyRun {
   /** a media playlist: a local path or an http(s) URL */
   readonly input: string;
   /** a file, '-' for stdout, or undefined for the default place */
@@ -31,12 +31,12 @@ export interface KfonlyRun {
   readonly timeoutMs: number;
 }
 
-export interface KfonlyDeps {
+interface KfonlyDeps {
   /** @default file or HTTP loader chosen from the input */ readonly loader?: MediaLoader;
   /** @default process.cwd() */ readonly cwd?: string;
 }
 
-export interface IFramePlaylistOutcome {
+interface IFramePlaylistOutcome {
   /** the file written, or '-' when the playlist goes to stdout */
   readonly output: string;
   readonly result: IFramePlaylistResult;
@@ -93,7 +93,7 @@ export async function runKfonly(run: KfonlyRun, deps: KfonlyDeps = {}): Promise<
   return { output, result };
 }
 
-export function summaryLine(result: IFramePlaylistResult): string {
+function summaryLine(result: IFramePlaylistResult): string {
   const kbps = (bits: number) => `${Math.round(bits / 1000)} kbit/s`;
   const format = result.codecs
     ? `, ${result.codecs}${result.resolution ? ` ${result.resolution.width}x${result.resolution.height}` : ''}`

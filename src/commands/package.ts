@@ -18,7 +18,7 @@ import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags
 import { isUrl } from '../lib/shared/paths.js';
 import { sourceGopWarning } from './gop-warning.js';
 
-export interface PackageCommandOptions {
+interface PackageCommandOptions {
   readonly fromFile?: string;
   readonly cacheDir?: string;
   readonly sourceRoot?: string;
@@ -72,14 +72,14 @@ export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
 // The library a file's rendition path is taken below: the configured source root or, with none
 // (the design's first command, `casterpak package film.mp4`), the current directory, which is
 // also what serve reads when started there without one (commands/serve.ts).
-export interface Library {
+interface Library {
   readonly root: string;
   /** Where the root came from, to name it in a refusal. */
   readonly from: string;
   readonly configured: boolean;
 }
 
-export function libraryOf(config: Pick<CasterpakConfig, 'sourceRoot'>, origin: ConfigOrigin, cwd: string): Library {
+function libraryOf(config: Pick<CasterpakConfig, 'sourceRoot'>, origin: ConfigOrigin, cwd: string): Library {
   return config.sourceRoot === null
     ? { root: cwd, from: 'the current directory, as no source root is configured', configured: false }
     : { root: config.sourceRoot, from: origin('sourceRoot'), configured: true };
@@ -87,7 +87,7 @@ export function libraryOf(config: Pick<CasterpakConfig, 'sourceRoot'>, origin: C
 
 // Refuses, before anything is packaged, a file whose rendition path would not be the one serve
 // looks it up by (<library>/<rendition path>): such a pre-warm is silently wasted.
-export function checkRenditionPaths(inputs: readonly string[], library: Library, cwd: string): void {
+function checkRenditionPaths(inputs: readonly string[], library: Library, cwd: string): void {
   const remedy = 'or name its rendition path with --as <rendition path>';
   for (const input of inputs) {
     if (isUrl(input)) continue;
@@ -103,7 +103,7 @@ export function checkRenditionPaths(inputs: readonly string[], library: Library,
 
 // Where each rendition went and the address serve answers for it (its master playlist), so
 // the first `package` run ends with something to play.
-export function whereLines(summary: PackageSummary, config: Pick<CasterpakConfig, 'publicBaseUrl' | 'serve'>): string[] {
+function whereLines(summary: PackageSummary, config: Pick<CasterpakConfig, 'publicBaseUrl' | 'serve'>): string[] {
   const base = config.publicBaseUrl ?? listenUrl({ address: config.serve.host, port: config.serve.port });
   const done = summary.results.filter((r) => (r.status === 'made' || r.status === 'reused') && r.renditionPath !== null && r.dir);
   const lines = done.slice(0, 5).map((r) => `${r.dir} → serve answers ${renditionUrl(r.renditionPath!, base)}master.m3u8`);
@@ -112,7 +112,7 @@ export function whereLines(summary: PackageSummary, config: Pick<CasterpakConfig
 }
 
 // --as names the rendition of exactly one file or URL.
-export function renditionPathAs(as: string, inputs: readonly string[], directories: readonly string[]): string {
+function renditionPathAs(as: string, inputs: readonly string[], directories: readonly string[]): string {
   if (directories.length > 0)
     throw new CasterpakError('USAGE', `--as names the rendition of one file, and ${directories[0]} is a directory`);
   if (inputs.length !== 1)

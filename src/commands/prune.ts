@@ -26,7 +26,7 @@ export const PRUNE_FLAGS: readonly ConfigFlag[] = [
   { flags: '--cache-dir <dir>', key: 'cacheDir', help: 'cache directory; must exist', default: './casterpak-cache' },
 ];
 
-export interface PruneCommandOptions {
+interface PruneCommandOptions {
   readonly olderThan?: string;
   readonly force?: boolean;
   readonly what?: string;
@@ -37,7 +37,7 @@ export interface PruneCommandOptions {
   readonly config?: string;
 }
 
-export interface PruneDeps {
+interface PruneDeps {
   /** @default loadConfigWithOrigin */ readonly loadConfig?: (options: LoadConfigOptions) => Promise<LoadedConfig>;
   /** @default runPrune */ readonly runPrune?: (options: PruneOptions) => Promise<PruneReport>;
 }

@@ -15,7 +15,7 @@ import type { Ladder } from '../lib/config/ladder.js';
 import { parseProfiles } from '../lib/renditions/ladder-plan.js';
 import { isUrl } from '../lib/shared/paths.js';
 
-export interface RewriteMasterCommandOptions {
+interface RewriteMasterCommandOptions {
   readonly baseUrl?: string;
   readonly output?: string;
   readonly host?: string[];
@@ -42,7 +42,7 @@ export interface RewriteMasterRun {
   readonly output?: string;
 }
 
-export interface RewriteMasterDeps {
+interface RewriteMasterDeps {
   /** @default stderr */ readonly warn?: (line: string) => void;
   /** @default the casterpak at baseUrl, over HTTP */ readonly resolver?: IFrameInfoResolver;
 }

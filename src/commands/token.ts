@@ -7,12 +7,12 @@ import { loadConfig } from '../lib/config/load.js';
 import { CasterpakError } from '../lib/shared/errors.js';
 import { mintToken, parseTokenKeys } from '../lib/origin/tokens/edge-auth.js';
 
-export interface TokenCommandOptions {
+interface TokenCommandOptions {
   readonly ttl: string;
   readonly config?: string;
 }
 
-export async function runToken(acl: string, options: TokenCommandOptions, nowMs = Date.now()): Promise<string> {
+async function runToken(acl: string, options: TokenCommandOptions, nowMs = Date.now()): Promise<string> {
   const ttlMs = parseDuration(options.ttl);
   if (ttlMs === null || ttlMs < 1000)
     throw new CasterpakError('USAGE', `invalid --ttl "${options.ttl}": use a duration such as 90s, 30m or 2h`);

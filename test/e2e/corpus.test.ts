@@ -128,7 +128,7 @@ describe('the real-world corpus', () => {
   });
 });
 
-// Why: one file through serve (playlist, master, segments shuffled) and the oracles.
+// One file through serve (playlist, master, segments shuffled) and the oracles.
 async function judge(name: string, url: string, packaged: string, made: ReadonlySet<string>, root: string): Promise<Outcome> {
   const problems: string[] = [];
   const base = `${url}/i/${encodeURIComponent(name)}`;

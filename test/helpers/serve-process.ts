@@ -18,7 +18,7 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
-export const CASTERPAK_BIN = path.join(REPO_DIR, 'bin/casterpak.js');
+const CASTERPAK_BIN = path.join(REPO_DIR, 'bin/casterpak.js');
 
 function parentOf(pid: number): number | null {
   try {

@@ -43,7 +43,7 @@ export interface TempEntry {
   readonly mtimeMs: number;
 }
 
-// `.locks/<key>.lock` (or one set aside): `stale` as file-lock.ts judges it when scanned.
+// `.locks/<key>.lock` (or one set aside): `stale` as lock.ts judges it when scanned.
 export interface LockEntry {
   readonly kind: 'lock';
   readonly path: string;

@@ -8,14 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { isAbandoned } from './abandoned.js';
 import { asideLockName, atomicTempName } from './names.js';
 
-export interface LockOwner {
+interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly startedAt: number;
   readonly what: string;
 }
 
-export interface HeldLock {
+interface HeldLock {
   readonly file: string;
   release(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 export const TMP_DIR = '.tmp'; // packaging runs in progress: tempRunName()
 export const LOCKS_DIR = '.locks'; // lockName(), failedName(): who is packaging, what failed
 export const SOURCES_DIR = '.sources'; // downloaded source copies, by rendition path
-export const PUBLISHED_DIR = '.published'; // I-frame playlists of streams under the published root
+const PUBLISHED_DIR = '.published'; // I-frame playlists of streams under the published root
 export const TRASH_DIR = '.trash'; // renditions replaced or removed, deleted right after the rename
 
 // The Akamai HD / MSOD file names inside a rendition directory.
@@ -18,8 +18,9 @@ export const RENDITION_INFO = '.rendition.json';
 export const SEGMENT_INDEX = '.segments.idx'; // packaging/segment-index.ts
 export const SEGMENT_PATTERN = /^segment([1-9]\d{0,5})_0_av\.ts$/;
 
-export function segmentName(number: number): string {
-  return `segment${number}_0_av.ts`;
+// Segment numbers are 1-based, as in the names; indexes into a playlist's segments are 0-based.
+export function segmentName(oneBased: number): string {
+  return `segment${oneBased}_0_av.ts`;
 }
 
 // The segment number of a file name, or null when it is not a segment name.

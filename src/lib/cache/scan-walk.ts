@@ -1,4 +1,4 @@
-// The walk under a prune scan (cache-scan.ts): lstat only, nothing followed, one file
+// The walk under a prune scan (scan.ts): lstat only, nothing followed, one file
 // system, synchronous calls in slices of at most `sliceMs` with the event loop let run between
 // them (a promise or thread-pool round trip per file would cost more than the call itself).
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';

@@ -29,9 +29,7 @@ import type { CacheEntry, RenditionFile } from './entries.js';
 import { lockIsStale, ownerDead, readLockOwner } from './lock.js';
 import { Walk, errno, type ScanIssue, type ScanOptions } from './scan-walk.js';
 
-export type { ScanIssue, ScanOptions } from './scan-walk.js';
-
-export interface CacheScan {
+interface CacheScan {
   readonly entries: CacheEntry[];
   /** False when the cache directory does not exist (nothing to do). */
   readonly exists: boolean;

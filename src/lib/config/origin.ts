@@ -4,7 +4,7 @@
 import { envVariableOf } from './env.js';
 import type { ConfigInput, ConfigLayer } from './schema.js';
 
-export interface SourcedLayers {
+interface SourcedLayers {
   readonly file: ConfigInput;
   /** The configuration file read, or null when there is none. */
   readonly filePath: string | null;

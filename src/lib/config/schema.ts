@@ -1,9 +1,8 @@
 // The configuration: one typed object with its defaults in one place, validated once at
 // start-up by a pure function (config file, environment and flags are merged before).
-import { CasterpakError } from '../shared/errors.js';
 import { ladder, DEFAULT_LADDER, type Ladder } from './ladder.js';
+import { mergeLayer, type Shape } from './merge-layer.js';
 import {
-  InvalidValue,
   invalid,
   bool,
   duration,
@@ -21,7 +20,6 @@ import {
   str,
   strList,
   urlPrefix,
-  type Check,
 } from './checks.js';
 
 export interface CasterpakConfig {
@@ -158,8 +156,6 @@ export function defaultConfig(cores: number): CasterpakConfig {
   };
 }
 
-type Shape = { [key: string]: Check | Shape };
-
 const SHAPE: Shape = {
   cacheDir: str,
   sourceRoot: nullableStr,
@@ -207,10 +203,6 @@ const SHAPE: Shape = {
   rewrite: { pathPatterns: regexList, hosts: strList },
 };
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 // One layer of values and how its bad values are reported: by the flag, the environment
 // variable or the file key they came from (origin.ts builds these).
 export interface ConfigLayer {
@@ -221,43 +213,11 @@ export interface ConfigLayer {
 
 const plainMessage = (key: string, why: string) => `invalid configuration: ${key} ${why}`;
 
-function merge(
-  shape: Shape,
-  base: Record<string, unknown>,
-  input: Record<string, unknown>,
-  prefix: string,
-  describe: (key: string, why: string) => string,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  const fail = (key: string, why: string): never => {
-    throw new CasterpakError('CONFIG', describe(key, why));
-  };
-  for (const [key, value] of Object.entries(input)) {
-    if (key.startsWith('$')) continue; // "$comment" and the like: notes in JSON files, which have no comments
-    const path = prefix + key;
-    const rule = shape[key];
-    if (rule === undefined) fail(path, 'is not a known key');
-    if (value === undefined) continue;
-    if (typeof rule === 'function') {
-      try {
-        out[key] = rule(value);
-      } catch (error) {
-        if (error instanceof InvalidValue) fail(path, error.message);
-        throw error;
-      }
-    } else {
-      if (!isPlainObject(value)) fail(path, 'must be an object');
-      out[key] = merge(rule, base[key] as Record<string, unknown>, value as Record<string, unknown>, `${path}.`, describe);
-    }
-  }
-  return out;
-}
-
 // Layers are applied in order (defaults < file < environment < flags); the first bad key throws
 // CONFIG, named as its layer names it.
 export function validateLayers(layers: readonly ConfigLayer[], cores: number): CasterpakConfig {
   let config = defaultConfig(cores) as unknown as Record<string, unknown>;
-  for (const layer of layers) config = merge(SHAPE, config, layer.values, '', layer.describe ?? plainMessage);
+  for (const layer of layers) config = mergeLayer(SHAPE, config, layer.values, '', layer.describe ?? plainMessage);
   return config as unknown as CasterpakConfig;
 }
 

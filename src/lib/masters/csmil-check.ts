@@ -12,7 +12,7 @@ export interface CsmilMember {
   readonly audio?: string; // the audio CODECS entry (mp4a.40.2, ac-3, …); absent: no audio
 }
 
-export interface CsmilMismatch {
+interface CsmilMismatch {
   readonly rendition: string;
   readonly comparedWith: string;
   readonly differs: string; // e.g. "duration 8.0 s, not 12.0 s; frame rate 29.970, not 25.000"

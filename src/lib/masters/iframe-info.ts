@@ -3,7 +3,8 @@
 // rendition's own master.m3u8 for CODECS and RESOLUTION). Failures fall back to the estimate
 // in master-rewrite.ts with one warning line, so the command still works offline.
 import { oneLine, CasterpakError } from '../shared/errors.js';
-import { parseMasterPlaylist, parseMediaPlaylist } from '../formats/hls/codec.js';
+import { parseMasterPlaylist } from '../formats/hls/codec.js';
+import { readMediaPlaylist } from '../trick-play/scan-errors.js';
 import { iframeBitrates, videoCodecs } from '../trick-play/iframe-variant.js';
 import type { IFrameInfo } from './master-rewrite.js';
 import { iframePlaylistPath, normalizeBaseUrl } from './variant-uri.js';
@@ -13,7 +14,7 @@ import { fetchText } from './master-fetch.js';
 // Looks up one rendition by its variant path (a `renditions` entry of rewriteMaster); throws when it cannot.
 export type IFrameInfoResolver = (variantPath: string) => Promise<IFrameInfo>;
 
-export interface HttpResolverOptions {
+interface HttpResolverOptions {
   /** casterpak's base URL: the only host contacted */
   readonly baseUrl: string;
   readonly timeoutMs: number;
@@ -25,7 +26,7 @@ export function httpIFrameInfoResolver(options: HttpResolverOptions): IFrameInfo
   const limits = { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes ?? 16 * 1024 * 1024, allowedOrigins: [new URL(base).origin] };
   return async (variantPath) => {
     const kfonly = await fetchText(new URL(base + iframePlaylistPath(variantPath)), limits);
-    const playlist = parseMediaPlaylist(kfonly.text);
+    const playlist = readMediaPlaylist(kfonly.text);
     if (!playlist.isIFrame)
       throw new CasterpakError('BAD_PLAYLIST', `${kfonly.finalUrl.href}: not an I-frame playlist (no EXT-X-I-FRAMES-ONLY)`);
     const info: IFrameInfo = { bitrates: iframeBitrates(playlist) };

@@ -2,6 +2,8 @@
 // of several) from what packaging measured: peak and average segment bit rate, codecs and
 // resolution, plus the trick-play stream of each video rendition.
 import { parseMasterPlaylist } from '../formats/hls/codec.js';
+import { PlaylistFormatError } from '../formats/hls/errors.js';
+import { CasterpakError } from '../shared/errors.js';
 import { iframeStreamInfLine, streamInfLine, type IFrameStreamInfAttributes } from './stream-inf.js';
 
 export interface MasterVariant {
@@ -36,6 +38,11 @@ export function buildMaster(variants: readonly MasterVariant[]): string {
     if (variant.iframe) lines.push(iframeStreamInfLine(variant.iframe));
   }
   const text = `${lines.join('\n')}\n`;
-  parseMasterPlaylist(text); // strict: what players get must parse
+  try {
+    parseMasterPlaylist(text); // strict: what players get must parse
+  } catch (error) {
+    if (error instanceof PlaylistFormatError) throw new CasterpakError('BAD_PLAYLIST', error.message, { cause: error });
+    throw error;
+  }
   return text;
 }

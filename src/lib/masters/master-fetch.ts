@@ -6,14 +6,12 @@ import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../shared/errors.js';
 import { assertMasterPlaylist } from './master-check.js';
 import { readBounded } from '../net/bounded-body.js';
-import { upstreamGet, MAX_REDIRECTS } from '../net/http-get.js';
-
-export { MAX_REDIRECTS };
+import { upstreamGet } from '../net/http-get.js';
 
 // Masters are a few KiB; anything near this is not one.
 export const MASTER_MAX_BYTES = 1024 * 1024;
 
-export interface FetchTextOptions {
+interface FetchTextOptions {
   readonly timeoutMs: number;
   readonly maxBytes: number;
   /** origins the URL and its redirects may be on; undefined: any http(s) origin */
@@ -22,7 +20,7 @@ export interface FetchTextOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface FetchedText {
+interface FetchedText {
   readonly text: string;
   /** after redirects: relative URIs in the body resolve against it */
   readonly finalUrl: URL;

@@ -44,7 +44,7 @@ export interface LadderPlan {
   readonly known?: ReadonlyMap<string, LadderSourceInfo>;
 }
 
-export interface LadderOutcome {
+interface LadderOutcome {
   /** lines to add after a variant's URI line, by that line's index */
   readonly additions: ReadonlyMap<number, readonly string[]>;
   readonly source: string | null;

@@ -51,13 +51,13 @@ export interface MasterProxyOptions {
   /** @default Date.now */ readonly now?: () => number;
 }
 
-export interface ProxiedMaster {
+interface ProxiedMaster {
   readonly text: string;
   /** answered without an upstream fetch of its own (from memory, or joined a running fetch) */
   readonly cached: boolean;
 }
 
-export interface MasterProxy {
+interface MasterProxy {
   get(pathAndQuery: string): Promise<ProxiedMaster>;
 }
 

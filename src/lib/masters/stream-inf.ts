@@ -4,7 +4,7 @@
 // quoted strings, WIDTHxHEIGHT, a decimal frame rate; attributes in the RFC's order.
 import type { Attribute } from '../formats/hls/playlist-lines.js';
 
-export interface VariantAttributes {
+interface VariantAttributes {
   /** peak segment bit rate, bits/s */
   readonly bandwidth: number;
   readonly averageBandwidth?: number;
@@ -21,7 +21,7 @@ export interface IFrameStreamInfAttributes extends VariantAttributes {
 }
 
 // The attributes' names and written values, in the order they are written.
-export function variantValues(attrs: VariantAttributes): Map<string, string> {
+function variantValues(attrs: VariantAttributes): Map<string, string> {
   const values = new Map([['BANDWIDTH', String(Math.round(attrs.bandwidth))]]);
   if (attrs.averageBandwidth !== undefined) values.set('AVERAGE-BANDWIDTH', String(Math.round(attrs.averageBandwidth)));
   if (attrs.codecs) values.set('CODECS', `"${attrs.codecs}"`);

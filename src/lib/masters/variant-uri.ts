@@ -13,7 +13,7 @@ export interface VariantUriRules {
   readonly hosts: readonly string[];
 }
 
-export type UriDecision =
+type UriDecision =
   /** a casterpak rendition: `uri` is the rewritten URI, `path` its path (the rendition key) */
   | { readonly kind: 'casterpak'; readonly uri: string; readonly path: string }
   /** someone else's; `uri` is absolute when the original was relative and the master's URL known */

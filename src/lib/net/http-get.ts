@@ -5,7 +5,7 @@
 import { CasterpakError } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 
-export const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 5;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
 interface Deadline {
@@ -58,7 +58,7 @@ export type RequestSigner = (url: URL, headers: Readonly<Record<string, string>>
 
 // The host rule: http(s) only, and an allowed origin (scheme, host and port) for the first URL
 // and every redirect. A refusal is FORBIDDEN_HOST, whoever asked; nothing is sent to that host.
-export function checkOrigin(next: URL, allowed: AllowedOrigins, first: URL): void {
+function checkOrigin(next: URL, allowed: AllowedOrigins, first: URL): void {
   if (next.protocol !== 'http:' && next.protocol !== 'https:') {
     throw new CasterpakError(
       'FORBIDDEN_HOST',
@@ -122,7 +122,7 @@ export async function upstreamGet<T>(
 }
 
 // A network failure as one line (the cause's code, e.g. ECONNREFUSED, when there is one).
-export function networkError(url: URL, error: unknown): CasterpakError {
+function networkError(url: URL, error: unknown): CasterpakError {
   if (error instanceof CasterpakError) return error;
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));

@@ -22,12 +22,12 @@ export interface RangeReadOptions {
 }
 
 // A server may ignore Range (RFC 9110 §14.2) and answer 200; the caller then decides.
-export type RangeResult =
+type RangeResult =
   | { readonly kind: 'range'; readonly bytes: Uint8Array; /** complete length */ readonly size: number }
   | { readonly kind: 'ignored'; readonly size: number | null };
 
 // What a cache needs to know about a remote file before asking for ranges of it.
-export interface RemoteHead {
+interface RemoteHead {
   readonly size: number;
   readonly rangeSupported: boolean;
   readonly etag: string | null;
@@ -60,8 +60,8 @@ export class RangeNotSupportedError extends CasterpakError {
 }
 
 // Bounds on retries: a call lasts at most (MAX_RETRIES + 1) × timeoutMs + the pauses.
-export const MAX_RETRIES = 5;
-export const MAX_RETRY_DELAY_MS = 2_000;
+const MAX_RETRIES = 5;
+const MAX_RETRY_DELAY_MS = 2_000;
 
 /** A failure worth another attempt (408, 429, 5xx, a short body). */
 class TransientError extends CasterpakError {}

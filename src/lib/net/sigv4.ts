@@ -10,7 +10,7 @@ export interface AwsCredentials {
   readonly sessionToken?: string;
 }
 
-export interface SigningScope {
+interface SigningScope {
   readonly credentials: AwsCredentials;
   readonly region: string;
   /** @default 's3' */ readonly service?: string;

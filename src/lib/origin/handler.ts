@@ -28,11 +28,11 @@ export interface Served extends SendResult {
   readonly file?: string;
 }
 
-export type RouteHandlers = {
+type RouteHandlers = {
   readonly [K in Route['kind']]: (req: IncomingMessage, res: ServerResponse, route: RouteOf<K>) => Served | Promise<Served>;
 };
 
-export interface HandlerDeps {
+interface HandlerDeps {
   readonly routing: RouteOptions;
   readonly corsOrigin: string;
   readonly handlers: RouteHandlers;

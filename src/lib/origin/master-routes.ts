@@ -26,7 +26,7 @@ import type { RenditionRoutes } from './rendition-routes.js';
 import { deliveryFor } from './routes.js';
 import type { Served } from './handler.js';
 
-export interface MasterRoutesDeps {
+interface MasterRoutesDeps {
   readonly config: CasterpakConfig;
   readonly store: RenditionStore;
   readonly renditions: RenditionRoutes;

@@ -3,7 +3,7 @@
 // back: a log line per request would bury everything else (docs/reliability.md, promise 10).
 import type { Logger } from '../shared/logger.js';
 
-export interface OnceUntilRecovered {
+interface OnceUntilRecovered {
   /** The failure happened (again): logged if it is new, or another reason than the last. */
   note(reason: string, fields?: Record<string, unknown>): void;
   /** It works again: logged once if it had failed. */

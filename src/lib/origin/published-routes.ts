@@ -12,7 +12,7 @@ import type { RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
 import type { Served } from './handler.js';
 
-export interface PublishedRoutesDeps {
+interface PublishedRoutesDeps {
   readonly config: CasterpakConfig;
   readonly layout: CacheLayout;
   readonly iframePlaylists: IFramePlaylistService;
@@ -33,11 +33,11 @@ export function publishedRoutes(deps: PublishedRoutesDeps) {
 
     'published-kfonly': async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'published-kfonly'>): Promise<Served> => {
       const relative = route.dir ? `${route.dir}/${route.name}` : route.name;
-      const source = await realPathInside(root(), relative);
-      if (source === null) throw new CasterpakError('NOT_FOUND', 'no such published playlist');
+      const sourcePath = await realPathInside(root(), relative);
+      if (sourcePath === null) throw new CasterpakError('NOT_FOUND', 'no such published playlist');
       const output = path.join(deps.layout.publishedDir(), ...relative.split('/').slice(0, -1), KFONLY_DIR, route.name);
       const realRoot = (await realPathInside(root(), '.')) ?? root();
-      const { file, created } = await deps.iframePlaylists.ensure(source, output, { root: realRoot, followSource: true });
+      const { file, created } = await deps.iframePlaylists.ensure(sourcePath, output, { root: realRoot, followSource: true });
       const cache = created ? 'MISS' : 'HIT';
       return {
         ...(await sendFile(req, res, file, {

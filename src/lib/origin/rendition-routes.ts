@@ -15,11 +15,12 @@ import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
 import type { Served } from './handler.js';
 
-export interface RenditionRoutesDeps {
+interface RenditionRoutesDeps {
   readonly config: CasterpakConfig;
   readonly store: RenditionStore;
   readonly iframePlaylists: IFramePlaylistService;
-  /** Playlists kept in memory (segments are streamed from disk). */
+  /** Playlists kept in memory; segments are not: each request reads one whole into a pooled buffer within
+   * serve.responseMemoryBytes and streams it past that (http/file-body.ts). */
   readonly smallFiles: SmallFileCache;
 }
 
@@ -56,14 +57,14 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     earlier: CacheStatus = 'HIT',
   ): Promise<Served> {
     const file = path.join(await store.insideDir(route.renditionPath), name);
-    const segment = route.kind === 'segment' ? route.segment : undefined;
+    const segmentNumber = route.kind === 'segment' ? route.segment : undefined;
     let cache = earlier;
     for (let attempt = 0; ; attempt++) {
       try {
         const options = {
           ...deliveryFor(route.kind, name, config.serve.cacheControl),
           headers: { 'X-Casterpak-Cache': cache },
-          damaged: segment !== undefined && attempt === 0 ? damagedSegment(route.renditionPath, segment) : undefined,
+          damaged: segmentNumber !== undefined && attempt === 0 ? damagedSegment(route.renditionPath, segmentNumber) : undefined,
         };
         const result =
           route.kind === 'index' ? await sendSmallFile(req, res, file, options, deps.smallFiles) : await sendFile(req, res, file, options);
@@ -74,7 +75,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
         if (damaged)
           await fs.rm(file, { force: true }); // made again below, as if pruned
         else store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
-        const { status } = await store.ensure(route.renditionPath, segment);
+        const { status } = await store.ensure(route.renditionPath, segmentNumber);
         if (status !== 'HIT') cache = status;
       }
     }

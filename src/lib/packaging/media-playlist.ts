@@ -4,7 +4,7 @@ import { renditionUrl } from '../cache/rendition-path.js';
 import { CasterpakError } from '../shared/errors.js';
 import { segmentName } from '../cache/names.js';
 
-export interface RawSegment {
+interface RawSegment {
   readonly uri: string; // as mp42hls wrote it
   readonly duration: number; // seconds
   readonly extinf: string; // as mp42hls printed it (C "%f")
@@ -42,7 +42,7 @@ export function playableDurations(durations: readonly number[], sourceMs: number
   return total === 0 && durations.length === 1 && sourceMs > 0 ? [sourceMs / 1000] : [...durations];
 }
 
-export interface MediaPlaylistOptions {
+interface MediaPlaylistOptions {
   /** Absolute base for segment URIs: `<base>/i/<rendition path>/`; null keeps them relative. */
   readonly segmentBaseUrl: string | null;
 }

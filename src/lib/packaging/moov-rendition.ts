@@ -1,5 +1,5 @@
 // A rendition answered from the source's moov alone: the media playlist mp42hls would write
-// (predicted exactly, formats/mp4/segment-plan.ts), the rendition info with predicted bit rates,
+// (predicted exactly, formats/mp42hls/segment-plan.ts), the rendition info with predicted bit rates,
 // and the segment index that lets each segment be made alone later. No media data is read and
 // no tool runs, so the cost does not grow with the film.
 import { promises as fs } from 'node:fs';

@@ -6,7 +6,7 @@ export const RAW_PLAYLIST = 'raw.m3u8';
 export const RAW_IFRAMES = 'raw-iframes.m3u8';
 export const RAW_SEGMENT_TEMPLATE = 'raw-%d.ts';
 
-export interface Mp42hlsOptions {
+interface Mp42hlsOptions {
   readonly source: string;
   readonly outDir: string;
   readonly segmentDuration: number;

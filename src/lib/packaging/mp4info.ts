@@ -2,7 +2,7 @@
 import { CasterpakError } from '../shared/errors.js';
 import type { MediaInfo, TrackInfo } from '../formats/mp4/media-info.js';
 
-export type { MediaInfo, TrackInfo } from '../formats/mp4/media-info.js';
+export type { MediaInfo } from '../formats/mp4/media-info.js';
 
 // Codecs mp42hls can put in MPEG-TS (Mp42Hls.cpp): AVC and HEVC video; AAC, AC-3, E-AC-3 audio.
 const TS_VIDEO = new Set(['avc1', 'avc3', 'hvc1', 'hev1']);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { isUrl } from '../shared/paths.js';
 
-export interface ExpandedInputs {
+interface ExpandedInputs {
   readonly inputs: string[];
   /** The inputs that were directories. */
   readonly directories: string[];
@@ -22,7 +22,7 @@ async function isDirectory(input: string): Promise<boolean> {
   }
 }
 
-export async function mediaFilesBelow(dir: string, mediaExtensions: readonly string[]): Promise<string[]> {
+async function mediaFilesBelow(dir: string, mediaExtensions: readonly string[]): Promise<string[]> {
   const found: string[] = [];
   const pending = [dir];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {

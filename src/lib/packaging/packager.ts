@@ -9,7 +9,6 @@ import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 
-export type { RenditionInfo } from '../cache/rendition-info.js';
 import { type CacheLayout, segmentName } from '../cache/names.js';
 import { makeTempDir } from '../cache/temp-run.js';
 import { indexedSource, type MoovReading } from './moov-rendition.js';
@@ -146,7 +145,7 @@ async function verifyAndRename(
 // The caller commits it (commitRendition) or removes it; on failure nothing is left behind.
 export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
   const name = job.renditionPath;
-  const source = await checkSource(job.source, name);
+  const sourceStat = await checkSource(job.source, name);
   // The probe gates mp42hls: a file it refuses (no moov, unsupported codec) never reaches
   // Bento4's muxer, whose known crashes come from malformed input.
   let media: MediaInfo;
@@ -176,7 +175,7 @@ export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string
     const durationMs = Math.round(durations.reduce((a, b) => a + b, 0) * 1000);
     const info: RenditionInfo = {
       renditionPath: job.renditionPath,
-      source,
+      source: sourceStat,
       segmentDuration: job.segmentDuration,
       durationMs,
       segments: durations.length,

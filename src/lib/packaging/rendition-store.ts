@@ -27,7 +27,7 @@ import { runStoreJob, type RenditionStoreOptions, type StoreContext, type StoreJ
 export type { CacheStatus } from './store/single-run.js';
 export type { PackagingEvent, RenditionStoreOptions } from './store/store-context.js';
 
-export interface EnsureResult {
+interface EnsureResult {
   readonly status: CacheStatus;
   readonly dir: string;
 }

@@ -6,12 +6,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
+import { PlaylistFormatError } from '../formats/hls/errors.js';
+import { CasterpakError } from '../shared/errors.js';
 import { INDEX_PLAYLIST, SEGMENT_INDEX } from '../cache/names.js';
 import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
 import { buildMediaPlaylist, segmentBaseUrl } from './media-playlist.js';
 
-export interface RenditionFiles {
+interface RenditionFiles {
   /** Each segment's duration in seconds, in order (segment number n is durations[n - 1]). */
   readonly durations: readonly number[];
   readonly info: RenditionInfo;
@@ -24,7 +26,12 @@ export interface RenditionFiles {
 export async function writeRenditionFiles(runDir: string, files: RenditionFiles): Promise<void> {
   const base = segmentBaseUrl(files.publicBaseUrl, files.info.renditionPath);
   const playlist = buildMediaPlaylist(files.durations, { segmentBaseUrl: base });
-  parseMediaPlaylist(playlist); // what players get must pass a strict parser
+  try {
+    parseMediaPlaylist(playlist); // what players get must pass a strict parser
+  } catch (error) {
+    if (error instanceof PlaylistFormatError) throw new CasterpakError('BAD_PLAYLIST', error.message, { cause: error });
+    throw error;
+  }
   if (files.index) await fs.writeFile(path.join(runDir, SEGMENT_INDEX), files.index);
   await writeRenditionInfo(runDir, files.info);
   await writeFileAtomic(path.join(runDir, INDEX_PLAYLIST), playlist);

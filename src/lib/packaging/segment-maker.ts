@@ -1,5 +1,5 @@
 // Makes one segment alone: its samples read in one span of the source, a one-fragment MP4
-// extract (formats/mp4/extract.ts) run through mp42hls, the output checked (framing, PAT/PMT
+// extract (formats/mp42hls/extract.ts) run through mp42hls, the output checked (framing, PAT/PMT
 // first, exactly the planned samples) and its continuity counters normalised, so segments made
 // alone, by a whole-file run, or again after prune are the same bytes.
 import { promises as fs } from 'node:fs';
@@ -97,7 +97,7 @@ export interface Derivations {
   readonly limiter: JobLimiter;
 }
 
-export interface SegmentJob {
+interface SegmentJob {
   readonly bento4: Bento4;
   readonly layout: CacheLayout;
   readonly renditionPath: string;

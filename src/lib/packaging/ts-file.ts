@@ -1,4 +1,4 @@
-// Checks the MPEG-TS framing of segment files (see ../ts/sync-check.ts), reading each through
+// Checks the MPEG-TS framing of segment files (see formats/mpegts/sync-check.ts), reading each through
 // one caller-owned buffer: verifying a 10-minute rendition reads ~100 MB, and one fresh buffer
 // per segment (fs.readFile) doubled the time that took, mostly in allocation and GC. Also the
 // one normalisation of a segment's bytes, shared by segments made alone and whole-file runs.

@@ -1,5 +1,5 @@
-// One prune pass: scan the cache (io/cache-scan.ts), plan (prune/plan.ts, pure), delete
-// (io/prune-deleter.ts). Shared by `casterpak prune` (cron) and `casterpak serve --prune-every`.
+// One prune pass: scan the cache (cache/scan.ts), plan (prune/plan.ts, pure), delete
+// (prune/delete.ts). Shared by `casterpak prune` (cron) and `casterpak serve --prune-every`.
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
@@ -18,8 +18,6 @@ import { scanCache } from '../cache/scan.js';
 import { PruneDeleter, type DeleteOutcome } from './delete.js';
 import type { PruneReport } from './report.js';
 
-export type { PruneReport, PruneReportItem } from './report.js';
-
 export interface PruneOptions {
   readonly cacheDir: string;
   /** @default 'segments' */ readonly what?: PruneWhat;
@@ -31,7 +29,7 @@ export interface PruneOptions {
   /** @default Date.now() */ readonly now?: number;
   /** @default DEFAULT_MEDIA_EXTENSIONS */ readonly mediaExtensions?: readonly string[];
   /** Deletions in flight. @default 64 */ readonly concurrency?: number;
-  /** Scan limits per pass, see cache-scan.ts. */
+  /** Scan limits per pass, see cache/scan.ts. */
   readonly maxFiles?: number;
   readonly maxScanMs?: number;
 }

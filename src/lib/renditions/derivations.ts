@@ -12,7 +12,7 @@ import { profileBelowSource, videoRatesOf } from './rate-cap.js';
 import { audioTrack } from '../packaging/mp4info.js';
 import type { FfmpegCheck } from './ffmpeg.js';
 
-export interface DerivationsOptions {
+interface DerivationsOptions {
   readonly ladder: Ladder;
   readonly ffmpeg: FfmpegCheck;
   readonly limiter: JobLimiter;

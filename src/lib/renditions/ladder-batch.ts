@@ -28,7 +28,7 @@ export function transcodesAtOnce(concurrency: number, cores = os.availableParall
   return Math.max(1, Math.min(concurrency, Math.max(2, Math.ceil(cores / 8))));
 }
 
-export interface LadderBatchOptions {
+interface LadderBatchOptions {
   readonly ffmpeg: Ffmpeg;
   /** The profiles to make; null: every one below each source's height. */
   readonly names: readonly string[] | null;

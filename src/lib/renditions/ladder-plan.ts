@@ -4,6 +4,7 @@
 import { CasterpakError } from '../shared/errors.js';
 import { PROFILE_NAME, type Ladder, type LadderProfile } from '../config/ladder.js';
 import type { MediaInfo, TrackInfo } from '../formats/mp4/media-info.js';
+import { TS_PACKET_SIZE, TS_PAYLOAD_SIZE } from '../formats/mpegts/packet.js';
 
 export interface DerivedName {
   readonly sourcePath: string;
@@ -125,8 +126,8 @@ export function pesRatesOf(
 function tsBitrate(bitrate: number, pesPerSecond: number, kind: 'video' | 'audio'): number {
   if (bitrate <= 0 || pesPerSecond <= 0) return 0;
   const pes = bitrate / 8 / pesPerSecond + (kind === 'video' ? 19 : 14);
-  const packets = kind === 'video' ? pes / 184 + 0.5 : Math.ceil(pes / 184);
-  return packets * 188 * 8 * pesPerSecond;
+  const packets = kind === 'video' ? pes / TS_PAYLOAD_SIZE + 0.5 : Math.ceil(pes / TS_PAYLOAD_SIZE);
+  return packets * TS_PACKET_SIZE * 8 * pesPerSecond;
 }
 
 // Packets a segment holds besides its PES: PAT and PMT, and the stuffing packets
@@ -143,7 +144,7 @@ export function derivedBitrates(
   pes: PesRates = ASSUMED_PES_RATES,
 ): { peak: number; average: number } {
   const audio = tsBitrate(audioBitrate, pes.audio, 'audio');
-  const perSegment = (packets: number) => ((TABLE_PACKETS + packets) * 188 * 8) / segmentDuration;
+  const perSegment = (packets: number) => ((TABLE_PACKETS + packets) * TS_PACKET_SIZE * 8) / segmentDuration;
   const peakVideo = tsBitrate(profile.maxRate + profile.bufSize / segmentDuration, pes.video, 'video');
   return {
     peak: Math.ceil(peakVideo + audio + perSegment(COUNTER_PACKETS.peak)),

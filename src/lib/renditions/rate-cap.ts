@@ -9,7 +9,7 @@ import type { LadderProfile } from '../config/ladder.js';
 import { derivedBitrates, type PesRates } from './ladder-plan.js';
 
 /** The video rates a derived rendition is encoded with when they differ from its profile's. */
-export interface VideoRates {
+interface VideoRates {
   readonly videoBitrate: number;
   readonly maxRate: number;
   readonly bufSize: number;

@@ -37,7 +37,7 @@ export async function encodeSegment(
 }
 
 // The extract to package, with `encoded` (ffmpeg's MP4) in place of the source's video.
-export function replaceVideo(parts: ExtractParts, encodedFile: Uint8Array, name: string): Uint8Array {
+function replaceVideo(parts: ExtractParts, encodedFile: Uint8Array, name: string): Uint8Array {
   const video = parts.kinds.indexOf('video');
   if (video < 0) throw new CasterpakError('UNSUPPORTED_MEDIA', `${name}: the source has no video to derive from`);
   try {
@@ -59,7 +59,7 @@ export function replaceVideo(parts: ExtractParts, encodedFile: Uint8Array, name:
 
 // An encode of the segment already made for this profile with others in one run (package
 // --ladder: renditions/ladder-batch.ts), or null: ffmpeg runs for this profile alone.
-export type SharedEncode = (parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => Promise<Uint8Array | null>;
+type SharedEncode = (parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => Promise<Uint8Array | null>;
 
 // The transform of one derived rendition's segments (serve: one profile at a time).
 export function transcodeTransform(profile: LadderProfile, size: Size, options: TranscodeOptions, shared?: SharedEncode): ExtractTransform {

@@ -3,7 +3,7 @@
 // scanners' paths); what it remembers of them must not grow with them.
 import { LRUCache } from 'lru-cache';
 
-export interface BoundedCacheOptions<V> {
+interface BoundedCacheOptions<V> {
   /** entries kept at most */
   readonly max?: number;
   /** with sizeOf: the sum of the entries' sizes kept at most */

@@ -1,6 +1,6 @@
 // Structured logs: one JSON object per line (for log shippers), or a short human line when
 // stderr is a terminal.
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;

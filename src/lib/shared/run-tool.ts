@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ToolError } from './errors.js';
 
-export interface RunResult {
+interface RunResult {
   readonly stdout: string;
   readonly stderr: string;
 }

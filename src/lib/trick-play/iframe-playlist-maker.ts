@@ -3,16 +3,16 @@
 // Segments are read a few at a time ahead of the in-order scan, so memory stays bounded and a
 // segment without PAT/PMT can borrow the program of the one before it.
 import { CasterpakError } from '../shared/errors.js';
-import { parseMediaPlaylist, parsePlaylist, type MediaPlaylist } from '../formats/hls/codec.js';
+import { parsePlaylist, type MediaPlaylist } from '../formats/hls/codec.js';
 import { iframeBitrates } from './iframe-variant.js';
 import { assertIFrameSource, buildIFramePlaylist } from './iframe-playlist.js';
 import { iframeSegmentUri } from './iframe-uri.js';
 import { raiseTargetDuration } from '../formats/hls/target-duration.js';
 import { scanKeyFrames, type KeyFrameScan, type VideoProgram } from '../formats/mpegts/keyframes.js';
-import { trickPlayError } from './scan-errors.js';
+import { readMediaPlaylist, trickPlayError } from './scan-errors.js';
 import type { MediaLoader } from './media-loader.js';
 
-export { fileLoader, httpLoader, type MediaLoader, type HttpLoaderOptions } from './media-loader.js';
+export { fileLoader, httpLoader, type MediaLoader } from './media-loader.js';
 
 export interface IFramePlaylistResult {
   /** the I-frame playlist text */
@@ -28,7 +28,7 @@ export interface IFramePlaylistResult {
   readonly segments: number;
 }
 
-export interface KfonlyOptions {
+interface KfonlyOptions {
   /** segments read ahead of the scan @default 4 */
   readonly concurrency?: number;
 }
@@ -55,7 +55,7 @@ export async function createIFramePlaylist(
     options.concurrency ?? 4,
   );
   const playlist = buildIFramePlaylist(source, scans, uris, name);
-  const { peak, average } = iframeBitrates(parseMediaPlaylist(playlist));
+  const { peak, average } = iframeBitrates(readMediaPlaylist(playlist));
   const format = scans.find((scan) => scan.format !== undefined)?.format;
   return {
     playlist,

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { CasterpakError } from '../shared/errors.js';
-import { parseMediaPlaylist } from '../formats/hls/codec.js';
+import { readMediaPlaylist } from './scan-errors.js';
 import { iframeBitrates, type IFrameBitrates } from './iframe-variant.js';
 import { createIFramePlaylist, fileLoader, type MediaLoader } from './iframe-playlist-maker.js';
 import { writeFileAtomic } from '../cache/atomic-write.js';
@@ -65,7 +65,7 @@ export function createIFramePlaylistService(): IFramePlaylistService {
   return {
     ensure: (source, output, options) => flights.run(output, () => create(source, output, options)),
     async bitrates(file) {
-      return iframeBitrates(parseMediaPlaylist(await fs.readFile(file, 'utf8')));
+      return iframeBitrates(readMediaPlaylist(await fs.readFile(file, 'utf8')));
     },
   };
 }

@@ -2,6 +2,7 @@
 // CODECS (RFC 8216 §4.3.4.3, §4.1); masters/stream-inf.ts writes the line.
 import { CasterpakError } from '../shared/errors.js';
 import type { MediaPlaylist } from '../formats/hls/codec.js';
+import { peakBitRate } from '../formats/hls/peak-bandwidth.js';
 
 export interface IFrameBitrates {
   /** bits/s, RFC 8216 §4.1 peak segment bit rate over the I-frame entries */
@@ -10,8 +11,8 @@ export interface IFrameBitrates {
   readonly average: number;
 }
 
-// Peak = largest 8*bytes/seconds over contiguous entry runs lasting 0.5–1.5 × TARGETDURATION
-// (RFC 8216 §4.1); a playlist too short for any such run falls back to its average.
+// The peak is RFC 8216 §4.3.4.2's over the entries (formats/hls/peak-bandwidth.ts); a playlist too
+// short for any run in range gets its average.
 export function iframeBitrates(playlist: MediaPlaylist): IFrameBitrates {
   const entries = playlist.segments.map((segment, index) => {
     if (!segment.byterange) {
@@ -26,21 +27,12 @@ export function iframeBitrates(playlist: MediaPlaylist): IFrameBitrates {
     totalSeconds += entry.seconds;
   }
   const average = totalSeconds > 0 ? Math.ceil((8 * totalBytes) / totalSeconds) : 0;
-  const target = playlist.targetDuration;
-  const low = 0.5 * target;
-  const high = 1.5 * target;
-  let peak = -1;
-  for (let start = 0; start < entries.length; start++) {
-    let bytes = 0;
-    let seconds = 0;
-    for (let end = start; end < entries.length; end++) {
-      bytes += entries[end]!.bytes;
-      seconds += entries[end]!.seconds;
-      if (seconds > high) break;
-      if (seconds >= low && seconds > 0) peak = Math.max(peak, (8 * bytes) / seconds);
-    }
-  }
-  return { peak: peak < 0 ? average : Math.ceil(peak), average };
+  const peak = peakBitRate({
+    bytes: entries.map((entry) => entry.bytes),
+    seconds: entries.map((entry) => entry.seconds),
+    targetDuration: playlist.targetDuration,
+  });
+  return { peak: Math.ceil(peak), average };
 }
 
 const VIDEO_CODEC = /^(avc1|avc3|hvc1|hev1)(\.|$)/;

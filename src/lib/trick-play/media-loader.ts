@@ -51,7 +51,7 @@ async function readWhole(file: string): Promise<Uint8Array> {
   }
 }
 
-export interface HttpLoaderOptions {
+interface HttpLoaderOptions {
   /** per request, headers and body */
   readonly timeoutMs: number;
   /** per response body */

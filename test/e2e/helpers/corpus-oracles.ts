@@ -25,7 +25,7 @@ interface ProbeStream {
   nb_read_packets?: string;
 }
 
-// Why: the first video and the first audio stream, as mp42hls takes the first track of each.
+// The first video and the first audio stream, as mp42hls takes the first track of each.
 export async function probe(file: string): Promise<Reading> {
   const { stdout } = await run(
     'ffprobe',
@@ -40,13 +40,13 @@ export async function probe(file: string): Promise<Reading> {
   return { video: first('video'), audio: first('audio') };
 }
 
-// Why: every line `ffmpeg -v error` prints while decoding the whole stream is a decode error.
+// Every line `ffmpeg -v error` prints while decoding the whole stream is a decode error.
 export async function decodeErrors(file: string): Promise<string[]> {
   const { stderr } = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', file, '-f', 'null', '-'], LIMIT);
   return stderr.split('\n').filter((line) => line.trim() !== '');
 }
 
-// Why: how much later video starts than audio in `packaged` than in `source`, in ms (0 when a
+// How much later video starts than audio in `packaged` than in `source`, in ms (0 when a
 // stream is missing on either side).
 export function avOffsetMs(source: Reading, packaged: Reading): number {
   if (!source.video || !source.audio || !packaged.video || !packaged.audio) return 0;
@@ -55,7 +55,7 @@ export function avOffsetMs(source: Reading, packaged: Reading): number {
   return Math.round(Math.abs(after - before) * 1000);
 }
 
-// Why: the largest bit rate over every run of contiguous segments lasting 0.5–1.5 × the target
+// The largest bit rate over every run of contiguous segments lasting 0.5–1.5 × the target
 // duration; none such (a playlist shorter than half of it): the whole playlist's.
 export function windowPeak(sizes: readonly number[], seconds: readonly number[], target: number): number {
   const total = (xs: readonly number[], i: number, j: number): number => xs.slice(i, j + 1).reduce((a, b) => a + b, 0);
@@ -69,7 +69,7 @@ export function windowPeak(sizes: readonly number[], seconds: readonly number[],
   return peak >= 0 ? peak : s > 0 ? (8 * total(sizes, 0, sizes.length - 1)) / s : 0;
 }
 
-// Why: a fixed-seed shuffle (mulberry32), so a failing order can be replayed from its seed.
+// A fixed-seed shuffle (mulberry32), so a failing order can be replayed from its seed.
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
   let state = seed >>> 0;
   const next = (): number => {

@@ -8,21 +8,7 @@ import { scanKeyFrames } from '../../../src/lib/formats/mpegts/keyframes.js';
 import { CasterpakError } from '../../../src/lib/shared/errors.js';
 import { trickPlayError } from '../../../src/lib/trick-play/scan-errors.js';
 import { AUDIO_PID, concat, h264Au, packet, pat, pes, pmt, VIDEO_PID } from '../../helpers/ts-builder.js';
-
-// The format core throws TsFormatError; the codes are what trick play answers with it.
-function expectError(run: () => unknown, code: string, message: RegExp): void {
-  try {
-    run();
-  } catch (thrown) {
-    expect(thrown).toBeInstanceOf(TsFormatError);
-    const error = trickPlayError(thrown);
-    expect(error).toBeInstanceOf(CasterpakError);
-    expect((error as CasterpakError).code).toBe(code);
-    expect((error as Error).message).toMatch(message);
-    return;
-  }
-  throw new Error('expected an error');
-}
+import { expectTrickPlayError } from '../../helpers/trick-play-error.js';
 
 describe('trick play on segments the scanner refuses', () => {
   it('passes on anything that is not a TsFormatError as it is', () => {
@@ -31,36 +17,40 @@ describe('trick play on segments the scanner refuses', () => {
   });
 
   it('refuses what is not clear H.264/HEVC in MPEG-TS, naming the file and the offset', () => {
-    expectError(() => scanKeyFrames(new Uint8Array(0), 'empty.ts'), 'BAD_TS', /^empty\.ts: empty file at offset 0$/);
-    expectError(
+    expectTrickPlayError(() => scanKeyFrames(new Uint8Array(0), 'empty.ts'), 'BAD_TS', /^empty\.ts: empty file at offset 0$/);
+    expectTrickPlayError(
       () => scanKeyFrames(new TextEncoder().encode('#EXTM3U\n'.repeat(47)), 'text.ts'),
       'BAD_TS',
       /^text\.ts: no sync byte 0x47 at offset 0$/,
     );
     const good = concat(pat(), pmt(), pes(VIDEO_PID, h264Au(true), { pts: 0 }));
-    expectError(
+    expectTrickPlayError(
       () => scanKeyFrames(good.subarray(0, good.length - 10), 'cut.ts'),
       'BAD_TS',
       new RegExp(`^cut\\.ts: truncated TS packet at offset ${good.length - 188}`),
     );
     const broken = good.slice();
     broken[564] = 0x46;
-    expectError(() => scanKeyFrames(broken, 'sync.ts'), 'BAD_TS', /^sync\.ts: no sync byte 0x47 at offset 564$/);
+    expectTrickPlayError(() => scanKeyFrames(broken, 'sync.ts'), 'BAD_TS', /^sync\.ts: no sync byte 0x47 at offset 564$/);
     const noStartCode = concat(pat(), pmt(), packet(VIDEO_PID, true, new Uint8Array(184).fill(7)));
-    expectError(() => scanKeyFrames(noStartCode, 'pes.ts'), 'BAD_TS', /^pes\.ts: video packet without a PES start code at offset 376$/);
-    expectError(
+    expectTrickPlayError(
+      () => scanKeyFrames(noStartCode, 'pes.ts'),
+      'BAD_TS',
+      /^pes\.ts: video packet without a PES start code at offset 376$/,
+    );
+    expectTrickPlayError(
       () => scanKeyFrames(concat(pat(), pmt([{ type: 0xdb, pid: VIDEO_PID }])), 'aes.ts'),
       'UNSUPPORTED_MEDIA',
       /^aes\.ts: .*SAMPLE-AES.* at offset 188/,
     );
-    expectError(
+    expectTrickPlayError(
       () => scanKeyFrames(concat(pat(), pmt([{ type: 0x0f, pid: AUDIO_PID }])), 'audio.ts'),
       'UNSUPPORTED_MEDIA',
       /^audio\.ts: no H\.264 or HEVC video stream in the PMT at offset 188 \(stream types: 0x0f\)$/,
     );
     const scrambled = concat(pat(), pmt(), pes(VIDEO_PID, h264Au(true), { pts: 0, scrambled: true }));
-    expectError(() => scanKeyFrames(scrambled, 'scr.ts'), 'UNSUPPORTED_MEDIA', /^scr\.ts: scrambled video packet at offset 376/);
-    expectError(
+    expectTrickPlayError(() => scanKeyFrames(scrambled, 'scr.ts'), 'UNSUPPORTED_MEDIA', /^scr\.ts: scrambled video packet at offset 376/);
+    expectTrickPlayError(
       () => scanKeyFrames(concat(pes(VIDEO_PID, h264Au(true), { pts: 0 }), pat()), 'nopmt.ts'),
       'BAD_TS',
       /^nopmt\.ts: no PMT up to offset/,

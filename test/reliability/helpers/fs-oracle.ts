@@ -7,7 +7,7 @@ import path from 'node:path';
 
 const READS = ['open', 'readFile', 'readdir', 'opendir', 'copyFile', 'cp'] as const;
 
-export interface FsOracle {
+interface FsOracle {
   /** real paths opened or read since install */
   readonly reads: string[];
   /** those outside every root */

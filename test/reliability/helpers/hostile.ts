@@ -123,7 +123,7 @@ const plainPath = fc
   )
   .map(([area, parts, file]) => area + parts.map((p) => `${p}/`).join('') + file);
 
-export interface HostileRoots {
+interface HostileRoots {
   readonly sourceRoot: string;
   readonly publishedRoot: string;
   readonly cacheDir: string;

@@ -2,10 +2,10 @@
 // way (bit rot, cut-off copies, corrupted box headers, zeroed blocks).
 import { rng, type Rng } from './prng.js';
 
-export type MutationKind = 'bitflip' | 'truncate' | 'boxsize' | 'zero';
+type MutationKind = 'bitflip' | 'truncate' | 'boxsize' | 'zero';
 export const MUTATION_KINDS: readonly MutationKind[] = ['bitflip', 'truncate', 'boxsize', 'zero'];
 
-export interface Mutant {
+interface Mutant {
   readonly kind: MutationKind;
   readonly detail: string;
   readonly bytes: Buffer;

@@ -1,15 +1,12 @@
 // The only module that imports hls-parser. hls-parser keeps its options in a global and
 // only logs (console.error) on invalid input unless strictMode is on, so every call here
-// sets strict mode and turns its exceptions into our typed PlaylistError.
+// sets strict mode and turns its exceptions into a PlaylistFormatError.
 import * as HLS from 'hls-parser';
-import { CasterpakError } from '../../shared/errors.js';
+import { PlaylistFormatError } from './errors.js';
 
 export type MasterPlaylist = HLS.types.MasterPlaylist;
 export type MediaPlaylist = HLS.types.MediaPlaylist;
-export type Playlist = MasterPlaylist | MediaPlaylist;
-export type Segment = HLS.types.Segment;
-export type Variant = HLS.types.Variant;
-export const types = HLS.types;
+type Playlist = MasterPlaylist | MediaPlaylist;
 
 function strict<T>(what: string, run: () => T): T {
   HLS.setOptions({ strictMode: true, silent: true });
@@ -17,14 +14,14 @@ function strict<T>(what: string, run: () => T): T {
     return run();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CasterpakError('BAD_PLAYLIST', `${what}: ${reason}`, { cause: error });
+    throw new PlaylistFormatError(`${what}: ${reason}`, { cause: error });
   }
 }
 
-// Parses any playlist in strict mode; throws BAD_PLAYLIST with hls-parser's reason.
+// Parses any playlist in strict mode; throws PlaylistFormatError with hls-parser's reason.
 export function parsePlaylist(text: string): Playlist {
   if (!text.trimStart().startsWith('#EXTM3U')) {
-    throw new CasterpakError('BAD_PLAYLIST', 'not an HLS playlist: no #EXTM3U');
+    throw new PlaylistFormatError('not an HLS playlist: no #EXTM3U');
   }
   return strict('invalid playlist', () => HLS.parse(text));
 }
@@ -32,7 +29,7 @@ export function parsePlaylist(text: string): Playlist {
 export function parseMediaPlaylist(text: string): MediaPlaylist {
   const playlist = parsePlaylist(text);
   if (playlist.isMasterPlaylist) {
-    throw new CasterpakError('BAD_PLAYLIST', 'expected a media playlist, got a master playlist');
+    throw new PlaylistFormatError('expected a media playlist, got a master playlist');
   }
   return playlist as MediaPlaylist;
 }
@@ -40,7 +37,7 @@ export function parseMediaPlaylist(text: string): MediaPlaylist {
 export function parseMasterPlaylist(text: string): MasterPlaylist {
   const playlist = parsePlaylist(text);
   if (!playlist.isMasterPlaylist) {
-    throw new CasterpakError('BAD_PLAYLIST', 'expected a master playlist, got a media playlist');
+    throw new PlaylistFormatError('expected a master playlist, got a media playlist');
   }
   return playlist as MasterPlaylist;
 }

@@ -3,7 +3,7 @@
 // segment alone says nothing of it (a 0.04-s last segment once made BANDWIDTH 3.8 times the real
 // peak), and a 0-s one (mp42hls's audio tail) still costs its bytes to whichever run holds it.
 
-export interface PeakInput {
+interface PeakInput {
   /** Bytes of each segment, in playlist order. */
   readonly bytes: readonly number[];
   /** Seconds of each segment as the playlist says (EXTINF): what runs are measured by. */
@@ -20,7 +20,7 @@ export interface PeakInput {
 
 const inRange = (s: number, low: number, high: number): boolean => s >= low && s <= high && s > 0;
 
-// Why: bits per second (not rounded); with no run in range (a playlist shorter than half the
+// Bits per second (not rounded); with no run in range (a playlist shorter than half the
 // target), the rate of the whole playlist, which is then its only run.
 export function peakBitRate(input: PeakInput): number {
   const { bytes, seconds, targetDuration } = input;

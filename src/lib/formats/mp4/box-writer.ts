@@ -1,7 +1,7 @@
 // Building boxes (ISO/IEC 14496-12 §4.2): a 32-bit size, a type, then the payload.
 import { Mp4FormatError } from './errors.js';
 
-// Why: a box's payload is a list of byte pieces; lengths add up without intermediate copies.
+// A box's payload is a list of byte pieces, joined once so lengths add up without intermediate copies.
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;
@@ -14,26 +14,24 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-// Why: big-endian integer fields.
 export function uint32(value: number): Uint8Array {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, value >>> 0);
   return out;
 }
 
-// Why: 64-bit fields (tfdt baseMediaDecodeTime, co64 offsets).
+// 64-bit fields (tfdt baseMediaDecodeTime, co64 offsets) may exceed 2^32.
 export function uint64(value: number): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(value));
   return out;
 }
 
-// Why: box types and brands.
 export function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
 
-// Why: aligned(8) class Box { u32 size; u32 type; payload } (32-bit sizes only: extracts are small).
+// aligned(8) class Box { u32 size; u32 type; payload } (32-bit sizes only: extracts are small).
 export function box(type: string, parts: readonly Uint8Array[]): Uint8Array {
   const payload = concat(parts);
   const size = 8 + payload.length;
@@ -41,7 +39,7 @@ export function box(type: string, parts: readonly Uint8Array[]): Uint8Array {
   return concat([uint32(size), ascii(type), payload]);
 }
 
-// Why: FullBox: u8 version; bit(24) flags; then the fields.
+// FullBox: u8 version; bit(24) flags; then the fields.
 export function fullBox(type: string, version: number, flags: number, parts: readonly Uint8Array[]): Uint8Array {
   return box(type, [uint32(((version & 0xff) << 24) | (flags & 0xffffff)), ...parts]);
 }

@@ -96,7 +96,7 @@ export function requireBox(bytes: Uint8Array, path: readonly string[], parent?: 
 }
 
 // The version decides field widths in many boxes (mvhd, tkhd, mdhd, ctts, trun).
-export interface FullBox {
+interface FullBox {
   readonly version: number;
   readonly flags: number;
   /** Offset of the first byte after version and flags. */
@@ -111,12 +111,4 @@ export function fullBoxOf(bytes: Uint8Array, box: BoxHeader): FullBox {
   const version = u8(bytes, at);
   const flags = (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
   return { version, flags, body: at + 4 };
-}
-
-// One top-level header decoded as a box header (bytes = what was read at fileOffset, at least
-// 8 bytes, 16 for a largesize box); size 0 means "to the end of the file". The file walk itself
-// is top-level.ts.
-export function parseTopLevelHeader(bytes: Uint8Array, fileOffset: number, fileSize: number): BoxHeader {
-  if (fileOffset >= fileSize) throw new Mp4FormatError(`no box at ${fileOffset}: file is ${fileSize} bytes`);
-  return decodeHeader(bytes, 0, fileOffset, fileSize - fileOffset);
 }

@@ -3,7 +3,7 @@
 import { need, u32, u8 } from './byte-reader.js';
 import { Mp4FormatError } from './errors.js';
 
-// Why: what CODECS="avc1.PPCCLL" is made of, with the raw record for anything else.
+// The fields CODECS="avc1.PPCCLL" needs, with the raw record kept for mp42hls's prefix sizes.
 export interface AvcConfig {
   readonly profile: number;
   readonly profileCompatibility: number;
@@ -13,7 +13,7 @@ export interface AvcConfig {
   readonly raw: Uint8Array;
 }
 
-// Why: avc1.PPCCLL comes from bytes 1..3 of the record (14496-15 §5.3.3.1):
+// avc1.PPCCLL comes from bytes 1..3 of the record (14496-15 §5.3.3.1):
 //   u8 configurationVersion; u8 AVCProfileIndication; u8 profile_compatibility;
 //   u8 AVCLevelIndication; bit(6) reserved; u(2) lengthSizeMinusOne; ...
 export function parseAvcC(raw: Uint8Array): AvcConfig {
@@ -27,7 +27,7 @@ export function parseAvcC(raw: Uint8Array): AvcConfig {
   };
 }
 
-// Why: what CODECS="hvc1.…" is made of, with the raw record.
+// The fields CODECS="hvc1.…" needs, with the raw record kept for mp42hls's prefix sizes.
 export interface HevcConfig {
   readonly profileSpace: number;
   readonly tier: number;
@@ -41,7 +41,7 @@ export interface HevcConfig {
   readonly raw: Uint8Array;
 }
 
-// Why: hvc1.<space+profile>.<compat>.<tier+level>.<constraints> (14496-15 §8.3.3.1):
+// hvc1.<space+profile>.<compat>.<tier+level>.<constraints> (14496-15 §8.3.3.1):
 //   u8 configurationVersion; u(2) general_profile_space; u(1) general_tier_flag;
 //   u(5) general_profile_idc; u32 general_profile_compatibility_flags;
 //   u48 general_constraint_indicator_flags; u8 general_level_idc; ... byte 21: u(6) misc, u(2) lengthSizeMinusOne
@@ -59,7 +59,7 @@ export function parseHvcC(raw: Uint8Array): HevcConfig {
   };
 }
 
-// Why: what CODECS="mp4a.40.2" is made of (object type indication, audio object type).
+// The fields CODECS="mp4a.40.2" needs (object type indication, audio object type).
 export interface EsdsConfig {
   /** DecoderConfigDescriptor objectTypeIndication (0x40 = MPEG-4 audio). */
   readonly objectTypeIndication: number;
@@ -72,7 +72,7 @@ export interface EsdsConfig {
   readonly decoderSpecificInfo?: Uint8Array;
 }
 
-// Why: descriptor lengths use 1-4 bytes of 7 bits each, high bit = "more" (14496-1 §8.3.3).
+// Descriptor lengths use 1-4 bytes of 7 bits each, high bit = "more" (14496-1 §8.3.3).
 function readDescriptor(bytes: Uint8Array, at: number, end: number): { tag: number; body: number; end: number } {
   const tag = u8(bytes, at, 'descriptor tag');
   let size = 0;
@@ -88,7 +88,7 @@ function readDescriptor(bytes: Uint8Array, at: number, end: number): { tag: numb
 
 const SAMPLING_FREQUENCIES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
-// Why: the audio object type (mp4a.40.2) lives in the AudioSpecificConfig (14496-3 §1.6.2.1):
+// The audio object type (mp4a.40.2) lives in the AudioSpecificConfig (14496-3 §1.6.2.1):
 //   u(5) audioObjectType [31: u(6)+32]; u(4) samplingFrequencyIndex [15: u(24)]; u(4) channelConfiguration
 function parseAudioSpecificConfig(asc: Uint8Array): Pick<EsdsConfig, 'audioObjectType' | 'samplingFrequency' | 'channelConfiguration'> {
   let bit = 0;
@@ -107,7 +107,7 @@ function parseAudioSpecificConfig(asc: Uint8Array): Pick<EsdsConfig, 'audioObjec
   return { audioObjectType, samplingFrequency, channelConfiguration: read(4) };
 }
 
-// Why: esds is a FullBox holding an ES_Descriptor (tag 3) > DecoderConfigDescriptor (tag 4)
+// esds is a FullBox holding an ES_Descriptor (tag 3) > DecoderConfigDescriptor (tag 4)
 // > DecoderSpecificInfo (tag 5). `payload` starts after the box header (version+flags first).
 //   ES_Descriptor: u16 ES_ID; u(1) streamDependenceFlag; u(1) URL_Flag; u(1) OCRstreamFlag;
 //     u(5) streamPriority; [u16 dependsOn_ES_ID]; [u8 URLlength; URL]; [u16 OCR_ES_Id]

@@ -22,7 +22,7 @@ function hevcString(format: string, hevc: NonNullable<Track['hevc']>): string {
   return parts.join('.');
 }
 
-// Why: `avc1.64001F`, `hvc1.1.6.L93.90`, `mp4a.40.2`, `ac-3`; the bare format when nothing more is known.
+// RFC 6381 strings: `avc1.64001F`, `hvc1.1.6.L93.90`, `mp4a.40.2`, `ac-3`; the bare format when nothing more is known.
 export function codecString(track: Track): string {
   if (track.avc) return `${track.format}.${hex2(track.avc.profile)}${hex2(track.avc.profileCompatibility)}${hex2(track.avc.level)}`;
   if (track.hevc) return hevcString(track.format, track.hevc);

@@ -6,13 +6,13 @@ import { Mp4FormatError } from './errors.js';
 import { parseStsd, type SampleEntryInfo } from './sample-entry.js';
 import { MAX_SAMPLES_PER_TRACK, parseSampleTable, type SampleTable } from './sample-tables.js';
 
-// Why: where a box sits inside the moov bytes, so an extract can copy it.
+// Kept so that an extract can copy a box out of the moov bytes unchanged.
 export interface ByteRange {
   readonly offset: number;
   readonly size: number;
 }
 
-// Why: one track as planning, extracting and master playlists need it.
+// One track with everything planning, extracting and master playlists need, so none re-parses.
 export interface Track extends SampleEntryInfo {
   readonly id: number;
   /** hdlr handler_type: 'vide', 'soun', or anything else ('hint', 'text', 'meta', ...). */
@@ -30,7 +30,7 @@ export interface Track extends SampleEntryInfo {
   readonly samples: SampleTable;
 }
 
-// Why: the result of parseMoov: everything known about the file before touching its media data.
+// Everything known about the file before any media byte is read (the moov is all a plan needs).
 export interface Movie {
   readonly timescale: number;
   readonly duration: number;
@@ -43,7 +43,7 @@ export interface Movie {
 
 const rangeOf = (box: BoxHeader): ByteRange => ({ offset: box.offset, size: box.size });
 
-// Why: mvhd (§8.2.2) and mdhd (§8.4.2) share their time fields:
+// mvhd (§8.2.2) and mdhd (§8.4.2) share their time fields:
 //   version 1: u64 creation_time; u64 modification_time; u32 timescale; u64 duration
 //   version 0: u32 creation_time; u32 modification_time; u32 timescale; u32 duration
 const inBoxOf = (bytes: Uint8Array, box: BoxHeader): Uint8Array => bytes.subarray(0, boxEnd(box));
@@ -58,7 +58,7 @@ function timescaleAndDuration(bytes: Uint8Array, box: BoxHeader): { timescale: n
   return { timescale, duration };
 }
 
-// Why: tkhd (§8.3.2): version 1: u64 creation; u64 modification; u32 track_ID; u32 reserved; u64 duration
+// Layout of tkhd (§8.3.2): version 1: u64 creation; u64 modification; u32 track_ID; u32 reserved; u64 duration
 // (version 0: four u32 + u32 duration); then u32[2] reserved; i16 layer; i16 alternate_group;
 // i16 volume; u16 reserved; i32[9] matrix; u32 width (16.16); u32 height (16.16).
 // The matrix's first row is {a, b, u}: a = 0 with b ≠ 0 is a quarter turn (§8.3.2, §6.2.2).
@@ -76,14 +76,13 @@ export function trackHeader(bytes: Uint8Array, tkhd: BoxHeader): { id: number; w
   };
 }
 
-// Why: hdlr (§8.4.3): u32 pre_defined; u32 handler_type; ...
+// Layout of hdlr (§8.4.3): u32 pre_defined; u32 handler_type; ...
 function handlerOf(bytes: Uint8Array, trak: BoxHeader): string {
   const hdlr = requireBox(bytes, ['mdia', 'hdlr'], trak);
   const { body } = fullBoxOf(bytes, hdlr);
   return fourcc(bytes.subarray(0, boxEnd(hdlr)), body + 4, 'hdlr handler_type');
 }
 
-// Why: one track summary with its sample tables.
 function parseTrak(bytes: Uint8Array, trak: BoxHeader): Track {
   const header = trackHeader(bytes, requireBox(bytes, ['tkhd'], trak));
   const handler = handlerOf(bytes, trak);
@@ -104,10 +103,10 @@ function parseTrak(bytes: Uint8Array, trak: BoxHeader): Track {
   };
 }
 
-// Why: hostile tracks each under the per-track limit must not add up without bound either.
-export const MAX_SAMPLES_PER_MOVIE = 2 * MAX_SAMPLES_PER_TRACK;
+// Hostile tracks each under the per-track limit must not add up without bound either.
+const MAX_SAMPLES_PER_MOVIE = 2 * MAX_SAMPLES_PER_TRACK;
 
-// Why: the entry point: `moovBytes` is the whole top-level moov box, header included.
+// `moovBytes` is the whole top-level moov box, header included (as the top-level walk reads it).
 export function parseMoov(moovBytes: Uint8Array): Movie {
   const moov = readBoxHeader(moovBytes, 0);
   if (moov.type !== 'moov') throw new Mp4FormatError(`expected a 'moov' box, found '${moov.type}'`);

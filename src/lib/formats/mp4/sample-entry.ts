@@ -5,7 +5,7 @@ import { need, u16, u32, viewOf } from './byte-reader.js';
 import { parseAvcC, parseEsds, parseHvcC, type AvcConfig, type EsdsConfig, type HevcConfig } from './codec-config.js';
 import { Mp4FormatError } from './errors.js';
 
-// Why: the codec facts of a track (mp42hls uses its first sample description).
+// Only the first sample description counts: it is the one mp42hls uses.
 export interface SampleEntryInfo {
   /** avc1, avc3, hvc1, hev1, mp4a, ac-3, encv, ... */
   readonly format: string;
@@ -34,7 +34,7 @@ const VISUAL_BYTES = SAMPLE_ENTRY_BYTES + 70;
 // f64 sampleRate at +4 and u32 channel count at +12 of that extension.
 const AUDIO_BYTES = SAMPLE_ENTRY_BYTES + 20;
 
-// Why: QuickTime ends a `wave` with a terminator atom (size 8, type 0; QuickTime File Format,
+// QuickTime ends a `wave` with a terminator atom (size 8, type 0; QuickTime File Format,
 // "Sound sample description extensions"), which is no box: the children end where it starts.
 function beforeTerminator(bytes: Uint8Array, start: number, end: number): number {
   for (let at = start, size = 0; at + 8 <= end; at += size) {
@@ -45,7 +45,7 @@ function beforeTerminator(bytes: Uint8Array, start: number, end: number): number
   return end;
 }
 
-// Why: codec configuration boxes may sit directly in the entry or, in QuickTime audio, in `wave`.
+// Codec configuration boxes may sit directly in the entry or, in QuickTime audio, in `wave`.
 function configOf(bytes: Uint8Array, start: number, end: number, into: Draft): void {
   for (const box of childBoxes(bytes, start, beforeTerminator(bytes, start, end))) {
     const body = bytes.subarray(payloadStart(box), boxEnd(box));
@@ -56,7 +56,7 @@ function configOf(bytes: Uint8Array, start: number, end: number, into: Draft): v
   }
 }
 
-// Why: the picture size mp42hls and the master playlist report come from here when tkhd is 0.
+// The picture size mp42hls and the master playlist report come from here when tkhd is 0.
 function visualEntry(bytes: Uint8Array, entry: BoxHeader, into: Draft): void {
   const p = payloadStart(entry);
   if (p + VISUAL_BYTES > boxEnd(entry)) throw new Mp4FormatError(`visual sample entry '${entry.type}' too short`);
@@ -65,7 +65,7 @@ function visualEntry(bytes: Uint8Array, entry: BoxHeader, into: Draft): void {
   configOf(bytes, p + VISUAL_BYTES, boxEnd(entry), into);
 }
 
-// Why: sample rate and channel count for audio renditions (CHANNELS attribute).
+// Audio renditions need the sample rate and channel count (CHANNELS attribute).
 function audioEntry(bytes: Uint8Array, entry: BoxHeader, into: Draft): void {
   const p = payloadStart(entry);
   if (p + AUDIO_BYTES > boxEnd(entry)) throw new Mp4FormatError(`audio sample entry '${entry.type}' too short`);
@@ -84,7 +84,7 @@ function audioEntry(bytes: Uint8Array, entry: BoxHeader, into: Draft): void {
   configOf(bytes, children, boxEnd(entry), into);
 }
 
-// Why: one parse of the stsd for the track summary; `handler` picks the entry layout.
+// `handler` picks the entry layout: a sample entry does not say whether it is visual or audio.
 //   stsd: FullBox; u32 entry_count; SampleEntry[entry_count]
 export function parseStsd(bytes: Uint8Array, stsd: BoxHeader, handler: string): SampleEntryInfo {
   const { body } = fullBoxOf(bytes, stsd);

@@ -5,7 +5,7 @@ import { boxEnd, findBox, fullBoxOf, requireBox, type BoxHeader } from './boxes.
 import { u32, u64, u8, u16, viewOf } from './byte-reader.js';
 import { Mp4FormatError } from './errors.js';
 
-// Why: per-sample facts in compact typed arrays, index i = sample i + 1 of the track.
+// Per-sample facts in typed arrays (index i is sample i + 1): a long film has millions of samples.
 export interface SampleTable {
   readonly count: number;
   /** Decode time in track timescale units (exact below 2^53). */
@@ -22,11 +22,11 @@ export interface SampleTable {
   readonly sampleDescriptionIndexes: readonly number[];
 }
 
-// Why: a few hostile bytes can claim millions of samples (constant-size stsz, one stts run);
+// A few hostile bytes can claim millions of samples (constant-size stsz, one stts run);
 // refuse more than ~24 h of 60 fps video (5.2M) or 48 kHz AAC (4M) rather than allocate without bound.
 export const MAX_SAMPLES_PER_TRACK = 10_000_000;
 
-// Why: "entry_count" fields must fit in the box before any loop trusts them.
+// An entry_count read from hostile bytes must fit in its box before any loop trusts it.
 function entries(bytes: Uint8Array, box: BoxHeader, headerBytes: number, entryBytes: number): { count: number; at: number } {
   const { body } = fullBoxOf(bytes, box);
   const count = u32(bytes, body + headerBytes - 4, `${box.type} entry_count`);
@@ -35,7 +35,7 @@ function entries(bytes: Uint8Array, box: BoxHeader, headerBytes: number, entryBy
   return { count, at };
 }
 
-// Why: sample sizes fix the sample count. stsz (§8.7.3.2): u32 sample_size; u32 sample_count;
+// The sizes table is the one that fixes the sample count. stsz (§8.7.3.2): u32 sample_size; u32 sample_count;
 // [u32 entry_size × sample_count when sample_size == 0]. stz2: u24 reserved; u8 field_size (4|8|16); u32 sample_count; packed sizes.
 function sampleSizes(bytes: Uint8Array, stbl: BoxHeader): Uint32Array {
   const stsz = findBox(bytes, ['stsz'], stbl);
@@ -62,7 +62,7 @@ function sampleSizes(bytes: Uint8Array, stbl: BoxHeader): Uint32Array {
   return sizes;
 }
 
-// Why: decode times and durations. stts (§8.6.1.2): u32 entry_count; {u32 sample_count; u32 sample_delta}.
+// Layout of stts (§8.6.1.2): u32 entry_count; {u32 sample_count; u32 sample_delta}.
 function timing(bytes: Uint8Array, stbl: BoxHeader, count: number): { decodeTimes: Float64Array; durations: Uint32Array } {
   const stts = entries(bytes, requireBox(bytes, ['stts'], stbl), 4, 8);
   const decodeTimes = new Float64Array(count);
@@ -84,7 +84,7 @@ function timing(bytes: Uint8Array, stbl: BoxHeader, count: number): { decodeTime
   return { decodeTimes, durations };
 }
 
-// Why: sync flags. stss (§8.6.2): u32 entry_count; u32 sample_number (1-based) × entry_count.
+// Without stss every sample is a sync sample (§8.6.2): u32 entry_count; u32 sample_number (1-based) × entry_count.
 function syncFlags(bytes: Uint8Array, stbl: BoxHeader, count: number): Uint8Array {
   const box = findBox(bytes, ['stss'], stbl);
   if (!box) return new Uint8Array(count).fill(1);
@@ -99,7 +99,7 @@ function syncFlags(bytes: Uint8Array, stbl: BoxHeader, count: number): Uint8Arra
   return sync;
 }
 
-// Why: composition offsets. ctts (§8.6.1.3): u32 entry_count; {u32 sample_count;
+// Without ctts composition equals decode time (§8.6.1.3): u32 entry_count; {u32 sample_count;
 // version 0: u32 sample_offset | version 1: i32 sample_offset}.
 function compositionOffsets(bytes: Uint8Array, stbl: BoxHeader, count: number): Int32Array {
   const out = new Int32Array(count);
@@ -117,7 +117,7 @@ function compositionOffsets(bytes: Uint8Array, stbl: BoxHeader, count: number): 
   return out;
 }
 
-// Why: chunk offsets. stco (§8.7.5): u32 entry_count; u32 chunk_offset[]; co64: u64 chunk_offset[].
+// Layout of stco (§8.7.5): u32 entry_count; u32 chunk_offset[]; co64: u64 chunk_offset[].
 function chunkOffsets(bytes: Uint8Array, stbl: BoxHeader): Float64Array {
   const stco = findBox(bytes, ['stco'], stbl);
   const box = stco ?? requireBox(bytes, ['co64'], stbl);
@@ -129,7 +129,7 @@ function chunkOffsets(bytes: Uint8Array, stbl: BoxHeader): Float64Array {
   return out;
 }
 
-// Why: sample file offsets via the sample-to-chunk runs. stsc (§8.7.4): u32 entry_count;
+// A sample's file offset is its chunk's plus the sizes before it in that chunk. stsc (§8.7.4): u32 entry_count;
 // {u32 first_chunk (1-based, increasing); u32 samples_per_chunk; u32 sample_description_index}.
 function sampleOffsets(bytes: Uint8Array, stbl: BoxHeader, sizes: Uint32Array): { offsets: Float64Array; indexes: number[] } {
   const chunks = chunkOffsets(bytes, stbl);
@@ -159,7 +159,7 @@ function sampleOffsets(bytes: Uint8Array, stbl: BoxHeader, sizes: Uint32Array): 
   return { offsets, indexes: [...indexes].sort((a, b) => a - b) };
 }
 
-// Why: the single entry point: every per-sample array of one `stbl`.
+// Planning and extracting read every table of a track, so they are parsed together once.
 export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTable {
   const sizes = sampleSizes(bytes, stbl);
   const count = sizes.length;

@@ -6,10 +6,10 @@ import { Mp4FormatError } from './errors.js';
 import { sniffMp4 } from './sniff.js';
 
 /** Up to `length` bytes at `offset` (fewer only at the end of the file); provided by the I/O layer. */
-export type ReadAt = (offset: number, length: number) => Uint8Array | Promise<Uint8Array>;
+type ReadAt = (offset: number, length: number) => Uint8Array | Promise<Uint8Array>;
 
 /** Bytes read at a top-level offset to decode a header, a 64-bit largesize included. */
-export const TOP_LEVEL_HEADER_BYTES = 16;
+const TOP_LEVEL_HEADER_BYTES = 16;
 
 // Bounds on what a hostile or broken file can make the walk read: a real MP4 has a handful of
 // top-level boxes (ftyp, moov, mdat, free; a fragmented one a moof and mdat per fragment).
@@ -46,7 +46,7 @@ export function topLevelBoxEnd(head: Uint8Array, offset: number, fileSize: numbe
 }
 
 /** Where a box is in the file: [offset, offset + size). */
-export interface BoxSpan {
+interface BoxSpan {
   readonly offset: number;
   readonly size: number;
 }

@@ -5,7 +5,7 @@
 
 const TWO_52 = 2n ** 52n;
 
-// Why: exact decomposition value = mantissa × 2^exponent of a finite double.
+// Exact decomposition value = mantissa × 2^exponent, so rounding can be done as C does, on the exact value.
 function decompose(value: number): { mantissa: bigint; exponent: number } {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, Math.abs(value));
@@ -16,7 +16,7 @@ function decompose(value: number): { mantissa: bigint; exponent: number } {
   return { mantissa: fraction | TWO_52, exponent: biased - 1075 };
 }
 
-// Why: EXTINF strings of mp42hls playlists ("%f" = six decimals), and any other C "%.Nf".
+// EXTINF strings must match mp42hls's C "%f" (six decimals) digit for digit; toFixed rounds ties differently.
 export function formatCFixed(value: number, decimals = 6): string {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value < 0 ? '-inf' : 'inf';

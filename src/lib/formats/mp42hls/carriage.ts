@@ -5,7 +5,7 @@
 import type { Movie, Track } from '../mp4/moov.js';
 import { mp42hlsTracks } from './segment-plan.js';
 
-export interface CarriageRefusal {
+interface CarriageRefusal {
   /** codec: a kind of media mp42hls does not carry (415); broken: a carriable kind, badly described (422). */
   readonly kind: 'codec' | 'broken';
   readonly reason: string;
@@ -44,7 +44,7 @@ function audioRefusal(track: Track): CarriageRefusal | null {
   return { kind: 'codec', reason: `${name} holds ${what}, which mp42hls cannot write to MPEG-TS; ${CARRIED}` };
 }
 
-// Why: the first refusal among the tracks mp42hls would take, or null when it carries them all.
+// Only the tracks mp42hls would take matter; null when it carries them all.
 export function carriageRefusal(movie: Movie): CarriageRefusal | null {
   const { video, audio } = mp42hlsTracks(movie);
   return (video && videoRefusal(video)) ?? (audio && audioRefusal(audio)) ?? null;

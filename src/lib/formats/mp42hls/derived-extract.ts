@@ -11,7 +11,7 @@ import type { SampleSlice } from './extract.js';
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
 const FIXED_ONE = 0x00010000;
 
-// Why: the encoder's output (a plain MP4 of one video track): its track and sample bytes.
+// The encoder's output (a plain MP4 of one video track): its track and sample bytes.
 export interface EncodedVideo {
   readonly track: Track;
   readonly stsd: Uint8Array;
@@ -30,7 +30,7 @@ export function readEncodedVideo(bytes: Uint8Array): EncodedVideo {
   return { track, stsd: moov.subarray(stsd.offset, boxEnd(stsd)), bytes };
 }
 
-// Why: tkhd (§8.3.2) with the identity matrix (the encoder drew the picture upright) and the
+// tkhd (§8.3.2) with the identity matrix (the encoder drew the picture upright) and the
 // encoded size; the fixed part before the matrix is 20 bytes (version 0) or 32 (version 1)
 // plus 16 bytes of reserved, layer, alternate_group, volume and reserved.
 function uprightTkhd(header: Uint8Array, tkhd: BoxHeader, width: number, height: number): Uint8Array {
@@ -46,7 +46,7 @@ function uprightTkhd(header: Uint8Array, tkhd: BoxHeader, width: number, height:
   return out;
 }
 
-// Why: the extract header with the video trak's tkhd and stsd replaced (every other box kept).
+// Only the video trak's tkhd and stsd change: every other box is kept, so audio stays as the source's.
 export function deriveExtractHeader(header: Uint8Array, videoTrackId: number, encoded: EncodedVideo): Uint8Array {
   const walk = (node: BoxHeader, inVideo: boolean): Uint8Array => {
     const parts: Uint8Array[] = [];
@@ -66,7 +66,7 @@ export function deriveExtractHeader(header: Uint8Array, videoTrackId: number, en
   );
 }
 
-// Why: the encoded frames with the source's times. The encoder runs without B-frames and
+// The encoded frames keep the source's times. The encoder runs without B-frames and
 // passes every frame through (one out per one in, in presentation order), so frame k is shown
 // at the source's k-th presentation time. It keeps the source's k-th decode time too: mp42hls
 // interleaves and ends tracks by decode time, so the segment is cut exactly as the source's.

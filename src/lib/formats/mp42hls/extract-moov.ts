@@ -7,7 +7,7 @@ import type { Movie, Track } from '../mp4/moov.js';
 
 const CONTAINERS = new Set(['trak', 'mdia', 'minf', 'stbl']);
 
-// Why: empty tables keep the trak valid while every sample comes from the fragment.
+// Empty tables keep the trak valid while every sample comes from the fragment.
 //   stts, stsc, stco: u32 entry_count = 0;  stsz: u32 sample_size = 0; u32 sample_count = 0
 function emptyTables(): Uint8Array[] {
   return [
@@ -18,7 +18,7 @@ function emptyTables(): Uint8Array[] {
   ];
 }
 
-// Why: copy a box tree, keeping every box but stbl's tables (stss, ctts, sgpd, ... dropped too).
+// Every box but stbl's tables is kept (stss, ctts, sgpd, ... dropped too): the fragment carries the samples.
 function rewrite(moov: Uint8Array, node: BoxHeader): Uint8Array {
   const children = [...childBoxes(moov, payloadStart(node), boxEnd(node))];
   if (node.type === 'stbl') {
@@ -29,13 +29,13 @@ function rewrite(moov: Uint8Array, node: BoxHeader): Uint8Array {
   return box(node.type, parts);
 }
 
-// Why: trex (§8.8.3): u32 track_ID; u32 default_sample_description_index;
+// Layout of trex (§8.8.3): u32 track_ID; u32 default_sample_description_index;
 // u32 default_sample_duration; u32 default_sample_size; u32 default_sample_flags.
 function trex(track: Track, descriptionIndex: number): Uint8Array {
   return fullBox('trex', 0, 0, [uint32(track.id), uint32(descriptionIndex), uint32(0), uint32(0), uint32(0)]);
 }
 
-// Why: the extract's moov for `tracks` (in movie order), each with its sample description index.
+// `tracks` in movie order, as mp42hls picks tracks by their order; each with its sample description index.
 export function buildExtractMoov(
   moovBytes: Uint8Array,
   movie: Movie,

@@ -17,7 +17,7 @@ const TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800;
 const SYNC_FLAGS = 0x02000000;
 const NON_SYNC_FLAGS = 0x01010000;
 
-// Why: the samples of one track that an extract carries, however they were obtained (from a
+// The samples of one track that an extract carries, however they were obtained (from a
 // parsed moov, or from casterpak's segment index without parsing the moov again).
 export interface SampleSlice {
   readonly trackId: number;
@@ -32,14 +32,14 @@ export interface SampleSlice {
   readonly offsets: ArrayLike<number>;
 }
 
-// Why: one extract cannot say which sample uses which description, so refuse mixed tracks.
+// One extract cannot say which sample uses which description, so mixed tracks are refused.
 export function descriptionIndexOf(track: Track): number {
   const indexes = track.samples.sampleDescriptionIndexes;
   if (indexes.length > 1) throw new Mp4FormatError(`track ${track.id} uses ${indexes.length} sample descriptions`);
   return indexes[0] ?? 1;
 }
 
-// Why: traf (§8.8.6) = tfhd (u32 track_ID; u32 sample_description_index)
+// traf (§8.8.6) = tfhd (u32 track_ID; u32 sample_description_index)
 // + tfdt v1 (§8.8.12: u64 baseMediaDecodeTime, the original decode time of the first sample)
 // + trun (§8.8.8: u32 sample_count; i32 data_offset; per sample u32 duration, u32 size,
 //   u32 flags, u32/i32 composition offset; version 1 when an offset is negative).
@@ -62,7 +62,7 @@ function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
   ]);
 }
 
-// Why: moof (§8.8.4) = mfhd (§8.8.5: u32 sequence_number) + one traf per track with samples.
+// moof (§8.8.4) = mfhd (§8.8.5: u32 sequence_number) + one traf per track with samples.
 // The trun data offsets count from the moof's first byte, so the moof is laid out twice.
 function moof(slices: readonly SampleSlice[], mdatPayloadAt: (moofSize: number) => number[]): Uint8Array {
   const build = (offsets: readonly number[]) =>
@@ -71,7 +71,7 @@ function moof(slices: readonly SampleSlice[], mdatPayloadAt: (moofSize: number) 
   return build(mdatPayloadAt(draft.length));
 }
 
-// Why: the part of every extract of a movie that does not depend on the segment: ftyp and the
+// Built once per movie: the part of every extract that does not depend on the segment (ftyp and the
 // moov with empty tables for mp42hls's tracks (see extract-moov.ts).
 export function buildExtractHeader(moovBytes: Uint8Array, movie: Movie, plan: SegmentPlan): Uint8Array {
   const used = [plan.videoTrack, plan.audioTrack]
@@ -81,7 +81,7 @@ export function buildExtractHeader(moovBytes: Uint8Array, movie: Movie, plan: Se
   return concat([ftyp, buildExtractMoov(moovBytes, movie, used)]);
 }
 
-// Why: header + moof + mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`).
+// header + moof + mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`).
 // `slices` in the order of their traks in the movie.
 export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {
   const withSamples = slices.filter((s) => s.sizes.length > 0);
@@ -108,8 +108,7 @@ export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice
   return out;
 }
 
-// Why: a track's samples in `range`, as an extract carries them.
-export function sliceOf(track: Track, range: SampleRange): SampleSlice {
+function sliceOf(track: Track, range: SampleRange): SampleSlice {
   const s = track.samples;
   return {
     trackId: track.id,
@@ -123,7 +122,7 @@ export function sliceOf(track: Track, range: SampleRange): SampleSlice {
   };
 }
 
-// Why: the entry point. `spanBytes` are the file's bytes [span.start, span.end) of the segment.
+// `spanBytes` are the file's bytes [span.start, span.end) of the segment: one ranged read.
 export function buildSegmentExtract(
   moovBytes: Uint8Array,
   movie: Movie,

@@ -15,8 +15,8 @@ export interface TrackCursorInit {
   readonly end: number;
 }
 
-// Why: one segment of the replay, in sample indexes and mp42hls's double duration.
-export interface CutSegment {
+// One segment of the replay, in sample indexes and mp42hls's double duration.
+interface CutSegment {
   /** Seconds, as mp42hls's double `segment_duration`. */
   readonly duration: number;
   /** The "last cut" time the segment opened at, seconds. */
@@ -27,8 +27,8 @@ export interface CutSegment {
   readonly audioEnd: number;
 }
 
-// Why: the cuts, and where each track stopped (to see what mp42hls never writes).
-export interface InterleaveResult {
+// Where each track stopped is kept to see which samples mp42hls never writes.
+interface InterleaveResult {
   readonly segments: readonly CutSegment[];
   /** Index of the first video (audio) sample never written; equals `end` when all were. */
   readonly videoNext: number;
@@ -36,7 +36,7 @@ export interface InterleaveResult {
 }
 
 /** mp42hls's DefaultSegmentDurationThreshold, in seconds; it is set to 0 without a video track. */
-export const CUT_THRESHOLD_SECONDS = 15 / 1000.0;
+const CUT_THRESHOLD_SECONDS = 15 / 1000.0;
 
 interface Cursor {
   readonly init: TrackCursorInit;
@@ -44,7 +44,7 @@ interface Cursor {
   ts: number;
 }
 
-// Why: ReadSample: ts = dts / timescale (a double); at the end ts keeps the last sample's time
+// As mp42hls's ReadSample: ts = dts / timescale (a double); at the end ts keeps the last sample's time
 // (0.0 when the track had no sample at all, as the never-filled AP4_Sample has dts 0).
 function cursor(init: TrackCursorInit): Cursor {
   const ts = init.start < init.end ? init.decodeTimes[init.start] / init.timescale : 0.0;
@@ -58,7 +58,7 @@ function advance(c: Cursor): void {
 
 const eos = (c: Cursor): boolean => c.next >= c.init.end;
 
-// Why: the single replay of WriteSamples' loop, shared by whole-file planning and by the check
+// The single replay of WriteSamples' loop, shared by whole-file planning and by the check
 // that a segment's extract packaged alone writes every one of its samples.
 // `audioSyncOnly` is mp42hls's AC-4 rule: without video, only audio sync samples may start a segment.
 export function interleave(

@@ -1,18 +1,18 @@
 // The segments mp42hls would write for a movie, predicted from the moov alone: per segment the
 // sample ranges, the EXTINF duration and its exact "%f" text, and the byte span of the file to
-// read to package that segment by itself (see mp42hls-interleave.ts for the cutting rule).
+// read to package that segment by itself (see interleave.ts for the cutting rule).
 import { formatCFixed } from './c-fixed.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { interleave, type TrackCursorInit } from './interleave.js';
 
-// Why: half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
+// Half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
 export interface SampleRange {
   readonly start: number;
   readonly end: number;
 }
 
-// Why: everything needed to list, fetch and package one segment on its own.
+// Everything needed to list, fetch and package one segment on its own, without the whole file.
 export interface PlannedSegment {
   /** 0-based, as mp42hls numbers its segment files. */
   readonly index: number;
@@ -41,7 +41,7 @@ export interface PlannedSegment {
   readonly standalone: boolean;
 }
 
-// Why: the playlist mp42hls would write, before anything is packaged.
+// The playlist mp42hls would write, known before anything is packaged.
 export interface SegmentPlan {
   readonly segmentDuration: number;
   /** The tracks mp42hls uses: the first 'vide' and the first 'soun' track of the movie. */
@@ -60,13 +60,13 @@ export interface SegmentPlan {
 /** A --segment-duration for packaging one extract alone: no cut before 99999.985 s (27.7 h). */
 export const ALONE_SEGMENT_DURATION = 100000;
 
-// Why: mp42hls picks AP4_Movie::GetTrack(TYPE_VIDEO / TYPE_AUDIO): the first track of each handler.
+// mp42hls picks AP4_Movie::GetTrack(TYPE_VIDEO / TYPE_AUDIO): the first track of each handler.
 export function mp42hlsTracks(movie: Movie): { video?: Track; audio?: Track } {
   return { video: movie.tracks.find((t) => t.handler === 'vide'), audio: movie.tracks.find((t) => t.handler === 'soun') };
 }
 
-// Why: mp42hls: if ((unsigned)(d + 0.5) > target) target = (unsigned)d; so 5.6 s gives 5, not 6.
-export function mp42hlsTargetDuration(durations: readonly number[]): number {
+// mp42hls: if ((unsigned)(d + 0.5) > target) target = (unsigned)d; so 5.6 s gives 5, not 6.
+function mp42hlsTargetDuration(durations: readonly number[]): number {
   let target = 0;
   for (const d of durations) if (Math.trunc(d + 0.5) > target) target = Math.trunc(d);
   return target;
@@ -81,7 +81,7 @@ const cursorOf = (track: Track | undefined, range?: SampleRange): TrackCursorIni
     end: range ? range.end : track.samples.count,
   };
 
-// Why: the one ranged read that covers every sample the extract carries.
+// One ranged read covers every sample the extract carries, so a segment costs one fetch.
 function spanOf(parts: readonly (readonly [Track | undefined, SampleRange | undefined])[]): SampleRange {
   let start = Infinity;
   let end = 0;
@@ -102,7 +102,7 @@ function bytesOf(track: Track | undefined, range: SampleRange | undefined): numb
   return bytes;
 }
 
-// Why: replay mp42hls on the extract's samples alone; true when it writes them all, in one segment.
+// An extract is only usable when mp42hls, replayed on its samples alone, writes them all in one segment.
 function writesAll(
   video: Track | undefined,
   v: SampleRange | undefined,
@@ -114,12 +114,12 @@ function writesAll(
   return alone.segments.length === 1 && (!v || alone.videoNext === v.end) && (!a || alone.audioNext === a.end);
 }
 
-// Why: the audio range an extract carries (the segment's own plus its lookahead).
+// An extract carries the segment's own audio plus its lookahead (mp42hls reads ahead of the cut).
 export function extractAudioRange(segment: PlannedSegment): SampleRange | undefined {
   return segment.audio && { start: segment.audio.start, end: segment.audio.end + segment.audioLookahead };
 }
 
-// Why: the whole prediction. `segmentDurationSec` is mp42hls's --segment-duration, a whole number.
+// `segmentDurationSec` is mp42hls's --segment-duration, which it takes as a whole number.
 export function planSegments(movie: Movie, segmentDurationSec: number): SegmentPlan {
   if (!Number.isInteger(segmentDurationSec) || segmentDurationSec < 1 || segmentDurationSec > 0xffffffff) {
     throw new RangeError(`segment duration must be a whole number of seconds >= 1, got ${segmentDurationSec}`);

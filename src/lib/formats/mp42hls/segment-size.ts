@@ -13,9 +13,9 @@
 import { peakBitRate } from '../hls/peak-bandwidth.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Track } from '../mp4/moov.js';
+import { TS_PACKET_SIZE, TS_PAYLOAD_SIZE } from '../mpegts/packet.js';
 import type { PlannedSegment, SegmentPlan } from './segment-plan.js';
 
-const [TS_PACKET, TS_PAYLOAD] = [188, 184];
 /** adaptation_field_length, flags, 48-bit PCR (ISO/IEC 13818-1 §2.4.3.4): on every video PES, and on audio PES without video. */
 const PCR_FIELD = 8;
 /** PES header (§2.4.3.7) with PTS only (audio) and with PTS and DTS (mp42hls: every video PES). */
@@ -40,7 +40,7 @@ interface Model {
   readonly audioPcr: boolean;
 }
 
-// Why: avcC (14496-15 §5.3.3.1): byte 5 u(5) numOfSequenceParameterSets, {u16 length; SPS},
+// avcC (14496-15 §5.3.3.1): byte 5 u(5) numOfSequenceParameterSets, {u16 length; SPS},
 // u8 numOfPictureParameterSets, {u16 length; PPS}; mp42hls writes each after 00 00 00 01.
 function avcPrefix(raw: Uint8Array): number {
   let at = 6;
@@ -53,7 +53,7 @@ function avcPrefix(raw: Uint8Array): number {
   return bytes;
 }
 
-// Why: hvcC (14496-15 §8.3.3.1): byte 22 numOfArrays, {u8 NAL_unit_type (low 6 bits); u16 numNalus;
+// hvcC (14496-15 §8.3.3.1): byte 22 numOfArrays, {u8 NAL_unit_type (low 6 bits); u16 numNalus;
 // {u16 length; NAL unit}}; mp42hls writes the VPS (32), SPS (33) and PPS (34) arrays only.
 function hevcPrefix(raw: Uint8Array): number {
   let at = 23;
@@ -88,14 +88,14 @@ function modelOf(plan: SegmentPlan): Model {
   return { video, audio, adts: audio?.format === 'mp4a' ? ADTS : 0, audioPcr: !video };
 }
 
-// Why: WritePES: the first packet carries min(PES bytes, 184 - PCR field), the rest 184 each; the
+// As mp42hls's WritePES: the first packet carries min(PES bytes, 184 - PCR field), the rest 184 each; the
 // last is stuffed through its adaptation field to 188 bytes (§2.4.3.5).
 function pesPackets(pesBytes: number, withPcr: boolean): number {
-  const first = TS_PAYLOAD - (withPcr ? PCR_FIELD : 0);
-  return pesBytes <= first ? 1 : 1 + Math.ceil((pesBytes - first) / TS_PAYLOAD);
+  const first = TS_PAYLOAD_SIZE - (withPcr ? PCR_FIELD : 0);
+  return pesBytes <= first ? 1 : 1 + Math.ceil((pesBytes - first) / TS_PAYLOAD_SIZE);
 }
 
-// Why: the Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment).
+// The Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment).
 function videoEsBytes(m: VideoModel, i: number): number {
   const size = m.track.samples.sizes[i];
   const L = m.lengthSize;
@@ -108,7 +108,7 @@ function videoEsBytes(m: VideoModel, i: number): number {
 const videoPes = (m: VideoModel, i: number): number => pesPackets(PES_PTS_DTS + videoEsBytes(m, i), true);
 const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;
 
-// Why: per elementary stream, the packets mp42hls writes for one segment (before normalisation).
+// Per elementary stream, the packets mp42hls writes for one segment (before normalisation).
 function packetCounts(m: Model, segment: PlannedSegment): { video: number; audio: number } {
   let video = 0;
   let audio = 0;
@@ -122,7 +122,7 @@ function packetCounts(m: Model, segment: PlannedSegment): { video: number; audio
 
 function segmentBytes(m: Model, segment: PlannedSegment): number {
   const { video, audio } = packetCounts(m, segment);
-  return TS_PACKET * (PSI_PACKETS + ceil16(video) + ceil16(audio));
+  return TS_PACKET_SIZE * (PSI_PACKETS + ceil16(video) + ceil16(audio));
 }
 
 function segmentAt(plan: SegmentPlan, index: number): PlannedSegment {
@@ -131,18 +131,18 @@ function segmentAt(plan: SegmentPlan, index: number): PlannedSegment {
   return segment;
 }
 
-// Why: a segment's size, exact or a close upper bound (see the file comment), before it is made.
+// Exact or a close upper bound (see the file comment), so a playlist can be listed before it is made.
 export function predictSegmentBytes(plan: SegmentPlan, segmentIndex: number): number {
   return segmentBytes(modelOf(plan), segmentAt(plan, segmentIndex));
 }
 
 /** Bits per second, rounded up. */
-export interface Bandwidth {
+interface Bandwidth {
   readonly peak: number;
   readonly average: number;
 }
 
-// Why: BANDWIDTH (RFC 8216 §4.3.4.2, formats/hls/peak-bandwidth.ts) of segments whose sizes are
+// BANDWIDTH (RFC 8216 §4.3.4.2, formats/hls/peak-bandwidth.ts) of segments whose sizes are
 // known, listed with EXTINFs of `seconds` rounded to milliseconds (whose largest rounded value is
 // the target duration); players may divide by either text, so the peak bounds both.
 export function playlistPeak(bytes: readonly number[], seconds: readonly number[]): number {
@@ -151,7 +151,7 @@ export function playlistPeak(bytes: readonly number[], seconds: readonly number[
   return Math.ceil(peakBitRate({ bytes, seconds: published, otherSeconds: seconds, targetDuration }));
 }
 
-// Why: BANDWIDTH and AVERAGE-BANDWIDTH before any segment exists. `seconds`: the durations the
+// BANDWIDTH and AVERAGE-BANDWIDTH before any segment exists. `seconds`: the durations the
 // playlist lists (default: mp42hls's EXTINFs).
 export function predictBandwidth(plan: SegmentPlan, seconds?: readonly number[]): Bandwidth {
   const m = modelOf(plan);
@@ -162,7 +162,7 @@ export function predictBandwidth(plan: SegmentPlan, seconds?: readonly number[])
   return { peak: playlistPeak(bytes, durations), average };
 }
 
-// Why: the I-frame variant's EXT-X-I-FRAME-STREAM-INF rates, as trick-play/iframe-variant.ts
+// The I-frame variant's EXT-X-I-FRAME-STREAM-INF rates, as trick-play/iframe-variant.ts
 // computes them from the I-frame playlist trick-play/iframe-playlist.ts builds (docs/trick-play.md):
 // one entry per sync sample, its byte range the packets of its PES (PAT/PMT never included; the
 // normalisation's extra packets when it is the segment's last video PES); its time the segment's
@@ -189,7 +189,7 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
         const packets = videoPes(v, i) + (i === range.end - 1 ? ceil16(video) - video : 0);
         const ms = Math.round((start + (pts(i) - pts(range.start)) / 90000) * 1000);
         previousMs = Math.min(endMs, Math.max(previousMs, ms));
-        entries.push({ bytes: packets * TS_PACKET, ms: previousMs });
+        entries.push({ bytes: packets * TS_PACKET_SIZE, ms: previousMs });
       }
     }
     start += rounded[s];
@@ -201,7 +201,7 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
   );
 }
 
-// Why: iframeBitrates' rule, over predicted entries instead of a parsed playlist.
+// iframeBitrates' rule, over predicted entries instead of a parsed playlist.
 function windowedRates(bytes: readonly number[], seconds: readonly number[]): Bandwidth {
   const totalBytes = bytes.reduce((a, b) => a + b, 0);
   const totalSeconds = seconds.reduce((a, b) => a + b, 0);

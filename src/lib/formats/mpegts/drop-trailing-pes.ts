@@ -1,6 +1,6 @@
 // Removing the last PES packets of a transport stream (ISO/IEC 13818-1 §2.4.3): a segment
 // extract may carry one audio sample past the segment (see audioLookahead in
-// formats/mp4/segment-plan.ts); mp42hls writes it last, and this takes its packets out again.
+// formats/mp42hls/segment-plan.ts); mp42hls writes it last, and this takes its packets out again.
 import { TsFormatError } from './errors.js';
 import { NULL_PID, PAT_PID, TS_PACKET_SIZE, TS_SYNC_BYTE, packetPid, payloadUnitStart } from './packet.js';
 

@@ -4,7 +4,7 @@
 
 // Malformed: the bytes break ISO/IEC 13818-1. Unsupported: well-formed, but not something
 // casterpak reads (scrambled or SAMPLE-AES video, no H.264 or HEVC stream).
-export type TsErrorKind = 'malformed' | 'unsupported';
+type TsErrorKind = 'malformed' | 'unsupported';
 
 // Callers must tell bad transport streams apart from bugs and I/O failures.
 export class TsFormatError extends Error {

@@ -45,7 +45,7 @@ export interface KeyFrameScan extends VideoProgram {
   readonly format: VideoFormat | undefined;
 }
 
-export interface ScanOptions {
+interface ScanOptions {
   /** the program of an earlier segment, for segments that carry no PAT/PMT */
   readonly program?: VideoProgram;
 }

@@ -9,6 +9,8 @@ import { TsFormatError } from './errors.js';
 
 // Fixed values of the transport stream syntax (§2.4.3.2, table 2-3).
 export const TS_PACKET_SIZE = 188;
+/** The most a packet carries: everything after its 4-byte header when it has no adaptation field. */
+export const TS_PAYLOAD_SIZE = TS_PACKET_SIZE - 4;
 export const TS_SYNC_BYTE = 0x47;
 export const PAT_PID = 0x0000;
 export const NULL_PID = 0x1fff;

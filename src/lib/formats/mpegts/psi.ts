@@ -71,7 +71,7 @@ export function pmtPidFromPat(section: Uint8Array, name: string, offset: number)
   return patProgramPids(section, name, offset)[0] ?? null;
 }
 
-export interface PmtStream {
+interface PmtStream {
   readonly streamType: number;
   readonly pid: number;
 }
@@ -96,7 +96,7 @@ export function pmtStreams(section: Uint8Array, name: string, offset: number): P
   return streams;
 }
 
-export interface VideoStream {
+interface VideoStream {
   readonly pid: number;
   readonly streamType: typeof STREAM_TYPE_H264 | typeof STREAM_TYPE_HEVC;
 }
@@ -117,7 +117,7 @@ export function pickVideoStream(streams: readonly PmtStream[], name: string, off
   throw new TsFormatError(`${name}: no H.264 or HEVC video stream in the PMT at offset ${offset} (stream types: ${types})`, 'unsupported');
 }
 
-export interface ProgramTables {
+interface ProgramTables {
   readonly video: VideoStream;
   /** offset of the first packet of the PAT section through which the PMT was found */
   readonly patOffset: number;

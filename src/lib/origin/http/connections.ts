@@ -20,7 +20,7 @@ interface Lane {
   stalledSince: number;
 }
 
-export interface ConnectionGuard {
+interface ConnectionGuard {
   /** Runs `start` now, or once the responses before it on its connection have ended. */
   admit(req: IncomingMessage, res: ServerResponse, start: () => void): void;
   /** Stops accepting; resolves once every connection closed, or after `graceMs` (the rest cut). */

@@ -1,7 +1,7 @@
 // One byte range (RFC 9110 §14): trick play fetches each key frame of a segment by range.
 // Several ranges get the whole file (as Adobe's origin and nginx do for multipart).
 
-export type RangeDecision =
+type RangeDecision =
   | { readonly kind: 'full' }
   | { readonly kind: 'partial'; readonly start: number; readonly end: number } // inclusive end
   | { readonly kind: 'unsatisfiable' };

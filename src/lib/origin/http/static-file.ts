@@ -18,7 +18,7 @@ import type { SmallFile, SmallFileCache } from './small-files.js';
 import { withCommonHeaders } from './response-headers.js';
 import { writeFileSpan } from './file-body.js';
 
-export interface SendOptions {
+interface SendOptions {
   readonly contentType: string;
   readonly cacheControl: string;
   readonly headers?: Readonly<Record<string, string>>;

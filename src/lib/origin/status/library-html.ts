@@ -29,7 +29,7 @@ export interface LibraryListing {
   readonly truncated: boolean; // stopped at maxEntries
 }
 
-export interface LibraryModel {
+interface LibraryModel {
   readonly version: string;
   /** null: no source root configured (sources come from the upstream, which cannot be listed) */
   readonly listing: LibraryListing | null;
@@ -39,7 +39,7 @@ export interface LibraryModel {
 const shown = (name: string) => escapeHtml(name.replace(/[\0-\x1f\x7f]/g, '\ufffd'));
 const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
 
-export function libraryHref(dir: string, page = 1): string {
+function libraryHref(dir: string, page = 1): string {
   const query = [dir === '' ? '' : `dir=${encodePath(dir)}`, page > 1 ? `page=${page}` : ''].filter(Boolean).join('&');
   return escapeHtml(query === '' ? LIBRARY_PATH : `${LIBRARY_PATH}?${query}`);
 }

@@ -13,7 +13,7 @@ export interface WalkLimits {
   readonly maxRows: number;
 }
 
-export interface RenditionListing {
+interface RenditionListing {
   readonly rows: StatusRendition[]; // most recently accessed first, at most maxRows
   readonly found: number;
   readonly complete: boolean;

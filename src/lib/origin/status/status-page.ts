@@ -11,7 +11,7 @@ import type { ServeMetrics } from '../metrics.js';
 import { listRenditions, DEFAULT_WALK_LIMITS, type WalkLimits } from './listing.js';
 import { sendFile, type SendResult } from '../http/static-file.js';
 
-export interface StatusPageInput {
+interface StatusPageInput {
   readonly layout: CacheLayout;
   readonly metrics: ServeMetrics;
   readonly startedAt: number;

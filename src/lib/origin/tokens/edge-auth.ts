@@ -5,7 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { CasterpakError } from '../../shared/errors.js';
 
-export interface TokenFields {
+interface TokenFields {
   /** Unix seconds before which the token is not valid yet; omitted: valid from minting. */
   readonly start?: number;
   /** Unix seconds from which the token is expired. */
@@ -51,7 +51,7 @@ const aclMatches = (pattern: string, path: string): boolean =>
     's',
   ).test(path);
 
-export type TokenVerdict =
+type TokenVerdict =
   { readonly ok: true } | { readonly ok: false; readonly reason: 'malformed' | 'tampered' | 'not yet valid' | 'expired' | 'wrong path' };
 
 // Whether `token` opens `path` (the request's path as sent, percent-encoding included) at

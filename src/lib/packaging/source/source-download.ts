@@ -23,7 +23,7 @@ export interface DownloadOptions {
   readonly explain?: UpstreamGetOptions['explain'];
 }
 
-export interface DownloadResult {
+interface DownloadResult {
   readonly bytes: number;
   readonly finalUrl: string;
 }

@@ -1,6 +1,6 @@
 // Reads what segment-by-segment packaging needs of a source: its size and identity, its moov
 // (top-level box headers first, then the moov in one read), and byte spans. Local files are read
-// with positioned reads; a remote source through ranged GETs (packaging/remote-source.ts).
+// with positioned reads; a remote source through ranged GETs (remote-source.ts).
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../../shared/errors.js';
 import { Mp4FormatError } from '../../formats/mp4/errors.js';

@@ -15,7 +15,7 @@ import type { AwsOverrides } from '../../net/aws-config.js';
 import { openLocalSource, type SourceReader } from './source-reader.js';
 import { boundedCache } from '../../shared/bounded-cache.js';
 
-export interface SourceResolverOptions {
+interface SourceResolverOptions {
   readonly sourceRoot: string | null;
   readonly upstream: string | null;
   /** config `s3`, for an s3:// upstream or input @default none (the AWS variables and files only) */
@@ -30,7 +30,7 @@ export interface SourceResolverOptions {
 
 // Finds a rendition's source: `file` gives a local path (a remote one downloaded whole first),
 // `open` a reader that fetches only what is asked (ranges of a remote one).
-export interface SourceResolver {
+interface SourceResolver {
   file(renditionPath: string, signal?: AbortSignal): Promise<string>;
   open(renditionPath: string, signal?: AbortSignal): Promise<SourceReader>;
 }
@@ -76,7 +76,7 @@ const RANGE_RETRIES = 2;
 const NO_OVERRIDES: AwsOverrides = { region: null, endpoint: null };
 // One path of a host may ignore Range (a different backend, a rewrite rule) while the others
 // honour it, and a server may be fixed: the answer is remembered per source, for a while.
-export const RANGE_PROBE_AGAIN_MS = 10 * 60_000;
+const RANGE_PROBE_AGAIN_MS = 10 * 60_000;
 
 export function createSourceResolver(options: SourceResolverOptions): SourceResolver {
   // The library's file, else a downloaded copy (`copy`: its mtime records access).

@@ -28,8 +28,8 @@ export interface RequestFacts {
 }
 
 /** One mp42hls run over the whole source (packager.ts); `because`: told to the operator, null when routine. */
-export type WholeFilePlan = { readonly kind: 'whole-file'; readonly because: string | null };
-export type RefusedPlan = { readonly kind: 'refused'; readonly code: 'TOOL_MISSING' | 'UNSUPPORTED_MEDIA'; readonly why: string };
+type WholeFilePlan = { readonly kind: 'whole-file'; readonly because: string | null };
+type RefusedPlan = { readonly kind: 'refused'; readonly code: 'TOOL_MISSING' | 'UNSUPPORTED_MEDIA'; readonly why: string };
 
 export type PlaylistPlan =
   /** Read the moov; the facts with its reading decide again. */

@@ -31,35 +31,35 @@ export class PlaylistRequests {
     }
   }
 
-  moovJob(renditionPath: string, source: SourceReader): MoovJob {
+  moovJob(renditionPath: string, sourceReader: SourceReader): MoovJob {
     const { layout, segmentDuration, publicBaseUrl } = this.store.options;
-    return { layout, renditionPath, source, segmentDuration, publicBaseUrl };
+    return { layout, renditionPath, source: sourceReader, segmentDuration, publicBaseUrl };
   }
 
   async read(renditionPath: string): Promise<MoovReading> {
-    const source = await this.store.open(renditionPath);
+    const sourceReader = await this.store.open(renditionPath);
     try {
-      return await readSourceMoov(this.moovJob(renditionPath, source));
+      return await readSourceMoov(this.moovJob(renditionPath, sourceReader));
     } finally {
-      await source.close();
+      await sourceReader.close();
     }
   }
 
   // The playlist (from the moov, or by a whole-file run), committed as one directory.
   async make(renditionPath: string, playlist: string, replace: boolean): Promise<CacheStatus> {
     const derivation = (await this.store.options.derivations?.derive(renditionPath, this.store.options.signal)) ?? null;
-    const source = await this.store.open(derivation?.sourcePath ?? renditionPath); // before any lock or slot: a missing source is a plain 404
+    const sourceReader = await this.store.open(derivation?.sourcePath ?? renditionPath); // before any lock or slot: a missing source is a plain 404
     const facts = { pinned: this.store.options.bento4.pinned, derivedFrom: derivation?.sourcePath ?? null };
     try {
       return await this.store.runs.run(renditionKey(renditionPath), renditionPath, playlist, async () => {
         const plan = planPlaylist(facts);
         if (plan.kind === 'refused') throw refusal(renditionPath, plan);
-        if (plan.kind === 'whole-file') return this.wholeFile(renditionPath, replace, source);
-        const job = this.moovJob(renditionPath, source);
+        if (plan.kind === 'whole-file') return this.wholeFile(renditionPath, replace, sourceReader);
+        const job = this.moovJob(renditionPath, sourceReader);
         const made = await this.store.job({
           renditionPath,
           what: 'playlist',
-          source,
+          source: sourceReader,
           limiter: this.store.options.limiter,
           work: async () => {
             const read = await readSourceMoov(job);
@@ -75,10 +75,10 @@ export class PlaylistRequests {
         });
         if (made.wholeFile === null) return;
         if (made.wholeFile.because !== null) this.store.options.onWholeFile?.(renditionPath, made.wholeFile.because);
-        await this.wholeFile(renditionPath, replace, source, made.read);
+        await this.wholeFile(renditionPath, replace, sourceReader, made.read);
       });
     } finally {
-      await source.close();
+      await sourceReader.close();
     }
   }
 
@@ -90,16 +90,16 @@ export class PlaylistRequests {
 
   // A whole-file mp42hls run; its segments are normalised as segments made alone are, and with
   // the pinned Bento4 the index is kept so a pruned segment is later made alone.
-  async wholeFile(renditionPath: string, replace: boolean, source: SourceReader | null = null, reading?: MoovReading) {
+  async wholeFile(renditionPath: string, replace: boolean, sourceReader: SourceReader | null = null, reading?: MoovReading) {
     const { layout, bento4, segmentDuration, publicBaseUrl, signal } = this.store.options;
     const result = await this.store.job({
       renditionPath,
       what: 'rendition',
-      source,
+      source: sourceReader,
       limiter: wholeFileSlots(this.store.options),
       work: async () => {
-        const file = await this.store.options.resolveSource(renditionPath, signal);
-        const job = { bento4, layout, renditionPath, source: file, segmentDuration, publicBaseUrl, signal, reading };
+        const sourcePath = await this.store.options.resolveSource(renditionPath, signal);
+        const job = { bento4, layout, renditionPath, source: sourcePath, segmentDuration, publicBaseUrl, signal, reading };
         const { tmp, info } = await wholeFileRendition(job);
         return { outcome: await this.commit(renditionPath, tmp, replace), media: info.media };
       },

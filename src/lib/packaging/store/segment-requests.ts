@@ -29,10 +29,10 @@ export class SegmentRequests {
     const plan = planSegment(facts);
     if (plan.kind === 'refused') throw refusal(renditionPath, plan);
     if (plan.kind === 'whole-file') return this.store.repairWholeFile(renditionPath, wanted);
-    const source = await this.store.open(facts.derivedFrom ?? renditionPath);
+    const sourceReader = await this.store.open(facts.derivedFrom ?? renditionPath);
     try {
       const { size, version } = index!.header.source;
-      if (source.identity.size !== size || source.identity.version !== version) {
+      if (sourceReader.identity.size !== size || sourceReader.identity.version !== version) {
         // The source changed since its index was made: never mix old and new segments.
         entries.forget(renditionPath, 'index');
         await moveToTrash(options.layout, dir);
@@ -44,7 +44,7 @@ export class SegmentRequests {
         this.store.job({
           renditionPath,
           what: derived ? 'transcode' : 'segment',
-          source,
+          source: sourceReader,
           limiter: derived ? options.derivations!.limiter : options.limiter,
           work: async () => {
             const { bento4, layout, signal } = options;
@@ -54,7 +54,7 @@ export class SegmentRequests {
               renditionPath,
               index: index!,
               segmentNumber,
-              source,
+              source: sourceReader,
               signal,
               transform,
             });
@@ -73,7 +73,7 @@ export class SegmentRequests {
       // awaits the close, and ends the process.
       return await this.store.repairWholeFile(renditionPath, wanted);
     } finally {
-      await source.close();
+      await sourceReader.close();
     }
   }
 

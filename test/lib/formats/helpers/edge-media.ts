@@ -13,7 +13,7 @@ export interface TrackEdit {
   readonly duration?: number;
 }
 
-// Why: fresh tables, one sample per chunk: stts, ctts, stss, stsc, stsz, co64 (§8.6, §8.7).
+// Fresh tables, one sample per chunk, so an edit cannot leave a table disagreeing: stts, ctts, stss, stsc, stsz, co64 (§8.6, §8.7).
 function tables(track: Track, edit: TrackEdit): Uint8Array[] {
   const s = track.samples;
   const n = Math.min(edit.keep ?? s.count, s.count);
@@ -51,7 +51,7 @@ function rewrite(moov: Uint8Array, node: BoxHeader, track: Track, edit: TrackEdi
   return box(node.type, parts);
 }
 
-// Why: a playable variant of `file` whose tracks are edited as `edits` says (by track index).
+// A playable variant of `file` whose tracks are edited as `edits` says (by track index).
 export function editTracks(file: Uint8Array, moovOffset: number, moovBytes: Uint8Array, edits: Record<number, TrackEdit>): Uint8Array {
   const movie: Movie = parseMoov(moovBytes);
   const root = readBoxHeader(moovBytes, 0);

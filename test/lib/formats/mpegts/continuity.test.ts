@@ -25,7 +25,7 @@ const hasFfmpeg = (() => {
     return false;
   }
 })();
-// Why: PAT and PMT PIDs, read from the segment's own PAT.
+// PAT and PMT PIDs, read from the segment's own PAT rather than assumed.
 function psiPids(ts: Uint8Array): Set<number> {
   const tables = new PsiTracker();
   for (let at = 0; at < ts.length; at += 188) tables.push(readPacket(ts.subarray(at, at + 188)), at);
@@ -39,7 +39,7 @@ interface PidView {
   afFlags: string[];
 }
 
-// Why: per PID, the counters of payload packets, the concatenated payload and the AF contents.
+// Per PID, the counters of payload packets, the concatenated payload and the AF contents.
 function byPid(ts: Uint8Array): Map<number, PidView> {
   const pids = new Map<number, PidView>();
   for (let at = 0; at < ts.length; at += 188) {

@@ -1,10 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CasterpakError } from '../../../../src/lib/shared/errors.js';
 import { scanKeyFrames } from '../../../../src/lib/formats/mpegts/keyframes.js';
-import { TsFormatError } from '../../../../src/lib/formats/mpegts/errors.js';
-import { trickPlayError } from '../../../../src/lib/trick-play/scan-errors.js';
 import { REPO_DIR } from '../../../helpers/bento4.js';
 import { runMp42hlsWithIFrames } from '../../../helpers/bento4-iframes.js';
 import {
@@ -21,24 +18,10 @@ import {
   PMT_PID,
   VIDEO_PID,
 } from '../../../helpers/ts-builder.js';
+import { expectTrickPlayError } from '../../../helpers/trick-play-error.js';
 
 const FIXTURES = path.join(REPO_DIR, 'test/fixtures');
 const ranges = (bytes: Uint8Array, name = 'seg.ts') => scanKeyFrames(bytes, name).keyFrames.map((k) => [k.offset, k.size]);
-
-// The format core throws TsFormatError; the codes are what trick play answers with it.
-function expectError(run: () => unknown, code: string, message: RegExp): void {
-  try {
-    run();
-  } catch (thrown) {
-    expect(thrown).toBeInstanceOf(TsFormatError);
-    const error = trickPlayError(thrown);
-    expect(error).toBeInstanceOf(CasterpakError);
-    expect((error as CasterpakError).code).toBe(code);
-    expect((error as Error).message).toMatch(message);
-    return;
-  }
-  throw new Error('expected an error');
-}
 
 describe('scanKeyFrames: oracle 1, Bento4 mp42hls records the same ranges byte for byte', () => {
   for (const fixture of ['av.mp4', 'av-no-bframes.mp4', 'av-2997.mp4', 'video-only.mp4', 'hevc.mp4']) {
@@ -240,6 +223,6 @@ describe('scanKeyFrames on synthetic streams (docs/trick-play.md)', () => {
     const scan = scanKeyFrames(bytes, 'np.ts', { program: { videoPid: VIDEO_PID, streamType: 0x1b } });
     expect(scan.psiEnd).toBeUndefined();
     expect(scan.keyFrames.map((k) => k.offset)).toEqual([0]);
-    expectError(() => scanKeyFrames(bytes, 'np.ts'), 'BAD_TS', /^np\.ts: no PAT up to offset \d+/);
+    expectTrickPlayError(() => scanKeyFrames(bytes, 'np.ts'), 'BAD_TS', /^np\.ts: no PAT up to offset \d+/);
   });
 });

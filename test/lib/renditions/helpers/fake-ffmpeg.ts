@@ -6,7 +6,7 @@ import path from 'node:path';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { FFMPEG } from './media-probe.js';
 
-export interface FakeFfmpeg {
+interface FakeFfmpeg {
   readonly path: string;
   /** Transcodes started so far. */
   runs(): number;
@@ -17,7 +17,7 @@ export interface FakeFfmpeg {
 // fail: exit 1 with a message; hang-first: the first transcode begins its output file (its last
 // argument) and then waits until it is killed, however loaded the machine, the next ones run
 // at full speed; sleep: wait `seconds`, then the real ffmpeg.
-export type FakeBehaviour = { kind: 'fail' } | { kind: 'hang-first' } | { kind: 'sleep'; seconds: number };
+type FakeBehaviour = { kind: 'fail' } | { kind: 'hang-first' } | { kind: 'sleep'; seconds: number };
 
 export function fakeFfmpeg(behaviour: FakeBehaviour): FakeFfmpeg {
   const dir = tempDir('casterpak-ffmpeg-');

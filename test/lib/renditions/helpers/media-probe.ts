@@ -6,12 +6,12 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 
 const require = createRequire(import.meta.url);
-export const FFPROBE: string = require('@ffprobe-installer/ffprobe').path;
+const FFPROBE: string = require('@ffprobe-installer/ffprobe').path;
 export const FFMPEG: string = require('@ffmpeg-installer/ffmpeg').path;
 
 const run = (file: string, args: string[]) => promisify(execFile)(file, args, { maxBuffer: 1 << 26, encoding: 'utf8' });
 
-export interface ProbedPacket {
+interface ProbedPacket {
   readonly kind: 'video' | 'audio';
   /** In the stream's time base (1/90000 in MPEG-TS). */
   readonly pts: number;
@@ -22,7 +22,7 @@ export interface ProbedPacket {
   readonly size: number;
 }
 
-export interface ProbedVideo {
+interface ProbedVideo {
   readonly width: number;
   readonly height: number;
   readonly profile: string;
@@ -121,7 +121,7 @@ export async function decodeComplaints(file: string): Promise<string[]> {
   return stderr.split('\n').filter((line) => /continuity check failed|discontinuity|non.monoton|invalid dts|out of order/i.test(line));
 }
 
-export interface TsStream {
+interface TsStream {
   readonly pid: number;
   readonly streamType: number;
   /** Each PES: its PTS and DTS (90 kHz; DTS = PTS when absent) and its payload bytes. */
@@ -134,7 +134,7 @@ const timestamp = (b: Uint8Array, at: number) =>
   (b[at] & 0x0e) * 2 ** 29 + (b[at + 1] << 22) + ((b[at + 2] & 0xfe) << 14) + (b[at + 3] << 7) + (b[at + 4] >> 1);
 
 // The elementary streams of an MPEG-TS (PAT → PMT → PES), one TS stream or several concatenated.
-export function readTs(ts: Uint8Array): TsStream[] {
+function readTs(ts: Uint8Array): TsStream[] {
   const streams = new Map<
     number,
     { pid: number; streamType: number; pes: TsStream['pes']; chunks: Uint8Array[]; counterErrors: number; cc: number }
