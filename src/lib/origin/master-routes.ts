@@ -15,6 +15,7 @@ import { renditionUrl } from '../cache/rendition-path.js';
 import type { RenditionStore } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { buildMaster, type MasterVariant } from '../masters/master-build.js';
+import { audioRenditionsOf } from '../masters/audio-groups.js';
 import { csmilMemberOf, derivedVariantOf, hasIFrameVariant, pictureOf, renditionVariant } from '../masters/rendition-variant.js';
 import { csmilMismatches, type CsmilMember } from '../masters/csmil-check.js';
 import { createMasterProxy, type LadderResolver } from '../masters/master-proxy.js';
@@ -36,12 +37,17 @@ export interface MasterRoutesDeps {
 
 interface Made {
   readonly variant: MasterVariant;
+  /** The rendition's directory URL, relative to the master. */
+  readonly base: string;
   readonly cache: CacheStatus;
   readonly member: CsmilMember;
   readonly info: RenditionInfo;
 }
 
 const reasonOf = (error: unknown) => (isCasterpakError(error) ? error.message : String(error));
+// The audio groups come from the first rendition that has them: derived renditions never
+// re-encode audio, so they share their source's (docs/tracks.md).
+const audioOf = (made: readonly Made[]) => made.map((m) => audioRenditionsOf(m.info, m.base)).find((a) => a.length > 0) ?? [];
 const worst = (made: readonly Made[]): CacheStatus =>
   made.some((m) => m.cache === 'MISS') ? 'MISS' : made.some((m) => m.cache === 'WAIT') ? 'WAIT' : 'HIT';
 
@@ -72,7 +78,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
       if (cache === 'HIT') cache = made.cache;
       rates = await deps.iframePlaylists.bitrates(made.file);
     }
-    return { variant: renditionVariant(info, base, rates), cache, member: csmilMemberOf(renditionPath, info), info };
+    return { variant: renditionVariant(info, base, rates), base, cache, member: csmilMemberOf(renditionPath, info), info };
   }
 
   // The ladder's profiles below a real rendition's picture (never an upscale), each made from
@@ -180,7 +186,15 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         ? await ladderOf(route.renditionPath, made.info, (p) => `../${path.posix.basename(p)}/`)
         : [];
       const all = [made, ...ladder];
-      return master(buildMaster(all.map((m) => m.variant)), req, res, worst(all));
+      return master(
+        buildMaster(
+          all.map((m) => m.variant),
+          audioOf(all),
+        ),
+        req,
+        res,
+        worst(all),
+      );
     },
 
     // Renditions whose source is missing are left out; with none left, 404.
@@ -201,7 +215,15 @@ export function masterRoutes(deps: MasterRoutesDeps) {
           ? firstError
           : new CasterpakError('NOT_FOUND', 'none of the renditions has a source');
       warnMismatches(made.map((m) => m.member));
-      return master(buildMaster(made.map((m) => m.variant)), req, res, worst(made));
+      return master(
+        buildMaster(
+          made.map((m) => m.variant),
+          audioOf(made),
+        ),
+        req,
+        res,
+        worst(made),
+      );
     },
 
     'master-proxy': async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'master-proxy'>): Promise<Served> => {

@@ -28,6 +28,8 @@ const row = (contentType: string, cacheControl: CacheControlKind, recordsAccess 
 export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
   index: row(PLAYLIST_TYPE, 'playlist', true),
   segment: row(SEGMENT_TYPE, 'segment', true),
+  'audio-index': row(PLAYLIST_TYPE, 'playlist', true),
+  'audio-segment': row(SEGMENT_TYPE, 'segment', true),
   kfonly: row(PLAYLIST_TYPE, 'playlist', true),
   master: row(PLAYLIST_TYPE, 'master'),
   csmil: row(PLAYLIST_TYPE, 'master'),

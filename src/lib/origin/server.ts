@@ -23,6 +23,8 @@ import { guardConnections } from './http/connections.js';
 import { setResponseMemory } from './http/file-body.js';
 import { onceUntilRecovered } from './once-until-recovered.js';
 import { renditionRoutes } from './rendition-routes.js';
+import { trackRoutes } from './track-routes.js';
+import { AudioRenditions } from '../packaging/store/audio-requests.js';
 import { SmallFileCache } from './http/small-files.js';
 import { masterRoutes } from './master-routes.js';
 import { publishedRoutes } from './published-routes.js';
@@ -133,14 +135,11 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       binDir: bento4.binDir,
     });
   const iframePlaylists = createIFramePlaylistService();
-  const renditions = renditionRoutes({
-    config,
-    store,
-    iframePlaylists,
-    smallFiles: new SmallFileCache(PLAYLIST_MEMORY_BYTES, revalidateMs(config.serve.cacheControl.playlist)),
-  });
+  const smallFiles = new SmallFileCache(PLAYLIST_MEMORY_BYTES, revalidateMs(config.serve.cacheControl.playlist));
+  const renditions = renditionRoutes({ config, store, iframePlaylists, smallFiles });
   const handlers = {
     ...renditions,
+    ...trackRoutes({ config, store, audio: new AudioRenditions(store), smallFiles }),
     ...masterRoutes({ config, store, renditions, iframePlaylists, logger }),
     ...publishedRoutes({ config, layout, iframePlaylists }),
     ...serviceRoutes({

@@ -5,7 +5,8 @@
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../shared/errors.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
-import { carriageRefusal } from '../formats/mp42hls/carriage.js';
+import { carriableAudioTracks, carriageRefusal } from '../formats/mp42hls/carriage.js';
+import { audioRanges, audioRenditionRates } from '../formats/mp42hls/audio-rendition.js';
 import { descriptionIndexOf } from '../formats/mp42hls/extract.js';
 import { parseMoov, type Movie } from '../formats/mp4/moov.js';
 import { planSegments, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
@@ -112,6 +113,9 @@ export async function moovRendition(
     averageBitrate: bandwidth.average,
     ...(plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(plan) } : {}),
     media,
+    audioBitrates: Object.fromEntries(
+      carriableAudioTracks(reading.movie).map((t) => [String(t.id), audioRenditionRates(t, audioRanges(plan, t), durations)]),
+    ),
   });
   const index = encodeSegmentIndex(reading.moov, reading.movie, plan, indexedSource(reading.identity));
   const tmp = await makeTempDir(job.layout, job.renditionPath);
