@@ -29,6 +29,14 @@ export const AUDIO_SEGMENT_PATTERN = /^segment([1-9]\d{0,5})_0_a([1-9]\d{0,8})\.
 export const audioPlaylistName = (trackId: number) => `index_0_a${trackId}.m3u8`;
 export const audioSegmentName = (number: number, trackId: number) => `segment${number}_0_a${trackId}.ts`;
 
+// A subtitle rendition (docs/tracks.md), made in memory, never stored: index_0_<id>.m3u8 and
+// segment<K>_0_<id>.vtt, <id> s<track ID> (tx3g) or f-[<lang>.]srt|vtt (a sidecar file).
+const SUBTITLE_ID = '(s[1-9]\\d{0,8}|f-(?:[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\\.)?(?:srt|vtt))';
+export const SUBTITLE_PLAYLIST_PATTERN = new RegExp(`^index_0_${SUBTITLE_ID}\\.m3u8$`);
+export const SUBTITLE_SEGMENT_PATTERN = new RegExp(`^segment([1-9]\\d{0,5})_0_${SUBTITLE_ID}\\.vtt$`);
+export const subtitlePlaylistName = (id: string) => `index_0_${id}.m3u8`;
+export const subtitleSegmentName = (number: number, id: string) => `segment${number}_0_${id}.vtt`;
+
 // The segment number of a file name, or null when it is not a segment name.
 export function segmentNumber(name: string): number | null {
   const match = SEGMENT_PATTERN.exec(name);

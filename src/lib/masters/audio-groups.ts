@@ -1,4 +1,4 @@
-// The audio renditions a master lists (docs/tracks.md): one EXT-X-MEDIA:TYPE=AUDIO per audio
+// The audio and subtitle renditions a master lists (docs/tracks.md): one EXT-X-MEDIA:TYPE=AUDIO per audio
 // track casterpak carries (RFC 8216 §4.3.4.1), one group per codec, each variant repeated per
 // group (§4.3.4.1.1: a variant names one AUDIO group). Listed only when the film offers a choice:
 // with one audio track the variant's own muxed audio is all there is.
@@ -79,4 +79,32 @@ export function audioGroups(renditions: readonly AudioRendition[]): { id: string
     groups.set(r.groupId, { ...g, peak: Math.max(g.peak, r.peak), average: Math.max(g.average, r.average) });
   }
   return [...groups.values()];
+}
+
+// A subtitle rendition as a master lists it (EXT-X-MEDIA:TYPE=SUBTITLES, RFC 8216 §4.3.4.1).
+export interface SubtitleMedia {
+  readonly id: string;
+  readonly language: string;
+  readonly isDefault: boolean;
+  readonly trackId?: number;
+}
+
+export const SUBTITLE_GROUP = 'subs';
+
+// One group: NAMEs as for audio (the language's name, else "Subtitles <N>"), one DEFAULT at most.
+export function subtitleMediaLines(subtitles: readonly SubtitleMedia[], base: string, playlistName: (id: string) => string): string[] {
+  const languages = subtitles.map((s) => bcp47(s.language));
+  const names = distinctNames(subtitles.map((s, i) => languageName(languages[i]) ?? `Subtitles ${i + 1}`));
+  const chosen = subtitles.find((s) => s.isDefault);
+  return subtitles.map((s, i) =>
+    [
+      '#EXT-X-MEDIA:TYPE=SUBTITLES',
+      `GROUP-ID="${SUBTITLE_GROUP}"`,
+      `LANGUAGE=${quoted(languages[i])}`,
+      `NAME=${quoted(names[i])}`,
+      `DEFAULT=${s === chosen ? 'YES' : 'NO'}`,
+      'AUTOSELECT=YES',
+      `URI=${quoted(base + playlistName(s.id))}`,
+    ].join(','),
+  );
 }

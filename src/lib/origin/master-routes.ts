@@ -15,7 +15,9 @@ import { renditionUrl } from '../cache/rendition-path.js';
 import type { RenditionStore } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { buildMaster, type MasterVariant } from '../masters/master-build.js';
-import { audioRenditionsOf } from '../masters/audio-groups.js';
+import { audioRenditionsOf, subtitleMediaLines } from '../masters/audio-groups.js';
+import type { SubtitleRenditions } from '../packaging/store/subtitle-requests.js';
+import { subtitlePlaylistName } from '../cache/names.js';
 import { csmilMemberOf, derivedVariantOf, hasIFrameVariant, pictureOf, renditionVariant } from '../masters/rendition-variant.js';
 import { csmilMismatches, type CsmilMember } from '../masters/csmil-check.js';
 import { createMasterProxy, type LadderResolver } from '../masters/master-proxy.js';
@@ -32,6 +34,7 @@ export interface MasterRoutesDeps {
   readonly store: RenditionStore;
   readonly renditions: RenditionRoutes;
   readonly iframePlaylists: IFramePlaylistService;
+  readonly subtitles?: SubtitleRenditions;
   readonly logger: Logger;
 }
 
@@ -59,6 +62,16 @@ export function masterRoutes(deps: MasterRoutesDeps) {
     if (warned.has(key)) return;
     warned.set(key, true);
     deps.logger.warn(message, fields);
+  }
+  // The subtitles of the master's first rendition; a failure to list them leaves them out, told once.
+  async function subtitlesOf(first: Made | undefined): Promise<string[]> {
+    if (!first || !deps.subtitles || first.info.derived) return [];
+    const rendition = first.info.renditionPath;
+    const listed = await deps.subtitles.list(rendition).catch((error: unknown) => {
+      warnOnce(`subtitles\n${rendition}`, 'subtitles left out of the master', { rendition, reason: reasonOf(error) });
+      return [];
+    });
+    return subtitleMediaLines(listed, first.base, subtitlePlaylistName);
   }
   const master = async (text: string, req: IncomingMessage, res: ServerResponse, cache?: CacheStatus): Promise<Served> => {
     const headers = cache ? { 'X-Casterpak-Cache': cache } : undefined;
@@ -190,6 +203,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         buildMaster(
           all.map((m) => m.variant),
           audioOf(all),
+          await subtitlesOf(made),
         ),
         req,
         res,
@@ -219,6 +233,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         buildMaster(
           made.map((m) => m.variant),
           audioOf(made),
+          await subtitlesOf(made[0]),
         ),
         req,
         res,

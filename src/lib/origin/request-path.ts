@@ -10,6 +10,8 @@ import {
   KFONLY_DIR,
   MASTER_PLAYLIST,
   SEGMENT_PATTERN,
+  SUBTITLE_PLAYLIST_PATTERN,
+  SUBTITLE_SEGMENT_PATTERN,
 } from '../cache/names.js';
 
 export type Route =
@@ -19,6 +21,8 @@ export type Route =
   | { readonly kind: 'segment'; readonly renditionPath: string; readonly segment: number }
   | { readonly kind: 'audio-index'; readonly renditionPath: string; readonly track: number }
   | { readonly kind: 'audio-segment'; readonly renditionPath: string; readonly track: number; readonly segment: number }
+  | { readonly kind: 'subtitle-index'; readonly renditionPath: string; readonly id: string }
+  | { readonly kind: 'subtitle-segment'; readonly renditionPath: string; readonly id: string; readonly segment: number }
   | { readonly kind: 'csmil'; readonly renditionPaths: readonly string[] }
   | { readonly kind: 'published'; readonly path: string }
   | { readonly kind: 'published-kfonly'; readonly dir: string; readonly name: string }
@@ -151,6 +155,10 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
     if (audioIndex) return { ok: true, route: { kind: 'audio-index', renditionPath: r, track: Number(audioIndex[1]) } };
     const audio = AUDIO_SEGMENT_PATTERN.exec(file);
     if (audio) return { ok: true, route: { kind: 'audio-segment', renditionPath: r, track: Number(audio[2]), segment: Number(audio[1]) } };
+    const subtitles = SUBTITLE_PLAYLIST_PATTERN.exec(file);
+    if (subtitles) return { ok: true, route: { kind: 'subtitle-index', renditionPath: r, id: subtitles[1] } };
+    const cues = SUBTITLE_SEGMENT_PATTERN.exec(file);
+    if (cues) return { ok: true, route: { kind: 'subtitle-segment', renditionPath: r, id: cues[2], segment: Number(cues[1]) } };
     return fail(404, 'no such file in a rendition');
   }
   if (area === 'hls' && rest.length >= 1) {

@@ -30,6 +30,8 @@ export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
   segment: row(SEGMENT_TYPE, 'segment', true),
   'audio-index': row(PLAYLIST_TYPE, 'playlist', true),
   'audio-segment': row(SEGMENT_TYPE, 'segment', true),
+  'subtitle-index': row(PLAYLIST_TYPE, 'playlist'),
+  'subtitle-segment': row('text/vtt; charset=utf-8', 'segment'),
   kfonly: row(PLAYLIST_TYPE, 'playlist', true),
   master: row(PLAYLIST_TYPE, 'master'),
   csmil: row(PLAYLIST_TYPE, 'master'),

@@ -25,6 +25,8 @@ import { onceUntilRecovered } from './once-until-recovered.js';
 import { renditionRoutes } from './rendition-routes.js';
 import { trackRoutes } from './track-routes.js';
 import { AudioRenditions } from '../packaging/store/audio-requests.js';
+import { SubtitleRenditions } from '../packaging/store/subtitle-requests.js';
+import { realPathInside } from '../packaging/source/source-resolver.js';
 import { SmallFileCache } from './http/small-files.js';
 import { masterRoutes } from './master-routes.js';
 import { publishedRoutes } from './published-routes.js';
@@ -137,10 +139,14 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const iframePlaylists = createIFramePlaylistService();
   const smallFiles = new SmallFileCache(PLAYLIST_MEMORY_BYTES, revalidateMs(config.serve.cacheControl.playlist));
   const renditions = renditionRoutes({ config, store, iframePlaylists, smallFiles });
+  const subtitles = new SubtitleRenditions(store, {
+    localSource: async (p) => (config.sourceRoot ? realPathInside(config.sourceRoot, p) : null),
+    onWarning: (message, fields) => logger.warn(message, fields),
+  });
   const handlers = {
     ...renditions,
-    ...trackRoutes({ config, store, audio: new AudioRenditions(store), smallFiles }),
-    ...masterRoutes({ config, store, renditions, iframePlaylists, logger }),
+    ...trackRoutes({ config, store, audio: new AudioRenditions(store), subtitles, smallFiles }),
+    ...masterRoutes({ config, store, renditions, iframePlaylists, subtitles, logger }),
     ...publishedRoutes({ config, layout, iframePlaylists }),
     ...serviceRoutes({
       layout,

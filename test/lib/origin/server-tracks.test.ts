@@ -38,7 +38,7 @@ describe('serve: alternate audio', () => {
       ['und', 'Track 4', false, true, '2'],
     ]);
     expect(new Set(audio.map((a) => a.groupId)).size).toBe(1);
-    expect(text).toMatch(/#EXT-X-STREAM-INF:.*AUDIO="audio-mp4a\.40\.2",CLOSED-CAPTIONS=NONE/);
+    expect(text).toMatch(/#EXT-X-STREAM-INF:.*AUDIO="audio-mp4a\.40\.2",SUBTITLES="subs",CLOSED-CAPTIONS=NONE/);
 
     const own = await (await t.get('/i/film.mp4/index_0_av.m3u8')).text();
     const ownPeak = await measuredPeak(t.get, '/i/film.mp4', own);
