@@ -112,10 +112,7 @@ export async function moovRendition(
     peakBitrate: bandwidth.peak,
     averageBitrate: bandwidth.average,
     ...(plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(plan) } : {}),
-    media,
-    audioBitrates: Object.fromEntries(
-      carriableAudioTracks(reading.movie).map((t) => [String(t.id), audioRenditionRates(t, audioRanges(plan, t), durations)]),
-    ),
+    ...audioFacts(reading, media, durations),
   });
   const index = encodeSegmentIndex(reading.moov, reading.movie, plan, indexedSource(reading.identity));
   const tmp = await makeTempDir(job.layout, job.renditionPath);
@@ -126,6 +123,29 @@ export async function moovRendition(
     await fs.rm(tmp, { recursive: true, force: true });
     throw error;
   }
+}
+
+// The audio renditions' facts a master lists (docs/tracks.md): each audio track's language,
+// default flag and channels from the moov (over mp4info's `media`, which has none), and each
+// carriable one's predicted rates on the playlist's `durations`.
+export function audioFacts(
+  reading: MoovReading,
+  media: MediaInfo,
+  durations: readonly number[],
+): Pick<RenditionInfo, 'media' | 'audioBitrates'> {
+  const labelled = new Map(mediaInfoOf(reading.movie).tracks.map((t) => [t.id, t]));
+  return {
+    media: {
+      ...media,
+      tracks: media.tracks.map((t) => {
+        const moov = labelled.get(t.id);
+        return t.type === 'audio' && moov ? { ...t, language: moov.language, default: moov.default, channels: moov.channels } : t;
+      }),
+    },
+    audioBitrates: Object.fromEntries(
+      carriableAudioTracks(reading.movie).map((t) => [String(t.id), audioRenditionRates(t, audioRanges(reading.plan, t), durations)]),
+    ),
+  };
 }
 
 // What an index is valid for: the source's size and version (its mtime is in the version).

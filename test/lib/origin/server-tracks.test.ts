@@ -51,6 +51,10 @@ describe('serve: alternate audio', () => {
     expect(variants[0].bandwidth).toBeGreaterThanOrEqual(Math.floor(ownPeak + largest));
     const again = await t.get(`/i/film.mp4/${audio[0].uri}`);
     expect(again.headers.get('x-casterpak-cache')).toBe('HIT');
+    // /metrics counts them: requests by route, packaging runs as their own kind.
+    const metrics = await (await t.get('/metrics')).text();
+    expect(metrics).toMatch(/casterpak_http_requests_total\{route="audio-segment",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/casterpak_packaging_runs_total\{[^}]*what="audio"[^}]*\} [1-9]/);
   }, 120_000);
 
   it('keeps a single-audio film without EXT-X-MEDIA, and answers 404 for a track that is not audio', async () => {

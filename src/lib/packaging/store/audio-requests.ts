@@ -120,10 +120,15 @@ export class AudioRenditions {
       return { file, status: made };
     const source = await this.store.open(renditionPath);
     try {
+      // Never a new source's audio beside an old source's video: the rendition is made again
+      // on its next request (store/segment-requests.ts).
+      const info = this.store.entries.get(renditionPath)?.info ?? (await this.store.info(renditionPath));
+      if (info && info.source.size !== source.identity.size)
+        throw new CasterpakError('NOT_FOUND', `${renditionPath}: the source changed; its rendition is made again on the next request`);
       const status = await this.store.runs.run(renditionKey(`${renditionPath}/${name}`), `${renditionPath} ${name}`, file, () =>
         this.store.job({
           renditionPath,
-          what: 'segment',
+          what: 'audio',
           source,
           limiter: this.store.options.limiter,
           work: async () => {
@@ -138,6 +143,20 @@ export class AudioRenditions {
     } finally {
       await source.close();
     }
+  }
+
+  // `casterpak package`: every audio rendition a master lists (two or more carriable tracks,
+  // docs/tracks.md), playlist and segments; returns the bytes now on disk for them.
+  async ensureAll(renditionPath: string): Promise<number> {
+    const info = await this.store.info(renditionPath);
+    const tracks = Object.keys(info?.audioBitrates ?? {}).map(Number);
+    if (!info || tracks.length < 2) return 0;
+    let bytes = 0;
+    for (const track of tracks) {
+      await this.playlist(renditionPath, track);
+      for (let k = 1; k <= info.segments; k++) bytes += (await fs.stat((await this.segment(renditionPath, track, k)).file)).size;
+    }
+    return bytes;
   }
 
   playlist(renditionPath: string, trackId: number): Promise<AudioFile> {
