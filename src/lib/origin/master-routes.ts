@@ -40,8 +40,7 @@ export interface MasterRoutesDeps {
 
 interface Made {
   readonly variant: MasterVariant;
-  /** The rendition's directory URL, relative to the master. */
-  readonly base: string;
+  readonly base: string; // the rendition's directory URL, relative to the master
   readonly cache: CacheStatus;
   readonly member: CsmilMember;
   readonly info: RenditionInfo;
@@ -63,15 +62,16 @@ export function masterRoutes(deps: MasterRoutesDeps) {
     warned.set(key, true);
     deps.logger.warn(message, fields);
   }
-  // The subtitles of the master's first rendition; a failure to list them leaves them out, told once.
-  async function subtitlesOf(first: Made | undefined): Promise<string[]> {
-    if (!first || !deps.subtitles || first.info.derived) return [];
-    const rendition = first.info.renditionPath;
-    const listed = await deps.subtitles.list(rendition).catch((error: unknown) => {
-      warnOnce(`subtitles\n${rendition}`, 'subtitles left out of the master', { rendition, reason: reasonOf(error) });
-      return [];
-    });
-    return subtitleMediaLines(listed, first.base, subtitlePlaylistName);
+  // The subtitles of the first source rendition that has any; one that cannot list them is told once.
+  async function subtitlesOf(made: readonly Made[]): Promise<string[]> {
+    for (const { info, base } of made.filter((m) => deps.subtitles && !m.info.derived)) {
+      const rendition = info.renditionPath;
+      const warn = (error: unknown) =>
+        warnOnce(`subtitles\n${rendition}`, 'subtitles left out of the master', { rendition, reason: reasonOf(error) });
+      const listed = await deps.subtitles!.list(rendition).catch((error: unknown) => (warn(error), []));
+      if (listed.length > 0) return subtitleMediaLines(listed, base, subtitlePlaylistName);
+    }
+    return [];
   }
   const master = async (text: string, req: IncomingMessage, res: ServerResponse, cache?: CacheStatus): Promise<Served> => {
     const headers = cache ? { 'X-Casterpak-Cache': cache } : undefined;
@@ -203,7 +203,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         buildMaster(
           all.map((m) => m.variant),
           audioOf(all),
-          await subtitlesOf(made),
+          await subtitlesOf([made]),
         ),
         req,
         res,
@@ -233,7 +233,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         buildMaster(
           made.map((m) => m.variant),
           audioOf(made),
-          await subtitlesOf(made[0]),
+          await subtitlesOf(made),
         ),
         req,
         res,

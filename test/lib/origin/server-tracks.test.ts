@@ -57,6 +57,24 @@ describe('serve: alternate audio', () => {
     expect(metrics).toMatch(/casterpak_packaging_runs_total\{[^}]*what="audio"[^}]*\} [1-9]/);
   }, 120_000);
 
+  it('takes the groups of a .csmil from its first rendition that has them, named by every variant', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4', 'film.mp4': 'tracks.mp4' });
+    const response = await t.get('/i/,av.mp4,film.mp4,.csmil/master.m3u8');
+    expect(response.status).toBe(200);
+    const master = parseMasterPlaylist(await response.text());
+    const variants = master.variants.filter((v) => !v.isIFrameOnly);
+    expect(variants.map((v) => v.uri).sort()).toEqual(['../av.mp4/index_0_av.m3u8', '../film.mp4/index_0_av.m3u8']);
+    for (const variant of variants) {
+      expect(variant.audio.map((a) => a.uri)).toEqual([
+        '../film.mp4/index_0_a2.m3u8',
+        '../film.mp4/index_0_a3.m3u8',
+        '../film.mp4/index_0_a4.m3u8',
+      ]);
+    }
+    expect(variants.map((v) => v.subtitles.map((x) => x.uri))).toEqual([['../film.mp4/index_0_s5.m3u8'], ['../film.mp4/index_0_s5.m3u8']]);
+    for (const a of variants[0].audio) expect((await t.get(`/i/,av.mp4,film.mp4,.csmil/${a.uri}`)).status).toBe(200);
+  }, 60_000);
+
   it('keeps a single-audio film without EXT-X-MEDIA, and answers 404 for a track that is not audio', async () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4', 'film.mp4': 'tracks.mp4' });
     expect(await (await t.get('/i/av.mp4/master.m3u8')).text()).not.toContain('#EXT-X-MEDIA');
