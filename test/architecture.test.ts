@@ -38,6 +38,7 @@ const PURE = [
   'config/schema.ts',
   'config/units.ts',
   'masters/master-build.ts',
+  'masters/audio-groups.ts',
   'masters/stream-inf.ts',
   'masters/csmil-check.ts',
   'masters/master-check.ts',

@@ -23,6 +23,21 @@ export function segmentName(oneBased: number): string {
   return `segment${oneBased}_0_av.ts`;
 }
 
+// An audio rendition of the MP4's audio track N (docs/tracks.md), beside the rendition's own files:
+// index_0_a<N>.m3u8 and segment<K>_0_a<N>.ts, in the Akamai style of index_0_av.m3u8.
+export const AUDIO_PLAYLIST_PATTERN = /^index_0_a([1-9]\d{0,8})\.m3u8$/;
+export const AUDIO_SEGMENT_PATTERN = /^segment([1-9]\d{0,5})_0_a([1-9]\d{0,8})\.ts$/;
+export const audioPlaylistName = (trackId: number) => `index_0_a${trackId}.m3u8`;
+export const audioSegmentName = (number: number, trackId: number) => `segment${number}_0_a${trackId}.ts`;
+
+// A subtitle rendition (docs/tracks.md), made in memory, never stored: index_0_<id>.m3u8 and
+// segment<K>_0_<id>.vtt, <id> s<track ID> (tx3g) or f-[<lang>.]srt|vtt (a sidecar file).
+const SUBTITLE_ID = '(s[1-9]\\d{0,8}|f-(?:[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\\.)?(?:srt|vtt))';
+export const SUBTITLE_PLAYLIST_PATTERN = new RegExp(`^index_0_${SUBTITLE_ID}\\.m3u8$`);
+export const SUBTITLE_SEGMENT_PATTERN = new RegExp(`^segment([1-9]\\d{0,5})_0_${SUBTITLE_ID}\\.vtt$`);
+export const subtitlePlaylistName = (id: string) => `index_0_${id}.m3u8`;
+export const subtitleSegmentName = (number: number, id: string) => `segment${number}_0_${id}.vtt`;
+
 // The segment number of a file name, or null when it is not a segment name.
 export function segmentNumber(name: string): number | null {
   const match = SEGMENT_PATTERN.exec(name);
@@ -84,8 +99,8 @@ export type RenditionFileRole = 'segment' | 'playlist' | 'info' | 'kfonly' | 'te
 
 // The role of a regular file directly inside a rendition directory; null: not casterpak's.
 export function renditionFileRole(name: string): RenditionFileRole | null {
-  if (SEGMENT_PATTERN.test(name)) return 'segment';
-  if (name === INDEX_PLAYLIST) return 'playlist';
+  if (SEGMENT_PATTERN.test(name) || AUDIO_SEGMENT_PATTERN.test(name)) return 'segment';
+  if (name === INDEX_PLAYLIST || AUDIO_PLAYLIST_PATTERN.test(name)) return 'playlist';
   if (name === RENDITION_INFO || name === SEGMENT_INDEX) return 'info';
   if (parseAtomicTempName(name)) return 'temp';
   return null;

@@ -17,6 +17,8 @@ export interface RenditionInfo {
   /** The I-frame playlist's rates, predicted from the moov's key frames (absent after a whole-file run). */
   readonly iframeBitrate?: { readonly peak: number; readonly average: number };
   readonly media: MediaInfo;
+  /** Each audio rendition's predicted rates (docs/tracks.md), by MP4 track ID; absent after a whole-file run. */
+  readonly audioBitrates?: Readonly<Record<string, { readonly peak: number; readonly average: number }>>;
   /** A rendition derived on demand from `source` with the ladder's `profile` (docs/renditions.md);
    * `rates`: the video rates it is encoded with when lowered below the source's (renditions/rate-cap.ts). */
   readonly derived?: {

@@ -13,6 +13,9 @@ interface VariantAttributes {
   readonly resolution?: { readonly width: number; readonly height: number };
   /** frames per second; 0: left out */
   readonly frameRate?: number;
+  /** GROUP-IDs of the EXT-X-MEDIA renditions played with it (§4.3.4.2 AUDIO, SUBTITLES). */
+  readonly audio?: string;
+  readonly subtitles?: string;
   readonly closedCaptions?: 'NONE';
 }
 
@@ -27,6 +30,8 @@ function variantValues(attrs: VariantAttributes): Map<string, string> {
   if (attrs.codecs) values.set('CODECS', `"${attrs.codecs}"`);
   if (attrs.resolution) values.set('RESOLUTION', `${attrs.resolution.width}x${attrs.resolution.height}`);
   if (attrs.frameRate) values.set('FRAME-RATE', attrs.frameRate.toFixed(3));
+  if (attrs.audio) values.set('AUDIO', `"${attrs.audio}"`);
+  if (attrs.subtitles) values.set('SUBTITLES', `"${attrs.subtitles}"`);
   if (attrs.closedCaptions) values.set('CLOSED-CAPTIONS', attrs.closedCaptions);
   return values;
 }

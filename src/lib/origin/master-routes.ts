@@ -15,6 +15,9 @@ import { renditionUrl } from '../cache/rendition-path.js';
 import type { RenditionStore } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { buildMaster, type MasterVariant } from '../masters/master-build.js';
+import { audioRenditionsOf, subtitleMediaLines } from '../masters/audio-groups.js';
+import type { SubtitleRenditions } from '../packaging/store/subtitle-requests.js';
+import { subtitlePlaylistName } from '../cache/names.js';
 import { csmilMemberOf, derivedVariantOf, hasIFrameVariant, pictureOf, renditionVariant } from '../masters/rendition-variant.js';
 import { csmilMismatches, type CsmilMember } from '../masters/csmil-check.js';
 import { createMasterProxy, type LadderResolver } from '../masters/master-proxy.js';
@@ -31,17 +34,22 @@ interface MasterRoutesDeps {
   readonly store: RenditionStore;
   readonly renditions: RenditionRoutes;
   readonly iframePlaylists: IFramePlaylistService;
+  readonly subtitles?: SubtitleRenditions;
   readonly logger: Logger;
 }
 
 interface Made {
   readonly variant: MasterVariant;
+  readonly base: string; // the rendition's directory URL, relative to the master
   readonly cache: CacheStatus;
   readonly member: CsmilMember;
   readonly info: RenditionInfo;
 }
 
 const reasonOf = (error: unknown) => (isCasterpakError(error) ? error.message : String(error));
+// The audio groups come from the first rendition that has them: derived renditions never
+// re-encode audio, so they share their source's (docs/tracks.md).
+const audioOf = (made: readonly Made[]) => made.map((m) => audioRenditionsOf(m.info, m.base)).find((a) => a.length > 0) ?? [];
 const worst = (made: readonly Made[]): CacheStatus =>
   made.some((m) => m.cache === 'MISS') ? 'MISS' : made.some((m) => m.cache === 'WAIT') ? 'WAIT' : 'HIT';
 
@@ -53,6 +61,17 @@ export function masterRoutes(deps: MasterRoutesDeps) {
     if (warned.has(key)) return;
     warned.set(key, true);
     deps.logger.warn(message, fields);
+  }
+  // The subtitles of the first source rendition that has any; one that cannot list them is told once.
+  async function subtitlesOf(made: readonly Made[]): Promise<string[]> {
+    for (const { info, base } of made.filter((m) => deps.subtitles && !m.info.derived)) {
+      const rendition = info.renditionPath;
+      const warn = (error: unknown) =>
+        warnOnce(`subtitles\n${rendition}`, 'subtitles left out of the master', { rendition, reason: reasonOf(error) });
+      const listed = await deps.subtitles!.list(rendition).catch((error: unknown) => (warn(error), []));
+      if (listed.length > 0) return subtitleMediaLines(listed, base, subtitlePlaylistName);
+    }
+    return [];
   }
   const master = async (text: string, req: IncomingMessage, res: ServerResponse, cache?: CacheStatus): Promise<Served> => {
     const headers = cache ? { 'X-Casterpak-Cache': cache } : undefined;
@@ -72,7 +91,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
       if (cache === 'HIT') cache = made.cache;
       rates = await deps.iframePlaylists.bitrates(made.file);
     }
-    return { variant: renditionVariant(info, base, rates), cache, member: csmilMemberOf(renditionPath, info), info };
+    return { variant: renditionVariant(info, base, rates), base, cache, member: csmilMemberOf(renditionPath, info), info };
   }
 
   // The ladder's profiles below a real rendition's picture (never an upscale), each made from
@@ -180,7 +199,16 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         ? await ladderOf(route.renditionPath, made.info, (p) => `../${path.posix.basename(p)}/`)
         : [];
       const all = [made, ...ladder];
-      return master(buildMaster(all.map((m) => m.variant)), req, res, worst(all));
+      return master(
+        buildMaster(
+          all.map((m) => m.variant),
+          audioOf(all),
+          await subtitlesOf([made]),
+        ),
+        req,
+        res,
+        worst(all),
+      );
     },
 
     // Renditions whose source is missing are left out; with none left, 404.
@@ -201,7 +229,16 @@ export function masterRoutes(deps: MasterRoutesDeps) {
           ? firstError
           : new CasterpakError('NOT_FOUND', `none of the renditions can be served: ${reasonOf(firstError)}`);
       warnMismatches(made.map((m) => m.member));
-      return master(buildMaster(made.map((m) => m.variant)), req, res, worst(made));
+      return master(
+        buildMaster(
+          made.map((m) => m.variant),
+          audioOf(made),
+          await subtitlesOf(made),
+        ),
+        req,
+        res,
+        worst(made),
+      );
     },
 
     'master-proxy': async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'master-proxy'>): Promise<Served> => {

@@ -45,7 +45,7 @@ export function createMetrics(): ServeMetrics {
     }),
     packagingRuns: new client.Counter({
       name: 'casterpak_packaging_runs_total',
-      help: 'Packaging runs by what they made (playlist from the moov, segment alone, whole-file rendition) and outcome',
+      help: 'Packaging runs by what they made (playlist from the moov, segment alone, whole-file rendition, audio rendition file) and outcome',
       labelNames: ['outcome', 'what'],
       ...metric,
     }),

@@ -5,13 +5,26 @@
 // reveals backslashes, dot segments, control characters or more percent signs (double encoding).
 // File paths are then built only from the validated segments (cache/rendition-path.ts).
 import { MAX_PATH_LENGTH, relativePathError, renditionPathError } from '../cache/rendition-path.js';
-import { INDEX_PLAYLIST, KFONLY_DIR, MASTER_PLAYLIST, SEGMENT_PATTERN } from '../cache/names.js';
+import {
+  AUDIO_PLAYLIST_PATTERN,
+  AUDIO_SEGMENT_PATTERN,
+  INDEX_PLAYLIST,
+  KFONLY_DIR,
+  MASTER_PLAYLIST,
+  SEGMENT_PATTERN,
+  SUBTITLE_PLAYLIST_PATTERN,
+  SUBTITLE_SEGMENT_PATTERN,
+} from '../cache/names.js';
 
 export type Route =
   | { readonly kind: 'status' | 'healthz' | 'metrics' | 'player-script' }
   | { readonly kind: 'library'; readonly dir: string; readonly page: number }
   | { readonly kind: 'index' | 'master' | 'kfonly'; readonly renditionPath: string }
   | { readonly kind: 'segment'; readonly renditionPath: string; readonly segment: number }
+  | { readonly kind: 'audio-index'; readonly renditionPath: string; readonly track: number }
+  | { readonly kind: 'audio-segment'; readonly renditionPath: string; readonly track: number; readonly segment: number }
+  | { readonly kind: 'subtitle-index'; readonly renditionPath: string; readonly id: string }
+  | { readonly kind: 'subtitle-segment'; readonly renditionPath: string; readonly id: string; readonly segment: number }
   | { readonly kind: 'csmil'; readonly renditionPaths: readonly string[] }
   | { readonly kind: 'published'; readonly path: string }
   | { readonly kind: 'published-kfonly'; readonly dir: string; readonly name: string }
@@ -139,6 +152,14 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
     if (file === MASTER_PLAYLIST) return { ok: true, route: { kind: 'master', renditionPath: r } };
     const segment = SEGMENT_PATTERN.exec(file);
     if (segment) return { ok: true, route: { kind: 'segment', renditionPath: r, segment: Number(segment[1]) } };
+    const audioIndex = AUDIO_PLAYLIST_PATTERN.exec(file);
+    if (audioIndex) return { ok: true, route: { kind: 'audio-index', renditionPath: r, track: Number(audioIndex[1]) } };
+    const audio = AUDIO_SEGMENT_PATTERN.exec(file);
+    if (audio) return { ok: true, route: { kind: 'audio-segment', renditionPath: r, track: Number(audio[2]), segment: Number(audio[1]) } };
+    const subtitles = SUBTITLE_PLAYLIST_PATTERN.exec(file);
+    if (subtitles) return { ok: true, route: { kind: 'subtitle-index', renditionPath: r, id: subtitles[1] } };
+    const cues = SUBTITLE_SEGMENT_PATTERN.exec(file);
+    if (cues) return { ok: true, route: { kind: 'subtitle-segment', renditionPath: r, id: cues[2], segment: Number(cues[1]) } };
     return fail(404, 'no such file in a rendition');
   }
   if (area === 'hls' && rest.length >= 1) {

@@ -28,6 +28,10 @@ const row = (contentType: string, cacheControl: CacheControlKind, recordsAccess 
 export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
   index: row(PLAYLIST_TYPE, 'playlist', true),
   segment: row(SEGMENT_TYPE, 'segment', true),
+  'audio-index': row(PLAYLIST_TYPE, 'playlist', true),
+  'audio-segment': row(SEGMENT_TYPE, 'segment', true),
+  'subtitle-index': row(PLAYLIST_TYPE, 'playlist'),
+  'subtitle-segment': row('text/vtt; charset=utf-8', 'segment'),
   kfonly: row(PLAYLIST_TYPE, 'playlist', true),
   master: row(PLAYLIST_TYPE, 'master'),
   csmil: row(PLAYLIST_TYPE, 'master'),

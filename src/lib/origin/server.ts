@@ -24,6 +24,10 @@ import { setResponseMemory } from './http/file-body.js';
 import { onceUntilRecovered } from './once-until-recovered.js';
 import { tokenGateFor } from './tokens/token-gate.js';
 import { renditionRoutes } from './rendition-routes.js';
+import { trackRoutes } from './track-routes.js';
+import { AudioRenditions } from '../packaging/store/audio-requests.js';
+import { SubtitleRenditions } from '../packaging/store/subtitle-requests.js';
+import { realPathInside } from '../packaging/source/source-resolver.js';
 import { SmallFileCache } from './http/small-files.js';
 import { masterRoutes } from './master-routes.js';
 import { publishedRoutes } from './published-routes.js';
@@ -142,15 +146,16 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       binDir: bento4.binDir,
     });
   const iframePlaylists = createIFramePlaylistService();
-  const renditions = renditionRoutes({
-    config,
-    store,
-    iframePlaylists,
-    smallFiles: new SmallFileCache(PLAYLIST_MEMORY_BYTES, revalidateMs(config.serve.cacheControl.playlist)),
+  const smallFiles = new SmallFileCache(PLAYLIST_MEMORY_BYTES, revalidateMs(config.serve.cacheControl.playlist));
+  const renditions = renditionRoutes({ config, store, iframePlaylists, smallFiles });
+  const subtitles = new SubtitleRenditions(store, {
+    localSource: async (p) => (config.sourceRoot ? realPathInside(config.sourceRoot, p) : null),
+    onWarning: (message, fields) => logger.warn(message, fields),
   });
   const handlers = {
     ...renditions,
-    ...masterRoutes({ config, store, renditions, iframePlaylists, logger }),
+    ...trackRoutes({ config, store, audio: new AudioRenditions(store), subtitles, smallFiles }),
+    ...masterRoutes({ config, store, renditions, iframePlaylists, subtitles, logger }),
     ...publishedRoutes({ config, layout, iframePlaylists }),
     ...serviceRoutes({
       layout,

@@ -6,6 +6,15 @@ import type { Movie, Track } from '../formats/mp4/moov.js';
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
+// EXT-X-MEDIA CHANNELS counts audio channels (RFC 8216 §4.3.4.1). An AAC sample entry's
+// channelcount is commonly a fixed 2 (ISO/IEC 14496-12 §12.2.3); its AudioSpecificConfig
+// channelConfiguration is what decoders use (ISO/IEC 14496-3 Table 1.19: 1-6 channels, 7 is 7.1).
+function channelsOf(track: Track): number | undefined {
+  const configuration = track.esds?.channelConfiguration;
+  if (configuration !== undefined && configuration >= 1 && configuration <= 7) return configuration === 7 ? 8 : configuration;
+  return track.channelCount || undefined;
+}
+
 function trackInfo(track: Track): TrackInfo {
   const seconds = track.timescale > 0 ? track.mediaDuration / track.timescale : 0;
   let bytes = 0;
@@ -24,6 +33,9 @@ function trackInfo(track: Track): TrackInfo {
           height: track.height,
           frameRate: seconds > 0 ? round3(track.samples.count / seconds) || undefined : undefined,
         }
+      : {}),
+    ...(type === 'audio'
+      ? { language: track.language, default: track.enabled, ...(channelsOf(track) ? { channels: channelsOf(track) } : {}) }
       : {}),
   };
 }

@@ -5,7 +5,8 @@
 import { promises as fs } from 'node:fs';
 import { CasterpakError } from '../shared/errors.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
-import { carriageRefusal } from '../formats/mp42hls/carriage.js';
+import { carriableAudioTracks, carriageRefusal } from '../formats/mp42hls/carriage.js';
+import { audioRanges, audioRenditionRates } from '../formats/mp42hls/audio-rendition.js';
 import { descriptionIndexOf } from '../formats/mp42hls/extract.js';
 import { parseMoov, type Movie } from '../formats/mp4/moov.js';
 import { planSegments, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
@@ -111,7 +112,7 @@ export async function moovRendition(
     peakBitrate: bandwidth.peak,
     averageBitrate: bandwidth.average,
     ...(plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(plan) } : {}),
-    media,
+    ...audioFacts(reading, media, durations),
   });
   const index = encodeSegmentIndex(reading.moov, reading.movie, plan, indexedSource(reading.identity));
   const tmp = await makeTempDir(job.layout, job.renditionPath);
@@ -122,6 +123,29 @@ export async function moovRendition(
     await fs.rm(tmp, { recursive: true, force: true });
     throw error;
   }
+}
+
+// The audio renditions' facts a master lists (docs/tracks.md): each audio track's language,
+// default flag and channels from the moov (over mp4info's `media`, which has none), and each
+// carriable one's predicted rates on the playlist's `durations`.
+export function audioFacts(
+  reading: MoovReading,
+  media: MediaInfo,
+  durations: readonly number[],
+): Pick<RenditionInfo, 'media' | 'audioBitrates'> {
+  const labelled = new Map(mediaInfoOf(reading.movie).tracks.map((t) => [t.id, t]));
+  return {
+    media: {
+      ...media,
+      tracks: media.tracks.map((t) => {
+        const moov = labelled.get(t.id);
+        return t.type === 'audio' && moov ? { ...t, language: moov.language, default: moov.default, channels: moov.channels } : t;
+      }),
+    },
+    audioBitrates: Object.fromEntries(
+      carriableAudioTracks(reading.movie).map((t) => [String(t.id), audioRenditionRates(t, audioRanges(reading.plan, t), durations)]),
+    ),
+  };
 }
 
 // What an index is valid for: the source's size and version (its mtime is in the version).

@@ -10,6 +10,7 @@ import { assertRenditionPath, renditionPathForInput } from '../cache/rendition-p
 import { locateBento4 } from './bento4.js';
 import { downloadSource } from './source/source-resolver.js';
 import { RenditionStore } from './rendition-store.js';
+import { AudioRenditions } from './store/audio-requests.js';
 import { sweepTemp } from '../cache/temp-sweep.js';
 import type { Reporter } from '../shared/reporter.js';
 import { SingleFlight } from '../shared/single-flight.js';
@@ -103,6 +104,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
     },
   });
 
+  const audio = new AudioRenditions(store);
   const packageOne = async (input: string): Promise<PackageItemResult> => {
     const itemStarted = Date.now();
     let renditionPath: string | null = null;
@@ -119,6 +121,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
       sources.set(renditionPath, input);
       reporter.progress(input, 'mp42hls', 0.1);
       const outcome = await store.make(renditionPath, options.force);
+      const audioBytes = await audio.ensureAll(renditionPath); // every language warm too (docs/tracks.md)
       const info = await store.info(renditionPath);
       const status = outcome === 'reused' || outcome === 'existing' ? 'reused' : 'made';
       const result: PackageItemResult = {
@@ -127,7 +130,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
         status,
         dir: layout.renditionDir(renditionPath),
         segments: info?.segments ?? 0,
-        bytes: info?.bytes ?? 0,
+        bytes: (info?.bytes ?? 0) + audioBytes,
         durationMs: Date.now() - itemStarted,
       };
       reporter.finish(input, status, `${result.segments} segments → ${result.dir}`);

@@ -11,7 +11,7 @@ import type { RenditionInfo } from '../cache/rendition-info.js';
 
 import { type CacheLayout, segmentName } from '../cache/names.js';
 import { makeTempDir } from '../cache/temp-run.js';
-import { indexedSource, type MoovReading } from './moov-rendition.js';
+import { audioFacts, indexedSource, type MoovReading } from './moov-rendition.js';
 import { encodeSegmentIndex } from './segment-index.js';
 import { playlistPeak, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
 import { playableDurations, readRawPlaylist } from './media-playlist.js';
@@ -184,6 +184,7 @@ export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string
       averageBitrate: Math.round((bytes * 8) / Math.max(durationMs / 1000, 0.001)),
       ...(indexed && reading.plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(reading.plan) } : {}),
       media,
+      ...(indexed ? audioFacts(reading, media, durations) : {}),
     };
     const index = indexed ? encodeSegmentIndex(reading.moov, reading.movie, reading.plan, indexedSource(reading.identity)) : null;
     await writeRenditionFiles(tmp, { durations, info, index, publicBaseUrl: job.publicBaseUrl });

@@ -9,6 +9,10 @@ export interface TrackInfo {
   readonly width?: number;
   readonly height?: number;
   readonly frameRate?: number;
+  /** Audio: the MP4's language (ISO 639-2 or BCP 47, 'und' unset), its default flag, its channels. */
+  readonly language?: string;
+  readonly default?: boolean;
+  readonly channels?: number;
 }
 
 export interface MediaInfo {

@@ -5,6 +5,7 @@ import { fourcc, u16, u32, u64 } from './byte-reader.js';
 import { Mp4FormatError } from './errors.js';
 import { parseStsd, type SampleEntryInfo } from './sample-entry.js';
 import { MAX_SAMPLES_PER_TRACK, parseSampleTable, type SampleTable } from './sample-tables.js';
+import { trackLabels, type TrackLabels } from './track-labels.js';
 
 // Kept so that an extract can copy a box out of the moov bytes unchanged.
 export interface ByteRange {
@@ -13,7 +14,7 @@ export interface ByteRange {
 }
 
 // One track with everything planning, extracting and master playlists need, so none re-parses.
-export interface Track extends SampleEntryInfo {
+export interface Track extends SampleEntryInfo, TrackLabels {
   readonly id: number;
   /** hdlr handler_type: 'vide', 'soun', or anything else ('hint', 'text', 'meta', ...). */
   readonly handler: string;
@@ -91,6 +92,7 @@ function parseTrak(bytes: Uint8Array, trak: BoxHeader): Track {
   const entry = parseStsd(bytes, requireBox(bytes, ['stsd'], stbl), handler);
   return {
     ...entry,
+    ...trackLabels(bytes, trak),
     id: header.id,
     handler,
     timescale,

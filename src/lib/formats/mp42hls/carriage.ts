@@ -49,3 +49,9 @@ export function carriageRefusal(movie: Movie): CarriageRefusal | null {
   const { video, audio } = mp42hlsTracks(movie);
   return (video && videoRefusal(video)) ?? (audio && audioRefusal(audio)) ?? null;
 }
+
+// The audio tracks an audio rendition can be made of (docs/tracks.md): every 'soun' track
+// mp42hls can write, with one sample description (an extract names one, see extract.ts).
+export function carriableAudioTracks(movie: Movie): Track[] {
+  return movie.tracks.filter((t) => t.handler === 'soun' && audioRefusal(t) === null && t.samples.sampleDescriptionIndexes.length <= 1);
+}

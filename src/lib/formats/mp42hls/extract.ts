@@ -108,7 +108,7 @@ export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice
   return out;
 }
 
-function sliceOf(track: Track, range: SampleRange): SampleSlice {
+export function sliceOf(track: Track, range: SampleRange): SampleSlice {
   const s = track.samples;
   return {
     trackId: track.id,

@@ -137,7 +137,7 @@ export function predictSegmentBytes(plan: SegmentPlan, segmentIndex: number): nu
 }
 
 /** Bits per second, rounded up. */
-interface Bandwidth {
+export interface Bandwidth {
   readonly peak: number;
   readonly average: number;
 }

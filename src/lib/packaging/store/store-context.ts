@@ -46,8 +46,9 @@ export interface StoreContext {
 
 export interface PackagingEvent {
   readonly renditionPath: string;
-  /** playlist: answered from the moov; segment: one made alone; transcode: a derived one; rendition: a whole-file run. */
-  readonly what: 'playlist' | 'segment' | 'transcode' | 'rendition';
+  /** playlist: answered from the moov; segment: one made alone; transcode: a derived one; rendition: a whole-file run;
+   * audio: an audio rendition's playlist or segment (docs/tracks.md). */
+  readonly what: 'playlist' | 'segment' | 'transcode' | 'rendition' | 'audio';
   readonly outcome: CommitOutcome | 'failed';
   readonly durationMs: number;
   readonly sourceBytes: number;

@@ -1,0 +1,182 @@
+// The audio renditions of a rendition (docs/tracks.md): one per carriable audio track of the MP4,
+// `index_0_a<N>.m3u8` and `segment<K>_0_a<N>.ts` in the rendition's directory. Each is made on
+// first request like a segment alone: the playlist is the rendition's own with the segment names
+// changed (the same boundaries and EXTINFs), and segment K the track's samples in the time of the
+// video's segment K, packaged by mp42hls from a one-track extract into audio-only MPEG-TS.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CasterpakError } from '../../shared/errors.js';
+import { boundedCache } from '../../shared/bounded-cache.js';
+import { runTool } from '../../shared/run-tool.js';
+import { audioPlaylistName, audioSegmentName, renditionKey, INDEX_PLAYLIST, type CacheLayout } from '../../cache/names.js';
+import { writeFileAtomic } from '../../cache/atomic-write.js';
+import { makeTempDir } from '../../cache/temp-run.js';
+import { carriableAudioTracks } from '../../formats/mp42hls/carriage.js';
+import { audioRanges, buildAudioExtract, rangeSpan } from '../../formats/mp42hls/audio-rendition.js';
+import { ALONE_SEGMENT_DURATION } from '../../formats/mp42hls/segment-plan.js';
+import { pesCounts } from '../../formats/mpegts/pes-counts.js';
+import { tsFramingError } from '../../formats/mpegts/sync-check.js';
+import type { Track } from '../../formats/mp4/moov.js';
+import type { Bento4 } from '../bento4.js';
+import { RAW_PLAYLIST, buildMp42hlsArgs } from '../mp42hls-args.js';
+import { readRawPlaylist } from '../media-playlist.js';
+import { readSourceMoov, type MoovReading } from '../moov-rendition.js';
+import { asToolError, normaliseSegment } from '../ts-file.js';
+import type { CacheStatus } from './single-run.js';
+import type { StoreContext } from './store-context.js';
+import type { SourceReader } from '../source/source-reader.js';
+
+export interface AudioFile {
+  readonly file: string;
+  readonly status: CacheStatus;
+}
+
+// One audio-only segment: the extract of `range` through mp42hls, checked to hold exactly its
+// samples as audio, with PAT/PMT first, and normalised like every other segment (ts-file.ts).
+export async function makeAudioSegment(
+  job: { readonly bento4: Bento4; readonly layout: CacheLayout; readonly renditionPath: string; readonly signal?: AbortSignal },
+  reading: MoovReading,
+  track: Track,
+  segmentNumber: number,
+  source: SourceReader,
+): Promise<Uint8Array> {
+  const name = `${job.renditionPath} ${audioSegmentName(segmentNumber, track.id)}`;
+  const range = audioRanges(reading.plan, track)[segmentNumber - 1];
+  if (!range)
+    throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${reading.plan.segments.length} segments, not ${segmentNumber}`);
+  if (range.end === range.start)
+    throw new CasterpakError('NOT_FOUND', `${name}: audio track ${track.id} has no samples in segment ${segmentNumber}`);
+  const span = rangeSpan(track, range);
+  const bytes = await source.read(span.start, span.end - span.start);
+  const tmp = await makeTempDir(job.layout, job.renditionPath);
+  try {
+    const input = path.join(tmp, 'extract.mp4');
+    await fs.writeFile(input, buildAudioExtract(reading.moov, reading.movie, track, range, { start: span.start, bytes }));
+    await runTool(job.bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
+      timeoutMs: job.bento4.timeoutMs,
+      signal: job.signal,
+    });
+    const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
+    if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
+    const ts = await fs.readFile(path.join(tmp, raw[0].uri));
+    const framing = tsFramingError(ts);
+    if (framing || ts.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+    const counts = asToolError(name, () => pesCounts(ts));
+    const want = range.end - range.start;
+    if (!counts.tablesFirst || counts.video !== 0 || counts.audio !== want)
+      throw new CasterpakError(
+        'TOOL',
+        `mp42hls wrote ${name} with ${counts.video} video and ${counts.audio} audio samples; planned 0 and ${want}`,
+      );
+    return normaliseSegment(ts, segmentNumber, name);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+// What of the rendition store (rendition-store.ts) audio renditions use: its context, and its
+// rendition made first (the playlist they follow, the directory they live in).
+export interface AudioStore extends StoreContext {
+  ensure(renditionPath: string): Promise<{ readonly status: CacheStatus; readonly dir: string }>;
+}
+
+export class AudioRenditions {
+  // One moov reading per source version, shared by the segments of every audio rendition.
+  private readonly readings = boundedCache<string, MoovReading>({ max: 32 });
+
+  constructor(private readonly store: AudioStore) {}
+
+  private async reading(renditionPath: string, source: SourceReader): Promise<MoovReading> {
+    const key = `${renditionPath}\0${source.identity.size}\0${source.identity.version}`;
+    const known = this.readings.get(key);
+    if (known) return known;
+    const info = await this.store.info(renditionPath);
+    const segmentDuration = info?.segmentDuration ?? this.store.options.segmentDuration;
+    const reading = await readSourceMoov({ renditionPath, source, segmentDuration });
+    this.readings.set(key, reading);
+    return reading;
+  }
+
+  private static track(reading: MoovReading, renditionPath: string, trackId: number): Track {
+    const track = carriableAudioTracks(reading.movie).find((t) => t.id === trackId);
+    if (!track) throw new CasterpakError('NOT_FOUND', `${renditionPath} has no audio track ${trackId} that casterpak carries`);
+    return track;
+  }
+
+  // A file of audio track `trackId` made by `make` (with the source open) unless it is there.
+  private async ensureFile(
+    renditionPath: string,
+    name: string,
+    make: (dir: string, reading: MoovReading, source: SourceReader) => Promise<string | Uint8Array>,
+  ): Promise<AudioFile> {
+    const { dir, status: made } = await this.store.ensure(renditionPath);
+    const file = path.join(dir, name);
+    if (
+      await fs.access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return { file, status: made };
+    const source = await this.store.open(renditionPath);
+    try {
+      // Never a new source's audio beside an old source's video: the rendition is made again
+      // on its next request (store/segment-requests.ts).
+      const info = this.store.entries.get(renditionPath)?.info ?? (await this.store.info(renditionPath));
+      if (info && info.source.size !== source.identity.size)
+        throw new CasterpakError('NOT_FOUND', `${renditionPath}: the source changed; its rendition is made again on the next request`);
+      const status = await this.store.runs.run(renditionKey(`${renditionPath}/${name}`), `${renditionPath} ${name}`, file, () =>
+        this.store.job({
+          renditionPath,
+          what: 'audio',
+          source,
+          limiter: this.store.options.limiter,
+          work: async () => {
+            const reading = await this.reading(renditionPath, source);
+            await writeFileAtomic(file, await make(dir, reading, source), { durable: false });
+            return 'committed' as const;
+          },
+          outcomeOf: (outcome) => outcome,
+        }),
+      );
+      return { file, status: made === 'HIT' ? status : made };
+    } finally {
+      await source.close();
+    }
+  }
+
+  // `casterpak package`: every audio rendition a master lists (two or more carriable tracks,
+  // docs/tracks.md), playlist and segments; returns the bytes now on disk for them.
+  async ensureAll(renditionPath: string): Promise<number> {
+    const info = await this.store.info(renditionPath);
+    const tracks = Object.keys(info?.audioBitrates ?? {}).map(Number);
+    if (!info || tracks.length < 2) return 0;
+    let bytes = 0;
+    for (const track of tracks) {
+      await this.playlist(renditionPath, track);
+      for (let k = 1; k <= info.segments; k++) bytes += (await fs.stat((await this.segment(renditionPath, track, k)).file)).size;
+    }
+    return bytes;
+  }
+
+  playlist(renditionPath: string, trackId: number): Promise<AudioFile> {
+    return this.ensureFile(renditionPath, audioPlaylistName(trackId), async (dir, reading) => {
+      AudioRenditions.track(reading, renditionPath, trackId);
+      const own = await fs.readFile(path.join(dir, INDEX_PLAYLIST), 'utf8');
+      return own.replace(/segment(\d+)_0_av\.ts$/gm, (_, k: string) => audioSegmentName(Number(k), trackId));
+    });
+  }
+
+  segment(renditionPath: string, trackId: number, segmentNumber: number): Promise<AudioFile> {
+    const { bento4, layout, signal } = this.store.options;
+    return this.ensureFile(renditionPath, audioSegmentName(segmentNumber, trackId), (_, reading, source) =>
+      makeAudioSegment(
+        { bento4, layout, renditionPath, signal },
+        reading,
+        AudioRenditions.track(reading, renditionPath, trackId),
+        segmentNumber,
+        source,
+      ),
+    );
+  }
+}

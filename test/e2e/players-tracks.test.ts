@@ -1,0 +1,126 @@
+// hls.js in Chromium with a film of two audio languages and subtitles inside (tx3g) and beside
+// (a sidecar .vtt) it (docs/tracks.md): both languages listed with the MP4's default selected,
+// a switch loads the other audio rendition's segments and audio keeps decoding, both subtitle
+// renditions listed, and a cue shows at its time (the video's activeCues).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, newPage } from './helpers/browser.js';
+import { FFMPEG } from './helpers/media.js';
+import { HLS_JS, servePageFiles } from './helpers/player-page.js';
+import { resources } from './helpers/resources.js';
+import { startServe, type ServeProcess } from './helpers/serve-process.js';
+
+const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/tracks-page.html');
+const SECONDS = 20;
+const res = resources();
+let serve: ServeProcess;
+let browser: BrowserContext;
+let pageUrl: string;
+
+interface TracksState {
+  currentTime: number;
+  audioDecodedBytes: number;
+  audioTracks: { name: string; lang: string; isDefault: boolean }[];
+  audioTrack: number;
+  subtitleTracks: { name: string; lang: string }[];
+  textTracks: { label: string; language: string; mode: string; cues: Cue[]; active: Cue[] }[];
+  loaded: string[];
+  errors: string[];
+  fatal: string | null;
+}
+interface Cue {
+  start: number;
+  end: number;
+  text: string;
+}
+declare global {
+  interface Window {
+    tracks: {
+      play(url: string): void;
+      state(): TracksState;
+      selectAudio(i: number): void;
+      selectSubtitles(i: number): void;
+      seek(t: number): void;
+    };
+  }
+}
+
+beforeAll(async () => {
+  const library = res.dir('library');
+  const srt = path.join(library, 'inside.srt');
+  writeFileSync(srt, '1\n00:00:12,000 --> 00:00:15,000\nInside cue\n');
+  writeFileSync(path.join(library, 'film.fr.vtt'), 'WEBVTT\n\n00:00:02.000 --> 00:00:04.000\nCue beside\n');
+  const lavfi = (source: string) => ['-f', 'lavfi', '-i', `${source}:duration=${SECONDS}`];
+  await execa(FFMPEG, [
+    ...['-v', 'error', '-y'],
+    ...lavfi('testsrc2=size=320x180:rate=25'),
+    ...lavfi('sine=frequency=440:sample_rate=48000'),
+    ...lavfi('sine=frequency=660:sample_rate=48000'),
+    ...['-i', srt, '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s'],
+    ...['-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-g', '50', '-b:v', '200k'],
+    ...['-c:a', 'aac', '-b:a', '48k', '-ac', '1', '-c:s', 'mov_text'],
+    ...['-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fra', '-metadata:s:s:0', 'language=eng'],
+    ...['-disposition:a:0', '0', '-disposition:a:1', 'default', '-movflags', '+faststart', path.join(library, 'film.mp4')],
+  ]);
+  serve = await startServe(res, { cacheDir: res.dir('cache'), sourceRoot: library, segmentDuration: 4 });
+  browser = await launchChromium(res);
+  pageUrl = await servePageFiles(res, 'tracks page server', {
+    '/': [PAGE, 'text/html; charset=utf-8'],
+    '/hls.min.js': [HLS_JS, 'text/javascript; charset=utf-8'],
+  });
+}, 120_000);
+afterAll(() => res.release());
+
+const state = (page: Page) => page.evaluate(() => window.tracks.state());
+const until = (page: Page, test: string, arg: unknown, timeout = 20_000) =>
+  page.waitForFunction(
+    new Function('arg', `const s = window.tracks.state(); return s.fatal !== null || (${test});`) as (a: unknown) => boolean,
+    arg,
+    { timeout },
+  );
+
+describe('hls.js plays every track of a film', () => {
+  it('lists both languages and both subtitles, switches audio and shows a cue at its time', async () => {
+    const { page, problems } = await newPage(browser);
+    await page.goto(pageUrl);
+    await page.evaluate((url) => window.tracks.play(url), `${serve.url}/i/film.mp4/master.m3u8`);
+    await until(page, 's.audioTracks.length > 0 && s.currentTime > 1', null);
+    let s = await state(page);
+    expect(s.fatal, `${s.errors.join(', ')} ${problems.join(', ')}`).toBeNull();
+    expect(s.audioTracks.map((t) => [t.name, t.lang, t.isDefault])).toEqual([
+      ['English', 'en', false],
+      ['French', 'fr', true],
+    ]);
+    expect(s.audioTrack).toBe(1);
+    expect(s.loaded.some((u) => u.endsWith('_0_a3.ts'))).toBe(true);
+    expect(s.subtitleTracks.map((t) => [t.name, t.lang])).toEqual([
+      ['English', 'en'],
+      ['French', 'fr'],
+    ]);
+
+    // Switch to English: its segments load, and audio keeps decoding while the picture plays on.
+    const before = s.audioDecodedBytes;
+    await page.evaluate(() => window.tracks.selectAudio(0));
+    await until(page, "s.loaded.some((u) => u.endsWith('_0_a2.ts')) && s.currentTime > arg", s.currentTime + 2, 30_000);
+    s = await state(page);
+    expect(s.fatal, s.errors.join(', ')).toBeNull();
+    expect(s.audioTrack).toBe(0);
+    expect(s.audioDecodedBytes).toBeGreaterThan(before);
+
+    // The tx3g cue (12 s to 15 s in the MP4) is active at 13 s.
+    await page.evaluate(() => window.tracks.selectSubtitles(0));
+    await page.evaluate(() => window.tracks.seek(12.8));
+    await until(page, "s.textTracks.some((t) => t.active.some((c) => c.text === 'Inside cue'))", null, 30_000);
+    s = await state(page);
+    const cue = s.textTracks.flatMap((t) => t.cues).find((c) => c.text === 'Inside cue')!;
+    // Where the picture of 12 s is: within two frames (the first picture's presentation offset).
+    expect(Math.abs(cue.start - 12)).toBeLessThan(0.1);
+    expect(Math.abs(cue.end - 15)).toBeLessThan(0.1);
+    expect(s.fatal, s.errors.join(', ')).toBeNull();
+    await page.close();
+  }, 120_000);
+});
