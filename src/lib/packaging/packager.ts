@@ -63,12 +63,14 @@ async function checkSource(file: string, name: string): Promise<{ size: number; 
     );
     let fragmentedMs: number | null = null;
     // mp4info's duration of a fragmented file is its moov's alone; the fragments say how long it is.
-    if (moov && moov.size <= MAX_MOOV_BYTES && moofs.length > 0) {
+    // The moofs are held at once, bounded together as one moov is (top-level.ts).
+    if (moov && moofs.length > 0) {
+      if (moofs.reduce((sum, m) => sum + m.size, moov.size) > MAX_MOOV_BYTES)
+        throw new Mp4FormatError('moov and moofs larger than casterpak reads');
       const moovBytes = await readAt(moov.offset, moov.size);
-      const fragments = moofs
-        .filter((m) => m.size <= MAX_MOOV_BYTES)
-        .map(async (m) => ({ bytes: await readAt(m.offset, m.size), offset: m.offset }));
-      fragmentedMs = fragmentedDurationMs(moovBytes, parseMoov(moovBytes), await Promise.all(fragments), mdats);
+      const fragments = [];
+      for (const m of moofs) fragments.push({ bytes: await readAt(m.offset, m.size), offset: m.offset });
+      fragmentedMs = fragmentedDurationMs(moovBytes, parseMoov(moovBytes), fragments, mdats);
     }
     return { size: stat.size, mtimeMs: stat.mtimeMs, fragmentedMs };
   } catch (error) {

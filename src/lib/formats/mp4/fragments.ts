@@ -56,8 +56,9 @@ function addTraf(
     }
     at = body + 4 + (flags & 0x1 ? 4 : 0) + (flags & 0x4 ? 4 : 0);
     const stride = [0x100, 0x200, 0x400, 0x800].filter((f) => flags & f).length * 4;
-    let total = 0;
-    for (let i = 0; i < count; i++, at += stride) total += flags & 0x100 ? u32(bytes, at) : fallback;
+    if (at + count * stride > trun.offset + trun.size) throw new Mp4FormatError(`trun of ${count} samples overruns its box`);
+    let total = flags & 0x100 ? 0 : count * fallback;
+    if (flags & 0x100) for (let i = 0; i < count; i++, at += stride) total += u32(bytes, at);
     ticks.set(trackId, (ticks.get(trackId) ?? 0) + total);
   }
 }

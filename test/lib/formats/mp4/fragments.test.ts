@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { box, fullBox, uint32 } from '../../../../src/lib/formats/mp4/box-writer.js';
 import { fragmentedDurationMs } from '../../../../src/lib/formats/mp4/fragments.js';
 import { parseMoov } from '../../../../src/lib/formats/mp4/moov.js';
 import { walkTopLevelBoxes, type BoxSpan } from '../../../../src/lib/formats/mp4/top-level.js';
@@ -73,5 +74,14 @@ describe('the length of a fragmented MP4', () => {
     const errors = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
     expect(errors).toMatch(/Invalid NAL unit size|Error splitting/);
     await expect(fromFragments(file)).rejects.toThrow(/outside every mdat/);
+  });
+
+  it('refuses a trun claiming more samples than its box holds, without counting them', async () => {
+    const bytes = new Uint8Array(readFileSync(path.join(dir, 'flat.mp4')));
+    const { moov } = await walkTopLevelBoxes(bytes.length, (o, n) => bytes.subarray(o, o + n));
+    const moovBytes = bytes.subarray(moov!.offset, moov!.offset + moov!.size);
+    const trun = fullBox('trun', 0, 0x200, [uint32(0xffffffff)]); // sizes only: nothing read per sample
+    const moof = box('moof', [box('traf', [fullBox('tfhd', 0, 0x20000, [uint32(1)]), trun])]);
+    expect(() => fragmentedDurationMs(moovBytes, parseMoov(moovBytes), [{ bytes: moof, offset: 0 }], [])).toThrow(/overruns its box/);
   });
 });
