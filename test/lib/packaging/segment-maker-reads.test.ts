@@ -13,7 +13,7 @@ import type { SampleSlice } from '../../../src/lib/formats/mp42hls/extract.js';
 import { REAL_BIN_DIR } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-// Why: elementary streams muxed by mp4mux, which writes each track's samples as one run.
+// Elementary streams muxed by mp4mux, which writes each track's samples as one run.
 function nonInterleaved(): string {
   const dir = tempDir('casterpak-mux-');
   const ff = (args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);

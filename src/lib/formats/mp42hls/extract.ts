@@ -60,7 +60,7 @@ function moof(sequence: number, slices: readonly SampleSlice[], mdatPayloadAt: (
   return build(mdatPayloadAt(draft.length));
 }
 
-// Why: one moof and its mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`).
+// One moof and its mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`).
 function fragment(sequence: number, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {
   const sizes = slices.map((s) => {
     let total = 0;
@@ -95,7 +95,7 @@ export function buildExtractHeader(moovBytes: Uint8Array, movie: Movie, plan: Se
   return concat([ftyp, buildExtractMoov(moovBytes, movie, used)]);
 }
 
-// Why: header + moof + mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`);
+// Header + moof + mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`);
 // a large segment as several moof + mdat pairs (extract-fragments.ts). `slices` in the order of
 // their traks in the movie.
 export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {

@@ -14,7 +14,7 @@ import { dropTrailingPes } from '../../../../src/lib/formats/mpegts/drop-trailin
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { media, mp42hls, mp42hlsBytes, readMoov, readSpan } from '../helpers/mp42hls-oracle.js';
 
-// Why: lossless H.264 of noise is ~1.4 MB a frame, so 1.2 s makes segments far over 16 MiB, fast.
+// Lossless H.264 of noise is ~1.4 MB a frame, so 1.2 s makes segments far over 16 MiB, fast.
 function bigFile(): string {
   const file = path.join(tempDir('casterpak-big-'), 'big.mp4');
   execFileSync('ffmpeg', [
