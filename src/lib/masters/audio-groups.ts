@@ -21,7 +21,7 @@ export interface AudioRendition {
 }
 
 // What of a rendition's `.rendition.json` (cache/rendition-info.ts) the groups are made of.
-export interface AudioSource {
+interface AudioSource {
   readonly media: MediaInfo;
   readonly audioBitrates?: Readonly<Record<string, { readonly peak: number; readonly average: number }>>;
 }
@@ -82,7 +82,7 @@ export function audioGroups(renditions: readonly AudioRendition[]): { id: string
 }
 
 // A subtitle rendition as a master lists it (EXT-X-MEDIA:TYPE=SUBTITLES, RFC 8216 §4.3.4.1).
-export interface SubtitleMedia {
+interface SubtitleMedia {
   readonly id: string;
   readonly language: string;
   readonly isDefault: boolean;

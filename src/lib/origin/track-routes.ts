@@ -15,7 +15,7 @@ import type { RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
 import type { Served } from './handler.js';
 
-export interface TrackRoutesDeps {
+interface TrackRoutesDeps {
   readonly config: CasterpakConfig;
   readonly store: RenditionStore;
   readonly audio: AudioRenditions;

@@ -67,10 +67,13 @@ export async function readSourceMoov(job: Omit<MoovJob, 'layout' | 'publicBaseUr
   try {
     movie = parseMoov(moov);
     const media = mediaInfoOf(movie);
-    checkPackageable(media, name);
+    // A fragmented file's moov holds none of its samples or the first fragment's: its length and
+    // cut are known from its moofs only, which the whole-file run reads (packager.ts).
+    if (!movie.fragmented) checkPackageable(media, name);
     const refusal = carriageRefusal(movie);
     if (refusal) throw new CasterpakError(refusal.kind === 'codec' ? 'UNSUPPORTED_MEDIA' : 'BAD_MEDIA', `${name}: ${refusal.reason}`);
     plan = planSegments(movie, job.segmentDuration);
+    if (movie.fragmented) return { moov, movie, media, plan, identity: job.source.identity, wholeFileBecause: whyNotAlone(movie, plan) };
     const seconds = plan.segments.reduce((sum, s) => sum + Number(s.extinf), 0);
     if (Math.abs(seconds - media.durationMs / 1000) > DURATION_TOLERANCE_S) {
       const why = plan.videoOutlastsAudio

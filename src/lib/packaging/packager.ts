@@ -17,7 +17,9 @@ import { playlistPeak, predictIFrameBandwidth } from '../formats/mp42hls/segment
 import { playableDurations, readRawPlaylist } from './media-playlist.js';
 import { writeRenditionFiles } from './rendition-writer.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
-import { NO_MOOV, walkTopLevelBoxes } from '../formats/mp4/top-level.js';
+import { MAX_MOOV_BYTES, NO_MOOV, walkTopLevelBoxes, type BoxSpan } from '../formats/mp4/top-level.js';
+import { fragmentedDurationMs } from '../formats/mp4/fragments.js';
+import { parseMoov } from '../formats/mp4/moov.js';
 import { probeMedia, type Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
 import { normaliseSegment, tsFileError, tsReadBuffer } from './ts-file.js';
@@ -36,7 +38,7 @@ export interface PackageJob {
 
 const DURATION_TOLERANCE_S = 0.1;
 
-async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number }> {
+async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number; fragmentedMs: number | null }> {
   let stat;
   try {
     stat = await fs.stat(file);
@@ -48,17 +50,33 @@ async function checkSource(file: string, name: string): Promise<{ size: number; 
   // The top-level walk (formats/mp4/top-level.ts): a cut-off copy (one box runs past the end) is
   // bad media, told before mp42hls writes half a rendition from it.
   const handle = await fs.open(file, 'r');
+  const readAt = async (offset: number, length: number) => {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+  };
   try {
-    await walkTopLevelBoxes(stat.size, async (offset, length) => {
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(length), 0, length, offset);
-      return buffer.subarray(0, bytesRead);
-    });
+    const moofs: BoxSpan[] = [];
+    const mdats: BoxSpan[] = [];
+    const { moov } = await walkTopLevelBoxes(stat.size, readAt, (type, span) =>
+      (type === 'moof' ? moofs : type === 'mdat' ? mdats : []).push(span),
+    );
+    let fragmentedMs: number | null = null;
+    // mp4info's duration of a fragmented file is its moov's alone; the fragments say how long it is.
+    // The moofs are held at once, bounded together as one moov is (top-level.ts).
+    if (moov && moofs.length > 0) {
+      if (moofs.reduce((sum, m) => sum + m.size, moov.size) > MAX_MOOV_BYTES)
+        throw new Mp4FormatError('moov and moofs larger than casterpak reads');
+      const moovBytes = await readAt(moov.offset, moov.size);
+      const fragments = [];
+      for (const m of moofs) fragments.push({ bytes: await readAt(m.offset, m.size), offset: m.offset });
+      fragmentedMs = fragmentedDurationMs(moovBytes, parseMoov(moovBytes), fragments, mdats);
+    }
+    return { size: stat.size, mtimeMs: stat.mtimeMs, fragmentedMs };
   } catch (error) {
     throw error instanceof Mp4FormatError ? new CasterpakError('BAD_MEDIA', `${name}: ${error.message}`, { cause: error }) : error;
   } finally {
     await handle.close();
   }
-  return { size: stat.size, mtimeMs: stat.mtimeMs };
 }
 
 // Bento4's stderr says what was wrong with the input; that makes it a 4xx, not a server fault.
@@ -145,7 +163,7 @@ async function verifyAndRename(
 // The caller commits it (commitRendition) or removes it; on failure nothing is left behind.
 export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
   const name = job.renditionPath;
-  const sourceStat = await checkSource(job.source, name);
+  const { fragmentedMs, ...sourceStat } = await checkSource(job.source, name);
   // The probe gates mp42hls: a file it refuses (no moov, unsupported codec) never reaches
   // Bento4's muxer, whose known crashes come from malformed input.
   let media: MediaInfo;
@@ -155,6 +173,7 @@ export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string
     throw blameSource(classifyToolError(error, name));
   }
   if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: ${NO_MOOV}`);
+  if (fragmentedMs !== null) media = { ...media, durationMs: fragmentedMs };
   checkPackageable(media, name);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {

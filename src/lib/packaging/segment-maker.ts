@@ -1,7 +1,8 @@
-// Makes one segment alone: its samples read in one span of the source, a one-fragment MP4
-// extract (formats/mp42hls/extract.ts) run through mp42hls, the output checked (framing, PAT/PMT
-// first, exactly the planned samples) and its continuity counters normalised, so segments made
-// alone, by a whole-file run, or again after prune are the same bytes.
+// Makes one segment alone: its samples read in one span of the source (a range per track when
+// they lie apart), a one-fragment MP4 extract (formats/mp42hls/extract.ts) run through mp42hls, the
+// output checked (framing, PAT/PMT first, exactly the planned samples) and its continuity
+// counters normalised, so segments made alone, by a whole-file run, or again after prune are
+// the same bytes.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
@@ -19,6 +20,7 @@ import { makeTempDir } from '../cache/temp-run.js';
 import { asToolError, normaliseSegment } from './ts-file.js';
 import { PREAMBLE, RECORD, decodeHeader, headerLength, sliceFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
+import { laidEndToEnd, readRanges } from '../formats/mp42hls/extract-reads.js';
 import type { JobLimiter } from './job-limiter.js';
 import type { Movie } from '../formats/mp4/moov.js';
 import type { MediaInfo } from '../formats/mp4/media-info.js';
@@ -65,6 +67,19 @@ async function slicesOf(index: LoadedIndex, segmentNumber: number): Promise<Samp
   } finally {
     await handle.close();
   }
+}
+
+// The segment's sample bytes: its one span, or a range per track when they lie apart
+// (formats/mp42hls/extract-reads.ts), the slices' offsets then counted in the ranges laid end to end.
+async function readSegment(
+  source: SourceReader,
+  [start, end]: readonly [number, number],
+  slices: SampleSlice[],
+): Promise<{ spanStart: number; spanBytes: Uint8Array; slices: SampleSlice[] }> {
+  const ranges = readRanges(slices);
+  if (ranges.length <= 1) return { spanStart: start, spanBytes: await source.read(start, end - start), slices };
+  const parts = await Promise.all(ranges.map((r) => source.read(r.start, r.end - r.start)));
+  return { spanStart: 0, spanBytes: Buffer.concat(parts), slices: laidEndToEnd(slices, ranges) };
 }
 
 // What a derived rendition changes in a segment before mp42hls runs (renditions/): the source
@@ -117,8 +132,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   const name = `${job.renditionPath} segment ${job.segmentNumber}`;
   if (!segment)
     throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
-  const [spanStart, spanEnd] = segment.span;
-  const [spanBytes, slices] = await Promise.all([job.source.read(spanStart, spanEnd - spanStart), slicesOf(job.index, job.segmentNumber)]);
+  const { spanStart, spanBytes, slices } = await readSegment(job.source, segment.span, await slicesOf(job.index, job.segmentNumber));
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
     const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };

@@ -41,7 +41,7 @@ const KNOWN: Readonly<Record<string, readonly [string, string]>> = {
 };
 const BY_TAG = new Map(Object.values(KNOWN).map(([tag, name]) => [tag, name]));
 
-export const UNDETERMINED = 'und';
+const UNDETERMINED = 'und';
 
 // The BCP 47 tag of an MP4 language (ISO 639-2 code or already a BCP 47 tag from elng).
 export function bcp47(language: string): string {

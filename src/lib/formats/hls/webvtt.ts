@@ -89,7 +89,7 @@ export function parseSrt(text: string): Cue[] {
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
-export function vttTime(s: number): string {
+function vttTime(s: number): string {
   const ms = Math.round(s * 1000);
   return `${pad(Math.floor(ms / 3_600_000), 2)}:${pad(Math.floor(ms / 60_000) % 60, 2)}:${pad(Math.floor(ms / 1000) % 60, 2)}.${pad(ms % 1000, 3)}`;
 }

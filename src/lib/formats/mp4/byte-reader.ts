@@ -32,6 +32,11 @@ export function u32(bytes: Uint8Array, offset: number, what = 'u32'): number {
   return viewOf(bytes).getUint32(offset);
 }
 
+export function i32(bytes: Uint8Array, offset: number, what = 'i32'): number {
+  need(bytes, offset, 4, what);
+  return viewOf(bytes).getInt32(offset);
+}
+
 // 64-bit sizes, offsets and times; values above 2^53 cannot be exact in a double, so refuse them.
 export function u64(bytes: Uint8Array, offset: number, what = 'u64'): number {
   need(bytes, offset, 8, what);

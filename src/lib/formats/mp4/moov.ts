@@ -49,7 +49,7 @@ const rangeOf = (box: BoxHeader): ByteRange => ({ offset: box.offset, size: box.
 //   version 0: u32 creation_time; u32 modification_time; u32 timescale; u32 duration
 const inBoxOf = (bytes: Uint8Array, box: BoxHeader): Uint8Array => bytes.subarray(0, boxEnd(box));
 
-function timescaleAndDuration(bytes: Uint8Array, box: BoxHeader): { timescale: number; duration: number } {
+export function timescaleAndDuration(bytes: Uint8Array, box: BoxHeader): { timescale: number; duration: number } {
   const { version, body } = fullBoxOf(bytes, box);
   const wide = version === 1;
   const timescale = u32(inBoxOf(bytes, box), body + (wide ? 16 : 8), `${box.type} timescale`);

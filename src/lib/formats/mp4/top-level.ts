@@ -46,7 +46,7 @@ export function topLevelBoxEnd(head: Uint8Array, offset: number, fileSize: numbe
 }
 
 /** Where a box is in the file: [offset, offset + size). */
-interface BoxSpan {
+export interface BoxSpan {
   readonly offset: number;
   readonly size: number;
 }
@@ -54,8 +54,12 @@ interface BoxSpan {
 // Every top-level box header, in order, up to MAX_TOP_LEVEL_BOXES of them; the first moov's span,
 // or null when there is none (in the boxes walked). Throws Mp4FormatError when the file is empty,
 // does not start like an MP4, or has a box that runs past its end (then, before a moov was seen,
-// with NO_MOOV: a cut-off copy usually lost the moov at its end).
-export async function walkTopLevelBoxes(fileSize: number, readAt: ReadAt): Promise<{ readonly moov: BoxSpan | null }> {
+// with NO_MOOV: a cut-off copy usually lost the moov at its end). `onBox` sees every box walked.
+export async function walkTopLevelBoxes(
+  fileSize: number,
+  readAt: ReadAt,
+  onBox?: (type: string, span: BoxSpan) => void,
+): Promise<{ readonly moov: BoxSpan | null }> {
   if (fileSize === 0) throw new Mp4FormatError('empty file');
   const first = await readAt(0, Math.min(TOP_LEVEL_HEADER_BYTES, fileSize));
   const why = sniffMp4(first);
@@ -65,7 +69,9 @@ export async function walkTopLevelBoxes(fileSize: number, readAt: ReadAt): Promi
     const head = offset === 0 ? first : await readAt(offset, Math.min(TOP_LEVEL_HEADER_BYTES, fileSize - offset));
     const end = topLevelBoxEnd(head, offset, fileSize);
     if (typeof end === 'string') throw new Mp4FormatError(moov ? end : NO_MOOV);
-    if (moov === null && head.length >= 8 && String.fromCharCode(...head.subarray(4, 8)) === 'moov') moov = { offset, size: end - offset };
+    const type = head.length >= 8 ? String.fromCharCode(...head.subarray(4, 8)) : '';
+    if (moov === null && type === 'moov') moov = { offset, size: end - offset };
+    onBox?.(type, { offset, size: end - offset });
     offset = end;
   }
   return { moov };

@@ -6,7 +6,7 @@ import { Mp4FormatError } from './errors.js';
 import type { Track } from './moov.js';
 
 // The text of one sample, escaped as WebVTT cue text (W3C WebVTT §4.2.2).
-export function tx3gText(sample: Uint8Array): string {
+function tx3gText(sample: Uint8Array): string {
   if (sample.length < 2) throw new Mp4FormatError('tx3g sample shorter than its length field');
   const length = (sample[0] << 8) | sample[1];
   if (2 + length > sample.length) throw new Mp4FormatError(`tx3g text of ${length} bytes in a sample of ${sample.length}`);

@@ -55,7 +55,7 @@ export function buildAudioExtract(
 // mp42hls 1.5.0 ends the last PES of an extract with its final bytes one per packet (ten packets
 // of adaptation-field stuffing, measured on test/fixtures/media/tracks.mp4): counted too.
 const TAIL_PACKETS = 10;
-export function audioSegmentBytes(track: Track, range: SampleRange): number {
+function audioSegmentBytes(track: Track, range: SampleRange): number {
   const extra = 14 + 8 + (track.format === 'mp4a' ? 7 : 0);
   let packets = 2 + TAIL_PACKETS;
   for (let i = range.start; i < range.end; i++) packets += Math.ceil((track.samples.sizes[i] + extra) / 184);

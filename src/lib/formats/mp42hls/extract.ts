@@ -1,10 +1,14 @@
-// A one-segment MP4 "extract": ftyp, a moov with empty sample tables, one moof and one mdat
-// holding just the segment's samples (plus its audio lookahead, see segment-plan.ts).
+// A one-segment MP4 "extract": ftyp, a moov with empty sample tables, one moof and one mdat (several
+// for a large segment: extract-fragments.ts) holding just the segment's samples (plus its audio
+// lookahead, see segment-plan.ts).
 // `mp42hls --segment-duration 100000` packages it into the same MPEG-TS segment as a whole-file
 // run, continuity counters aside (tfdt keeps the times) and after dropTrailingPes(ts, audioLookahead).
 import { ascii, box, concat, fullBox, uint32, uint64 } from '../mp4/box-writer.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import { buildExtractMoov } from './extract-moov.js';
+import { extractTimescales, fragmentSlices, type SampleSlice } from './extract-fragments.js';
+
+export type { SampleSlice } from './extract-fragments.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { extractAudioRange, type SampleRange, type SegmentPlan } from './segment-plan.js';
 
@@ -16,21 +20,6 @@ const TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800;
 // sample_depends_on = 1 and sample_is_non_sync_sample = 1 otherwise.
 const SYNC_FLAGS = 0x02000000;
 const NON_SYNC_FLAGS = 0x01010000;
-
-// The samples of one track that an extract carries, however they were obtained (from a
-// parsed moov, or from casterpak's segment index without parsing the moov again).
-export interface SampleSlice {
-  readonly trackId: number;
-  readonly descriptionIndex: number;
-  /** Decode time of the first sample, in the track's timescale (tfdt). */
-  readonly baseDecodeTime: number;
-  readonly durations: ArrayLike<number>;
-  readonly sizes: ArrayLike<number>;
-  readonly sync: ArrayLike<number>;
-  readonly compositionOffsets: ArrayLike<number>;
-  /** File offsets of the samples. */
-  readonly offsets: ArrayLike<number>;
-}
 
 // One extract cannot say which sample uses which description, so mixed tracks are refused.
 export function descriptionIndexOf(track: Track): number {
@@ -64,11 +53,36 @@ function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
 
 // moof (§8.8.4) = mfhd (§8.8.5: u32 sequence_number) + one traf per track with samples.
 // The trun data offsets count from the moof's first byte, so the moof is laid out twice.
-function moof(slices: readonly SampleSlice[], mdatPayloadAt: (moofSize: number) => number[]): Uint8Array {
+function moof(sequence: number, slices: readonly SampleSlice[], mdatPayloadAt: (moofSize: number) => number[]): Uint8Array {
   const build = (offsets: readonly number[]) =>
-    box('moof', [fullBox('mfhd', 0, 0, [uint32(1)]), ...slices.map((p, i) => traf(p, offsets[i]))]);
+    box('moof', [fullBox('mfhd', 0, 0, [uint32(sequence)]), ...slices.map((p, i) => traf(p, offsets[i]))]);
   const draft = build(slices.map(() => 0));
   return build(mdatPayloadAt(draft.length));
+}
+
+// One moof and its mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`).
+function fragment(sequence: number, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {
+  const sizes = slices.map((s) => {
+    let total = 0;
+    for (let i = 0; i < s.sizes.length; i++) total += s.sizes[i];
+    return total;
+  });
+  const mdatSize = 8 + sizes.reduce((a, b) => a + b, 0);
+  if (mdatSize > 0xffffffff) throw new Mp4FormatError('a segment holds more than 4 GB');
+  const moofBox = moof(sequence, slices, (moofSize) => sizes.map((_, i) => moofSize + 8 + sizes.slice(0, i).reduce((a, b) => a + b, 0)));
+  const out = new Uint8Array(moofBox.length + mdatSize);
+  out.set(concat([moofBox, uint32(mdatSize), ascii('mdat')]));
+  let at = moofBox.length + 8;
+  for (const slice of slices) {
+    for (let i = 0; i < slice.sizes.length; i++) {
+      const from = slice.offsets[i] - spanStart;
+      if (from < 0 || from + slice.sizes[i] > spanBytes.length)
+        throw new Mp4FormatError(`sample at ${slice.offsets[i]} lies outside the span read`);
+      out.set(spanBytes.subarray(from, from + slice.sizes[i]), at);
+      at += slice.sizes[i];
+    }
+  }
+  return out;
 }
 
 // Built once per movie: the part of every extract that does not depend on the segment (ftyp and the
@@ -81,31 +95,13 @@ export function buildExtractHeader(moovBytes: Uint8Array, movie: Movie, plan: Se
   return concat([ftyp, buildExtractMoov(moovBytes, movie, used)]);
 }
 
-// header + moof + mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`).
-// `slices` in the order of their traks in the movie.
+// Header + moof + mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`);
+// a large segment as several moof + mdat pairs (extract-fragments.ts). `slices` in the order of
+// their traks in the movie.
 export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {
   const withSamples = slices.filter((s) => s.sizes.length > 0);
-  const sizes = withSamples.map((s) => {
-    let total = 0;
-    for (let i = 0; i < s.sizes.length; i++) total += s.sizes[i];
-    return total;
-  });
-  const mdatSize = 8 + sizes.reduce((a, b) => a + b, 0);
-  if (mdatSize > 0xffffffff) throw new Mp4FormatError('a segment holds more than 4 GB');
-  const moofBox = moof(withSamples, (moofSize) => sizes.map((_, i) => moofSize + 8 + sizes.slice(0, i).reduce((a, b) => a + b, 0)));
-  const out = new Uint8Array(header.length + moofBox.length + mdatSize);
-  out.set(concat([header, moofBox, uint32(mdatSize), ascii('mdat')]));
-  let at = header.length + moofBox.length + 8;
-  for (const slice of withSamples) {
-    for (let i = 0; i < slice.sizes.length; i++) {
-      const from = slice.offsets[i] - spanStart;
-      if (from < 0 || from + slice.sizes[i] > spanBytes.length)
-        throw new Mp4FormatError(`sample at ${slice.offsets[i]} lies outside the span read`);
-      out.set(spanBytes.subarray(from, from + slice.sizes[i]), at);
-      at += slice.sizes[i];
-    }
-  }
-  return out;
+  const fragments = fragmentSlices(withSamples, extractTimescales(header));
+  return concat([header, ...fragments.map((f, i) => fragment(i + 1, f, spanStart, spanBytes))]);
 }
 
 export function sliceOf(track: Track, range: SampleRange): SampleSlice {

@@ -26,14 +26,14 @@ import type { CacheStatus } from './single-run.js';
 import type { StoreContext } from './store-context.js';
 import type { SourceReader } from '../source/source-reader.js';
 
-export interface AudioFile {
+interface AudioFile {
   readonly file: string;
   readonly status: CacheStatus;
 }
 
 // One audio-only segment: the extract of `range` through mp42hls, checked to hold exactly its
 // samples as audio, with PAT/PMT first, and normalised like every other segment (ts-file.ts).
-export async function makeAudioSegment(
+async function makeAudioSegment(
   job: { readonly bento4: Bento4; readonly layout: CacheLayout; readonly renditionPath: string; readonly signal?: AbortSignal },
   reading: MoovReading,
   track: Track,

@@ -14,7 +14,7 @@ import type { Movie } from '../../formats/mp4/moov.js';
 import { readSourceMoov } from '../moov-rendition.js';
 import type { AudioStore } from './audio-requests.js';
 
-export interface SubtitleRendition {
+interface SubtitleRendition {
   /** `s<track ID>` for a tx3g track, `f-<lang>.<ext>` or `f-<ext>` for a sidecar file. */
   readonly id: string;
   /** ISO 639-2 code (tx3g) or BCP 47 tag (sidecar); 'und' when unknown. */
@@ -23,7 +23,7 @@ export interface SubtitleRendition {
   readonly trackId?: number;
 }
 
-export interface SubtitleOptions {
+interface SubtitleOptions {
   /** The local file of a rendition's source, null when it has none (remote): no sidecars then. */
   readonly localSource: (renditionPath: string) => Promise<string | null>;
   readonly onWarning: (message: string, fields: Record<string, unknown>) => void;
