@@ -65,6 +65,7 @@ const PURE = [
   'prune/plan.ts',
   'prune/report.ts',
   'renditions/ladder-plan.ts',
+  'renditions/rate-cap.ts',
   'shared/errors.ts',
   'shared/paths.ts',
   'trick-play/iframe-playlist.ts',

@@ -17,6 +17,7 @@ import { errorAnswerProblem, get, renditionError } from './helpers/validate.js';
 const DOWNLOAD_TIMEOUT_MS = 1500;
 const MASTER_TIMEOUT_MS = 10_000; // serve's master proxy limit (server.ts)
 const MAX_BYTES = 1024 * 1024;
+const TIME_LIMIT = /within \d+ ms|time limit/; // how a fired time limit is worded (net/http-get.ts)
 const MASTER = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=320x180\nhttps://cdn.example/i/2022/av.mp4/index_0_av.m3u8\n';
 
 const good =
@@ -104,12 +105,13 @@ describe('upstream faults', () => {
       { sourceRoot: null, upstream: `http://127.0.0.1:${port}/library`, serve: { masterUpstream: `http://127.0.0.1:${port}` } },
     );
     for (const url of [`${t.url}/i/x.mp4/index_0_av.m3u8`, `${t.url}/p/1/sp/100/playManifest/entryId/x/a.m3u8`]) {
-      const started = Date.now();
       const answer = await get(url);
       expect(answer.status, url).toBe(502);
       expect(errorAnswerProblem(answer), url).toBeNull();
       expect(answer.body.toString(), url).toMatch(/ECONNREFUSED|fetch failed|download failed/);
-      expect(Date.now() - started).toBeLessThan(1000);
+      // "At once" is the cause, not a stopwatch (other tests share the cores): the refusal
+      // answered, no time limit had to fire.
+      expect(answer.body.toString(), url).not.toMatch(TIME_LIMIT);
     }
     expect(listFiles(t.cacheDir)).toEqual([]);
   });
@@ -137,9 +139,16 @@ describe('upstream faults', () => {
         const started = Date.now();
         const answer = await get(url);
         const elapsed = Date.now() - started;
-        expect(answer.status, `${what}: ${answer.body.toString().trim()}`).toBe(status);
+        const body = answer.body.toString().trim();
+        expect(answer.status, `${what}: ${body}`).toBe(status);
         expect(errorAnswerProblem(answer), what).toBeNull();
-        expect(elapsed, what).toBeLessThan(limitMs + 1000);
+        // The cause, not a wall-clock bound (workers share the cores): a 504 is that request's own
+        // limit firing, and every other fault is answered before any limit fires.
+        // (a download's limit is shared among its attempts).
+        if (status === 504) {
+          const [, ms, attempts] = /within (\d+) ms(?: \((\d+) attempts\))?/.exec(body) ?? [];
+          expect(Number(ms) * Number(attempts ?? 1), `${what}: ${body}`).toBe(limitMs);
+        } else expect(body, what).not.toMatch(TIME_LIMIT);
         return elapsed;
       };
       const elapsed = await Promise.all([

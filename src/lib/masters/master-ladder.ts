@@ -8,6 +8,7 @@ import { DEFAULT_MEDIA_EXTENSIONS } from '../config/schema.js';
 import { INDEX_PLAYLIST } from '../cache/names.js';
 import type { Attribute } from '../formats/hls/playlist-lines.js';
 import { streamInfOver } from './stream-inf.js';
+import { profileBelowSource } from '../renditions/rate-cap.js';
 import { derivedBitrates, derivedNameOf, derivedPath, h264Codec, profilesBelow, targetSize, type Size } from '../renditions/ladder-plan.js';
 
 // A casterpak video variant of the master: its URI line, rendition path and attributes.
@@ -108,9 +109,16 @@ function fromProfiles(plan: LadderPlan, size: Size, attributes: readonly Attribu
           .split(',')
           .map((c) => c.trim())
           .filter((c) => AUDIO_CODEC.test(c));
+  const audioBitrate = audio === null || audio.length > 0 ? ASSUMED_AUDIO_BITRATE : 0;
+  // Never above the source variant, as in the origin's own masters (docs/renditions.md): without
+  // AVERAGE-BANDWIDTH its BANDWIDTH bounds both.
+  const peak = Number(attribute(attributes, 'BANDWIDTH'));
+  const average = Number(attribute(attributes, 'AVERAGE-BANDWIDTH') ?? peak);
+  const source = peak > 0 ? { peakBitrate: peak, averageBitrate: average > 0 ? average : peak } : null;
   return profilesBelow(plan.profiles, size).map((name) => {
-    const profile = plan.profiles[name];
-    const rates = derivedBitrates(profile, audio === null || audio.length > 0 ? ASSUMED_AUDIO_BITRATE : 0, plan.segmentDuration);
+    const named = plan.profiles[name];
+    const profile = source ? profileBelowSource(named, source, audioBitrate, plan.segmentDuration) : named;
+    const rates = derivedBitrates(profile, audioBitrate, plan.segmentDuration);
     const codecs = audio === null ? [] : [h264Codec(profile), ...audio];
     return { profile: name, bandwidth: rates.peak, averageBandwidth: rates.average, codecs, resolution: targetSize(size, profile)! };
   });

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasterpakError, isCasterpakError } from '../shared/errors.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
-import { derivedPath, profilesBelow } from '../renditions/ladder-plan.js';
+import { derivedPath, profilesBelow, type Size } from '../renditions/ladder-plan.js';
 import type { Logger } from '../shared/logger.js';
 import { boundedCache } from '../shared/bounded-cache.js';
 import { renditionUrl } from '../cache/rendition-path.js';
@@ -94,6 +94,22 @@ export function masterRoutes(deps: MasterRoutesDeps) {
     return { variant: renditionVariant(info, base, rates), base, cache, member: csmilMemberOf(renditionPath, info), info };
   }
 
+  // A phone video (a quarter-turn display matrix) is packaged as stored, so its own rendition
+  // plays sideways while its derived renditions are made upright (docs/renditions.md, "Phone
+  // video"): a master mixing the two is told once, naming the source.
+  function warnIfSideways(renditionPath: string, size: Size, settled: readonly PromiseSettledResult<Made>[]): void {
+    const landscape = size.width > size.height;
+    const turned = settled.find((r) => {
+      const derived = r.status === 'fulfilled' ? pictureOf(r.value.info) : null;
+      return derived !== null && derived.width !== derived.height && derived.width > derived.height !== landscape;
+    });
+    if (!turned) return;
+    warnOnce(`sideways\n${renditionPath}`, 'phone video: the source rendition plays sideways', {
+      rendition: renditionPath,
+      reason: `${renditionPath} has a quarter-turn display matrix that HLS segments cannot carry: its own rendition (${size.width}x${size.height}) plays sideways, its derived renditions upright`,
+    });
+  }
+
   // The ladder's profiles below a real rendition's picture (never an upscale), each made from
   // the moov alone; one that cannot be made (no usable ffmpeg, …) is left out and told once.
   async function ladderOf(
@@ -105,6 +121,7 @@ export function masterRoutes(deps: MasterRoutesDeps) {
     if (info.derived || size === null) return [];
     const names = profilesBelow(config.renditions.ladder, size);
     const settled = await Promise.allSettled(names.map((name) => derivedPath(renditionPath, name)).map((p) => variant(p, relativeOf(p))));
+    warnIfSideways(renditionPath, size, settled);
     return settled.flatMap((result, i) => {
       if (result.status === 'fulfilled') return [{ ...result.value, profile: names[i] }];
       warnOnce(`ladder\n${renditionPath}\n${names[i]}`, 'derived rendition left out of the master', {

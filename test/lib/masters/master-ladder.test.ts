@@ -43,7 +43,7 @@ describe('the ladder in a rewritten master, offline (rewrite-master --ladder)', 
 
   it("gives CODECS from the profile and the source's audio, keeps the query and SCORE, drops STABLE-VARIANT-ID", () => {
     const text =
-      '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=25.000,SCORE=2,STABLE-VARIANT-ID="hi"\n' +
+      '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1500000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,FRAME-RATE=25.000,SCORE=2,STABLE-VARIANT-ID="hi"\n' +
       'https://k.example/i/a.mp4/index_0_av.m3u8?token=x\n';
     const result = rewriteMaster(
       text,
@@ -55,6 +55,26 @@ describe('the ladder in a rewritten master, offline (rewrite-master --ladder)', 
     );
     expect(result.text).toContain(`${BASE}/i/a_360p.mp4/index_0_av.m3u8?token=x`);
     expect(result.text).not.toContain('1080p'); // an upscale is never added
+  });
+
+  it("never advertises more than the source variant's BANDWIDTH and AVERAGE-BANDWIDTH", () => {
+    const master = (rates: string) =>
+      `#EXTM3U\n#EXT-X-STREAM-INF:${rates},CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720\nhttps://k.example/i/a.mp4/index_0_av.m3u8\n`;
+    const plan = { ladder: { profiles: { '360p': DEFAULT_LADDER['360p'] }, segmentDuration: 4 } };
+    const full = derivedBitrates(DEFAULT_LADDER['360p'], ASSUMED_AUDIO_BITRATE, 4);
+    const added = (rates: string) => {
+      const variant = parseMasterPlaylist(rewriteMaster(master(rates), options(plan)).text).variants[1];
+      return [variant.bandwidth, variant.averageBandwidth];
+    };
+    // The profile's own figures (922 k peak, 618 k average at 4 s) would pass a 900 k source.
+    const [peak, average] = added('BANDWIDTH=900000');
+    expect(full.peak).toBeGreaterThan(900_000);
+    expect(peak).toBeLessThan(900_000);
+    expect(average).toBe(full.average); // the VBV headroom goes first, the average stays
+    const [lowPeak, lowAverage] = added('BANDWIDTH=900000,AVERAGE-BANDWIDTH=500000');
+    expect(lowPeak).toBeLessThan(900_000);
+    expect(lowAverage).toBeLessThan(500_000);
+    expect(added('BANDWIDTH=5000000')).toEqual([full.peak, full.average]); // room enough: untouched
   });
 
   it('assumes no audio when CODECS lists none, and a portrait source keeps its shape', () => {

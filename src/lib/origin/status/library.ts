@@ -23,6 +23,25 @@ interface Found {
   readonly link: boolean;
 }
 
+// ISO BMFF top-level box types a playable file starts with (ISO/IEC 14496-12 §4.2, and QuickTime's
+// `wide`/`pnot` for .mov): a cheap look at 8 bytes keeps a text file or a truncated download from
+// getting a Play link that can only fail.
+const FIRST_BOXES = new Set(['ftyp', 'styp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'pdin', 'meta', 'uuid']);
+
+async function startsLikeMp4(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r').catch(() => null);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(8);
+    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    if (bytesRead < 8) return false;
+    const size = head.readUInt32BE(0); // 0: to the end of the file, 1: a 64-bit size follows
+    return (size === 0 || size === 1 || size >= 8) && FIRST_BOXES.has(head.toString('latin1', 4, 8));
+  } finally {
+    await handle.close();
+  }
+}
+
 const isMedia = (name: string, extensions: readonly string[]) => extensions.includes(path.extname(name).toLowerCase());
 const byKindThenName = (a: Found, b: Found) =>
   a.kind === b.kind ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.kind === 'dir' ? -1 : 1;
@@ -76,7 +95,9 @@ async function describe(sourceRoot: string, dir: string, found: Found, mediaExte
         ? 'a link that leads outside the source root, or nowhere'
         : stat === null
           ? 'unreadable'
-          : undefined;
+          : found.kind === 'media' && stat.isFile() && !(await startsLikeMp4(file))
+            ? 'not an MP4 file (no ISO BMFF box at its start)'
+            : undefined;
   return {
     name: found.name,
     kind: found.kind,

@@ -8,6 +8,8 @@ import { startOrigin } from '../../../helpers/origin.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
 const MEDIA = ['.mp4', '.m4v'];
+// The first box of an MP4 (ftyp, 16 bytes): enough for the listing's look at a file's start.
+const MP4_HEAD = Buffer.from('00000010667479706973366d00000200', 'hex');
 const HOSTILE = ['<img src=x onerror=alert(1)>.mp4', 'a "quoted" & \'name\'.mp4', 'line\nbreak.mp4', 'ünï code.mp4'];
 
 function library(): { root: string; outside: string } {
@@ -18,7 +20,8 @@ function library(): { root: string; outside: string } {
   mkdirSync(outside);
   writeFileSync(path.join(outside, 'secret.mp4'), 'x');
   for (const file of ['a.mp4', 'B.M4V', 'notes.txt', '.hidden.mp4', 'shows/2026/film.mp4', ...HOSTILE])
-    writeFileSync(path.join(root, file), 'media');
+    writeFileSync(path.join(root, file), MP4_HEAD);
+  writeFileSync(path.join(root, 'broken.mp4'), 'media'); // text with an MP4's name: listed, never linked
   for (let i = 0; i < 250; i++) writeFileSync(path.join(root, 'many', `f${String(i).padStart(3, '0')}.mp4`), '');
   symlinkSync(outside, path.join(root, 'out-link'));
   symlinkSync(path.join(outside, 'secret.mp4'), path.join(root, 'evil.mp4'));
@@ -51,12 +54,14 @@ describe('listLibrary: one directory of the source root, a page at a time', () =
       ['media', 'B.M4V', 'B.M4V'],
       ['media', 'a "quoted" & \'name\'.mp4', null],
       ['media', 'a.mp4', 'a.mp4'],
+      ['media', 'broken.mp4', null],
       ['media', 'evil.mp4', null],
       ['media', 'line\nbreak.mp4', null],
       ['media', 'ünï code.mp4', 'ünï code.mp4'],
     ]);
     expect(listing.entries.find((e) => e.name === 'evil.mp4')?.why).toMatch(/outside the source root/);
-    expect(listing.entries.find((e) => e.name === 'a.mp4')).toMatchObject({ bytes: 5 });
+    expect(listing.entries.find((e) => e.name === 'a.mp4')).toMatchObject({ bytes: MP4_HEAD.length });
+    expect(listing.entries.find((e) => e.name === 'broken.mp4')).toMatchObject({ bytes: 5, why: expect.stringMatching(/not an MP4/) });
     expect((await listLibrary(root, 'in-link/2026', 1, MEDIA)).entries.map((e) => e.path)).toEqual(['in-link/2026/film.mp4']);
   });
 
@@ -86,6 +91,7 @@ describe('renderLibraryPage', () => {
     expect(html).toContain('<a href="/?play=a.mp4#player">Play</a> · <a href="/?play=a.mp4#trick">Trick play</a>');
     expect(html).toContain('<a href="/i/a.mp4/master.m3u8">master</a> · <a href="/i/a.mp4/kfonly/index_0_av.m3u8">I-frame playlist</a>');
     expect(html).not.toContain('play=evil.mp4');
+    expect(html).not.toContain('play=broken.mp4');
     expect(html).not.toContain('dir=out-link');
     const nested = renderLibraryPage({ version: 'v', listing: await listLibrary(root, 'many', 2, MEDIA), maxEntries: 10_000 });
     expect(nested).toContain('<a href="/_casterpak/library">source root</a> / <a href="/_casterpak/library?dir=many">many</a>');
