@@ -8,9 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasterpakError, isCasterpakError } from '../shared/errors.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
-import { derivedPath, profilesBelow, type Size } from '../renditions/ladder-plan.js';
+import { derivedPath, profilesBelow } from '../renditions/ladder-plan.js';
 import type { Logger } from '../shared/logger.js';
-import { boundedCache } from '../shared/bounded-cache.js';
+import { masterWarnings } from '../masters/master-warnings.js';
 import { renditionUrl } from '../cache/rendition-path.js';
 import type { RenditionStore } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
@@ -55,13 +55,7 @@ const worst = (made: readonly Made[]): CacheStatus =>
 
 export function masterRoutes(deps: MasterRoutesDeps) {
   const { config, store, renditions } = deps;
-  // A master is asked for often: what is wrong with one is told once per process (1000 kept).
-  const warned = boundedCache<string, true>({ max: 1000 });
-  function warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
-    if (warned.has(key)) return;
-    warned.set(key, true);
-    deps.logger.warn(message, fields);
-  }
+  const { warnOnce, warnIfSideways } = masterWarnings(deps.logger);
   // The subtitles of the first source rendition that has any; one that cannot list them is told once.
   async function subtitlesOf(made: readonly Made[]): Promise<string[]> {
     for (const { info, base } of made.filter((m) => deps.subtitles && !m.info.derived)) {
@@ -92,22 +86,6 @@ export function masterRoutes(deps: MasterRoutesDeps) {
       rates = await deps.iframePlaylists.bitrates(made.file);
     }
     return { variant: renditionVariant(info, base, rates), base, cache, member: csmilMemberOf(renditionPath, info), info };
-  }
-
-  // A phone video (a quarter-turn display matrix) is packaged as stored, so its own rendition
-  // plays sideways while its derived renditions are made upright (docs/renditions.md, "Phone
-  // video"): a master mixing the two is told once, naming the source.
-  function warnIfSideways(renditionPath: string, size: Size, settled: readonly PromiseSettledResult<Made>[]): void {
-    const landscape = size.width > size.height;
-    const turned = settled.find((r) => {
-      const derived = r.status === 'fulfilled' ? pictureOf(r.value.info) : null;
-      return derived !== null && derived.width !== derived.height && derived.width > derived.height !== landscape;
-    });
-    if (!turned) return;
-    warnOnce(`sideways\n${renditionPath}`, 'phone video: the source rendition plays sideways', {
-      rendition: renditionPath,
-      reason: `${renditionPath} has a quarter-turn display matrix that HLS segments cannot carry: its own rendition (${size.width}x${size.height}) plays sideways, its derived renditions upright`,
-    });
   }
 
   // The ladder's profiles below a real rendition's picture (never an upscale), each made from

@@ -1,0 +1,38 @@
+// What is wrong with a master is told once per process: a master is asked for often, and a log
+// line per request would bury everything else (docs/reliability.md, promise 10).
+import type { RenditionInfo } from '../cache/rendition-info.js';
+import type { Size } from '../renditions/ladder-plan.js';
+import { pictureOf } from './rendition-variant.js';
+import type { Logger } from '../shared/logger.js';
+import { boundedCache } from '../shared/bounded-cache.js';
+
+export function masterWarnings(logger: Logger) {
+  const warned = boundedCache<string, true>({ max: 1000 });
+  function warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
+    if (warned.has(key)) return;
+    warned.set(key, true);
+    logger.warn(message, fields);
+  }
+
+  // A phone video (a quarter-turn display matrix) is packaged as stored, so its own rendition
+  // plays sideways while its derived renditions are made upright (docs/renditions.md, "Phone
+  // video"): a master mixing the two is told once, naming the source.
+  function warnIfSideways(
+    renditionPath: string,
+    size: Size,
+    settled: readonly PromiseSettledResult<{ readonly info: RenditionInfo }>[],
+  ): void {
+    const landscape = size.width > size.height;
+    const turned = settled.find((r) => {
+      const derived = r.status === 'fulfilled' ? pictureOf(r.value.info) : null;
+      return derived !== null && derived.width !== derived.height && derived.width > derived.height !== landscape;
+    });
+    if (!turned) return;
+    warnOnce(`sideways\n${renditionPath}`, 'phone video: the source rendition plays sideways', {
+      rendition: renditionPath,
+      reason: `${renditionPath} has a quarter-turn display matrix that HLS segments cannot carry: its own rendition (${size.width}x${size.height}) plays sideways, its derived renditions upright`,
+    });
+  }
+
+  return { warnOnce, warnIfSideways };
+}
