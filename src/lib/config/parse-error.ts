@@ -1,10 +1,13 @@
 // A configuration file that does not parse, said in one line that keeps where: cosmiconfig's
 // message spreads the place over a code frame (JSON) or a trailing "(line:column)" (YAML), and
 // its first line alone ("JSON Error in …/casterpak.json:") names the file but not the mistake.
+import { stripVTControlCharacters } from 'node:util';
 
 // `<file>:<line>:<column>: <reason>`, or null when the message is not one of these parse errors.
+// The code frame is coloured when the terminal (or a CI environment) says it supports colour:
+// the escapes are dropped before the frame is read.
 export function parseErrorLine(message: string): string | null {
-  const lines = message.split('\n');
+  const lines = stripVTControlCharacters(message).split('\n');
   const head = /^(JSON|YAML) Error in (.+?):\s*$/.exec(lines[0]);
   if (!head) return null;
   const [, format, file] = head;
