@@ -163,7 +163,23 @@ async function judge(name: string, url: string, packaged: string, made: Readonly
   const seconds = playlist.segments.map((s) => s.duration);
   if (seconds.reduce((a, b) => a + b, 0) <= 0) problems.push('the playlist lasts 0 s');
   const variant = parseMasterPlaylist(master.body.toString()).variants.find((v) => !v.isIFrameOnly);
-  const peak = windowPeak(sizes, seconds, playlist.targetDuration);
+  // RFC 8216 §4.3.4.2: with alternate audio, the largest sum of peaks of any playable combination:
+  // the variant's own segments plus the largest audio rendition of its group.
+  let audioPeak = 0;
+  for (const rendition of variant?.audio ?? []) {
+    if (!rendition.uri) continue;
+    const audio = parseMediaPlaylist((await get(`${base}/${rendition.uri}`)).body.toString());
+    const audioBytes = await Promise.all(
+      audio.segments.map(async (s) => {
+        const segment = await get(`${base}/${s.uri}`);
+        if (segment.status !== 200) problems.push(`${rendition.uri} ${s.uri}: ${segment.status}`);
+        return segment.body.length;
+      }),
+    );
+    const audioSeconds = audio.segments.map((s) => s.duration);
+    audioPeak = Math.max(audioPeak, windowPeak(audioBytes, audioSeconds, audio.targetDuration));
+  }
+  const peak = windowPeak(sizes, seconds, playlist.targetDuration) + audioPeak;
   const bandwidth = variant?.bandwidth ?? 0;
   if (!(bandwidth >= Math.floor(peak) && bandwidth <= 1.1 * peak)) problems.push(`BANDWIDTH ${bandwidth}, real peak ${Math.round(peak)}`);
 
