@@ -93,9 +93,14 @@ export const STATUS_SCRIPT = String.raw`
     });
     for (const { canvas, at, frame } of thumbs) {
       if (mine !== generation) return;
-      const shown = frameIn(preview, at - frame.duration, at + 0.001);
-      iframes.loadMediaAt(at);
-      const mediaTime = await shown;
+      // A busy machine (or a key frame made on this request) can miss the 5-s wait: asked again
+      // up to twice before the thumbnail is left empty.
+      let mediaTime = null;
+      for (let attempt = 0; attempt < 3 && mediaTime === null && mine === generation; attempt++) {
+        const shown = frameIn(preview, at - frame.duration, at + 0.001);
+        iframes.loadMediaAt(at);
+        mediaTime = await shown;
+      }
       if (mediaTime !== null && mine === generation) {
         canvas.getContext('2d').drawImage(preview, 0, 0, canvas.width, canvas.height);
         canvas.dataset.time = String(mediaTime);
