@@ -124,6 +124,29 @@ interface SegmentJob {
   readonly transform?: ExtractTransform;
 }
 
+// mp42hls over a one-segment extract written into `tmp`: the one segment it wrote, framed
+// MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts).
+export async function packageExtract(
+  bento4: Bento4,
+  tmp: string,
+  extract: Uint8Array,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Buffer> {
+  const input = path.join(tmp, 'extract.mp4');
+  await fs.writeFile(input, extract);
+  await runTool(bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
+    timeoutMs: bento4.timeoutMs,
+    signal,
+  });
+  const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
+  if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
+  const output = await fs.readFile(path.join(tmp, raw[0].uri));
+  const framing = tsFramingError(output);
+  if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+  return output;
+}
+
 // The checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
 // exactly the planned segment (the caller then falls back to a whole-file run).
 export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
@@ -139,17 +162,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
     const extract = job.transform
       ? await job.transform(parts, { tmp, name, signal: job.signal })
       : assembleExtract(parts.header, slices, spanStart, spanBytes);
-    const input = path.join(tmp, 'extract.mp4');
-    await fs.writeFile(input, extract);
-    await runTool(job.bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
-      timeoutMs: job.bento4.timeoutMs,
-      signal: job.signal,
-    });
-    const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
-    if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
-    const output = await fs.readFile(path.join(tmp, raw[0].uri));
-    const framing = tsFramingError(output);
-    if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+    const output = await packageExtract(job.bento4, tmp, extract, name, job.signal);
     const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead));
     const counts = asToolError(name, () => pesCounts(ts));
     const want = (kind: 'video' | 'audio') => header.tracks.reduce((sum, t, k) => sum + (t.kind === kind ? segment.pes[k] : 0), 0);

@@ -7,21 +7,18 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../../shared/errors.js';
 import { boundedCache } from '../../shared/bounded-cache.js';
-import { runTool } from '../../shared/run-tool.js';
+import { exists } from '../../shared/exists.js';
 import { audioPlaylistName, audioSegmentName, renditionKey, INDEX_PLAYLIST, type CacheLayout } from '../../cache/names.js';
 import { writeFileAtomic } from '../../cache/atomic-write.js';
 import { makeTempDir } from '../../cache/temp-run.js';
 import { carriableAudioTracks } from '../../formats/mp42hls/carriage.js';
 import { audioRanges, buildAudioExtract, rangeSpan } from '../../formats/mp42hls/audio-rendition.js';
-import { ALONE_SEGMENT_DURATION } from '../../formats/mp42hls/segment-plan.js';
 import { pesCounts } from '../../formats/mpegts/pes-counts.js';
-import { tsFramingError } from '../../formats/mpegts/sync-check.js';
 import type { Track } from '../../formats/mp4/moov.js';
 import type { Bento4 } from '../bento4.js';
-import { RAW_PLAYLIST, buildMp42hlsArgs } from '../mp42hls-args.js';
-import { readRawPlaylist } from '../media-playlist.js';
 import { readSourceMoov, type MoovReading } from '../moov-rendition.js';
 import { asToolError, normaliseSegment } from '../ts-file.js';
+import { packageExtract } from '../segment-maker.js';
 import type { CacheStatus } from './single-run.js';
 import type { StoreContext } from './store-context.js';
 import type { SourceReader } from '../source/source-reader.js';
@@ -50,17 +47,8 @@ async function makeAudioSegment(
   const bytes = await source.read(span.start, span.end - span.start);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
-    const input = path.join(tmp, 'extract.mp4');
-    await fs.writeFile(input, buildAudioExtract(reading.moov, reading.movie, track, range, { start: span.start, bytes }));
-    await runTool(job.bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
-      timeoutMs: job.bento4.timeoutMs,
-      signal: job.signal,
-    });
-    const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
-    if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
-    const ts = await fs.readFile(path.join(tmp, raw[0].uri));
-    const framing = tsFramingError(ts);
-    if (framing || ts.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+    const extract = buildAudioExtract(reading.moov, reading.movie, track, range, { start: span.start, bytes });
+    const ts = await packageExtract(job.bento4, tmp, extract, name, job.signal);
     const counts = asToolError(name, () => pesCounts(ts));
     const want = range.end - range.start;
     if (!counts.tablesFirst || counts.video !== 0 || counts.audio !== want)
@@ -111,13 +99,7 @@ export class AudioRenditions {
   ): Promise<AudioFile> {
     const { dir, status: made } = await this.store.ensure(renditionPath);
     const file = path.join(dir, name);
-    if (
-      await fs.access(file).then(
-        () => true,
-        () => false,
-      )
-    )
-      return { file, status: made };
+    if (await exists(file)) return { file, status: made };
     const source = await this.store.open(renditionPath);
     try {
       // Never a new source's audio beside an old source's video: the rendition is made again
