@@ -30,6 +30,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { NGINX, median, sleep, startNginx, startServe } from './lib/processes.js';
+import { buildMp42hlsArgs } from '../dist/lib/packaging/mp42hls-args.js';
 
 const RUNS_FROM_ENV = Number(process.env.BENCH_COLD_RUNS) || 0;
 const RUNS = RUNS_FROM_ENV || 5;
@@ -335,22 +336,10 @@ export async function bench(ctx) {
       drop();
       spawnSync(MP42HLS, [], { stdio: 'ignore' }); // the program warm, the media cold (as below)
       const t0 = process.hrtime.bigint();
-      const result = spawnSync(
-        MP42HLS,
-        [
-          // as src/lib/packaging/mp42hls-args.ts builds them
-          '--segment-duration',
-          String(SEGMENT_DURATION),
-          '--index-filename',
-          path.join(out, 'raw.m3u8'),
-          '--segment-filename-template',
-          path.join(out, 'raw-%d.ts'),
-          '--segment-url-template',
-          'raw-%d.ts',
-          film.path,
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'], timeout: TOOL_TIMEOUT_MS },
-      );
+      const result = spawnSync(MP42HLS, buildMp42hlsArgs({ source: film.path, outDir: out, segmentDuration: SEGMENT_DURATION }), {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: TOOL_TIMEOUT_MS,
+      });
       anchors[film.layout] = result.status === 0 ? elapsedMs(t0) : NaN;
       if (result.status !== 0)
         ctx.log(

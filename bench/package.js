@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildMp42hlsArgs } from '../dist/lib/packaging/mp42hls-args.js';
 
 const RUNS = Number(process.env.BENCH_RUNS) || 3; // median of RUNS each; BENCH_RUNS=7 on a busy machine
 const SEGMENT_DURATION = 10;
@@ -33,17 +34,7 @@ export async function bench(ctx) {
     const out = path.join(scratch, 'direct');
     await fs.rm(out, { recursive: true, force: true });
     await fs.mkdir(out);
-    return timed(mp42hls, [
-      '--segment-duration',
-      String(SEGMENT_DURATION),
-      '--index-filename',
-      path.join(out, 'raw.m3u8'),
-      '--segment-filename-template',
-      path.join(out, 'raw-%d.ts'),
-      '--segment-url-template',
-      'raw-%d.ts',
-      ctx.mp4,
-    ]);
+    return timed(mp42hls, buildMp42hlsArgs({ source: ctx.mp4, outDir: out, segmentDuration: SEGMENT_DURATION }));
   };
   const casterpak = async () =>
     timed(process.execPath, [

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NGINX, median, startNginx, startServe } from './lib/processes.js';
 import autocannon from 'autocannon';
+import { buildMp42hlsArgs } from '../dist/lib/packaging/mp42hls-args.js';
 
 const RUNS = Number(process.env.BENCH_RUNS) || 3;
 const SEGMENT_DURATION = 10; // serve's default
@@ -85,17 +86,10 @@ const load = (url, paths, scratch) => (WRK ? wrkLoad(url, paths, scratch) : auto
 
 function timedMp42hls(ctx, out) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(path.join(ctx.bento4BinDir, 'mp42hls'), [
-    '--segment-duration',
-    String(SEGMENT_DURATION),
-    '--index-filename',
-    path.join(out, 'raw.m3u8'),
-    '--segment-filename-template',
-    path.join(out, 'raw-%d.ts'),
-    '--segment-url-template',
-    'raw-%d.ts',
-    ctx.mp4,
-  ]);
+  const result = spawnSync(
+    path.join(ctx.bento4BinDir, 'mp42hls'),
+    buildMp42hlsArgs({ source: ctx.mp4, outDir: out, segmentDuration: SEGMENT_DURATION }),
+  );
   if (result.status !== 0) throw new Error(`mp42hls failed: ${String(result.stderr).slice(-300)}`);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
