@@ -4,15 +4,10 @@ import type { RenditionInfo } from '../cache/rendition-info.js';
 import type { Size } from '../renditions/ladder-plan.js';
 import { pictureOf } from './rendition-variant.js';
 import type { Logger } from '../shared/logger.js';
-import { boundedCache } from '../shared/bounded-cache.js';
+import { warnOncePerKey } from '../shared/warn-once.js';
 
 export function masterWarnings(logger: Logger) {
-  const warned = boundedCache<string, true>({ max: 1000 });
-  function warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
-    if (warned.has(key)) return;
-    warned.set(key, true);
-    logger.warn(message, fields);
-  }
+  const warnOnce = warnOncePerKey(logger, 1000);
 
   // A phone video (a quarter-turn display matrix) is packaged as stored, so its own rendition
   // plays sideways while its derived renditions are made upright (docs/renditions.md, "Phone

@@ -4,7 +4,7 @@
 // admitted playlist answer carries the token into its URIs (carry-token.ts).
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Counter } from 'prom-client';
-import { boundedCache } from '../../shared/bounded-cache.js';
+import { warnOncePerKey } from '../../shared/warn-once.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Route } from '../request-path.js';
 import { PLAYLIST_TYPE, ROUTE_TABLE } from '../routes.js';
@@ -79,7 +79,7 @@ export interface TokenGate {
 }
 
 function createTokenGate(options: TokenGateOptions): TokenGate {
-  const told = boundedCache<string, true>({ max: 10_000 });
+  const warn = warnOncePerKey(options.logger, 10_000);
   const now = options.now ?? Date.now;
   return {
     admit(req, res, route, rawPath, query) {
@@ -94,10 +94,7 @@ function createTokenGate(options: TokenGateOptions): TokenGate {
       }
       options.refusals.inc({ reason: verdict.reason });
       const client = req.socket.remoteAddress ?? 'unknown';
-      if (!told.has(client)) {
-        told.set(client, true);
-        options.logger.warn('token refused', { client, reason: verdict.reason, path: rawPath.slice(0, 300) });
-      }
+      warn(client, 'token refused', { client, reason: verdict.reason, path: rawPath.slice(0, 300) });
       return `token ${verdict.reason}`;
     },
   };
