@@ -3,7 +3,7 @@
 import { boundedCache } from './bounded-cache.js';
 import type { Logger } from './logger.js';
 
-export type WarnOnce = (key: string, message: string, fields: Record<string, unknown>) => void;
+type WarnOnce = (key: string, message: string, fields: Record<string, unknown>) => void;
 
 export function warnOncePerKey(logger: Logger, max: number): WarnOnce {
   const told = boundedCache<string, true>({ max });
