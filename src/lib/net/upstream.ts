@@ -3,6 +3,7 @@
 // through the one upstream GET (http-get.ts, range-read.ts); S3 adds SigV4 signatures and reads
 // S3's reason out of a refusal.
 import { CasterpakError } from '../shared/errors.js';
+import { isUrl } from '../shared/paths.js';
 import { resolveAwsSettings, type AwsOverrides, type AwsSettings, type Env } from './aws-config.js';
 import type { RequestSigner } from './http-get.js';
 import { s3EncodeKey, signGet } from './sigv4.js';
@@ -43,7 +44,7 @@ function s3Upstream(input: string, settings: AwsSettings): Upstream {
       : bucket.includes('.')
         ? `https://s3.${settings.region}.amazonaws.com/${bucket}`
         : `https://${bucket}.s3.${settings.region}.amazonaws.com`;
-  if (!/^https?:\/\//i.test(base)) throw new CasterpakError('CONFIG', `S3 endpoint ${settings.endpoint}: not an http(s) URL`);
+  if (!isUrl(base)) throw new CasterpakError('CONFIG', `S3 endpoint ${settings.endpoint}: not an http(s) URL`);
   const credentials = settings.credentials;
   const scope = credentials ? { credentials, region: settings.region } : null;
   return {

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasterpakError } from '../shared/errors.js';
+import { exists } from '../shared/exists.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
@@ -137,10 +138,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
           `${renditionPath} is derived (${derived.profile}) and ${missing} of its ${segments} segments are not cached: trick play is served from the source rendition ${derived.source}`,
         );
     }
-    const present = await fs.access(output).then(
-      () => true,
-      () => false,
-    );
+    const present = await exists(output);
     const made = present ? status : (await store.ensureAll(renditionPath)).status;
     const { file, created } = await deps.iframePlaylists.ensure(path.join(dir, INDEX_PLAYLIST), output, {
       root: dir,
