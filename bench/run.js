@@ -1,4 +1,6 @@
-// casterpak benchmarks (`npm run bench`; `node bench/run.js [topic…]` runs only those modules).
+// casterpak benchmarks (`npm run bench`; `node bench/run.js [topic…]` runs only those modules;
+// `--vod <nginx>` or BENCH_VOD gives the cold bench an nginx built with nginx-vod-module, see
+// bench/vod/build.sh). A module exporting `optIn = true` (the soak) runs only when named.
 // Makes a 10-minute 1280x720 H.264+AAC MP4 once (cached in bench/.work/, needs ffmpeg),
 // packages it once into bench/.work/cache for the benches that serve or prune it, then runs
 // every bench/<topic>.js that exists. Each module exports `async function bench(ctx)` and
@@ -130,13 +132,26 @@ function printTable(rows) {
   for (const row of table) console.log(line(row));
 }
 
+// Topics and `--vod <nginx>` / `--vod=<nginx>` from the command line.
+function parseArgs(argv) {
+  const only = [];
+  let vod = process.env.BENCH_VOD || null;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--vod') vod = argv[++i] ?? null;
+    else if (argv[i].startsWith('--vod=')) vod = argv[i].slice('--vod='.length);
+    else only.push(argv[i]);
+  }
+  if (argv.includes('--vod') && !vod) throw new Error('--vod needs the path of an nginx built with nginx-vod-module');
+  return { only, vod: vod ? path.resolve(vod) : null };
+}
+
 async function main() {
-  const only = process.argv.slice(2);
+  const { only, vod } = parseArgs(process.argv.slice(2));
   await fs.mkdir(workDir, { recursive: true });
   const mp4 = await makeMedia();
   if (mp4 === null) log('ffmpeg not found: the media benches are skipped (modules get mp4 = null)');
   const renditionDir = mp4 ? packageOnce(mp4) : null;
-  const ctx = { workDir, mp4, renditionDir, bento4BinDir: bento4BinDir(), casterpakBin, log };
+  const ctx = { workDir, mp4, renditionDir, bento4BinDir: bento4BinDir(), casterpakBin, vod, log };
 
   const modules = (await fs.readdir(benchDir))
     .filter((name) => name.endsWith('.js') && name !== 'run.js')
@@ -150,6 +165,10 @@ async function main() {
     const started = Date.now();
     try {
       const mod = await import(pathToFileURL(path.join(benchDir, `${topic}.js`)).href);
+      if (mod.optIn && !only.includes(topic)) {
+        log(`${topic} is opt-in (node bench/run.js ${topic}); skipped`);
+        continue;
+      }
       const out = (await mod.bench(ctx)) ?? [];
       results[topic] = out;
       rows.push(...out.map((row) => ({ topic, ...row })));
@@ -164,11 +183,13 @@ async function main() {
   const cpus = os.cpus();
   const report = {
     date: new Date().toISOString(),
+    vod,
     machine: {
       cores: cpus.length,
       cpu: cpus[0]?.model ?? 'unknown',
       memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
       node: process.version,
+      loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
       platform: `${os.platform()}-${os.arch()}`,
     },
     media: mp4,

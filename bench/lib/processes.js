@@ -42,17 +42,16 @@ function stopChild(child) {
   });
 }
 
-// `casterpak serve` on a free port of 127.0.0.1, once /healthz answers.
-export async function startServe(ctx, args) {
+// `casterpak serve` on a free port of 127.0.0.1, once /healthz answers; `wrap` is a command
+// line to run it under (strace for the cold bench's spawn timing). `pid` is serve's own process
+// when not wrapped.
+export async function startServe(ctx, args, wrap = []) {
   const port = await freePort();
   let stderr = '';
-  const child = spawn(
-    process.execPath,
-    [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const serveArgs = [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args];
+  const child = wrap.length
+    ? spawn(wrap[0], [...wrap.slice(1), process.execPath, ...serveArgs], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(process.execPath, serveArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -61,14 +60,15 @@ export async function startServe(ctx, args) {
     await stopChild(child);
     throw error;
   }
-  return { url, stderr: () => stderr, stop: () => stopChild(child) };
+  return { url, pid: child.pid, stderr: () => stderr, stop: () => stopChild(child) };
 }
 
 export const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 
 // nginx with one worker in `dir`, on a free port of 127.0.0.1: `http` is the directives of its
-// http block besides the temp paths, `server` those of its one server besides `listen`.
-export async function startNginx(dir, http, server) {
+// http block besides the temp paths, `server` those of its one server besides `listen`;
+// `binary` another nginx (the cold bench's nginx-vod-module build). `pid` is the master's.
+export async function startNginx(dir, http, server, binary = NGINX) {
   await fs.mkdir(dir, { recursive: true });
   const port = await freePort();
   const temp = (name) => `${name}_temp_path ${path.join(dir, name)};`;
@@ -84,7 +84,7 @@ export async function startNginx(dir, http, server) {
     '}',
   ].join('\n');
   await fs.writeFile(path.join(dir, 'nginx.conf'), conf);
-  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], {
+  const child = spawn(binary, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'], {
     stdio: 'ignore',
   });
   const url = `http://127.0.0.1:${port}`;
@@ -94,5 +94,5 @@ export async function startNginx(dir, http, server) {
     await stopChild(child);
     throw error;
   }
-  return { url, stop: () => stopChild(child) };
+  return { url, pid: child.pid, stop: () => stopChild(child) };
 }

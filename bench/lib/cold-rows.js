@@ -1,0 +1,147 @@
+// The cold bench's cases (what bench/cold.js measures, in the order of a round) and its rows
+// (medians, ratios and the goals of issue #23, reported, not enforced).
+import { FAR_SEGMENT } from './cold-media.js';
+import { median } from './processes.js';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+// `vod`: measured against nginx-vod-module too; `long`: a 2-hour case (fewer rounds when slow);
+// `before`: an untimed request made before the page cache is dropped; `strace`: serve under
+// strace for the mp42hls process time.
+export function coldCases(mp4, films, hasStrace) {
+  const [fast] = films;
+  return [
+    { key: 'p10', source: mp4, scenario: 'playlist', vod: true, label: 'cold playlist, 10 min' },
+    { key: 'ps10', source: mp4, scenario: 'playlistSegment', vod: true, label: 'cold playlist + segment 1, 10 min' },
+    { key: 's10', source: mp4, scenario: 'segment1', label: 'cold segment 1 asked first, 10 min' },
+    ...films.flatMap((film) => [
+      { key: `p-${film.layout}`, source: film.path, scenario: 'playlist', label: `cold playlist, ${film.label}` },
+      { key: `ps-${film.layout}`, source: film.path, scenario: 'playlistSegment', label: `cold playlist + segment 1, ${film.label}` },
+      {
+        key: `sf-${film.layout}`,
+        source: film.path,
+        scenario: 'segmentFar',
+        label: `cold segment ${FAR_SEGMENT} asked first, ${film.label}`,
+      },
+    ]),
+    ...films.map((film) => ({
+      key: `r-${film.layout}`,
+      source: film.path,
+      scenario: 'playlistSegment',
+      remote: true,
+      label: `remote cold playlist + segment 1, ${film.label}`,
+    })),
+    ...(hasStrace
+      ? [
+          {
+            key: 'own',
+            source: fast.path,
+            scenario: 'segment1',
+            before: 'playlist',
+            strace: true,
+            label: `cold segment 1 after the playlist, ${fast.label}`,
+          },
+        ]
+      : []),
+  ].map((c) => ({ ...c, long: c.source !== mp4, vod: c.vod || (c.source === fast.path && !c.strace) }));
+}
+
+const good = (samples) => samples.filter((s) => !s.error);
+const medianOf = (values) => (values.length ? median(values) : NaN);
+const shownMs = (value) => (Number.isFinite(value) ? value : Number.isNaN(value) ? 'failed' : `> ${REQUEST_TIMEOUT_MS}`);
+const ratioOf = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? a / b : undefined);
+const failures = (samples) => {
+  const failed = samples.filter((s) => s.error).length;
+  return failed ? ` (${failed} of ${samples.length} failed)` : '';
+};
+
+export function coldRows({ cases, films, anchors, rss, vod, conditions, rssPlaylists }) {
+  const byKey = Object.fromEntries(cases.map((c) => [c.key, c]));
+  const ms = (key) => medianOf(good(byKey[key].samples).map((s) => s.ms));
+  const vodMs = (key) => medianOf(good(byKey[key].vodSamples).map((s) => s.ms));
+  const msRow = (key, goal) => ({ name: `${byKey[key].label}${failures(byKey[key].samples)}`, value: shownMs(ms(key)), unit: 'ms', goal });
+  const ratioRow = (key, anchorName, anchorMs, goal) => ({
+    ...msRow(key, goal),
+    anchor: { name: anchorName, value: anchorMs },
+    ratio: ratioOf(ms(key), anchorMs),
+  });
+  const [fast] = films;
+  const rows = [];
+
+  // Against nginx-vod-module, when given: each request, then each server's 2 h / 10 min.
+  if (vod) {
+    for (const c of cases.filter((c) => c.vod))
+      rows.push(ratioRow(c.key, `nginx-vod-module${failures(c.vodSamples)}`, vodMs(c.key), c.key === `ps-${fast.layout}` ? '≤ 5' : '—'));
+    rows.push(ratioRow(`p-${fast.layout}`, 'casterpak: cold playlist, 10 min', ms('p10'), '≤ 2.5'));
+    rows.push({
+      name: `nginx-vod-module: cold playlist, ${fast.label}`,
+      value: shownMs(vodMs(`p-${fast.layout}`)),
+      unit: 'ms',
+      anchor: { name: 'nginx-vod-module: cold playlist, 10 min', value: vodMs('p10') },
+      ratio: ratioOf(vodMs(`p-${fast.layout}`), vodMs('p10')),
+      goal: '—',
+    });
+  }
+  // Length independence.
+  for (const film of films) rows.push(ratioRow(`p-${film.layout}`, 'cold playlist, 10 min', ms('p10'), '≤ 2.5'));
+  for (const film of films) rows.push(ratioRow(`sf-${film.layout}`, 'cold segment 1 asked first, 10 min', ms('s10'), '≤ 2.5'));
+  for (const film of films) rows.push(ratioRow(`p-${film.layout}`, `whole-file mp42hls, ${film.label}`, anchors[film.layout], '≤ 0.05'));
+  // Remote.
+  for (const film of films) {
+    const c = byKey[`r-${film.layout}`];
+    const sent = medianOf(
+      good(c.samples)
+        .filter((s) => Number.isFinite(s.ms))
+        .map((s) => s.bytes),
+    );
+    const vodSent = medianOf(good(c.vodSamples).map((s) => s.bytes));
+    rows.push({
+      name: `remote bytes for playlist + segment 1, ${film.label}`,
+      value: sent / 2 ** 20,
+      unit: 'MiB',
+      anchor: {
+        name: Number.isFinite(vodSent) ? `nginx-vod-module, MiB` : 'file size, MiB',
+        value: (Number.isFinite(vodSent) ? vodSent : film.size) / 2 ** 20,
+      },
+      ratio: ratioOf(sent, Number.isFinite(vodSent) ? vodSent : film.size),
+      goal: Number.isFinite(vodSent) ? '—' : '≤ 0.02',
+    });
+    rows.push(ratioRow(c.key, `local, ${film.label}`, ms(`ps-${film.layout}`), '≤ 2'));
+  }
+  // e. casterpak's own work in a cold segment: the request minus the mp42hls process.
+  if (byKey.own) {
+    const samples = good(byKey.own.samples).filter((s) => Number.isFinite(s.ms) && Number.isFinite(s.toolMs));
+    const own = medianOf(samples.map((s) => s.ms - s.toolMs));
+    const tool = medianOf(samples.map((s) => s.toolMs));
+    const size = medianOf(samples.map((s) => s.segmentBytes)) / 1e6;
+    rows.push(msRow('own', '—'));
+    rows.push({
+      name: `casterpak's own work in it (request minus mp42hls; segment ${size.toFixed(1)} MB)${failures(byKey.own.samples)}`,
+      value: shownMs(own),
+      unit: 'ms',
+      anchor: { name: 'mp42hls process (execve to exit)', value: tool },
+      goal: '≤ 15 ms',
+    });
+  }
+  // f. Memory after many cold playlists: the largest process of each server's tree.
+  const rssOf = (r) => (r ? Math.max(...r.rss.filter(Number.isFinite)) : NaN);
+  if (rss.serve)
+    rows.push({
+      name: `RSS after ${rssPlaylists} cold 2-hour playlists, serve process${rss.serve.failures ? ` (${rss.serve.failures} failed)` : ''}`,
+      value: rssOf(rss.serve),
+      unit: 'MiB',
+      ...(rss.vod
+        ? { anchor: { name: 'nginx-vod-module worker', value: rssOf(rss.vod) }, ratio: ratioOf(rssOf(rss.serve), rssOf(rss.vod)) }
+        : {}),
+      goal: '≤ 128 MB',
+    });
+  // Orientation.
+  rows.push(msRow('p10', '—'));
+  for (const film of films) rows.push(msRow(`p-${film.layout}`, '≤ 60 ms'));
+  rows.push(msRow('s10', '≤ 60 ms'));
+  for (const film of films) rows.push(msRow(`sf-${film.layout}`, '≤ 60 ms'));
+  rows.push(msRow('ps10', '≤ 100 ms'));
+  for (const film of films) rows.push(msRow(`ps-${film.layout}`, '≤ 100 ms'));
+  rows.push({ name: 'conditions', value: conditions, unit: '', goal: '—' });
+  return rows;
+}
