@@ -5,7 +5,8 @@
 //  2. warm segment throughput: autocannon, same concurrency and duration, against serve (one
 //     process) and against nginx (one worker, sendfile on) serving the same rendition files,
 //     when nginx is installed. Goal serve ≥ 0.8× nginx.
-//  3. warm playlist requests per second through serve.
+//  3. warm playlist requests per second through serve;
+//  4. the RSS of each serve process (and nginx's) during 2 and 3, sampled every second: the peak.
 // serve runs as operators run it (a child process of bin/casterpak.js), at --log-level warn
 // (no line per request, like nginx with access_log off).
 import { spawnSync } from 'node:child_process';
@@ -13,13 +14,12 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NGINX, median, startNginx, startServe } from './lib/processes.js';
-import autocannon from 'autocannon';
+import { GENERATOR, load } from './lib/load.js';
+import { sampleTreeRss } from './lib/rss.js';
 import { buildMp42hlsArgs } from '../dist/lib/packaging/mp42hls-args.js';
 
 const RUNS = Number(process.env.BENCH_RUNS) || 3;
 const SEGMENT_DURATION = 10; // serve's default
-const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS) || 10;
-const CONNECTIONS = 32;
 
 async function startNginxAlias(scratch, alias, prefix) {
   if (!existsSync(NGINX)) return null;
@@ -29,60 +29,6 @@ async function startNginxAlias(scratch, alias, prefix) {
     `location ${prefix} { alias ${alias}/; types { video/mp2t ts; application/vnd.apple.mpegurl m3u8; } }`,
   );
 }
-
-// wrk when it is installed (C, one thread: it leaves the server the CPU), else autocannon.
-const WRK = spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout?.startsWith('wrk') ? 'wrk' : null;
-const GENERATOR = WRK ? 'wrk -t1 -c16' : `autocannon, ${CONNECTIONS} connections`;
-
-const UNITS = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, us: 1e-3, ms: 1, s: 1000 };
-const scaled = (text) => {
-  const m = /^([\d.]+)([A-Za-z]+)$/.exec(text.trim());
-  return m ? Number(m[1]) * (UNITS[m[2]] ?? NaN) : NaN;
-};
-
-// wrk over `paths` in turn (a Lua request function); its summary parsed.
-async function wrkLoad(url, paths, scratch) {
-  const script = path.join(scratch, `paths-${paths.length}.lua`);
-  await fs.writeFile(
-    script,
-    `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
-  );
-  const run = spawnSync(WRK, ['-t1', '-c16', `-d${LOAD_SECONDS}s`, '--latency', '-s', script, url], {
-    encoding: 'utf8',
-    timeout: (LOAD_SECONDS + 30) * 1000,
-  });
-  const out = run.stdout ?? '';
-  const field = (re) => re.exec(out)?.[1];
-  const failed =
-    Number(field(/Non-2xx or 3xx responses: (\d+)/) ?? 0) +
-    (field(/Socket errors: (.*)/) ?? '').split(',').reduce((n, part) => n + Number(/\d+/.exec(part)?.[0] ?? 0), 0);
-  if (run.status !== 0 || failed > 0)
-    throw new Error(`wrk against ${url}: exit ${run.status}, ${failed} failed requests\n${out}${run.stderr ?? ''}`);
-  return {
-    bytesPerSecond: scaled(field(/Transfer\/sec:\s+(\S+)/) ?? ''),
-    requestsPerSecond: Number(field(/Requests\/sec:\s+([\d.]+)/)),
-    p99: scaled(field(/\s99%\s+(\S+)/) ?? ''),
-  };
-}
-
-// autocannon over `paths` in turn; bytes/s and requests/s averaged over the run.
-async function autocannonLoad(url, paths) {
-  let next = 0;
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: LOAD_SECONDS,
-    requests: [{ setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) }],
-  });
-  const failed = result.non2xx + result.errors + result.timeouts;
-  if (failed > 0)
-    throw new Error(
-      `${failed} failed requests against ${url} (statuses ${JSON.stringify(result.statusCodeStats)}, ${result.errors} errors, ${result.timeouts} timeouts)`,
-    );
-  return { bytesPerSecond: result.throughput.average, requestsPerSecond: result.requests.average, p99: result.latency.p99 };
-}
-
-const load = (url, paths, scratch) => (WRK ? wrkLoad(url, paths, scratch) : autocannonLoad(url, paths));
 
 function timedMp42hls(ctx, out) {
   const started = process.hrtime.bigint();
@@ -167,11 +113,18 @@ export async function bench(ctx) {
     const prefix = `/i/${renditionPath}/`;
     const segmentPaths = segments.map((n) => prefix + n);
     const playlist = [`${prefix}index_0_av.m3u8`];
-    // Each origin: warm-up (JIT, page cache), then segments, then the playlist.
-    const measure = async (url) => {
-      await load(url, segmentPaths.slice(0, 4), scratch);
-      return { segments: await load(url, segmentPaths, scratch), playlist: await load(url, playlist, scratch) };
+    // Each origin: warm-up (JIT, page cache), then segments, then the playlist; the RSS of each
+    // of its processes sampled every second throughout, the largest peak kept.
+    const measure = async (url, pid) => {
+      const sampler = sampleTreeRss(pid, 1000);
+      try {
+        await load(url, segmentPaths.slice(0, 4), scratch);
+        return { segments: await load(url, segmentPaths, scratch), playlist: await load(url, playlist, scratch) };
+      } finally {
+        rss.set(url, Math.max(...(await sampler.stop())));
+      }
     };
+    const rss = new Map();
     const ours = {};
     for (const workers of [1, 2]) {
       const warm = await startServe(ctx, [
@@ -185,7 +138,8 @@ export async function bench(ctx) {
         String(workers),
       ]);
       try {
-        ours[workers] = await measure(warm.url);
+        ours[workers] = await measure(warm.url, warm.pid);
+        ours[workers].rss = rss.get(warm.url);
       } finally {
         await warm.stop();
       }
@@ -194,7 +148,8 @@ export async function bench(ctx) {
     let theirs = null;
     if (nginx) {
       try {
-        theirs = await measure(nginx.url);
+        theirs = await measure(nginx.url, nginx.pid);
+        theirs.rss = rss.get(nginx.url);
       } finally {
         await nginx.stop();
       }
@@ -226,6 +181,13 @@ export async function bench(ctx) {
         unit: 'ms',
         ...anchor(theirs?.playlist.p99, 'nginx p99'),
         goal: '—',
+      });
+      rows.push({
+        name: `RSS under the warm load, largest process, ${label}`,
+        value: ours[workers].rss,
+        unit: 'MiB',
+        ...anchor(theirs?.rss, 'nginx, largest process'),
+        goal: '≤ 128 MB',
       });
     }
     return rows;
