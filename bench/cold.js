@@ -38,7 +38,7 @@ import { coldCases, coldRows } from './lib/cold-rows.js';
 import { LONG_FILMS, SCENARIOS, dropPageCache, makeMedia } from './lib/cold-media.js';
 import { startServe } from './lib/processes.js';
 import { processTree, rssMiB } from './lib/rss.js';
-import { HAS_STRACE, programSpans, straceWrap } from './lib/spawn-time.js';
+import { HAS_STRACE, programTimeWithin, straceWrap } from './lib/spawn-time.js';
 import { startStatics } from './lib/statics.js';
 import { startVod } from './lib/vod.js';
 import { wholeFileMp42hls } from './lib/whole-file.js';
@@ -51,7 +51,6 @@ const RSS_PLAYLISTS = 100;
 
 const elapsedMs = (started) => Number(process.hrtime.bigint() - started) / 1e6;
 const message = (err) => (err instanceof Error ? err.message : String(err));
-
 export async function bench(ctx) {
   if (!ctx.mp4) {
     ctx.log('cold: no media (ffmpeg missing); skipped');
@@ -86,9 +85,10 @@ export async function bench(ctx) {
   };
   const timed = async (scenario, base, failed) => {
     const t0 = process.hrtime.bigint();
+    const since = Date.now();
     try {
       const bytes = await SCENARIOS[scenario](base);
-      return { ms: elapsedMs(t0), segmentBytes: bytes, error: null };
+      return { ms: elapsedMs(t0), since, segmentBytes: bytes, error: null };
     } catch (err) {
       if (err?.name === 'TimeoutError') return { ms: Infinity, error: null };
       return { ms: NaN, error: failed(err) };
@@ -129,7 +129,7 @@ export async function bench(ctx) {
       await serve?.stop();
       await fs.rm(cacheDir, { recursive: true, force: true });
     }
-    if (c.strace && !sample.error) sample.toolMs = (await programSpans(straceLog, 'mp42hls')).reduce((a, b) => a + b, 0);
+    if (c.strace && !sample.error) sample.toolMs = await programTimeWithin(straceLog, 'mp42hls', sample.since, sample.since + sample.ms);
     if (c.remote) sample.bytes = await statics.bytesSent(`/${name}/`);
     await fs.rm(dir, { recursive: true, force: true });
     return sample;

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { processTree } from './rss.js';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -30,16 +31,34 @@ async function waitUntilUp(url, child, what) {
   throw new Error(`${what()} did not start`);
 }
 
-function stopChild(child) {
+// SIGTERM to `term` (the child by default), SIGKILL to `kill` after 10 s; resolves when the
+// child has exited.
+function stopChild(child, term = [child.pid], kill = term) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const send = (pids, signal) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // gone already
+      }
+    }
+  };
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const timer = setTimeout(() => send(kill, 'SIGKILL'), 10_000);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    send(term, 'SIGTERM');
   });
+}
+
+// A wrapper (strace) that gets SIGTERM detaches and leaves its program running: the program
+// (its first child) gets the signal instead, and the wrapper exits after it.
+async function stopWrapped(child) {
+  const [, program] = await processTree(child.pid);
+  return program === undefined ? stopChild(child) : stopChild(child, [program], [program, child.pid]);
 }
 
 // `casterpak serve` on a free port of 127.0.0.1, once /healthz answers; `wrap` is a command
@@ -54,13 +73,14 @@ export async function startServe(ctx, args, wrap = []) {
     : spawn(process.execPath, serveArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
+  const stop = () => (wrap.length ? stopWrapped(child) : stopChild(child));
   try {
     await waitUntilUp(`${url}/healthz`, child, () => `casterpak serve (${stderr.trim()})`);
   } catch (error) {
-    await stopChild(child);
+    await stop();
     throw error;
   }
-  return { url, pid: child.pid, stderr: () => stderr, stop: () => stopChild(child) };
+  return { url, pid: child.pid, stderr: () => stderr, stop };
 }
 
 export const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';

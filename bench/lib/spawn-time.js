@@ -22,10 +22,11 @@ export const straceWrap = (logFile) => [
   logFile,
 ];
 
-// The spans (ms) of the processes that exec'd a program named `program` and exited, in the
-// order they started, from the log's lines `<pid> <seconds> execve("…/program", …) = 0` and
+// The processes that exec'd a program named `program` and exited, as { start, end } in
+// Date.now() milliseconds (strace's -ttt is the same wall clock), in the order they started,
+// from the log's lines `<pid> <seconds> execve("…/program", …) = 0` and
 // `<pid> <seconds> +++ exited with <code> +++`.
-export async function programSpans(logFile, program) {
+async function programSpans(logFile, program) {
   const started = new Map();
   const spans = [];
   for (const line of (await fs.readFile(logFile, 'utf8')).split('\n')) {
@@ -34,12 +35,19 @@ export async function programSpans(logFile, program) {
     const [, pid, seconds, rest] = m;
     const exec = /^execve\("([^"]*)".*= 0$/.exec(rest);
     if (exec) {
-      if (exec[1].endsWith(`/${program}`) || exec[1] === program) started.set(pid, Number(seconds));
+      if (exec[1].endsWith(`/${program}`) || exec[1] === program) started.set(pid, Number(seconds) * 1000);
       else started.delete(pid);
     } else if (rest.startsWith('+++ exited') || rest.startsWith('+++ killed')) {
-      if (started.has(pid)) spans.push((Number(seconds) - started.get(pid)) * 1000);
+      if (started.has(pid)) spans.push({ start: started.get(pid), end: Number(seconds) * 1000 });
       started.delete(pid);
     }
   }
   return spans;
+}
+
+// The time (ms) the `program` processes that both started and exited within [from, to] ran: those
+// of one timed request (a read-ahead run still going at its end is left out).
+export async function programTimeWithin(logFile, program, from, to) {
+  const within = (await programSpans(logFile, program)).filter((s) => s.start >= from - 1 && s.end <= to + 1);
+  return within.reduce((total, s) => total + s.end - s.start, 0);
 }
