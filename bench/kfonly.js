@@ -35,8 +35,8 @@ function passes(segments, run) {
 function coldCreation(playlist, output) {
   const script = `
     const start = process.hrtime.bigint();
-    const { createIFramePlaylist, fileLoader } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'trick-play/iframe-playlist-maker.js')).href)});
-    const { writeFileAtomic } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'cache/atomic-write.js')).href)});
+    const { createIFramePlaylist, fileLoader } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'lib/trick-play/iframe-playlist-maker.js')).href)});
+    const { writeFileAtomic } = await import(${JSON.stringify(pathToFileURL(path.join(distDir, 'lib/cache/atomic-write.js')).href)});
     const result = await createIFramePlaylist(new URL(${JSON.stringify(pathToFileURL(playlist).href)}), fileLoader());
     await writeFileAtomic(${JSON.stringify(output)}, result.playlist);
     process.stdout.write(JSON.stringify({ seconds: Number(process.hrtime.bigint() - start) / 1e9, keyFrames: result.keyFrames }));`;
