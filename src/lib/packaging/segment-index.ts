@@ -63,28 +63,21 @@ export interface IndexHeader {
   readonly recordsAt: number;
 }
 
-// A growing byte buffer for the records, with the varint writers.
+// A growing byte buffer for the records, first sized for the usual ~5 bytes a sample so a long
+// film's records are not copied over and over as it grows.
 class RecordWriter {
-  bytes = new Uint8Array(1 << 16);
+  bytes: Uint8Array;
   length = 0;
+
+  constructor(samples: number) {
+    this.bytes = new Uint8Array(Math.max(1 << 16, samples * 6));
+  }
 
   reserve(n: number): void {
     if (this.length + n <= this.bytes.length) return;
     const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
     grown.set(this.bytes.subarray(0, this.length));
     this.bytes = grown;
-  }
-
-  varint(value: number): void {
-    while (value >= 0x80 && value < 0x80000000) {
-      this.bytes[this.length++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    while (value >= 0x80) {
-      this.bytes[this.length++] = (value % 0x80) | 0x80;
-      value = Math.floor(value / 0x80);
-    }
-    this.bytes[this.length++] = value;
   }
 }
 
@@ -102,9 +95,19 @@ function paletteOf(track: Track): number[] {
   return palette;
 }
 
+// `value` (below 2^53) at `at`; returns where the next byte goes. Bit operations while it fits 31 bits.
+function varint(bytes: Uint8Array, at: number, value: number): number {
+  for (; value >= 0x80000000; value = Math.floor(value / 0x80)) bytes[at++] = (value % 0x80) | 0x80;
+  for (; value >= 0x80; value >>>= 7) bytes[at++] = (value & 0x7f) | 0x80;
+  bytes[at++] = value;
+  return at;
+}
+
 function writeRecords(out: RecordWriter, track: Track, palette: readonly number[], start: number, end: number): void {
   const { sizes, offsets, durations, compositionOffsets, sync } = track.samples;
   out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
+  const bytes = out.bytes;
+  let at = out.length;
   for (let i = start; i < end; i++) {
     const gap = i === start ? offsets[i] : offsets[i] - offsets[i - 1] - sizes[i - 1];
     // zigzag doubles a gap: exact for every even result, so refuse what only a hostile moov holds
@@ -112,12 +115,13 @@ function writeRecords(out: RecordWriter, track: Track, palette: readonly number[
     const newDuration = i === start || durations[i] !== durations[i - 1];
     let code = palette.indexOf(compositionOffsets[i]);
     if (code < 0) code = PALETTE;
-    out.bytes[out.length++] = (sync[i] ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
-    if (gap !== 0) out.varint(i === start ? gap : zigzag(gap));
-    if (newDuration) out.varint(durations[i]);
-    if (code === PALETTE) out.varint(zigzag(compositionOffsets[i]));
-    out.varint(sizes[i]);
+    bytes[at++] = (sync[i] ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
+    if (gap !== 0) at = varint(bytes, at, i === start ? gap : zigzag(gap));
+    if (newDuration) at = varint(bytes, at, durations[i]);
+    if (code === PALETTE) at = varint(bytes, at, zigzag(compositionOffsets[i]));
+    at = varint(bytes, at, sizes[i]);
   }
+  out.length = at;
 }
 
 // The whole index of a planned movie (`source`: the identity its segments are valid for).
@@ -127,7 +131,7 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     .sort((x, y) => x.trak.offset - y.trak.offset);
   const palettes = tracks.map(paletteOf);
   const extractHeader = buildExtractHeader(moov, movie, plan);
-  const records = new RecordWriter();
+  const records = new RecordWriter(tracks.reduce((n, t) => n + t.samples.count, 0));
   const segments: IndexSegment[] = plan.segments.map((s, i) => {
     const ranges = tracks.map((t) => {
       const range = t === plan.videoTrack ? s.video! : extractAudioRange(s)!;

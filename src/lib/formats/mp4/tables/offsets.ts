@@ -7,16 +7,17 @@ const TWO_32 = 2 ** 32;
 // The high half of a co64 offset above this is beyond 2^53, where a double stops being exact.
 const MAX_HIGH = 2 ** 21 - 1;
 
-// stco: u32 entry_count; u32 chunk_offset[]; co64: u64 chunk_offset[] (read at chunk c, 0-based).
-function chunkTable(bytes: Uint8Array, boxes: StblBoxes): { count: number; at(c: number): number } {
+// stco: u32 entry_count; u32 chunk_offset[]; co64: u64 chunk_offset[]. `at` is the first entry.
+function chunkTable(bytes: Uint8Array, boxes: StblBoxes): { count: number; at: number; wide: boolean } {
   const stco = boxes.get('stco');
   const list = entries(bytes, stco ?? tableBox(boxes, 'co64'), 4, stco ? 4 : 8);
-  if (stco) return { count: list.count, at: (c) => be32(bytes, list.at + c * 4) };
-  for (let c = 0; c < list.count; c++) {
-    const high = be32(bytes, list.at + c * 8);
-    if (high > MAX_HIGH) throw new Mp4FormatError(`co64 chunk_offset: 64-bit value ${high * TWO_32} too large`);
+  if (!stco) {
+    for (let c = 0; c < list.count; c++) {
+      const high = be32(bytes, list.at + c * 8);
+      if (high > MAX_HIGH) throw new Mp4FormatError(`co64 chunk_offset: 64-bit value ${high * TWO_32} too large`);
+    }
   }
-  return { count: list.count, at: (c) => be32(bytes, list.at + c * 8) * TWO_32 + be32(bytes, list.at + c * 8 + 4) };
+  return { ...list, wide: !stco };
 }
 
 // stsc: u32 entry_count; {u32 first_chunk (1-based, increasing); u32 samples_per_chunk; u32 sample_description_index}.
@@ -36,7 +37,8 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32
     }
     if (perChunk > 0) indexes.add(be32(bytes, at + 8));
     for (let c = first; c < next && sample < count; c++) {
-      let offset = chunks.at(c - 1);
+      const entry = chunks.at + (c - 1) * (chunks.wide ? 8 : 4);
+      let offset = chunks.wide ? be32(bytes, entry) * TWO_32 + be32(bytes, entry + 4) : be32(bytes, entry);
       const end = Math.min(sample + perChunk, count);
       for (; sample < end; sample++) {
         offsets[sample] = offset;
