@@ -1,6 +1,7 @@
 // The per-rendition segment index (`.segments.idx`): what is encoded from a real moov and its
 // plan reads back as the same segments and, record by record, the same samples.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildExtractHeader } from '../../../src/lib/formats/mp42hls/extract.js';
 import { extractAudioRange, planSegments } from '../../../src/lib/formats/mp42hls/segment-plan.js';
@@ -16,6 +17,9 @@ import {
 } from '../../../src/lib/packaging/segment-index.js';
 import { openLocalSource, readMoov } from '../../../src/lib/packaging/source/source-reader.js';
 import { media } from '../../helpers/bento4.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { SEGMENT_INDEX } from '../../../src/lib/cache/names.js';
+import { loadIndex } from '../../../src/lib/packaging/segment-maker.js';
 
 async function planned(name: string, segmentDuration: number) {
   const reader = await openLocalSource(media(name), name);
@@ -149,5 +153,18 @@ describe('headerLength', () => {
     const version1 = Uint8Array.from(good.subarray(0, PREAMBLE));
     new DataView(version1.buffer).setUint32(4, 1);
     expect(() => headerLength(version1)).toThrow(IndexFormatError);
+  });
+
+  it('loads an index of this version from its rendition directory, and refuses a version 1 file there', async () => {
+    const { moov, movie, plan } = await planned('av.mp4', 6);
+    const good = encodeSegmentIndex(moov, movie, plan, SOURCE);
+    const dir = tempDir('casterpak-index-');
+    writeFileSync(path.join(dir, SEGMENT_INDEX), good);
+    const loaded = await loadIndex(dir);
+    expect(loaded.header.segments.length).toBe(plan.segments.length);
+    const old = Uint8Array.from(good);
+    new DataView(old.buffer).setUint32(4, 1);
+    writeFileSync(path.join(dir, SEGMENT_INDEX), old);
+    await expect(loadIndex(dir)).rejects.toThrow(IndexFormatError);
   });
 });
