@@ -88,9 +88,10 @@ const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
 function paletteOf(track: Track): number[] {
   const palette: number[] = [];
   const cto = track.samples.compositionOffsets;
-  for (let i = 0, last = NaN; i < cto.length && palette.length < PALETTE; i++) {
-    if (cto[i] !== last && !palette.includes(cto[i])) palette.push(cto[i]);
-    last = cto[i];
+  for (let i = 0; i < cto.length && palette.length < PALETTE; i++) {
+    let k = 0;
+    while (k < palette.length && palette[k] !== cto[i]) k++;
+    if (k === palette.length) palette.push(cto[i]);
   }
   return palette;
 }
@@ -113,8 +114,9 @@ function writeRecords(out: RecordWriter, track: Track, palette: readonly number[
     // zigzag doubles a gap: exact for every even result, so refuse what only a hostile moov holds
     if (gap < -MAX_GAP) throw new Mp4FormatError(`track ${track.id}: sample ${i + 1} lies ${-gap} bytes before the one before it`);
     const newDuration = i === start || durations[i] !== durations[i - 1];
-    let code = palette.indexOf(compositionOffsets[i]);
-    if (code < 0) code = PALETTE;
+    let code = 0; // a loop, not indexOf: a builtin call per sample cost more than the rest of the record
+    while (code < palette.length && palette[code] !== compositionOffsets[i]) code++;
+    if (code === palette.length) code = PALETTE;
     bytes[at++] = (sync[i] ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
     if (gap !== 0) at = varint(bytes, at, i === start ? gap : zigzag(gap));
     if (newDuration) at = varint(bytes, at, durations[i]);
