@@ -1,17 +1,29 @@
 // casterpak's per-rendition segment index (`.segments.idx` beside the playlist): what packaging a
 // segment alone needs, so a segment request never parses the moov again. Layout:
 //   'CPIX' | u32 version | u32 header length | header (JSON) | extract header | sample records
-// A sample record (RECORD bytes, big-endian): u32 duration | u32 size | i32 composition offset |
-// u8 sync | f64 file offset — one per sample of each track mp42hls uses, in sample order.
+// The records are laid out segment after segment (each segment's tracks in header order), so
+// one positioned read fetches a segment's and nothing else. A track's records for one segment
+// start from nothing (no state carried over from the segment before); per sample:
+//   u8 flags: 0x01 sync | 0x02 offset follows | 0x04 duration follows | bits 3-7: composition
+//     offset as an index into the track's `compositionOffsets` (31: a zigzag varint follows)
+//   [offset: varint for the first sample (absent: 0), else zigzag varint of the gap after the
+//   sample before (absent: none)] [varint duration (absent: the one before's)]
+//   [zigzag varint composition offset] varint size
+// A varint is 7 bits a byte, least significant first (as LEB128). About 4-5 bytes a sample
+// (version 1: 21): the gap is the other track's chunk between two of this track's.
 import { buildExtractHeader, type SampleSlice } from '../formats/mp42hls/extract.js';
 import { extractAudioRange, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
 import { predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
+import { Mp4FormatError } from '../formats/mp4/errors.js';
 import type { Movie, Track } from '../formats/mp4/moov.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
-const VERSION = 1;
+const VERSION = 2;
 export const PREAMBLE = 12;
-export const RECORD = 21;
+
+const [SYNC, OFFSET, DURATION] = [0x01, 0x02, 0x04];
+const PALETTE = 31;
+const MAX_GAP = 2 ** 52; // composition offset codes 0..30 name a palette entry; 31 says one follows
 
 // A file that is not an index of this version: the caller makes it again.
 export class IndexFormatError extends Error {}
@@ -20,22 +32,24 @@ export interface IndexTrack {
   readonly kind: 'video' | 'audio';
   readonly trackId: number;
   readonly descriptionIndex: number;
-  /** Where this track's records start in the index file. */
-  readonly recordsAt: number;
+  /** The composition offsets a flags byte can name (at most 31, the first ones met). */
+  readonly compositionOffsets: readonly number[];
 }
 
 export interface IndexSegment {
   readonly extinf: string;
   /** Per index track: [first, end) of the samples the extract carries, and the first one's decode time. */
   readonly ranges: ReadonlyArray<readonly [number, number, number]>;
+  /** The segment's records: where they start (from the first record of the index), then their bytes per index track. */
+  readonly records: readonly number[];
   /** PES the extract run writes beyond the segment (dropped, see formats/mpegts/drop-trailing-pes.ts). */
   readonly lookahead: number;
   /** PES the segment holds per index track (the extract's minus the lookahead). */
   readonly pes: readonly number[];
   readonly span: readonly [number, number];
   readonly standalone: boolean;
-  /** The segment's bytes as predicted (formats/mp42hls/segment-size.ts: exact, or a close upper bound); absent in older indexes. */
-  readonly bytes?: number;
+  /** The segment's bytes as predicted (formats/mp42hls/segment-size.ts: exact, or a close upper bound). */
+  readonly bytes: number;
 }
 
 export interface IndexHeader {
@@ -44,7 +58,72 @@ export interface IndexHeader {
   readonly segmentDuration: number;
   readonly tracks: readonly IndexTrack[];
   readonly segments: readonly IndexSegment[];
+  /** Where the extract header and the first record are in the file (follow from the header's length; not stored). */
   readonly extractHeader: { readonly offset: number; readonly length: number };
+  readonly recordsAt: number;
+}
+
+// A growing byte buffer for the records, first sized for the usual ~5 bytes a sample so a long
+// film's records are not copied over and over as it grows.
+class RecordWriter {
+  bytes: Uint8Array;
+  length = 0;
+
+  constructor(samples: number) {
+    this.bytes = new Uint8Array(Math.max(1 << 16, samples * 6));
+  }
+
+  reserve(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+}
+
+// Zigzag (0, -1, 1, -2 … as 0, 1, 2, 3 …) keeps small negative composition offsets short.
+const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
+const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
+
+function paletteOf(track: Track): number[] {
+  const palette: number[] = [];
+  const cto = track.samples.compositionOffsets;
+  for (let i = 0; i < cto.length && palette.length < PALETTE; i++) {
+    let k = 0;
+    while (k < palette.length && palette[k] !== cto[i]) k++;
+    if (k === palette.length) palette.push(cto[i]);
+  }
+  return palette;
+}
+
+// `value` (below 2^53) at `at`; returns where the next byte goes. Bit operations while it fits 31 bits.
+function varint(bytes: Uint8Array, at: number, value: number): number {
+  for (; value >= 0x80000000; value = Math.floor(value / 0x80)) bytes[at++] = (value % 0x80) | 0x80;
+  for (; value >= 0x80; value >>>= 7) bytes[at++] = (value & 0x7f) | 0x80;
+  bytes[at++] = value;
+  return at;
+}
+
+function writeRecords(out: RecordWriter, track: Track, palette: readonly number[], start: number, end: number): void {
+  const { sizes, offsets, durations, compositionOffsets, sync } = track.samples;
+  out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
+  const bytes = out.bytes;
+  let at = out.length;
+  for (let i = start; i < end; i++) {
+    const gap = i === start ? offsets[i] : offsets[i] - offsets[i - 1] - sizes[i - 1];
+    // zigzag doubles a gap: exact for every even result, so refuse what only a hostile moov holds
+    if (gap < -MAX_GAP) throw new Mp4FormatError(`track ${track.id}: sample ${i + 1} lies ${-gap} bytes before the one before it`);
+    const newDuration = i === start || durations[i] !== durations[i - 1];
+    let code = 0; // a loop, not indexOf: a builtin call per sample cost more than the rest of the record
+    while (code < palette.length && palette[code] !== compositionOffsets[i]) code++;
+    if (code === palette.length) code = PALETTE;
+    bytes[at++] = (sync[i] ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
+    if (gap !== 0) at = varint(bytes, at, i === start ? gap : zigzag(gap));
+    if (newDuration) at = varint(bytes, at, durations[i]);
+    if (code === PALETTE) at = varint(bytes, at, zigzag(compositionOffsets[i]));
+    at = varint(bytes, at, sizes[i]);
+  }
+  out.length = at;
 }
 
 // The whole index of a planned movie (`source`: the identity its segments are valid for).
@@ -52,80 +131,57 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
   const tracks = [plan.videoTrack, plan.audioTrack]
     .filter((t): t is Track => t !== undefined)
     .sort((x, y) => x.trak.offset - y.trak.offset);
+  const palettes = tracks.map(paletteOf);
   const extractHeader = buildExtractHeader(moov, movie, plan);
+  const records = new RecordWriter(tracks.reduce((n, t) => n + t.samples.count, 0));
   const segments: IndexSegment[] = plan.segments.map((s, i) => {
     const ranges = tracks.map((t) => {
       const range = t === plan.videoTrack ? s.video! : extractAudioRange(s)!;
       return [range.start, range.end, range.end > range.start ? t.samples.decodeTimes[range.start] : 0] as const;
     });
-    const pes = tracks.map((t, i) => ranges[i][1] - ranges[i][0] - (t === plan.audioTrack ? s.audioLookahead : 0));
-    const bytes = predictSegmentBytes(plan, i);
+    const at = records.length;
+    const lengths = tracks.map((t, k) => {
+      const before = records.length;
+      writeRecords(records, t, palettes[k], ranges[k][0], ranges[k][1]);
+      return records.length - before;
+    });
     return {
       extinf: s.extinf,
       ranges,
+      records: [at, ...lengths],
       lookahead: s.audioLookahead,
-      pes,
+      pes: tracks.map((t, k) => ranges[k][1] - ranges[k][0] - (t === plan.audioTrack ? s.audioLookahead : 0)),
       span: [s.span.start, s.span.end],
       standalone: s.standalone,
-      bytes,
+      bytes: predictSegmentBytes(plan, i),
     };
   });
-  const draft = (recordsStart: number): IndexHeader => {
-    let at = recordsStart;
-    const indexTracks = tracks.map((t) => {
-      const indexTrack = {
-        kind: t === plan.videoTrack ? ('video' as const) : ('audio' as const),
-        trackId: t.id,
-        descriptionIndex: t.samples.sampleDescriptionIndexes[0] ?? 1,
-        recordsAt: at,
-      };
-      at += t.samples.count * RECORD;
-      return indexTrack;
-    });
-    return {
-      version: VERSION,
-      source,
-      segmentDuration: plan.segmentDuration,
-      tracks: indexTracks,
-      segments,
-      extractHeader: { offset: 0, length: extractHeader.length },
-    };
+  const stored = {
+    version: VERSION,
+    source,
+    segmentDuration: plan.segmentDuration,
+    tracks: tracks.map((t, k) => ({
+      kind: t === plan.videoTrack ? ('video' as const) : ('audio' as const),
+      trackId: t.id,
+      descriptionIndex: t.samples.sampleDescriptionIndexes[0] ?? 1,
+      compositionOffsets: palettes[k],
+    })),
+    segments,
+    extractHeaderLength: extractHeader.length,
   };
-  // The header holds offsets past itself: lay it out until its length stops changing.
-  let header = draft(0);
-  let json = new TextEncoder().encode(JSON.stringify(header));
-  for (let i = 0; i < 4; i++) {
-    const extractAt = PREAMBLE + json.length;
-    header = { ...draft(extractAt + extractHeader.length), extractHeader: { offset: extractAt, length: extractHeader.length } };
-    const next = new TextEncoder().encode(JSON.stringify(header));
-    if (next.length === json.length) break;
-    json = next;
-  }
-  json = new TextEncoder().encode(JSON.stringify(header));
-  const total = header.tracks.length
-    ? header.tracks[header.tracks.length - 1].recordsAt + tracks[tracks.length - 1].samples.count * RECORD
-    : PREAMBLE + json.length + extractHeader.length;
-  const out = new Uint8Array(total);
+  const json = new TextEncoder().encode(JSON.stringify(stored));
+  const out = new Uint8Array(PREAMBLE + json.length + extractHeader.length + records.length);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, MAGIC);
   dv.setUint32(4, VERSION);
   dv.setUint32(8, json.length);
   out.set(json, PREAMBLE);
-  out.set(extractHeader, header.extractHeader.offset);
-  tracks.forEach((t, k) => {
-    const s = t.samples;
-    for (let i = 0, at = header.tracks[k].recordsAt; i < s.count; i++, at += RECORD) {
-      dv.setUint32(at, s.durations[i]);
-      dv.setUint32(at + 4, s.sizes[i]);
-      dv.setInt32(at + 8, s.compositionOffsets[i]);
-      dv.setUint8(at + 12, s.sync[i] ? 1 : 0);
-      dv.setFloat64(at + 13, s.offsets[i]);
-    }
-  });
+  out.set(extractHeader, PREAMBLE + json.length);
+  out.set(records.bytes.subarray(0, records.length), PREAMBLE + json.length + extractHeader.length);
   return out;
 }
 
-// The header length from the first PREAMBLE bytes; throws on anything that is not an index.
+// The header length from the first PREAMBLE bytes; throws on anything that is not an index of this version.
 export function headerLength(preamble: Uint8Array): number {
   const dv = new DataView(preamble.buffer, preamble.byteOffset, preamble.byteLength);
   if (preamble.length < PREAMBLE || dv.getUint32(0) !== MAGIC || dv.getUint32(4) !== VERSION)
@@ -134,33 +190,61 @@ export function headerLength(preamble: Uint8Array): number {
 }
 
 export function decodeHeader(json: Uint8Array): IndexHeader {
-  return JSON.parse(new TextDecoder().decode(json)) as IndexHeader;
+  const { extractHeaderLength, ...stored } = JSON.parse(new TextDecoder().decode(json)) as Omit<
+    IndexHeader,
+    'extractHeader' | 'recordsAt'
+  > & { extractHeaderLength: number };
+  if (stored.version !== VERSION) throw new IndexFormatError(`segment index header of version ${stored.version}`);
+  const offset = PREAMBLE + json.length;
+  return { ...stored, extractHeader: { offset, length: extractHeaderLength }, recordsAt: offset + extractHeaderLength };
 }
 
-// A track's samples of one segment from its records (RECORD bytes each, in order).
-export function sliceFromRecords(track: IndexTrack, baseDecodeTime: number, records: Uint8Array): SampleSlice {
-  const count = records.length / RECORD;
-  const dv = new DataView(records.buffer, records.byteOffset, records.byteLength);
-  const durations = new Uint32Array(count);
-  const sizes = new Uint32Array(count);
-  const cto = new Int32Array(count);
-  const sync = new Uint8Array(count);
-  const offsets = new Float64Array(count);
-  for (let i = 0, at = 0; i < count; i++, at += RECORD) {
-    durations[i] = dv.getUint32(at);
-    sizes[i] = dv.getUint32(at + 4);
-    cto[i] = dv.getInt32(at + 8);
-    sync[i] = dv.getUint8(at + 12);
-    offsets[i] = dv.getFloat64(at + 13);
-  }
-  return {
-    trackId: track.trackId,
-    descriptionIndex: track.descriptionIndex,
-    baseDecodeTime,
-    durations,
-    sizes,
-    sync,
-    compositionOffsets: cto,
-    offsets,
-  };
+/** Where segment `position` (0-based)'s records are in the index file, all its tracks' together. */
+export function segmentRecords(header: IndexHeader, position: number): { offset: number; length: number } {
+  const [at, ...lengths] = header.segments[position].records;
+  return { offset: header.recordsAt + at, length: lengths.reduce((a, b) => a + b, 0) };
+}
+
+// Each index track's samples of segment `position` from its records (as segmentRecords locates them).
+export function slicesFromRecords(header: IndexHeader, position: number, records: Uint8Array): SampleSlice[] {
+  const segment = header.segments[position];
+  let at = 0;
+  return header.tracks.map((track, k) => {
+    const [start, end, baseDecodeTime] = segment.ranges[k];
+    const count = end - start;
+    const [durations, sizes, cto, sync, offsets] = [
+      new Uint32Array(count),
+      new Uint32Array(count),
+      new Int32Array(count),
+      new Uint8Array(count),
+      new Float64Array(count),
+    ];
+    const stop = at + segment.records[k + 1];
+    const varint = (): number => {
+      let value = 0;
+      for (let scale = 1; ; scale *= 0x80) {
+        if (at >= stop) throw new IndexFormatError(`segment ${position + 1}: records cut short`);
+        const byte = records[at++];
+        value += (byte & 0x7f) * scale;
+        if (byte < 0x80) return value;
+      }
+    };
+    for (let i = 0; i < count; i++) {
+      if (at >= stop) throw new IndexFormatError(`segment ${position + 1}: records cut short`);
+      const flags = records[at++];
+      const code = flags >> 3;
+      if (i === 0 && !(flags & DURATION)) throw new IndexFormatError(`segment ${position + 1}: a first record without its duration`);
+      if (code !== PALETTE && code >= track.compositionOffsets.length)
+        throw new IndexFormatError(`segment ${position + 1}: composition offset code ${code} of ${track.compositionOffsets.length}`);
+      sync[i] = flags & SYNC;
+      if (i === 0) offsets[i] = flags & OFFSET ? varint() : 0;
+      else offsets[i] = offsets[i - 1] + sizes[i - 1] + (flags & OFFSET ? unzigzag(varint()) : 0);
+      durations[i] = flags & DURATION ? varint() : durations[i - 1];
+      cto[i] = code === PALETTE ? unzigzag(varint()) : track.compositionOffsets[code];
+      sizes[i] = varint();
+    }
+    if (at !== stop) throw new IndexFormatError(`segment ${position + 1}: records of another length`);
+    const { trackId, descriptionIndex } = track;
+    return { trackId, descriptionIndex, baseDecodeTime, durations, sizes, sync, compositionOffsets: cto, offsets };
+  });
 }

@@ -18,7 +18,7 @@ import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
 import { makeTempDir } from '../cache/temp-run.js';
 import { asToolError, normaliseSegment } from './ts-file.js';
-import { PREAMBLE, RECORD, decodeHeader, headerLength, sliceFromRecords, type IndexHeader } from './segment-index.js';
+import { PREAMBLE, decodeHeader, headerLength, segmentRecords, slicesFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
 import { laidEndToEnd, readRanges } from '../formats/mp42hls/extract-reads.js';
 import type { JobLimiter } from './job-limiter.js';
@@ -53,17 +53,12 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   }
 }
 
-// The samples of segment `segmentNumber` (1-based), one read per track.
+// The samples of segment `segmentNumber` (1-based): one read of its records.
 async function slicesOf(index: LoadedIndex, segmentNumber: number): Promise<SampleSlice[]> {
-  const segment = index.header.segments[segmentNumber - 1];
+  const { offset, length } = segmentRecords(index.header, segmentNumber - 1);
   const handle = await fs.open(index.file, 'r');
   try {
-    return await Promise.all(
-      index.header.tracks.map(async (track, k) => {
-        const [start, end, baseDecodeTime] = segment.ranges[k];
-        return sliceFromRecords(track, baseDecodeTime, await readAt(handle, track.recordsAt + start * RECORD, (end - start) * RECORD));
-      }),
-    );
+    return slicesFromRecords(index.header, segmentNumber - 1, await readAt(handle, offset, length));
   } finally {
     await handle.close();
   }

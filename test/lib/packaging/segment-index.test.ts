@@ -1,6 +1,7 @@
 // The per-rendition segment index (`.segments.idx`): what is encoded from a real moov and its
 // plan reads back as the same segments and, record by record, the same samples.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildExtractHeader } from '../../../src/lib/formats/mp42hls/extract.js';
 import { extractAudioRange, planSegments } from '../../../src/lib/formats/mp42hls/segment-plan.js';
@@ -8,14 +9,17 @@ import { parseMoov } from '../../../src/lib/formats/mp4/moov.js';
 import {
   IndexFormatError,
   PREAMBLE,
-  RECORD,
   decodeHeader,
   encodeSegmentIndex,
   headerLength,
-  sliceFromRecords,
+  segmentRecords,
+  slicesFromRecords,
 } from '../../../src/lib/packaging/segment-index.js';
 import { openLocalSource, readMoov } from '../../../src/lib/packaging/source/source-reader.js';
 import { media } from '../../helpers/bento4.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { SEGMENT_INDEX } from '../../../src/lib/cache/names.js';
+import { loadIndex } from '../../../src/lib/packaging/segment-maker.js';
 
 async function planned(name: string, segmentDuration: number) {
   const reader = await openLocalSource(media(name), name);
@@ -47,17 +51,23 @@ describe('encodeSegmentIndex', () => {
       expect(Buffer.from(bytes.subarray(offset, offset + length)).equals(Buffer.from(buildExtractHeader(moov, movie, plan)))).toBe(true);
       const tracks = header.tracks.map((t) => movie.tracks.find((m) => m.id === t.trackId)!);
       expect(header.tracks.map((t) => t.kind)).toEqual(tracks.map((t) => (t === plan.videoTrack ? 'video' : 'audio')));
-      const last = header.tracks.length - 1;
-      expect(bytes.length).toBe(header.tracks[last].recordsAt + tracks[last].samples.count * RECORD);
+      // The segments' records follow one another to the end of the file.
+      const ends = header.segments.map((_, position) => segmentRecords(header, position));
+      ends.forEach((r, position) =>
+        expect(r.offset).toBe(position === 0 ? header.recordsAt : ends[position - 1].offset + ends[position - 1].length),
+      );
+      expect(bytes.length).toBe(ends[ends.length - 1].offset + ends[ends.length - 1].length);
       header.segments.forEach((segment, position) => {
+        const { offset: at, length } = segmentRecords(header, position);
+        const slices = slicesFromRecords(header, position, bytes.subarray(at, at + length));
         header.tracks.forEach((track, k) => {
           const [start, end, baseDecodeTime] = segment.ranges[k];
           const range = track.kind === 'video' ? plan.segments[position].video! : extractAudioRange(plan.segments[position])!;
           expect([start, end]).toEqual([range.start, range.end]);
-          const records = bytes.subarray(track.recordsAt + start * RECORD, track.recordsAt + end * RECORD);
-          const slice = sliceFromRecords(track, baseDecodeTime, records);
+          const slice = slices[k];
           const table = tracks[k].samples;
           expect(slice.trackId).toBe(tracks[k].id);
+          expect(slice.baseDecodeTime).toBe(baseDecodeTime);
           if (end > start) expect(slice.baseDecodeTime).toBe(table.decodeTimes[start]);
           expect(Array.from(slice.durations)).toEqual(Array.from(table.durations.subarray(start, end)));
           expect(Array.from(slice.sizes)).toEqual(Array.from(table.sizes.subarray(start, end)));
@@ -80,6 +90,55 @@ describe('encodeSegmentIndex', () => {
   });
 });
 
+describe('segment records', () => {
+  const read = (bytes: Uint8Array) => decodeHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength(bytes.subarray(0, PREAMBLE))));
+
+  it.each(['av.mp4', 'audio-only.mp4', 'hevc.mp4'])('%s: at most 6 bytes a sample', async (name) => {
+    const { moov, movie, plan } = await planned(name, 2);
+    const header = read(encodeSegmentIndex(moov, movie, plan, SOURCE));
+    const samples = header.segments.reduce((n, s) => n + s.ranges.reduce((m, [start, end]) => m + end - start, 0), 0);
+    const bytes = header.segments.reduce((n, _, position) => n + segmentRecords(header, position).length, 0);
+    expect(samples).toBeGreaterThan(0);
+    expect(bytes / samples).toBeLessThanOrEqual(6);
+  });
+
+  it('round-trips what the common case does not exercise: offsets past 2^32, many and negative composition offsets, changing durations', async () => {
+    const { moov, movie, plan } = await planned('av.mp4', 2);
+    const s = plan.videoTrack!.samples;
+    for (let i = 0; i < s.count; i++) {
+      (s.offsets as Float64Array)[i] = 2 ** 40 + 7 * i + (i % 5 === 0 ? 1_000_000 : 0);
+      (s.compositionOffsets as Int32Array)[i] = (i % 97) * (i % 2 ? -3 : 5);
+      (s.durations as Uint32Array)[i] = 512 + (i % 3);
+    }
+    const bytes = encodeSegmentIndex(moov, movie, plan, SOURCE);
+    const header = read(bytes);
+    const video = header.tracks.findIndex((t) => t.kind === 'video');
+    header.segments.forEach((segment, position) => {
+      const { offset, length } = segmentRecords(header, position);
+      const slice = slicesFromRecords(header, position, bytes.subarray(offset, offset + length))[video];
+      const [start, end] = segment.ranges[video];
+      expect(Array.from(slice.offsets)).toEqual(Array.from(s.offsets.subarray(start, end)));
+      expect(Array.from(slice.compositionOffsets)).toEqual(Array.from(s.compositionOffsets.subarray(start, end)));
+      expect(Array.from(slice.durations)).toEqual(Array.from(s.durations.subarray(start, end)));
+    });
+  });
+
+  it('refuses records cut short or too long rather than misread them', async () => {
+    const { moov, movie, plan } = await planned('av.mp4', 2);
+    const bytes = encodeSegmentIndex(moov, movie, plan, SOURCE);
+    const header = read(bytes);
+    const { offset, length } = segmentRecords(header, 1);
+    expect(() => slicesFromRecords(header, 1, bytes.subarray(offset, offset + length - 1))).toThrow(IndexFormatError);
+    const longer = Uint8Array.from(bytes.subarray(offset, offset + length + 3));
+    const lengths = header.segments[1].records.slice(1);
+    const lying = {
+      ...header,
+      segments: header.segments.map((s, i) => (i === 1 ? { ...s, records: [0, lengths[0] + 3, ...lengths.slice(1)] } : s)),
+    };
+    expect(() => slicesFromRecords(lying, 1, longer)).toThrow(IndexFormatError);
+  });
+});
+
 describe('headerLength', () => {
   it('refuses anything that is not an index of this version', async () => {
     const { moov, movie, plan } = await planned('av.mp4', 6);
@@ -90,5 +149,22 @@ describe('headerLength', () => {
     expect(() => headerLength(otherVersion)).toThrow(IndexFormatError);
     expect(() => headerLength(readFileSync(media('av.mp4')).subarray(0, PREAMBLE))).toThrow(IndexFormatError);
     expect(() => headerLength(good.subarray(0, 4))).toThrow(IndexFormatError);
+    // Version 1 (21-byte records per sample, issue 23) is made again, never read as version 2.
+    const version1 = Uint8Array.from(good.subarray(0, PREAMBLE));
+    new DataView(version1.buffer).setUint32(4, 1);
+    expect(() => headerLength(version1)).toThrow(IndexFormatError);
+  });
+
+  it('loads an index of this version from its rendition directory, and refuses a version 1 file there', async () => {
+    const { moov, movie, plan } = await planned('av.mp4', 6);
+    const good = encodeSegmentIndex(moov, movie, plan, SOURCE);
+    const dir = tempDir('casterpak-index-');
+    writeFileSync(path.join(dir, SEGMENT_INDEX), good);
+    const loaded = await loadIndex(dir);
+    expect(loaded.header.segments.length).toBe(plan.segments.length);
+    const old = Uint8Array.from(good);
+    new DataView(old.buffer).setUint32(4, 1);
+    writeFileSync(path.join(dir, SEGMENT_INDEX), old);
+    await expect(loadIndex(dir)).rejects.toThrow(IndexFormatError);
   });
 });

@@ -109,7 +109,12 @@ const videoPes = (m: VideoModel, i: number): number => pesPackets(PES_PTS_DTS + 
 const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 // Per elementary stream, the packets mp42hls writes for one segment (before normalisation).
-function packetCounts(m: Model, segment: PlannedSegment): { video: number; audio: number } {
+interface PacketCounts {
+  readonly video: number;
+  readonly audio: number;
+}
+
+function packetCounts(m: Model, segment: PlannedSegment): PacketCounts {
   let video = 0;
   let audio = 0;
   if (m.video && segment.video) for (let i = segment.video.start; i < segment.video.end; i++) video += videoPes(m.video, i);
@@ -120,9 +125,18 @@ function packetCounts(m: Model, segment: PlannedSegment): { video: number; audio
   return { video, audio };
 }
 
-function segmentBytes(m: Model, segment: PlannedSegment): number {
-  const { video, audio } = packetCounts(m, segment);
-  return TS_PACKET_SIZE * (PSI_PACKETS + ceil16(video) + ceil16(audio));
+const bytesOfCounts = ({ video, audio }: PacketCounts): number => TS_PACKET_SIZE * (PSI_PACKETS + ceil16(video) + ceil16(audio));
+
+// A playlist, its bit rates and its index each ask for every segment's counts: counted once per plan.
+const planned = new WeakMap<SegmentPlan, { readonly model: Model; readonly counts: readonly PacketCounts[] }>();
+function countsOf(plan: SegmentPlan): { readonly model: Model; readonly counts: readonly PacketCounts[] } {
+  let known = planned.get(plan);
+  if (!known) {
+    const model = modelOf(plan);
+    known = { model, counts: plan.segments.map((segment) => packetCounts(model, segment)) };
+    planned.set(plan, known);
+  }
+  return known;
 }
 
 function segmentAt(plan: SegmentPlan, index: number): PlannedSegment {
@@ -133,7 +147,8 @@ function segmentAt(plan: SegmentPlan, index: number): PlannedSegment {
 
 // Exact or a close upper bound (see the file comment), so a playlist can be listed before it is made.
 export function predictSegmentBytes(plan: SegmentPlan, segmentIndex: number): number {
-  return segmentBytes(modelOf(plan), segmentAt(plan, segmentIndex));
+  segmentAt(plan, segmentIndex);
+  return bytesOfCounts(countsOf(plan).counts[segmentIndex]);
 }
 
 /** Bits per second, rounded up. */
@@ -154,8 +169,7 @@ export function playlistPeak(bytes: readonly number[], seconds: readonly number[
 // BANDWIDTH and AVERAGE-BANDWIDTH before any segment exists. `seconds`: the durations the
 // playlist lists (default: mp42hls's EXTINFs).
 export function predictBandwidth(plan: SegmentPlan, seconds?: readonly number[]): Bandwidth {
-  const m = modelOf(plan);
-  const bytes = plan.segments.map((segment) => segmentBytes(m, segment));
+  const bytes = countsOf(plan).counts.map(bytesOfCounts);
   const durations = seconds ?? plan.segments.map((segment) => Number(segment.extinf));
   const total = durations.reduce((sum, d) => sum + d, 0);
   const average = total > 0 ? Math.ceil((8 * bytes.reduce((a, b) => a + b, 0)) / total) : 0;
@@ -170,7 +184,7 @@ export function predictBandwidth(plan: SegmentPlan, seconds?: readonly number[])
 // whole milliseconds; its duration to the next entry or the end of the playlist. Peak = largest
 // rate over runs of entries lasting 0.5–1.5 × TARGETDURATION (RFC 8216 §4.1), else the average.
 export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
-  const m = modelOf(plan);
+  const { model: m, counts } = countsOf(plan);
   const v = m.video;
   if (!v) return { peak: 0, average: 0 };
   const { decodeTimes, compositionOffsets, sync } = v.track.samples;
@@ -183,7 +197,7 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
   plan.segments.forEach((segment, s) => {
     const range = segment.video;
     if (range && range.end > range.start) {
-      const { video } = packetCounts(m, segment);
+      const { video } = counts[s];
       for (let i = range.start; i < range.end; i++) {
         if (!sync[i]) continue;
         const packets = videoPes(v, i) + (i === range.end - 1 ? ceil16(video) - video : 0);

@@ -6,42 +6,66 @@
 //    by spreading its last PES over a few more packets (PES bytes unchanged), so the next
 //    segment's 0 follows this one's 15.
 // The counters found in the input are ignored: a segment from a whole-file mp42hls run and the
-// same segment packaged alone give identical bytes.
+// same segment packaged alone give identical bytes. One scan reads every packet header into
+// typed arrays (a segment is tens of thousands of packets: no object per packet); only the PSI
+// packets and the few PES that are spread again are decoded whole.
 import { maxPackets, resplit, type PesRun } from './pes-resplit.js';
 import { TsFormatError } from './errors.js';
-import { NULL_PID, PAT_PID, TS_PACKET_SIZE, packetPid, readPacket } from './packet.js';
+import { NULL_PID, PAT_PID, TS_PACKET_SIZE, checkedPayloadStart, packetPid, payloadUnitStart, readPacket } from './packet.js';
 import { PsiTracker } from './psi.js';
 
-// The packets of one segment, sliced and sync-checked.
-function packetsOf(ts: Uint8Array): Uint8Array[] {
+const PIDS = 0x2000;
+
+interface Scan {
+  readonly pids: Uint16Array;
+  /** Payload packets per PID. */
+  readonly counts: Uint32Array;
+  readonly psi: Uint8Array;
+}
+
+// Every packet checked as readPacket checks it; PAT and PMT followed to know which PIDs are PSI.
+function scan(ts: Uint8Array): Scan {
   if (ts.length % TS_PACKET_SIZE !== 0) throw new TsFormatError(`${ts.length} bytes is not a whole number of packets`);
-  const packets: Uint8Array[] = [];
-  for (let at = 0; at < ts.length; at += TS_PACKET_SIZE) packets.push(ts.subarray(at, at + TS_PACKET_SIZE));
-  return packets;
-}
-
-// The PES runs of one PID (each from a unit-start packet, or from the first payload packet),
-// as lists of packet positions; only packets with payload belong to a run.
-function runsOf(positions: readonly number[], packets: readonly Uint8Array[]): number[][] {
-  const runs: number[][] = [];
-  for (const i of positions) {
-    const info = readPacket(packets[i]);
-    if (!info.hasPayload) continue;
-    if (info.unitStart || runs.length === 0) runs.push([]);
-    runs[runs.length - 1].push(i);
+  const n = ts.length / TS_PACKET_SIZE;
+  const pids = new Uint16Array(n);
+  const counts = new Uint32Array(PIDS);
+  const tables = new PsiTracker();
+  for (let i = 0, at = 0; i < n; i++, at += TS_PACKET_SIZE) {
+    const start = checkedPayloadStart(ts, at);
+    const pid = packetPid(ts, at);
+    pids[i] = pid;
+    if (start >= 0) counts[pid]++;
+    if (pid === PAT_PID || tables.pmtPids.has(pid)) tables.push(readPacket(ts.subarray(at, at + TS_PACKET_SIZE)), at);
   }
-  return runs;
+  const psi = new Uint8Array(PIDS);
+  for (const pid of [PAT_PID, ...tables.pmtPids]) psi[pid] = 1;
+  return { pids, counts, psi };
 }
 
-// Decide, from the last PES backwards, how many packets each run gains (usually all on the last).
-function spreadExtra(pid: number, runs: readonly number[][], packets: readonly Uint8Array[], extra: number): Map<number[], number> {
-  const plan = new Map<number[], number>();
-  for (let r = runs.length - 1; r >= 0 && extra > 0; r--) {
-    const run: PesRun = { pid, packets: runs[r].map((i) => packets[i]) };
-    const room = maxPackets(run) - run.packets.length;
-    const take = Math.min(room, extra);
-    if (take > 0) plan.set(runs[r], take);
+const hasPayload = (ts: Uint8Array, i: number): boolean => (ts[i * TS_PACKET_SIZE + 3] & 0x10) !== 0;
+const packetAt = (ts: Uint8Array, i: number): Uint8Array => ts.subarray(i * TS_PACKET_SIZE, (i + 1) * TS_PACKET_SIZE);
+
+// The PES runs of `pid` from the last backwards (each a list of packet positions in order, from a
+// unit-start packet or from the PID's first payload packet), as many as `extra` packets need; and
+// how many packets each gains (usually all on the last).
+function spreadExtra(ts: Uint8Array, pids: Uint16Array, pid: number, extra: number): [number[], number][] {
+  const plan: [number[], number][] = [];
+  let run: number[] = [];
+  for (let i = pids.length - 1; i >= 0 && extra > 0; i--) {
+    if (pids[i] !== pid || !hasPayload(ts, i)) continue;
+    run.push(i);
+    let first = payloadUnitStart(ts, i * TS_PACKET_SIZE);
+    if (!first) {
+      first = true; // the PID's first payload packet starts a run too
+      for (let j = i - 1; j >= 0 && first; j--) if (pids[j] === pid && hasPayload(ts, j)) first = false;
+    }
+    if (!first) continue;
+    run.reverse();
+    const pes: PesRun = { pid, packets: run.map((k) => packetAt(ts, k)) };
+    const take = Math.min(maxPackets(pes) - run.length, extra);
+    if (take > 0) plan.push([run, take]);
     extra -= take;
+    run = [];
   }
   if (extra > 0) throw new TsFormatError(`PID ${pid}: too few PES bytes to reach a multiple of 16 packets`);
   return plan;
@@ -51,51 +75,50 @@ function spreadExtra(pid: number, runs: readonly number[][], packets: readonly U
 // (raw-0.ts is index 0): its PAT and PMT get CC = segmentIndex mod 16.
 export function normaliseContinuity(ts: Uint8Array, segmentIndex: number): Uint8Array {
   if (!Number.isInteger(segmentIndex) || segmentIndex < 0) throw new RangeError(`segment index ${segmentIndex}`);
-  const packets = packetsOf(ts);
-  const tables = new PsiTracker();
-  const byPid = new Map<number, number[]>();
-  packets.forEach((packet, i) => {
-    const info = readPacket(packet);
-    tables.push(info, i * TS_PACKET_SIZE);
-    if (!byPid.has(info.pid)) byPid.set(info.pid, []);
-    byPid.get(info.pid)!.push(i);
-  });
-  const psi = new Set<number>([PAT_PID, ...tables.pmtPids]);
+  const { pids, counts, psi } = scan(ts);
   // Replacement packets, keyed by the original position they take (extras follow the last one).
   const replaced = new Map<number, Uint8Array[]>();
-  for (const [pid, positions] of byPid) {
-    if (psi.has(pid) || pid === NULL_PID) continue;
-    const runs = runsOf(positions, packets);
-    const count = runs.reduce((n, run) => n + run.length, 0);
-    const extra = (16 - (count % 16)) % 16;
-    if (extra === 0) continue;
-    for (const [run, gain] of spreadExtra(pid, runs, packets, extra)) {
-      const fresh = resplit({ pid, packets: run.map((i) => packets[i]) }, gain);
+  let added = 0;
+  for (let pid = 0; pid < PIDS; pid++) {
+    const extra = (16 - (counts[pid] % 16)) % 16;
+    if (psi[pid] || pid === NULL_PID || extra === 0) continue;
+    for (const [run, gain] of spreadExtra(ts, pids, pid, extra)) {
+      const fresh = resplit({ pid, packets: run.map((k) => packetAt(ts, k)) }, gain);
       run.forEach((position, k) => replaced.set(position, k < run.length - 1 ? [fresh[k]] : fresh.slice(k)));
+      added += gain;
     }
   }
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < packets.length; i++) out.push(...(replaced.get(i) ?? [Uint8Array.from(packets[i])]));
-  return numberPackets(out, psi, segmentIndex);
+  const out = new Uint8Array(ts.length + added * TS_PACKET_SIZE);
+  let o = 0;
+  let from = 0; // the first original packet not yet copied: unchanged stretches go in one copy
+  for (const position of [...replaced.keys()].sort((a, b) => a - b)) {
+    out.set(ts.subarray(from * TS_PACKET_SIZE, position * TS_PACKET_SIZE), o);
+    o += (position - from) * TS_PACKET_SIZE;
+    for (const packet of replaced.get(position)!) {
+      out.set(packet, o);
+      o += TS_PACKET_SIZE;
+    }
+    from = position + 1;
+  }
+  out.set(ts.subarray(from * TS_PACKET_SIZE), o);
+  numberPackets(out, psi, segmentIndex);
+  return out;
 }
 
 // Write the counters: PSI = segment index mod 16; other PIDs count their payload packets
 // from 0; a packet without payload repeats the previous counter (15 before the first, §2.4.3.3).
-function numberPackets(packets: readonly Uint8Array[], psi: ReadonlySet<number>, segmentIndex: number): Uint8Array {
-  const next = new Map<number, number>();
-  const result = new Uint8Array(packets.length * TS_PACKET_SIZE);
-  packets.forEach((packet, i) => {
-    const pid = packetPid(packet, 0);
-    const hasPayload = (packet[3] & 0x10) !== 0;
-    let cc = packet[3] & 15;
-    if (psi.has(pid)) cc = segmentIndex % 16;
+function numberPackets(ts: Uint8Array, psi: Uint8Array, segmentIndex: number): void {
+  const next = new Uint32Array(PIDS);
+  for (let at = 0; at < ts.length; at += TS_PACKET_SIZE) {
+    const pid = packetPid(ts, at);
+    const payload = (ts[at + 3] & 0x10) !== 0;
+    let cc = ts[at + 3] & 15;
+    if (psi[pid]) cc = segmentIndex % 16;
     else if (pid !== NULL_PID) {
-      const n = next.get(pid) ?? 0;
-      cc = hasPayload ? n % 16 : (n + 15) % 16;
-      if (hasPayload) next.set(pid, n + 1);
+      const n = next[pid];
+      cc = payload ? n % 16 : (n + 15) % 16;
+      if (payload) next[pid] = n + 1;
     }
-    result.set(packet, i * TS_PACKET_SIZE);
-    result[i * TS_PACKET_SIZE + 3] = (packet[3] & 0xf0) | cc;
-  });
-  return result;
+    ts[at + 3] = (ts[at + 3] & 0xf0) | cc;
+  }
 }

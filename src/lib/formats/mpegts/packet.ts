@@ -64,27 +64,34 @@ function contentLength(packet: Uint8Array, at: number, end: number): number {
   return p - at;
 }
 
+// readPacket's checks without building a PacketInfo, for scanners that look at every packet of
+// a segment: where the payload of the packet at `at` starts in `bytes`, or -1 without payload.
+export function checkedPayloadStart(bytes: Uint8Array, at: number): number {
+  if (at < 0 || at + TS_PACKET_SIZE > bytes.length || bytes[at] !== TS_SYNC_BYTE) throw new TsFormatError('lost packet sync');
+  const control = (bytes[at + 3]! >> 4) & 3;
+  if (control === 0) throw new TsFormatError(`PID ${packetPid(bytes, at)}: reserved adaptation_field_control 0`);
+  if ((control & 2) === 0) return at + 4;
+  const length = bytes[at + 4]!;
+  // §2.4.3.5: 183 bytes without a payload, 0..182 with one.
+  const max = control === 2 ? TS_PACKET_SIZE - 5 : TS_PACKET_SIZE - 6;
+  if (length > max) throw new TsFormatError(`PID ${packetPid(bytes, at)}: adaptation field length ${length} > ${max}`);
+  if (length > 0 && bytes[at + 5] !== 0) contentLength(bytes, at + 5, at + 5 + length);
+  return control & 1 ? at + 5 + length : -1;
+}
+
 export function readPacket(packet: Uint8Array): PacketInfo {
-  if (packet.length !== TS_PACKET_SIZE || packet[0] !== TS_SYNC_BYTE) throw new TsFormatError('lost packet sync');
-  const pid = packetPid(packet, 0);
+  if (packet.length !== TS_PACKET_SIZE) throw new TsFormatError('lost packet sync');
+  const payloadAt = checkedPayloadStart(packet, 0);
   const control = (packet[3]! >> 4) & 3;
-  if (control === 0) throw new TsFormatError(`PID ${pid}: reserved adaptation_field_control 0`);
-  let payloadAt = 4;
-  let afContent = new Uint8Array(0);
-  if (control & 2) {
-    const length = packet[4]!;
-    // §2.4.3.5: 183 bytes without a payload, 0..182 with one.
-    const max = control === 2 ? TS_PACKET_SIZE - 5 : TS_PACKET_SIZE - 6;
-    if (length > max) throw new TsFormatError(`PID ${pid}: adaptation field length ${length} > ${max}`);
-    if (length > 0 && packet[5] !== 0) afContent = packet.slice(5, 5 + contentLength(packet, 5, 5 + length));
-    payloadAt = 5 + length;
-  }
+  const length = packet[4]!;
+  const afContent =
+    control & 2 && length > 0 && packet[5] !== 0 ? packet.slice(5, 5 + contentLength(packet, 5, 5 + length)) : new Uint8Array(0);
   return {
-    pid,
+    pid: packetPid(packet, 0),
     unitStart: payloadUnitStart(packet, 0),
-    hasPayload: (control & 1) === 1,
+    hasPayload: payloadAt >= 0,
     afContent,
-    payload: control & 1 ? packet.subarray(payloadAt) : new Uint8Array(0),
+    payload: payloadAt >= 0 ? packet.subarray(payloadAt) : new Uint8Array(0),
   };
 }
 

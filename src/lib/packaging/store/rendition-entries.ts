@@ -13,10 +13,13 @@ export interface RenditionEntry {
   readonly index?: LoadedIndex;
 }
 
-// Weights: 100,000 directories, or 10,000 with their info, or about 1,000 with an index too
-// (an index holds a record per segment and the moov's extract header).
+// Weights: 100,000 directories, or 10,000 with their info, or about 1,000 with an index of up
+// to 100 segments too (a loaded index holds ~0.5 KB of header per segment, 600 KB for a 2-hour
+// film's 1,200: a film ten times as long weighs ten times as much, so about 90 of those fit).
 const MAX_WEIGHT = 100_000;
-const weightOf = (entry: RenditionEntry) => 1 + (entry.info ? 9 : 0) + (entry.index ? 90 : 0);
+const SEGMENTS_PER_WEIGHT = 100;
+const indexWeight = (index: LoadedIndex): number => 90 * Math.max(1, Math.ceil(index.header.segments.length / SEGMENTS_PER_WEIGHT));
+const weightOf = (entry: RenditionEntry) => 1 + (entry.info ? 9 : 0) + (entry.index ? indexWeight(entry.index) : 0);
 
 export class RenditionEntries {
   private readonly entries = boundedCache<string, RenditionEntry>({ maxSize: MAX_WEIGHT, sizeOf: weightOf });

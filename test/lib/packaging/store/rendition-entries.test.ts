@@ -6,7 +6,9 @@ import type { LoadedIndex } from '../../../../src/lib/packaging/segment-maker.js
 import { RenditionEntries } from '../../../../src/lib/packaging/store/rendition-entries.js';
 
 const info = { renditionPath: 'a.mp4', segments: 3 } as unknown as RenditionInfo;
-const index = { file: '/cache/a.mp4/.segments.idx' } as unknown as LoadedIndex;
+const indexOf = (segments: number) =>
+  ({ file: '/cache/a.mp4/.segments.idx', header: { segments: Array.from({ length: segments }, () => ({})) } }) as unknown as LoadedIndex;
+const index = indexOf(3);
 
 describe('RenditionEntries', () => {
   it('merges what is learnt of a rendition into its one entry, and forgets only what may change', () => {
@@ -36,5 +38,15 @@ describe('RenditionEntries', () => {
     expect(kept).toBeGreaterThanOrEqual(1_000);
     expect(kept).toBeLessThan(1_200);
     expect(entries.get('i1999.mp4')?.index).toBe(index);
+  });
+
+  it('weighs an index by its segments: about 90 indexes of a 2-hour film (1,200 segments), not 1,000', () => {
+    const entries = new RenditionEntries();
+    const long = indexOf(1_200);
+    for (let i = 0; i < 1_000; i++) entries.set(`l${i}.mp4`, { dir: `/cache/l${i}.mp4`, info, index: long });
+    const kept = Array.from({ length: 1_000 }, (_, i) => entries.get(`l${i}.mp4`)).filter(Boolean).length;
+    expect(kept).toBeGreaterThanOrEqual(80);
+    expect(kept).toBeLessThanOrEqual(100);
+    expect(entries.get('l999.mp4')?.index).toBe(long);
   });
 });

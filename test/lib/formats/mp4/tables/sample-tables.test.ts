@@ -1,0 +1,156 @@
+// The typed-array sample tables against a naive reference decoding: every table read with
+// checked DataView reads into one plain object per sample, the way the format describes it
+// (ISO/IEC 14496-12 §8.6, §8.7), on the real fixtures and on hand-built stbls for the forms the
+// fixtures lack (co64, stz2, ctts version 1, no stss, several chunks per stsc entry).
+import { describe, expect, it } from 'vitest';
+import { box, concat, fullBox, uint32, uint64 } from '../../../../../src/lib/formats/mp4/box-writer.js';
+import { findBox, readBoxHeader, type BoxHeader } from '../../../../../src/lib/formats/mp4/boxes.js';
+import { Mp4FormatError } from '../../../../../src/lib/formats/mp4/errors.js';
+import { parseMoov } from '../../../../../src/lib/formats/mp4/moov.js';
+import { parseSampleTable, type SampleTable } from '../../../../../src/lib/formats/mp4/sample-tables.js';
+import { PLAYABLE, media, readMoov } from '../../helpers/mp42hls-oracle.js';
+
+interface Sample {
+  size: number;
+  duration: number;
+  dts: number;
+  cto: number;
+  offset: number;
+  sync: boolean;
+}
+
+// One object per sample, each table decoded on its own with checked reads.
+function reference(bytes: Uint8Array, stbl: BoxHeader): { samples: Sample[]; descriptions: number[] } {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const body = (type: string) => {
+    const b = findBox(bytes, [type], stbl);
+    return b && b.offset + b.headerSize + 4;
+  };
+  const samples: Sample[] = [];
+  const stsz = body('stsz');
+  if (stsz !== undefined) {
+    const constant = dv.getUint32(stsz);
+    for (let i = 0; i < dv.getUint32(stsz + 4); i++) samples.push({ size: constant || dv.getUint32(stsz + 8 + 4 * i) } as Sample);
+  } else {
+    const at = body('stz2')!;
+    const field = dv.getUint8(at + 3);
+    for (let i = 0; i < dv.getUint32(at + 4); i++) {
+      const bit = i * field;
+      const word = field === 16 ? dv.getUint16(at + 8 + bit / 8) : dv.getUint8(at + 8 + Math.floor(bit / 8));
+      samples.push({ size: field === 4 ? (bit % 8 === 0 ? word >> 4 : word & 15) : word } as Sample);
+    }
+  }
+  const runs = (type: string, each: (at: number) => void) => {
+    const at = body(type);
+    if (at !== undefined) for (let e = 0; e < dv.getUint32(at); e++) each(at + 4 + 8 * e);
+  };
+  let n = 0;
+  let time = 0;
+  runs('stts', (at) => {
+    for (let k = 0; k < dv.getUint32(at) && n < samples.length; k++, n++) {
+      samples[n].dts = time;
+      samples[n].duration = dv.getUint32(at + 4);
+      time += samples[n].duration;
+    }
+  });
+  n = 0;
+  samples.forEach((s) => (s.cto = 0));
+  runs('ctts', (at) => {
+    for (let k = 0; k < dv.getUint32(at) && n < samples.length; k++, n++) samples[n].cto = dv.getInt32(at + 4);
+  });
+  const stss = body('stss');
+  samples.forEach((s) => (s.sync = stss === undefined));
+  if (stss !== undefined) for (let e = 0; e < dv.getUint32(stss); e++) samples[dv.getUint32(stss + 4 + 4 * e) - 1].sync = true;
+  const stco = body('stco');
+  const co64 = body('co64');
+  const chunks: number[] = [];
+  if (stco !== undefined) for (let c = 0; c < dv.getUint32(stco); c++) chunks.push(dv.getUint32(stco + 4 + 4 * c));
+  else for (let c = 0; c < dv.getUint32(co64!); c++) chunks.push(Number(dv.getBigUint64(co64! + 4 + 8 * c)));
+  const stsc = body('stsc')!;
+  const descriptions = new Set<number>();
+  n = 0;
+  for (let e = 0; e < dv.getUint32(stsc); e++) {
+    const entry = stsc + 4 + 12 * e;
+    const last = e + 1 < dv.getUint32(stsc) ? dv.getUint32(entry + 12) - 1 : chunks.length;
+    descriptions.add(dv.getUint32(entry + 8));
+    for (let c = dv.getUint32(entry) - 1; c < last; c++) {
+      for (let k = 0, offset = chunks[c]; k < dv.getUint32(entry + 4) && n < samples.length; k++, n++) {
+        samples[n].offset = offset;
+        offset += samples[n].size;
+      }
+    }
+  }
+  return { samples, descriptions: [...descriptions].sort((a, b) => a - b) };
+}
+
+function expectSame(table: SampleTable, expected: ReturnType<typeof reference>): void {
+  expect(table.count).toBe(expected.samples.length);
+  const ours = Array.from({ length: table.count }, (_, i) => ({
+    size: table.sizes[i],
+    duration: table.durations[i],
+    dts: table.decodeTimes[i],
+    cto: table.compositionOffsets[i],
+    offset: table.offsets[i],
+    sync: table.sync[i] === 1,
+  }));
+  expect(ours).toEqual(expected.samples);
+  expect(table.sampleDescriptionIndexes).toEqual(expected.descriptions);
+}
+
+describe('parseSampleTable', () => {
+  it.each([...PLAYABLE, 'opus.mp4', 'vp9.mp4'])('%s: every track equals the reference decoding', async (name) => {
+    const moov = await readMoov(media(name));
+    const movie = parseMoov(moov);
+    for (const track of movie.tracks) {
+      const trak = readBoxHeader(moov, track.trak.offset);
+      const stbl = findBox(moov, ['mdia', 'minf', 'stbl'], trak)!;
+      expect(track.samples.count).toBeGreaterThan(0);
+      expectSame(track.samples, reference(moov, stbl));
+    }
+  });
+
+  // Seven samples: stz2 with 4/8/16-bit sizes, co64 offsets above 2^32, ctts version 1 with a
+  // negative offset, one stsc entry over three chunks of two samples and one of one.
+  const stbl = (sizes: Uint8Array, extra: Uint8Array[] = []): Uint8Array =>
+    box('stbl', [
+      sizes,
+      fullBox('stts', 0, 0, [uint32(2), uint32(3), uint32(1000), uint32(4), uint32(512)]),
+      fullBox('ctts', 1, 0, [uint32(2), uint32(1), uint32(0xfffffe00), uint32(6), uint32(1024)]),
+      fullBox('stsc', 0, 0, [uint32(2), uint32(1), uint32(2), uint32(1), uint32(4), uint32(1), uint32(1)]),
+      fullBox('co64', 0, 0, [uint32(4), uint64(2 ** 33), uint64(2 ** 33 + 100), uint64(7), uint64(2 ** 40)]),
+      ...extra,
+    ]);
+  const sizes = [3, 15, 0, 9, 1, 12, 5];
+  const stz2 = (field: number, packed: number[]) => fullBox('stz2', 0, 0, [uint32(field), uint32(sizes.length), Uint8Array.from(packed)]);
+  const forms: [string, Uint8Array][] = [
+    ['stz2 4-bit', stz2(4, [0x3f, 0x09, 0x1c, 0x50])],
+    ['stz2 8-bit', stz2(8, sizes)],
+    [
+      'stz2 16-bit',
+      stz2(
+        16,
+        sizes.flatMap((s) => [0, s]),
+      ),
+    ],
+    ['stsz', fullBox('stsz', 0, 0, [uint32(0), uint32(sizes.length), ...sizes.map(uint32)])],
+  ];
+  it.each(forms)('%s, co64, ctts v1, no stss: equals the reference decoding', (_, sizeBox) => {
+    const bytes = stbl(sizeBox);
+    const header = readBoxHeader(bytes, 0);
+    const table = parseSampleTable(bytes, header);
+    expect(Array.from(table.sizes)).toEqual(sizes);
+    expect(Array.from(table.offsets)).toEqual([2 ** 33, 2 ** 33 + 3, 2 ** 33 + 100, 2 ** 33 + 100, 7, 8, 2 ** 40]);
+    expect(table.compositionOffsets[0]).toBe(-512);
+    expectSame(table, reference(bytes, header));
+  });
+
+  it('refuses tables that claim more than their box holds, and chunk offsets beyond 2^53', () => {
+    const [, sizeBox] = forms[3];
+    const short = stbl(concat([sizeBox.subarray(0, 16), uint32(99), sizeBox.subarray(20)]));
+    expect(() => parseSampleTable(short, readBoxHeader(short, 0))).toThrow(Mp4FormatError);
+    const far = stbl(sizeBox);
+    const co64 = findBox(far, ['co64'], readBoxHeader(far, 0))!;
+    far.set([0x00, 0x40], co64.offset + 16); // the first offset's high half now 2^22 · 2^32
+    expect(() => parseSampleTable(far, readBoxHeader(far, 0))).toThrow(/too large/);
+  });
+});
