@@ -3,6 +3,7 @@
 // cut on exactly the MPEG-TS segments' boundaries (segment-plan.ts), and each audio track casterpak
 // carries, cut at the times its audio renditions are (audio-rendition.ts), so segment K of every
 // rendition and form covers the same time and the playlists list the same EXTINFs.
+import { codecString } from '../mp4/codec-string.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { audioRanges } from '../mp42hls/audio-rendition.js';
@@ -36,7 +37,7 @@ const SEGMENT_OVERHEAD = 20 + 8 + 16 + 8 + 16 + 20 + 20 + 8;
 
 // Peak (RFC 8216 §4.3.4.2, measured as segment-size.ts's playlistPeak) and average bit rates of a
 // rendition whose segments last `durations` seconds: exact, as the segments' sizes are known.
-export function fmp4Rates(track: Track, ranges: readonly SampleRange[], durations: readonly number[]): Bandwidth {
+function fmp4Rates(track: Track, ranges: readonly SampleRange[], durations: readonly number[]): Bandwidth {
   const bytes = ranges.map((range) => {
     let total = SEGMENT_OVERHEAD + 16 * (range.end - range.start);
     for (let i = range.start; i < range.end; i++) total += track.samples.sizes[i];
@@ -45,6 +46,67 @@ export function fmp4Rates(track: Track, ranges: readonly SampleRange[], duration
   const seconds = durations.reduce((sum, d) => sum + d, 0);
   const average = seconds > 0 ? Math.ceil((8 * bytes.reduce((a, b) => a + b, 0)) / seconds) : 0;
   return { peak: playlistPeak(bytes, durations), average };
+}
+
+// What a master (masters/fmp4-master.ts) and a DASH manifest (mpd.ts) say of one fMP4 rendition.
+export interface Fmp4Rendition {
+  readonly ref: Fmp4Ref;
+  readonly trackId: number;
+  readonly kind: 'video' | 'audio';
+  /** RFC 6381, the sample entry's own (hvc1 stays hvc1, avc3 stays avc3: fMP4 carries the entry). */
+  readonly codec: string;
+  readonly timescale: number;
+  /** Per segment from the first, while it has samples: its tfdt and the sum of its sample durations. */
+  readonly timeline: readonly { readonly t: number; readonly d: number }[];
+  readonly peak: number;
+  readonly average: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly frameRate?: number;
+  readonly sampleRate?: number;
+  readonly channels?: number;
+  readonly language: string;
+  readonly enabled: boolean;
+}
+
+function timeline(track: Track, ranges: readonly SampleRange[]): { t: number; d: number }[] {
+  const out: { t: number; d: number }[] = [];
+  for (const range of ranges) {
+    if (range.end <= range.start) break;
+    let d = 0;
+    for (let i = range.start; i < range.end; i++) d += track.samples.durations[i];
+    out.push({ t: track.samples.decodeTimes[range.start], d });
+  }
+  return out;
+}
+
+// Every rendition of a film's fMP4 form; `picture` as the MPEG-TS rendition's master says it
+// (media-info.ts: a quarter turn shows height × width).
+export function describeFmp4(
+  movie: Movie,
+  plan: SegmentPlan,
+  picture: { readonly width?: number; readonly height?: number; readonly frameRate?: number } = {},
+): Fmp4Rendition[] {
+  const durations = plan.segments.map((s) => s.duration);
+  return fmp4Refs(movie, plan).map((ref) => {
+    const track = fmp4Track(movie, plan, ref);
+    const ranges = fmp4Ranges(movie, plan, ref);
+    const video = ref === 'v';
+    return {
+      ref,
+      trackId: track.id,
+      kind: video ? 'video' : 'audio',
+      codec: codecString(track),
+      timescale: track.timescale,
+      timeline: timeline(track, ranges),
+      ...fmp4Rates(track, ranges, durations),
+      ...(video
+        ? { width: picture.width, height: picture.height, frameRate: picture.frameRate }
+        : { sampleRate: track.sampleRate, channels: track.channelCount }),
+      language: track.language,
+      enabled: track.enabled,
+    };
+  });
 }
 
 // The source's file bytes [start, end) holding a range's samples: one ranged read per segment.
