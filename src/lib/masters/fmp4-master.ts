@@ -3,13 +3,13 @@
 // so audio is never muxed), and the same lines added to an HEVC source's MPEG-TS master so that
 // Apple devices, which play HEVC only from fMP4 (Apple's HLS authoring specification), find it.
 import type { Fmp4Rendition } from '../formats/fmp4/tracks.js';
-import { fmp4PlaylistName } from '../cache/names.js';
+import { KFONLY_DIR, fmp4PlaylistName } from '../cache/names.js';
 import { bcp47, distinctNames, languageName } from '../formats/hls/language.js';
 import { parseMasterPlaylist } from '../formats/hls/codec.js';
 import { PlaylistFormatError } from '../formats/hls/errors.js';
 import { CasterpakError } from '../shared/errors.js';
 import { audioGroups, audioMediaLine, type AudioRendition } from './audio-groups.js';
-import { streamInfLine } from './stream-inf.js';
+import { iframeStreamInfLine, streamInfLine } from './stream-inf.js';
 
 // The audio renditions, one group per codec as audio-groups.ts makes them, named apart from the
 // MPEG-TS master's groups they may sit beside; `base` is the fmp4/ directory's URL.
@@ -34,6 +34,16 @@ function audioOf(renditions: readonly Fmp4Rendition[], base: string): AudioRendi
       average: t.average,
     }));
   });
+}
+
+// The video's I-frame variant (RFC 8216 §4.3.4.3), its playlist at fmp4/kfonly/index_0_v.m3u8.
+function iframeLines(renditions: readonly Fmp4Rendition[], base: string): string[] {
+  const video = renditions.find((r) => r.kind === 'video');
+  if (!video?.iframe) return [];
+  const resolution = video.width && video.height ? { width: video.width, height: video.height } : undefined;
+  const { peak, average } = video.iframe;
+  const uri = `${base}${KFONLY_DIR}/${fmp4PlaylistName('v')}`;
+  return [iframeStreamInfLine({ bandwidth: peak, averageBandwidth: average, codecs: video.codec, resolution, uri })];
 }
 
 // EXT-X-MEDIA lines and variant lines (EXT-X-STREAM-INF and URI) of the fMP4 form.
@@ -89,7 +99,8 @@ function checked(text: string): string {
 // `fmp4/master.m3u8`: version 7 as Apple's authoring specification asks of fMP4 streams.
 export function buildFmp4Master(renditions: readonly Fmp4Rendition[], base: string): string {
   const { media, variants } = fmp4Lines(renditions, base);
-  return checked(`${['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS', ...media, ...variants].join('\n')}\n`);
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS', ...media, ...variants, ...iframeLines(renditions, base)];
+  return checked(`${lines.join('\n')}\n`);
 }
 
 // Apple plays HEVC from fMP4 only with the hvc1 sample entry (parameter sets in the hvcC, Apple's
@@ -106,5 +117,13 @@ export function withFmp4Variants(tsMaster: string, renditions: readonly Fmp4Rend
   const header = lines.indexOf('#EXT-X-INDEPENDENT-SEGMENTS') + 1;
   const firstIFrame = lines.findIndex((l) => l.startsWith('#EXT-X-I-FRAME-STREAM-INF:'));
   const end = firstIFrame < 0 ? lines.length : firstIFrame;
-  return checked(`${[...lines.slice(0, header), ...media, ...lines.slice(header, end), ...variants, ...lines.slice(end)].join('\n')}\n`);
+  const all = [
+    ...lines.slice(0, header),
+    ...media,
+    ...lines.slice(header, end),
+    ...variants,
+    ...lines.slice(end),
+    ...iframeLines(renditions, base),
+  ];
+  return checked(`${all.join('\n')}\n`);
 }

@@ -19,6 +19,7 @@ import {
   SEGMENT_PATTERN,
   SUBTITLE_PLAYLIST_PATTERN,
   SUBTITLE_SEGMENT_PATTERN,
+  fmp4PlaylistName,
   parseFmp4Ref,
 } from '../cache/names.js';
 import type { Fmp4Ref } from '../formats/fmp4/tracks.js';
@@ -33,7 +34,7 @@ export type Route =
   | { readonly kind: 'subtitle-index'; readonly renditionPath: string; readonly id: string }
   | { readonly kind: 'subtitle-segment'; readonly renditionPath: string; readonly id: string; readonly segment: number }
   | { readonly kind: 'csmil' | 'dash-csmil'; readonly renditionPaths: readonly string[] }
-  | { readonly kind: 'fmp4-master' | 'dash'; readonly renditionPath: string }
+  | { readonly kind: 'fmp4-master' | 'fmp4-kfonly' | 'dash'; readonly renditionPath: string }
   | { readonly kind: 'fmp4-index' | 'fmp4-init'; readonly renditionPath: string; readonly ref: Fmp4Ref }
   | { readonly kind: 'fmp4-segment'; readonly renditionPath: string; readonly ref: Fmp4Ref; readonly segment: number }
   | { readonly kind: 'published'; readonly path: string }
@@ -164,6 +165,15 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
     const parent = rest.slice(0, -1);
     if ((file === MASTER_PLAYLIST || file === DASH_MANIFEST) && parent[parent.length - 1].endsWith('.csmil')) {
       return csmil(parent.slice(0, -1), parent[parent.length - 1], options, file === DASH_MANIFEST ? 'dash-csmil' : 'csmil');
+    }
+    if (
+      file === fmp4PlaylistName('v') &&
+      parent.length >= 3 &&
+      parent[parent.length - 1] === KFONLY_DIR &&
+      parent[parent.length - 2] === FMP4_DIR
+    ) {
+      const r = rendition(parent.slice(0, -2), options);
+      return typeof r === 'string' ? { ok: true, route: { kind: 'fmp4-kfonly', renditionPath: r } } : r;
     }
     if (parent[parent.length - 1] === FMP4_DIR && parent.length >= 2) {
       const r = rendition(parent.slice(0, -1), options);

@@ -40,6 +40,7 @@ export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
   // audio/mp4 (RFC 4337 §2) by origin/fmp4/fmp4-routes.ts.
   'fmp4-master': row(PLAYLIST_TYPE, 'master'),
   'fmp4-index': row(PLAYLIST_TYPE, 'playlist', true),
+  'fmp4-kfonly': row(PLAYLIST_TYPE, 'playlist'),
   'fmp4-init': row('video/mp4', 'segment', true),
   'fmp4-segment': row('video/mp4', 'segment', true),
   dash: row(DASH_TYPE, 'master'),

@@ -50,6 +50,12 @@ function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
 // styp (§8.16.2) brands: msdh (a media segment), msix (indexable), cmfs (a CMAF segment).
 const STYP = box('styp', [ascii('msdh'), uint32(0), ascii('msdh'), ascii('msix'), ascii('cmfs')]);
 
+// Bytes before a media segment's first sample: styp, a moof of `samples` trun entries, the mdat
+// header (mfhd 16, tfhd 16, tfdt 20, trun 20 + 16 per sample, traf and moof headers 8 each).
+export function mediaSegmentHeaderBytes(samples: number): number {
+  return STYP.length + 8 + 16 + 8 + 16 + 20 + 20 + 16 * samples + 8;
+}
+
 // Media segment `sequence` (1-based, the mfhd sequence_number, §8.8.5) of one track: the samples
 // of `range`, copied out of `span.bytes` (file bytes from `span.start`).
 export function buildMediaSegment(

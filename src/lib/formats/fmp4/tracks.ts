@@ -10,6 +10,8 @@ import { audioRanges } from '../mp42hls/audio-rendition.js';
 import { carriableAudioTracks } from '../mp42hls/carriage.js';
 import type { SampleRange, SegmentPlan } from '../mp42hls/segment-plan.js';
 import { playlistPeak, type Bandwidth } from '../mp42hls/segment-size.js';
+import { mediaSegmentHeaderBytes } from './segments.js';
+import { iframeEntries, iframeRates } from './iframe-playlist.js';
 
 /** 'v': the video rendition; a number: the audio rendition of that track ID. */
 export type Fmp4Ref = 'v' | number;
@@ -31,15 +33,11 @@ export function fmp4Refs(movie: Movie, plan: SegmentPlan): Fmp4Ref[] {
   return [...(plan.videoTrack ? ['v' as const] : []), ...carriableAudioTracks(movie).map((t) => t.id)];
 }
 
-// Bytes of a media segment (segments.ts) around its samples: styp 20, moof 8 + mfhd 16 + traf 8 +
-// tfhd 16 + tfdt 20 + trun 20, mdat header 8; 16 bytes of trun per sample.
-const SEGMENT_OVERHEAD = 20 + 8 + 16 + 8 + 16 + 20 + 20 + 8;
-
 // Peak (RFC 8216 §4.3.4.2, measured as segment-size.ts's playlistPeak) and average bit rates of a
 // rendition whose segments last `durations` seconds: exact, as the segments' sizes are known.
 function fmp4Rates(track: Track, ranges: readonly SampleRange[], durations: readonly number[]): Bandwidth {
   const bytes = ranges.map((range) => {
-    let total = SEGMENT_OVERHEAD + 16 * (range.end - range.start);
+    let total = mediaSegmentHeaderBytes(range.end - range.start);
     for (let i = range.start; i < range.end; i++) total += track.samples.sizes[i];
     return total;
   });
@@ -60,6 +58,8 @@ export interface Fmp4Rendition {
   readonly timeline: readonly { readonly t: number; readonly d: number }[];
   readonly peak: number;
   readonly average: number;
+  /** The video's I-frame playlist's rates (iframe-playlist.ts). */
+  readonly iframe?: { readonly peak: number; readonly average: number };
   readonly width?: number;
   readonly height?: number;
   readonly frameRate?: number;
@@ -101,7 +101,12 @@ export function describeFmp4(
       timeline: timeline(track, ranges),
       ...fmp4Rates(track, ranges, durations),
       ...(video
-        ? { width: picture.width, height: picture.height, frameRate: picture.frameRate }
+        ? {
+            iframe: iframeRates(iframeEntries(track, ranges, durations)),
+            width: picture.width,
+            height: picture.height,
+            frameRate: picture.frameRate,
+          }
         : { sampleRate: track.sampleRate, channels: track.channelCount }),
       language: track.language,
       enabled: track.enabled,

@@ -93,6 +93,8 @@ export function fmp4Routes(deps: Fmp4RoutesDeps) {
         send(req, res, route, fmp4InitName(route.ref), () => fmp4.init(route.renditionPath, route.ref)),
       'fmp4-segment': (req: IncomingMessage, res: ServerResponse, route: RouteOf<'fmp4-segment'>) =>
         send(req, res, route, fmp4SegmentName(route.segment, route.ref), () => fmp4.segment(route.renditionPath, route.ref, route.segment)),
+      'fmp4-kfonly': async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'fmp4-kfonly'>) =>
+        sendText(req, res, await fmp4.iframePlaylist(route.renditionPath), deliveryFor(route.kind, '', config.serve.cacheControl)),
       'fmp4-master': async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'fmp4-master'>) => {
         const { renditions } = await fmp4.describe(route.renditionPath);
         const base = config.publicBaseUrl ? `${baseOf(route.renditionPath, '')}${FMP4_DIR}/` : '';

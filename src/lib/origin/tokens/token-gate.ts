@@ -23,6 +23,7 @@ const GATED = new Set<Route['kind']>([
   'published-kfonly',
   'fmp4-master',
   'fmp4-index',
+  'fmp4-kfonly',
   'fmp4-init',
   'fmp4-segment',
   'dash',

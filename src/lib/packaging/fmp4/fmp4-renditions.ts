@@ -14,6 +14,7 @@ import { Mp4FormatError } from '../../formats/mp4/errors.js';
 import { PlaylistFormatError } from '../../formats/hls/errors.js';
 import { buildInitSegment, buildMediaSegment } from '../../formats/fmp4/segments.js';
 import { fmp4MediaPlaylist } from '../../formats/fmp4/media-playlist.js';
+import { buildFmp4IFramePlaylist, iframeEntries } from '../../formats/fmp4/iframe-playlist.js';
 import { describeFmp4, fmp4Ranges, fmp4Refs, fmp4Track, rangeSpan, type Fmp4Ref, type Fmp4Rendition } from '../../formats/fmp4/tracks.js';
 import { videoTrack } from '../mp4info.js';
 import { segmentBaseUrl } from '../media-playlist.js';
@@ -126,6 +127,26 @@ export class Fmp4Renditions {
         frameRate: video?.frameRate,
       });
       return Promise.resolve({ renditions, durationMs: reading.media.durationMs });
+    });
+  }
+
+  // The video's I-frame playlist (formats/fmp4/iframe-playlist.ts): made from the moov on each
+  // request, as its byte ranges are known without reading a segment.
+  async iframePlaylist(renditionPath: string): Promise<string> {
+    await this.store.ensure(renditionPath);
+    return this.withReading(renditionPath, (reading) => {
+      Fmp4Renditions.ref(reading, renditionPath, 'v');
+      const { movie, plan } = reading;
+      const entries = iframeEntries(
+        fmp4Track(movie, plan, 'v'),
+        fmp4Ranges(movie, plan, 'v'),
+        plan.segments.map((s) => s.duration),
+      );
+      const base = segmentBaseUrl(this.store.options.publicBaseUrl, renditionPath);
+      const prefix = base === null ? '../' : `${base}${FMP4_DIR}/`;
+      return Promise.resolve(
+        buildFmp4IFramePlaylist(entries, { init: prefix + fmp4InitName('v'), segment: (k) => prefix + fmp4SegmentName(k, 'v') }),
+      );
     });
   }
 

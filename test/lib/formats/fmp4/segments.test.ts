@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMoov } from '../../../../src/lib/formats/mp4/moov.js';
 import { planSegments } from '../../../../src/lib/formats/mp42hls/segment-plan.js';
-import { buildInitSegment, buildMediaSegment } from '../../../../src/lib/formats/fmp4/segments.js';
+import { buildInitSegment, buildMediaSegment, mediaSegmentHeaderBytes } from '../../../../src/lib/formats/fmp4/segments.js';
 import { fmp4Ranges, fmp4Refs, fmp4Track, rangeSpan, type Fmp4Ref } from '../../../../src/lib/formats/fmp4/tracks.js';
 import { media, readMoov, readSpan } from '../helpers/mp42hls-oracle.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
@@ -118,6 +118,17 @@ describe('fMP4 renditions written from the moov', () => {
         .trim();
     expect(rotation(file)).not.toBe('');
     expect(rotation(file)).toBe(rotation(media('phone-rotated.mp4')));
+  });
+
+  it('says how many bytes precede the first sample of a segment it writes', async () => {
+    const { ranges, track, file } = await writeRendition('av.mp4', 'v');
+    const dump = execFileSync(MP4DUMP, ['--format', 'json', file]).toString();
+    const sizes = (JSON.parse(dump) as { name: string; size: number }[]).filter((b) => b.name !== 'ftyp' && b.name !== 'moov');
+    ranges.forEach((range, k) => {
+      const [styp, moof] = [sizes[3 * k], sizes[3 * k + 1]];
+      expect(mediaSegmentHeaderBytes(range.end - range.start)).toBe(styp.size + moof.size + 8);
+      expect(sizes[3 * k + 2].size).toBe(8 + [...track.samples.sizes.subarray(range.start, range.end)].reduce((a, b) => a + b, 0));
+    });
   });
 
   it('refuses a segment without samples and a span that misses a sample', async () => {

@@ -26,6 +26,8 @@ describe('the fMP4 form: names, routes, cache walk and prune', () => {
       ok: true,
       route: { kind: 'fmp4-segment', renditionPath: 'a.mp4', ref: 2, segment: 37 },
     });
+    expect(route('/i/a.mp4/fmp4/kfonly/index_0_v.m3u8')).toEqual({ ok: true, route: { kind: 'fmp4-kfonly', renditionPath: 'a.mp4' } });
+    expect(route('/i/a.mp4/fmp4/kfonly/index_0_a2.m3u8').ok).toBe(false);
     expect(route('/i/a.mp4/manifest.mpd')).toEqual({ ok: true, route: { kind: 'dash', renditionPath: 'a.mp4' } });
     expect(route('/i/d/,a,b,.mp4.csmil/manifest.mpd')).toEqual({
       ok: true,

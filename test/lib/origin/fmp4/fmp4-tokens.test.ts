@@ -22,7 +22,7 @@ describe('--require-token: the fMP4 form and DASH', () => {
     const master = await fetch(masterUrl);
     expect(master.status).toBe(200);
     const playlists = uris(await master.text()).map((uri) => new URL(uri, masterUrl));
-    expect(playlists).toHaveLength(2); // the video playlist and the audio rendition's
+    expect(playlists).toHaveLength(3); // the video playlist, the audio rendition's and the I-frame playlist
     let files = 0;
     for (const playlist of playlists) {
       expect(playlist.searchParams.get('hdnts')).toBe(token);
@@ -35,7 +35,7 @@ describe('--require-token: the fMP4 form and DASH', () => {
         files++;
       }
     }
-    expect(files).toBe(2 * (1 + 3)); // per rendition: its init and three segments
+    expect(files).toBe(3 * (1 + 3)); // per playlist: an init segment and three media segments
     const mpd = await origin.get(`/i/av.mp4/manifest.mpd?hdnts=${encodeURIComponent(token)}`);
     expect(mpd.status).toBe(200);
   });

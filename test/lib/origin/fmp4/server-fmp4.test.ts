@@ -32,7 +32,10 @@ describe('serve: the fMP4 form of a rendition', () => {
   it('lists video and audio apart, with the MPEG-TS EXTINFs, and carries the source packets unchanged', async () => {
     const t = await startOrigin({ 'a.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
     const master = parseMasterPlaylist(await text(t, '/i/a.mp4/fmp4/master.m3u8'));
-    expect(master.variants).toHaveLength(1);
+    expect(master.variants.map((v) => [v.isIFrameOnly, v.uri])).toEqual([
+      [false, 'index_0_v.m3u8'],
+      [true, 'kfonly/index_0_v.m3u8'],
+    ]);
     const [variant] = master.variants;
     expect(variant.uri).toBe('index_0_v.m3u8');
     expect(variant.codecs).toMatch(/^avc1\.[0-9A-F]{6},mp4a\.40\.2$/);
@@ -97,6 +100,7 @@ describe('serve: the fMP4 form of a rendition', () => {
       [false, 'index_0_av.m3u8', 'hvc1.1.6.L60.90'],
       [false, 'fmp4/index_0_v.m3u8', 'hvc1.1.6.L60.90'],
       [true, 'kfonly/index_0_av.m3u8', 'hvc1.1.6.L60.90'],
+      [true, 'fmp4/kfonly/index_0_v.m3u8', 'hvc1.1.6.L60.90'],
     ]);
     const { file, playlistText } = await rendition(t, '/i/h.mp4/fmp4/index_0_v.m3u8');
     expect(extinfs(playlistText)).toEqual(extinfs(await text(t, '/i/h.mp4/index_0_av.m3u8')));
