@@ -191,22 +191,24 @@ export class Fmp4Renditions {
     });
   }
 
-  // `casterpak package --format fmp4|both`: every fMP4 file of the film; returns their bytes on disk.
-  async ensureAll(renditionPath: string): Promise<number> {
+  // `casterpak package --format fmp4|both`: every fMP4 file of the film; the bytes now on disk
+  // for them, and whether any was made.
+  async ensureAll(renditionPath: string): Promise<{ bytes: number; made: boolean }> {
     const { renditions } = await this.describe(renditionPath);
     const info = await this.store.info(renditionPath);
     let bytes = 0;
-    for (const { ref } of renditions) {
-      for (const made of [await this.playlist(renditionPath, ref), await this.init(renditionPath, ref)])
-        bytes += (await fs.stat(made.file)).size;
-      for (let k = 1; k <= (info?.segments ?? 0); k++) {
-        const made = await this.segment(renditionPath, ref, k).catch((error: unknown) => {
-          if (error instanceof CasterpakError && error.code === 'NOT_FOUND') return null; // a track without samples there
-          throw error;
-        });
-        if (made) bytes += (await fs.stat(made.file)).size;
-      }
+    let made = false;
+    const count = async (file: Promise<Fmp4File>) => {
+      const { file: name, status } = await file;
+      bytes += (await fs.stat(name)).size;
+      made ||= status !== 'HIT';
+    };
+    for (const { ref, timeline } of renditions) {
+      await count(this.playlist(renditionPath, ref));
+      await count(this.init(renditionPath, ref));
+      // A track without samples in its last segments has none there (tracks.ts timeline).
+      for (let k = 1; k <= Math.min(info?.segments ?? 0, timeline.length); k++) await count(this.segment(renditionPath, ref, k));
     }
-    return bytes;
+    return { bytes, made };
   }
 }
