@@ -8,7 +8,7 @@ import { bcp47, distinctNames, languageName } from '../formats/hls/language.js';
 import { parseMasterPlaylist } from '../formats/hls/codec.js';
 import { PlaylistFormatError } from '../formats/hls/errors.js';
 import { CasterpakError } from '../shared/errors.js';
-import { audioGroups, audioMediaLine, type AudioRendition } from './audio-groups.js';
+import { SUBTITLE_GROUP, audioGroups, audioMediaLine, type AudioRendition } from './audio-groups.js';
 import { iframeStreamInfLine, streamInfLine } from './stream-inf.js';
 
 // The audio renditions, one group per codec as audio-groups.ts makes them, named apart from the
@@ -46,8 +46,9 @@ function iframeLines(renditions: readonly Fmp4Rendition[], base: string): string
   return [iframeStreamInfLine({ bandwidth: peak, averageBandwidth: average, codecs: video.codec, resolution, uri })];
 }
 
-// EXT-X-MEDIA lines and variant lines (EXT-X-STREAM-INF and URI) of the fMP4 form.
-function fmp4Lines(renditions: readonly Fmp4Rendition[], base: string): { media: string[]; variants: string[] } {
+// EXT-X-MEDIA lines and variant lines (EXT-X-STREAM-INF and URI) of the fMP4 form; with
+// `subtitles`, each variant names the SUBTITLES group (audio-groups.ts).
+function fmp4Lines(renditions: readonly Fmp4Rendition[], base: string, subtitles?: string): { media: string[]; variants: string[] } {
   const audio = audioOf(renditions, base);
   const groups = audioGroups(audio);
   const video = renditions.find((r) => r.kind === 'video');
@@ -65,6 +66,7 @@ function fmp4Lines(renditions: readonly Fmp4Rendition[], base: string): { media:
   const attrs = {
     resolution: video.width && video.height ? { width: video.width, height: video.height } : undefined,
     frameRate: video.frameRate,
+    subtitles,
     closedCaptions: 'NONE' as const,
   };
   const uri = base + fmp4PlaylistName('v');
@@ -97,8 +99,12 @@ function checked(text: string): string {
 }
 
 // `fmp4/master.m3u8`: version 7 as Apple's authoring specification asks of fMP4 streams.
-export function buildFmp4Master(renditions: readonly Fmp4Rendition[], base: string): string {
-  const { media, variants } = fmp4Lines(renditions, base);
+// `subtitleLines`: the EXT-X-MEDIA:TYPE=SUBTITLES lines of one group (audio-groups.ts), the
+// WebVTT renditions the MPEG-TS form lists too.
+export function buildFmp4Master(renditions: readonly Fmp4Rendition[], base: string, subtitleLines: readonly string[] = []): string {
+  const fmp4 = fmp4Lines(renditions, base, subtitleLines.length > 0 ? SUBTITLE_GROUP : undefined);
+  const media = [...fmp4.media, ...subtitleLines];
+  const { variants } = fmp4;
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS', ...media, ...variants, ...iframeLines(renditions, base)];
   return checked(`${lines.join('\n')}\n`);
 }

@@ -154,7 +154,8 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     localSource: async (p) => (config.sourceRoot ? realPathInside(config.sourceRoot, p) : null),
     onWarning: (message, fields) => logger.warn(message, fields),
   });
-  const fmp4 = fmp4Routes({ config, store, fmp4: new Fmp4Renditions(store), smallFiles });
+
+  const fmp4 = fmp4Routes({ config, store, fmp4: new Fmp4Renditions(store), smallFiles, subtitles });
   const handlers = {
     ...renditions,
     ...fmp4.handlers,

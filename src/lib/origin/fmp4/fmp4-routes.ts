@@ -9,12 +9,14 @@ import { CasterpakError, isCasterpakError } from '../../shared/errors.js';
 import type { CasterpakConfig } from '../../config/schema.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
 import { renditionUrl } from '../../cache/rendition-path.js';
-import { FMP4_DIR, fmp4InitName, fmp4PlaylistName, fmp4SegmentName, fmp4SegmentTemplate } from '../../cache/names.js';
+import { subtitlePlaylistName, FMP4_DIR, fmp4InitName, fmp4PlaylistName, fmp4SegmentName, fmp4SegmentTemplate } from '../../cache/names.js';
 import { buildMpd, type MpdRepresentation } from '../../formats/fmp4/mpd.js';
 import type { Fmp4Rendition } from '../../formats/fmp4/tracks.js';
 import { videoTrack } from '../../packaging/mp4info.js';
 import type { Fmp4Renditions } from '../../packaging/fmp4/fmp4-renditions.js';
 import type { CacheStatus, RenditionStore } from '../../packaging/rendition-store.js';
+import { subtitleMediaLines } from '../../masters/audio-groups.js';
+import type { SubtitleRenditions } from '../../packaging/store/subtitle-requests.js';
 import { buildFmp4Master, wantsFmp4Variant, withFmp4Variants } from '../../masters/fmp4-master.js';
 import { sendFile, sendSmallFile, sendText } from '../http/static-file.js';
 import type { SmallFileCache } from '../http/small-files.js';
@@ -27,6 +29,7 @@ interface Fmp4RoutesDeps {
   readonly store: RenditionStore;
   readonly fmp4: Fmp4Renditions;
   readonly smallFiles: SmallFileCache;
+  readonly subtitles?: SubtitleRenditions;
 }
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -98,7 +101,10 @@ export function fmp4Routes(deps: Fmp4RoutesDeps) {
       'fmp4-master': async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'fmp4-master'>) => {
         const { renditions } = await fmp4.describe(route.renditionPath);
         const base = config.publicBaseUrl ? `${baseOf(route.renditionPath, '')}${FMP4_DIR}/` : '';
-        return manifest(req, res, 'fmp4-master', buildFmp4Master(renditions, base));
+        // The rendition's WebVTT subtitles (docs/tracks.md), one directory up; none when they cannot be listed.
+        const subtitles = (await deps.subtitles?.list(route.renditionPath).catch(() => [])) ?? [];
+        const lines = subtitleMediaLines(subtitles, baseOf(route.renditionPath, '../'), subtitlePlaylistName);
+        return manifest(req, res, 'fmp4-master', buildFmp4Master(renditions, base, lines));
       },
       dash: async (req: IncomingMessage, res: ServerResponse, route: RouteOf<'dash'>) => {
         const { renditions, durationMs } = await fmp4.describe(route.renditionPath);

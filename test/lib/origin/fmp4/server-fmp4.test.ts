@@ -79,11 +79,17 @@ describe('serve: the fMP4 form of a rendition', () => {
       expect((await t.get(`/i/a.mp4/fmp4/${missing}`)).status, missing).toBe(404);
   });
 
-  it('one audio rendition per carried track of a film with several', async () => {
+  it('one audio rendition per carried track of a film with several, and its subtitles', async () => {
     const t = await startOrigin({ 't.mp4': 'tracks.mp4' }, { serve: { readAhead: 0 } });
     const master = parseMasterPlaylist(await text(t, '/i/t.mp4/fmp4/master.m3u8'));
     const uris = master.variants.flatMap((v) => v.audio.map((a) => a.uri));
     expect(uris).toEqual(['index_0_a2.m3u8', 'index_0_a3.m3u8', 'index_0_a4.m3u8']);
+    // The WebVTT subtitles of the MPEG-TS form (docs/tracks.md), one directory up.
+    const subtitles = master.variants.find((v) => !v.isIFrameOnly)!.subtitles.map((r) => r.uri!);
+    expect(subtitles).toEqual(['../index_0_s5.m3u8']);
+    const cues = await t.get(resolve(subtitles[0], '/i/t.mp4/fmp4/master.m3u8'));
+    expect(cues.status).toBe(200);
+    expect(await cues.text()).toMatch(/^#EXTM3U/);
     for (const [uri, stream] of [
       ['index_0_a3.m3u8', 2],
       ['index_0_a4.m3u8', 3],
