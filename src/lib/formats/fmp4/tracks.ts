@@ -92,6 +92,8 @@ export function describeFmp4(
     const track = fmp4Track(movie, plan, ref);
     const ranges = fmp4Ranges(movie, plan, ref);
     const video = ref === 'v';
+    // The init segment keeps the display matrix (segments.ts): a quarter turn is shown height × width.
+    const [width, height] = track.quarterTurn ? [picture.height, picture.width] : [picture.width, picture.height];
     return {
       ref,
       trackId: track.id,
@@ -103,8 +105,8 @@ export function describeFmp4(
       ...(video
         ? {
             iframe: iframeRates(iframeEntries(track, ranges, durations)),
-            width: picture.width,
-            height: picture.height,
+            width,
+            height,
             frameRate: picture.frameRate,
           }
         : { sampleRate: track.sampleRate, channels: track.channelCount }),

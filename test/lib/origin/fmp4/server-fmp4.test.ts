@@ -99,6 +99,14 @@ describe('serve: the fMP4 form of a rendition', () => {
     }
   });
 
+  it('a phone video: the fMP4 master gives the upright picture its kept display matrix shows, the MPEG-TS master the stored one', async () => {
+    const t = await startOrigin({ 'p.mp4': 'phone-rotated.mp4' }, { serve: { readAhead: 0 } });
+    const stored = parseMasterPlaylist(await text(t, '/i/p.mp4/master.m3u8')).variants[0].resolution;
+    const shown = parseMasterPlaylist(await text(t, '/i/p.mp4/fmp4/master.m3u8')).variants[0].resolution;
+    expect(stored!.width).toBeGreaterThan(stored!.height);
+    expect(shown).toEqual({ width: stored!.height, height: stored!.width });
+  });
+
   it('an HEVC (hvc1) source: its master adds an fMP4 variant after the MPEG-TS one, and it plays', async () => {
     const t = await startOrigin({ 'h.mp4': 'hevc.mp4', 'a.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
     const master = parseMasterPlaylist(await text(t, '/i/h.mp4/master.m3u8'));
