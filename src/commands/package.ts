@@ -12,7 +12,7 @@ import { pathBelowRoot, renditionUrl } from '../lib/cache/rendition-path.js';
 import { listenUrl } from '../lib/origin/startup-line.js';
 import { checkCacheDirectory } from '../lib/origin/serve-checks.js';
 import { barReporter, lineReporter, silentReporter } from '../lib/shared/reporter.js';
-import { runPackageJob, type PackageSummary } from '../lib/packaging/package-runner.js';
+import { runPackageJob, type PackageFormat, type PackageSummary } from '../lib/packaging/package-runner.js';
 import { expandInputs } from '../lib/packaging/package-inputs.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 import { isUrl } from '../lib/shared/paths.js';
@@ -27,6 +27,7 @@ interface PackageCommandOptions {
   readonly concurrency?: string;
   readonly bento4Dir?: string;
   readonly force?: boolean;
+  readonly format?: PackageFormat;
   readonly json?: boolean;
   readonly ladder?: boolean;
   readonly profiles?: string;
@@ -175,6 +176,11 @@ export function packageCommand(): Command {
       'with --ladder, only these profiles, e.g. 360p,720p (implies --ladder; a profile above a source is skipped)',
     )
     .option('-f, --force', 'package again even when a complete rendition exists')
+    .addOption(
+      new Option('--format <form>', 'which HLS form to make: MPEG-TS, the fMP4 form that DASH shares (docs/formats.md), or both')
+        .choices(['ts', 'fmp4', 'both'])
+        .default('ts'),
+    )
     .addOption(new Option('--json', 'print one JSON result on stdout instead of progress and a summary'))
     .action(async (args: string[], options: PackageCommandOptions, cmd: Command) => {
       const loaded = await loadConfigWithOrigin({
@@ -214,7 +220,8 @@ export function packageCommand(): Command {
           ladderBatch && ffmpeg?.ok
             ? ladderBatch.createLadderBatch(config, { ffmpeg: ffmpeg.ffmpeg, names, force, cwd, reporter, signal: controller.signal })
             : undefined;
-        summary = await runPackageJob(config, { inputs: allInputs, as, force, cwd, reporter, signal: controller.signal, ...batch });
+        const { format } = options;
+        summary = await runPackageJob(config, { inputs: allInputs, as, force, format, cwd, reporter, signal: controller.signal, ...batch });
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
       }

@@ -3,6 +3,7 @@
 // start with a dot, so the two never collide. Prune deletes nothing that has no name here.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { Fmp4Ref } from '../formats/fmp4/tracks.js';
 
 export const TMP_DIR = '.tmp'; // packaging runs in progress: tempRunName()
 export const LOCKS_DIR = '.locks'; // lockName(), failedName(): who is packaging, what failed
@@ -14,6 +15,7 @@ export const TRASH_DIR = '.trash'; // renditions replaced or removed, deleted ri
 export const INDEX_PLAYLIST = 'index_0_av.m3u8';
 export const MASTER_PLAYLIST = 'master.m3u8';
 export const KFONLY_DIR = 'kfonly';
+export const DASH_MANIFEST = 'manifest.mpd'; // served, never stored: made from the moov each time
 export const RENDITION_INFO = '.rendition.json';
 export const SEGMENT_INDEX = '.segments.idx'; // packaging/segment-index.ts
 export const SEGMENT_PATTERN = /^segment([1-9]\d{0,5})_0_av\.ts$/;
@@ -29,6 +31,22 @@ export const AUDIO_PLAYLIST_PATTERN = /^index_0_a([1-9]\d{0,8})\.m3u8$/;
 export const AUDIO_SEGMENT_PATTERN = /^segment([1-9]\d{0,5})_0_a([1-9]\d{0,8})\.ts$/;
 export const audioPlaylistName = (trackId: number) => `index_0_a${trackId}.m3u8`;
 export const audioSegmentName = (number: number, trackId: number) => `segment${number}_0_a${trackId}.ts`;
+
+// fMP4 renditions (docs/formats.md), one track each, in the rendition's fmp4/ directory under
+// their URL names: index_0_<ref>.m3u8, init_0_<ref>.mp4 and segment<K>_0_<ref>.m4s, <ref> `v` (the
+// video) or a<N> (audio track N), as the audio renditions beside them are named.
+export const FMP4_DIR = 'fmp4';
+const FMP4_REF = '(v|a[1-9]\\d{0,8})';
+export const FMP4_PLAYLIST_PATTERN = new RegExp(`^index_0_${FMP4_REF}\\.m3u8$`);
+export const FMP4_INIT_PATTERN = new RegExp(`^init_0_${FMP4_REF}\\.mp4$`);
+export const FMP4_SEGMENT_PATTERN = new RegExp(`^segment([1-9]\\d{0,5})_0_${FMP4_REF}\\.m4s$`);
+const refText = (ref: Fmp4Ref) => (ref === 'v' ? 'v' : `a${ref}`);
+export const parseFmp4Ref = (text: string): Fmp4Ref => (text === 'v' ? 'v' : Number(text.slice(1)));
+export const fmp4PlaylistName = (ref: Fmp4Ref) => `index_0_${refText(ref)}.m3u8`;
+export const fmp4InitName = (ref: Fmp4Ref) => `init_0_${refText(ref)}.mp4`;
+export const fmp4SegmentName = (number: number, ref: Fmp4Ref) => `segment${number}_0_${refText(ref)}.m4s`;
+// The same names as a DASH SegmentTemplate@media (ISO/IEC 23009-1 §5.3.9.4.4: $Number$ is K).
+export const fmp4SegmentTemplate = (ref: Fmp4Ref) => `segment$Number$_0_${refText(ref)}.m4s`;
 
 // A subtitle rendition (docs/tracks.md), made in memory, never stored: index_0_<id>.m3u8 and
 // segment<K>_0_<id>.vtt, <id> s<track ID> (tx3g) or f-[<lang>.]srt|vtt (a sidecar file).
@@ -104,6 +122,14 @@ export function renditionFileRole(name: string): RenditionFileRole | null {
   if (name === RENDITION_INFO || name === SEGMENT_INDEX) return 'info';
   if (parseAtomicTempName(name)) return 'temp';
   return null;
+}
+
+// The role of a regular file inside a rendition's fmp4/ directory; null: not casterpak's. An
+// init segment is made again on request like a media segment, so prune may take it as one.
+export function fmp4FileRole(name: string): RenditionFileRole | null {
+  if (FMP4_SEGMENT_PATTERN.test(name) || FMP4_INIT_PATTERN.test(name)) return 'segment';
+  if (FMP4_PLAYLIST_PATTERN.test(name)) return 'playlist';
+  return parseAtomicTempName(name) ? 'temp' : null;
 }
 
 // The role of a regular file inside a rendition's kfonly/ directory; null: not casterpak's.

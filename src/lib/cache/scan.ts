@@ -14,8 +14,10 @@ import {
   TMP_DIR,
   TRASH_DIR,
   INDEX_PLAYLIST,
+  FMP4_DIR,
   KFONLY_DIR,
   isSourceName,
+  fmp4FileRole,
   iframePlaylistFileRole,
   parseAsideLockName,
   parseFailedName,
@@ -62,8 +64,9 @@ function renditionEntry(walk: Walk, rel: string, dirents: readonly Dirent[], sub
   for (const dirent of dirents) {
     const name = dirent.name;
     if (dirent.isDirectory()) {
-      if (name === KFONLY_DIR && walk.dirOk(`${rel}/${name}`) !== null) {
-        for (const inner of walk.readdir(`${rel}/${name}`)) addFile(iframePlaylistFileRole(inner.name), inner, `${name}/${inner.name}`);
+      const role = name === KFONLY_DIR ? iframePlaylistFileRole : name === FMP4_DIR ? fmp4FileRole : null;
+      if (role && walk.dirOk(`${rel}/${name}`) !== null) {
+        for (const inner of walk.readdir(`${rel}/${name}`)) addFile(role(inner.name), inner, `${name}/${inner.name}`);
       } else {
         foreign++; // not ours: stays, and may itself hold renditions
         subdirs.push(`${rel}/${name}`);

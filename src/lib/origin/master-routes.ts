@@ -36,6 +36,8 @@ interface MasterRoutesDeps {
   readonly iframePlaylists: IFramePlaylistService;
   readonly subtitles?: SubtitleRenditions;
   readonly logger: Logger;
+  /** An HEVC source's master with its fMP4 variant added (fmp4/fmp4-routes.ts). */
+  readonly withHevcVariant?: (info: RenditionInfo, base: string, master: string) => Promise<string>;
 }
 
 interface Made {
@@ -194,16 +196,12 @@ export function masterRoutes(deps: MasterRoutesDeps) {
         ? await ladderOf(route.renditionPath, made.info, (p) => `../${path.posix.basename(p)}/`)
         : [];
       const all = [made, ...ladder];
-      return master(
-        buildMaster(
-          all.map((m) => m.variant),
-          audioOf(all),
-          await subtitlesOf([made]),
-        ),
-        req,
-        res,
-        worst(all),
+      const text = buildMaster(
+        all.map((m) => m.variant),
+        audioOf(all),
+        await subtitlesOf([made]),
       );
+      return master((await deps.withHevcVariant?.(made.info, made.base, text)) ?? text, req, res, worst(all));
     },
 
     // Renditions whose source is missing are left out; with none left, 404.

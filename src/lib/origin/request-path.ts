@@ -8,13 +8,21 @@ import { MAX_PATH_LENGTH, relativePathError, renditionPathError } from '../cache
 import {
   AUDIO_PLAYLIST_PATTERN,
   AUDIO_SEGMENT_PATTERN,
+  DASH_MANIFEST,
+  FMP4_DIR,
+  FMP4_INIT_PATTERN,
+  FMP4_PLAYLIST_PATTERN,
+  FMP4_SEGMENT_PATTERN,
   INDEX_PLAYLIST,
   KFONLY_DIR,
   MASTER_PLAYLIST,
   SEGMENT_PATTERN,
   SUBTITLE_PLAYLIST_PATTERN,
   SUBTITLE_SEGMENT_PATTERN,
+  fmp4PlaylistName,
+  parseFmp4Ref,
 } from '../cache/names.js';
+import type { Fmp4Ref } from '../formats/fmp4/tracks.js';
 
 export type Route =
   | { readonly kind: 'status' | 'healthz' | 'metrics' | 'player-script' }
@@ -25,7 +33,10 @@ export type Route =
   | { readonly kind: 'audio-segment'; readonly renditionPath: string; readonly track: number; readonly segment: number }
   | { readonly kind: 'subtitle-index'; readonly renditionPath: string; readonly id: string }
   | { readonly kind: 'subtitle-segment'; readonly renditionPath: string; readonly id: string; readonly segment: number }
-  | { readonly kind: 'csmil'; readonly renditionPaths: readonly string[] }
+  | { readonly kind: 'csmil' | 'dash-csmil'; readonly renditionPaths: readonly string[] }
+  | { readonly kind: 'fmp4-master' | 'fmp4-kfonly' | 'dash'; readonly renditionPath: string }
+  | { readonly kind: 'fmp4-index' | 'fmp4-init'; readonly renditionPath: string; readonly ref: Fmp4Ref }
+  | { readonly kind: 'fmp4-segment'; readonly renditionPath: string; readonly ref: Fmp4Ref; readonly segment: number }
   | { readonly kind: 'published'; readonly path: string }
   | { readonly kind: 'published-kfonly'; readonly dir: string; readonly name: string }
   | { readonly kind: 'master-proxy'; readonly pathAndQuery: string };
@@ -81,7 +92,7 @@ function rendition(segments: string[], options: RouteOptions): string | RouteRes
 }
 
 // Akamai MSOD: `<dir>/<prefix>,<a>,<b>,<suffix>.csmil` names `<dir>/<prefix><a><suffix>`, ….
-function csmil(dirSegments: string[], name: string, options: RouteOptions): RouteResult {
+function csmil(dirSegments: string[], name: string, options: RouteOptions, kind: 'csmil' | 'dash-csmil' = 'csmil'): RouteResult {
   const parts = name.slice(0, -'.csmil'.length).split(',');
   if (parts.length < 3) return fail(404, 'a .csmil name needs a prefix, at least one rendition and a suffix');
   const prefix = parts[0];
@@ -94,7 +105,20 @@ function csmil(dirSegments: string[], name: string, options: RouteOptions): Rout
     if (typeof result !== 'string') return result;
     renditionPaths.push(result);
   }
-  return { ok: true, route: { kind: 'csmil', renditionPaths } };
+  return { ok: true, route: { kind, renditionPaths } };
+}
+
+// `<rendition>/fmp4/<file>`: the fMP4 form's master, playlists, init and media segments (docs/formats.md).
+function fmp4(renditionPath: string, file: string): RouteResult {
+  if (file === MASTER_PLAYLIST) return { ok: true, route: { kind: 'fmp4-master', renditionPath } };
+  const index = FMP4_PLAYLIST_PATTERN.exec(file);
+  if (index) return { ok: true, route: { kind: 'fmp4-index', renditionPath, ref: parseFmp4Ref(index[1]) } };
+  const init = FMP4_INIT_PATTERN.exec(file);
+  if (init) return { ok: true, route: { kind: 'fmp4-init', renditionPath, ref: parseFmp4Ref(init[1]) } };
+  const segment = FMP4_SEGMENT_PATTERN.exec(file);
+  if (segment)
+    return { ok: true, route: { kind: 'fmp4-segment', renditionPath, ref: parseFmp4Ref(segment[2]), segment: Number(segment[1]) } };
+  return fail(404, 'no such file in the fMP4 form of a rendition');
 }
 
 // The library's query, checked as strictly as a path: known keys once each, `dir` through
@@ -139,8 +163,21 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
   }
   if (area === 'i' && rest.length >= 2) {
     const parent = rest.slice(0, -1);
-    if (file === MASTER_PLAYLIST && parent[parent.length - 1].endsWith('.csmil')) {
-      return csmil(parent.slice(0, -1), parent[parent.length - 1], options);
+    if ((file === MASTER_PLAYLIST || file === DASH_MANIFEST) && parent[parent.length - 1].endsWith('.csmil')) {
+      return csmil(parent.slice(0, -1), parent[parent.length - 1], options, file === DASH_MANIFEST ? 'dash-csmil' : 'csmil');
+    }
+    if (
+      file === fmp4PlaylistName('v') &&
+      parent.length >= 3 &&
+      parent[parent.length - 1] === KFONLY_DIR &&
+      parent[parent.length - 2] === FMP4_DIR
+    ) {
+      const r = rendition(parent.slice(0, -2), options);
+      return typeof r === 'string' ? { ok: true, route: { kind: 'fmp4-kfonly', renditionPath: r } } : r;
+    }
+    if (parent[parent.length - 1] === FMP4_DIR && parent.length >= 2) {
+      const r = rendition(parent.slice(0, -1), options);
+      return typeof r === 'string' ? fmp4(r, file) : r;
     }
     if (file === INDEX_PLAYLIST && parent[parent.length - 1] === KFONLY_DIR && parent.length >= 2) {
       const r = rendition(parent.slice(0, -1), options);
@@ -150,6 +187,7 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
     if (typeof r !== 'string') return r;
     if (file === INDEX_PLAYLIST) return { ok: true, route: { kind: 'index', renditionPath: r } };
     if (file === MASTER_PLAYLIST) return { ok: true, route: { kind: 'master', renditionPath: r } };
+    if (file === DASH_MANIFEST) return { ok: true, route: { kind: 'dash', renditionPath: r } };
     const segment = SEGMENT_PATTERN.exec(file);
     if (segment) return { ok: true, route: { kind: 'segment', renditionPath: r, segment: Number(segment[1]) } };
     const audioIndex = AUDIO_PLAYLIST_PATTERN.exec(file);

@@ -7,6 +7,7 @@ import type { Route } from './request-path.js';
 
 export const PLAYLIST_TYPE = 'application/vnd.apple.mpegurl';
 const SEGMENT_TYPE = 'video/mp2t';
+const DASH_TYPE = 'application/dash+xml'; // ISO/IEC 23009-1 Annex C
 
 // `configured` kinds come from serve.cacheControl; the others are fixed.
 type CacheControlKind = 'playlist' | 'segment' | 'master' | 'no-store' | 'day';
@@ -35,6 +36,15 @@ export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
   kfonly: row(PLAYLIST_TYPE, 'playlist', true),
   master: row(PLAYLIST_TYPE, 'master'),
   csmil: row(PLAYLIST_TYPE, 'master'),
+  // The fMP4 form (docs/formats.md); an audio rendition's init and media segments are sent as
+  // audio/mp4 (RFC 4337 §2) by origin/fmp4/fmp4-routes.ts.
+  'fmp4-master': row(PLAYLIST_TYPE, 'master'),
+  'fmp4-index': row(PLAYLIST_TYPE, 'playlist', true),
+  'fmp4-kfonly': row(PLAYLIST_TYPE, 'playlist'),
+  'fmp4-init': row('video/mp4', 'segment', true),
+  'fmp4-segment': row('video/mp4', 'segment', true),
+  dash: row(DASH_TYPE, 'master'),
+  'dash-csmil': row(DASH_TYPE, 'master'),
   published: row('by-extension', 'playlist'),
   'published-kfonly': row(PLAYLIST_TYPE, 'playlist', true),
   'master-proxy': row(PLAYLIST_TYPE, 'master'),

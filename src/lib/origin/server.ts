@@ -30,6 +30,8 @@ import { SubtitleRenditions } from '../packaging/store/subtitle-requests.js';
 import { realPathInside } from '../packaging/source/source-resolver.js';
 import { SmallFileCache } from './http/small-files.js';
 import { masterRoutes } from './master-routes.js';
+import { fmp4Routes } from './fmp4/fmp4-routes.js';
+import { Fmp4Renditions } from '../packaging/fmp4/fmp4-renditions.js';
 import { publishedRoutes } from './published-routes.js';
 import { serviceRoutes } from './service-routes.js';
 
@@ -152,10 +154,13 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     localSource: async (p) => (config.sourceRoot ? realPathInside(config.sourceRoot, p) : null),
     onWarning: (message, fields) => logger.warn(message, fields),
   });
+
+  const fmp4 = fmp4Routes({ config, store, fmp4: new Fmp4Renditions(store), smallFiles, subtitles });
   const handlers = {
     ...renditions,
+    ...fmp4.handlers,
     ...trackRoutes({ config, store, audio: new AudioRenditions(store), subtitles, smallFiles }),
-    ...masterRoutes({ config, store, renditions, iframePlaylists, subtitles, logger }),
+    ...masterRoutes({ config, store, renditions, iframePlaylists, subtitles, logger, withHevcVariant: fmp4.withHevcVariant }),
     ...publishedRoutes({ config, layout, iframePlaylists }),
     ...serviceRoutes({
       layout,

@@ -11,6 +11,7 @@ import { locateBento4 } from './bento4.js';
 import { downloadSource } from './source/source-resolver.js';
 import { RenditionStore } from './rendition-store.js';
 import { AudioRenditions } from './store/audio-requests.js';
+import { Fmp4Renditions } from './fmp4/fmp4-renditions.js';
 import { sweepTemp } from '../cache/temp-sweep.js';
 import type { Reporter } from '../shared/reporter.js';
 import { SingleFlight } from '../shared/single-flight.js';
@@ -50,11 +51,15 @@ export interface PackageRunOptions {
   readonly signal?: AbortSignal;
   /** The rendition path the operator named for the one input (`package --as`), instead of the one from the source root. */
   readonly as?: string;
+  /** package --format: MPEG-TS (the default), the fMP4 form (docs/formats.md), or both. */
+  readonly format?: PackageFormat;
   /** Derived renditions the store may make (package --ladder). */
   readonly derivations?: Derivations;
   /** What more to make from each input's rendition once it is made (package --ladder), with a result each. */
   readonly derived?: (source: PackagedSource) => Promise<PackageItemResult[]>;
 }
+
+export type PackageFormat = 'ts' | 'fmp4' | 'both';
 
 export interface PackagedSource {
   readonly input: string;
@@ -105,6 +110,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
   });
 
   const audio = new AudioRenditions(store);
+  const fmp4 = new Fmp4Renditions(store);
   const packageOne = async (input: string): Promise<PackageItemResult> => {
     const itemStarted = Date.now();
     let renditionPath: string | null = null;
@@ -120,17 +126,23 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
       }
       sources.set(renditionPath, input);
       reporter.progress(input, 'mp42hls', 0.1);
-      const outcome = await store.make(renditionPath, options.force);
-      const audioBytes = await audio.ensureAll(renditionPath); // every language warm too (docs/tracks.md)
+      const format = options.format ?? 'ts';
+      // The fMP4 form alone needs the MPEG-TS playlist (its EXTINFs), not its segments.
+      const made =
+        format === 'fmp4' && !options.force
+          ? (await store.ensure(renditionPath)).status !== 'HIT'
+          : !['reused', 'existing'].includes(await store.make(renditionPath, options.force));
+      const audioBytes = format === 'fmp4' ? 0 : await audio.ensureAll(renditionPath); // every language warm too (docs/tracks.md)
+      const fmp4Made = format === 'ts' ? { bytes: 0, made: false } : await fmp4.ensureAll(renditionPath);
       const info = await store.info(renditionPath);
-      const status = outcome === 'reused' || outcome === 'existing' ? 'reused' : 'made';
+      const status = made || fmp4Made.made ? 'made' : 'reused';
       const result: PackageItemResult = {
         input,
         renditionPath,
         status,
         dir: layout.renditionDir(renditionPath),
         segments: info?.segments ?? 0,
-        bytes: (info?.bytes ?? 0) + audioBytes,
+        bytes: (format === 'fmp4' ? 0 : (info?.bytes ?? 0)) + audioBytes + fmp4Made.bytes,
         durationMs: Date.now() - itemStarted,
       };
       reporter.finish(input, status, `${result.segments} segments → ${result.dir}`);

@@ -5,7 +5,7 @@
 // is not an error.
 import { promises as fs, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { LOCKS_DIR, TRASH_DIR, INDEX_PLAYLIST, KFONLY_DIR, lockName } from '../cache/names.js';
+import { LOCKS_DIR, TRASH_DIR, INDEX_PLAYLIST, KFONLY_DIR, FMP4_DIR, lockName } from '../cache/names.js';
 import type { RenditionEntry } from '../cache/entries.js';
 import type { KeptItem, PruneItem } from './plan.js';
 import { lockHeldSync } from '../cache/lock.js';
@@ -186,5 +186,5 @@ async function dismantle(dir: string, rendition: RenditionEntry): Promise<void> 
       if (errorCode(error) !== 'ENOENT') throw error;
     });
   }
-  for (const emptied of [path.join(dir, KFONLY_DIR), dir]) await fs.rmdir(emptied).catch(() => {}); // not empty: foreign things stay
+  for (const emptied of [path.join(dir, KFONLY_DIR), path.join(dir, FMP4_DIR), dir]) await fs.rmdir(emptied).catch(() => {}); // not empty: foreign things stay
 }

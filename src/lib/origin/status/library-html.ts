@@ -5,7 +5,7 @@
 // U+FFFD, and only entries with a servable path (library.ts) get links.
 import { formatBytes } from '../../config/units.js';
 import { renditionUrl } from '../../cache/rendition-path.js';
-import { INDEX_PLAYLIST, KFONLY_DIR, MASTER_PLAYLIST } from '../../cache/names.js';
+import { DASH_MANIFEST, FMP4_DIR, INDEX_PLAYLIST, KFONLY_DIR, MASTER_PLAYLIST } from '../../cache/names.js';
 import { LIBRARY_PATH } from '../request-path.js';
 import { escapeHtml, STATUS_STYLE } from './status-html.js';
 
@@ -68,7 +68,8 @@ function row(entry: LibraryEntry): string {
   return (
     `<tr class="media" data-path="${escapeHtml(entry.path)}"><td class="path">${name}</td><td class="num">${size}</td><td>${modified}</td>` +
     `<td><a href="${playerHref(entry.path, 'player')}">Play</a> · <a href="${playerHref(entry.path, 'trick')}">Trick play</a> · ` +
-    `<a href="${escapeHtml(base + MASTER_PLAYLIST)}">master</a> · <a href="${escapeHtml(`${base}${KFONLY_DIR}/${INDEX_PLAYLIST}`)}">I-frame playlist</a></td></tr>`
+    `<a href="${escapeHtml(base + MASTER_PLAYLIST)}">master</a> · <a href="${escapeHtml(`${base}${KFONLY_DIR}/${INDEX_PLAYLIST}`)}">I-frame playlist</a> · ` +
+    `<a href="${escapeHtml(`${base}${FMP4_DIR}/${MASTER_PLAYLIST}`)}">fMP4 master</a> · <a href="${escapeHtml(base + DASH_MANIFEST)}">DASH</a></td></tr>`
   );
 }
 

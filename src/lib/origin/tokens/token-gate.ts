@@ -13,7 +13,22 @@ import { parseTokenKeys, verifyToken } from './edge-auth.js';
 import { CasterpakError } from '../../shared/errors.js';
 
 // The routes of /i/ and /hls/; /healthz, /metrics, the status page and /p/ are not gated.
-const GATED = new Set<Route['kind']>(['index', 'segment', 'kfonly', 'master', 'csmil', 'published', 'published-kfonly']);
+const GATED = new Set<Route['kind']>([
+  'index',
+  'segment',
+  'kfonly',
+  'master',
+  'csmil',
+  'published',
+  'published-kfonly',
+  'fmp4-master',
+  'fmp4-index',
+  'fmp4-kfonly',
+  'fmp4-init',
+  'fmp4-segment',
+  'dash',
+  'dash-csmil',
+]);
 
 interface TokenGateOptions {
   readonly keys: readonly Buffer[];

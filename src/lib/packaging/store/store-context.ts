@@ -47,8 +47,8 @@ export interface StoreContext {
 export interface PackagingEvent {
   readonly renditionPath: string;
   /** playlist: answered from the moov; segment: one made alone; transcode: a derived one; rendition: a whole-file run;
-   * audio: an audio rendition's playlist or segment (docs/tracks.md). */
-  readonly what: 'playlist' | 'segment' | 'transcode' | 'rendition' | 'audio';
+   * audio: an audio rendition's playlist or segment (docs/tracks.md); fmp4: a file of the fMP4 form (docs/formats.md). */
+  readonly what: 'playlist' | 'segment' | 'transcode' | 'rendition' | 'audio' | 'fmp4';
   readonly outcome: CommitOutcome | 'failed';
   readonly durationMs: number;
   readonly sourceBytes: number;

@@ -90,6 +90,7 @@ describe('renderLibraryPage', () => {
     expect(html).toContain('<a href="/_casterpak/library?dir=shows">shows/</a>');
     expect(html).toContain('<a href="/?play=a.mp4#player">Play</a> · <a href="/?play=a.mp4#trick">Trick play</a>');
     expect(html).toContain('<a href="/i/a.mp4/master.m3u8">master</a> · <a href="/i/a.mp4/kfonly/index_0_av.m3u8">I-frame playlist</a>');
+    expect(html).toContain('<a href="/i/a.mp4/fmp4/master.m3u8">fMP4 master</a> · <a href="/i/a.mp4/manifest.mpd">DASH</a>');
     expect(html).not.toContain('play=evil.mp4');
     expect(html).not.toContain('play=broken.mp4');
     expect(html).not.toContain('dir=out-link');

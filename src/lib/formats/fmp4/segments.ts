@@ -1,0 +1,87 @@
+// fMP4 (CMAF) segments of one track, written by casterpak from the source's moov and sample bytes
+// (docs/formats.md, "fMP4 and DASH"): an init segment (ftyp + moov with the source track's boxes,
+// its stsd bytes, tkhd display matrix and mdhd timescale unchanged, and mvex/trex) and media
+// segments (styp + moof + mdat) holding the source's samples unchanged, with their decode and
+// composition times (ISO/IEC 14496-12 §8.8; ISO/IEC 23000-19 for the CMAF brands).
+import { ascii, box, concat, fullBox, uint32, uint64 } from '../mp4/box-writer.js';
+import { Mp4FormatError } from '../mp4/errors.js';
+import type { Movie, Track } from '../mp4/moov.js';
+import { buildExtractMoov } from '../mp42hls/extract-moov.js';
+import { descriptionIndexOf, sliceOf, type SampleSlice } from '../mp42hls/extract.js';
+import type { SampleRange } from '../mp42hls/segment-plan.js';
+
+// §8.8.7 tfhd flags: default-base-is-moof (trun data offsets count from the moof's first byte).
+const TFHD_FLAGS = 0x020000;
+// §8.8.8 trun flags: data-offset | sample-duration | sample-size | sample-flags | sample-composition-time-offset.
+const TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800;
+// §8.8.3.1 sample flags: sample_depends_on = 2 (independent) for sync samples;
+// sample_depends_on = 1 and sample_is_non_sync_sample = 1 otherwise.
+const SYNC_FLAGS = 0x02000000;
+const NON_SYNC_FLAGS = 0x01010000;
+
+// ftyp (§4.3): major brand iso6 (tfdt v1, default-base-is-moof), compatible with CMAF's cmfc.
+export function buildInitSegment(moovBytes: Uint8Array, movie: Movie, track: Track): Uint8Array {
+  const ftyp = box('ftyp', [ascii('iso6'), uint32(0), ascii('iso6'), ascii('cmfc'), ascii('isom'), ascii('mp41')]);
+  return concat([ftyp, buildExtractMoov(moovBytes, movie, [{ track, descriptionIndex: descriptionIndexOf(track) }])]);
+}
+
+// traf (§8.8.6) = tfhd (u32 track_ID) + tfdt v1 (§8.8.12: u64 baseMediaDecodeTime, the source's
+// decode time of the first sample) + trun (§8.8.8: u32 sample_count; i32 data_offset; per sample
+// u32 duration, u32 size, u32 flags, u32/i32 composition offset; version 1 when one is negative).
+function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
+  const count = slice.sizes.length;
+  const entries = new Uint8Array(count * 16);
+  const dv = new DataView(entries.buffer);
+  let signed = false;
+  for (let i = 0; i < count; i++) {
+    dv.setUint32(i * 16, slice.durations[i]);
+    dv.setUint32(i * 16 + 4, slice.sizes[i]);
+    dv.setUint32(i * 16 + 8, slice.sync[i] ? SYNC_FLAGS : NON_SYNC_FLAGS);
+    dv.setInt32(i * 16 + 12, slice.compositionOffsets[i]);
+    if (slice.compositionOffsets[i] < 0) signed = true;
+  }
+  return box('traf', [
+    fullBox('tfhd', 0, TFHD_FLAGS, [uint32(slice.trackId)]),
+    fullBox('tfdt', 1, 0, [uint64(slice.baseDecodeTime)]),
+    fullBox('trun', signed ? 1 : 0, TRUN_FLAGS, [uint32(count), uint32(dataOffset), entries]),
+  ]);
+}
+
+// styp (§8.16.2) brands: msdh (a media segment), msix (indexable), cmfs (a CMAF segment).
+const STYP = box('styp', [ascii('msdh'), uint32(0), ascii('msdh'), ascii('msix'), ascii('cmfs')]);
+
+// Bytes before a media segment's first sample: styp, a moof of `samples` trun entries, the mdat
+// header (mfhd 16, tfhd 16, tfdt 20, trun 20 + 16 per sample, traf and moof headers 8 each).
+export function mediaSegmentHeaderBytes(samples: number): number {
+  return STYP.length + 8 + 16 + 8 + 16 + 20 + 20 + 16 * samples + 8;
+}
+
+// Media segment `sequence` (1-based, the mfhd sequence_number, §8.8.5) of one track: the samples
+// of `range`, copied out of `span.bytes` (file bytes from `span.start`).
+export function buildMediaSegment(
+  track: Track,
+  range: SampleRange,
+  sequence: number,
+  span: { readonly start: number; readonly bytes: Uint8Array },
+): Uint8Array {
+  if (range.end <= range.start) throw new Mp4FormatError(`track ${track.id} has no samples in segment ${sequence}`);
+  const slice = sliceOf(track, range);
+  let payload = 0;
+  for (let i = 0; i < slice.sizes.length; i++) payload += slice.sizes[i];
+  const mdatSize = 8 + payload;
+  if (mdatSize > 0xffffffff) throw new Mp4FormatError('a segment holds more than 4 GB');
+  // The data offset counts from the moof's first byte: the moof's size does not depend on it.
+  const draft = box('moof', [fullBox('mfhd', 0, 0, [uint32(sequence)]), traf(slice, 0)]);
+  const moof = box('moof', [fullBox('mfhd', 0, 0, [uint32(sequence)]), traf(slice, draft.length + 8)]);
+  const out = new Uint8Array(STYP.length + moof.length + mdatSize);
+  out.set(concat([STYP, moof, uint32(mdatSize), ascii('mdat')]));
+  let at = STYP.length + moof.length + 8;
+  for (let i = 0; i < slice.sizes.length; i++) {
+    const from = slice.offsets[i] - span.start;
+    if (from < 0 || from + slice.sizes[i] > span.bytes.length)
+      throw new Mp4FormatError(`sample at ${slice.offsets[i]} lies outside the span read`);
+    out.set(span.bytes.subarray(from, from + slice.sizes[i]), at);
+    at += slice.sizes[i];
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+// The fMP4 form's I-frame playlist: each entry's byte range of its media segment, after the init
+// segment, is a file ffprobe reads one key frame from, the source's own (bytes and time), and the
+// fMP4 master lists it as an I-frame variant.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseMasterPlaylist, parseMediaPlaylist } from '../../../../src/lib/formats/hls/codec.js';
+import { media } from '../../../helpers/bento4.js';
+import { startOrigin, type TestOrigin } from '../../../helpers/origin.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
+import { probePackets } from './fmp4-oracles.js';
+
+const fetchBytes = async (t: TestOrigin, url: string, headers: Record<string, string> = {}) => {
+  const response = await t.get(url, headers);
+  expect(response.status, url).toBe(Object.keys(headers).length > 0 ? 206 : 200);
+  return new Uint8Array(await response.arrayBuffer());
+};
+
+// ffprobe's packets of init + a byte range cut where the key frame ends (the rest of the mdat
+// missing: ffprobe reads what is there).
+function packetsOf(parts: readonly Uint8Array[]): string[] {
+  const file = path.join(tempDir('casterpak-iframe-'), 'one.mp4');
+  writeFileSync(file, Buffer.concat(parts));
+  const out = execFileSync('ffprobe', [
+    '-v',
+    'quiet',
+    '-show_data_hash',
+    'MD5',
+    '-show_entries',
+    'packet=pts,dts,size,flags,data_hash',
+    '-of',
+    'json',
+    file,
+  ]);
+  const { packets } = JSON.parse(out.toString()) as {
+    packets: { pts: number; dts: number; size: string; flags: string; data_hash: string }[];
+  };
+  return packets.map((p) => `${p.pts},${p.dts},${p.size},${p.flags.slice(0, 1)},${p.data_hash}`);
+}
+
+describe('serve: the I-frame playlist of the fMP4 form', () => {
+  it.each([
+    ['av.mp4', 4],
+    ['hevc.mp4', 1],
+  ] as const)('%s: every byte range holds one key frame of the source, in order; the master lists it', async (fixture, segmentDuration) => {
+    const t = await startOrigin({ 'f.mp4': fixture }, { segmentDuration, serve: { readAhead: 0 } });
+    const master = parseMasterPlaylist(await (await t.get('/i/f.mp4/fmp4/master.m3u8')).text());
+    const iframe = master.variants.find((v) => v.isIFrameOnly);
+    expect(iframe?.uri).toBe('kfonly/index_0_v.m3u8');
+    const url = '/i/f.mp4/fmp4/kfonly/index_0_v.m3u8';
+    const text = await (await t.get(url)).text();
+    expect(text).toMatch(/^#EXT-X-I-FRAMES-ONLY$/m);
+    const playlist = parseMediaPlaylist(text);
+    const init = await fetchBytes(t, new URL(playlist.segments[0].map!.uri, `http://x${url}`).pathname);
+    const source = probePackets(media(fixture), 0);
+    const keys = source.filter((p) => p.split(',')[3] === 'K');
+    const seen: string[] = [];
+    for (const s of playlist.segments) {
+      const { length, offset } = s.byterange!;
+      const range = await fetchBytes(t, new URL(s.uri, `http://x${url}`).pathname, { Range: `bytes=${offset}-${offset + length - 1}` });
+      const packets = packetsOf([init, range]);
+      expect(packets, s.uri).toHaveLength(1);
+      seen.push(packets[0]);
+    }
+    expect(seen.length).toBeGreaterThan(1);
+    // Each one a key frame of the source, in the source's order.
+    expect(seen.every((p) => keys.includes(p))).toBe(true);
+    expect(seen.map((p) => keys.indexOf(p))).toEqual([...seen.map((p) => keys.indexOf(p))].sort((a, b) => a - b));
+    const sum = playlist.segments.reduce((a, s) => a + s.duration, 0);
+    const total = parseMediaPlaylist(await (await t.get('/i/f.mp4/fmp4/index_0_v.m3u8')).text()).segments.reduce(
+      (a, s) => a + s.duration,
+      0,
+    );
+    expect(sum).toBeCloseTo(total, 2);
+  });
+});
