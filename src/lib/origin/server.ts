@@ -92,6 +92,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const derivations = createDerivations({
     ladder: config.renditions.ladder,
     ffmpeg,
+    upright: config.renditions.upright,
     limiter: transcodes,
     timeoutMs: config.renditions.timeoutMs,
     sourceExists: (renditionPath, signal) =>

@@ -58,6 +58,7 @@ export function createLadderBatch(
   const derivations = createDerivations({
     ladder,
     ffmpeg: { ok: true, ffmpeg: options.ffmpeg },
+    upright: config.renditions.upright,
     limiter,
     timeoutMs: config.renditions.timeoutMs,
     sourceExists: async (renditionPath) => {

@@ -66,7 +66,10 @@ export class PlaylistRequests {
             const next = planPlaylist({ ...facts, wholeFileBecause: read.wholeFileBecause });
             if (next.kind === 'refused') throw refusal(renditionPath, next);
             if (next.kind === 'whole-file') return { read, wholeFile: next, outcome: null };
-            const describe = derivation ? (info: RenditionInfo) => derivation.describe(read, info) : undefined;
+            // A source's own rendition is transcoded upright when its display matrix turns it (renditions/upright.ts).
+            const describe = derivation
+              ? (info: RenditionInfo) => derivation.describe(read, info)
+              : ((await this.store.options.derivations?.uprightSource?.(read)) ?? undefined);
             const { tmp } = await moovRendition(job, read, describe);
             return { read, wholeFile: null, outcome: await this.commit(renditionPath, tmp, replace) };
           },
