@@ -27,13 +27,15 @@ export interface RenditionInfo {
     readonly rates?: { readonly videoBitrate: number; readonly maxRate: number; readonly bufSize: number };
   };
   /** A source whose display matrix turns its picture, transcoded upright at its displayed size
-   * (`renditions.upright`, docs/renditions.md "Phone video") with these video rates and H.264
-   * level; absent for a rendition packaged as stored (every file written before the key). */
+   * (`renditions.upright`, docs/renditions.md "Phone video") with these video rates, H.264
+   * level and key frame interval; absent for a rendition packaged as stored (every file written before the key). */
   readonly upright?: {
     readonly videoBitrate: number;
     readonly maxRate: number;
     readonly bufSize: number;
     readonly level: string;
+    /** Frames from one key frame to the next, the source's, so its trick play is as dense. */
+    readonly keyint?: number;
   };
 }
 

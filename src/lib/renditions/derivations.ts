@@ -141,7 +141,9 @@ export function createDerivations(options: DerivationsOptions): Derivations {
         throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: derived renditions are unavailable: ${options.ffmpeg.reason}`);
       return async (parts, work) => {
         const ffmpeg = await usable(info.renditionPath);
-        return transcodeTransform(profile, size, { ffmpeg, timeoutMs: options.timeoutMs }, shared)(parts, work);
+        const keyint = info.upright?.keyint;
+        const output = { profile, size, ...(keyint === undefined ? {} : { keyint }) };
+        return transcodeTransform(output, { ffmpeg, timeoutMs: options.timeoutMs }, shared)(parts, work);
       };
     },
   };

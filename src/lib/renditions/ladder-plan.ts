@@ -156,6 +156,8 @@ export interface EncodeOutput {
   readonly profile: LadderProfile;
   readonly size: Size;
   readonly file: string;
+  /** Frames from one key frame to the next (x264's keyint) when not x264's default. */
+  readonly keyint?: number;
 }
 
 // One ffmpeg run: the segment's frames decoded once (upright: ffmpeg applies the display
@@ -180,6 +182,7 @@ export function encodeArgs(input: string, outputs: readonly EncodeOutput[]): str
     const p = o.profile;
     args.push('-map', `[v${i}]`, '-an', '-sn', '-dn', '-c:v', 'libx264', '-preset', p.preset, '-profile:v', p.profile, '-level:v', p.level);
     args.push('-b:v', String(p.videoBitrate), '-maxrate', String(p.maxRate), '-bufsize', String(p.bufSize), '-bf', '0', ...X264_THREADS);
+    if (o.keyint !== undefined) args.push('-g', String(o.keyint));
     args.push('-force_key_frames', 'expr:eq(n,0)', '-vsync', 'passthrough', '-f', 'mp4', o.file);
   });
   return args;

@@ -61,6 +61,16 @@ export function profileOfUpright(info: RenditionInfo): LadderProfile | null {
   return { height: Math.min(video.width, video.height), ...info.upright, ...H264 };
 }
 
+// Frames from one key frame to the next in the source, on average: the upright encode puts its
+// key frames as far apart, so its I-frame playlist is as dense as the source's (x264's default,
+// 250 frames, would leave one key frame a 10-s segment). At least half a second at 25 fps.
+const MIN_KEYINT = 12;
+function keyintOf(samples: { readonly count: number; readonly sync: Uint8Array }): number {
+  let syncs = 0;
+  for (let i = 0; i < samples.count; i++) syncs += samples.sync[i] ? 1 : 0;
+  return Math.max(MIN_KEYINT, Math.round(samples.count / Math.max(1, syncs)));
+}
+
 // The source rendition's info as served upright, or null when its picture is not turned. Its
 // picture, CODECS and bit rates are the encode's; its I-frame rates stay those predicted from
 // the source's key frames, an estimate (docs/renditions.md): a master never transcodes to measure.
@@ -68,7 +78,7 @@ export function uprightInfo(reading: Reading, info: RenditionInfo): RenditionInf
   const turned = turnedVideo(reading);
   const size = turned ? uprightSize(turned) : null;
   const video = info.media.tracks.find((t) => t.type === 'video');
-  if (!size || !video) return null;
+  if (!turned || !size || !video) return null;
   const profile = uprightProfile(size, video.bitrateKbps * 1000, video.frameRate);
   const audio = info.media.tracks.find((t) => t.type === 'audio');
   const rates = derivedBitrates(profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration, pesRatesOf(reading.movie.tracks));
@@ -78,6 +88,6 @@ export function uprightInfo(reading: Reading, info: RenditionInfo): RenditionInf
     peakBitrate: rates.peak,
     averageBitrate: rates.average,
     bytes: Math.round((rates.average / 8) * (info.durationMs / 1000)),
-    upright: { ...videoRatesOf(profile), level: profile.level },
+    upright: { ...videoRatesOf(profile), level: profile.level, keyint: keyintOf(turned.samples) },
   };
 }

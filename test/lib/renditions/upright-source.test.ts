@@ -12,7 +12,7 @@ import { media } from '../../helpers/bento4.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origin.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { DERIVED_CONFIG, fetchOk, fetchText, saveAs, segmentPath, transcodeRuns } from './helpers/derived.js';
-import { FFMPEG, probeVideo, psnr } from './helpers/media-probe.js';
+import { FFMPEG, probePackets, probeVideo, psnr } from './helpers/media-probe.js';
 import { wholeFileSegments } from './helpers/whole-file.js';
 
 const PHONE = { 'phone.mp4': 'phone-rotated.mp4' };
@@ -58,9 +58,13 @@ describe('renditions.upright: a phone video served upright', () => {
     expect(wrongWay).toBeLessThan(20);
   });
 
-  it('points its I-frame playlist into the upright segments', async () => {
+  it('points its I-frame playlist into the upright segments, a key frame as often as the source has one', async () => {
     const t = await startOrigin(PHONE, DERIVED_CONFIG);
     const playlist = await fetchText(t, '/i/phone.mp4/kfonly/index_0_av.m3u8');
+    // The fixture has a key frame every 2 s (4 in 8 s); x264's default would put one a segment.
+    const keyFrames = (await probePackets(media('phone-rotated.mp4'))).filter((p) => p.kind === 'video' && p.key).length;
+    expect(playlist.split('\n').filter((l) => l.startsWith('#EXTINF'))).toHaveLength(keyFrames);
+    expect(keyFrames).toBeGreaterThan(2);
     const first = /#EXT-X-BYTERANGE:(\d+)@(\d+)\s+(\S+)/.exec(playlist)!;
     const [length, offset] = [Number(first[1]), Number(first[2])];
     const segment = await fetchOk(t, `/i/phone.mp4/${path.posix.normalize(first[3]).replace(/^(\.\.\/)+/, '')}`);
