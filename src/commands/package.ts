@@ -16,7 +16,7 @@ import { runPackageJob, type PackageSummary } from '../lib/packaging/package-run
 import { expandInputs } from '../lib/packaging/package-inputs.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 import { isUrl } from '../lib/shared/paths.js';
-import { sourceGopWarning } from './gop-warning.js';
+import { runGopWarnings } from '../lib/packaging/store/gop-warning.js';
 
 interface PackageCommandOptions {
   readonly fromFile?: string;
@@ -214,6 +214,7 @@ export function packageCommand(): Command {
       const stop = () => controller.abort();
       process.once('SIGINT', stop).once('SIGTERM', stop);
       let summary: PackageSummary;
+      const gops = runGopWarnings(config.segmentDuration);
       try {
         const force = Boolean(options.force);
         const batch =
@@ -222,15 +223,12 @@ export function packageCommand(): Command {
             : config.renditions.upright
               ? { derivations: (await import('../lib/renditions/package-upright.js')).uprightDerivations(config) }
               : undefined;
-        summary = await runPackageJob(config, { inputs: allInputs, as, force, cwd, reporter, signal: controller.signal, ...batch });
+        const run = { inputs: allInputs, as, force, cwd, reporter, signal: controller.signal, onPackaging: gops.onPackaging };
+        summary = await runPackageJob(config, { ...run, ...batch });
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
       }
-      for (const result of summary.results)
-        if (result.status === 'made' && !result.profile && !isUrl(result.input)) {
-          const warning = await sourceGopWarning(path.resolve(cwd, result.input), config.segmentDuration);
-          if (warning) process.stderr.write(`casterpak: warning: ${warning}\n`);
-        }
+      for (const warning of gops.warnings(summary.results, cwd)) process.stderr.write(`casterpak: warning: ${warning}\n`);
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(`${[...whereLines(summary, config), summaryLine(summary)].join('\n')}\n`);
       if (controller.signal.aborted) throw new CasterpakError('CANCELLED', 'interrupted; nothing partial was kept');

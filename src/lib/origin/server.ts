@@ -18,6 +18,7 @@ import { createDerivations } from '../renditions/derivations.js';
 import { createIFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { warnIfHevc } from './hevc-warning.js';
+import { longGopWarnings } from '../packaging/store/gop-warning.js';
 import { createHandler } from './handler.js';
 import { guardConnections } from './http/connections.js';
 import { setResponseMemory } from './http/file-body.js';
@@ -101,6 +102,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
         (error) => (isNotFound(error) ? false : Promise.reject(error)),
       ),
   });
+  const warnIfLongGop = longGopWarnings(logger, config.segmentDuration);
   const store = new RenditionStore({
     derivations,
     bento4,
@@ -140,6 +142,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       else if (event.error) logger.warn('packaging failed', { ...fields, reason: oneLine(event.error) });
       else logger.info('packaged', fields);
       warnIfHevc(logger, event);
+      warnIfLongGop(event);
     },
   });
   if (!bento4.pinned)

@@ -75,6 +75,7 @@ export class PlaylistRequests {
           },
           outcomeOf: (result) => result.outcome,
           mediaOf: (result) => result.read.media,
+          movieOf: (result) => (derivation ? undefined : result.read.movie),
         });
         if (made.wholeFile === null) return;
         if (made.wholeFile.because !== null) this.store.options.onWholeFile?.(renditionPath, made.wholeFile.because);
@@ -108,6 +109,7 @@ export class PlaylistRequests {
       },
       outcomeOf: (made) => made.outcome,
       mediaOf: (made) => made.media,
+      movieOf: () => reading?.movie,
     });
     return result.outcome;
   }
