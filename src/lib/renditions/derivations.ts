@@ -128,11 +128,11 @@ export function createDerivations(options: DerivationsOptions): Derivations {
       const video = info.media.tracks.find((t) => t.type === 'video');
       if (!profile || !video?.width || !video.height)
         throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: profile ${info.derived?.profile} is no longer in the ladder`);
-      // Encodes shared between profiles (package --ladder) are made at the ladder's rates: a
-      // rendition lowered below its source is encoded alone at its own.
+      // Encodes shared between profiles (package --ladder) are planned with each rendition's own
+      // rates (a lowered one's too: ladder-batch.ts), so each output is what serve makes alone.
       const derived = info.derived;
       const shared =
-        options.shared && derived && !derived.rates
+        options.shared && derived
           ? (parts: ExtractParts, work: Parameters<ExtractTransform>[1]) =>
               options.shared!.encoded(derived.source, derived.profile, parts, work)
           : undefined;
@@ -142,7 +142,7 @@ export function createDerivations(options: DerivationsOptions): Derivations {
       return async (parts, work) => {
         const ffmpeg = await usable(info.renditionPath);
         const keyint = info.upright?.keyint;
-        const output = { profile, size, ...(keyint === undefined ? {} : { keyint }) };
+        const output = { profile, size, ...(keyint === undefined ? {} : { keyint }), ...(derived?.rates ? { oneThread: true } : {}) };
         return transcodeTransform(output, { ffmpeg, timeoutMs: options.timeoutMs }, shared)(parts, work);
       };
     },
