@@ -10,7 +10,7 @@ import { silentReporter } from '../../../../src/lib/shared/reporter.js';
 import { media } from '../../../helpers/bento4.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
-export const REAL_FFMPEG: string = createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg').path;
+const REAL_FFMPEG: string = createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg').path;
 
 // The fixtures are 320x180: 240p would upscale them; 144p, 120p and 90p are below.
 export const LADDER_INPUT = {
