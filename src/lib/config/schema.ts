@@ -44,6 +44,7 @@ export interface CasterpakConfig {
     /** Profiles derived on demand as `<name>_<profile>.mp4` (docs/renditions.md). @default 1080p, 720p, 540p, 360p, 234p */
     readonly ladder: Ladder;
     /** A source's master.m3u8 also lists the ladder's profiles below the source's height. @default false */ readonly inMaster: boolean;
+    /** A source whose display matrix turns its picture (a phone video) is transcoded upright (docs/renditions.md). @default true */ readonly upright: boolean;
     /** ffmpeg transcodes at once per process. @default 1 */ readonly maxTranscodes: number;
     /** Requests that may wait for a transcode before 503. @default 16 */ readonly maxQueue: number;
     /** Kill one segment's transcode after this many ms. @default 120000 */ readonly timeoutMs: number;
@@ -116,7 +117,7 @@ export function defaultConfig(cores: number): CasterpakConfig {
     mediaExtensions: DEFAULT_MEDIA_EXTENSIONS,
     bento4: { binDir: null, timeoutMs: 300_000 },
     ffmpeg: { path: null },
-    renditions: { ladder: DEFAULT_LADDER, inMaster: false, maxTranscodes: 1, maxQueue: 16, timeoutMs: 120_000 },
+    renditions: { ladder: DEFAULT_LADDER, inMaster: false, upright: true, maxTranscodes: 1, maxQueue: 16, timeoutMs: 120_000 },
     download: { timeoutMs: 300_000, maxBytes: 20 * 1024 ** 3 },
     package: { concurrency: cores },
     serve: {
@@ -167,7 +168,7 @@ const SHAPE: Shape = {
   mediaExtensions: extensions,
   bento4: { binDir: nullableStr, timeoutMs: duration },
   ffmpeg: { path: nullableStr },
-  renditions: { ladder, inMaster: bool, maxTranscodes: int(1, 64), maxQueue: int(0, 10_000), timeoutMs: duration },
+  renditions: { ladder, inMaster: bool, upright: bool, maxTranscodes: int(1, 64), maxQueue: int(0, 10_000), timeoutMs: duration },
   download: { timeoutMs: duration, maxBytes: size },
   package: { concurrency: int(1, 256) },
   serve: {

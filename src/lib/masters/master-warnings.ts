@@ -9,9 +9,9 @@ import { warnOncePerKey } from '../shared/warn-once.js';
 export function masterWarnings(logger: Logger) {
   const warnOnce = warnOncePerKey(logger, 1000);
 
-  // A phone video (a quarter-turn display matrix) is packaged as stored, so its own rendition
-  // plays sideways while its derived renditions are made upright (docs/renditions.md, "Phone
-  // video"): a master mixing the two is told once, naming the source.
+  // A phone video (a quarter-turn display matrix) packaged as stored (renditions.upright off, or
+  // cached before it was on) plays sideways while its derived renditions are made upright
+  // (docs/renditions.md, "Phone video"): a master mixing the two is told once, naming the source.
   function warnIfSideways(
     renditionPath: string,
     size: Size,
@@ -25,7 +25,10 @@ export function masterWarnings(logger: Logger) {
     if (!turned) return;
     warnOnce(`sideways\n${renditionPath}`, 'phone video: the source rendition plays sideways', {
       rendition: renditionPath,
-      reason: `${renditionPath} has a quarter-turn display matrix that HLS segments cannot carry: its own rendition (${size.width}x${size.height}) plays sideways, its derived renditions upright`,
+      reason:
+        `${renditionPath} has a quarter-turn display matrix that HLS segments cannot carry: its own rendition (${size.width}x${size.height}), ` +
+        'packaged as stored, plays sideways, its derived renditions upright; with renditions.upright on (--upright on) it is ' +
+        'transcoded upright once its cached rendition is pruned or packaged again with --force',
     });
   }
 

@@ -7,7 +7,7 @@ import { CasterpakError } from '../shared/errors.js';
 import { exists } from '../shared/exists.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
-import type { RenditionInfo } from '../cache/rendition-info.js';
+import { transcodedFrom, type RenditionInfo } from '../cache/rendition-info.js';
 import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { DamagedFileError, sendFile, sendMemory, sendSmallFile } from './http/static-file.js';
@@ -90,7 +90,8 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
   function damagedSegment(renditionPath: string, segment: number): (size: number) => boolean {
     const known = store.known(renditionPath);
     const pinned = store.options.bento4.pinned;
-    const predicted = pinned && known?.info && !known.info.derived ? known.index?.header.segments[segment - 1]?.bytes : undefined;
+    const predicted =
+      pinned && known?.info && transcodedFrom(known.info) === null ? known.index?.header.segments[segment - 1]?.bytes : undefined;
     return (size) =>
       size === 0 ||
       size % TS_PACKET !== 0 ||

@@ -18,6 +18,7 @@ import { createDerivations } from '../renditions/derivations.js';
 import { createIFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { warnIfHevc } from './hevc-warning.js';
+import { longGopWarnings } from '../packaging/store/gop-warning.js';
 import { createHandler } from './handler.js';
 import { guardConnections } from './http/connections.js';
 import { setResponseMemory } from './http/file-body.js';
@@ -94,6 +95,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   const derivations = createDerivations({
     ladder: config.renditions.ladder,
     ffmpeg,
+    upright: config.renditions.upright,
     limiter: transcodes,
     timeoutMs: config.renditions.timeoutMs,
     sourceExists: (renditionPath, signal) =>
@@ -102,6 +104,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
         (error) => (isNotFound(error) ? false : Promise.reject(error)),
       ),
   });
+  const warnIfLongGop = longGopWarnings(logger, config.segmentDuration);
   const store = new RenditionStore({
     derivations,
     bento4,
@@ -141,6 +144,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       else if (event.error) logger.warn('packaging failed', { ...fields, reason: oneLine(event.error) });
       else logger.info('packaged', fields);
       warnIfHevc(logger, event);
+      warnIfLongGop(event);
     },
   });
   if (!bento4.pinned)

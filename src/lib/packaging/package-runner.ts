@@ -9,7 +9,7 @@ import { cacheLayout } from '../cache/names.js';
 import { assertRenditionPath, renditionPathForInput } from '../cache/rendition-path.js';
 import { locateBento4 } from './bento4.js';
 import { downloadSource } from './source/source-resolver.js';
-import { RenditionStore } from './rendition-store.js';
+import { RenditionStore, type PackagingEvent } from './rendition-store.js';
 import { AudioRenditions } from './store/audio-requests.js';
 import { Fmp4Renditions } from './fmp4/fmp4-renditions.js';
 import { sweepTemp } from '../cache/temp-sweep.js';
@@ -55,6 +55,8 @@ export interface PackageRunOptions {
   readonly format?: PackageFormat;
   /** Derived renditions the store may make (package --ladder). */
   readonly derivations?: Derivations;
+  /** Each packaging run, as serve's store reports it (the GOP warning: store/gop-warning.ts). */
+  readonly onPackaging?: (event: PackagingEvent) => void;
   /** What more to make from each input's rendition once it is made (package --ladder), with a result each. */
   readonly derived?: (source: PackagedSource) => Promise<PackageItemResult[]>;
 }
@@ -80,6 +82,7 @@ export async function runPackageJob(config: CasterpakConfig, options: PackageRun
   const { reporter } = options;
   const store = new RenditionStore({
     derivations: options.derivations,
+    onPackaging: options.onPackaging,
     bento4,
     layout,
     segmentDuration: config.segmentDuration,

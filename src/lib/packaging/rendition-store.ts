@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
 import { renditionKey, INDEX_PLAYLIST, RENDITION_INFO, SEGMENT_INDEX, segmentName, type CacheLayout } from '../cache/names.js';
-import { isWellFormed, readRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
+import { isWellFormed, readRenditionInfo, transcodedFrom, type RenditionInfo } from '../cache/rendition-info.js';
 import type { CommitOutcome } from '../cache/commit.js';
 import { moveToTrash } from '../cache/remove-tree.js';
 import { ConfinedDirs } from '../cache/confined-dirs.js';
@@ -91,7 +91,7 @@ export class RenditionStore implements StoreContext {
     const missing = Array.from({ length: info?.segments ?? 0 }, (_, i) => i + 1).filter((n) => !names.has(segmentName(n)));
     const plan = planAll({
       pinned: this.options.bento4.pinned,
-      derivedFrom: info?.derived?.source ?? null,
+      derivedFrom: info && transcodedFrom(info),
       missing: missing.length,
       indexed: names.has(SEGMENT_INDEX),
     });
@@ -120,7 +120,9 @@ export class RenditionStore implements StoreContext {
     const key = `${renditionPath}/${segmentNumber}`;
     if (!this.options.bento4.pinned || this.aheadDone.has(key)) return;
     const known = this.entries.get(renditionPath)?.info;
-    const derived = known ? Promise.resolve(Boolean(known.derived)) : this.info(renditionPath).then((info) => Boolean(info?.derived));
+    const derived = (known ? Promise.resolve(known) : this.info(renditionPath)).then(
+      (info) => info !== null && transcodedFrom(info) !== null,
+    );
     derived
       .then((isDerived) => {
         const limiter = isDerived ? this.options.derivations?.limiter : this.options.limiter;
@@ -145,13 +147,15 @@ export class RenditionStore implements StoreContext {
   async make(renditionPath: string, force: boolean): Promise<CommitOutcome | 'reused'> {
     if (!force && (await this.isComplete(renditionPath))) return 'reused';
     if (await this.options.derivations?.derive(renditionPath, this.options.signal)) return this.makeDerived(renditionPath, force);
-    let outcome: CommitOutcome | 'reused' = 'reused';
+    let outcome = 'reused' as CommitOutcome | 'reused' | 'upright';
     await this.runs.run(renditionKey(renditionPath), renditionPath, null, async () => {
       // With the pinned Bento4 the moov is read too, so a pruned segment is later made alone.
       const reading = this.options.bento4.pinned ? await this.playlists.read(renditionPath) : undefined;
-      outcome = await this.playlists.wholeFile(renditionPath, force, null, reading);
+      // A turned picture is transcoded upright segment by segment, as serve makes it.
+      if (reading && !reading.wholeFileBecause && (await this.options.derivations?.uprightSource?.(reading))) outcome = 'upright';
+      else outcome = await this.playlists.wholeFile(renditionPath, force, null, reading);
     });
-    return outcome;
+    return outcome === 'upright' ? this.makeDerived(renditionPath, force) : outcome;
   }
 
   // Its playlist lists only segments that are on disk, with this store's URI base, and it was
@@ -170,7 +174,8 @@ export class RenditionStore implements StoreContext {
     return present.every(Boolean);
   }
 
-  // A derived rendition is made segment by segment (a whole-file run would package its source).
+  // A transcoded rendition (derived, or upright) is made segment by segment (a whole-file run
+  // would package its source as stored).
   private async makeDerived(renditionPath: string, force: boolean): Promise<CommitOutcome> {
     const info = await this.derivedPlaylist(renditionPath, force);
     for (let n = 1; n <= (info?.segments ?? 0); n++) await this.ensure(renditionPath, n);

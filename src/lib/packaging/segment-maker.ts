@@ -101,7 +101,10 @@ export interface Derivation {
 export interface Derivations {
   /** How `renditionPath` derives from a source; null when it is a source itself. */
   derive(renditionPath: string, signal?: AbortSignal): Promise<Derivation | null>;
-  /** The transform of a derived rendition's segments. */
+  /** After the moov read of a source's own rendition: its info as served upright (a display
+   * matrix turns its picture, renditions.upright), its segments then transcoded; null: as stored. */
+  uprightSource?(reading: Parameters<Derivation['describe']>[0]): Promise<((info: RenditionInfo) => RenditionInfo) | null>;
+  /** The transform of a transcoded rendition's segments (cache/rendition-info.ts transcodedFrom). */
   transform(info: RenditionInfo): ExtractTransform;
   /** Transcodes run under their own job limit. */
   readonly limiter: JobLimiter;

@@ -11,10 +11,14 @@ import { transcodeTransform } from './transcoder.js';
 import { profileBelowSource, videoRatesOf } from './rate-cap.js';
 import { audioTrack } from '../packaging/mp4info.js';
 import type { FfmpegCheck } from './ffmpeg.js';
+import { profileOfUpright, turnedVideo, uprightInfo } from './upright.js';
 
 interface DerivationsOptions {
   readonly ladder: Ladder;
-  readonly ffmpeg: FfmpegCheck;
+  /** The ffmpeg check, or how to make it when first needed (package: a run with no phone video never checks). */
+  readonly ffmpeg: FfmpegCheck | (() => Promise<FfmpegCheck>);
+  /** renditions.upright: a source whose display matrix turns its picture is transcoded upright. */
+  readonly upright?: boolean;
   readonly limiter: JobLimiter;
   /** Time limit of one segment's ffmpeg run. */
   readonly timeoutMs: number;
@@ -34,15 +38,16 @@ function describe(
   name: DerivedName,
   reading: Parameters<Derivation['describe']>[0],
   info: RenditionInfo,
+  upright: boolean,
 ): RenditionInfo {
   const video = reading.movie.tracks.find((t) => t.handler === 'vide');
-  const upright = video ? uprightSize(video) : null;
-  if (!upright) throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: ${name.sourcePath} has no video to derive from`);
-  const size = targetSize(upright, name.profile);
+  const shown = video ? uprightSize(video) : null;
+  if (!shown) throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: ${name.sourcePath} has no video to derive from`);
+  const size = targetSize(shown, name.profile);
   if (!size)
     throw new CasterpakError(
       'NOT_FOUND',
-      `${renditionPath}: ${name.sourcePath} is ${upright.width}x${upright.height}; the ${name.profileName} profile (${name.profile.height} lines) would upscale it`,
+      `${renditionPath}: ${name.sourcePath} is ${shown.width}x${shown.height}; the ${name.profileName} profile (${name.profile.height} lines) would upscale it`,
     );
   const audio = info.media.tracks.find((t) => t.type === 'audio');
   if (audio && !audioTrack(info.media))
@@ -52,7 +57,9 @@ function describe(
     );
   const audioBitrate = (audio?.bitrateKbps ?? 0) * 1000;
   const pes = pesRatesOf(reading.movie.tracks);
-  const profile = profileBelowSource(name.profile, info, audioBitrate, info.segmentDuration, pes);
+  // Below the source rendition as served: upright, its rates are its encode's.
+  const source = (upright && uprightInfo(reading, info)) || info;
+  const profile = profileBelowSource(name.profile, source, audioBitrate, info.segmentDuration, pes);
   const rates = derivedBitrates(profile, audioBitrate, info.segmentDuration, pes);
   // No I-frame rates: trick play is served from the source rendition (docs/renditions.md).
   const { iframeBitrate: _sourceOnly, ...rest } = info;
@@ -88,9 +95,22 @@ async function refuseUnknownProfile(
 }
 
 export function createDerivations(options: DerivationsOptions): Derivations {
-  const { ladder, ffmpeg } = options;
+  const { ladder } = options;
+  const upright = options.upright === true;
+  let checked: Promise<FfmpegCheck> | undefined;
+  const ffmpegCheck = () => (checked ??= typeof options.ffmpeg === 'function' ? options.ffmpeg() : Promise.resolve(options.ffmpeg));
+  const usable = async (renditionPath: string) => {
+    const ffmpeg = await ffmpegCheck();
+    if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
+    return ffmpeg.ffmpeg;
+  };
   return {
     limiter: options.limiter,
+    // A turned picture without a usable ffmpeg is packaged as stored (sideways), as with the key off.
+    async uprightSource(reading) {
+      if (!upright || !turnedVideo(reading) || !(await ffmpegCheck()).ok) return null;
+      return (info) => uprightInfo(reading, info) ?? info;
+    },
     async derive(renditionPath, signal) {
       const name = derivedNameOf(renditionPath, ladder);
       if (!name) {
@@ -98,29 +118,33 @@ export function createDerivations(options: DerivationsOptions): Derivations {
         return null;
       }
       if (await options.sourceExists(renditionPath, signal)) return null;
-      if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
-      return { sourcePath: name.sourcePath, describe: (reading, info) => describe(renditionPath, name, reading, info) };
+      await usable(renditionPath);
+      return { sourcePath: name.sourcePath, describe: (reading, info) => describe(renditionPath, name, reading, info, upright) };
     },
+    // What the info says, not the key: a rendition's segments are all made one way.
     transform(info) {
       const named = info.derived && Object.hasOwn(ladder, info.derived.profile) ? ladder[info.derived.profile] : null;
-      const profile = named && info.derived?.rates ? { ...named, ...info.derived.rates } : named;
+      const profile = info.upright ? profileOfUpright(info) : named && info.derived?.rates ? { ...named, ...info.derived.rates } : named;
       const video = info.media.tracks.find((t) => t.type === 'video');
       if (!profile || !video?.width || !video.height)
         throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: profile ${info.derived?.profile} is no longer in the ladder`);
-      if (!ffmpeg.ok) throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: derived renditions are unavailable: ${ffmpeg.reason}`);
-      const { source, profile: name } = info.derived!;
-      // Encodes shared between profiles (package --ladder) are made at the ladder's rates: a
-      // rendition lowered below its source is encoded alone at its own.
+      // Encodes shared between profiles (package --ladder) are planned with each rendition's own
+      // rates (a lowered one's too: ladder-batch.ts), so each output is what serve makes alone.
+      const derived = info.derived;
       const shared =
-        options.shared && !info.derived!.rates
-          ? (parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => options.shared!.encoded(source, name, parts, work)
+        options.shared && derived
+          ? (parts: ExtractParts, work: Parameters<ExtractTransform>[1]) =>
+              options.shared!.encoded(derived.source, derived.profile, parts, work)
           : undefined;
-      return transcodeTransform(
-        profile,
-        { width: video.width, height: video.height },
-        { ffmpeg: ffmpeg.ffmpeg, timeoutMs: options.timeoutMs },
-        shared,
-      );
+      const size = { width: video.width, height: video.height };
+      if (typeof options.ffmpeg !== 'function' && !options.ffmpeg.ok)
+        throw new CasterpakError('NOT_FOUND', `${info.renditionPath}: derived renditions are unavailable: ${options.ffmpeg.reason}`);
+      return async (parts, work) => {
+        const ffmpeg = await usable(info.renditionPath);
+        const keyint = info.upright?.keyint;
+        const output = { profile, size, ...(keyint === undefined ? {} : { keyint }), ...(derived?.rates ? { oneThread: true } : {}) };
+        return transcodeTransform(output, { ffmpeg, timeoutMs: options.timeoutMs }, shared)(parts, work);
+      };
     },
   };
 }

@@ -58,6 +58,7 @@ export function createLadderBatch(
   const derivations = createDerivations({
     ladder,
     ffmpeg: { ok: true, ffmpeg: options.ffmpeg },
+    upright: config.renditions.upright,
     limiter,
     timeoutMs: config.renditions.timeoutMs,
     sourceExists: async (renditionPath) => {
@@ -87,6 +88,7 @@ export function createLadderBatch(
 interface Todo {
   readonly name: string;
   readonly profile: LadderProfile;
+  readonly oneThread?: boolean;
   readonly renditionPath: string;
   readonly label: string;
   readonly size: Size;
@@ -149,7 +151,9 @@ async function makeLadder(
         throw new CasterpakError('BAD_MEDIA', `${renditionPath}: no derived video in its playlist's info`);
       todo.push({
         name: p.name,
-        profile: p.profile,
+        // Lowered below the source (rate-cap.ts): encoded at its own rates in the shared run, as serve encodes it.
+        profile: info.derived?.rates ? { ...p.profile, ...info.derived.rates } : p.profile,
+        ...(info.derived?.rates ? { oneThread: true } : {}),
         renditionPath,
         label,
         size: { width: video.width, height: video.height },

@@ -156,6 +156,10 @@ export interface EncodeOutput {
   readonly profile: LadderProfile;
   readonly size: Size;
   readonly file: string;
+  /** Frames from one key frame to the next (x264's keyint) when not x264's default. */
+  readonly keyint?: number;
+  /** One x264 thread: rates lowered below the source's (rate-cap.ts) leave VBV no headroom. */
+  readonly oneThread?: boolean;
 }
 
 // One ffmpeg run: the segment's frames decoded once (upright: ffmpeg applies the display
@@ -166,8 +170,12 @@ export interface EncodeOutput {
 // x264 with frame threads and VBV writes different bytes from run to run (the rate control
 // sees the threads' timing); slice threads, a fixed number of them, make an encode a function
 // of its input, so a segment made again after prune, or by package and by serve, is the same
-// bytes (about 10 % slower, 0.2 % larger, measured on a 10-s 720p segment).
+// bytes (about 10 % slower, 0.2 % larger, measured on a 10-s 720p segment). Not when VBV binds
+// on row after row: x264's row-level VBV across slice threads then follows their timing (a
+// lowered profile, peak = buffer = average, gave 5 different encodes of one input in 5 runs);
+// one thread is a function of its input again (5 of 5 the same, alone or beside other outputs).
 const X264_THREADS = ['-threads', '4', '-x264-params', 'sliced-threads=1'];
+const ONE_THREAD = ['-threads', '1'];
 
 export function encodeArgs(input: string, outputs: readonly EncodeOutput[]): string[] {
   const split = outputs.length > 1 ? `[0:v:0]split=${outputs.length}${outputs.map((_, i) => `[s${i}]`).join('')};` : '';
@@ -179,7 +187,9 @@ export function encodeArgs(input: string, outputs: readonly EncodeOutput[]): str
   outputs.forEach((o, i) => {
     const p = o.profile;
     args.push('-map', `[v${i}]`, '-an', '-sn', '-dn', '-c:v', 'libx264', '-preset', p.preset, '-profile:v', p.profile, '-level:v', p.level);
-    args.push('-b:v', String(p.videoBitrate), '-maxrate', String(p.maxRate), '-bufsize', String(p.bufSize), '-bf', '0', ...X264_THREADS);
+    const threads = o.oneThread ? ONE_THREAD : X264_THREADS;
+    args.push('-b:v', String(p.videoBitrate), '-maxrate', String(p.maxRate), '-bufsize', String(p.bufSize), '-bf', '0', ...threads);
+    if (o.keyint !== undefined) args.push('-g', String(o.keyint));
     args.push('-force_key_frames', 'expr:eq(n,0)', '-vsync', 'passthrough', '-f', 'mp4', o.file);
   });
   return args;

@@ -1,16 +1,15 @@
 // The encodes of one `package --ladder` batch (ladder-batch.ts): a source segment decoded once
 // and every profile still missing it encoded in one ffmpeg run (transcoder.ts encodeSegment),
 // taken by each profile's segment transform (derivations.ts) instead of a run of its own.
-import type { LadderProfile } from '../config/ladder.js';
 import type { ExtractParts, ExtractTransform } from '../packaging/segment-maker.js';
 import type { SharedEncodes } from './derivations.js';
-import type { Size } from './ladder-plan.js';
+import type { EncodeOutput } from './ladder-plan.js';
 import { encodeSegment, type TranscodeOptions } from './transcoder.js';
 
 interface Planned {
   readonly names: readonly string[];
   run?: Promise<Uint8Array[]>;
-  readonly outputs: ReadonlyArray<{ readonly profile: LadderProfile; readonly size: Size }>;
+  readonly outputs: ReadonlyArray<Omit<EncodeOutput, 'file'>>;
 }
 
 // The encodes of one batch: the segments whose profiles are planned together, each encoded in
@@ -22,13 +21,10 @@ export class SegmentEncodes implements SharedEncodes {
   constructor(private readonly options: TranscodeOptions) {}
 
   // Plans one run for `outputs`; the returned function forgets it (what was not taken is dropped).
-  plan(
-    sourcePath: string,
-    spanStart: number,
-    outputs: ReadonlyArray<{ readonly name: string; readonly profile: LadderProfile; readonly size: Size }>,
-  ): () => void {
+  plan(sourcePath: string, spanStart: number, outputs: ReadonlyArray<Omit<EncodeOutput, 'file'> & { readonly name: string }>): () => void {
     const key = `${sourcePath}\0${spanStart}`;
-    this.planned.set(key, { names: outputs.map((o) => o.name), outputs: outputs.map(({ profile, size }) => ({ profile, size })) });
+    const planned = outputs.map(({ profile, size, oneThread }) => ({ profile, size, ...(oneThread ? { oneThread } : {}) }));
+    this.planned.set(key, { names: outputs.map((o) => o.name), outputs: planned });
     return () => this.planned.delete(key);
   }
 

@@ -10,8 +10,7 @@ import { assembleExtract } from '../formats/mp42hls/extract.js';
 import { deriveExtractHeader, derivedVideoSlice, readEncodedVideo } from '../formats/mp42hls/derived-extract.js';
 import { runTool } from '../shared/run-tool.js';
 import type { ExtractParts, ExtractTransform } from '../packaging/segment-maker.js';
-import { encodeArgs, type EncodeOutput, type Size } from './ladder-plan.js';
-import type { LadderProfile } from '../config/ladder.js';
+import { encodeArgs, type EncodeOutput } from './ladder-plan.js';
 import type { Ffmpeg } from './ffmpeg.js';
 
 export interface TranscodeOptions {
@@ -61,10 +60,10 @@ function replaceVideo(parts: ExtractParts, encodedFile: Uint8Array, name: string
 // --ladder: renditions/ladder-batch.ts), or null: ffmpeg runs for this profile alone.
 type SharedEncode = (parts: ExtractParts, work: Parameters<ExtractTransform>[1]) => Promise<Uint8Array | null>;
 
-// The transform of one derived rendition's segments (serve: one profile at a time).
-export function transcodeTransform(profile: LadderProfile, size: Size, options: TranscodeOptions, shared?: SharedEncode): ExtractTransform {
+// The transform of one transcoded rendition's segments (serve: one profile at a time).
+export function transcodeTransform(output: Omit<EncodeOutput, 'file'>, options: TranscodeOptions, shared?: SharedEncode): ExtractTransform {
   return async (parts, work) => {
-    const encoded = (await shared?.(parts, work)) ?? (await encodeSegment(parts, [{ profile, size }], work, options))[0];
+    const encoded = (await shared?.(parts, work)) ?? (await encodeSegment(parts, [output], work, options))[0];
     return replaceVideo(parts, encoded, work.name);
   };
 }

@@ -1,6 +1,7 @@
-// A phone video (quarter-turn display matrix) in a source master with the ladder
-// (docs/renditions.md, "Phone video"): its derived renditions are upright, its own rendition is
-// packaged as stored, and the operator is told once rather than finding out in a player.
+// A phone video (quarter-turn display matrix) in a source master with the ladder and
+// renditions.upright off (docs/renditions.md, "Phone video"): its derived renditions are upright,
+// its own rendition is packaged as stored, and the operator is told once rather than finding out
+// in a player. With the key on (the default) both are upright: renditions/upright-source.test.ts.
 import { describe, expect, it } from 'vitest';
 import { parseMasterPlaylist } from '../../../src/lib/formats/hls/codec.js';
 import type { Logger } from '../../../src/lib/shared/logger.js';
@@ -22,7 +23,7 @@ describe('serve: a phone video in a master with the ladder', () => {
     const { logger, warnings } = recording();
     const t = await startOrigin(
       { 'phone.mp4': 'phone-rotated.mp4', 'film.mp4': 'av.mp4' },
-      { renditions: { ladder: LADDER, inMaster: true }, serve: { readAhead: 0 } },
+      { renditions: { ladder: LADDER, inMaster: true, upright: false }, serve: { readAhead: 0 } },
       logger,
     );
     for (let i = 0; i < 2; i++) {
@@ -31,7 +32,7 @@ describe('serve: a phone video in a master with the ladder', () => {
       const sizes = parseMasterPlaylist(await response.text())
         .variants.filter((v) => !v.isIFrameOnly)
         .map((v) => v.resolution);
-      // Today's behaviour: the source's coded picture beside an upright (portrait) derived one.
+      // With the key off: the source's coded picture beside an upright (portrait) derived one.
       expect(sizes).toHaveLength(2);
       expect(sizes).toEqual(
         expect.arrayContaining([

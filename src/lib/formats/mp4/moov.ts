@@ -26,6 +26,8 @@ export interface Track extends SampleEntryInfo, TrackLabels {
   readonly height?: number;
   /** The tkhd matrix turns the picture by 90° or 270° (a phone held upright): shown as height × width. */
   readonly quarterTurn?: boolean;
+  /** The tkhd matrix turns the picture by 180° (a phone held upside down): shown at its stored size. */
+  readonly halfTurn?: boolean;
   /** The `trak` box inside the moov bytes, header included. */
   readonly trak: ByteRange;
   readonly samples: SampleTable;
@@ -62,8 +64,12 @@ export function timescaleAndDuration(bytes: Uint8Array, box: BoxHeader): { times
 // Layout of tkhd (§8.3.2): version 1: u64 creation; u64 modification; u32 track_ID; u32 reserved; u64 duration
 // (version 0: four u32 + u32 duration); then u32[2] reserved; i16 layer; i16 alternate_group;
 // i16 volume; u16 reserved; i32[9] matrix; u32 width (16.16); u32 height (16.16).
-// The matrix's first row is {a, b, u}: a = 0 with b ≠ 0 is a quarter turn (§8.3.2, §6.2.2).
-export function trackHeader(bytes: Uint8Array, tkhd: BoxHeader): { id: number; width: number; height: number; quarterTurn: boolean } {
+// The matrix's first row is {a, b, u}: a = 0 with b ≠ 0 is a quarter turn, a < 0 with b = 0 a
+// half turn (§8.3.2, §6.2.2; 16.16 fixed point, signed).
+export function trackHeader(
+  bytes: Uint8Array,
+  tkhd: BoxHeader,
+): { id: number; width: number; height: number; quarterTurn: boolean; halfTurn: boolean } {
   const { version, body } = fullBoxOf(bytes, tkhd);
   const fixed = version === 1 ? 32 : 20;
   const inBox = bytes.subarray(0, boxEnd(tkhd));
@@ -71,6 +77,7 @@ export function trackHeader(bytes: Uint8Array, tkhd: BoxHeader): { id: number; w
   const b = u32(inBox, body + fixed + 20, 'tkhd matrix');
   return {
     quarterTurn: a === 0 && b !== 0,
+    halfTurn: a >= 0x8000_0000 && b === 0,
     id: u32(inBox, body + (version === 1 ? 16 : 8), 'tkhd track_ID'),
     width: u16(inBox, body + fixed + 52, 'tkhd width'),
     height: u16(inBox, body + fixed + 56, 'tkhd height'),
@@ -100,6 +107,7 @@ function parseTrak(bytes: Uint8Array, trak: BoxHeader): Track {
     width: header.width || entry.width,
     height: header.height || entry.height,
     ...(header.quarterTurn ? { quarterTurn: true } : {}),
+    ...(header.halfTurn ? { halfTurn: true } : {}),
     trak: rangeOf(trak),
     samples: parseSampleTable(bytes, stbl),
   };

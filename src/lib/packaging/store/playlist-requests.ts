@@ -66,12 +66,16 @@ export class PlaylistRequests {
             const next = planPlaylist({ ...facts, wholeFileBecause: read.wholeFileBecause });
             if (next.kind === 'refused') throw refusal(renditionPath, next);
             if (next.kind === 'whole-file') return { read, wholeFile: next, outcome: null };
-            const describe = derivation ? (info: RenditionInfo) => derivation.describe(read, info) : undefined;
+            // A source's own rendition is transcoded upright when its display matrix turns it (renditions/upright.ts).
+            const describe = derivation
+              ? (info: RenditionInfo) => derivation.describe(read, info)
+              : ((await this.store.options.derivations?.uprightSource?.(read)) ?? undefined);
             const { tmp } = await moovRendition(job, read, describe);
             return { read, wholeFile: null, outcome: await this.commit(renditionPath, tmp, replace) };
           },
           outcomeOf: (result) => result.outcome,
           mediaOf: (result) => result.read.media,
+          movieOf: (result) => (derivation ? undefined : result.read.movie),
         });
         if (made.wholeFile === null) return;
         if (made.wholeFile.because !== null) this.store.options.onWholeFile?.(renditionPath, made.wholeFile.because);
@@ -105,6 +109,7 @@ export class PlaylistRequests {
       },
       outcomeOf: (made) => made.outcome,
       mediaOf: (made) => made.media,
+      movieOf: () => reading?.movie,
     });
     return result.outcome;
   }

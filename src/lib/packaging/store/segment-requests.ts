@@ -4,6 +4,7 @@
 // check out is made again by a whole-file run (the plan, told why).
 import { CasterpakError, isCasterpakError } from '../../shared/errors.js';
 import { renditionKey, segmentName } from '../../cache/names.js';
+import { transcodedFrom } from '../../cache/rendition-info.js';
 import { moveToTrash } from '../../cache/remove-tree.js';
 import { writeFileAtomic } from '../../cache/atomic-write.js';
 import { loadIndex, makeSegmentAlone, type LoadedIndex } from '../segment-maker.js';
@@ -19,10 +20,10 @@ export class SegmentRequests {
     const { options, entries } = this.store;
     const index = options.bento4.pinned ? await this.loadedIndex(renditionPath, dir) : null;
     const info = options.derivations ? await this.store.info(renditionPath) : null;
-    const derived = info?.derived ? info : null;
+    const derived = info && transcodedFrom(info) !== null ? info : null;
     const facts = {
       pinned: options.bento4.pinned,
-      derivedFrom: derived?.derived?.source ?? null,
+      derivedFrom: derived && transcodedFrom(derived),
       indexed: index !== null,
       standalone: index?.header.segments[segmentNumber - 1]?.standalone === true,
     };

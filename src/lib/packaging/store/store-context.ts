@@ -5,6 +5,7 @@ import type { CommitOutcome } from '../../cache/commit.js';
 import type { CacheLayout } from '../../cache/names.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
 import type { MediaInfo } from '../../formats/mp4/media-info.js';
+import type { Movie } from '../../formats/mp4/moov.js';
 import type { Bento4 } from '../bento4.js';
 import type { JobLimiter } from '../job-limiter.js';
 import type { Derivations } from '../segment-maker.js';
@@ -55,6 +56,8 @@ export interface PackagingEvent {
   readonly error?: unknown;
   /** What a playlist or whole-file run found in the source (the origin warns about HEVC from it). */
   readonly media?: MediaInfo;
+  /** The source's moov, when the run read it for the source's own rendition (packaging/store/gop-warning.ts). */
+  readonly movie?: Movie;
 }
 
 export interface StoreJob<T> {
@@ -67,6 +70,7 @@ export interface StoreJob<T> {
   /** What the work did; null when it handed over to other work that reports itself. */
   readonly outcomeOf: (result: T) => CommitOutcome | null;
   readonly mediaOf?: (result: T) => MediaInfo;
+  readonly movieOf?: (result: T) => Movie | undefined;
 }
 
 // Timed from when the work starts (not the wait for a slot); a full queue's refusal is no run.
@@ -76,7 +80,7 @@ export async function runStoreJob<T>(job: StoreJob<T>, onPackaging: ((event: Pac
     started = Date.now();
     return job.work();
   };
-  const report = (outcome: PackagingEvent['outcome'], error?: unknown, media?: MediaInfo) =>
+  const report = (outcome: PackagingEvent['outcome'], error?: unknown, media?: MediaInfo, movie?: Movie) =>
     onPackaging?.({
       renditionPath: job.renditionPath,
       what: job.what,
@@ -85,11 +89,12 @@ export async function runStoreJob<T>(job: StoreJob<T>, onPackaging: ((event: Pac
       sourceBytes: job.source?.bytesRead ?? 0,
       error,
       ...(media ? { media } : {}),
+      ...(movie ? { movie } : {}),
     });
   try {
     const result = await (job.limiter ? job.limiter.run(timed) : timed());
     const outcome = job.outcomeOf(result);
-    if (outcome !== null) report(outcome, undefined, job.mediaOf?.(result));
+    if (outcome !== null) report(outcome, undefined, job.mediaOf?.(result), job.movieOf?.(result));
     return result;
   } catch (error) {
     if (started !== 0) report('failed', error);
