@@ -22,6 +22,7 @@ import { fragmentedDurationMs } from '../formats/mp4/fragments.js';
 import { parseMoov } from '../formats/mp4/moov.js';
 import { probeMedia, type Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
+import { writeTimelineSource } from './source/timeline-source.js';
 import { normaliseSegment, tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {
@@ -37,6 +38,7 @@ export interface PackageJob {
 }
 
 const DURATION_TOLERANCE_S = 0.1;
+const TIMELINE_SOURCE = 'timeline-source.mp4';
 
 async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number; fragmentedMs: number | null }> {
   let stat;
@@ -177,13 +179,21 @@ export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string
   checkPackageable(media, name);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
-    const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
+    // mp42hls ignores edit lists: when they move the samples, it reads them moved, and the
+    // reading's plan is then the cut it must make (checked below as `indexed`).
+    let input = job.source;
+    if (job.reading?.timelineMoved) {
+      input = path.join(tmp, TIMELINE_SOURCE);
+      await writeTimelineSource(input, job.source, job.reading);
+    }
+    const args = buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: job.segmentDuration });
     let stderr: string;
     try {
       ({ stderr } = await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal }));
     } catch (error) {
       throw classifyToolError(error, name);
     }
+    if (input !== job.source) await fs.rm(input);
     const { durations: raw, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr);
     const durations = playableDurations(raw, media.durationMs);
     // Segments can be made alone later only where mp42hls cut exactly as predicted.

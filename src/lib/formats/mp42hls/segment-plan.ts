@@ -5,6 +5,7 @@ import { formatCFixed } from './c-fixed.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { interleave, type TrackCursorInit } from './interleave.js';
+import { onPresentationTimeline } from '../mp4/timeline/presentation.js';
 
 // Half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
 export interface SampleRange {
@@ -166,4 +167,16 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
     droppedVideoSamples: dropped,
     trailingZeroSegment: segments.length > 1 && durations[durations.length - 1] === 0,
   };
+}
+
+// The movie on its presentation timeline (mp4/timeline/presentation.ts) and its plan. mp42hls
+// writes no video sample decoded after the last audio sample (interleave.ts); where moving the
+// tracks apart would make it drop more of them than on the file's own decode times (video shifted
+// past the audio's end), the decode times are kept: no frame is lost for sync (docs/reliability.md).
+export function planOnPresentationTimeline(parsed: Movie, segmentDurationSec: number): { movie: Movie; plan: SegmentPlan } {
+  const movie = onPresentationTimeline(parsed);
+  const plan = planSegments(movie, segmentDurationSec);
+  if (movie === parsed || plan.droppedVideoSamples === 0) return { movie, plan };
+  const kept = planSegments(parsed, segmentDurationSec);
+  return kept.droppedVideoSamples < plan.droppedVideoSamples ? { movie: parsed, plan: kept } : { movie, plan };
 }
