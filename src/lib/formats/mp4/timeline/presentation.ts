@@ -5,8 +5,8 @@
 // (decode time + composition offset − the first edit's media_time) + the initial empty edits.
 // MPEG-TS has no edit list, so the decode times move instead: by (empty edits − media_time), and
 // by the most negative composition offset (`ctts` version 1), which is added to every composition
-// offset so that no sample is presented before it is decoded. A common offset for every track then
-// keeps the earliest decode time at 0, never below.
+// offset so that no sample is presented before it is decoded. A common offset for the video and
+// audio tracks then keeps the earliest decode time at 0, never below.
 import type { Movie, Track } from '../moov.js';
 
 interface TrackShift {
@@ -26,8 +26,9 @@ function ownShift(movie: Movie, track: Track): TrackShift {
   return { decode: empty - (edits?.mediaTime ?? 0) - composition, composition };
 }
 
-// The tracks a stream carries (video and audio) decide the common offset; a timed-text or
-// timecode track with an odd edit list does not move the film.
+// The tracks a stream carries (video and audio) decide and take the common offset; a timed-text
+// or timecode track with an odd edit list does not move the film, and keeps presentation times
+// (cues count from presentation time 0, which the subtitle playlists map onto the stream's).
 const timed = (track: Track): boolean => (track.handler === 'vide' || track.handler === 'soun') && track.samples.count > 0;
 
 function shifted(track: Track, decode: number, composition: number): Track {
@@ -58,9 +59,9 @@ export function onPresentationTimeline(movie: Movie): Movie {
   const tracks = movie.tracks.map((track, i) => {
     // The nearest tick (half a tick off at most, 0.8 ms at the coarsest timescale, 600), never
     // rounded below the track's own 0.
+    if (!timed(track)) return shifted(track, shifts[i].decode, shifts[i].composition);
     const nearest = Math.round((common.ticks * track.timescale) / common.timescale);
-    const lift = timed(track) ? Math.max(nearest, -shifts[i].decode) : nearest;
-    return shifted(track, shifts[i].decode + lift, shifts[i].composition);
+    return shifted(track, shifts[i].decode + Math.max(nearest, -shifts[i].decode), shifts[i].composition);
   });
   return tracks.every((t, i) => t === movie.tracks[i]) ? movie : { ...movie, tracks };
 }
