@@ -78,8 +78,8 @@ export async function readSourceMoov(job: Omit<MoovJob, 'layout' | 'publicBaseUr
     const timelineMoved = movie !== parsed;
     if (movie.fragmented)
       return { moov, movie, media, plan, identity: job.source.identity, wholeFileBecause: whyNotAlone(movie, plan), timelineMoved };
-    const seconds = plan.segments.reduce((sum, s) => sum + Number(s.extinf), 0);
-    if (Math.abs(seconds - media.durationMs / 1000) > DURATION_TOLERANCE_S) {
+    const seconds = plan.segments.reduce((sum, s) => sum + Number(s.extinf), plan.audioTail);
+    if (Math.abs(seconds - media.durationMs / 1000) > DURATION_TOLERANCE_S + plan.reorderDelay) {
       const why = plan.videoOutlastsAudio
         ? ` (mp42hls stops where the audio ends; ${plan.droppedVideoSamples} video frames would be lost)`
         : '';
@@ -106,6 +106,7 @@ export async function moovRendition(
   const durations = playableDurations(
     plan.segments.map((s) => Number(s.extinf)),
     media.durationMs,
+    plan.audioTail,
   );
   const bandwidth = predictBandwidth(plan, durations);
   const bytes = plan.segments.reduce((sum, _, i) => sum + predictSegmentBytes(plan, i), 0);

@@ -116,6 +116,7 @@ async function verifyAndRename(
   media: MediaInfo,
   name: string,
   stderr: string,
+  plan: { readonly audioTail: number; readonly reorderDelay: number },
 ): Promise<{ durations: number[]; extinfs: string[]; sizes: number[] }> {
   let text: string;
   try {
@@ -140,9 +141,9 @@ async function verifyAndRename(
     if (checked.error) throw new CasterpakError('TOOL', `mp42hls wrote an invalid segment ${position + 1} for ${name}: ${checked.error}`);
     sizes.push(checked.size);
   }
-  const total = raw.reduce((sum, s) => sum + s.duration, 0);
+  const total = raw.reduce((sum, s) => sum + s.duration, plan.audioTail);
   const expected = media.durationMs / 1000;
-  if (Math.abs(total - expected) > DURATION_TOLERANCE_S) {
+  if (Math.abs(total - expected) > DURATION_TOLERANCE_S + plan.reorderDelay) {
     throw new CasterpakError('TOOL', `mp42hls output for ${name} lasts ${total.toFixed(3)} s, the source ${expected.toFixed(3)} s`);
   }
   // One definition of a segment's bytes: the counters as a segment made alone has them.
@@ -194,8 +195,11 @@ export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string
       throw classifyToolError(error, name);
     }
     if (input !== job.source) await fs.rm(input);
-    const { durations: raw, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr);
-    const durations = playableDurations(raw, media.durationMs);
+    // What mp42hls's clock does not count (the audio past the video's end, the last pictures'
+    // reordering), known from the plan (pinned Bento4).
+    const timing = { audioTail: job.reading?.plan.audioTail ?? 0, reorderDelay: job.reading?.plan.reorderDelay ?? 0 };
+    const { durations: raw, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr, timing);
+    const durations = playableDurations(raw, media.durationMs, timing.audioTail);
     // Segments can be made alone later only where mp42hls cut exactly as predicted.
     const { reading } = job;
     const indexed =
