@@ -6,7 +6,7 @@
 // (mp4/timeline/presentation.ts), mp42hls's own run on the source is not the oracle: every video
 // and audio packet is then presented when ffprobe presents it in the source, up to one common offset.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheLayout, segmentName } from '../../../src/lib/cache/names.js';
@@ -18,7 +18,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 import { parseMoov } from '../../../src/lib/formats/mp4/moov.js';
 import { onPresentationTimeline } from '../../../src/lib/formats/mp4/timeline/presentation.js';
 import { readMoov } from '../formats/helpers/mp42hls-oracle.js';
-import { probePackets } from '../renditions/helpers/media-probe.js';
+import { expectSourceTimeline } from './helpers/source-timeline.js';
 
 const FIXTURES = ['av.mp4', 'av-2997.mp4', 'av-no-bframes.mp4', 'moov-at-end.mp4', 'video-only.mp4', 'audio-only.mp4', 'hevc.mp4'];
 
@@ -56,22 +56,6 @@ function wholeFileRun(name: string, segmentDuration: number): Buffer[] {
     .filter((n) => n.endsWith('.ts'))
     .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]))
     .map((n) => readFileSync(path.join(dir, n)));
-}
-
-// ffprobe's presentation times of the source (edit lists applied) and of the segments joined:
-// the same count per kind, each moved by one offset common to video and audio, to 0.2 ms (a
-// 90-kHz tick and half a tick of the source's timescale; a frame is 20 ms or more).
-async function expectSourceTimeline(source: string, segments: readonly Buffer[]): Promise<void> {
-  const joined = path.join(tempDir('casterpak-joined-'), 'joined.ts');
-  writeFileSync(joined, Buffer.concat(segments));
-  const [theirs, ours] = await Promise.all([probePackets(source), probePackets(joined)]);
-  const offset = ours.find((p) => p.kind === 'video')!.ptsTime - theirs.find((p) => p.kind === 'video')!.ptsTime;
-  for (const kind of ['video', 'audio'] as const) {
-    const a = theirs.filter((p) => p.kind === kind);
-    const b = ours.filter((p) => p.kind === kind);
-    expect(b.length, `${kind} packets`).toBe(a.length);
-    b.forEach((p, i) => expect(Math.abs(p.ptsTime - a[i].ptsTime - offset), `${kind} packet ${i}`).toBeLessThan(0.0002));
-  }
 }
 
 describe('segments made alone', () => {
