@@ -72,6 +72,13 @@ export interface SegmentPlan {
 
 const TAIL_TOLERANCE_S = 0.1;
 
+// A loop, not Math.max(...offsets): a film's millions of samples are too many arguments.
+function largestOffset(offsets: ArrayLike<number>): number {
+  let largest = 0;
+  for (let i = 0; i < offsets.length; i++) if (offsets[i] > largest) largest = offsets[i];
+  return largest;
+}
+
 // The audio's end past the video's last decode time (mp42hls's clock at the end), when the video
 // ends more than the tolerance before the audio and no video sample is dropped.
 function audioTailOf(video: Track | undefined, audio: Track | undefined, dropped: number): number {
@@ -193,7 +200,7 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
     droppedVideoSamples: dropped,
     trailingZeroSegment: segments.length > 1 && durations[durations.length - 1] === 0,
     audioTail: audioTailOf(video, audio, dropped),
-    reorderDelay: video ? Math.max(0, ...video.samples.compositionOffsets) / video.timescale : 0,
+    reorderDelay: video ? largestOffset(video.samples.compositionOffsets) / video.timescale : 0,
   };
 }
 
