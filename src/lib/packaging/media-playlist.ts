@@ -37,9 +37,14 @@ export function readRawPlaylist(text: string): RawSegment[] {
 // mp42hls times a segment from its first sample to the next segment's, so a file of one frame
 // per track lasts 0.000000 s: a playlist players cannot play and a rate divided by 0. Its one
 // segment lasts what the source says.
-export function playableDurations(durations: readonly number[], sourceMs: number): number[] {
+// `audioTail`: the audio mp42hls writes after the video's last frame, which its clock does not
+// count (SegmentPlan.audioTail), added to the last segment.
+export function playableDurations(durations: readonly number[], sourceMs: number, audioTail = 0): number[] {
   const total = durations.reduce((sum, d) => sum + d, 0);
-  return total === 0 && durations.length === 1 && sourceMs > 0 ? [sourceMs / 1000] : [...durations];
+  if (total === 0 && durations.length === 1 && sourceMs > 0) return [sourceMs / 1000];
+  const out = [...durations];
+  if (audioTail > 0 && out.length > 0) out[out.length - 1] += audioTail;
+  return out;
 }
 
 interface MediaPlaylistOptions {

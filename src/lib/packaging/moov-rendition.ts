@@ -9,7 +9,7 @@ import { carriableAudioTracks, carriageRefusal } from '../formats/mp42hls/carria
 import { audioRanges, audioRenditionRates } from '../formats/mp42hls/audio-rendition.js';
 import { descriptionIndexOf } from '../formats/mp42hls/extract.js';
 import { parseMoov, type Movie } from '../formats/mp4/moov.js';
-import { planSegments, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
+import { planOnPresentationTimeline, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
 import { predictBandwidth, predictIFrameBandwidth, predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
 import type { CacheLayout } from '../cache/names.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
@@ -42,6 +42,8 @@ export interface MoovReading {
   readonly identity: SourceIdentity;
   /** null: every segment can be made alone; else the reason a whole-file run is needed. */
   readonly wholeFileBecause: string | null;
+  /** The edit lists or composition offsets move the samples: a whole-file run reads them moved (packager.ts). */
+  readonly timelineMoved: boolean;
 }
 
 function whyNotAlone(movie: Movie, plan: SegmentPlan): string | null {
@@ -65,17 +67,19 @@ export async function readSourceMoov(job: Omit<MoovJob, 'layout' | 'publicBaseUr
   let movie: Movie;
   let plan: SegmentPlan;
   try {
-    movie = parseMoov(moov);
-    const media = mediaInfoOf(movie);
+    const parsed = parseMoov(moov);
+    const media = mediaInfoOf(parsed);
     // A fragmented file's moov holds none of its samples or the first fragment's: its length and
     // cut are known from its moofs only, which the whole-file run reads (packager.ts).
-    if (!movie.fragmented) checkPackageable(media, name);
-    const refusal = carriageRefusal(movie);
+    if (!parsed.fragmented) checkPackageable(media, name);
+    const refusal = carriageRefusal(parsed);
     if (refusal) throw new CasterpakError(refusal.kind === 'codec' ? 'UNSUPPORTED_MEDIA' : 'BAD_MEDIA', `${name}: ${refusal.reason}`);
-    plan = planSegments(movie, job.segmentDuration);
-    if (movie.fragmented) return { moov, movie, media, plan, identity: job.source.identity, wholeFileBecause: whyNotAlone(movie, plan) };
-    const seconds = plan.segments.reduce((sum, s) => sum + Number(s.extinf), 0);
-    if (Math.abs(seconds - media.durationMs / 1000) > DURATION_TOLERANCE_S) {
+    ({ movie, plan } = planOnPresentationTimeline(parsed, job.segmentDuration));
+    const timelineMoved = movie !== parsed;
+    if (movie.fragmented)
+      return { moov, movie, media, plan, identity: job.source.identity, wholeFileBecause: whyNotAlone(movie, plan), timelineMoved };
+    const seconds = plan.segments.reduce((sum, s) => sum + Number(s.extinf), plan.audioTail);
+    if (Math.abs(seconds - media.durationMs / 1000) > DURATION_TOLERANCE_S + plan.reorderDelay) {
       const why = plan.videoOutlastsAudio
         ? ` (mp42hls stops where the audio ends; ${plan.droppedVideoSamples} video frames would be lost)`
         : '';
@@ -84,7 +88,7 @@ export async function readSourceMoov(job: Omit<MoovJob, 'layout' | 'publicBaseUr
         `${name}: packaged it would last ${seconds.toFixed(3)} s, the source ${(media.durationMs / 1000).toFixed(3)} s${why}`,
       );
     }
-    return { moov, movie, media, plan, identity: job.source.identity, wholeFileBecause: whyNotAlone(movie, plan) };
+    return { moov, movie, media, plan, identity: job.source.identity, wholeFileBecause: whyNotAlone(movie, plan), timelineMoved };
   } catch (error) {
     if (error instanceof Mp4FormatError) throw new CasterpakError('BAD_MEDIA', `${name}: corrupt MP4 (${error.message})`, { cause: error });
     throw error;
@@ -102,6 +106,7 @@ export async function moovRendition(
   const durations = playableDurations(
     plan.segments.map((s) => Number(s.extinf)),
     media.durationMs,
+    plan.audioTail,
   );
   const bandwidth = predictBandwidth(plan, durations);
   const bytes = plan.segments.reduce((sum, _, i) => sum + predictSegmentBytes(plan, i), 0);

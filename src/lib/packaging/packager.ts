@@ -22,6 +22,7 @@ import { fragmentedDurationMs } from '../formats/mp4/fragments.js';
 import { parseMoov } from '../formats/mp4/moov.js';
 import { probeMedia, type Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
+import { writeTimelineSource } from './source/timeline-source.js';
 import { normaliseSegment, tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {
@@ -37,6 +38,7 @@ export interface PackageJob {
 }
 
 const DURATION_TOLERANCE_S = 0.1;
+const TIMELINE_SOURCE = 'timeline-source.mp4';
 
 async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number; fragmentedMs: number | null }> {
   let stat;
@@ -114,6 +116,7 @@ async function verifyAndRename(
   media: MediaInfo,
   name: string,
   stderr: string,
+  plan: { readonly audioTail: number; readonly reorderDelay: number },
 ): Promise<{ durations: number[]; extinfs: string[]; sizes: number[] }> {
   let text: string;
   try {
@@ -138,9 +141,9 @@ async function verifyAndRename(
     if (checked.error) throw new CasterpakError('TOOL', `mp42hls wrote an invalid segment ${position + 1} for ${name}: ${checked.error}`);
     sizes.push(checked.size);
   }
-  const total = raw.reduce((sum, s) => sum + s.duration, 0);
+  const total = raw.reduce((sum, s) => sum + s.duration, plan.audioTail);
   const expected = media.durationMs / 1000;
-  if (Math.abs(total - expected) > DURATION_TOLERANCE_S) {
+  if (Math.abs(total - expected) > DURATION_TOLERANCE_S + plan.reorderDelay) {
     throw new CasterpakError('TOOL', `mp42hls output for ${name} lasts ${total.toFixed(3)} s, the source ${expected.toFixed(3)} s`);
   }
   // One definition of a segment's bytes: the counters as a segment made alone has them.
@@ -177,15 +180,26 @@ export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string
   checkPackageable(media, name);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
-    const args = buildMp42hlsArgs({ source: job.source, outDir: tmp, segmentDuration: job.segmentDuration });
+    // mp42hls ignores edit lists: when they move the samples, it reads them moved, and the
+    // reading's plan is then the cut it must make (checked below as `indexed`).
+    let input = job.source;
+    if (job.reading?.timelineMoved) {
+      input = path.join(tmp, TIMELINE_SOURCE);
+      await writeTimelineSource(input, job.source, job.reading);
+    }
+    const args = buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: job.segmentDuration });
     let stderr: string;
     try {
       ({ stderr } = await runTool(job.bento4.mp42hls, args, { timeoutMs: job.bento4.timeoutMs, signal: job.signal }));
     } catch (error) {
       throw classifyToolError(error, name);
     }
-    const { durations: raw, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr);
-    const durations = playableDurations(raw, media.durationMs);
+    if (input !== job.source) await fs.rm(input);
+    // What mp42hls's clock does not count (the audio past the video's end, the last pictures'
+    // reordering), known from the plan (pinned Bento4).
+    const timing = { audioTail: job.reading?.plan.audioTail ?? 0, reorderDelay: job.reading?.plan.reorderDelay ?? 0 };
+    const { durations: raw, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr, timing);
+    const durations = playableDurations(raw, media.durationMs, timing.audioTail);
     // Segments can be made alone later only where mp42hls cut exactly as predicted.
     const { reading } = job;
     const indexed =

@@ -2,7 +2,9 @@
 // whole-file mp42hls run, normalised), the same segment made alone from the moov's index, and
 // that segment made again after prune are byte-identical; the playlist answered from the moov is
 // the whole-file run's playlist; and each segment alone holds mp42hls's own samples (its PES
-// bytes equal the whole-file run's, continuity counters aside).
+// bytes equal the whole-file run's, continuity counters aside). Where edit lists move the samples
+// (mp4/timeline/presentation.ts), mp42hls's own run on the source is not the oracle: every video
+// and audio packet is then presented when ffprobe presents it in the source, up to one common offset.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,10 @@ import { RenditionStore, type PackagingEvent } from '../../../src/lib/packaging/
 import { normaliseContinuity } from '../../../src/lib/formats/mpegts/continuity.js';
 import { REAL_BIN_DIR, REAL_MP42HLS, media } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { parseMoov } from '../../../src/lib/formats/mp4/moov.js';
+import { onPresentationTimeline } from '../../../src/lib/formats/mp4/timeline/presentation.js';
+import { readMoov } from '../formats/helpers/mp42hls-oracle.js';
+import { expectSourceTimeline } from './helpers/source-timeline.js';
 
 const FIXTURES = ['av.mp4', 'av-2997.mp4', 'av-no-bframes.mp4', 'moov-at-end.mp4', 'video-only.mp4', 'audio-only.mp4', 'hevc.mp4'];
 
@@ -71,6 +77,8 @@ describe('segments made alone', () => {
         const dirB = alone.layout.renditionDir(name);
         expect(readFileSync(path.join(dirB, 'index_0_av.m3u8'), 'utf8')).toBe(readFileSync(path.join(dirA, 'index_0_av.m3u8'), 'utf8'));
         const raw = wholeFileRun(name, segmentDuration);
+        const parsed = parseMoov(await readMoov(media(name)));
+        const moved = onPresentationTimeline(parsed) !== parsed;
         const count = readdirSync(dirA).filter((n) => n.endsWith('.ts')).length;
         expect(count).toBe(raw.length);
         for (let n = 1; n <= count; n++) {
@@ -78,11 +86,17 @@ describe('segments made alone', () => {
           const fromPackage = readFileSync(path.join(dirA, segmentName(n)));
           const madeAlone = readFileSync(path.join(dirB, segmentName(n)));
           expect(madeAlone.equals(fromPackage), `segment ${n}`).toBe(true);
+          if (moved) continue;
           expect(
             Buffer.from(normaliseContinuity(raw[n - 1], n - 1)).equals(madeAlone),
             `segment ${n} = mp42hls's own, counters normalised`,
           ).toBe(true);
         }
+        if (moved)
+          await expectSourceTimeline(
+            media(name),
+            Array.from({ length: count }, (_, i) => readFileSync(path.join(dirB, segmentName(i + 1)))),
+          );
         expect(alone.events.filter((e) => e.what === 'segment')).toHaveLength(count);
         // Pruned from the packaged rendition, a segment is made again alone: one run, same bytes.
         const last = path.join(dirA, segmentName(count));

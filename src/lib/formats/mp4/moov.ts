@@ -6,6 +6,7 @@ import { Mp4FormatError } from './errors.js';
 import { parseStsd, type SampleEntryInfo } from './sample-entry.js';
 import { MAX_SAMPLES_PER_TRACK, parseSampleTable, type SampleTable } from './sample-tables.js';
 import { trackLabels, type TrackLabels } from './track-labels.js';
+import { parseEditList, type EditList } from './timeline/edit-list.js';
 
 // Kept so that an extract can copy a box out of the moov bytes unchanged.
 export interface ByteRange {
@@ -31,6 +32,8 @@ export interface Track extends SampleEntryInfo, TrackLabels {
   /** The `trak` box inside the moov bytes, header included. */
   readonly trak: ByteRange;
   readonly samples: SampleTable;
+  /** The edts/elst a player applies (timeline/presentation.ts puts the samples on it); absent without one. */
+  readonly edits?: EditList;
 }
 
 // Everything known about the file before any media byte is read (the moov is all a plan needs).
@@ -97,6 +100,7 @@ function parseTrak(bytes: Uint8Array, trak: BoxHeader): Track {
   const { timescale, duration } = timescaleAndDuration(bytes, requireBox(bytes, ['mdia', 'mdhd'], trak));
   const stbl = requireBox(bytes, ['mdia', 'minf', 'stbl'], trak);
   const entry = parseStsd(bytes, requireBox(bytes, ['stsd'], stbl), handler);
+  const edits = parseEditList(bytes, trak);
   return {
     ...entry,
     ...trackLabels(bytes, trak),
@@ -110,6 +114,7 @@ function parseTrak(bytes: Uint8Array, trak: BoxHeader): Track {
     ...(header.halfTurn ? { halfTurn: true } : {}),
     trak: rangeOf(trak),
     samples: parseSampleTable(bytes, stbl),
+    ...(edits ? { edits } : {}),
   };
 }
 

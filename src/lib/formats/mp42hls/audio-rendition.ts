@@ -51,15 +51,14 @@ export function buildAudioExtract(
 
 // MPEG-TS bytes of one audio-only segment, an upper bound: PAT and PMT, then one PES per sample
 // (mp42hls, as formats/mpegts/pes-counts.ts counts them) of a 14-byte header with PTS, a 7-byte
-// ADTS header for AAC, and room for an adaptation field with a PCR (8 bytes), in 184-byte payloads.
-// mp42hls 1.5.0 ends the last PES of an extract with its final bytes one per packet (ten packets
-// of adaptation-field stuffing, measured on test/fixtures/media/tracks.mp4): counted too.
-const TAIL_PACKETS = 10;
+// ADTS header for AAC, and room for an adaptation field with a PCR (8 bytes), in 184-byte payloads;
+// the audio packets then rounded up to a multiple of 16, as the continuity normalisation spreads the
+// last PES (formats/mpegts/continuity.ts).
 function audioSegmentBytes(track: Track, range: SampleRange): number {
   const extra = 14 + 8 + (track.format === 'mp4a' ? 7 : 0);
-  let packets = 2 + TAIL_PACKETS;
+  let packets = 0;
   for (let i = range.start; i < range.end; i++) packets += Math.ceil((track.samples.sizes[i] + extra) / 184);
-  return packets * 188;
+  return (2 + Math.ceil(packets / 16) * 16) * 188;
 }
 
 // Peak (RFC 8216 §4.3.4.2, as segment-size.ts's playlistPeak measures it) and average bit

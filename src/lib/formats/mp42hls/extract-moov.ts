@@ -18,14 +18,16 @@ function emptyTables(): Uint8Array[] {
   ];
 }
 
-// Every box but stbl's tables is kept (stss, ctts, sgpd, ... dropped too): the fragment carries the samples.
+// Every box but stbl's tables and the edit list is kept (stss, ctts, sgpd, ... dropped too): the fragment carries the samples.
 function rewrite(moov: Uint8Array, node: BoxHeader): Uint8Array {
   const children = [...childBoxes(moov, payloadStart(node), boxEnd(node))];
   if (node.type === 'stbl') {
     const stsd = children.filter((c) => c.type === 'stsd').map((c) => moov.subarray(c.offset, boxEnd(c)));
     return box('stbl', [...stsd, ...emptyTables()]);
   }
-  const parts = children.map((c) => (CONTAINERS.has(c.type) ? rewrite(moov, c) : moov.subarray(c.offset, boxEnd(c))));
+  // The edit list is already applied to the fragment's times (mp4/timeline/presentation.ts).
+  const kept = node.type === 'trak' ? children.filter((c) => c.type !== 'edts') : children;
+  const parts = kept.map((c) => (CONTAINERS.has(c.type) ? rewrite(moov, c) : moov.subarray(c.offset, boxEnd(c))));
   return box(node.type, parts);
 }
 

@@ -99,9 +99,20 @@ export function buildExtractHeader(moovBytes: Uint8Array, movie: Movie, plan: Se
 // a large segment as several moof + mdat pairs (extract-fragments.ts). `slices` in the order of
 // their traks in the movie.
 export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {
+  return concat([header, ...extractFragments(slices, extractTimescales(header), spanStart, spanBytes, 1)]);
+}
+
+// The moof + mdat pairs of `slices`, numbered from `firstSequence` (a whole-file extract
+// appends one run of them per segment: whole-extract.ts).
+export function extractFragments(
+  slices: readonly SampleSlice[],
+  timescales: ReadonlyMap<number, number>,
+  spanStart: number,
+  spanBytes: Uint8Array,
+  firstSequence: number,
+): Uint8Array[] {
   const withSamples = slices.filter((s) => s.sizes.length > 0);
-  const fragments = fragmentSlices(withSamples, extractTimescales(header));
-  return concat([header, ...fragments.map((f, i) => fragment(i + 1, f, spanStart, spanBytes))]);
+  return fragmentSlices(withSamples, timescales).map((f, i) => fragment(firstSequence + i, f, spanStart, spanBytes));
 }
 
 export function sliceOf(track: Track, range: SampleRange): SampleSlice {

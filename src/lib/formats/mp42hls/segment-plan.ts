@@ -5,6 +5,7 @@ import { formatCFixed } from './c-fixed.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { interleave, type TrackCursorInit } from './interleave.js';
+import { onPresentationTimeline } from '../mp4/timeline/presentation.js';
 
 // Half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
 export interface SampleRange {
@@ -55,6 +56,39 @@ export interface SegmentPlan {
   readonly droppedVideoSamples: number;
   /** The last segment lasts 0.000000 s (audio only: one frame after the last cut). */
   readonly trailingZeroSegment: boolean;
+  /**
+   * Seconds the audio plays on after the video's last frame, when that is more than the playlist
+   * tolerance (0.1 s), else 0. mp42hls writes that audio in the last segment but times the segment
+   * by the video's clock, which stops at the last frame: the playlist adds it to the last EXTINF.
+   */
+  readonly audioTail: number;
+  /**
+   * Seconds the last pictures are presented after mp42hls's clock stops at the last decode time
+   * (B-frame reordering: the largest composition offset): the EXTINFs may fall short of the
+   * source's duration by that much more than the last frame.
+   */
+  readonly reorderDelay: number;
+}
+
+const TAIL_TOLERANCE_S = 0.1;
+
+// A loop, not Math.max(...offsets): a film's millions of samples are too many arguments.
+function largestOffset(offsets: ArrayLike<number>): number {
+  let largest = 0;
+  for (let i = 0; i < offsets.length; i++) if (offsets[i] > largest) largest = offsets[i];
+  return largest;
+}
+
+// The audio's end past the video's last decode time (mp42hls's clock at the end), when the video
+// ends more than the tolerance before the audio and no video sample is dropped.
+function audioTailOf(video: Track | undefined, audio: Track | undefined, dropped: number): number {
+  const v = video?.samples;
+  const a = audio?.samples;
+  if (!v || !a || v.count === 0 || a.count === 0 || dropped > 0) return 0;
+  const lastVideo = v.decodeTimes[v.count - 1] / video!.timescale;
+  const videoEnd = lastVideo + v.durations[v.count - 1] / video!.timescale;
+  const audioEnd = (a.decodeTimes[a.count - 1] + a.durations[a.count - 1]) / audio!.timescale;
+  return audioEnd - videoEnd > TAIL_TOLERANCE_S ? audioEnd - lastVideo : 0;
 }
 
 /** A --segment-duration for packaging one extract alone: no cut before 99999.985 s (27.7 h). */
@@ -165,5 +199,21 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
     videoOutlastsAudio: dropped > 0,
     droppedVideoSamples: dropped,
     trailingZeroSegment: segments.length > 1 && durations[durations.length - 1] === 0,
+    audioTail: audioTailOf(video, audio, dropped),
+    reorderDelay: video ? largestOffset(video.samples.compositionOffsets) / video.timescale : 0,
   };
+}
+
+// The movie on its presentation timeline (mp4/timeline/presentation.ts) and its plan. mp42hls
+// writes no video sample decoded after the last audio sample (interleave.ts); where moving the
+// tracks apart would make it drop more of them than on the file's own decode times (video shifted
+// past the audio's end), the decode times are kept: no frame is lost for sync (docs/reliability.md).
+export function planOnPresentationTimeline(parsed: Movie, segmentDurationSec: number): { movie: Movie; plan: SegmentPlan } {
+  const movie = onPresentationTimeline(parsed);
+  const plan = planSegments(movie, segmentDurationSec);
+  if (movie === parsed || plan.droppedVideoSamples === 0) return { movie, plan };
+  const kept = planSegments(parsed, segmentDurationSec);
+  // Kept as before, the audio tail too is not counted: the decode times of a trimmed track run
+  // past its presentation (AAC priming), so its end says nothing of the video's.
+  return kept.droppedVideoSamples < plan.droppedVideoSamples ? { movie: parsed, plan: { ...kept, audioTail: 0 } } : { movie, plan };
 }

@@ -189,7 +189,9 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
   if (!v) return { peak: 0, average: 0 };
   const { decodeTimes, compositionOffsets, sync } = v.track.samples;
   const pts = (i: number): number => Math.floor(0.5 + (decodeTimes[i] + compositionOffsets[i]) * (90000 / v.track.timescale));
-  const rounded = plan.segments.map((s) => Math.round(Number(s.extinf) * 1000) / 1000);
+  // The playlist's EXTINFs: mp42hls's, the last one with the audio past the video's end.
+  const last = plan.segments.length - 1;
+  const rounded = plan.segments.map((s, k) => Math.round((Number(s.extinf) + (k === last ? plan.audioTail : 0)) * 1000) / 1000);
   const endMs = Math.round(rounded.reduce((sum, d) => sum + d, 0) * 1000);
   const entries: { bytes: number; ms: number }[] = [];
   let start = 0;

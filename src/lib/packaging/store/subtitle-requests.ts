@@ -39,9 +39,10 @@ interface Known {
   readonly zero: number;
 }
 
-// mp42hls writes PTS = (decode + composition offset) × 90 kHz, without the MP4's edit list; an
-// ffmpeg-made MP4's edit list starts the picture at its first sample's composition time, which
-// is presentation time 0, where cue times count from.
+// mp42hls writes PTS = (decode + composition offset) × 90 kHz of the samples on the presentation
+// timeline (formats/mp4/timeline/presentation.ts), which the common offset starts after presentation
+// time 0, where cue times count from; the first picture is presented at 0 (an ffmpeg-made edit
+// list starts it there), so its PTS is where 0 lies.
 function mpegTsZero(movie: Movie): number {
   const video = movie.tracks.find((t) => t.handler === 'vide');
   if (!video || video.samples.count === 0) return 0;

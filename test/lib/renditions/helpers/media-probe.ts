@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 
 const require = createRequire(import.meta.url);
-const FFPROBE: string = require('@ffprobe-installer/ffprobe').path;
+export const FFPROBE: string = require('@ffprobe-installer/ffprobe').path;
 export const FFMPEG: string = require('@ffmpeg-installer/ffmpeg').path;
 
 const run = (file: string, args: string[]) => promisify(execFile)(file, args, { maxBuffer: 1 << 26, encoding: 'utf8' });
