@@ -15,6 +15,7 @@ import {
   SUBTITLE_PLAYLIST_PATTERN,
   SUBTITLE_SEGMENT_PATTERN,
 } from '../cache/names.js';
+import { KEY_PATTERN } from './keys/key-names.js';
 
 export type Route =
   | { readonly kind: 'status' | 'healthz' | 'metrics' | 'player-script' }
@@ -25,6 +26,7 @@ export type Route =
   | { readonly kind: 'audio-segment'; readonly renditionPath: string; readonly track: number; readonly segment: number }
   | { readonly kind: 'subtitle-index'; readonly renditionPath: string; readonly id: string }
   | { readonly kind: 'subtitle-segment'; readonly renditionPath: string; readonly id: string; readonly segment: number }
+  | { readonly kind: 'key'; readonly renditionPath: string; readonly name: string }
   | { readonly kind: 'csmil'; readonly renditionPaths: readonly string[] }
   | { readonly kind: 'published'; readonly path: string }
   | { readonly kind: 'published-kfonly'; readonly dir: string; readonly name: string }
@@ -160,6 +162,7 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
     if (subtitles) return { ok: true, route: { kind: 'subtitle-index', renditionPath: r, id: subtitles[1] } };
     const cues = SUBTITLE_SEGMENT_PATTERN.exec(file);
     if (cues) return { ok: true, route: { kind: 'subtitle-segment', renditionPath: r, id: cues[2], segment: Number(cues[1]) } };
+    if (KEY_PATTERN.test(file)) return { ok: true, route: { kind: 'key', renditionPath: r, name: file } };
     return fail(404, 'no such file in a rendition');
   }
   if (area === 'hls' && rest.length >= 1) {

@@ -1,9 +1,10 @@
 // The casterpak origin's composition root: the rendition store, the I-frame playlist service,
 // the route handlers and one node:http server. Requests go through handler.ts; what each route
 // sends is in routes.ts.
-import http from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isCasterpakError, oneLine } from '../shared/errors.js';
+import { CasterpakError, isCasterpakError, oneLine } from '../shared/errors.js';
+import type { RouteOf } from './request-path.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import { cacheLayout } from '../cache/names.js';
@@ -23,6 +24,7 @@ import { guardConnections } from './http/connections.js';
 import { setResponseMemory } from './http/file-body.js';
 import { onceUntilRecovered } from './once-until-recovered.js';
 import { tokenGateFor } from './tokens/token-gate.js';
+import { encryptionFor } from './keys/encryption.js';
 import { renditionRoutes } from './rendition-routes.js';
 import { trackRoutes } from './track-routes.js';
 import { AudioRenditions } from '../packaging/store/audio-requests.js';
@@ -152,8 +154,13 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     localSource: async (p) => (config.sourceRoot ? realPathInside(config.sourceRoot, p) : null),
     onWarning: (message, fields) => logger.warn(message, fields),
   });
+  const encryption = encryptionFor(config.serve);
   const handlers = {
     ...renditions,
+    key: (req: IncomingMessage, res: ServerResponse, route: RouteOf<'key'>) => {
+      if (!encryption) throw new CasterpakError('NOT_FOUND', 'renditions are not encrypted (serve --encrypt)');
+      return encryption.key(req, res, route);
+    },
     ...trackRoutes({ config, store, audio: new AudioRenditions(store), subtitles, smallFiles }),
     ...masterRoutes({ config, store, renditions, iframePlaylists, subtitles, logger }),
     ...publishedRoutes({ config, layout, iframePlaylists }),
@@ -177,6 +184,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     logger,
     accessLog: config.serve.accessLog,
     tokens: tokenGateFor(config.serve, config.publicBaseUrl, logger, metrics.tokenRefusals),
+    encryption,
   });
 
   setResponseMemory(config.serve.responseMemoryBytes);

@@ -1,0 +1,94 @@
+// Answers whose body is changed as it is sent, while the cache keeps the file as made: a
+// playlist carrying a token (tokens/) or encryption tags (keys/), a segment encrypted with its
+// rendition's key. Range and If-Range are dropped from the request first, so a part of a body
+// is never changed alone (a 206 of an encrypted segment would not decrypt); only 200 answers
+// are changed, and HEAD keeps the head's headers.
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+
+const headersOf = (args: unknown[]) =>
+  (args.find((arg) => typeof arg === 'object' && arg !== null && !Array.isArray(arg)) as OutgoingHttpHeaders | undefined) ?? {};
+const callbackOf = (args: unknown[]) => args.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+const bytesOf = (chunk: unknown): Buffer | null =>
+  typeof chunk === 'string' || chunk instanceof Uint8Array ? Buffer.from(chunk as string) : null;
+
+function dropRange(req: IncomingMessage): void {
+  delete req.headers.range;
+  delete req.headers['if-range'];
+}
+
+function setLength(res: ServerResponse, headers: OutgoingHttpHeaders, length: number): void {
+  for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-length') delete headers[name];
+  if (res.hasHeader('content-length')) res.removeHeader('content-length');
+  headers['Content-Length'] = String(length);
+}
+
+// Holds the answer back until it is complete, then sends `transform(body)` with its length.
+export function rewriteWholeBody(req: IncomingMessage, res: ServerResponse, transform: (body: string) => string): void {
+  dropRange(req);
+  const chunks: Buffer[] = [];
+  let head: { status: number; headers: OutgoingHttpHeaders } | null = null;
+  const [writeHead, end] = [res.writeHead.bind(res), res.end.bind(res)];
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    head = { status, headers: headersOf(rest) };
+    return res;
+  }) as ServerResponse['writeHead'];
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const bytes = bytesOf(chunk);
+    if (bytes) chunks.push(bytes);
+    callbackOf(rest)?.();
+    return true;
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    const bytes = bytesOf(chunk);
+    if (bytes) chunks.push(bytes);
+    const status = head?.status ?? res.statusCode;
+    const headers = { ...(head?.headers ?? {}) };
+    let body = Buffer.concat(chunks);
+    if (status === 200 && req.method !== 'HEAD') {
+      body = Buffer.from(transform(body.toString('utf8')), 'utf8');
+      setLength(res, headers, body.length);
+    }
+    writeHead(status, headers);
+    return end(req.method === 'HEAD' ? undefined : body, callbackOf([chunk, ...rest]));
+  }) as ServerResponse['end'];
+}
+
+interface StreamTransform {
+  /** The length of the changed body, from the original's. */
+  length(original: number): number;
+  /** The validator of the changed body, from the original's. */
+  etag(original: string): string;
+  update(chunk: Buffer): Buffer;
+  final(): Buffer;
+}
+
+// Changes the body chunk by chunk as it is written, its length known from the head: a segment is
+// never held whole for this, and the writer's back-pressure is the socket's.
+export function rewriteStream(req: IncomingMessage, res: ServerResponse, transform: StreamTransform): void {
+  dropRange(req);
+  const [writeHead, write, end] = [res.writeHead.bind(res), res.write.bind(res), res.end.bind(res)];
+  let active = false;
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    if (status !== 200) return writeHead(status, ...(rest as []));
+    const headers = { ...headersOf(rest) };
+    const length = Number(Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1]);
+    setLength(res, headers, transform.length(length));
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() === 'etag') headers[name] = transform.etag(String(headers[name]));
+      if (name.toLowerCase() === 'accept-ranges') headers[name] = 'none';
+    }
+    active = req.method !== 'HEAD';
+    return writeHead(status, headers);
+  }) as ServerResponse['writeHead'];
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const bytes = bytesOf(chunk);
+    if (!active || bytes === null) return write(chunk as Buffer, ...(rest as []));
+    return write(transform.update(bytes), callbackOf(rest));
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (!active) return end(chunk as Buffer, ...(rest as []));
+    const bytes = bytesOf(chunk);
+    const last = Buffer.concat([bytes ? transform.update(bytes) : Buffer.alloc(0), transform.final()]);
+    return end(last, callbackOf([chunk, ...rest]));
+  }) as ServerResponse['end'];
+}
