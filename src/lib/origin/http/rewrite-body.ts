@@ -1,9 +1,10 @@
 // Answers whose body is changed as it is sent, while the cache keeps the file as made: a
 // playlist carrying a token (tokens/) or encryption tags (keys/), a segment encrypted with its
-// rendition's key. Range and If-Range are dropped from the request first, so a part of a body
-// is never changed alone (a 206 of an encrypted segment would not decrypt); only 200 answers
+// rendition's key. Range and If-Range are taken from the request first, so the sender sends
+// the stored file whole (a range of it would not be a range of the answer); only 200 answers
 // are changed, and HEAD keeps the head's headers.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { decideRange } from './range.js';
 
 const headersOf = (args: unknown[]) =>
   (args.find((arg) => typeof arg === 'object' && arg !== null && !Array.isArray(arg)) as OutgoingHttpHeaders | undefined) ?? {};
@@ -63,32 +64,48 @@ interface StreamTransform {
 }
 
 // Changes the body chunk by chunk as it is written, its length known from the head: a segment is
-// never held whole for this, and the writer's back-pressure is the socket's.
+// never held whole for this, and the writer's back-pressure is the socket's. A Range is answered
+// from the changed body (RFC 9110 §14): the whole body is changed and only the range written, as
+// a trick-play player reads a key frame of an encrypted segment (keys/encrypt-playlist.ts). With
+// If-Range the whole body is sent: the validator a client holds may be the unchanged body's.
 export function rewriteStream(req: IncomingMessage, res: ServerResponse, transform: StreamTransform): void {
+  const range = req.headers['if-range'] === undefined ? req.headers.range : undefined;
   dropRange(req);
   const [writeHead, write, end] = [res.writeHead.bind(res), res.write.bind(res), res.end.bind(res)];
   let active = false;
+  let [first, last, at] = [0, Infinity, 0]; // the bytes of the changed body to send; where it is
+  const window = (bytes: Buffer) => {
+    const from = at;
+    at += bytes.length;
+    return from >= first && at - 1 <= last ? bytes : bytes.subarray(Math.max(0, first - from), Math.max(0, last + 1 - from));
+  };
   res.writeHead = ((status: number, ...rest: unknown[]) => {
     if (status !== 200) return writeHead(status, ...(rest as []));
     const headers = { ...headersOf(rest) };
-    const length = Number(Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1]);
-    setLength(res, headers, transform.length(length));
-    for (const name of Object.keys(headers)) {
-      if (name.toLowerCase() === 'etag') headers[name] = transform.etag(String(headers[name]));
-      if (name.toLowerCase() === 'accept-ranges') headers[name] = 'none';
+    const length = transform.length(Number(Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1]));
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'etag') headers[name] = transform.etag(String(headers[name]));
+    const decision = decideRange(range, length);
+    if (decision.kind === 'unsatisfiable') {
+      setLength(res, headers, 0);
+      [first, last] = [Infinity, -1];
+      active = req.method !== 'HEAD';
+      return writeHead(416, { ...headers, 'Content-Range': `bytes */${length}` });
     }
+    if (decision.kind === 'partial') [first, last] = [decision.start, decision.end];
+    setLength(res, headers, Math.min(last, length - 1) - first + 1);
     active = req.method !== 'HEAD';
-    return writeHead(status, headers);
+    if (decision.kind === 'full') return writeHead(200, headers);
+    return writeHead(206, { ...headers, 'Content-Range': `bytes ${first}-${last}/${length}` });
   }) as ServerResponse['writeHead'];
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     const bytes = bytesOf(chunk);
     if (!active || bytes === null) return write(chunk as Buffer, ...(rest as []));
-    return write(transform.update(bytes), callbackOf(rest));
+    return write(window(transform.update(bytes)), callbackOf(rest));
   }) as ServerResponse['write'];
   res.end = ((chunk?: unknown, ...rest: unknown[]) => {
     if (!active) return end(chunk as Buffer, ...(rest as []));
     const bytes = bytesOf(chunk);
-    const last = Buffer.concat([bytes ? transform.update(bytes) : Buffer.alloc(0), transform.final()]);
-    return end(last, callbackOf([chunk, ...rest]));
+    const tail = Buffer.concat([bytes ? transform.update(bytes) : Buffer.alloc(0), transform.final()]);
+    return end(window(tail), callbackOf([chunk, ...rest]));
   }) as ServerResponse['end'];
 }

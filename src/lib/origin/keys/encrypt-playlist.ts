@@ -2,8 +2,10 @@
 // `#EXT-X-KEY:METHOD=AES-128,URI="key_0_av.key?k=<id>"` before the first entry, and each segment
 // URI with `?k=<id>` (content-keys.ts: which secret). A segment's IV is its number; in a media
 // playlist that is each entry's media sequence number, the IV a key without one implies (§5.2),
-// so one tag serves them all. Where they differ (an I-frame playlist: several entries per
-// segment) each run of entries from one segment gets a tag with `IV=0x<segment number>`.
+// so one tag serves them all. An I-frame playlist (several entries per segment) gives each run of
+// entries from one segment a tag with `IV=0x<segment number>`, always explicit: hls.js reads the
+// PAT and PMT before the first key frame as an initialization section, whose IV must be given
+// (RFC 8216 §4.3.2.4).
 // The key URI is the segment URI with its file name replaced, so it resolves beside the
 // segments from a media playlist and from kfonly/ alike. Done as the answer is sent: cached
 // playlists stay clear. Pure.
@@ -19,6 +21,7 @@ const withParam = (uri: string, id: string) => {
 export function encryptPlaylist(playlist: string, keyId: string): string {
   const lines = splitLines(playlist);
   const eol = dominantEol(lines);
+  const iframes = lines.some((line) => line.text.trim() === '#EXT-X-I-FRAMES-ONLY');
   const out: PlaylistLine[] = [];
   let groupStart = -1; // where the current entry's tags begin in `out`
   let lastKey = '';
@@ -35,7 +38,7 @@ export function encryptPlaylist(playlist: string, keyId: string): string {
       const slash = path.lastIndexOf('/');
       const found = segmentKey(path.slice(slash + 1));
       if (found) {
-        const iv = found.segment === sequence ? '' : `,IV=0x${found.segment.toString(16).padStart(32, '0')}`;
+        const iv = found.segment === sequence && !iframes ? '' : `,IV=0x${found.segment.toString(16).padStart(32, '0')}`;
         const key = `#EXT-X-KEY:METHOD=AES-128,URI="${withParam(path.slice(0, slash + 1) + found.keyName, keyId)}"${iv}`;
         if (key !== lastKey) out.splice(groupStart < 0 ? out.length : groupStart, 0, { text: key, eol });
         lastKey = key;
