@@ -16,6 +16,7 @@ import {
   SUBTITLE_SEGMENT_PATTERN,
 } from '../cache/names.js';
 import { KEY_PATTERN } from './keys/key-names.js';
+import { TOKEN_PARAM } from './tokens/carry-token.js';
 
 export type Route =
   | { readonly kind: 'status' | 'healthz' | 'metrics' | 'player-script' }
@@ -137,7 +138,12 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
   const [area, ...rest] = segments;
   const file = rest[rest.length - 1] ?? '';
   if (`/${area}/` === options.masterPrefix && rest.length > 0) {
-    return { ok: true, route: { kind: 'master-proxy', pathAndQuery: rawPath + (rawQuery ? `?${rawQuery}` : '') } };
+    // The token is casterpak's (docs/security.md): it is checked here and never sent upstream.
+    const query = rawQuery
+      .split('&')
+      .filter((part) => part !== '' && !part.startsWith(`${TOKEN_PARAM}=`))
+      .join('&');
+    return { ok: true, route: { kind: 'master-proxy', pathAndQuery: rawPath + (query ? `?${query}` : '') } };
   }
   if (area === 'i' && rest.length >= 2) {
     const parent = rest.slice(0, -1);

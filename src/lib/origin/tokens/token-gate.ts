@@ -13,8 +13,8 @@ import { parseTokenKeys, verifyToken } from './edge-auth.js';
 import { CasterpakError } from '../../shared/errors.js';
 import { rewriteWholeBody } from '../http/rewrite-body.js';
 
-// The routes of /i/ (audio and subtitle renditions and keys included) and /hls/; /healthz,
-// /metrics and the status page are not gated.
+// The routes of /i/ (audio and subtitle renditions and keys included), /hls/ and proxied
+// masters (/p/); /healthz, /metrics and the status page are not gated.
 const GATED = new Set<Route['kind']>([
   'index',
   'segment',
@@ -28,6 +28,7 @@ const GATED = new Set<Route['kind']>([
   'csmil',
   'published',
   'published-kfonly',
+  'master-proxy',
 ]);
 
 interface TokenGateOptions {
