@@ -2,14 +2,12 @@
 // inside (tx3g) and beside (a sidecar .vtt) it (docs/tracks.md): both languages listed (in hls.js
 // with the MP4's default selected), a switch loads the other audio rendition's segments and audio
 // keeps decoding, both subtitle renditions listed, and a cue shows at its time (activeCues).
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newPage } from './helpers/browser.js';
-import { FFMPEG } from './helpers/media.js';
+import { makeTracksFilm } from './helpers/media.js';
 import { HLS_JS, servePageFiles } from './helpers/player-page.js';
 import { SHAKA_JS, VIDEOJS_JS } from './helpers/other-players-page.js';
 import { resources } from './helpers/resources.js';
@@ -53,21 +51,7 @@ declare global {
 
 beforeAll(async () => {
   const library = res.dir('library');
-  const srt = path.join(library, 'inside.srt');
-  writeFileSync(srt, '1\n00:00:12,000 --> 00:00:15,000\nInside cue\n');
-  writeFileSync(path.join(library, 'film.fr.vtt'), 'WEBVTT\n\n00:00:02.000 --> 00:00:04.000\nCue beside\n');
-  const lavfi = (source: string) => ['-f', 'lavfi', '-i', `${source}:duration=${SECONDS}`];
-  await execa(FFMPEG, [
-    ...['-v', 'error', '-y'],
-    ...lavfi('testsrc2=size=320x180:rate=25'),
-    ...lavfi('sine=frequency=440:sample_rate=48000'),
-    ...lavfi('sine=frequency=660:sample_rate=48000'),
-    ...['-i', srt, '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s'],
-    ...['-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-g', '50', '-b:v', '200k'],
-    ...['-c:a', 'aac', '-b:a', '48k', '-ac', '1', '-c:s', 'mov_text'],
-    ...['-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fra', '-metadata:s:s:0', 'language=eng'],
-    ...['-disposition:a:0', '0', '-disposition:a:1', 'default', '-movflags', '+faststart', path.join(library, 'film.mp4')],
-  ]);
+  await makeTracksFilm(library, SECONDS);
   serve = await startServe(res, { cacheDir: res.dir('cache'), sourceRoot: library, segmentDuration: 4 });
   browser = await launchChromium(res);
   pageUrl = await servePageFiles(res, 'tracks page server', {
