@@ -57,8 +57,8 @@ export function rewriteWholeBody(req: IncomingMessage, res: ServerResponse, tran
 interface StreamTransform {
   /** The length of the changed body, from the original's. */
   length(original: number): number;
-  /** The validator of the changed body, from the original's. */
-  etag(original: string): string;
+  /** Added inside the original's ETag: the changed body's validator. */
+  readonly etagSuffix: string;
   update(chunk: Buffer): Buffer;
   final(): Buffer;
 }
@@ -71,6 +71,17 @@ interface StreamTransform {
 export function rewriteStream(req: IncomingMessage, res: ServerResponse, transform: StreamTransform): void {
   const range = req.headers['if-range'] === undefined ? req.headers.range : undefined;
   dropRange(req);
+  // Validators the client holds are the changed body's: compared as the original's (RFC 9110
+  // §13.1), so a revalidation (nginx's proxy_cache_revalidate) gets its 304.
+  const etag = (value: string) => value.replace(/"$/, `${transform.etagSuffix}"`);
+  for (const name of ['if-none-match', 'if-match'] as const) {
+    const value = req.headers[name];
+    if (value !== undefined) req.headers[name] = value.split(`${transform.etagSuffix}"`).join('"');
+  }
+  const withEtag = (headers: OutgoingHttpHeaders) => {
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'etag') headers[name] = etag(String(headers[name]));
+    return headers;
+  };
   const [writeHead, write, end] = [res.writeHead.bind(res), res.write.bind(res), res.end.bind(res)];
   let active = false;
   let [first, last, at] = [0, Infinity, 0]; // the bytes of the changed body to send; where it is
@@ -80,10 +91,9 @@ export function rewriteStream(req: IncomingMessage, res: ServerResponse, transfo
     return from >= first && at - 1 <= last ? bytes : bytes.subarray(Math.max(0, first - from), Math.max(0, last + 1 - from));
   };
   res.writeHead = ((status: number, ...rest: unknown[]) => {
-    if (status !== 200) return writeHead(status, ...(rest as []));
-    const headers = { ...headersOf(rest) };
+    const headers = withEtag({ ...headersOf(rest) });
+    if (status !== 200) return writeHead(status, headers);
     const length = transform.length(Number(Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1]));
-    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'etag') headers[name] = transform.etag(String(headers[name]));
     const decision = decideRange(range, length);
     if (decision.kind === 'unsatisfiable') {
       setLength(res, headers, 0);

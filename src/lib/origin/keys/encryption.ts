@@ -51,7 +51,7 @@ function createEncryption(value: string): Encryption {
       const cipher = createCipheriv('aes-128-cbc', deriveKey(secret, route.renditionPath, keyName), segmentIv(route.segment));
       rewriteStream(req, res, {
         length: paddedLength,
-        etag: (etag) => etag.replace(/"$/, `-aes-${id}"`),
+        etagSuffix: `-aes-${id}`,
         update: (chunk) => cipher.update(chunk),
         final: () => cipher.final(),
       });

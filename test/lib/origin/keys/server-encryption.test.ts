@@ -61,6 +61,12 @@ describe('--encrypt aes-128', () => {
     const tail = await t.get('/i/film.mp4/segment2_0_av.ts', { Range: 'bytes=-20' });
     expect(await bytes(tail)).toEqual(body.subarray(body.length - 20));
     expect((await t.get('/i/film.mp4/segment2_0_av.ts', { Range: `bytes=${body.length}-` })).status).toBe(416);
+    // Its own validator: the clear segment's is not the encrypted one's, and a revalidation is a 304.
+    const etag = sent.headers.get('etag')!;
+    expect(etag).toMatch(/-aes-[0-9a-f]{8}"$/);
+    const again = await t.get('/i/film.mp4/segment2_0_av.ts', { 'If-None-Match': etag });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
     const out = tempDir('casterpak-package-');
     const args = ['package', path.join(t.sourceRoot, 'film.mp4'), '--as', 'film.mp4', '--cache-dir', out, '--segment-duration', '4'];
     const run = await runCli(args, { cwd: out });
