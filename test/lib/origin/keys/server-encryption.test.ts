@@ -81,7 +81,7 @@ describe('--encrypt aes-128', () => {
 
   it('ffmpeg decrypts and decodes the stream through the key URI: no errors, every frame', async () => {
     const t = await encrypted();
-    const count = async (input: string, extra: string[]) => {
+    const count = async (input: string, extra: string[], map = '0:v') => {
       const { stdout, stderr } = await promisify(execFile)(FFMPEG, [
         ...extra,
         '-v',
@@ -89,7 +89,7 @@ describe('--encrypt aes-128', () => {
         '-i',
         input,
         '-map',
-        '0:v',
+        map,
         '-f',
         'framemd5',
         '-',
@@ -101,6 +101,10 @@ describe('--encrypt aes-128', () => {
     const source = await count(path.join(t.sourceRoot, 'film.mp4'), []);
     expect(hls.frames).toBeGreaterThan(0);
     expect(hls.frames).toBe(source.frames);
+    // An alternate audio rendition, through its own key.
+    const audio = await count(`${t.url}/i/film.mp4/index_0_a2.m3u8`, ['-allowed_extensions', 'ALL'], '0:a');
+    expect(audio.stderr).toBe('');
+    expect(audio.frames).toBeGreaterThan(0);
   });
 
   it("an I-frame playlist's byte ranges decrypt as hls.js reads them: from the block before, 16-byte-aligned", async () => {
