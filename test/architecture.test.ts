@@ -51,6 +51,8 @@ const PURE = [
   'origin/routes.ts',
   'origin/startup-line.ts',
   'origin/tokens/carry-token.ts',
+  'origin/keys/key-names.ts',
+  'origin/keys/encrypt-playlist.ts',
   'origin/tokens/edge-auth.ts',
   'net/sigv4.ts',
   'origin/status/library-html.ts',

@@ -48,6 +48,12 @@ export const SERVE_FLAGS: readonly ConfigFlag[] = [
     help: '/i/ and /hls/ need a signed URL (docs/security.md)',
     default: 'off',
   },
+  {
+    flags: '--encrypt <method>',
+    key: 'serve.encrypt',
+    help: 'none, or aes-128: HLS AES-128 segments, keys derived from CASTERPAK_KEY_SECRET (docs/security.md)',
+    default: 'none',
+  },
   { flags: '--cors-origin <origin>', key: 'serve.corsOrigin', help: 'Access-Control-Allow-Origin', default: '*' },
   { flags: '--log-level <level>', key: 'serve.logLevel', help: 'debug, info, warn, error or silent', default: 'info' },
   {

@@ -16,11 +16,24 @@ const KALTURA = readFileSync(path.join(ROOT, 'test/fixtures/playlists/kaltura-ma
 const BASE = 'https://casterpak.example.com';
 const SOURCE = '/i/20220404/1251/1_5q8yua9n_1_rumb24fg_1.mp4/index_0_av.m3u8'; // 1280x720, the tallest
 
+// A master of one casterpak film with its audio and subtitle renditions (docs/tracks.md).
+const TRACKS = [
+  '#EXTM3U',
+  '#EXT-X-VERSION:4',
+  '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="en",NAME="English",DEFAULT=YES,AUTOSELECT=YES,URI="https://cdn.example.com/i/film.mp4/index_0_a2.m3u8"',
+  '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="fr",NAME="French",DEFAULT=NO,AUTOSELECT=YES,URI="https://cdn.example.com/i/film.mp4/index_0_a3.m3u8"',
+  '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en",NAME="English",DEFAULT=NO,AUTOSELECT=YES,URI="https://cdn.example.com/i/film.mp4/index_0_s1.m3u8"',
+  '#EXT-X-STREAM-INF:BANDWIDTH=3000000,CODECS="avc1.64001f,mp4a.40.2",RESOLUTION=1280x720,AUDIO="aud",SUBTITLES="subs",CLOSED-CAPTIONS=NONE',
+  'https://cdn.example.com/i/film.mp4/index_0_av.m3u8',
+  '',
+].join('\n');
+
 let kaltura: FakeUpstream;
 
 beforeAll(async () => {
   kaltura = await startFakeUpstream();
   kaltura.route('/p/a.m3u8', playlistAnswer(KALTURA));
+  kaltura.route('/p/tracks.m3u8', playlistAnswer(TRACKS));
   kaltura.route('/p/no-resolution.m3u8', playlistAnswer('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n/i/a.mp4/index_0_av.m3u8\n'));
 });
 
@@ -51,6 +64,25 @@ describe('runRewriteMaster with the ladder', () => {
       [`${BASE}/i/20220404/1251/1_5q8yua9n_1_rumb24fg_1_234p.mp4/index_0_av.m3u8`, 234],
     ]);
     expect(summaryLine(result, 'out.m3u8')).toBe(`wrote out.m3u8: 3 URIs pointed at casterpak, 360p, 234p added below ${SOURCE}`);
+  });
+
+  it("keeps the master's audio and subtitle groups, pointed here, and the added renditions name the source's", async () => {
+    const result = await runRewriteMaster(
+      run({ input: `${kaltura.origin}/p/tracks.m3u8`, ladder: { profiles: DEFAULT_LADDER, segmentDuration: 10 } }),
+    );
+    expect(result.ladder?.profiles).toEqual(['540p', '360p', '234p']);
+    const master = parseMasterPlaylist(result.text);
+    const renditions = [...master.variants[0].audio, ...master.variants[0].subtitles];
+    expect(renditions.map((r) => [r.type, r.language, r.uri])).toEqual([
+      ['AUDIO', 'en', `${BASE}/i/film.mp4/index_0_a2.m3u8`],
+      ['AUDIO', 'fr', `${BASE}/i/film.mp4/index_0_a3.m3u8`],
+      ['SUBTITLES', 'en', `${BASE}/i/film.mp4/index_0_s1.m3u8`],
+    ]);
+    // Audio is never re-encoded (docs/renditions.md): every rung plays the source's audio renditions.
+    const lines = result.text.split('\n').filter((line) => line.startsWith('#EXT-X-STREAM-INF'));
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line).toMatch(/,AUDIO="aud",SUBTITLES="subs",/);
+    expect(master.variants.map((v) => [v.audio.length, v.subtitles.length])).toEqual(Array(4).fill([2, 1]));
   });
 
   it('--profiles picks a part of the ladder; a picked profile above the source is still left out', async () => {

@@ -1,20 +1,20 @@
-// hls.js in Chromium with a film of two audio languages and subtitles inside (tx3g) and beside
-// (a sidecar .vtt) it (docs/tracks.md): both languages listed with the MP4's default selected,
-// a switch loads the other audio rendition's segments and audio keeps decoding, both subtitle
-// renditions listed, and a cue shows at its time (the video's activeCues).
-import { writeFileSync } from 'node:fs';
+// hls.js, Shaka Player and video.js in Chromium with a film of two audio languages and subtitles
+// inside (tx3g) and beside (a sidecar .vtt) it (docs/tracks.md): both languages listed (in hls.js
+// with the MP4's default selected), a switch loads the other audio rendition's segments and audio
+// keeps decoding, both subtitle renditions listed, and a cue shows at its time (activeCues).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newPage } from './helpers/browser.js';
-import { FFMPEG } from './helpers/media.js';
+import { makeTracksFilm } from './helpers/media.js';
 import { HLS_JS, servePageFiles } from './helpers/player-page.js';
+import { SHAKA_JS, VIDEOJS_JS } from './helpers/other-players-page.js';
 import { resources } from './helpers/resources.js';
 import { startServe, type ServeProcess } from './helpers/serve-process.js';
 
-const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/tracks-page.html');
+const HELPERS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers');
+const [HTML, JS] = ['text/html; charset=utf-8', 'text/javascript; charset=utf-8'];
 const SECONDS = 20;
 const res = resources();
 let serve: ServeProcess;
@@ -51,26 +51,17 @@ declare global {
 
 beforeAll(async () => {
   const library = res.dir('library');
-  const srt = path.join(library, 'inside.srt');
-  writeFileSync(srt, '1\n00:00:12,000 --> 00:00:15,000\nInside cue\n');
-  writeFileSync(path.join(library, 'film.fr.vtt'), 'WEBVTT\n\n00:00:02.000 --> 00:00:04.000\nCue beside\n');
-  const lavfi = (source: string) => ['-f', 'lavfi', '-i', `${source}:duration=${SECONDS}`];
-  await execa(FFMPEG, [
-    ...['-v', 'error', '-y'],
-    ...lavfi('testsrc2=size=320x180:rate=25'),
-    ...lavfi('sine=frequency=440:sample_rate=48000'),
-    ...lavfi('sine=frequency=660:sample_rate=48000'),
-    ...['-i', srt, '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s'],
-    ...['-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-g', '50', '-b:v', '200k'],
-    ...['-c:a', 'aac', '-b:a', '48k', '-ac', '1', '-c:s', 'mov_text'],
-    ...['-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fra', '-metadata:s:s:0', 'language=eng'],
-    ...['-disposition:a:0', '0', '-disposition:a:1', 'default', '-movflags', '+faststart', path.join(library, 'film.mp4')],
-  ]);
+  await makeTracksFilm(library, SECONDS);
   serve = await startServe(res, { cacheDir: res.dir('cache'), sourceRoot: library, segmentDuration: 4 });
   browser = await launchChromium(res);
   pageUrl = await servePageFiles(res, 'tracks page server', {
-    '/': [PAGE, 'text/html; charset=utf-8'],
-    '/hls.min.js': [HLS_JS, 'text/javascript; charset=utf-8'],
+    '/': [path.join(HELPERS, 'tracks-page.html'), HTML],
+    '/shaka.html': [path.join(HELPERS, 'tracks-shaka-page.html'), HTML],
+    '/videojs.html': [path.join(HELPERS, 'tracks-videojs-page.html'), HTML],
+    '/hls.min.js': [HLS_JS, JS],
+    '/shaka-player.compiled.js': [SHAKA_JS, JS],
+    '/video.min.js': [VIDEOJS_JS, JS],
+    '/tracks-common.js': [path.join(HELPERS, 'tracks-common.js'), JS],
   });
 }, 120_000);
 afterAll(() => res.release());
@@ -118,6 +109,60 @@ describe('hls.js plays every track of a film', () => {
     s = await state(page);
     const cue = s.textTracks.flatMap((t) => t.cues).find((c) => c.text === 'Inside cue')!;
     // Where the picture of 12 s is: within two frames (the first picture's presentation offset).
+    expect(Math.abs(cue.start - 12)).toBeLessThan(0.1);
+    expect(Math.abs(cue.end - 15)).toBeLessThan(0.1);
+    expect(s.fatal, s.errors.join(', ')).toBeNull();
+    await page.close();
+  }, 120_000);
+});
+
+// The audio rendition of each language (docs/tracks.md: a<track id>, in the MP4's order).
+const RENDITION = { en: '_0_a2.ts', fr: '_0_a3.ts' } as const;
+const language = (lang: string) => (lang.startsWith('fr') ? 'fr' : 'en');
+
+describe.each(['shaka', 'videojs'])('%s plays every track of a film', (player) => {
+  it('lists both languages and both subtitles, switches audio to the other rendition and shows a cue at its time', async () => {
+    const { page, problems } = await newPage(browser);
+    await page.goto(`${pageUrl}${player}.html`);
+    await page.evaluate((url) => window.tracks.play(url), `${serve.url}/i/film.mp4/master.m3u8`);
+    await until(page, 's.audioTracks.length > 1 && s.audioTrack >= 0 && s.currentTime > 1', null, 30_000);
+    let s = await state(page);
+    expect(s.fatal, `${s.errors.join(', ')} ${problems.join(', ')}`).toBeNull();
+    expect(s.audioTracks.map((t) => [t.name, language(t.lang)]).sort()).toEqual([
+      ['English', 'en'],
+      ['French', 'fr'],
+    ]);
+    expect(s.subtitleTracks.map((t) => t.name).sort()).toEqual(['English', 'French']);
+    const playing = language(s.audioTracks[s.audioTrack].lang);
+    expect(s.loaded.some((u) => u.endsWith(RENDITION[playing]))).toBe(true);
+
+    // Switch to the other language: the segments asked for since are its rendition's, and audio keeps decoding.
+    const other = playing === 'en' ? 'fr' : 'en';
+    const [before, requested] = [s.audioDecodedBytes, s.loaded.length];
+    await page.evaluate(
+      (i) => window.tracks.selectAudio(i),
+      s.audioTracks.findIndex((t) => language(t.lang) === other),
+    );
+    await until(
+      page,
+      `s.loaded.slice(${requested}).some((u) => u.endsWith('${RENDITION[other]}')) && s.currentTime > arg`,
+      s.currentTime + 2,
+      30_000,
+    );
+    s = await state(page);
+    expect(s.fatal, s.errors.join(', ')).toBeNull();
+    expect(language(s.audioTracks[s.audioTrack].lang)).toBe(other);
+    expect(s.audioDecodedBytes).toBeGreaterThan(before);
+
+    // The tx3g cue (12 s to 15 s in the MP4) is active at 13 s.
+    await page.evaluate(
+      (i) => window.tracks.selectSubtitles(i),
+      s.subtitleTracks.findIndex((t) => t.name === 'English'),
+    );
+    await page.evaluate(() => window.tracks.seek(12.8));
+    await until(page, "s.textTracks.some((t) => t.active.some((c) => c.text === 'Inside cue'))", null, 30_000);
+    s = await state(page);
+    const cue = s.textTracks.flatMap((t) => t.cues).find((c) => c.text === 'Inside cue')!;
     expect(Math.abs(cue.start - 12)).toBeLessThan(0.1);
     expect(Math.abs(cue.end - 15)).toBeLessThan(0.1);
     expect(s.fatal, s.errors.join(', ')).toBeNull();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newPage } from './helpers/browser.js';
-import { makeTestVideo } from './helpers/media.js';
+import { makeTestVideo, makeTracksFilm } from './helpers/media.js';
 import { REPO_DIR, resources } from './helpers/resources.js';
 import { startServe, type ServeProcess } from './helpers/serve-process.js';
 
@@ -22,6 +22,8 @@ beforeAll(async () => {
   mkdirSync(path.join(library, 'clips'));
   copyFileSync(path.join(REPO_DIR, 'test/fixtures/media/av.mp4'), path.join(library, 'clips/av.mp4'));
   copyFileSync(path.join(REPO_DIR, 'test/fixtures/media/not-an-mp4.mp4'), path.join(library, 'clips/broken.mp4'));
+  mkdirSync(path.join(library, 'tracks'));
+  await makeTracksFilm(path.join(library, 'tracks'), 20);
   // No read-ahead: the counts below are then exactly what the requests made.
   serve = await startServe(res, { cacheDir: res.dir('cache'), sourceRoot: library, args: ['--read-ahead', '0'] });
   browser = await launchChromium(res);
@@ -143,6 +145,41 @@ describe('the status page', () => {
     expect(reason.trim()).toMatch(/not an MP4/);
     expect(await page.locator('#player-note').textContent()).toBe(`Cannot play clips/broken.mp4: ${reason.trim()}`);
     expect(await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).getAttribute('src'))).toBeNull();
+    await page.close();
+  });
+
+  it('offers a language menu and a subtitle menu for a film with both, and switching them plays on', async () => {
+    const { page, problems } = await newPage(browser);
+    await page.goto(`${serve.url}/`);
+    // A film with one audio track and no subtitles offers no menu.
+    await page.goto(`${serve.url}/?play=clips/av.mp4`);
+    await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 0.5, null, { timeout: 30_000 });
+    expect(await page.locator('#player-tracks label:visible').count()).toBe(0);
+    await page.goto(`${serve.url}/?play=tracks/film.mp4`);
+    await page.waitForFunction(() => !document.getElementById('audio-menu')!.parentElement!.hidden, null, { timeout: 30_000 });
+    const options = (id: string) => page.locator(`#${id} option`).allTextContents();
+    expect(await options('audio-menu')).toEqual(['English (en)', 'French (fr)']);
+    // The MP4's default, once hls.js has chosen it.
+    await page.waitForFunction(() => (document.getElementById('audio-menu') as HTMLSelectElement).value === '1', null, { timeout: 10_000 });
+    expect(await options('subtitle-menu')).toEqual(['Off', 'English (en)', 'French (fr)']);
+    // English: its audio rendition's segments are fetched from then on.
+    const english = page.waitForRequest((r) => /segment\d+_0_a2\.ts$/.test(r.url()), { timeout: 30_000 });
+    await page.locator('#audio-menu').selectOption('0');
+    await english;
+    // French subtitles: the sidecar's cue (2 s to 4 s) shows at 2.5 s.
+    await page.locator('#subtitle-menu').selectOption({ label: 'French (fr)' });
+    await page.evaluate(() => {
+      const video = document.getElementById('video') as HTMLVideoElement;
+      video.currentTime = 2.5;
+      void video.play();
+    });
+    const shown = () =>
+      Array.from((document.getElementById('video') as HTMLVideoElement).textTracks).some((t) =>
+        Array.from(t.activeCues ?? []).some((c) => (c as VTTCue).text === 'Cue beside'),
+      );
+    await page.waitForFunction(shown, null, { timeout: 30_000 });
+    expect(await page.locator('#subtitle-menu').inputValue()).toBe('1');
+    expect(problems).toEqual([]);
     await page.close();
   });
 });

@@ -21,6 +21,7 @@ const ENV_KEYS: Record<string, string> = {
   CASTERPAK_FFMPEG: 'ffmpeg.path',
   CASTERPAK_MAX_TRANSCODES: 'renditions.maxTranscodes',
   CASTERPAK_TOKEN_SECRET: 'serve.tokenSecret',
+  CASTERPAK_KEY_SECRET: 'serve.keySecret',
 };
 
 export const ENV_VARIABLES = Object.keys(ENV_KEYS);

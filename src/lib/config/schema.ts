@@ -87,6 +87,9 @@ export interface CasterpakConfig {
     /** Run prune inside serve every N ms; null: never. @default null */ readonly pruneEveryMs: number | null;
     /** /i/ and /hls/ need a signed URL (docs/security.md). @default false */ readonly requireToken: boolean;
     /** Token keys: hex, comma-separated, the first signs. @default null */ readonly tokenSecret: string | null;
+    /** HLS encryption of /i/ renditions (docs/security.md). @default 'none' */ readonly encrypt: 'none' | 'aes-128';
+    /** Secrets the AES-128 keys are derived from: hex, comma-separated, the first encrypts. @default null */
+    readonly keySecret: string | null;
   };
   readonly prune: {
     /** Idle longer than this is removed, with its unit (durationMs reads it). @default '2h' */ readonly olderThan: string;
@@ -151,6 +154,8 @@ export function defaultConfig(cores: number): CasterpakConfig {
       pruneEveryMs: null,
       requireToken: false,
       tokenSecret: null,
+      encrypt: 'none',
+      keySecret: null,
     },
     prune: { olderThan: '2h', maxSizeBytes: null },
     rewrite: { pathPatterns: ['^/i/'], hosts: [] },
@@ -198,6 +203,8 @@ const SHAPE: Shape = {
     pruneEveryMs: nullableDuration,
     requireToken: bool,
     tokenSecret: nullableStr,
+    encrypt: oneOf('none', 'aes-128'),
+    keySecret: nullableStr,
   },
   // prune.olderThanMs took bare numbers as ms (2: two milliseconds, the whole cache); refused by name.
   prune: { olderThan: durationWithUnit, olderThanMs: replacedBy('prune.olderThan', '2h'), maxSizeBytes: size },

@@ -17,6 +17,7 @@ import { ROUTE_TABLE } from './routes.js';
 import { onceUntilRecovered } from './once-until-recovered.js';
 import { setCommonHeaders, withCommonHeaders } from './http/response-headers.js';
 import type { TokenGate } from './tokens/token-gate.js';
+import type { Encryption } from './keys/encryption.js';
 
 // Request ids: unique per process (a random prefix), cheap per request (a counter).
 const ID_PREFIX = `${randomBytes(3).toString('hex')}-`;
@@ -43,6 +44,8 @@ interface HandlerDeps {
   readonly accessLog: boolean;
   /** --require-token: the signed-URL check (tokens/token-gate.ts). */
   readonly tokens?: TokenGate;
+  /** --encrypt aes-128: playlists and segments encrypted as they are sent (keys/encryption.ts). */
+  readonly encryption?: Encryption;
 }
 
 const CLIENT_CLOSED = 499;
@@ -153,12 +156,14 @@ export function createHandler(deps: HandlerDeps): (req: IncomingMessage, res: Se
         return;
       }
       routeName = routed.route.kind;
-      const refused = deps.tokens?.admit(req, res, routed.route, rawPath, queryAt < 0 ? '' : raw.slice(queryAt + 1));
+      const query = queryAt < 0 ? '' : raw.slice(queryAt + 1);
+      const refused = deps.tokens?.admit(req, res, routed.route, rawPath, query);
       if (refused) {
         status = 403;
         sendError(res, 403, refused);
         return;
       }
+      deps.encryption?.apply(req, res, routed.route, query); // after the token's rewrite: the key URI gets the token
       const served = await dispatch(deps.handlers, req, res, routed.route);
       if (served.file && ROUTE_TABLE[routed.route.kind].recordsAccess) deps.tracker.touch(served.file);
       ({ status, bytes, cache } = served);

@@ -23,6 +23,8 @@ import {
   parseFmp4Ref,
 } from '../cache/names.js';
 import type { Fmp4Ref } from '../formats/fmp4/tracks.js';
+import { KEY_PATTERN } from './keys/key-names.js';
+import { TOKEN_PARAM } from './tokens/carry-token.js';
 
 export type Route =
   | { readonly kind: 'status' | 'healthz' | 'metrics' | 'player-script' }
@@ -37,6 +39,7 @@ export type Route =
   | { readonly kind: 'fmp4-master' | 'fmp4-kfonly' | 'dash'; readonly renditionPath: string }
   | { readonly kind: 'fmp4-index' | 'fmp4-init'; readonly renditionPath: string; readonly ref: Fmp4Ref }
   | { readonly kind: 'fmp4-segment'; readonly renditionPath: string; readonly ref: Fmp4Ref; readonly segment: number }
+  | { readonly kind: 'key'; readonly renditionPath: string; readonly name: string }
   | { readonly kind: 'published'; readonly path: string }
   | { readonly kind: 'published-kfonly'; readonly dir: string; readonly name: string }
   | { readonly kind: 'master-proxy'; readonly pathAndQuery: string };
@@ -159,7 +162,12 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
   const [area, ...rest] = segments;
   const file = rest[rest.length - 1] ?? '';
   if (`/${area}/` === options.masterPrefix && rest.length > 0) {
-    return { ok: true, route: { kind: 'master-proxy', pathAndQuery: rawPath + (rawQuery ? `?${rawQuery}` : '') } };
+    // The token is casterpak's (docs/security.md): it is checked here and never sent upstream.
+    const query = rawQuery
+      .split('&')
+      .filter((part) => part !== '' && !part.startsWith(`${TOKEN_PARAM}=`))
+      .join('&');
+    return { ok: true, route: { kind: 'master-proxy', pathAndQuery: rawPath + (query ? `?${query}` : '') } };
   }
   if (area === 'i' && rest.length >= 2) {
     const parent = rest.slice(0, -1);
@@ -198,6 +206,7 @@ export function routeRequest(rawPath: string, rawQuery: string, options: RouteOp
     if (subtitles) return { ok: true, route: { kind: 'subtitle-index', renditionPath: r, id: subtitles[1] } };
     const cues = SUBTITLE_SEGMENT_PATTERN.exec(file);
     if (cues) return { ok: true, route: { kind: 'subtitle-segment', renditionPath: r, id: cues[2], segment: Number(cues[1]) } };
+    if (KEY_PATTERN.test(file)) return { ok: true, route: { kind: 'key', renditionPath: r, name: file } };
     return fail(404, 'no such file in a rendition');
   }
   if (area === 'hls' && rest.length >= 1) {

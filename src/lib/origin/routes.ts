@@ -10,7 +10,7 @@ const SEGMENT_TYPE = 'video/mp2t';
 const DASH_TYPE = 'application/dash+xml'; // ISO/IEC 23009-1 Annex C
 
 // `configured` kinds come from serve.cacheControl; the others are fixed.
-type CacheControlKind = 'playlist' | 'segment' | 'master' | 'no-store' | 'day';
+type CacheControlKind = 'playlist' | 'segment' | 'master' | 'no-store' | 'private' | 'day';
 
 interface RouteRow {
   /** 'by-extension': a published file, a segment (.ts) or a playlist. */
@@ -33,6 +33,8 @@ export const ROUTE_TABLE: Readonly<Record<Route['kind'], RouteRow>> = {
   'audio-segment': row(SEGMENT_TYPE, 'segment', true),
   'subtitle-index': row(PLAYLIST_TYPE, 'playlist'),
   'subtitle-segment': row('text/vtt; charset=utf-8', 'segment'),
+  // An AES-128 key (keys/): for the one viewer, never kept by a shared cache (RFC 9111 §5.2.2.7).
+  key: row('application/octet-stream', 'private'),
   kfonly: row(PLAYLIST_TYPE, 'playlist', true),
   master: row(PLAYLIST_TYPE, 'master'),
   csmil: row(PLAYLIST_TYPE, 'master'),
@@ -74,8 +76,10 @@ export function deliveryFor(
       ? configured.segment
       : cacheControl === 'no-store'
         ? 'no-store'
-        : cacheControl === 'day'
-          ? 'public, max-age=86400'
-          : configured[cacheControl];
+        : cacheControl === 'private'
+          ? 'private, no-store'
+          : cacheControl === 'day'
+            ? 'public, max-age=86400'
+            : configured[cacheControl];
   return { contentType: type, cacheControl: control };
 }

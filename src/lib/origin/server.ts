@@ -1,9 +1,10 @@
 // The casterpak origin's composition root: the rendition store, the I-frame playlist service,
 // the route handlers and one node:http server. Requests go through handler.ts; what each route
 // sends is in routes.ts.
-import http from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isCasterpakError, oneLine } from '../shared/errors.js';
+import { CasterpakError, isCasterpakError, oneLine } from '../shared/errors.js';
+import type { RouteOf } from './request-path.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import { cacheLayout } from '../cache/names.js';
@@ -24,6 +25,7 @@ import { guardConnections } from './http/connections.js';
 import { setResponseMemory } from './http/file-body.js';
 import { onceUntilRecovered } from './once-until-recovered.js';
 import { tokenGateFor } from './tokens/token-gate.js';
+import { encryptionFor } from './keys/encryption.js';
 import { renditionRoutes } from './rendition-routes.js';
 import { trackRoutes } from './track-routes.js';
 import { AudioRenditions } from '../packaging/store/audio-requests.js';
@@ -160,9 +162,14 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
   });
 
   const fmp4 = fmp4Routes({ config, store, fmp4: new Fmp4Renditions(store), smallFiles, subtitles });
+  const encryption = encryptionFor(config.serve);
   const handlers = {
     ...renditions,
     ...fmp4.handlers,
+    key: (req: IncomingMessage, res: ServerResponse, route: RouteOf<'key'>) => {
+      if (!encryption) throw new CasterpakError('NOT_FOUND', 'renditions are not encrypted (serve --encrypt)');
+      return encryption.key(req, res, route);
+    },
     ...trackRoutes({ config, store, audio: new AudioRenditions(store), subtitles, smallFiles }),
     ...masterRoutes({ config, store, renditions, iframePlaylists, subtitles, logger, withHevcVariant: fmp4.withHevcVariant }),
     ...publishedRoutes({ config, layout, iframePlaylists }),
@@ -186,6 +193,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     logger,
     accessLog: config.serve.accessLog,
     tokens: tokenGateFor(config.serve, config.publicBaseUrl, logger, metrics.tokenRefusals),
+    encryption,
   });
 
   setResponseMemory(config.serve.responseMemoryBytes);

@@ -1,7 +1,7 @@
 // ffmpeg and ffprobe as independent oracles, and a longer test video made at setup (the
 // committed fixtures are 12 s at most; a player test needs time to play and to seek).
 import { execa } from 'execa';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const FFMPEG = process.env.FFMPEG ?? 'ffmpeg';
@@ -166,4 +166,25 @@ export async function dropAudio(input: string, output: string): Promise<string> 
     timeout: 60_000,
   });
   return output;
+}
+
+// `<library>/film.mp4` (docs/tracks.md): H.264, English and French AAC (French the default), an
+// English tx3g track with one cue from 12 s to 15 s, and a sidecar `film.fr.vtt` with a cue
+// from 2 s to 4 s.
+export async function makeTracksFilm(library: string, seconds: number): Promise<void> {
+  const srt = path.join(library, 'inside.srt');
+  writeFileSync(srt, '1\n00:00:12,000 --> 00:00:15,000\nInside cue\n');
+  writeFileSync(path.join(library, 'film.fr.vtt'), 'WEBVTT\n\n00:00:02.000 --> 00:00:04.000\nCue beside\n');
+  const lavfi = (source: string) => ['-f', 'lavfi', '-i', `${source}:duration=${seconds}`];
+  await execa(FFMPEG, [
+    ...['-v', 'error', '-y'],
+    ...lavfi('testsrc2=size=320x180:rate=25'),
+    ...lavfi('sine=frequency=440:sample_rate=48000'),
+    ...lavfi('sine=frequency=660:sample_rate=48000'),
+    ...['-i', srt, '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s'],
+    ...['-c:v', 'libx264', '-profile:v', 'high', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-g', '50', '-b:v', '200k'],
+    ...['-c:a', 'aac', '-b:a', '48k', '-ac', '1', '-c:s', 'mov_text'],
+    ...['-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fra', '-metadata:s:s:0', 'language=eng'],
+    ...['-disposition:a:0', '0', '-disposition:a:1', 'default', '-movflags', '+faststart', path.join(library, 'film.mp4')],
+  ]);
 }

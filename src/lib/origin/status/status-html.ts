@@ -130,6 +130,7 @@ export function renderStatusPage(model: StatusModel): string {
 <form id="play-form"><input id="play-path" name="play" placeholder="rendition path, e.g. 2022/04/clip.mp4" autocomplete="off"> <button>Play</button></form>
 <div id="stage"><video id="video" controls muted playsinline poster="${IDLE_POSTER}"></video><div><video id="preview" muted playsinline></video><p class="note">I-frame player: key frames from <code>kfonly/index_0_av.m3u8</code></p></div></div>
 <div id="trick" aria-label="key frames"></div><p id="player-note" class="note">Pick a rendition below; the strip shows its key frames: click one to seek.</p><p id="player-level" class="note"></p>
+<p id="player-tracks" class="note"><label hidden>Language <select id="audio-menu"></select></label> <label hidden>Subtitles <select id="subtitle-menu"></select></label></p>
 </section>
 <section><h2>Renditions in the cache</h2>${renditionTable(model)}</section>
 </main>

@@ -1,7 +1,9 @@
 // The status page's browser code: hls.js plays a rendition's master playlist, and hls.js's
 // I-frame player (createIFramePlayer, from the EXT-X-I-FRAME-STREAM-INF the master advertises)
 // draws the key frames of its I-frame playlist into a strip of small canvases; clicking one
-// seeks the player, hovering one shows it in the preview. Plain ES2020, no build step.
+// seeks the player, hovering one shows it in the preview. A language menu and a subtitle menu
+// list the master's audio and subtitle renditions (docs/tracks.md), shown when there is a
+// choice. Plain ES2020, no build step.
 export const STATUS_SCRIPT = String.raw`
 (() => {
   'use strict';
@@ -11,6 +13,8 @@ export const STATUS_SCRIPT = String.raw`
   const input = document.getElementById('play-path');
   const note = document.getElementById('player-note');
   const level = document.getElementById('player-level');
+  const audioMenu = document.getElementById('audio-menu');
+  const subtitleMenu = document.getElementById('subtitle-menu');
   const MAX_THUMBS = 24;
   let hls = null;
   let iframes = null;
@@ -31,7 +35,28 @@ export const STATUS_SCRIPT = String.raw`
     iframes = hls = null;
     strip.textContent = '';
     level.textContent = '';
+    fillMenu(audioMenu, [], -1);
+    fillMenu(subtitleMenu, [], -1);
   }
+
+  // A menu of hls.js's tracks (audioTracks or subtitleTracks), hidden when it offers no choice;
+  // value -1 is "Off" (subtitles only).
+  function fillMenu(menu, tracks, selected, off) {
+    menu.textContent = '';
+    const options = (off ? [{ name: off, index: -1 }] : []).concat(
+      tracks.map((t, index) => ({ name: t.name + (t.lang ? ' (' + t.lang + ')' : ''), index })),
+    );
+    for (const { name, index } of options) menu.append(new Option(name, String(index), false, index === selected));
+    menu.parentElement.hidden = tracks.length < (off ? 1 : 2);
+  }
+  const audioMenuUpdate = () => hls && fillMenu(audioMenu, hls.audioTracks, hls.audioTrack);
+  const subtitleMenuUpdate = () => hls && fillMenu(subtitleMenu, hls.subtitleTracks, hls.subtitleTrack, 'Off');
+  audioMenu.addEventListener('change', () => { if (hls) hls.audioTrack = Number(audioMenu.value); });
+  subtitleMenu.addEventListener('change', () => {
+    if (!hls) return;
+    hls.subtitleDisplay = true;
+    hls.subtitleTrack = Number(subtitleMenu.value);
+  });
 
   // Resolves with the media time of the first frame the element presents inside [from, to)
   // (null after a time limit): the I-frame player may present the previous frame again first.
@@ -138,6 +163,10 @@ export const STATUS_SCRIPT = String.raw`
         const size = l.width && l.height ? l.width + 'x' + l.height + ', ' : '';
         level.textContent = 'Variant ' + (data.level + 1) + ' of ' + hls.levels.length + ': ' + size + (l.bitrate / 1e6).toFixed(2) + ' Mbit/s';
       });
+      hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, audioMenuUpdate);
+      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, audioMenuUpdate);
+      hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, subtitleMenuUpdate);
+      hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, subtitleMenuUpdate);
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         say('Playing ' + path);
         video.play().catch(() => {});
