@@ -1,0 +1,147 @@
+// Where each key frame lies in the MPEG-TS segments mp42hls 1.5.0 writes, predicted from the moov
+// alone, so an I-frame playlist (docs/trick-play.md) needs no segment made or read. The layout is
+// segment-size.ts's: one PAT and one PMT packet, then one PES per sample in mp42hls's write order
+// (interleave.ts: the video sample when its decode time is not later than the audio sample's),
+// each PES in whole packets. A key frame is a sync sample; its range is the packets of its PES, as
+// the key-frame scan (formats/mpegts/keyframes.ts) and Bento4's own --iframe-index record it.
+// Normalised (formats/mpegts/continuity.ts), each elementary stream ends the segment with a
+// multiple of 16 packets: the missing packets spread over its PES from the last one backwards,
+// each PES taking at most one packet per PES byte (pes-resplit.ts), which moves what follows.
+// The moov cannot say which sync samples the scan takes for key frames: an H.264 open GOP marks
+// I pictures that are not IDR as sync samples (stss), which the scan leaves out and Bento4 keeps;
+// the caller reads each sync sample's first NAL units and says (sampleIsKey).
+import type { Track } from '../mp4/moov.js';
+import { nalType } from '../mpegts/nal.js';
+import { TS_PACKET_SIZE } from '../mpegts/packet.js';
+import type { PlannedSegment, SegmentPlan } from './segment-plan.js';
+import { audioPesBytes, modelOf, pesPackets, videoPesBytes, type Model, type VideoModel } from './segment-size.js';
+
+const PSI_PACKETS = 2;
+const CC_CYCLE = 16;
+
+export interface PredictedKeyFrame {
+  /** byte offset of the first TS packet of the key frame's PES */
+  readonly offset: number;
+  /** whole TS packets of that PES */
+  readonly size: number;
+  /** 90 kHz, as mp42hls writes it (only differences within a segment are meaningful) */
+  readonly pts: number;
+}
+
+export interface SegmentKeyFrames {
+  /** PTS of the segment's first video PES; undefined when it has no video */
+  readonly firstPts: number | undefined;
+  readonly keyFrames: readonly PredictedKeyFrame[];
+}
+
+interface Pes {
+  readonly video: boolean;
+  readonly sample: number;
+  readonly bytes: number;
+  packets: number;
+}
+
+// The segment's PES in mp42hls's write order (interleave.ts's choice, replayed inside the segment).
+function writeOrder(m: Model, v: VideoModel, segment: PlannedSegment): Pes[] {
+  const order: Pes[] = [];
+  const video = segment.video ?? { start: 0, end: 0 };
+  const audio: Track | undefined = m.audio;
+  const range = audio && segment.audio ? segment.audio : { start: 0, end: 0 };
+  const vt = v.track;
+  let vi = video.start;
+  let ai = range.start;
+  while (vi < video.end || ai < range.end) {
+    const takeVideo =
+      vi < video.end && (ai >= range.end || vt.samples.decodeTimes[vi] / vt.timescale <= audio!.samples.decodeTimes[ai] / audio!.timescale);
+    if (takeVideo) {
+      const bytes = videoPesBytes(v, vi);
+      order.push({ video: true, sample: vi++, bytes, packets: pesPackets(bytes, true) });
+    } else {
+      const bytes = audioPesBytes(m, audio!, ai);
+      order.push({ video: false, sample: ai++, bytes, packets: pesPackets(bytes, m.audioPcr) });
+    }
+  }
+  return order;
+}
+
+// continuity.ts's spreading, per elementary stream; false when its PES bytes cannot fill them.
+function normalise(order: Pes[]): boolean {
+  for (const video of [true, false]) {
+    const own = order.filter((pes) => pes.video === video);
+    let extra = (CC_CYCLE - (own.reduce((n, pes) => n + pes.packets, 0) % CC_CYCLE)) % CC_CYCLE;
+    for (let k = own.length - 1; k >= 0 && extra > 0; k--) {
+      const take = Math.min(own[k].bytes - own[k].packets, extra);
+      if (take > 0) own[k].packets += take;
+      extra -= Math.max(0, take);
+    }
+    if (extra > 0) return false;
+  }
+  return true;
+}
+
+interface PredictOptions {
+  /** as casterpak serves the segments (formats/mpegts/continuity.ts), else as mp42hls writes them @default true */
+  readonly normalised?: boolean;
+  /** which sync samples are key frames @default every one */
+  readonly isKey?: (sample: number) => boolean;
+}
+
+// Per planned segment, its key frames. Null when the plan has no video track, or a segment would
+// not normalise.
+export function predictKeyFrames(plan: SegmentPlan, options: PredictOptions = {}): SegmentKeyFrames[] | null {
+  const { normalised = true, isKey = () => true } = options;
+  const m = modelOf(plan);
+  const v = m.video;
+  if (!v) return null;
+  const { decodeTimes, compositionOffsets, sync } = v.track.samples;
+  const scale = 90000 / v.track.timescale;
+  const pts = (i: number): number => Math.floor(0.5 + (decodeTimes[i] + compositionOffsets[i]) * scale);
+  const segments: SegmentKeyFrames[] = [];
+  for (const segment of plan.segments) {
+    const order = writeOrder(m, v, segment);
+    if (normalised && !normalise(order)) return null;
+    const keyFrames: PredictedKeyFrame[] = [];
+    let at = PSI_PACKETS;
+    for (const pes of order) {
+      if (pes.video && sync[pes.sample] && isKey(pes.sample))
+        keyFrames.push({ offset: at * TS_PACKET_SIZE, size: pes.packets * TS_PACKET_SIZE, pts: pts(pes.sample) });
+      at += pes.packets;
+    }
+    const first = segment.video && segment.video.end > segment.video.start ? pts(segment.video.start) : undefined;
+    segments.push({ firstPts: first, keyFrames });
+  }
+  return segments;
+}
+
+/** The sync samples of the plan's video track, where they lie in the source, and how to read them. */
+export interface SyncSamples {
+  readonly hevc: boolean;
+  /** NAL unit length field bytes (14496-15 §5.3.3.1, §8.3.3.1) */
+  readonly lengthSize: number;
+  readonly samples: readonly { readonly index: number; readonly offset: number; readonly size: number }[];
+}
+
+export function syncSamples(plan: SegmentPlan): SyncSamples | null {
+  const v = modelOf(plan).video;
+  if (!v) return null;
+  const { sync, offsets, sizes } = v.track.samples;
+  const samples = [];
+  for (let i = 0; i < sync.length; i++) if (sync[i]) samples.push({ index: i, offset: offsets[i], size: sizes[i] });
+  return { hevc: v.nalHeader === 2, lengthSize: v.lengthSize, samples };
+}
+
+// As the key-frame scan judges the access unit mp42hls makes of a sample (formats/mpegts/nal.ts):
+// its first VCL NAL unit is an IDR picture (H.264 type 5) or an IRAP one (H.265 16–23); a sample
+// without one is none. `head`: the sample's first bytes; undefined when they end before that NAL
+// unit's header (read more).
+export function sampleIsKey(head: Uint8Array, complete: boolean, lengthSize: number, hevc: boolean): boolean | undefined {
+  let at = 0;
+  while (at + lengthSize < head.length) {
+    let length = 0;
+    for (let k = 0; k < lengthSize; k++) length = length * 256 + head[at + k];
+    const type = nalType(head[at + lengthSize], hevc);
+    if (hevc ? type < 32 : type >= 1 && type <= 5) return hevc ? type >= 16 && type <= 23 : type === 5;
+    at += lengthSize + length;
+  }
+  return complete ? false : undefined;
+}
