@@ -1,0 +1,105 @@
+// The I-frame playlist of one of casterpak's own renditions from its source's moov (docs/trick-play.md,
+// "From the moov"): each key frame's byte range predicted (formats/mp42hls/iframe-ranges.ts) rather
+// than scanned, so no segment is made or read and kfonly costs about what the media playlist does.
+// Only where the prediction is exact: the pinned Bento4, segments made alone from a segment index of
+// this very source (not a whole-file-only source, not a derived rendition). Null elsewhere: the
+// caller scans the segments (iframe-playlist-maker.ts).
+import { predictKeyFrames, sampleIsKey, syncSamples, type SegmentKeyFrames, type SyncSamples } from '../formats/mp42hls/iframe-ranges.js';
+import type { SegmentPlan } from '../formats/mp42hls/segment-plan.js';
+import type { KeyFrameScan } from '../formats/mpegts/keyframes.js';
+import { STREAM_TYPE_HEVC } from '../formats/mpegts/psi.js';
+import { readSourceMoov } from '../packaging/moov-rendition.js';
+import type { RenditionStore } from '../packaging/rendition-store.js';
+import { loadIndex } from '../packaging/segment-maker.js';
+import type { SourceReader } from '../packaging/source/source-reader.js';
+import { assertIFrameSource, buildIFramePlaylist } from './iframe-playlist.js';
+import { readSource } from './iframe-playlist-maker.js';
+import { iframeSegmentUri } from './iframe-uri.js';
+
+const [STREAM_TYPE_H264, VIDEO_PID, PSI_END] = [0x1b, 0x100, 2 * 188];
+// Enough for the NAL units before the picture of most samples (an SEI of the encoder's settings may need more).
+const HEAD_BYTES = 256;
+// Sync samples read at a time: a remote source answers each with one ranged GET.
+const READS_IN_FLIGHT = 16;
+
+// Which sync samples decode alone, read from the first bytes of each (sampleIsKey).
+export async function keySamples(reader: Pick<SourceReader, 'read'>, sync: SyncSamples): Promise<Set<number>> {
+  const keys = new Set<number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < sync.samples.length) {
+      const { index, offset, size } = sync.samples[next++];
+      const judge = (bytes: Uint8Array, complete: boolean) => sampleIsKey(bytes, complete, sync.lengthSize, sync.hevc);
+      const key =
+        judge(await reader.read(offset, Math.min(size, HEAD_BYTES)), size <= HEAD_BYTES) ?? judge(await reader.read(offset, size), true);
+      if (key) keys.add(index);
+    }
+  };
+  await Promise.all(Array.from({ length: READS_IN_FLIGHT }, worker));
+  return keys;
+}
+
+// What the scan would have found in each segment, for buildIFramePlaylist.
+function scanOf(segment: SegmentKeyFrames, name: string, hevc: boolean, accessUnits: number): KeyFrameScan {
+  return {
+    name,
+    videoPid: VIDEO_PID,
+    streamType: hevc ? STREAM_TYPE_HEVC : STREAM_TYPE_H264,
+    codec: hevc ? 'hevc' : 'h264',
+    psiEnd: PSI_END,
+    psiStart: 0,
+    keyFrames: segment.keyFrames.map((k) => ({ ...k, ptsSeconds: k.pts / 90000, paramSets: true })),
+    untimedKeyFrames: 0,
+    accessUnits,
+    firstPts: segment.firstPts,
+    endPts: undefined,
+    format: undefined,
+  };
+}
+
+// The playlist text from the source playlist's text (segment URIs relative) and the plan; null
+// when the plan does not describe that playlist.
+export function iframePlaylistFromPlan(
+  text: string,
+  playlistUrl: URL,
+  plan: SegmentPlan,
+  isKey: (sample: number) => boolean,
+): string | null {
+  const name = decodeURIComponent(playlistUrl.pathname.slice(playlistUrl.pathname.lastIndexOf('/') + 1));
+  const source = readSource(text, name);
+  assertIFrameSource(source, name);
+  const predicted = predictKeyFrames(plan, { isKey });
+  if (predicted === null || predicted.length !== source.segments.length) return null;
+  const hevc = syncSamples(plan)!.hevc;
+  const scans = predicted.map((segment, i) => {
+    const video = plan.segments[i].video;
+    return scanOf(segment, source.segments[i].uri, hevc, video ? video.end - video.start : 0);
+  });
+  const uris = source.segments.map((segment) => iframeSegmentUri(segment.uri, playlistUrl));
+  return buildIFramePlaylist(source, scans, uris, name);
+}
+
+// The rendition's I-frame playlist from the moov, or null where only the scan is exact.
+export async function predictIFramePlaylist(
+  store: RenditionStore,
+  renditionPath: string,
+  dir: string,
+  text: string,
+  playlistUrl: URL,
+): Promise<string | null> {
+  if (!store.options.bento4.pinned) return null;
+  const index = await loadIndex(dir).catch(() => null);
+  if (!index) return null;
+  const reader = await store.open(renditionPath);
+  try {
+    const reading = await readSourceMoov({ renditionPath, source: reader, segmentDuration: index.header.segmentDuration });
+    const { size, version } = index.header.source;
+    if (reading.wholeFileBecause !== null || reading.identity.size !== size || reading.identity.version !== version) return null;
+    const sync = syncSamples(reading.plan);
+    if (!sync) return null;
+    const keys = await keySamples(reader, sync);
+    return iframePlaylistFromPlan(text, playlistUrl, reading.plan, (sample) => keys.has(sample));
+  } finally {
+    await reader.close();
+  }
+}
