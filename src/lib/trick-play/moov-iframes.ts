@@ -4,7 +4,14 @@
 // Only where the prediction is exact: the pinned Bento4, segments made alone from a segment index of
 // this very source (not a whole-file-only source, not a derived rendition). Null elsewhere: the
 // caller scans the segments (iframe-playlist-maker.ts).
-import { predictKeyFrames, sampleIsKey, syncSamples, type SegmentKeyFrames, type SyncSamples } from '../formats/mp42hls/iframe-ranges.js';
+import {
+  predictKeyFrames,
+  readSampleHead,
+  samplesToRead,
+  type SampleHead,
+  type SamplesToRead,
+  type SegmentKeyFrames,
+} from '../formats/mp42hls/iframe-ranges.js';
 import type { SegmentPlan } from '../formats/mp42hls/segment-plan.js';
 import type { KeyFrameScan } from '../formats/mpegts/keyframes.js';
 import { STREAM_TYPE_HEVC } from '../formats/mpegts/psi.js';
@@ -22,21 +29,34 @@ const HEAD_BYTES = 256;
 // Sync samples read at a time: a remote source answers each with one ranged GET.
 const READS_IN_FLIGHT = 16;
 
-// Which sync samples decode alone, read from the first bytes of each (sampleIsKey).
-export async function keySamples(reader: Pick<SourceReader, 'read'>, sync: SyncSamples): Promise<Set<number>> {
-  const keys = new Set<number>();
+/** The heads of the samples samplesToRead names, by sample index. */
+type SampleHeads = ReadonlyMap<number, SampleHead>;
+
+// The first bytes of each sample named, a few reads at a time (readSampleHead).
+export async function readSampleHeads(reader: Pick<SourceReader, 'read'>, wanted: SamplesToRead): Promise<SampleHeads> {
+  const heads = new Map<number, SampleHead>();
+  const samples = [...wanted.sync, ...wanted.others];
   let next = 0;
   const worker = async () => {
-    while (next < sync.samples.length) {
-      const { index, offset, size } = sync.samples[next++];
-      const judge = (bytes: Uint8Array, complete: boolean) => sampleIsKey(bytes, complete, sync.lengthSize, sync.hevc);
-      const key =
-        judge(await reader.read(offset, Math.min(size, HEAD_BYTES)), size <= HEAD_BYTES) ?? judge(await reader.read(offset, size), true);
-      if (key) keys.add(index);
+    while (next < samples.length) {
+      const { index, offset, size } = samples[next++];
+      const judge = async (length: number) => readSampleHead(await reader.read(offset, length), size, wanted.lengthSize, wanted.hevc);
+      const head = (await judge(Math.min(size, HEAD_BYTES))) ?? (await judge(size));
+      if (head) heads.set(index, head);
     }
   };
   await Promise.all(Array.from({ length: READS_IN_FLIGHT }, worker));
-  return keys;
+  return heads;
+}
+
+// Whether segment-size.ts's bytes are exact for this track: 4-byte NAL unit lengths (else its
+// count of NAL units is a bound), no access unit delimiter of the sample's own, each sync sample's
+// NAL units known, and the other samples read one NAL unit each (an encoder that writes several
+// slices or an SEI per picture does so throughout).
+export function predictable(wanted: SamplesToRead, heads: SampleHeads): boolean {
+  if (wanted.lengthSize !== 4) return false;
+  const sync = wanted.sync.every(({ index }) => heads.get(index)?.nalUnits !== undefined && !heads.get(index)!.aud);
+  return sync && wanted.others.every(({ index }) => heads.get(index)?.nalUnits === 1 && !heads.get(index)!.aud);
 }
 
 // What the scan would have found in each segment, for buildIFramePlaylist.
@@ -57,20 +77,18 @@ function scanOf(segment: SegmentKeyFrames, name: string, hevc: boolean, accessUn
   };
 }
 
-// The playlist text from the source playlist's text (segment URIs relative) and the plan; null
-// when the plan does not describe that playlist.
-export function iframePlaylistFromPlan(
-  text: string,
-  playlistUrl: URL,
-  plan: SegmentPlan,
-  isKey: (sample: number) => boolean,
-): string | null {
+// The playlist text from the source playlist's text (segment URIs relative), the plan and the
+// samples' heads; null when the plan does not describe that playlist.
+export function iframePlaylistFromPlan(text: string, playlistUrl: URL, plan: SegmentPlan, heads: SampleHeads): string | null {
   const name = decodeURIComponent(playlistUrl.pathname.slice(playlistUrl.pathname.lastIndexOf('/') + 1));
   const source = readSource(text, name);
   assertIFrameSource(source, name);
-  const predicted = predictKeyFrames(plan, { isKey });
+  const predicted = predictKeyFrames(plan, {
+    isKey: (sample) => heads.get(sample)?.key === true,
+    nalUnits: (sample) => heads.get(sample)?.nalUnits,
+  });
   if (predicted === null || predicted.length !== source.segments.length) return null;
-  const hevc = syncSamples(plan)!.hevc;
+  const hevc = samplesToRead(plan, 0)?.hevc === true;
   const scans = predicted.map((segment, i) => {
     const video = plan.segments[i].video;
     return scanOf(segment, source.segments[i].uri, hevc, video ? video.end - video.start : 0);
@@ -95,10 +113,10 @@ export async function predictIFramePlaylist(
     const reading = await readSourceMoov({ renditionPath, source: reader, segmentDuration: index.header.segmentDuration });
     const { size, version } = index.header.source;
     if (reading.wholeFileBecause !== null || reading.identity.size !== size || reading.identity.version !== version) return null;
-    const sync = syncSamples(reading.plan);
-    if (!sync) return null;
-    const keys = await keySamples(reader, sync);
-    return iframePlaylistFromPlan(text, playlistUrl, reading.plan, (sample) => keys.has(sample));
+    const wanted = samplesToRead(reading.plan);
+    if (!wanted) return null;
+    const heads = await readSampleHeads(reader, wanted);
+    return predictable(wanted, heads) ? iframePlaylistFromPlan(text, playlistUrl, reading.plan, heads) : null;
   } finally {
     await reader.close();
   }

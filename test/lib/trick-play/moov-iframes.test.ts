@@ -12,14 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INDEX_PLAYLIST, segmentName } from '../../../src/lib/cache/names.js';
 import { parseMediaPlaylist } from '../../../src/lib/formats/hls/codec.js';
 import { parseMoov } from '../../../src/lib/formats/mp4/moov.js';
-import { syncSamples } from '../../../src/lib/formats/mp42hls/iframe-ranges.js';
+import { samplesToRead } from '../../../src/lib/formats/mp42hls/iframe-ranges.js';
 import { planSegments } from '../../../src/lib/formats/mp42hls/segment-plan.js';
 import { normaliseContinuity } from '../../../src/lib/formats/mpegts/continuity.js';
 import { scanKeyFrames } from '../../../src/lib/formats/mpegts/keyframes.js';
 import { buildMediaPlaylist } from '../../../src/lib/packaging/media-playlist.js';
 import { openLocalSource } from '../../../src/lib/packaging/source/source-reader.js';
 import { createIFramePlaylist, fileLoader } from '../../../src/lib/trick-play/iframe-playlist-maker.js';
-import { iframePlaylistFromPlan, keySamples } from '../../../src/lib/trick-play/moov-iframes.js';
+import { iframePlaylistFromPlan, predictable, readSampleHeads } from '../../../src/lib/trick-play/moov-iframes.js';
 import { REAL_BIN_DIR, REPO_DIR } from '../../helpers/bento4.js';
 import { startOrigin } from '../../helpers/origin.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -34,6 +34,9 @@ let corpus = '';
 beforeAll(() => {
   corpus = mkdtempSync(path.join(os.tmpdir(), 'casterpak-corpus-'));
   execFileSync('bash', [path.join(REPO_DIR, 'test/fixtures/make-corpus.sh'), corpus], { stdio: 'ignore', timeout: 120_000 });
+  // Four slices a picture: four NAL units a sample, which the moov does not tell.
+  const args = ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-t', '4', '-c:v', 'libx264', '-g', '25'];
+  execFileSync('ffmpeg', [...args, '-x264-params', 'slices=4', path.join(corpus, 'slices.mp4')], { timeout: 60_000 });
 }, 150_000);
 afterAll(() => rmSync(corpus, { recursive: true, force: true }));
 
@@ -52,29 +55,34 @@ describe('iframePlaylistFromPlan: the scan’s I-frame playlist, without a segme
     const scanned = await createIFramePlaylist(url, fileLoader());
 
     const reader = await openLocalSource(file, name);
-    const keys = await keySamples(reader, syncSamples(plan)!).finally(() => reader.close());
-    const predicted = iframePlaylistFromPlan(text, url, plan, (sample) => keys.has(sample));
+    const wanted = samplesToRead(plan)!;
+    const heads = await readSampleHeads(reader, wanted).finally(() => reader.close());
+    const predicted = iframePlaylistFromPlan(text, url, plan, heads);
     expect(scanned.keyFrames).toBeGreaterThan(0);
+    expect(predictable(wanted, heads)).toBe(true);
     expect(predicted).toBe(scanned.playlist);
   });
 });
 
 describe('serve: kfonly from the moov', () => {
   it('a cold I-frame playlist makes no segment, equals the scan path’s, and its ranges are key frames', async () => {
-    const names = ['av.mp4', 'hevc.mp4', 'open-gop.mp4'];
+    const names = ['av.mp4', 'hevc.mp4', 'open-gop.mp4', 'slices.mp4'];
     const t = await startOrigin({ 'av.mp4': 'av.mp4', 'hevc.mp4': 'hevc.mp4' });
-    copyFileSync(fileOf('open-gop.mp4'), path.join(t.sourceRoot, 'open-gop.mp4'));
     // The same Bento4 by another path is not the pinned one: whole-file runs, then the scan.
     const binDir = tempDir('casterpak-bento4-');
     for (const name of readdirSync(REAL_BIN_DIR)) symlinkSync(path.join(REAL_BIN_DIR, name), path.join(binDir, name));
     const scanning = await startOrigin({ 'av.mp4': 'av.mp4', 'hevc.mp4': 'hevc.mp4' }, { bento4: { binDir } });
-    copyFileSync(fileOf('open-gop.mp4'), path.join(scanning.sourceRoot, 'open-gop.mp4'));
+    for (const origin of [t, scanning])
+      for (const name of ['open-gop.mp4', 'slices.mp4']) copyFileSync(fileOf(name), path.join(origin.sourceRoot, name));
     for (const name of names) {
       const kfonly = await t.get(`/i/${name}/kfonly/index_0_av.m3u8`);
       const text = await kfonly.text();
       expect(kfonly.status, text).toBe(200);
       expect(kfonly.headers.get('x-casterpak-cache')).toBe('MISS');
-      expect(readdirSync(path.join(t.cacheDir, name)).filter((f) => f.endsWith('.ts'))).toEqual([]);
+      // Several slices a picture: not predicted, every segment made and scanned.
+      const made = readdirSync(path.join(t.cacheDir, name)).filter((f) => f.endsWith('.ts'));
+      const segments = parseMediaPlaylist(await (await t.get(`/i/${name}/index_0_av.m3u8`)).text()).segments.length;
+      expect(made.length, name).toBe(name === 'slices.mp4' ? segments : 0);
       expect(text).toBe(await (await scanning.get(`/i/${name}/kfonly/index_0_av.m3u8`)).text());
       // What the status page's thumbnails do: each range alone, its segment made on demand.
       for (const entry of parseMediaPlaylist(text).segments) {

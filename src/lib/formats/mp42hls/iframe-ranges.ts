@@ -9,7 +9,8 @@
 // each PES taking at most one packet per PES byte (pes-resplit.ts), which moves what follows.
 // The moov cannot say which sync samples the scan takes for key frames: an H.264 open GOP marks
 // I pictures that are not IDR as sync samples (stss), which the scan leaves out and Bento4 keeps;
-// the caller reads each sync sample's first NAL units and says (sampleIsKey).
+// the caller reads each sync sample's first NAL units and says (readSampleHead), and how many NAL
+// units it holds, which segment-size.ts otherwise takes to be one.
 import type { Track } from '../mp4/moov.js';
 import { nalType } from '../mpegts/nal.js';
 import { TS_PACKET_SIZE } from '../mpegts/packet.js';
@@ -42,7 +43,7 @@ interface Pes {
 }
 
 // The segment's PES in mp42hls's write order (interleave.ts's choice, replayed inside the segment).
-function writeOrder(m: Model, v: VideoModel, segment: PlannedSegment): Pes[] {
+function writeOrder(m: Model, v: VideoModel, segment: PlannedSegment, nalUnits: (sample: number) => number | undefined): Pes[] {
   const order: Pes[] = [];
   const video = segment.video ?? { start: 0, end: 0 };
   const audio: Track | undefined = m.audio;
@@ -54,7 +55,7 @@ function writeOrder(m: Model, v: VideoModel, segment: PlannedSegment): Pes[] {
     const takeVideo =
       vi < video.end && (ai >= range.end || vt.samples.decodeTimes[vi] / vt.timescale <= audio!.samples.decodeTimes[ai] / audio!.timescale);
     if (takeVideo) {
-      const bytes = videoPesBytes(v, vi);
+      const bytes = videoPesBytes(v, vi, nalUnits(vi));
       order.push({ video: true, sample: vi++, bytes, packets: pesPackets(bytes, true) });
     } else {
       const bytes = audioPesBytes(m, audio!, ai);
@@ -84,12 +85,14 @@ interface PredictOptions {
   readonly normalised?: boolean;
   /** which sync samples are key frames @default every one */
   readonly isKey?: (sample: number) => boolean;
+  /** a video sample's NAL units, where known @default segment-size.ts's assumption */
+  readonly nalUnits?: (sample: number) => number | undefined;
 }
 
 // Per planned segment, its key frames. Null when the plan has no video track, or a segment would
 // not normalise.
 export function predictKeyFrames(plan: SegmentPlan, options: PredictOptions = {}): SegmentKeyFrames[] | null {
-  const { normalised = true, isKey = () => true } = options;
+  const { normalised = true, isKey = () => true, nalUnits = () => undefined } = options;
   const m = modelOf(plan);
   const v = m.video;
   if (!v) return null;
@@ -98,7 +101,7 @@ export function predictKeyFrames(plan: SegmentPlan, options: PredictOptions = {}
   const pts = (i: number): number => Math.floor(0.5 + (decodeTimes[i] + compositionOffsets[i]) * scale);
   const segments: SegmentKeyFrames[] = [];
   for (const segment of plan.segments) {
-    const order = writeOrder(m, v, segment);
+    const order = writeOrder(m, v, segment, nalUnits);
     if (normalised && !normalise(order)) return null;
     const keyFrames: PredictedKeyFrame[] = [];
     let at = PSI_PACKETS;
@@ -113,35 +116,67 @@ export function predictKeyFrames(plan: SegmentPlan, options: PredictOptions = {}
   return segments;
 }
 
-/** The sync samples of the plan's video track, where they lie in the source, and how to read them. */
-export interface SyncSamples {
+interface SampleAt {
+  readonly index: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** The video samples whose first bytes the prediction needs, where they lie in the source, and how to read them. */
+export interface SamplesToRead {
   readonly hevc: boolean;
   /** NAL unit length field bytes (14496-15 §5.3.3.1, §8.3.3.1) */
   readonly lengthSize: number;
-  readonly samples: readonly { readonly index: number; readonly offset: number; readonly size: number }[];
+  /** every sync sample */
+  readonly sync: readonly SampleAt[];
+  /** up to `others` other samples spread over the track: is the encoder's one NAL unit a picture the rule? */
+  readonly others: readonly SampleAt[];
 }
 
-export function syncSamples(plan: SegmentPlan): SyncSamples | null {
+export function samplesToRead(plan: SegmentPlan, others = 32): SamplesToRead | null {
   const v = modelOf(plan).video;
   if (!v) return null;
-  const { sync, offsets, sizes } = v.track.samples;
-  const samples = [];
-  for (let i = 0; i < sync.length; i++) if (sync[i]) samples.push({ index: i, offset: offsets[i], size: sizes[i] });
-  return { hevc: v.nalHeader === 2, lengthSize: v.lengthSize, samples };
+  const { sync, offsets, sizes, count } = v.track.samples;
+  const at = (index: number): SampleAt => ({ index, offset: offsets[index], size: sizes[index] });
+  const syncAt: SampleAt[] = [];
+  for (let i = 0; i < count; i++) if (sync[i]) syncAt.push(at(i));
+  const otherAt: SampleAt[] = [];
+  const step = Math.max(1, Math.floor(count / others));
+  for (let i = 0; i < count && otherAt.length < others; i += step) {
+    let j = i;
+    while (j < count && sync[j]) j++;
+    if (j < count && (otherAt.length === 0 || otherAt[otherAt.length - 1].index < j)) otherAt.push(at(j));
+  }
+  return { hevc: v.nalHeader === 2, lengthSize: v.lengthSize, sync: syncAt, others: otherAt };
 }
 
-// As the key-frame scan judges the access unit mp42hls makes of a sample (formats/mpegts/nal.ts):
-// its first VCL NAL unit is an IDR picture (H.264 type 5) or an IRAP one (H.265 16–23); a sample
-// without one is none. `head`: the sample's first bytes; undefined when they end before that NAL
-// unit's header (read more).
-export function sampleIsKey(head: Uint8Array, complete: boolean, lengthSize: number, hevc: boolean): boolean | undefined {
+/** What the first bytes of a sample (length-prefixed NAL units) tell. */
+export interface SampleHead {
+  /** As the key-frame scan judges the access unit mp42hls makes of it (formats/mpegts/nal.ts): its
+   *  first VCL NAL unit is an IDR picture (H.264 type 5) or an IRAP one (H.265 16–23). */
+  readonly key: boolean;
+  /** Its NAL units, when its first VCL NAL unit ends the sample (else unknown: more may follow). */
+  readonly nalUnits?: number;
+  /** It begins with an access unit delimiter (mp42hls then adds none). */
+  readonly aud: boolean;
+}
+
+// `head`: the first bytes of a sample of `size` bytes; undefined when they end before the first
+// VCL NAL unit's header (read more).
+export function readSampleHead(head: Uint8Array, size: number, lengthSize: number, hevc: boolean): SampleHead | undefined {
   let at = 0;
-  while (at + lengthSize < head.length) {
+  let count = 0;
+  let aud = false;
+  while (at + lengthSize < Math.min(head.length, size)) {
     let length = 0;
     for (let k = 0; k < lengthSize; k++) length = length * 256 + head[at + k];
     const type = nalType(head[at + lengthSize], hevc);
-    if (hevc ? type < 32 : type >= 1 && type <= 5) return hevc ? type >= 16 && type <= 23 : type === 5;
+    if (count++ === 0) aud = type === (hevc ? 35 : 9);
     at += lengthSize + length;
+    if (hevc ? type < 32 : type >= 1 && type <= 5) {
+      const key = hevc ? type >= 16 && type <= 23 : type === 5;
+      return at === size ? { key, nalUnits: count, aud } : { key, aud };
+    }
   }
-  return complete ? false : undefined;
+  return head.length >= size ? { key: false, ...(at === size ? { nalUnits: count } : {}), aud } : undefined;
 }

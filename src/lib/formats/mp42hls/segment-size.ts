@@ -95,18 +95,19 @@ export function pesPackets(pesBytes: number, withPcr: boolean): number {
   return pesBytes <= first ? 1 : 1 + Math.ceil((pesBytes - first) / TS_PAYLOAD_SIZE);
 }
 
-// The Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment).
-function videoEsBytes(m: VideoModel, i: number): number {
+// The Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment; exact
+// given the sample's NAL units, `known`, when it holds no AUD).
+function videoEsBytes(m: VideoModel, i: number, known?: number): number {
   const size = m.track.samples.sizes[i];
   const L = m.lengthSize;
   if ((L !== 1 && L !== 2 && L !== 4) || size < L) return 0; // mp42hls writes no NAL unit at all
-  const nalUnits = L === 4 ? 1 : Math.max(1, Math.floor(size / (L + m.nalHeader)));
+  const nalUnits = known ?? (L === 4 ? 1 : Math.max(1, Math.floor(size / (L + m.nalHeader))));
   const prefix = m.track.samples.sync[i] || i === 0 ? m.prefix : 0;
   return m.aud + prefix + size + nalUnits * (NAL_START_CODE - L);
 }
 
 /** The PES bytes (header and payload) of video sample i, and of audio sample i. */
-export const videoPesBytes = (m: VideoModel, i: number): number => PES_PTS_DTS + videoEsBytes(m, i);
+export const videoPesBytes = (m: VideoModel, i: number, nalUnits?: number): number => PES_PTS_DTS + videoEsBytes(m, i, nalUnits);
 export const audioPesBytes = (m: Model, audio: Track, i: number): number => PES_PTS + m.adts + audio.samples.sizes[i];
 const videoPes = (m: VideoModel, i: number): number => pesPackets(videoPesBytes(m, i), true);
 const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;

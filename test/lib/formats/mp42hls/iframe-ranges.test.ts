@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMoov } from '../../../../src/lib/formats/mp4/moov.js';
-import { predictKeyFrames, sampleIsKey, syncSamples } from '../../../../src/lib/formats/mp42hls/iframe-ranges.js';
+import { predictKeyFrames, readSampleHead, samplesToRead, type SampleHead } from '../../../../src/lib/formats/mp42hls/iframe-ranges.js';
 import { planSegments, type SegmentPlan } from '../../../../src/lib/formats/mp42hls/segment-plan.js';
 import { normaliseContinuity } from '../../../../src/lib/formats/mpegts/continuity.js';
 import { scanKeyFrames } from '../../../../src/lib/formats/mpegts/keyframes.js';
@@ -46,17 +46,22 @@ afterAll(() => rmSync(corpus, { recursive: true, force: true }));
 const fileOf = (name: string): string => (FIXTURES.includes(name) ? media(name) : path.join(corpus, name));
 const planOf = async (file: string, duration: number) => planSegments(parseMoov(await readMoov(file)), duration);
 
-// Each sync sample judged from its first 64 bytes, read more only when they do not tell.
-function keysOf(file: string, plan: SegmentPlan): (sample: number) => boolean {
-  const { hevc, lengthSize, samples } = syncSamples(plan)!;
-  const keys = new Set<number>();
-  for (const { index, offset, size } of samples) {
-    let key = sampleIsKey(readSpan(file, offset, offset + Math.min(size, 64)), size <= 64, lengthSize, hevc);
-    key ??= sampleIsKey(readSpan(file, offset, offset + size), true, lengthSize, hevc);
-    if (key) keys.add(index);
+// Each sync sample's head from its first 64 bytes, read more only when they do not tell.
+function headsOf(file: string, plan: SegmentPlan): Map<number, SampleHead> {
+  const { hevc, lengthSize, sync } = samplesToRead(plan)!;
+  const heads = new Map<number, SampleHead>();
+  for (const { index, offset, size } of sync) {
+    const head =
+      readSampleHead(readSpan(file, offset, offset + Math.min(size, 64)), size, lengthSize, hevc) ??
+      readSampleHead(readSpan(file, offset, offset + size), size, lengthSize, hevc);
+    heads.set(index, head!);
   }
-  return (sample) => keys.has(sample);
+  return heads;
 }
+const keysOf = (file: string, plan: SegmentPlan) => {
+  const heads = headsOf(file, plan);
+  return { isKey: (sample: number) => heads.get(sample)!.key, nalUnits: (sample: number) => heads.get(sample)?.nalUnits };
+};
 
 const CASES = [...FIXTURES, ...CORPUS].flatMap((name) => DURATIONS.map((d) => [name, d] as const));
 
@@ -68,9 +73,7 @@ describe('predictKeyFrames: the key frames of every segment, from the moov alone
       const scan = scanKeyFrames(normaliseContinuity(ts, i), `raw-${i}.ts`);
       return scan.keyFrames.map((k) => ({ offset: k.offset, size: k.size, pts: k.pts - scan.firstPts! }));
     });
-    const predicted = predictKeyFrames(plan, { isKey: keysOf(file, plan) })!.map((s) =>
-      s.keyFrames.map((k) => ({ ...k, pts: k.pts - s.firstPts! })),
-    );
+    const predicted = predictKeyFrames(plan, keysOf(file, plan))!.map((s) => s.keyFrames.map((k) => ({ ...k, pts: k.pts - s.firstPts! })));
     expect(scanned.flat().length).toBeGreaterThan(0);
     expect(predicted).toEqual(scanned);
   });
@@ -88,19 +91,22 @@ describe('predictKeyFrames: the key frames of every segment, from the moov alone
     const file = fileOf('open-gop.mp4');
     const plan = await planOf(file, 6);
     const all = predictKeyFrames(plan)!.flatMap((s) => s.keyFrames);
-    const idr = predictKeyFrames(plan, { isKey: keysOf(file, plan) })!.flatMap((s) => s.keyFrames);
+    const idr = predictKeyFrames(plan, keysOf(file, plan))!.flatMap((s) => s.keyFrames);
     expect(idr.length).toBeGreaterThan(0);
     expect(idr.length).toBeLessThan(all.length);
   });
 
-  it('sampleIsKey reads length-prefixed NAL units up to the first VCL one', () => {
+  it('readSampleHead reads length-prefixed NAL units up to the first VCL one', () => {
     const sei = [0, 0, 0, 3, 6, 1, 2];
-    expect(sampleIsKey(Uint8Array.from([...sei, 0, 0, 0, 2, 0x65, 0]), true, 4, false)).toBe(true);
-    expect(sampleIsKey(Uint8Array.from([...sei, 0, 0, 0, 2, 0x41, 0]), true, 4, false)).toBe(false);
-    expect(sampleIsKey(Uint8Array.from(sei), false, 4, false)).toBeUndefined();
-    expect(sampleIsKey(Uint8Array.from(sei), true, 4, false)).toBe(false);
-    expect(sampleIsKey(Uint8Array.from([0, 3, 0x2a, 1, 0]), true, 2, true)).toBe(true); // H.265 CRA (21)
-    expect(sampleIsKey(Uint8Array.from([0, 3, 0x02, 1, 0]), true, 2, true)).toBe(false); // H.265 TRAIL_R (1)
+    const idr = [0, 0, 0, 2, 0x65, 0];
+    expect(readSampleHead(Uint8Array.from([...sei, ...idr]), 13, 4, false)).toEqual({ key: true, nalUnits: 2, aud: false });
+    expect(readSampleHead(Uint8Array.from([...sei, 0, 0, 0, 2, 0x41, 0]), 13, 4, false)).toEqual({ key: false, nalUnits: 2, aud: false });
+    expect(readSampleHead(Uint8Array.from([...idr, ...idr]), 12, 4, false)).toEqual({ key: true, aud: false }); // two slices
+    expect(readSampleHead(Uint8Array.from([0, 0, 0, 2, 9, 0xf0, ...idr]), 12, 4, false)).toMatchObject({ aud: true, nalUnits: 2 });
+    expect(readSampleHead(Uint8Array.from(sei), 13, 4, false)).toBeUndefined(); // read more
+    expect(readSampleHead(Uint8Array.from(sei), 7, 4, false)).toEqual({ key: false, nalUnits: 1, aud: false }); // no picture
+    expect(readSampleHead(Uint8Array.from([0, 3, 0x2a, 1, 0]), 5, 2, true)).toMatchObject({ key: true }); // H.265 CRA (21)
+    expect(readSampleHead(Uint8Array.from([0, 3, 0x02, 1, 0]), 5, 2, true)).toMatchObject({ key: false }); // H.265 TRAIL_R (1)
   });
 
   it('audio only: nothing to predict', async () => {
