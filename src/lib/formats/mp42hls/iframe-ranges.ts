@@ -35,45 +35,45 @@ export interface SegmentKeyFrames {
   readonly keyFrames: readonly PredictedKeyFrame[];
 }
 
-interface Pes {
-  readonly video: boolean;
-  readonly sample: number;
-  readonly bytes: number;
-  packets: number;
+/** One segment's PES in write order: the sample (video i, audio ~i), its bytes and packets. */
+interface Order {
+  readonly sample: Int32Array;
+  readonly bytes: Int32Array;
+  readonly packets: Int32Array;
 }
 
 // The segment's PES in mp42hls's write order (interleave.ts's choice, replayed inside the segment).
-function writeOrder(m: Model, v: VideoModel, segment: PlannedSegment, nalUnits: (sample: number) => number | undefined): Pes[] {
-  const order: Pes[] = [];
+function writeOrder(m: Model, v: VideoModel, segment: PlannedSegment, nalUnits: (sample: number) => number | undefined): Order {
   const video = segment.video ?? { start: 0, end: 0 };
   const audio: Track | undefined = m.audio;
   const range = audio && segment.audio ? segment.audio : { start: 0, end: 0 };
-  const vt = v.track;
+  const n = video.end - video.start + range.end - range.start;
+  const order = { sample: new Int32Array(n), bytes: new Int32Array(n), packets: new Int32Array(n) };
+  const vTimes = v.track.samples.decodeTimes;
+  const vScale = v.track.timescale;
   let vi = video.start;
   let ai = range.start;
-  while (vi < video.end || ai < range.end) {
-    const takeVideo =
-      vi < video.end && (ai >= range.end || vt.samples.decodeTimes[vi] / vt.timescale <= audio!.samples.decodeTimes[ai] / audio!.timescale);
-    if (takeVideo) {
-      const bytes = videoPesBytes(v, vi, nalUnits(vi));
-      order.push({ video: true, sample: vi++, bytes, packets: pesPackets(bytes, true) });
-    } else {
-      const bytes = audioPesBytes(m, audio!, ai);
-      order.push({ video: false, sample: ai++, bytes, packets: pesPackets(bytes, m.audioPcr) });
-    }
+  for (let k = 0; k < n; k++) {
+    const takeVideo = vi < video.end && (ai >= range.end || vTimes[vi] / vScale <= audio!.samples.decodeTimes[ai] / audio!.timescale);
+    const bytes = takeVideo ? videoPesBytes(v, vi, nalUnits(vi)) : audioPesBytes(m, audio!, ai);
+    order.sample[k] = takeVideo ? vi++ : ~ai++;
+    order.bytes[k] = bytes;
+    order.packets[k] = pesPackets(bytes, takeVideo || m.audioPcr);
   }
   return order;
 }
 
 // continuity.ts's spreading, per elementary stream; false when its PES bytes cannot fill them.
-function normalise(order: Pes[]): boolean {
+function normalise(order: Order): boolean {
   for (const video of [true, false]) {
-    const own = order.filter((pes) => pes.video === video);
-    let extra = (CC_CYCLE - (own.reduce((n, pes) => n + pes.packets, 0) % CC_CYCLE)) % CC_CYCLE;
-    for (let k = own.length - 1; k >= 0 && extra > 0; k--) {
-      const take = Math.min(own[k].bytes - own[k].packets, extra);
-      if (take > 0) own[k].packets += take;
-      extra -= Math.max(0, take);
+    let count = 0;
+    for (let k = 0; k < order.sample.length; k++) if (order.sample[k] >= 0 === video) count += order.packets[k];
+    let extra = (CC_CYCLE - (count % CC_CYCLE)) % CC_CYCLE;
+    for (let k = order.sample.length - 1; k >= 0 && extra > 0; k--) {
+      if (order.sample[k] >= 0 !== video) continue;
+      const take = Math.max(0, Math.min(order.bytes[k] - order.packets[k], extra));
+      order.packets[k] += take;
+      extra -= take;
     }
     if (extra > 0) return false;
   }
@@ -105,10 +105,11 @@ export function predictKeyFrames(plan: SegmentPlan, options: PredictOptions = {}
     if (normalised && !normalise(order)) return null;
     const keyFrames: PredictedKeyFrame[] = [];
     let at = PSI_PACKETS;
-    for (const pes of order) {
-      if (pes.video && sync[pes.sample] && isKey(pes.sample))
-        keyFrames.push({ offset: at * TS_PACKET_SIZE, size: pes.packets * TS_PACKET_SIZE, pts: pts(pes.sample) });
-      at += pes.packets;
+    for (let k = 0; k < order.sample.length; k++) {
+      const i = order.sample[k];
+      if (i >= 0 && sync[i] && isKey(i))
+        keyFrames.push({ offset: at * TS_PACKET_SIZE, size: order.packets[k] * TS_PACKET_SIZE, pts: pts(i) });
+      at += order.packets[k];
     }
     const first = segment.video && segment.video.end > segment.video.start ? pts(segment.video.start) : undefined;
     segments.push({ firstPts: first, keyFrames });
