@@ -1,6 +1,6 @@
 // The body of a file response: bytes `start` to `end` of an open file written to the response
 // and ended, within the process's response memory budget.
-import type { promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { finished } from 'node:stream/promises';
 
@@ -93,37 +93,80 @@ function written(res: ServerResponse, piece: Uint8Array): Promise<void> {
   });
 }
 
+/** Where a streamed response may open its file again: the same file only (same inode and size). */
+export interface FileIdentity {
+  readonly file: string;
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+}
+
+async function reopen(identity: FileIdentity): Promise<fs.FileHandle> {
+  const handle = await fs.open(identity.file, 'r');
+  const stat = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw error;
+  });
+  if (stat.dev === identity.dev && stat.ino === identity.ino && stat.size === identity.size) return handle;
+  await handle.close();
+  throw cutShort(); // replaced meanwhile: the rest would be another file's bytes
+}
+
+const nextTurn = () => new Promise<false>((resolve) => setImmediate(resolve, false));
+
 // One piece per response, filled again once written: a response never holds more than it, and
-// a burst of slow clients leaves no trail of pieces for the garbage collector.
-async function sendStreamed(handle: fs.FileHandle, res: ServerResponse, start: number, end: number): Promise<void> {
+// a burst of slow clients leaves no trail of pieces for the garbage collector. A piece the client
+// does not take at once has its file closed while it waits (opened again, the same file, for the
+// next piece): a stalled client holds a socket, not a file.
+async function sendStreamed(
+  handle: fs.FileHandle,
+  close: () => Promise<void>,
+  res: ServerResponse,
+  start: number,
+  end: number,
+  identity?: FileIdentity,
+): Promise<void> {
   const room = wholeReadBudget - heldBytes;
   const size = Math.min(end - start + 1, Math.max(STREAM_CHUNK_MIN_BYTES, Math.min(STREAM_CHUNK_BYTES, room)));
   const piece = Buffer.allocUnsafeSlow(size);
   heldBytes += size;
+  let current: fs.FileHandle | null = handle;
+  const release = async () => {
+    const open = current;
+    current = null;
+    if (open) await (open === handle ? close() : open.close());
+  };
   try {
     for (let at = start; at <= end;) {
-      const { bytesRead } = await handle.read(piece, 0, Math.min(size, end - at + 1), at);
+      current ??= await reopen(identity!);
+      const { bytesRead } = await current.read(piece, 0, Math.min(size, end - at + 1), at);
       if (bytesRead === 0) throw cutShort();
       at += bytesRead;
-      await written(res, piece.subarray(0, bytesRead));
+      const write = written(res, piece.subarray(0, bytesRead));
+      if (identity && at <= end && !(await Promise.race([write.then(() => true), nextTurn()]))) await release();
+      await write;
     }
+    await release();
     res.end();
     await finished(res);
   } finally {
     heldBytes -= size;
+    await release();
   }
 }
 
-// `close` closes the file (once); the caller closes it too, whatever happens here.
+// `close` closes the file (once); the caller closes it too, whatever happens here. With
+// `identity`, a streamed response may close the file while its client is slow and open it again.
 export function writeFileSpan(
   handle: fs.FileHandle,
   close: () => Promise<void>,
   res: ServerResponse,
   start: number,
   end: number,
+  identity?: FileIdentity,
 ): Promise<void> {
   const length = end - start + 1;
   if (length <= WHOLE_READ_MAX_BYTES && heldBytes + pooledSize(length) <= wholeReadBudget)
     return sendWhole(handle, close, res, start, length);
-  return sendStreamed(handle, res, start, end);
+  return sendStreamed(handle, close, res, start, end, identity);
 }
