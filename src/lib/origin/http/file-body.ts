@@ -94,7 +94,7 @@ function written(res: ServerResponse, piece: Uint8Array): Promise<void> {
 }
 
 /** Where a streamed response may open its file again: the same file only (same inode and size). */
-export interface FileIdentity {
+interface FileIdentity {
   readonly file: string;
   readonly dev: number;
   readonly ino: number;
