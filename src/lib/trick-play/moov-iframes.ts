@@ -108,15 +108,18 @@ export async function predictIFramePlaylist(
   if (!store.options.bento4.pinned) return null;
   const index = await loadIndex(dir).catch(() => null);
   if (!index) return null;
-  const reader = await store.open(renditionPath);
+  // A source gone or unreadable is no answer: the scan may find every segment cached.
+  const reader = await store.open(renditionPath).catch(() => null);
+  if (!reader) return null;
   try {
-    const reading = await readSourceMoov({ renditionPath, source: reader, segmentDuration: index.header.segmentDuration });
+    const segmentDuration = index.header.segmentDuration;
+    const reading = await readSourceMoov({ renditionPath, source: reader, segmentDuration }).catch(() => null);
     const { size, version } = index.header.source;
-    if (reading.wholeFileBecause !== null || reading.identity.size !== size || reading.identity.version !== version) return null;
+    if (!reading || reading.wholeFileBecause !== null || reading.identity.size !== size || reading.identity.version !== version)
+      return null;
     const wanted = samplesToRead(reading.plan);
-    if (!wanted) return null;
-    const heads = await readSampleHeads(reader, wanted);
-    return predictable(wanted, heads) ? iframePlaylistFromPlan(text, playlistUrl, reading.plan, heads) : null;
+    const heads = wanted && (await readSampleHeads(reader, wanted).catch(() => null));
+    return wanted && heads && predictable(wanted, heads) ? iframePlaylistFromPlan(text, playlistUrl, reading.plan, heads) : null;
   } finally {
     await reader.close();
   }

@@ -97,4 +97,16 @@ describe('serve: kfonly from the moov', () => {
       }
     }
   }, 120_000);
+
+  it('a source gone since its segments were cached: the scan of the cached segments answers', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const predicted = await (await t.get('/i/av.mp4/kfonly/index_0_av.m3u8')).text();
+    const playlist = parseMediaPlaylist(await (await t.get('/i/av.mp4/index_0_av.m3u8')).text());
+    for (const segment of playlist.segments) expect((await t.get(`/i/av.mp4/${segment.uri}`)).status).toBe(200);
+    rmSync(path.join(t.cacheDir, 'av.mp4/kfonly'), { recursive: true });
+    rmSync(path.join(t.sourceRoot, 'av.mp4'));
+    const scanned = await t.get('/i/av.mp4/kfonly/index_0_av.m3u8');
+    expect(scanned.status).toBe(200);
+    expect(await scanned.text()).toBe(predicted);
+  });
 });
