@@ -40,12 +40,17 @@ function readBento4IFrames(text: string): Bento4IFrame[] {
   return entries;
 }
 
+// `fixture`: a name in test/fixtures/media, or an absolute path.
 export function runMp42hlsWithIFrames(fixture: string, segmentDuration = 4): Bento4Output {
   const dir = tempDir('casterpak-b4-');
-  execFileSync(REAL_MP42HLS, buildMp42hlsArgs({ source: media(fixture), outDir: dir, segmentDuration, iframeIndex: true }), {
-    stdio: 'ignore',
-    timeout: 20_000,
-  });
+  execFileSync(
+    REAL_MP42HLS,
+    buildMp42hlsArgs({ source: path.isAbsolute(fixture) ? fixture : media(fixture), outDir: dir, segmentDuration, iframeIndex: true }),
+    {
+      stdio: 'ignore',
+      timeout: 20_000,
+    },
+  );
   return {
     dir,
     playlist: path.join(dir, RAW_PLAYLIST),

@@ -1,16 +1,30 @@
 // docs/reliability.md, promise 10: clients that ask for much and read little cost the origin a
 // bounded amount of memory and descriptors, and nothing once they leave. `casterpak serve` runs
 // as a child process; its resident memory and descriptors are read from /proc.
+import { readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startServe, waitFor } from '../helpers/serve-process.js';
+import { startServe, waitFor, type ServeProcess } from '../helpers/serve-process.js';
 import { MIB, connect, costOf, getRequest, peakCost, publishedSegment, readSlowly, sleep, type Cost } from './helpers/raw-clients.js';
 
 const SEGMENT_BYTES = 3.4 * MIB;
 const LIMIT = { rss: 256 * MIB, descriptors: 64 };
 
-async function hostileServe(root: string, extra: readonly string[] = []) {
-  const serve = await startServe(['--published-root', root, '--access-log', 'off', '--write-idle-timeout', '3s', ...extra]);
+async function hostileServe(root: string, extra: readonly string[] = [], env: Record<string, string> = {}) {
+  const serve = await startServe(['--published-root', root, '--access-log', 'off', '--write-idle-timeout', '3s', ...extra], env);
   return serve;
+}
+
+// helpers/memory-probe.cjs in the serve child: the buffers alive after a full collection, in MiB.
+const PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/memory-probe.cjs');
+const probeEnv = { NODE_OPTIONS: `--expose-gc --require ${PROBE}` };
+async function probedBuffers(serve: ServeProcess): Promise<{ peak: number; now: number }> {
+  const seen = serve.stderr().length;
+  process.kill(serve.pid, 'SIGUSR2');
+  await waitFor(() => /MEMORY-PROBE/.test(serve.stderr().slice(seen)), 5_000, 'the memory probe answered');
+  const [, peak, now] = /MEMORY-PROBE peak ([\d.]+) now ([\d.]+)/.exec(serve.stderr().slice(seen))!;
+  return { peak: Number(peak) * MIB, now: Number(now) * MIB };
 }
 
 // Idle figures after one complete download, so first-use allocations are not counted as growth.
@@ -73,6 +87,9 @@ describe('hostile clients', () => {
         for (const socket of opened) socket.write(getRequest(segment.path));
         sockets.push(...opened);
       }
+      // Files held meanwhile: requests still being taken in (the rest wait in the backlog).
+      await sleep(1000);
+      console.log(describeCost('1,000 readers that never read, 1 s after the last asked', idle, costOf(serve.pid)));
       // Until every stalled response was cut (--write-idle-timeout 3s): the clients are still
       // connected and still not reading.
       const peak = await peakCost(serve.pid, () =>
@@ -92,9 +109,93 @@ describe('hostile clients', () => {
       const after = costOf(serve.pid);
       console.log(describeCost('1,000 readers that never read, after the write-idle timeout', idle, after));
       expect(after.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
+      for (const socket of sockets) socket.destroy();
+      await sleep(3000);
+      const left = costOf(serve.pid);
+      console.log(describeCost('1,000 readers that never read, 3 s after they left', idle, left));
+      expect(left.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
+      expect(left.files + left.sockets).toBeLessThanOrEqual(idle.files + idle.sockets);
       expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
     },
   );
+
+  it(
+    'the pieces of streamed responses count in serve.responseMemoryBytes: 400 stalled readers hold the budget and 16 KiB each',
+    { timeout: 60_000 },
+    async () => {
+      const segment = publishedSegment(SEGMENT_BYTES);
+      const serve = await hostileServe(segment.root, ['--response-memory', '8M'], probeEnv);
+      const idle = await idleCost(serve.url + segment.path, serve.pid);
+      const before = await probedBuffers(serve);
+      const sockets = [];
+      for (let batch = 0; batch < 4; batch++) {
+        const opened = await Promise.all(Array.from({ length: 100 }, () => connect(serve.url)));
+        for (const socket of opened) socket.write(getRequest(segment.path));
+        sockets.push(...opened);
+      }
+      await waitFor(() => costOf(serve.pid).sockets <= idle.sockets, 45_000, 'stalled responses cut', 200);
+      const held = await probedBuffers(serve);
+      console.log(
+        `400 stalled readers, --response-memory 8M: live buffers at most +${((held.peak - before.now) / MIB).toFixed(1)} MiB, +${((held.now - before.now) / MIB).toFixed(1)} MiB once cut`,
+      );
+      // The budget, 16 KiB a streamed response, and the whole-read pool (half the budget) kept from before.
+      expect(held.peak - before.now).toBeLessThanOrEqual(8 * MIB + 400 * 16 * 1024 + 4 * MIB);
+      expect(held.now - before.now).toBeLessThanOrEqual(4 * MIB);
+    },
+  );
+
+  it(
+    'a streamed response whose client stops reading holds its socket, not its file; a reader that resumes gets it whole',
+    { timeout: 30_000 },
+    async () => {
+      // 40 MiB: past a whole read (16 MiB), so streamed.
+      const segment = publishedSegment(40 * MIB);
+      const serve = await hostileServe(segment.root, ['--write-idle-timeout', '5s']);
+      const fileOpen = () =>
+        readdirSync(`/proc/${serve.pid}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${serve.pid}/fd/${fd}`).endsWith('film/seg.ts');
+          } catch {
+            return false;
+          }
+        });
+      const socket = await connect(serve.url);
+      socket.pause();
+      socket.write(getRequest(segment.path, 'Connection: close\r\n'));
+      await sleep(1500); // the kernel's buffers are full: the response waits for its client
+      expect(fileOpen()).toBe(false);
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.resume();
+      await closed;
+      const answer = Buffer.concat(chunks);
+      expect(answer.length - answer.indexOf('\r\n\r\n') - 4).toBe(40 * MIB);
+      expect(answer.subarray(answer.indexOf('\r\n\r\n') + 4).equals(readFileSync(path.join(segment.root, 'film/seg.ts')))).toBe(true);
+    },
+  );
+
+  it('a streamed file replaced while its client waits is cut short, never another file’s bytes', { timeout: 30_000 }, async () => {
+    const segment = publishedSegment(40 * MIB);
+    const serve = await hostileServe(segment.root, ['--write-idle-timeout', '5s']);
+    const file = path.join(segment.root, 'film/seg.ts');
+    const original = readFileSync(file);
+    const socket = await connect(serve.url);
+    socket.pause();
+    socket.write(getRequest(segment.path, 'Connection: close\r\n'));
+    await sleep(1500);
+    writeFileSync(`${file}.new`, Buffer.alloc(40 * MIB, 7));
+    renameSync(`${file}.new`, file); // a re-published segment: a new file under the name
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.resume();
+    await closed;
+    const answer = Buffer.concat(chunks);
+    const body = answer.subarray(answer.indexOf('\r\n\r\n') + 4);
+    expect(body.length).toBeLessThan(40 * MIB);
+    expect(body.equals(original.subarray(0, body.length))).toBe(true);
+  });
 
   it('a slow reader that keeps reading is not cut by the write-idle timeout', { timeout: 30_000 }, async () => {
     // 12 MiB, more than the kernel's socket buffers take, read at 2 MiB/s: about 6 s during which

@@ -4,12 +4,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasterpakError } from '../shared/errors.js';
-import { exists } from '../shared/exists.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
 import { transcodedFrom, type RenditionInfo } from '../cache/rendition-info.js';
 import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
+import { predictIFramePlaylist } from '../trick-play/moov-iframes.js';
 import { DamagedFileError, sendFile, sendMemory, sendSmallFile } from './http/static-file.js';
 import type { SmallFileCache } from './http/small-files.js';
 import type { Route, RouteOf } from './request-path.js';
@@ -122,7 +122,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return served;
   }
 
-  // The I-frame playlist needs every segment: missing ones are made first. Not for a derived
+  // The I-frame playlist from the moov, or from every segment (missing ones made first). Not for a derived
   // rendition: that would transcode the whole film for a picture its source shows as well, so
   // its I-frame playlist is made only once every segment is cached (docs/renditions.md).
   async function ensureIFramePlaylist(renditionPath: string): Promise<{ file: string; cache: CacheStatus }> {
@@ -139,12 +139,16 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
           `${renditionPath} is derived (${derived.profile}) and ${missing} of its ${segments} segments are not cached: trick play is served from the source rendition ${derived.source}`,
         );
     }
-    const present = await exists(output);
-    const made = present ? status : (await store.ensureAll(renditionPath)).status;
+    // From the moov where the prediction is exact; else every segment is made, then scanned.
+    let made = status;
     const { file, created } = await deps.iframePlaylists.ensure(path.join(dir, INDEX_PLAYLIST), output, {
       root: dir,
       followSource: false,
       rewrite: relativeSegments,
+      predict: derived ? undefined : (text, url) => predictIFramePlaylist(store, renditionPath, dir, text, url),
+      prepare: async () => {
+        made = (await store.ensureAll(renditionPath)).status;
+      },
     });
     return { file, cache: created ? 'MISS' : made };
   }

@@ -67,7 +67,8 @@ export async function createIFramePlaylist(
   };
 }
 
-function readSource(text: string, name: string): MediaPlaylist {
+// The source media playlist, as lenient about TARGETDURATION as players are.
+export function readSource(text: string, name: string): MediaPlaylist {
   let parsed;
   try {
     parsed = parsePlaylist(raiseTargetDuration(text));

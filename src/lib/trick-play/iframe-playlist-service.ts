@@ -17,6 +17,10 @@ export interface KfonlyOptions {
   readonly followSource: boolean;
   /** Adjusts the source playlist text before it is read (e.g. absolute URIs of our own). */
   readonly rewrite?: (text: string) => string;
+  /** The playlist without reading segments (trick-play/moov-iframes.ts), from the source's text; null: scan them. */
+  readonly predict?: (text: string, playlistUrl: URL) => Promise<string | null>;
+  /** Run before the segments are scanned (e.g. making the missing ones). */
+  readonly prepare?: () => Promise<void>;
 }
 
 export interface IFramePlaylistService {
@@ -57,9 +61,18 @@ export function createIFramePlaylistService(): IFramePlaylistService {
     const [sourceTime, outputTime] = await Promise.all([mtime(source), mtime(output)]);
     if (sourceTime === null) throw new CasterpakError('NOT_FOUND', `no playlist ${path.basename(source)}`);
     if (outputTime !== null && (!options.followSource || outputTime >= sourceTime)) return { file: output, created: false };
-    const result = await createIFramePlaylist(pathToFileURL(source), confinedLoader(options.root, options.rewrite));
+    const url = pathToFileURL(source);
+    let playlist: string | null = null;
+    if (options.predict) {
+      const text = await fs.readFile(source, 'utf8');
+      playlist = await options.predict(options.rewrite ? options.rewrite(text) : text, url);
+    }
+    if (playlist === null) {
+      await options.prepare?.();
+      playlist = (await createIFramePlaylist(url, confinedLoader(options.root, options.rewrite))).playlist;
+    }
     await fs.mkdir(path.dirname(output), { recursive: true });
-    await writeFileAtomic(output, result.playlist);
+    await writeFileAtomic(output, playlist);
     return { file: output, created: true };
   };
   return {

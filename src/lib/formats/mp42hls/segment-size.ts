@@ -25,7 +25,7 @@ const ADTS = 7;
 const [AUD, PSI_PACKETS, NAL_START_CODE] = [6, 2, 3];
 
 /** prefix: parameter-set bytes, start codes included; nalHeader: smallest NAL unit header (AVC 1, HEVC 2). */
-interface VideoModel {
+export interface VideoModel {
   readonly track: Track;
   readonly lengthSize: number;
   readonly prefix: number;
@@ -33,7 +33,7 @@ interface VideoModel {
   readonly nalHeader: number;
 }
 
-interface Model {
+export interface Model {
   readonly video?: VideoModel;
   readonly audio?: Track;
   readonly adts: number;
@@ -80,7 +80,7 @@ function videoModel(track: Track): VideoModel {
   throw new Mp4FormatError(`track ${track.id}: mp42hls cannot write '${track.format}' video to MPEG-TS`);
 }
 
-function modelOf(plan: SegmentPlan): Model {
+export function modelOf(plan: SegmentPlan): Model {
   const audio = plan.audioTrack;
   if (audio && !['mp4a', 'ac-3', 'ec-3'].includes(audio.format))
     throw new Mp4FormatError(`track ${audio.id}: mp42hls cannot write '${audio.format}' audio to MPEG-TS`);
@@ -90,22 +90,26 @@ function modelOf(plan: SegmentPlan): Model {
 
 // As mp42hls's WritePES: the first packet carries min(PES bytes, 184 - PCR field), the rest 184 each; the
 // last is stuffed through its adaptation field to 188 bytes (§2.4.3.5).
-function pesPackets(pesBytes: number, withPcr: boolean): number {
+export function pesPackets(pesBytes: number, withPcr: boolean): number {
   const first = TS_PAYLOAD_SIZE - (withPcr ? PCR_FIELD : 0);
   return pesBytes <= first ? 1 : 1 + Math.ceil((pesBytes - first) / TS_PAYLOAD_SIZE);
 }
 
-// The Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment).
-function videoEsBytes(m: VideoModel, i: number): number {
+// The Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment; exact
+// given the sample's NAL units, `known`, when it holds no AUD).
+function videoEsBytes(m: VideoModel, i: number, known?: number): number {
   const size = m.track.samples.sizes[i];
   const L = m.lengthSize;
   if ((L !== 1 && L !== 2 && L !== 4) || size < L) return 0; // mp42hls writes no NAL unit at all
-  const nalUnits = L === 4 ? 1 : Math.max(1, Math.floor(size / (L + m.nalHeader)));
+  const nalUnits = known ?? (L === 4 ? 1 : Math.max(1, Math.floor(size / (L + m.nalHeader))));
   const prefix = m.track.samples.sync[i] || i === 0 ? m.prefix : 0;
   return m.aud + prefix + size + nalUnits * (NAL_START_CODE - L);
 }
 
-const videoPes = (m: VideoModel, i: number): number => pesPackets(PES_PTS_DTS + videoEsBytes(m, i), true);
+/** The PES bytes (header and payload) of video sample i, and of audio sample i. */
+export const videoPesBytes = (m: VideoModel, i: number, nalUnits?: number): number => PES_PTS_DTS + videoEsBytes(m, i, nalUnits);
+export const audioPesBytes = (m: Model, audio: Track, i: number): number => PES_PTS + m.adts + audio.samples.sizes[i];
+const videoPes = (m: VideoModel, i: number): number => pesPackets(videoPesBytes(m, i), true);
 const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 // Per elementary stream, the packets mp42hls writes for one segment (before normalisation).
@@ -119,8 +123,7 @@ function packetCounts(m: Model, segment: PlannedSegment): PacketCounts {
   let audio = 0;
   if (m.video && segment.video) for (let i = segment.video.start; i < segment.video.end; i++) video += videoPes(m.video, i);
   if (m.audio && segment.audio) {
-    const sizes = m.audio.samples.sizes;
-    for (let i = segment.audio.start; i < segment.audio.end; i++) audio += pesPackets(PES_PTS + m.adts + sizes[i], m.audioPcr);
+    for (let i = segment.audio.start; i < segment.audio.end; i++) audio += pesPackets(audioPesBytes(m, m.audio, i), m.audioPcr);
   }
   return { video, audio };
 }

@@ -138,7 +138,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
     if (options.damaged?.(stat.size)) throw new DamagedFileError(file, stat.size);
     return await send(req, res, options, fileValidators(stat), {
       size: stat.size,
-      slice: (start, end) => writeFileSpan(handle, close, res, start, end),
+      slice: (start, end) => writeFileSpan(handle, close, res, start, end, { file, dev: stat.dev, ino: stat.ino, size: stat.size }),
     });
   } finally {
     await close();
