@@ -69,8 +69,13 @@ export class RenditionStore implements StoreContext {
     let status: CacheStatus = 'HIT';
     if (!(await exists(playlist))) status = await this.playlists.make(renditionPath, playlist, false);
     if (segmentNumber !== undefined && !(await exists(wanted))) {
-      const made = await this.segments.make(renditionPath, dir, segmentNumber, wanted);
-      if (status === 'HIT') status = made;
+      let made = await this.segments.make(renditionPath, dir, segmentNumber, wanted);
+      if (made === 'STALE') {
+        // Made by an older casterpak and moved aside (store/segment-requests.ts): made again.
+        status = await this.playlists.make(renditionPath, playlist, false);
+        made = await this.segments.make(renditionPath, dir, segmentNumber, wanted);
+      }
+      if (status === 'HIT' && made !== 'STALE') status = made;
     }
     if (!(await exists(wanted)))
       throw new CasterpakError(

@@ -8,6 +8,7 @@ import { transcodedFrom } from '../../cache/rendition-info.js';
 import { moveToTrash } from '../../cache/remove-tree.js';
 import { writeFileAtomic } from '../../cache/atomic-write.js';
 import { loadIndex, makeSegmentAlone, type LoadedIndex } from '../segment-maker.js';
+import { IndexFormatError } from '../segment-index.js';
 import { planSegment, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
 import type { StoreContext } from './store-context.js';
@@ -15,10 +16,15 @@ import type { StoreContext } from './store-context.js';
 export class SegmentRequests {
   constructor(private readonly store: StoreContext) {}
 
-  // Segment `segmentNumber` (1-based) into `wanted`, a file in the rendition's directory `dir`.
-  async make(renditionPath: string, dir: string, segmentNumber: number, wanted: string): Promise<CacheStatus> {
+  // Segment `segmentNumber` (1-based) into `wanted`, a file in the rendition's directory `dir`;
+  // STALE when the rendition was made by an older casterpak and moved aside: the caller makes it again.
+  async make(renditionPath: string, dir: string, segmentNumber: number, wanted: string): Promise<CacheStatus | 'STALE'> {
     const { options, entries } = this.store;
     const index = options.bento4.pinned ? await this.loadedIndex(renditionPath, dir) : null;
+    if (index === 'STALE') {
+      await this.setAside(renditionPath, dir);
+      return 'STALE';
+    }
     const info = options.derivations ? await this.store.info(renditionPath) : null;
     const derived = info && transcodedFrom(info) !== null ? info : null;
     const facts = {
@@ -80,11 +86,28 @@ export class SegmentRequests {
 
   // The rendition's segment index, loaded once into its entry; null when it has none (a
   // whole-file rendition of another Bento4, or a source whose segments cannot be made alone).
-  private async loadedIndex(renditionPath: string, dir: string): Promise<LoadedIndex | null> {
+  // STALE: an index of another format, written by an older casterpak.
+  private async loadedIndex(renditionPath: string, dir: string): Promise<LoadedIndex | null | 'STALE'> {
     const known = this.store.entries.get(renditionPath)?.index;
     if (known) return known;
-    const loaded = await loadIndex(dir).catch(() => null);
-    if (loaded !== null) this.store.entries.set(renditionPath, { index: loaded });
+    const loaded = await loadIndex(dir).catch((error: unknown) => (error instanceof IndexFormatError ? ('STALE' as const) : null));
+    if (loaded !== null && loaded !== 'STALE') this.store.entries.set(renditionPath, { index: loaded });
     return loaded;
+  }
+
+  // A rendition an older casterpak made (its segments may lie on another timeline, docs/architecture.md
+  // "The presentation timeline") is moved aside whole, never mixed with new segments: under the
+  // rendition's run key, after looking again, so a request that read the old index late cannot
+  // move aside the rendition another one has just made.
+  private async setAside(renditionPath: string, dir: string): Promise<void> {
+    await this.store.runs.run(renditionKey(renditionPath), `${renditionPath} (older format)`, null, async () => {
+      const stale = await loadIndex(dir).then(
+        () => false,
+        (error: unknown) => error instanceof IndexFormatError,
+      );
+      if (!stale) return;
+      this.store.entries.forget(renditionPath, 'info', 'index');
+      await moveToTrash(this.store.options.layout, dir);
+    });
   }
 }
