@@ -171,7 +171,15 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       return encryption.key(req, res, route);
     },
     ...trackRoutes({ config, store, audio: new AudioRenditions(store), subtitles, smallFiles }),
-    ...masterRoutes({ config, store, renditions, iframePlaylists, subtitles, logger, withHevcVariant: fmp4.withHevcVariant }),
+    ...masterRoutes({
+      config,
+      store,
+      renditions,
+      iframePlaylists,
+      subtitles,
+      logger,
+      withHevcVariant: encryption ? undefined : fmp4.withHevcVariant,
+    }),
     ...publishedRoutes({ config, layout, iframePlaylists }),
     ...serviceRoutes({
       layout,

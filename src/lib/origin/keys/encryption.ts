@@ -23,6 +23,9 @@ export interface Encryption {
 }
 
 const PLAYLISTS = new Set<Route['kind']>(['index', 'audio-index', 'kfonly']);
+// The fMP4 and DASH forms (docs/formats.md) have no encryption yet (SAMPLE-AES or CENC would be
+// theirs): with --encrypt they are not served at all, never in the clear.
+const CLEAR_ONLY = new Set<Route['kind']>(['fmp4-master', 'fmp4-index', 'fmp4-kfonly', 'fmp4-init', 'fmp4-segment', 'dash', 'dash-csmil']);
 
 // PKCS7 always adds 1 to 16 bytes (RFC 5652 §6.3).
 const paddedLength = (clear: number) => (Math.floor(clear / 16) + 1) * 16;
@@ -39,6 +42,7 @@ function createEncryption(value: string): Encryption {
   };
   return {
     apply(req, res, route, query) {
+      if (CLEAR_ONLY.has(route.kind)) throw new CasterpakError('NOT_FOUND', 'the fMP4 and DASH forms are not served with serve --encrypt');
       if (PLAYLISTS.has(route.kind)) {
         const { id } = secrets[0];
         rewriteWholeBody(req, res, (text) => encryptPlaylist(text, id));

@@ -167,6 +167,23 @@ describe('--encrypt aes-128', () => {
     expect((await t.get('/i/film.mp4/segment1_0_av.ts?k=00000000')).status).toBe(404);
   });
 
+  it('serves no fMP4 or DASH form, which it cannot encrypt, and lists none in a master', async () => {
+    const t = await startOrigin({ 'film.mp4': 'tracks.mp4', 'h.mp4': 'hevc.mp4' }, { serve: { encrypt: 'aes-128', keySecret: secret } });
+    for (const url of [
+      '/i/film.mp4/fmp4/master.m3u8',
+      '/i/film.mp4/fmp4/init_0_v.mp4',
+      '/i/film.mp4/fmp4/segment1_0_v.m4s',
+      '/i/film.mp4/manifest.mpd',
+    ]) {
+      const response = await t.get(url);
+      expect(response.status, url).toBe(404);
+      expect(await response.text(), url).toMatch(/not served with serve --encrypt/);
+    }
+    expect(await (await t.get('/i/h.mp4/master.m3u8')).text()).not.toMatch(/fmp4\//);
+    const clear = await startOrigin({ 'h.mp4': 'hevc.mp4' });
+    expect(await (await clear.get('/i/h.mp4/master.m3u8')).text()).toMatch(/fmp4\//); // the fixture does get one when clear
+  });
+
   it('refuses to start without a secret, and serves no key when encryption is off', async () => {
     await expect(startOrigin({ 'film.mp4': 'tracks.mp4' }, { serve: { encrypt: 'aes-128' } })).rejects.toThrow(/CASTERPAK_KEY_SECRET/);
     const t = await startOrigin({ 'film.mp4': 'tracks.mp4' });
