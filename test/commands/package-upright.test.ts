@@ -6,14 +6,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheLayout, segmentName } from '../../src/lib/cache/names.js';
 import { readRenditionInfo } from '../../src/lib/cache/rendition-info.js';
-import { normaliseContinuity } from '../../src/lib/formats/mpegts/continuity.js';
 import { media } from '../helpers/bento4.js';
 import { runCli } from '../helpers/cli.js';
 import { startOrigin } from '../helpers/origin.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { probeVideo } from '../lib/renditions/helpers/media-probe.js';
 import { fetchOk } from '../lib/renditions/helpers/derived.js';
-import { wholeFileSegments } from '../lib/renditions/helpers/whole-file.js';
+import { expectSourceTimeline } from '../lib/packaging/helpers/source-timeline.js';
 
 function workspace() {
   const cwd = tempDir('casterpak-cli-');
@@ -45,13 +44,18 @@ describe('casterpak package: a phone video', () => {
     }
   });
 
-  it('with --upright off, packages it as stored: the segments mp42hls makes', async () => {
+  it("with --upright off, packages it as stored: the source's packets and timeline, the stored size", async () => {
     const { cwd, dir } = workspace();
     const result = await runCli(['package', '--upright', 'off', 'library/phone.mp4'], { cwd });
     expect(result.code, result.stderr).toBe(0);
     const info = await readRenditionInfo(dir);
     expect(info?.upright).toBeUndefined();
-    const raw = wholeFileSegments(media('phone-rotated.mp4'), 4);
-    expect(segmentsIn(dir, info!.segments)).toEqual(raw.map((s, i) => Buffer.from(normaliseContinuity(s, i))));
+    // As stored: the source's packets on its presentation timeline (its edit list applied, so not
+    // mp42hls's run on the file itself), the picture at its stored size.
+    const segments = segmentsIn(dir, info!.segments);
+    await expectSourceTimeline(media('phone-rotated.mp4'), segments);
+    const joined = path.join(tempDir('casterpak-joined-'), 'joined.ts');
+    writeFileSync(joined, Buffer.concat(segments));
+    expect(await probeVideo(joined)).toMatchObject({ width: 320, height: 180 });
   });
 });

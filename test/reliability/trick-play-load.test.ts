@@ -2,7 +2,7 @@
 // playlist of a rendition made from the moov comes from the moov too (trick-play/moov-iframes.ts),
 // so it makes no segment and holds no packaging slot while an unrelated cold playlist waits.
 import { execFile } from 'node:child_process';
-import { existsSync, linkSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,10 @@ describe('trick play of long films', () => {
     // The same Bento4 by another path: not the pinned one, so every rendition is a whole-file run.
     const binDir = tempDir('casterpak-bento4-');
     for (const name of readdirSync(REAL_BIN_DIR)) symlinkSync(path.join(REAL_BIN_DIR, name), path.join(binDir, name));
+    // A whole-file run that holds its slot for a second at least (a fault injected: slowness), so
+    // the second run's wait outlasts wholeFileWaitMs however fast this machine packages the film.
+    rmSync(path.join(binDir, 'mp42hls'));
+    writeFileSync(path.join(binDir, 'mp42hls'), `#!/bin/sh\nsleep 1\nexec '${path.join(REAL_BIN_DIR, 'mp42hls')}' "$@"\n`, { mode: 0o755 });
     const serve = { maxJobs: 2, maxWholeFileJobs: 1, wholeFileWaitMs: 500, readAhead: 0 };
     const t = await startOrigin({}, { bento4: { binDir }, serve });
     await longFilms(t);

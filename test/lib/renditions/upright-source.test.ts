@@ -7,13 +7,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseMasterPlaylist } from '../../../src/lib/formats/hls/codec.js';
-import { normaliseContinuity } from '../../../src/lib/formats/mpegts/continuity.js';
 import { media } from '../../helpers/bento4.js';
 import { startOrigin, type TestOrigin } from '../../helpers/origin.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { DERIVED_CONFIG, fetchOk, fetchText, saveAs, segmentPath, transcodeRuns } from './helpers/derived.js';
 import { FFMPEG, probePackets, probeVideo, psnr } from './helpers/media-probe.js';
-import { wholeFileSegments } from './helpers/whole-file.js';
+import { expectSourceTimeline } from '../packaging/helpers/source-timeline.js';
 
 const PHONE = { 'phone.mp4': 'phone-rotated.mp4' };
 
@@ -100,12 +99,15 @@ describe('renditions.upright: a phone video served upright', () => {
     expect(sizes.every((s) => s!.height > s!.width)).toBe(true);
   });
 
-  it('with the key off: the segments mp42hls makes of the file as stored, and the master sideways', async () => {
+  it("with the key off: the source's packets as stored on its timeline, and the master sideways", async () => {
     const t = await startOrigin(PHONE, { ...DERIVED_CONFIG, renditions: { ...DERIVED_CONFIG.renditions!, upright: false } });
     expect(resolutions(await fetchText(t, '/i/phone.mp4/master.m3u8'))).toEqual([{ width: 320, height: 180 }]);
     const served = await segments(t, 'phone.mp4');
-    const raw = wholeFileSegments(media('phone-rotated.mp4'), t.config.segmentDuration);
-    expect(served.map((s) => Buffer.from(s))).toEqual(raw.map((s, i) => Buffer.from(normaliseContinuity(s, i))));
+    // As stored: the source's packets on its presentation timeline (its edit list applied).
+    await expectSourceTimeline(
+      media('phone-rotated.mp4'),
+      served.map((s) => Buffer.from(s)),
+    );
     expect(await transcodeRuns(t)).toBe(0);
   });
 });
