@@ -18,23 +18,24 @@
 //  g. with `--vod <nginx>` (or BENCH_VOD): the same requests of a, b (moov first), d and f
 //     against nginx-vod-module (bench/lib/vod.js, built by bench/vod/build.sh), interleaved with
 //     casterpak's, each on a fresh path too, the page cache dropped before each the same way.
+// With ctx.fmp4 (bench/fmp4.js) only the fMP4 and TS segment cases of fmp4Cases, median of 7,
+// serve warmed on the clip's fMP4 segment too, no mp42hls anchor and no RSS.
 // Every casterpak measurement starts its own serve process (bin/casterpak.js, --log-level warn)
 // on a fresh cache directory and a fresh rendition path (a hard link of the film), warms serve's
 // code with a 30-second clip (segment 1 asked first, then the playlist), drops the page cache
 // (bench/lib/cold-media.js: drop_caches as root, else fadvise per file; the output says which),
 // then times the request(s) with fetch, from the first request to the last byte of the last
 // response. Median of BENCH_COLD_RUNS (5, or 7 with nginx-vod-module), the cases interleaved
-// round by round; when a 2-hour cold request of the first round takes longer than 2 s (serve
-// packaging the whole rendition before answering), BENCH_COLD_RUNS is not set and there is no
-// nginx-vod-module, the 2-hour cases stop after 3 rounds; the output says so. Goals are reported, not enforced. Only
-// 127.0.0.1; every request has a 30 s limit (a timed-out one counts as > 30 s); the servers are
-// stopped in finally blocks; the 2-hour films and the clip are made once into bench/.work/,
-// everything else goes to a scratch directory removed at the end.
+// round by round; when a 2-hour cold request of the first round takes > 2 s, BENCH_COLD_RUNS is
+// not set and there is no nginx-vod-module, the 2-hour cases stop after 3 rounds (said in the
+// output). Goals are reported, not enforced. Only 127.0.0.1; every request has a 30 s limit (a
+// timed-out one counts as > 30 s); servers are stopped in finally blocks; the 2-hour films and
+// the clip are made once into bench/.work/, the rest goes to a scratch directory removed at the end.
 import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { coldCases, coldRows } from './lib/cold-rows.js';
+import { coldCases, coldRows, fmp4Cases, fmp4Rows } from './lib/cold-rows.js';
 import { LONG_FILMS, SCENARIOS, dropPageCache, makeMedia } from './lib/cold-media.js';
 import { startServe } from './lib/processes.js';
 import { processTree, rssMiB } from './lib/rss.js';
@@ -57,7 +58,7 @@ export async function bench(ctx) {
     return [];
   }
   if (ctx.vod && !existsSync(ctx.vod)) throw new Error(`--vod ${ctx.vod}: no such nginx`);
-  const runs = RUNS_FROM_ENV || (ctx.vod ? 7 : 5);
+  const runs = RUNS_FROM_ENV || (ctx.vod || ctx.fmp4 ? 7 : 5);
   const clip = await makeMedia(ctx);
   const scratch = await fs.mkdtemp(path.join(ctx.workDir, 'cold-scratch-')); // same file system as the films: hard links
   const library = path.join(scratch, 'library'); // --source-root, nginx-vod-module's root, the static server's root
@@ -112,6 +113,7 @@ export async function bench(ctx) {
       try {
         await SCENARIOS.segment1(`${serve.url}/i/warm/clip.mp4`); // serve's code paths, fetch's too
         await SCENARIOS.playlist(`${serve.url}/i/warm/clip.mp4`);
+        if (c.fmp4) await SCENARIOS.fmp4Segment1(`${serve.url}/i/warm/clip.mp4`);
       } catch (err) {
         throw new Error(`warm-up: ${failed(err)}`);
       }
@@ -161,13 +163,21 @@ export async function bench(ctx) {
     return { rss, failures };
   }
 
-  const cases = coldCases(ctx.mp4, LONG_FILMS, HAS_STRACE);
+  const conditionsOf = () =>
+    [
+      `page cache ${[...dropMethods].map((m) => m ?? 'NOT dropped').join('/')} before each`,
+      `median of ${runs} (10 min), ${longRuns} (2 h)${longRuns < runs ? ' (reduced: slow cold requests)' : ''}`,
+      statics?.kind ?? 'no static server',
+      `load ${loadBefore.toFixed(1)}→${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+      `${((Date.now() - started) / 1000).toFixed(0)} s`,
+    ].join('; ');
+  const cases = ctx.fmp4 ? fmp4Cases(ctx.mp4, LONG_FILMS) : coldCases(ctx.mp4, LONG_FILMS, HAS_STRACE);
   for (const c of cases) Object.assign(c, { samples: [], vodSamples: [] });
   const anchors = {};
   const rss = {};
   let longRuns = runs;
   try {
-    for (const film of LONG_FILMS) {
+    for (const film of ctx.fmp4 ? [] : LONG_FILMS) {
       anchors[film.layout] = wholeFileMp42hls(ctx, film, path.join(scratch, `mp42hls-${film.layout}`), SEGMENT_DURATION, () =>
         drop(film.path),
       );
@@ -203,7 +213,7 @@ export async function bench(ctx) {
           ctx.log(`cold: round ${round + 1}, ${c.label}, ${who === 'vod' ? 'nginx-vod-module' : 'casterpak'}: ${shown}${extra}`);
         }
       }
-      if (round === 0 && !RUNS_FROM_ENV && !vod && runs > REDUCED_RUNS) {
+      if (round === 0 && !RUNS_FROM_ENV && !vod && !ctx.fmp4 && runs > REDUCED_RUNS) {
         const slow = cases.some((c) => c.long && c.samples.some((s) => s.error || s.ms > SLOW_COLD_MS));
         if (slow) {
           longRuns = REDUCED_RUNS;
@@ -213,15 +223,10 @@ export async function bench(ctx) {
     }
 
     // f. RSS after 100 cold 2-hour playlists, one server each.
+    if (ctx.fmp4) return fmp4Rows({ cases, vod: Boolean(vod), conditions: conditionsOf() });
     const cacheDir = path.join(scratch, 'cache-rss');
-    const serve = await startServe(ctx, [
-      '--segment-duration',
-      String(SEGMENT_DURATION),
-      '--cache-dir',
-      cacheDir,
-      '--source-root',
-      library,
-    ]);
+    const rssArgs = ['--segment-duration', String(SEGMENT_DURATION), '--cache-dir', cacheDir, '--source-root', library];
+    const serve = await startServe(ctx, rssArgs);
     try {
       rss.serve = await rssAfterPlaylists(serve.pid, (name, file) => `${serve.url}/i/${name}/${file}`);
     } finally {
@@ -239,12 +244,5 @@ export async function bench(ctx) {
     await fs.rm(scratch, { recursive: true, force: true });
   }
 
-  const conditions = [
-    `page cache ${[...dropMethods].map((m) => m ?? 'NOT dropped').join('/')} before each`,
-    `median of ${runs} (10 min), ${longRuns} (2 h)${longRuns < runs ? ' (reduced: slow cold requests)' : ''}`,
-    statics?.kind ?? 'no static server',
-    `load ${loadBefore.toFixed(1)}→${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
-    `${((Date.now() - started) / 1000).toFixed(0)} s`,
-  ].join('; ');
-  return coldRows({ cases, films: LONG_FILMS, anchors, rss, vod: Boolean(vod), conditions, rssPlaylists: RSS_PLAYLISTS });
+  return coldRows({ cases, films: LONG_FILMS, anchors, rss, vod: Boolean(vod), conditions: conditionsOf(), rssPlaylists: RSS_PLAYLISTS });
 }

@@ -86,7 +86,20 @@ export const SCENARIOS = {
   },
   segment1: async (base) => checkSegment(await get(`${base}/segment1_0_av.ts`), 'segment 1'),
   segmentFar: async (base) => checkSegment(await get(`${base}/segment${FAR_SEGMENT}_0_av.ts`), `segment ${FAR_SEGMENT}`),
+  // The fMP4 form's video segment (docs/formats.md), without its init segment.
+  fmp4Segment1: async (base) => checkFragment(await get(`${base}/fmp4/segment1_0_v.m4s`), 'fMP4 segment 1'),
+  fmp4SegmentFar: async (base) => checkFragment(await get(`${base}/fmp4/segment${FAR_SEGMENT}_0_v.m4s`), `fMP4 segment ${FAR_SEGMENT}`),
 };
+
+// The segment's size when it looks like a media segment of fragmented MP4: a moof (after a styp,
+// a sidx, or neither) and an mdat.
+function checkFragment(body, what) {
+  const head = body.toString('latin1', 0, 256);
+  if (!/^....(styp|moof)/s.test(head) || !head.includes('moof') || !body.includes('mdat')) {
+    throw new Error(`${what}: not a fragmented MP4 segment (${body.length} bytes)`);
+  }
+  return body.length;
+}
 
 // The segment's size when it looks like MPEG-TS.
 function checkSegment(body, what) {

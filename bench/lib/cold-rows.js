@@ -144,3 +144,56 @@ export function coldRows({ cases, films, anchors, rss, vod, conditions, rssPlayl
   rows.push({ name: 'conditions', value: conditions, unit: '', goal: '—' });
   return rows;
 }
+
+// The fmp4 topic's cases (bench/fmp4.js): a cold segment asked first in each form, casterpak's
+// fMP4 (its own writing, no mp42hls) and MPEG-TS (mp42hls), each against nginx-vod-module's
+// segment of the same form and time span (its fMP4 under `vod_hls_container_format fmp4`); the
+// 10-minute film's segment 1 and the 2-hour film's (moov first) segment 700.
+export function fmp4Cases(mp4, films) {
+  const [fast] = films;
+  const pair = (key, source, [fmp4, ts], what) => [
+    { key: `f-${key}`, source, scenario: fmp4, label: `cold fMP4 segment ${what}` },
+    { key: `t-${key}`, source, scenario: ts, label: `cold TS segment ${what}` },
+  ];
+  return [
+    ...pair('s10', mp4, ['fmp4Segment1', 'segment1'], '1 asked first, 10 min'),
+    ...pair('sf', fast.path, ['fmp4SegmentFar', 'segmentFar'], `${FAR_SEGMENT} asked first, ${fast.label}`),
+  ].map((c) => ({ ...c, long: c.source !== mp4, vod: true, fmp4: true }));
+}
+
+// Each segment against nginx-vod-module's of the same form, then casterpak's fMP4 against its
+// TS. The goal of issue #22: the fMP4 path within nginx-vod-module's order of magnitude.
+export function fmp4Rows({ cases, vod, conditions }) {
+  const byKey = Object.fromEntries(cases.map((c) => [c.key, c]));
+  const stat = (samples, field) => medianOf(good(samples).map((s) => s[field]));
+  const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
+  const rows = [];
+  for (const key of ['s10', 'sf']) {
+    const [f, t] = [byKey[`f-${key}`], byKey[`t-${key}`]];
+    for (const c of [f, t]) {
+      const row = {
+        name: `${c.label}, ${mb(stat(c.samples, 'segmentBytes'))}${failures(c.samples)}`,
+        value: shownMs(stat(c.samples, 'ms')),
+        unit: 'ms',
+        goal: c === f ? '≤ 10 × nginx-vod-module' : '—',
+      };
+      if (vod) {
+        const vodMs = stat(c.vodSamples, 'ms');
+        const vodName = `nginx-vod-module, ${mb(stat(c.vodSamples, 'segmentBytes'))}${failures(c.vodSamples)}`;
+        Object.assign(row, { anchor: { name: vodName, value: vodMs }, ratio: ratioOf(stat(c.samples, 'ms'), vodMs) });
+      }
+      rows.push(row);
+    }
+    const [fMs, tMs] = [stat(f.samples, 'ms'), stat(t.samples, 'ms')];
+    rows.push({
+      name: `${f.label} ÷ TS`,
+      value: shownMs(fMs),
+      unit: 'ms',
+      anchor: { name: t.label, value: tMs },
+      ratio: ratioOf(fMs, tMs),
+      goal: '—',
+    });
+  }
+  rows.push({ name: 'conditions', value: conditions, unit: '', goal: '—' });
+  return rows;
+}
