@@ -1,13 +1,13 @@
 // A fragmented movie's samples gathered into one sample table per track (ISO/IEC 14496-12
 // §8.8): the moov's own samples, then every moof's in file order, with their decode times, sizes,
 // file offsets, key flags and composition offsets. Its moov then says what a progressive file's
-// would, so the presentation timeline (timeline/presentation.ts) can apply its edit lists, which
+// would, so the presentation timeline (../timeline/presentation.ts) can apply its edit lists, which
 // mp42hls ignores, before the whole-file run (packaging/source/timeline-source.ts).
-import { childrenOf, findBox, fullBoxOf, type BoxHeader } from './boxes.js';
-import { i32, u32, u64 } from './byte-reader.js';
-import { Mp4FormatError } from './errors.js';
-import type { Movie, Track } from './moov.js';
-import { MAX_SAMPLES_PER_TRACK } from './sample-tables.js';
+import { childrenOf, findBox, fullBoxOf, type BoxHeader } from '../boxes.js';
+import { i32, u32, u64 } from '../byte-reader.js';
+import { Mp4FormatError } from '../errors.js';
+import type { Movie, Track } from '../moov.js';
+import { MAX_SAMPLES_PER_TRACK } from './sizes.js';
 
 // §8.8.3.1 sample_is_non_sync_sample.
 const NON_SYNC = 0x10000;
@@ -67,11 +67,11 @@ function addTraf(
   trex: Map<number, Defaults>,
 ): number {
   const tfhd = findBox(bytes, ['tfhd'], traf);
-  if (!tfhd) throw new Mp4FormatError(`a traf of the moof at ${moofOffset} has no tfhd`);
+  if (!tfhd) return base; // nothing to read, as fragments.ts skips it
   const head = fullBoxOf(bytes, tfhd);
   const trackId = u32(bytes, head.body);
-  const into = tracks.get(trackId);
-  if (!into) throw new Mp4FormatError(`the moof at ${moofOffset} holds samples of track ${trackId}, which the moov does not declare`);
+  // A track the moov does not declare (mp42hls leaves it out too): its data still ends where the next traf's may start.
+  const into = tracks.get(trackId) ?? empty();
   const fallback = trex.get(trackId) ?? { descriptionIndex: 1, duration: 0, size: 0, flags: 0 };
   let at = head.body + 4;
   const field = (flag: number, width: 4 | 8, otherwise: number) => {
@@ -123,6 +123,17 @@ interface Fragment {
   readonly bytes: Uint8Array;
   readonly offset: number;
 }
+
+const empty = (): Gathered => ({
+  decodeTimes: [],
+  durations: [],
+  sizes: [],
+  offsets: [],
+  sync: [],
+  compositionOffsets: [],
+  next: 0,
+  descriptionIndexes: new Set(),
+});
 
 function gathered(track: Track): Gathered {
   const t = track.samples;

@@ -9,10 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withFragmentSamples } from '../../../../src/lib/formats/mp4/fragment-samples.js';
-import { parseMoov } from '../../../../src/lib/formats/mp4/moov.js';
-import { walkTopLevelBoxes, type BoxSpan } from '../../../../src/lib/formats/mp4/top-level.js';
-import { REAL_BIN_DIR } from '../../../helpers/bento4.js';
+import { withFragmentSamples } from '../../../../../src/lib/formats/mp4/tables/fragment-samples.js';
+import { parseMoov } from '../../../../../src/lib/formats/mp4/moov.js';
+import { walkTopLevelBoxes, type BoxSpan } from '../../../../../src/lib/formats/mp4/top-level.js';
+import { REAL_BIN_DIR } from '../../../../helpers/bento4.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'casterpak-frag-samples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
