@@ -1,12 +1,14 @@
 // `casterpak package --format`: the fMP4 form pre-warmed (docs/formats.md), alone or beside the
-// MPEG-TS one, its files the source's packets, then reused; an unknown form refused.
+// MPEG-TS one, its files the source's packets on its presentation timeline, then reused; an
+// unknown form refused.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MEDIA_DIR, media } from '../helpers/bento4.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { decodeAll, probePackets } from '../lib/origin/fmp4/fmp4-oracles.js';
+import { decodeAll } from '../lib/origin/fmp4/fmp4-oracles.js';
+import { expectFmp4SourceTimeline } from '../lib/packaging/helpers/source-timeline.js';
 
 const env = { CASTERPAK_SOURCE_ROOT: MEDIA_DIR };
 const files = (dir: string) => readdirSync(dir).sort();
@@ -36,8 +38,14 @@ describe('casterpak package --format', () => {
     const summary = JSON.parse(result.stdout) as { made: number; bytes: number };
     expect(summary.made).toBe(1);
     expect(summary.bytes).toBe(fmp4.reduce((sum, n) => sum + statSync(path.join(dir, 'fmp4', n)).size, 0));
-    const video = decodeAll(['init_0_v.mp4', 'segment1_0_v.m4s', 'segment2_0_v.m4s'].map((n) => readFileSync(path.join(dir, 'fmp4', n))));
-    expect(probePackets(video)).toEqual(probePackets(media('av.mp4'), 0));
+    const joined = (ref: string) =>
+      decodeAll(
+        [`init_0_${ref}.mp4`, `segment1_0_${ref}.m4s`, `segment2_0_${ref}.m4s`].map((n) => readFileSync(path.join(dir, 'fmp4', n))),
+      );
+    await expectFmp4SourceTimeline(media('av.mp4'), [
+      { file: joined('v'), stream: 0 },
+      { file: joined('a2'), stream: 1 },
+    ]);
     const again = JSON.parse((await runCli(['package', '--format', 'fmp4', '--json', media('av.mp4')], { cwd, env })).stdout) as {
       reused: number;
     };

@@ -8,7 +8,6 @@ import { CasterpakError, ToolError, isCasterpakError, killedFromOutside } from '
 import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
-
 import { type CacheLayout, segmentName } from '../cache/names.js';
 import { makeTempDir } from '../cache/temp-run.js';
 import { audioFacts, indexedSource, type MoovReading } from './moov-rendition.js';
@@ -18,11 +17,9 @@ import { playableDurations, readRawPlaylist } from './media-playlist.js';
 import { writeRenditionFiles } from './rendition-writer.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
 import { MAX_MOOV_BYTES, NO_MOOV, walkTopLevelBoxes, type BoxSpan } from '../formats/mp4/top-level.js';
-import { fragmentedDurationMs } from '../formats/mp4/fragments.js';
-import { parseMoov } from '../formats/mp4/moov.js';
 import { probeMedia, type Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
-import { writeTimelineSource } from './source/timeline-source.js';
+import { fragmentedSource, writeTimelineSource, type FragmentedSource } from './source/timeline-source.js';
 import { normaliseSegment, tsFileError, tsReadBuffer } from './ts-file.js';
 
 export interface PackageJob {
@@ -40,7 +37,8 @@ export interface PackageJob {
 const DURATION_TOLERANCE_S = 0.1;
 const TIMELINE_SOURCE = 'timeline-source.mp4';
 
-async function checkSource(file: string, name: string): Promise<{ size: number; mtimeMs: number; fragmentedMs: number | null }> {
+type SourceCheck = { size: number; mtimeMs: number; fragmented: FragmentedSource | null };
+async function checkSource(file: string, name: string, segmentDuration: number): Promise<SourceCheck> {
   let stat;
   try {
     stat = await fs.stat(file);
@@ -62,18 +60,18 @@ async function checkSource(file: string, name: string): Promise<{ size: number; 
     const { moov } = await walkTopLevelBoxes(stat.size, readAt, (type, span) =>
       (type === 'moof' ? moofs : type === 'mdat' ? mdats : []).push(span),
     );
-    let fragmentedMs: number | null = null;
-    // mp4info's duration of a fragmented file is its moov's alone; the fragments say how long it is.
-    // The moofs are held at once, bounded together as one moov is (top-level.ts).
+    // mp4info's duration of a fragmented file is its moov's alone; the fragments say how long it
+    // is, and where its edit lists move its samples. The moofs are held at once, bounded together
+    // as one moov is (top-level.ts).
     if (moov && moofs.length > 0) {
       if (moofs.reduce((sum, m) => sum + m.size, moov.size) > MAX_MOOV_BYTES)
         throw new Mp4FormatError('moov and moofs larger than casterpak reads');
       const moovBytes = await readAt(moov.offset, moov.size);
       const fragments = [];
       for (const m of moofs) fragments.push({ bytes: await readAt(m.offset, m.size), offset: m.offset });
-      fragmentedMs = fragmentedDurationMs(moovBytes, parseMoov(moovBytes), fragments, mdats);
+      return { size: stat.size, mtimeMs: stat.mtimeMs, fragmented: fragmentedSource(moovBytes, fragments, mdats, segmentDuration) };
     }
-    return { size: stat.size, mtimeMs: stat.mtimeMs, fragmentedMs };
+    return { size: stat.size, mtimeMs: stat.mtimeMs, fragmented: null };
   } catch (error) {
     throw error instanceof Mp4FormatError ? new CasterpakError('BAD_MEDIA', `${name}: ${error.message}`, { cause: error }) : error;
   } finally {
@@ -166,7 +164,7 @@ async function verifyAndRename(
 // The caller commits it (commitRendition) or removes it; on failure nothing is left behind.
 export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string; info: RenditionInfo }> {
   const name = job.renditionPath;
-  const { fragmentedMs, ...sourceStat } = await checkSource(job.source, name);
+  const { fragmented, ...sourceStat } = await checkSource(job.source, name, job.segmentDuration);
   // The probe gates mp42hls: a file it refuses (no moov, unsupported codec) never reaches
   // Bento4's muxer, whose known crashes come from malformed input.
   let media: MediaInfo;
@@ -176,16 +174,17 @@ export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string
     throw blameSource(classifyToolError(error, name));
   }
   if (media.tracks.length === 0) throw new CasterpakError('BAD_MEDIA', `${name}: ${NO_MOOV}`);
-  if (fragmentedMs !== null) media = { ...media, durationMs: fragmentedMs };
+  if (fragmented) media = { ...media, durationMs: fragmented.ms };
   checkPackageable(media, name);
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
     // mp42hls ignores edit lists: when they move the samples, it reads them moved, and the
     // reading's plan is then the cut it must make (checked below as `indexed`).
+    const moved = (fragmented ?? job.reading)?.timelineMoved ? (fragmented?.reading ?? job.reading) : undefined;
     let input = job.source;
-    if (job.reading?.timelineMoved) {
+    if (moved) {
       input = path.join(tmp, TIMELINE_SOURCE);
-      await writeTimelineSource(input, job.source, job.reading);
+      await writeTimelineSource(input, job.source, moved);
     }
     const args = buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: job.segmentDuration });
     let stderr: string;
@@ -197,7 +196,8 @@ export async function wholeFileRendition(job: PackageJob): Promise<{ tmp: string
     if (input !== job.source) await fs.rm(input);
     // What mp42hls's clock does not count (the audio past the video's end, the last pictures'
     // reordering), known from the plan (pinned Bento4).
-    const timing = { audioTail: job.reading?.plan.audioTail ?? 0, reorderDelay: job.reading?.plan.reorderDelay ?? 0 };
+    const plan = (fragmented?.reading ?? job.reading)?.plan;
+    const timing = { audioTail: plan?.audioTail ?? 0, reorderDelay: plan?.reorderDelay ?? 0 };
     const { durations: raw, extinfs, sizes } = await verifyAndRename(tmp, media, name, stderr, timing);
     const durations = playableDurations(raw, media.durationMs, timing.audioTail);
     // Segments can be made alone later only where mp42hls cut exactly as predicted.

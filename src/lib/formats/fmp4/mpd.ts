@@ -1,7 +1,10 @@
 // A static DASH manifest (ISO/IEC 23009-1) over the fMP4 renditions' own init and media segments
 // (docs/formats.md): the isoff-live profile, a SegmentTemplate per Representation with
 // `$Number$` names (segment K of the HLS playlists is `$Number$` K) and a SegmentTimeline of the
-// segments' exact tfdt and durations in the track's timescale (§5.3.9.6).
+// segments' exact tfdt and durations in the track's timescale (§5.3.9.6). The tfdts are on the
+// presentation timeline, video and audio moved by one common offset, and the init segments carry
+// no edit list: with no presentationTimeOffset (0), S@t of a track's first segment is its first
+// tfdt, not 0, and the Period's times are the media's for every Representation (docs/formats.md).
 import type { Fmp4Rendition } from './tracks.js';
 
 // One Representation: a rendition and the URL its fmp4/ files are under (relative to the MPD).

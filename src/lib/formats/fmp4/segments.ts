@@ -2,7 +2,9 @@
 // (docs/formats.md, "fMP4 and DASH"): an init segment (ftyp + moov with the source track's boxes,
 // its stsd bytes, tkhd display matrix and mdhd timescale unchanged, and mvex/trex) and media
 // segments (styp + moof + mdat) holding the source's samples unchanged, with their decode and
-// composition times (ISO/IEC 14496-12 §8.8; ISO/IEC 23000-19 for the CMAF brands).
+// composition times (ISO/IEC 14496-12 §8.8; ISO/IEC 23000-19 for the CMAF brands). `track` is the
+// moved movie's (mp4/timeline/presentation.ts): its times are the MPEG-TS form's, so the init
+// segment keeps no edit list (buildExtractMoov drops it; docs/formats.md, "One timeline for every form").
 import { ascii, box, concat, fullBox, uint32, uint64 } from '../mp4/box-writer.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
@@ -25,9 +27,10 @@ export function buildInitSegment(moovBytes: Uint8Array, movie: Movie, track: Tra
   return concat([ftyp, buildExtractMoov(moovBytes, movie, [{ track, descriptionIndex: descriptionIndexOf(track) }])]);
 }
 
-// traf (§8.8.6) = tfhd (u32 track_ID) + tfdt v1 (§8.8.12: u64 baseMediaDecodeTime, the source's
-// decode time of the first sample) + trun (§8.8.8: u32 sample_count; i32 data_offset; per sample
-// u32 duration, u32 size, u32 flags, u32/i32 composition offset; version 1 when one is negative).
+// traf (§8.8.6) = tfhd (u32 track_ID) + tfdt v1 (§8.8.12: u64 baseMediaDecodeTime, the decode
+// time of the first sample on the presentation timeline) + trun (§8.8.8: u32 sample_count; i32
+// data_offset; per sample u32 duration, u32 size, u32 flags, u32/i32 composition offset; version 1
+// when one is negative, which only a film whose timeline could not move has).
 function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
   const count = slice.sizes.length;
   const entries = new Uint8Array(count * 16);

@@ -54,7 +54,8 @@ export interface Fmp4Rendition {
   /** RFC 6381, the sample entry's own (hvc1 stays hvc1, avc3 stays avc3: fMP4 carries the entry). */
   readonly codec: string;
   readonly timescale: number;
-  /** Per segment from the first, while it has samples: its tfdt and the sum of its sample durations. */
+  /** Per segment from the first, while it has samples: its tfdt (on the presentation timeline, not 0
+   * for a track that starts after another) and the sum of its sample durations. */
   readonly timeline: readonly { readonly t: number; readonly d: number }[];
   readonly peak: number;
   readonly average: number;

@@ -7,8 +7,11 @@ import { buildExtractHeader, extractFragments } from '../../formats/mp42hls/extr
 import { extractTimescales } from '../../formats/mp42hls/extract-fragments.js';
 import { laidEndToEnd, readRanges } from '../../formats/mp42hls/extract-reads.js';
 import { wholeExtractSlices } from '../../formats/mp42hls/whole-extract.js';
-import type { Movie } from '../../formats/mp4/moov.js';
-import type { SegmentPlan } from '../../formats/mp42hls/segment-plan.js';
+import { withFragmentSamples } from '../../formats/mp4/tables/fragment-samples.js';
+import { fragmentedDurationMs } from '../../formats/mp4/fragments.js';
+import { parseMoov, type Movie } from '../../formats/mp4/moov.js';
+import type { BoxSpan } from '../../formats/mp4/top-level.js';
+import { planOnPresentationTimeline, type SegmentPlan } from '../../formats/mp42hls/segment-plan.js';
 
 interface TimelineReading {
   readonly moov: Uint8Array;
@@ -43,4 +46,31 @@ export async function writeTimelineSource(file: string, source: string, reading:
   } finally {
     await Promise.all([input.close(), output.close()]);
   }
+}
+
+export interface FragmentedSource {
+  /** How long it lasts (formats/mp4/fragments.ts): mp4info counts the moov's samples alone. */
+  readonly ms: number;
+  /** Every fragment's samples (formats/mp4/tables/fragment-samples.ts), on the presentation timeline. */
+  readonly reading: TimelineReading;
+  readonly timelineMoved: boolean;
+}
+
+// A fragmented source as the whole-file run needs it. mp42hls takes its moofs' decode times as
+// they are and ignores its moov's edit lists, so when these move the samples (ffmpeg's
+// `delay_moov`: a B-frame delay, AAC priming) the run reads a copy written from every fragment's
+// samples, as for a progressive source; its plan says what mp42hls's clock does not count either
+// way. Throws Mp4FormatError.
+export function fragmentedSource(
+  moov: Uint8Array,
+  moofs: readonly { readonly bytes: Uint8Array; readonly offset: number }[],
+  mdats: readonly BoxSpan[],
+  segmentDurationSec: number,
+): FragmentedSource {
+  const parsed = parseMoov(moov);
+  // First: it refuses moofs whose samples lie outside every mdat.
+  const ms = fragmentedDurationMs(moov, parsed, moofs, mdats);
+  const whole = withFragmentSamples(moov, parsed, moofs);
+  const { movie, plan } = planOnPresentationTimeline(whole, segmentDurationSec);
+  return { ms, reading: { moov, movie, plan }, timelineMoved: movie !== whole };
 }

