@@ -11,8 +11,7 @@ export const QUIET_MS = 3_000;
 export const MIN_INTERVAL_MS = 10_000;
 
 // `gc` without a command-line flag: the flag set at run time exposes it to contexts made after,
-// so a new context hands it over. The flag is not turned off again: V8 reads it only when a
-// context is made, and casterpak makes none but this one.
+// so a new context hands it over; then it is turned off again, so no other context gets `gc`.
 let fullCollection: (() => void) | null | undefined;
 function collector(): (() => void) | null {
   if (fullCollection !== undefined) return fullCollection;
@@ -22,6 +21,8 @@ function collector(): (() => void) | null {
     fullCollection = typeof gc === 'function' ? (gc as () => void) : null;
   } catch {
     fullCollection = null;
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
   }
   return fullCollection;
 }
