@@ -11,7 +11,7 @@ import { MIB, connect, costOf, getRequest, peakCost, publishedSegment, readSlowl
 const SEGMENT_BYTES = 3.4 * MIB;
 const LIMIT = { rss: 256 * MIB, descriptors: 64 };
 // What may stay resident 10 s after the clients left: serve has collected its garbage once quiet
-// (origin/http/idle-collection.ts) and glibc has returned the freed buffers. Measured +31–39 MiB,
+// (origin/http/idle-collection.ts) and glibc has returned the freed buffers. Measured +33–37 MiB,
 // nearly all V8's young generation, which keeps the size it grew to; without the collection
 // +92–113 MiB (docs/reliability.md, promise 10).
 const LEFT_RSS = 56 * MIB;
