@@ -10,9 +10,20 @@ import { MIB, connect, costOf, getRequest, peakCost, publishedSegment, readSlowl
 
 const SEGMENT_BYTES = 3.4 * MIB;
 const LIMIT = { rss: 256 * MIB, descriptors: 64 };
+// What may stay resident 10 s after the clients left: serve has collected its garbage once quiet
+// (origin/http/idle-collection.ts) and glibc has returned the freed buffers. Measured +33–37 MiB,
+// nearly all V8's young generation, which keeps the size it grew to; without the collection
+// +92–113 MiB (docs/reliability.md, promise 10).
+const LEFT_RSS = 56 * MIB;
+
+// glibc's malloc as deploy/systemd/casterpak.service (and serve --workers) starts serve.
+const mallocEnv = { MALLOC_MMAP_THRESHOLD_: '65536' };
 
 async function hostileServe(root: string, extra: readonly string[] = [], env: Record<string, string> = {}) {
-  const serve = await startServe(['--published-root', root, '--access-log', 'off', '--write-idle-timeout', '3s', ...extra], env);
+  const serve = await startServe(['--published-root', root, '--access-log', 'off', '--write-idle-timeout', '3s', ...extra], {
+    ...mallocEnv,
+    ...env,
+  });
   return serve;
 }
 
@@ -65,9 +76,10 @@ describe('hostile clients', () => {
         10_000,
         'descriptors back to idle',
       );
+      await sleep(10_000);
       const after = costOf(serve.pid);
-      console.log(describeCost('2,000 pipelined GETs, after the client left', idle, after));
-      expect(after.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
+      console.log(describeCost('2,000 pipelined GETs, 10 s after the client left', idle, after));
+      expect(after.rss - idle.rss).toBeLessThanOrEqual(LEFT_RSS);
       // Still serving.
       expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
     },
@@ -110,10 +122,10 @@ describe('hostile clients', () => {
       console.log(describeCost('1,000 readers that never read, after the write-idle timeout', idle, after));
       expect(after.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
       for (const socket of sockets) socket.destroy();
-      await sleep(3000);
+      await sleep(10_000);
       const left = costOf(serve.pid);
-      console.log(describeCost('1,000 readers that never read, 3 s after they left', idle, left));
-      expect(left.rss - idle.rss).toBeLessThanOrEqual(LIMIT.rss);
+      console.log(describeCost('1,000 readers that never read, 10 s after they left', idle, left));
+      expect(left.rss - idle.rss).toBeLessThanOrEqual(LEFT_RSS);
       expect(left.files + left.sockets).toBeLessThanOrEqual(idle.files + idle.sockets);
       expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
     },

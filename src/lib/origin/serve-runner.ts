@@ -90,6 +90,16 @@ async function runSingle(config: CasterpakConfig, logger: Logger, primary: boole
   });
 }
 
+// glibc's malloc reads its tunables once, at start, from the environment: a worker's can still be
+// chosen here. With the default dynamic threshold, freeing one large buffer raises it, and later
+// large buffers come from heaps that are never given back; a fixed 64 KiB threshold maps every
+// segment buffer on its own, returned when freed (docs/reliability.md, promise 10). An
+// operator's own value (or any glibc tunable they set) is left as it is.
+export function workerMallocEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (env.MALLOC_MMAP_THRESHOLD_ !== undefined || env.GLIBC_TUNABLES !== undefined) return {};
+  return { MALLOC_MMAP_THRESHOLD_: '65536' };
+}
+
 function runPrimary(config: CasterpakConfig, logger: Logger): void {
   let stopping = false;
   // Workers accept from the shared socket themselves. With node:cluster's default round robin
@@ -98,7 +108,7 @@ function runPrimary(config: CasterpakConfig, logger: Logger): void {
   // the client hangs until its own timeout (measured: 6 hung connections in 10 kills under
   // load; none this way). A connection a killed worker had accepted is reset, as anywhere.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  const fork = () => cluster.fork({ CASTERPAK_WORKER: '1' });
+  const fork = () => cluster.fork({ CASTERPAK_WORKER: '1', ...workerMallocEnv() });
   for (let i = 0; i < config.serve.workers; i++) fork();
   cluster.once('listening', (_worker, address) =>
     announceStart(config, { address: address.address ?? config.serve.host, port: address.port }, logger),

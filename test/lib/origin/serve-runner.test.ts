@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeBinDir, media, processExists, readPids } from '../../helpers/bento4.js';
 import { startServe } from '../../helpers/serve-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { workerMallocEnv } from '../../../src/lib/origin/serve-runner.js';
 
 function library(): { root: string; library: string; cacheDir: string } {
   const root = tempDir('casterpak-serve-');
@@ -55,5 +56,28 @@ describe('serve --prune-every', () => {
         timeout: 5000,
       })
       .not.toBe('0');
+  });
+});
+
+describe('serve --workers: glibc malloc tunables of the workers', () => {
+  const workerEnvs = (pid: number) =>
+    readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((child) => readFileSync(`/proc/${child}/environ`, 'utf8').split('\0'));
+
+  it('each worker starts with MALLOC_MMAP_THRESHOLD_=65536 unless the operator set one', async () => {
+    const { library: source, cacheDir } = library();
+    const serve = await startServe(['--cache-dir', cacheDir, '--source-root', source, '--workers', '2']);
+    await expect.poll(() => workerEnvs(serve.pid).length, { timeout: 5000 }).toBe(2);
+    for (const env of workerEnvs(serve.pid)) expect(env).toContain('MALLOC_MMAP_THRESHOLD_=65536');
+    expect(readFileSync(`/proc/${serve.pid}/environ`, 'utf8').split('\0')).not.toContain('MALLOC_MMAP_THRESHOLD_=65536');
+  });
+
+  it('an operator’s own value, or any GLIBC_TUNABLES, is left as it is', () => {
+    expect(workerMallocEnv({})).toEqual({ MALLOC_MMAP_THRESHOLD_: '65536' });
+    expect(workerMallocEnv({ MALLOC_MMAP_THRESHOLD_: '131072' })).toEqual({});
+    expect(workerMallocEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' })).toEqual({});
   });
 });

@@ -9,8 +9,12 @@
 // - Shutdown stops accepting and closes each connection once its response is written, instead of
 //   node:http's closeIdleConnections, which counts a response as done once end() is called,
 //   with megabytes still in the socket's buffer.
+// - Once no request has been in progress for a few seconds, the whole-read pool is let go and a
+//   full garbage collection runs (http/idle-collection.ts): what a burst left is given back.
 import type { Server, IncomingMessage, ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
+import { releaseWholeReadPool } from './file-body.js';
+import { idleCollection } from './idle-collection.js';
 
 interface Lane {
   active: boolean;
@@ -37,11 +41,13 @@ export function guardConnections(server: Server, writeIdleMs: number, now: () =>
   const lanes = new Map<Socket, Lane>();
   let draining = false;
   let closedAll: (() => void) | undefined;
+  const quiet = idleCollection(releaseWholeReadPool);
 
   server.on('connection', (socket: Socket) => {
     lanes.set(socket, { active: false, waiting: [], progress: '', stalledSince: 0 });
     socket.once('close', () => {
       lanes.delete(socket);
+      quiet.closed();
       if (closedAll && lanes.size === 0) closedAll();
     });
   });
@@ -83,8 +89,10 @@ export function guardConnections(server: Server, writeIdleMs: number, now: () =>
       if (draining) res.shouldKeepAlive = false;
       const run = () => {
         lane.active = true;
+        quiet.started();
         res.once('close', () => {
           lane.active = false;
+          quiet.ended();
           if (socket.destroyed) return void (lane.waiting.length = 0);
           const next = lane.waiting.shift();
           if (next) return next();
@@ -99,6 +107,7 @@ export function guardConnections(server: Server, writeIdleMs: number, now: () =>
     },
     drain(graceMs) {
       draining = true;
+      quiet.stop();
       // net's close, not http's: http's would first cut responses still in the socket's buffer.
       net.Server.prototype.close.call(server);
       for (const [socket, lane] of lanes) closeIfDone(socket, lane);

@@ -31,6 +31,13 @@ export function setResponseMemory(bytes: number): void {
   while (pooledBytes > poolMaxBytes) pooledBytes -= pool.pop()!.length;
 }
 
+// Once serve is quiet (http/idle-collection.ts): a pool kept through an idle hour is memory no
+// request uses; the next burst's first reads allocate again.
+export function releaseWholeReadPool(): void {
+  pool.length = 0;
+  pooledBytes = 0;
+}
+
 const pooledSize = (length: number): number => Math.ceil(length / MIB) * MIB;
 
 function takeBuffer(length: number): Buffer {
