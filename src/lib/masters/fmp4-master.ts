@@ -5,11 +5,9 @@
 import type { Fmp4Rendition } from '../formats/fmp4/tracks.js';
 import { KFONLY_DIR, fmp4PlaylistName } from '../cache/names.js';
 import { bcp47, distinctNames, languageName } from '../formats/hls/language.js';
-import { parseMasterPlaylist } from '../formats/hls/codec.js';
-import { PlaylistFormatError } from '../formats/hls/errors.js';
-import { CasterpakError } from '../shared/errors.js';
 import { SUBTITLE_GROUP, audioGroups, audioMediaLine, type AudioRendition } from './audio-groups.js';
 import { iframeStreamInfLine, streamInfLine } from './stream-inf.js';
+import { checkedMaster } from './master-build.js';
 
 // The audio renditions, one group per codec as audio-groups.ts makes them, named apart from the
 // MPEG-TS master's groups they may sit beside; `base` is the fmp4/ directory's URL.
@@ -88,16 +86,6 @@ function fmp4Lines(renditions: readonly Fmp4Rendition[], base: string, subtitles
   return { media: audio.map(audioMediaLine), variants };
 }
 
-function checked(text: string): string {
-  try {
-    parseMasterPlaylist(text); // strict: what players get must parse
-  } catch (error) {
-    if (error instanceof PlaylistFormatError) throw new CasterpakError('BAD_PLAYLIST', error.message, { cause: error });
-    throw error;
-  }
-  return text;
-}
-
 // `fmp4/master.m3u8`: version 7 as Apple's authoring specification asks of fMP4 streams.
 // `subtitleLines`: the EXT-X-MEDIA:TYPE=SUBTITLES lines of one group (audio-groups.ts), the
 // WebVTT renditions the MPEG-TS form lists too.
@@ -106,7 +94,7 @@ export function buildFmp4Master(renditions: readonly Fmp4Rendition[], base: stri
   const media = [...fmp4.media, ...subtitleLines];
   const { variants } = fmp4;
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS', ...media, ...variants, ...iframeLines(renditions, base)];
-  return checked(`${lines.join('\n')}\n`);
+  return checkedMaster(`${lines.join('\n')}\n`);
 }
 
 // Apple plays HEVC from fMP4 only with the hvc1 sample entry (parameter sets in the hvcC, Apple's
@@ -131,5 +119,5 @@ export function withFmp4Variants(tsMaster: string, renditions: readonly Fmp4Rend
     ...lines.slice(end),
     ...iframeLines(renditions, base),
   ];
-  return checked(`${all.join('\n')}\n`);
+  return checkedMaster(`${all.join('\n')}\n`);
 }

@@ -53,9 +53,13 @@ export function buildMaster(
   for (const variant of sorted) {
     if (variant.iframe) lines.push(iframeStreamInfLine(variant.iframe));
   }
-  const text = `${lines.join('\n')}\n`;
+  return checkedMaster(`${lines.join('\n')}\n`);
+}
+
+// A master as players get it, parsed strictly first: one that does not parse is a BAD_PLAYLIST.
+export function checkedMaster(text: string): string {
   try {
-    parseMasterPlaylist(text); // strict: what players get must parse
+    parseMasterPlaylist(text);
   } catch (error) {
     if (error instanceof PlaylistFormatError) throw new CasterpakError('BAD_PLAYLIST', error.message, { cause: error });
     throw error;

@@ -9,7 +9,7 @@ import type { CasterpakConfig } from '../config/schema.js';
 import type { AudioRenditions } from '../packaging/store/audio-requests.js';
 import type { SubtitleRenditions } from '../packaging/store/subtitle-requests.js';
 import type { CacheStatus, RenditionStore } from '../packaging/rendition-store.js';
-import { sendFile, sendSmallFile, sendText } from './http/static-file.js';
+import { sendCachedOrMade, sendFile, sendSmallFile, sendText } from './http/static-file.js';
 import type { SmallFileCache } from './http/small-files.js';
 import type { RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
@@ -22,8 +22,6 @@ interface TrackRoutesDeps {
   readonly subtitles: SubtitleRenditions;
   readonly smallFiles: SmallFileCache;
 }
-
-const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
 export function trackRoutes(deps: TrackRoutesDeps) {
   const { config, store, audio } = deps;
@@ -42,16 +40,7 @@ export function trackRoutes(deps: TrackRoutesDeps) {
       return playlist ? sendSmallFile(req, res, file, options, deps.smallFiles) : sendFile(req, res, file, options);
     };
     const known = store.known(route.renditionPath)?.dir;
-    if (known !== undefined) {
-      const file = path.join(known, name);
-      try {
-        return { ...(await sendOne(file, 'HIT')), cache: 'HIT', file };
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-      }
-    }
-    const { file, status } = await make();
-    return { ...(await sendOne(file, status)), cache: status, file };
+    return sendCachedOrMade(known === undefined ? null : path.join(known, name), sendOne, make);
   }
 
   // Subtitles are made in memory each time (a few kilobytes of text): no cache status to tell.

@@ -5,49 +5,17 @@
 // composition times (ISO/IEC 14496-12 §8.8; ISO/IEC 23000-19 for the CMAF brands). `track` is the
 // moved movie's (mp4/timeline/presentation.ts): its times are the MPEG-TS form's, so the init
 // segment keeps no edit list (buildExtractMoov drops it; docs/formats.md, "One timeline for every form").
-import { ascii, box, concat, fullBox, uint32, uint64 } from '../mp4/box-writer.js';
+import { ascii, box, concat, fullBox, uint32 } from '../mp4/box-writer.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { buildExtractMoov } from '../mp42hls/extract-moov.js';
-import { descriptionIndexOf, sliceOf, type SampleSlice } from '../mp42hls/extract.js';
+import { descriptionIndexOf, sliceOf, traf } from '../mp42hls/extract.js';
 import type { SampleRange } from '../mp42hls/segment-plan.js';
-
-// §8.8.7 tfhd flags: default-base-is-moof (trun data offsets count from the moof's first byte).
-const TFHD_FLAGS = 0x020000;
-// §8.8.8 trun flags: data-offset | sample-duration | sample-size | sample-flags | sample-composition-time-offset.
-const TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800;
-// §8.8.3.1 sample flags: sample_depends_on = 2 (independent) for sync samples;
-// sample_depends_on = 1 and sample_is_non_sync_sample = 1 otherwise.
-const SYNC_FLAGS = 0x02000000;
-const NON_SYNC_FLAGS = 0x01010000;
 
 // ftyp (§4.3): major brand iso6 (tfdt v1, default-base-is-moof), compatible with CMAF's cmfc.
 export function buildInitSegment(moovBytes: Uint8Array, movie: Movie, track: Track): Uint8Array {
   const ftyp = box('ftyp', [ascii('iso6'), uint32(0), ascii('iso6'), ascii('cmfc'), ascii('isom'), ascii('mp41')]);
   return concat([ftyp, buildExtractMoov(moovBytes, movie, [{ track, descriptionIndex: descriptionIndexOf(track) }])]);
-}
-
-// traf (§8.8.6) = tfhd (u32 track_ID) + tfdt v1 (§8.8.12: u64 baseMediaDecodeTime, the decode
-// time of the first sample on the presentation timeline) + trun (§8.8.8: u32 sample_count; i32
-// data_offset; per sample u32 duration, u32 size, u32 flags, u32/i32 composition offset; version 1
-// when one is negative, which only a film whose timeline could not move has).
-function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
-  const count = slice.sizes.length;
-  const entries = new Uint8Array(count * 16);
-  const dv = new DataView(entries.buffer);
-  let signed = false;
-  for (let i = 0; i < count; i++) {
-    dv.setUint32(i * 16, slice.durations[i]);
-    dv.setUint32(i * 16 + 4, slice.sizes[i]);
-    dv.setUint32(i * 16 + 8, slice.sync[i] ? SYNC_FLAGS : NON_SYNC_FLAGS);
-    dv.setInt32(i * 16 + 12, slice.compositionOffsets[i]);
-    if (slice.compositionOffsets[i] < 0) signed = true;
-  }
-  return box('traf', [
-    fullBox('tfhd', 0, TFHD_FLAGS, [uint32(slice.trackId)]),
-    fullBox('tfdt', 1, 0, [uint64(slice.baseDecodeTime)]),
-    fullBox('trun', signed ? 1 : 0, TRUN_FLAGS, [uint32(count), uint32(dataOffset), entries]),
-  ]);
 }
 
 // styp (§8.16.2) brands: msdh (a media segment), msix (indexable), cmfs (a CMAF segment).
@@ -74,8 +42,8 @@ export function buildMediaSegment(
   const mdatSize = 8 + payload;
   if (mdatSize > 0xffffffff) throw new Mp4FormatError('a segment holds more than 4 GB');
   // The data offset counts from the moof's first byte: the moof's size does not depend on it.
-  const draft = box('moof', [fullBox('mfhd', 0, 0, [uint32(sequence)]), traf(slice, 0)]);
-  const moof = box('moof', [fullBox('mfhd', 0, 0, [uint32(sequence)]), traf(slice, draft.length + 8)]);
+  const draft = box('moof', [fullBox('mfhd', 0, 0, [uint32(sequence)]), traf(slice, 0, false)]);
+  const moof = box('moof', [fullBox('mfhd', 0, 0, [uint32(sequence)]), traf(slice, draft.length + 8, false)]);
   const out = new Uint8Array(STYP.length + moof.length + mdatSize);
   out.set(concat([STYP, moof, uint32(mdatSize), ascii('mdat')]));
   let at = STYP.length + moof.length + 8;

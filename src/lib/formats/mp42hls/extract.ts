@@ -12,8 +12,10 @@ export type { SampleSlice } from './extract-fragments.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { extractAudioRange, type SampleRange, type SegmentPlan } from './segment-plan.js';
 
-// §8.8.7 tfhd flags: sample-description-index-present | default-base-is-moof.
-const TFHD_FLAGS = 0x000002 | 0x020000;
+// §8.8.7 tfhd flags: default-base-is-moof (trun data offsets count from the moof's first byte),
+// and sample-description-index-present for an extract (an fMP4 segment's track has one description).
+const DEFAULT_BASE_IS_MOOF = 0x020000;
+const DESCRIPTION_INDEX_PRESENT = 0x000002;
 // §8.8.8 trun flags: data-offset | sample-duration | sample-size | sample-flags | sample-composition-time-offset.
 const TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800;
 // §8.8.3.1 sample flags: sample_depends_on = 2 (independent) for sync samples;
@@ -28,11 +30,12 @@ export function descriptionIndexOf(track: Track): number {
   return indexes[0] ?? 1;
 }
 
-// traf (§8.8.6) = tfhd (u32 track_ID; u32 sample_description_index)
-// + tfdt v1 (§8.8.12: u64 baseMediaDecodeTime, the original decode time of the first sample)
-// + trun (§8.8.8: u32 sample_count; i32 data_offset; per sample u32 duration, u32 size,
-//   u32 flags, u32/i32 composition offset; version 1 when an offset is negative).
-function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
+// traf (§8.8.6) = tfhd (u32 track_ID[; u32 sample_description_index])
+// + tfdt v1 (§8.8.12: u64 baseMediaDecodeTime, the decode time of the first sample on the
+//   presentation timeline) + trun (§8.8.8: u32 sample_count; i32 data_offset; per sample u32
+//   duration, u32 size, u32 flags, u32/i32 composition offset; version 1 when an offset is negative).
+// Also the traf of casterpak's fMP4 media segments (formats/fmp4/segments.ts), without the index.
+export function traf(slice: SampleSlice, dataOffset: number, descriptionIndex = true): Uint8Array {
   const count = slice.sizes.length;
   const entries = new Uint8Array(count * 16);
   const dv = new DataView(entries.buffer);
@@ -44,15 +47,16 @@ function traf(slice: SampleSlice, dataOffset: number): Uint8Array {
     dv.setInt32(i * 16 + 12, slice.compositionOffsets[i]);
     if (slice.compositionOffsets[i] < 0) signed = true;
   }
+  const tfhd = descriptionIndex
+    ? fullBox('tfhd', 0, DEFAULT_BASE_IS_MOOF | DESCRIPTION_INDEX_PRESENT, [uint32(slice.trackId), uint32(slice.descriptionIndex)])
+    : fullBox('tfhd', 0, DEFAULT_BASE_IS_MOOF, [uint32(slice.trackId)]);
   return box('traf', [
-    fullBox('tfhd', 0, TFHD_FLAGS, [uint32(slice.trackId), uint32(slice.descriptionIndex)]),
+    tfhd,
     fullBox('tfdt', 1, 0, [uint64(slice.baseDecodeTime)]),
     fullBox('trun', signed ? 1 : 0, TRUN_FLAGS, [uint32(count), uint32(dataOffset), entries]),
   ]);
 }
 
-// moof (§8.8.4) = mfhd (§8.8.5: u32 sequence_number) + one traf per track with samples.
-// The trun data offsets count from the moof's first byte, so the moof is laid out twice.
 function moof(sequence: number, slices: readonly SampleSlice[], mdatPayloadAt: (moofSize: number) => number[]): Uint8Array {
   const build = (offsets: readonly number[]) =>
     box('moof', [fullBox('mfhd', 0, 0, [uint32(sequence)]), ...slices.map((p, i) => traf(p, offsets[i]))]);

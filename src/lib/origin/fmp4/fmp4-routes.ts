@@ -18,7 +18,7 @@ import type { CacheStatus, RenditionStore } from '../../packaging/rendition-stor
 import { subtitleMediaLines } from '../../masters/audio-groups.js';
 import type { SubtitleRenditions } from '../../packaging/store/subtitle-requests.js';
 import { buildFmp4Master, wantsFmp4Variant, withFmp4Variants } from '../../masters/fmp4-master.js';
-import { sendFile, sendSmallFile, sendText } from '../http/static-file.js';
+import { sendCachedOrMade, sendFile, sendSmallFile, sendText } from '../http/static-file.js';
 import type { SmallFileCache } from '../http/small-files.js';
 import type { RouteOf } from '../request-path.js';
 import { deliveryFor } from '../routes.js';
@@ -32,7 +32,6 @@ interface Fmp4RoutesDeps {
   readonly subtitles?: SubtitleRenditions;
 }
 
-const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 type FileRoute = RouteOf<'fmp4-index' | 'fmp4-init' | 'fmp4-segment'>;
 
 export function fmp4Routes(deps: Fmp4RoutesDeps) {
@@ -57,16 +56,7 @@ export function fmp4Routes(deps: Fmp4RoutesDeps) {
       return route.kind === 'fmp4-index' ? sendSmallFile(req, res, file, options, deps.smallFiles) : sendFile(req, res, file, options);
     };
     const known = store.known(route.renditionPath)?.dir;
-    if (known !== undefined) {
-      const file = path.join(known, FMP4_DIR, name);
-      try {
-        return { ...(await sendOne(file, 'HIT')), cache: 'HIT', file };
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-      }
-    }
-    const { file, status } = await make();
-    return { ...(await sendOne(file, status)), cache: status, file };
+    return sendCachedOrMade(known === undefined ? null : path.join(known, FMP4_DIR, name), sendOne, make);
   }
 
   const manifest = async (

@@ -17,6 +17,7 @@ import { decideRange } from './range.js';
 import type { SmallFile, SmallFileCache } from './small-files.js';
 import { withCommonHeaders } from './response-headers.js';
 import { writeFileSpan } from './file-body.js';
+import type { CacheStatus } from '../../packaging/store/single-run.js';
 
 interface SendOptions {
   readonly contentType: string;
@@ -180,4 +181,23 @@ export async function sendText(
     size: bytes.length,
     slice: (start, end) => void res.end(bytes.subarray(start, end + 1)),
   });
+}
+
+// A file of a rendition's directory: sent from disk at once when its directory is known and the
+// file is there (the warm path asks the store nothing), else made by the store and sent with the
+// store's cache status.
+export async function sendCachedOrMade(
+  file: string | null,
+  send: (file: string, cache: CacheStatus) => SendResult | Promise<SendResult>,
+  make: () => Promise<{ file: string; status: CacheStatus }>,
+): Promise<SendResult & { cache: CacheStatus; file: string }> {
+  if (file !== null) {
+    try {
+      return { ...(await send(file, 'HIT')), cache: 'HIT', file };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException)?.code !== 'ENOENT') throw error;
+    }
+  }
+  const made = await make();
+  return { ...(await send(made.file, made.status)), cache: made.status, file: made.file };
 }
