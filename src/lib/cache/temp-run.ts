@@ -14,3 +14,22 @@ export async function makeTempDir(layout: CacheLayout, renditionPath: string): P
   await fs.mkdir(dir);
   return dir;
 }
+
+// Removes a run directory whose files are known by name: their unlinks at once, then the
+// directory; anything else left in it (a transform's own files) falls back to a recursive
+// removal. A cold segment's answer waits on this: a recursive removal is several file-system
+// round trips one after the other (lstat, readdir, lstat per file), this is two.
+export async function removeRunDir(dir: string, names: readonly string[]): Promise<void> {
+  await Promise.all(
+    names.map((name) =>
+      fs.unlink(path.join(dir, name)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      }),
+    ),
+  );
+  await fs.rmdir(dir).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return;
+    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+}

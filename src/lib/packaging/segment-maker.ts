@@ -14,9 +14,9 @@ import { tsFramingError } from '../formats/mpegts/sync-check.js';
 import { SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
 import type { Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
-import { RAW_PLAYLIST, buildMp42hlsArgs } from './mp42hls-args.js';
+import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
-import { makeTempDir } from '../cache/temp-run.js';
+import { makeTempDir, removeRunDir } from '../cache/temp-run.js';
 import { asToolError, normaliseSegment } from './ts-file.js';
 import { PREAMBLE, decodeHeader, headerLength, segmentRecords, slicesFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
@@ -122,8 +122,32 @@ interface SegmentJob {
   readonly transform?: ExtractTransform;
 }
 
+// The files packageExtract leaves in its run directory, for removeRunDir (cache/temp-run.ts).
+const EXTRACT_FILE = 'extract.mp4';
+const RUN_FILES = [EXTRACT_FILE, RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE.replace('%d', '0')];
+
+// A whole file in one buffer: its size once, then one read (readFile reads in 512 KiB steps,
+// a file-system round trip each).
+async function readWhole(file: string): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === size ? buffer : buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
 // mp42hls over a one-segment extract written into `tmp`: the one segment it wrote, framed
-// MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts).
+// MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts). The
+// extract is written without an fsync (it is thrown away) and unlinked while the output is read.
 export async function packageExtract(
   bento4: Bento4,
   tmp: string,
@@ -131,18 +155,23 @@ export async function packageExtract(
   name: string,
   signal?: AbortSignal,
 ): Promise<Buffer> {
-  const input = path.join(tmp, 'extract.mp4');
+  const input = path.join(tmp, EXTRACT_FILE);
   await fs.writeFile(input, extract);
   await runTool(bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
     timeoutMs: bento4.timeoutMs,
     signal,
   });
-  const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
-  if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
-  const output = await fs.readFile(path.join(tmp, raw[0].uri));
-  const framing = tsFramingError(output);
-  if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
-  return output;
+  const unlinked = fs.unlink(input).catch(() => {}); // what is left is removed with the run directory
+  try {
+    const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
+    if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
+    const output = await readWhole(path.join(tmp, raw[0].uri));
+    const framing = tsFramingError(output);
+    if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
+    return output;
+  } finally {
+    await unlinked;
+  }
 }
 
 // The checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
@@ -155,12 +184,15 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
     throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
   const { spanStart, spanBytes, slices } = await readSegment(job.source, segment.span, await slicesOf(job.index, job.segmentNumber));
   const tmp = await makeTempDir(job.layout, job.renditionPath);
+  let removed: Promise<void> | null = null;
+  const remove = () => (removed ??= removeRunDir(tmp, RUN_FILES));
   try {
     const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };
     const extract = job.transform
       ? await job.transform(parts, { tmp, name, signal: job.signal })
       : assembleExtract(parts.header, slices, spanStart, spanBytes);
     const output = await packageExtract(job.bento4, tmp, extract, name, job.signal);
+    void remove().catch(() => {}); // under way while the output is checked; awaited below
     const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead));
     const counts = asToolError(name, () => pesCounts(ts));
     const want = (kind: 'video' | 'audio') => header.tracks.reduce((sum, t, k) => sum + (t.kind === kind ? segment.pes[k] : 0), 0);
@@ -172,6 +204,6 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
     }
     return normaliseSegment(ts, job.segmentNumber, name);
   } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
+    await remove();
   }
 }
