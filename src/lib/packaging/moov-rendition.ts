@@ -141,7 +141,10 @@ export function audioFacts(
   media: MediaInfo,
   durations: readonly number[],
 ): Pick<RenditionInfo, 'media' | 'audioBitrates'> {
-  const labelled = new Map(mediaInfoOf(reading.movie).tracks.map((t) => [t.id, t]));
+  // reading.media is the moov's already (its labels the same on the presentation timeline):
+  // not summed again over every sample.
+  const fromMoov = media === reading.media ? media : mediaInfoOf(reading.movie);
+  const labelled = new Map(fromMoov.tracks.map((t) => [t.id, t]));
   return {
     media: {
       ...media,
