@@ -6,9 +6,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /** Quiet this long after the last request ended (or connection closed) before collecting. */
-export const QUIET_MS = 3_000;
+const QUIET_MS = 3_000;
 /** At most one collection this often, whatever the traffic. */
-export const MIN_INTERVAL_MS = 10_000;
+const MIN_INTERVAL_MS = 10_000;
 
 // `gc` without a command-line flag: the flag set at run time exposes it to contexts made after,
 // so a new context hands it over; then it is turned off again, so no other context gets `gc`.
@@ -27,7 +27,7 @@ function collector(): (() => void) | null {
   return fullCollection;
 }
 
-export interface IdleCollection {
+interface IdleCollection {
   /** A request started (work under way: no collection until it ends). */
   started(): void;
   /** A request ended: quiet starts from now once none is in progress. */
