@@ -6,7 +6,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../../shared/errors.js';
-import { boundedCache } from '../../shared/bounded-cache.js';
 import { exists } from '../../shared/exists.js';
 import { FMP4_DIR, fmp4InitName, fmp4PlaylistName, fmp4SegmentName, INDEX_PLAYLIST, renditionKey } from '../../cache/names.js';
 import { writeFileAtomic } from '../../cache/atomic-write.js';
@@ -18,7 +17,8 @@ import { buildFmp4IFramePlaylist, iframeEntries } from '../../formats/fmp4/ifram
 import { describeFmp4, fmp4Ranges, fmp4Refs, fmp4Track, rangeSpan, type Fmp4Ref, type Fmp4Rendition } from '../../formats/fmp4/tracks.js';
 import { videoTrack } from '../mp4info.js';
 import { segmentBaseUrl } from '../media-playlist.js';
-import { readSourceMoov, type MoovReading } from '../moov-rendition.js';
+import type { MoovReading } from '../moov-rendition.js';
+import { MoovReadings } from '../store/moov-readings.js';
 import type { CacheStatus } from '../store/single-run.js';
 import type { AudioStore } from '../store/audio-requests.js';
 import type { SourceReader } from '../source/source-reader.js';
@@ -45,23 +45,20 @@ function asMediaError(name: string, make: () => Uint8Array): Uint8Array {
 }
 
 export class Fmp4Renditions {
-  // One moov reading per source version, shared by every fMP4 file of the film.
-  private readonly readings = boundedCache<string, MoovReading>({ max: 32 });
+  // Shared by every fMP4 file of the film.
+  private readonly readings: MoovReadings;
 
-  constructor(private readonly store: AudioStore) {}
+  constructor(private readonly store: AudioStore) {
+    this.readings = new MoovReadings(store);
+  }
 
   private async reading(renditionPath: string, source: SourceReader): Promise<MoovReading> {
-    const key = `${renditionPath}\0${source.identity.size}\0${source.identity.version}`;
-    const known = this.readings.get(key);
-    if (known) return known;
-    const info = await this.store.info(renditionPath);
-    if (info?.derived) throw new CasterpakError('NOT_FOUND', `${renditionPath}: the fMP4 form is offered for source renditions only`);
-    const segmentDuration = info?.segmentDuration ?? this.store.options.segmentDuration;
-    const reading = await readSourceMoov({ renditionPath, source, segmentDuration });
+    const reading = await this.readings.read(renditionPath, source, (info) => {
+      if (info?.derived) throw new CasterpakError('NOT_FOUND', `${renditionPath}: the fMP4 form is offered for source renditions only`);
+    });
     // A fragmented source's moov holds none of its samples (formats/mp4/fragments.ts).
     if (reading.movie.fragmented)
       throw new CasterpakError('UNSUPPORTED_MEDIA', `${renditionPath}: the fMP4 form needs an unfragmented MP4`);
-    this.readings.set(key, reading);
     return reading;
   }
 

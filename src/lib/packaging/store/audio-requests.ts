@@ -6,7 +6,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../../shared/errors.js';
-import { boundedCache } from '../../shared/bounded-cache.js';
 import { exists } from '../../shared/exists.js';
 import { audioPlaylistName, audioSegmentName, renditionKey, INDEX_PLAYLIST, type CacheLayout } from '../../cache/names.js';
 import { writeFileAtomic } from '../../cache/atomic-write.js';
@@ -16,7 +15,8 @@ import { audioRanges, buildAudioExtract, rangeSpan } from '../../formats/mp42hls
 import { pesCounts } from '../../formats/mpegts/pes-counts.js';
 import type { Track } from '../../formats/mp4/moov.js';
 import type { Bento4 } from '../bento4.js';
-import { readSourceMoov, type MoovReading } from '../moov-rendition.js';
+import type { MoovReading } from '../moov-rendition.js';
+import { MoovReadings } from './moov-readings.js';
 import { asToolError, normaliseSegment } from '../ts-file.js';
 import { packageExtract } from '../segment-maker.js';
 import type { CacheStatus } from './single-run.js';
@@ -69,20 +69,11 @@ export interface AudioStore extends StoreContext {
 }
 
 export class AudioRenditions {
-  // One moov reading per source version, shared by the segments of every audio rendition.
-  private readonly readings = boundedCache<string, MoovReading>({ max: 32 });
+  // Shared by the segments of every audio rendition.
+  private readonly readings: MoovReadings;
 
-  constructor(private readonly store: AudioStore) {}
-
-  private async reading(renditionPath: string, source: SourceReader): Promise<MoovReading> {
-    const key = `${renditionPath}\0${source.identity.size}\0${source.identity.version}`;
-    const known = this.readings.get(key);
-    if (known) return known;
-    const info = await this.store.info(renditionPath);
-    const segmentDuration = info?.segmentDuration ?? this.store.options.segmentDuration;
-    const reading = await readSourceMoov({ renditionPath, source, segmentDuration });
-    this.readings.set(key, reading);
-    return reading;
+  constructor(private readonly store: AudioStore) {
+    this.readings = new MoovReadings(store);
   }
 
   private static track(reading: MoovReading, renditionPath: string, trackId: number): Track {
@@ -114,7 +105,7 @@ export class AudioRenditions {
           source,
           limiter: this.store.options.limiter,
           work: async () => {
-            const reading = await this.reading(renditionPath, source);
+            const reading = await this.readings.read(renditionPath, source);
             await writeFileAtomic(file, await make(dir, reading, source), { durable: false });
             return 'committed' as const;
           },
