@@ -6,9 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../../shared/errors.js';
-import { exists } from '../../shared/exists.js';
-import { FMP4_DIR, fmp4InitName, fmp4PlaylistName, fmp4SegmentName, INDEX_PLAYLIST, renditionKey } from '../../cache/names.js';
-import { writeFileAtomic } from '../../cache/atomic-write.js';
+import { FMP4_DIR, fmp4InitName, fmp4PlaylistName, fmp4SegmentName, INDEX_PLAYLIST } from '../../cache/names.js';
 import { Mp4FormatError } from '../../formats/mp4/errors.js';
 import { PlaylistFormatError } from '../../formats/hls/errors.js';
 import { buildInitSegment, buildMediaSegment } from '../../formats/fmp4/segments.js';
@@ -18,15 +16,8 @@ import { describeFmp4, fmp4Ranges, fmp4Refs, fmp4Track, rangeSpan, type Fmp4Ref,
 import { videoTrack } from '../mp4info.js';
 import { segmentBaseUrl } from '../media-playlist.js';
 import type { MoovReading } from '../moov-rendition.js';
-import { MoovReadings } from '../store/moov-readings.js';
-import type { CacheStatus } from '../store/single-run.js';
-import type { AudioStore } from '../store/audio-requests.js';
+import { MoovReadings, type AudioStore, type MoovFile } from '../store/moov-readings.js';
 import type { SourceReader } from '../source/source-reader.js';
-
-interface Fmp4File {
-  readonly file: string;
-  readonly status: CacheStatus;
-}
 
 // The parts of a film's fMP4 form a master or a DASH manifest lists.
 interface Fmp4Description {
@@ -69,48 +60,18 @@ export class Fmp4Renditions {
   }
 
   // With the source open and its moov read: what `use` makes of them (nothing written).
-  private async withReading<T>(renditionPath: string, use: (reading: MoovReading, source: SourceReader) => Promise<T>): Promise<T> {
-    const source = await this.store.open(renditionPath);
-    try {
-      // Never a new source's fMP4 beside an old source's MPEG-TS: the rendition is made again on
-      // its next request (store/segment-requests.ts).
-      const info = this.store.entries.get(renditionPath)?.info ?? (await this.store.info(renditionPath));
-      if (info && info.source.size !== source.identity.size)
-        throw new CasterpakError('NOT_FOUND', `${renditionPath}: the source changed; its rendition is made again on the next request`);
-      return await use(await this.reading(renditionPath, source), source);
-    } finally {
-      await source.close();
-    }
+  private withReading<T>(renditionPath: string, use: (reading: MoovReading, source: SourceReader) => Promise<T>): Promise<T> {
+    return this.readings.withSource(renditionPath, async (source) => use(await this.reading(renditionPath, source), source));
   }
 
-  // A file of the fmp4/ directory made by `make` unless it is there: single-flight per file,
-  // under a job slot, written by atomic rename.
-  private async ensureFile(
+  // A file of the fmp4/ directory made by `make` unless it is there.
+  private ensureFile(
     renditionPath: string,
     name: string,
     make: (dir: string, reading: MoovReading, source: SourceReader) => Promise<string | Uint8Array>,
-  ): Promise<Fmp4File> {
-    const { dir, status: made } = await this.store.ensure(renditionPath);
-    const file = path.join(dir, FMP4_DIR, name);
-    if (await exists(file)) return { file, status: made };
-    const status = await this.withReading(renditionPath, (reading, source) =>
-      this.store.runs.run(renditionKey(`${renditionPath}/${FMP4_DIR}/${name}`), `${renditionPath} ${FMP4_DIR}/${name}`, file, () =>
-        this.store.job({
-          renditionPath,
-          what: 'fmp4',
-          source,
-          limiter: this.store.options.limiter,
-          work: async () => {
-            const bytes = await make(dir, reading, source);
-            await fs.mkdir(path.dirname(file), { recursive: true });
-            await writeFileAtomic(file, bytes, { durable: false });
-            return 'committed' as const;
-          },
-          outcomeOf: (outcome) => outcome,
-        }),
-      ),
-    );
-    return { file, status: made === 'HIT' ? status : made };
+  ): Promise<MoovFile> {
+    const read = (source: SourceReader) => this.reading(renditionPath, source);
+    return this.readings.ensureFile(renditionPath, path.join(FMP4_DIR, name), 'fmp4', read, make);
   }
 
   // What the master and the DASH manifest list: every fMP4 rendition of the film, from its moov.
@@ -147,7 +108,7 @@ export class Fmp4Renditions {
     });
   }
 
-  playlist(renditionPath: string, ref: Fmp4Ref): Promise<Fmp4File> {
+  playlist(renditionPath: string, ref: Fmp4Ref): Promise<MoovFile> {
     return this.ensureFile(renditionPath, fmp4PlaylistName(ref), async (dir, reading) => {
       Fmp4Renditions.ref(reading, renditionPath, ref);
       const base = segmentBaseUrl(this.store.options.publicBaseUrl, renditionPath);
@@ -163,7 +124,7 @@ export class Fmp4Renditions {
     });
   }
 
-  init(renditionPath: string, ref: Fmp4Ref): Promise<Fmp4File> {
+  init(renditionPath: string, ref: Fmp4Ref): Promise<MoovFile> {
     return this.ensureFile(renditionPath, fmp4InitName(ref), (_, reading) => {
       const name = `${renditionPath} ${fmp4InitName(ref)}`;
       Fmp4Renditions.ref(reading, renditionPath, ref);
@@ -173,7 +134,7 @@ export class Fmp4Renditions {
     });
   }
 
-  segment(renditionPath: string, ref: Fmp4Ref, segmentNumber: number): Promise<Fmp4File> {
+  segment(renditionPath: string, ref: Fmp4Ref, segmentNumber: number): Promise<MoovFile> {
     return this.ensureFile(renditionPath, fmp4SegmentName(segmentNumber, ref), async (_, reading, source) => {
       const name = `${renditionPath} ${fmp4SegmentName(segmentNumber, ref)}`;
       Fmp4Renditions.ref(reading, renditionPath, ref);
@@ -195,7 +156,7 @@ export class Fmp4Renditions {
     const info = await this.store.info(renditionPath);
     let bytes = 0;
     let made = false;
-    const count = async (file: Promise<Fmp4File>) => {
+    const count = async (file: Promise<MoovFile>) => {
       const { file: name, status } = await file;
       bytes += (await fs.stat(name)).size;
       made ||= status !== 'HIT';

@@ -6,9 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../../shared/errors.js';
-import { exists } from '../../shared/exists.js';
-import { audioPlaylistName, audioSegmentName, renditionKey, INDEX_PLAYLIST, type CacheLayout } from '../../cache/names.js';
-import { writeFileAtomic } from '../../cache/atomic-write.js';
+import { audioPlaylistName, audioSegmentName, INDEX_PLAYLIST, type CacheLayout } from '../../cache/names.js';
 import { makeTempDir } from '../../cache/temp-run.js';
 import { carriableAudioTracks } from '../../formats/mp42hls/carriage.js';
 import { audioRanges, buildAudioExtract, rangeSpan } from '../../formats/mp42hls/audio-rendition.js';
@@ -16,17 +14,10 @@ import { pesCounts } from '../../formats/mpegts/pes-counts.js';
 import type { Track } from '../../formats/mp4/moov.js';
 import type { Bento4 } from '../bento4.js';
 import type { MoovReading } from '../moov-rendition.js';
-import { MoovReadings } from './moov-readings.js';
+import { MoovReadings, type AudioStore, type MoovFile } from './moov-readings.js';
 import { asToolError, normaliseSegment } from '../ts-file.js';
 import { packageExtract } from '../segment-maker.js';
-import type { CacheStatus } from './single-run.js';
-import type { StoreContext } from './store-context.js';
 import type { SourceReader } from '../source/source-reader.js';
-
-interface AudioFile {
-  readonly file: string;
-  readonly status: CacheStatus;
-}
 
 // One audio-only segment: the extract of `range` through mp42hls, checked to hold exactly its
 // samples as audio, with PAT/PMT first, and normalised like every other segment (ts-file.ts).
@@ -62,12 +53,6 @@ async function makeAudioSegment(
   }
 }
 
-// What of the rendition store (rendition-store.ts) audio renditions use: its context, and its
-// rendition made first (the playlist they follow, the directory they live in).
-export interface AudioStore extends StoreContext {
-  ensure(renditionPath: string): Promise<{ readonly status: CacheStatus; readonly dir: string }>;
-}
-
 export class AudioRenditions {
   // Shared by the segments of every audio rendition.
   private readonly readings: MoovReadings;
@@ -83,39 +68,12 @@ export class AudioRenditions {
   }
 
   // A file of audio track `trackId` made by `make` (with the source open) unless it is there.
-  private async ensureFile(
+  private ensureFile(
     renditionPath: string,
     name: string,
     make: (dir: string, reading: MoovReading, source: SourceReader) => Promise<string | Uint8Array>,
-  ): Promise<AudioFile> {
-    const { dir, status: made } = await this.store.ensure(renditionPath);
-    const file = path.join(dir, name);
-    if (await exists(file)) return { file, status: made };
-    const source = await this.store.open(renditionPath);
-    try {
-      // Never a new source's audio beside an old source's video: the rendition is made again
-      // on its next request (store/segment-requests.ts).
-      const info = this.store.entries.get(renditionPath)?.info ?? (await this.store.info(renditionPath));
-      if (info && info.source.size !== source.identity.size)
-        throw new CasterpakError('NOT_FOUND', `${renditionPath}: the source changed; its rendition is made again on the next request`);
-      const status = await this.store.runs.run(renditionKey(`${renditionPath}/${name}`), `${renditionPath} ${name}`, file, () =>
-        this.store.job({
-          renditionPath,
-          what: 'audio',
-          source,
-          limiter: this.store.options.limiter,
-          work: async () => {
-            const reading = await this.readings.read(renditionPath, source);
-            await writeFileAtomic(file, await make(dir, reading, source), { durable: false });
-            return 'committed' as const;
-          },
-          outcomeOf: (outcome) => outcome,
-        }),
-      );
-      return { file, status: made === 'HIT' ? status : made };
-    } finally {
-      await source.close();
-    }
+  ): Promise<MoovFile> {
+    return this.readings.ensureFile(renditionPath, name, 'audio', (source) => this.readings.read(renditionPath, source), make);
   }
 
   // `casterpak package`: every audio rendition a master lists (two or more carriable tracks,
@@ -132,7 +90,7 @@ export class AudioRenditions {
     return bytes;
   }
 
-  playlist(renditionPath: string, trackId: number): Promise<AudioFile> {
+  playlist(renditionPath: string, trackId: number): Promise<MoovFile> {
     return this.ensureFile(renditionPath, audioPlaylistName(trackId), async (dir, reading) => {
       AudioRenditions.track(reading, renditionPath, trackId);
       const own = await fs.readFile(path.join(dir, INDEX_PLAYLIST), 'utf8');
@@ -140,7 +98,7 @@ export class AudioRenditions {
     });
   }
 
-  segment(renditionPath: string, trackId: number, segmentNumber: number): Promise<AudioFile> {
+  segment(renditionPath: string, trackId: number, segmentNumber: number): Promise<MoovFile> {
     const { bento4, layout, signal } = this.store.options;
     return this.ensureFile(renditionPath, audioSegmentName(segmentNumber, trackId), (_, reading, source) =>
       makeAudioSegment(

@@ -1,15 +1,36 @@
-// One moov reading per source version (its size and version), kept for the files made from it one
-// by one: the segments of audio renditions (audio-requests.ts) and of the fMP4 form (fmp4/).
+// The files of a rendition made one by one from its source's moov after the rendition itself: the
+// audio renditions (audio-requests.ts) and the fMP4 form (fmp4/). One moov reading per source
+// version (its size and version) is kept for them; each file is made once (single-flight per
+// file, under a job slot, written by atomic rename), never from a source that changed since the
+// rendition was made.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { boundedCache } from '../../shared/bounded-cache.js';
+import { CasterpakError } from '../../shared/errors.js';
+import { exists } from '../../shared/exists.js';
+import { renditionKey } from '../../cache/names.js';
+import { writeFileAtomic } from '../../cache/atomic-write.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
 import { readSourceMoov, type MoovReading } from '../moov-rendition.js';
 import type { SourceReader } from '../source/source-reader.js';
-import type { StoreContext } from './store-context.js';
+import type { CacheStatus } from './single-run.js';
+import type { PackagingEvent, StoreContext } from './store-context.js';
+
+// What of the rendition store (rendition-store.ts) these files use: its context, and its
+// rendition made first (the playlist they follow, the directory they live in).
+export interface AudioStore extends StoreContext {
+  ensure(renditionPath: string): Promise<{ readonly status: CacheStatus; readonly dir: string }>;
+}
+
+export interface MoovFile {
+  readonly file: string;
+  readonly status: CacheStatus;
+}
 
 export class MoovReadings {
   private readonly readings = boundedCache<string, MoovReading>({ max: 32 });
 
-  constructor(private readonly store: Pick<StoreContext, 'info' | 'options'>) {}
+  constructor(private readonly store: AudioStore) {}
 
   // `check` sees the rendition's info before a reading is made (it throws to refuse).
   async read(renditionPath: string, source: SourceReader, check?: (info: RenditionInfo | null) => void): Promise<MoovReading> {
@@ -22,5 +43,51 @@ export class MoovReadings {
     const reading = await readSourceMoov({ renditionPath, source, segmentDuration });
     this.readings.set(key, reading);
     return reading;
+  }
+
+  // With the source open, once it is known to be the one the rendition was made from: never a
+  // new source's file beside an old source's segments (the rendition is made again on its next
+  // request, store/segment-requests.ts).
+  async withSource<T>(renditionPath: string, use: (source: SourceReader) => Promise<T>): Promise<T> {
+    const source = await this.store.open(renditionPath);
+    try {
+      const info = this.store.entries.get(renditionPath)?.info ?? (await this.store.info(renditionPath));
+      if (info && info.source.size !== source.identity.size)
+        throw new CasterpakError('NOT_FOUND', `${renditionPath}: the source changed; its rendition is made again on the next request`);
+      return await use(source);
+    } finally {
+      await source.close();
+    }
+  }
+
+  // `name` (a path below the rendition's directory) made by `make` unless it is there.
+  async ensureFile(
+    renditionPath: string,
+    name: string,
+    what: PackagingEvent['what'],
+    read: (source: SourceReader) => Promise<MoovReading>,
+    make: (dir: string, reading: MoovReading, source: SourceReader) => Promise<string | Uint8Array>,
+  ): Promise<MoovFile> {
+    const { dir, status: made } = await this.store.ensure(renditionPath);
+    const file = path.join(dir, name);
+    if (await exists(file)) return { file, status: made };
+    const status = await this.withSource(renditionPath, (source) =>
+      this.store.runs.run(renditionKey(`${renditionPath}/${name}`), `${renditionPath} ${name}`, file, () =>
+        this.store.job({
+          renditionPath,
+          what,
+          source,
+          limiter: this.store.options.limiter,
+          work: async () => {
+            const bytes = await make(dir, await read(source), source);
+            await fs.mkdir(path.dirname(file), { recursive: true });
+            await writeFileAtomic(file, bytes, { durable: false });
+            return 'committed' as const;
+          },
+          outcomeOf: (outcome) => outcome,
+        }),
+      ),
+    );
+    return { file, status: made === 'HIT' ? status : made };
   }
 }

@@ -12,7 +12,7 @@ import { parseSrt, parseWebVtt, webVttSegment, type Cue } from '../../formats/hl
 import { tx3gCues } from '../../formats/mp4/tx3g.js';
 import type { Movie } from '../../formats/mp4/moov.js';
 import { readSourceMoov } from '../moov-rendition.js';
-import type { AudioStore } from './audio-requests.js';
+import type { AudioStore } from './moov-readings.js';
 
 interface SubtitleRendition {
   /** `s<track ID>` for a tx3g track, `f-<lang>.<ext>` or `f-<ext>` for a sidecar file. */
