@@ -6,9 +6,9 @@ import type { Ladder } from '../config/ladder.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 import type { JobLimiter } from '../packaging/job-limiter.js';
 import type { Derivation, Derivations, ExtractParts, ExtractTransform } from '../packaging/segment-maker.js';
-import { derivedBitrates, derivedMedia, derivedNameOf, pesRatesOf, targetSize, uprightSize, type DerivedName } from './ladder-plan.js';
+import { derivedNameOf, pesRatesOf, targetSize, uprightSize, type DerivedName } from './ladder-plan.js';
 import { transcodeTransform } from './transcoder.js';
-import { profileBelowSource, videoRatesOf } from './rate-cap.js';
+import { encodedInfo, profileBelowSource, videoRatesOf } from './rate-cap.js';
 import { audioTrack } from '../packaging/mp4info.js';
 import type { FfmpegCheck } from './ffmpeg.js';
 import { profileOfUpright, turnedVideo, uprightInfo } from './upright.js';
@@ -60,15 +60,11 @@ function describe(
   // Below the source rendition as served: upright, its rates are its encode's.
   const source = (upright && uprightInfo(reading, info)) || info;
   const profile = profileBelowSource(name.profile, source, audioBitrate, info.segmentDuration, pes);
-  const rates = derivedBitrates(profile, audioBitrate, info.segmentDuration, pes);
   // No I-frame rates: trick play is served from the source rendition (docs/renditions.md).
   const { iframeBitrate: _sourceOnly, ...rest } = info;
   return {
     ...rest,
-    media: derivedMedia(info.media, profile, size),
-    peakBitrate: rates.peak,
-    averageBitrate: rates.average,
-    bytes: Math.round((rates.average / 8) * (info.durationMs / 1000)),
+    ...encodedInfo(info, profile, size, audioBitrate, pes),
     derived: {
       profile: name.profileName,
       source: name.sourcePath,

@@ -6,7 +6,8 @@
 // picture's quality rests on; only when that is not enough are all three rates lowered by one
 // factor. The encode uses the lowered rates too, so the prediction still bounds what is made.
 import type { LadderProfile } from '../config/ladder.js';
-import { derivedBitrates, type PesRates } from './ladder-plan.js';
+import type { MediaInfo } from '../formats/mp4/media-info.js';
+import { derivedBitrates, derivedMedia, type PesRates, type Size } from './ladder-plan.js';
 
 /** The video rates a derived rendition is encoded with when they differ from its profile's. */
 interface VideoRates {
@@ -76,4 +77,22 @@ export function profileBelowSource(
 
 export function videoRatesOf(profile: LadderProfile): VideoRates {
   return { videoBitrate: profile.videoBitrate, maxRate: profile.maxRate, bufSize: profile.bufSize };
+}
+
+// What a transcoded rendition's info (derived or upright) takes from its encode: the picture, and
+// the rates VBV lets it reach (derivedBitrates), over the source rendition's info.
+export function encodedInfo(
+  info: { readonly media: MediaInfo; readonly segmentDuration: number; readonly durationMs: number },
+  profile: LadderProfile,
+  size: Size,
+  audioBitrate: number,
+  pes: PesRates,
+): { media: MediaInfo; peakBitrate: number; averageBitrate: number; bytes: number } {
+  const rates = derivedBitrates(profile, audioBitrate, info.segmentDuration, pes);
+  return {
+    media: derivedMedia(info.media, profile, size),
+    peakBitrate: rates.peak,
+    averageBitrate: rates.average,
+    bytes: Math.round((rates.average / 8) * (info.durationMs / 1000)),
+  };
 }

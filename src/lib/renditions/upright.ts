@@ -5,8 +5,8 @@
 import type { LadderProfile } from '../config/ladder.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 import type { Derivation } from '../packaging/segment-maker.js';
-import { derivedBitrates, derivedMedia, pesRatesOf, uprightSize, type Size } from './ladder-plan.js';
-import { videoRatesOf } from './rate-cap.js';
+import { pesRatesOf, uprightSize, type Size } from './ladder-plan.js';
+import { encodedInfo, videoRatesOf } from './rate-cap.js';
 
 type Reading = Parameters<Derivation['describe']>[0];
 
@@ -81,13 +81,9 @@ export function uprightInfo(reading: Reading, info: RenditionInfo): RenditionInf
   if (!turned || !size || !video) return null;
   const profile = uprightProfile(size, video.bitrateKbps * 1000, video.frameRate);
   const audio = info.media.tracks.find((t) => t.type === 'audio');
-  const rates = derivedBitrates(profile, (audio?.bitrateKbps ?? 0) * 1000, info.segmentDuration, pesRatesOf(reading.movie.tracks));
   return {
     ...info,
-    media: derivedMedia(info.media, profile, size),
-    peakBitrate: rates.peak,
-    averageBitrate: rates.average,
-    bytes: Math.round((rates.average / 8) * (info.durationMs / 1000)),
+    ...encodedInfo(info, profile, size, (audio?.bitrateKbps ?? 0) * 1000, pesRatesOf(reading.movie.tracks)),
     upright: { ...videoRatesOf(profile), level: profile.level, keyint: keyintOf(turned.samples) },
   };
 }
