@@ -108,3 +108,43 @@ export function interleave(
   }
   return { segments, videoNext: v ? v.next : 0, audioNext: a ? a.next : 0 };
 }
+
+// Decode times that never go back (as a muxer writes them): checked once per track.
+const nonDecreasing = new WeakMap<Float64Array, boolean>();
+function neverBack(times: Float64Array): boolean {
+  let known = nonDecreasing.get(times);
+  if (known === undefined) {
+    known = true;
+    for (let i = 1; i < times.length && known; i++) known = times[i] >= times[i - 1];
+    nonDecreasing.set(times, known);
+  }
+  return known;
+}
+
+const lastTs = (c: TrackCursorInit): number => (c.end > c.start ? c.decodeTimes[c.end - 1] / c.timescale : 0.0);
+
+/**
+ * Whether mp42hls, run on these samples alone with a segment duration of `aloneDuration`
+ * seconds, writes them all in one segment. The replay answers it; when both tracks' decode times
+ * never go back and stay below the first cut, its outcome is known without replaying: audio is
+ * always written to its end, and then video only up to the last audio sample's time (0.0 when the
+ * range holds none), so every sample is written when the last video one is not later than that.
+ */
+export function writesAllAlone(
+  video: TrackCursorInit | undefined,
+  audio: TrackCursorInit | undefined,
+  aloneDuration: number,
+  audioSyncOnly = false,
+): boolean {
+  const empty = (c: TrackCursorInit | undefined) => !c || c.end <= c.start;
+  const simple =
+    (!video || neverBack(video.decodeTimes)) &&
+    (!audio || neverBack(audio.decodeTimes)) &&
+    Math.max(video ? lastTs(video) : 0, audio ? lastTs(audio) : 0) < aloneDuration - 1;
+  if (simple) {
+    if (empty(video) && empty(audio)) return false; // nothing written: no segment at all
+    return empty(video) || !audio || lastTs(video!) <= lastTs(audio);
+  }
+  const alone = interleave(video, audio, aloneDuration, audioSyncOnly);
+  return alone.segments.length === 1 && (!video || alone.videoNext === video.end) && (!audio || alone.audioNext === audio.end);
+}

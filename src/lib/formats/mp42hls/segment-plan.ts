@@ -4,7 +4,7 @@
 import { formatCFixed } from './c-fixed.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
-import { interleave, type TrackCursorInit } from './interleave.js';
+import { interleave, writesAllAlone, type TrackCursorInit } from './interleave.js';
 import { onPresentationTimeline } from '../mp4/timeline/presentation.js';
 
 // Half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
@@ -144,8 +144,7 @@ function writesAll(
   a: SampleRange | undefined,
   ac4: boolean,
 ): boolean {
-  const alone = interleave(cursorOf(video, v), cursorOf(audio, a), ALONE_SEGMENT_DURATION, ac4);
-  return alone.segments.length === 1 && (!v || alone.videoNext === v.end) && (!a || alone.audioNext === a.end);
+  return writesAllAlone(cursorOf(video, v), cursorOf(audio, a), ALONE_SEGMENT_DURATION, ac4);
 }
 
 // An extract carries the segment's own audio plus its lookahead (mp42hls reads ahead of the cut).
