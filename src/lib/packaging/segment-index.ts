@@ -85,27 +85,56 @@ class RecordWriter {
 const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
 const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
 
-function paletteOf(track: Track): number[] {
-  const palette: number[] = [];
+// A track's palette (the first composition offsets met, at most 31) and each value's code: by a
+// table when the values span little, as they do (a few frame durations), else by searching the
+// palette; a search per sample cost more than the rest of the record.
+interface Palette {
+  readonly offsets: readonly number[];
+  readonly min: number;
+  /** code of value v at [v - min]; PALETTE for a value outside the palette. */
+  readonly table: Uint8Array | null;
+}
+const TABLE_SPAN = 1 << 16;
+
+function paletteOf(track: Track): Palette {
   const cto = track.samples.compositionOffsets;
-  for (let i = 0; i < cto.length && palette.length < PALETTE; i++) {
-    let k = 0;
-    while (k < palette.length && palette[k] !== cto[i]) k++;
-    if (k === palette.length) palette.push(cto[i]);
+  let [min, max] = [cto[0] ?? 0, cto[0] ?? 0];
+  for (let i = 1; i < cto.length; i++) {
+    if (cto[i] < min) min = cto[i];
+    if (cto[i] > max) max = cto[i];
   }
-  return palette;
+  const table = cto.length > 0 && max - min < TABLE_SPAN ? new Uint8Array(max - min + 1).fill(PALETTE) : null;
+  const offsets: number[] = [];
+  for (let i = 0; i < cto.length && offsets.length < PALETTE; i++) {
+    if (table ? table[cto[i] - min] !== PALETTE : offsets.includes(cto[i])) continue;
+    if (table) table[cto[i] - min] = offsets.length;
+    offsets.push(cto[i]);
+  }
+  return { offsets, min, table };
+}
+
+// Without a table: a search (a loop, not indexOf: a builtin call per sample costs more).
+function codeOf({ offsets }: Palette, offset: number): number {
+  let code = 0;
+  while (code < offsets.length && offsets[code] !== offset) code++;
+  return code;
 }
 
 // `value` (below 2^53) at `at`; returns where the next byte goes. Bit operations while it fits 31 bits.
 function varint(bytes: Uint8Array, at: number, value: number): number {
+  if (value < 0x80) {
+    bytes[at] = value; // most records' fields: one byte, without the loops
+    return at + 1;
+  }
   for (; value >= 0x80000000; value = Math.floor(value / 0x80)) bytes[at++] = (value % 0x80) | 0x80;
   for (; value >= 0x80; value >>>= 7) bytes[at++] = (value & 0x7f) | 0x80;
   bytes[at++] = value;
   return at;
 }
 
-function writeRecords(out: RecordWriter, track: Track, palette: readonly number[], start: number, end: number): void {
+function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: number, end: number): void {
   const { sizes, offsets, durations, compositionOffsets, sync } = track.samples;
+  const { table, min } = palette;
   out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
   const bytes = out.bytes;
   let at = out.length;
@@ -114,9 +143,7 @@ function writeRecords(out: RecordWriter, track: Track, palette: readonly number[
     // zigzag doubles a gap: exact for every even result, so refuse what only a hostile moov holds
     if (gap < -MAX_GAP) throw new Mp4FormatError(`track ${track.id}: sample ${i + 1} lies ${-gap} bytes before the one before it`);
     const newDuration = i === start || durations[i] !== durations[i - 1];
-    let code = 0; // a loop, not indexOf: a builtin call per sample cost more than the rest of the record
-    while (code < palette.length && palette[code] !== compositionOffsets[i]) code++;
-    if (code === palette.length) code = PALETTE;
+    const code = table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i]); // PALETTE (31) when not in it
     bytes[at++] = (sync[i] ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
     if (gap !== 0) at = varint(bytes, at, i === start ? gap : zigzag(gap));
     if (newDuration) at = varint(bytes, at, durations[i]);
@@ -164,7 +191,7 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
       kind: t === plan.videoTrack ? ('video' as const) : ('audio' as const),
       trackId: t.id,
       descriptionIndex: t.samples.sampleDescriptionIndexes[0] ?? 1,
-      compositionOffsets: palettes[k],
+      compositionOffsets: palettes[k].offsets,
     })),
     segments,
     extractHeaderLength: extractHeader.length,

@@ -102,26 +102,30 @@ describe('segment records', () => {
     expect(bytes / samples).toBeLessThanOrEqual(6);
   });
 
-  it('round-trips what the common case does not exercise: offsets past 2^32, many and negative composition offsets, changing durations', async () => {
-    const { moov, movie, plan } = await planned('av.mp4', 2);
-    const s = plan.videoTrack!.samples;
-    for (let i = 0; i < s.count; i++) {
-      (s.offsets as Float64Array)[i] = 2 ** 40 + 7 * i + (i % 5 === 0 ? 1_000_000 : 0);
-      (s.compositionOffsets as Int32Array)[i] = (i % 97) * (i % 2 ? -3 : 5);
-      (s.durations as Uint32Array)[i] = 512 + (i % 3);
-    }
-    const bytes = encodeSegmentIndex(moov, movie, plan, SOURCE);
-    const header = read(bytes);
-    const video = header.tracks.findIndex((t) => t.kind === 'video');
-    header.segments.forEach((segment, position) => {
-      const { offset, length } = segmentRecords(header, position);
-      const slice = slicesFromRecords(header, position, bytes.subarray(offset, offset + length))[video];
-      const [start, end] = segment.ranges[video];
-      expect(Array.from(slice.offsets)).toEqual(Array.from(s.offsets.subarray(start, end)));
-      expect(Array.from(slice.compositionOffsets)).toEqual(Array.from(s.compositionOffsets.subarray(start, end)));
-      expect(Array.from(slice.durations)).toEqual(Array.from(s.durations.subarray(start, end)));
-    });
-  });
+  // Scale 1: composition offsets spanning little (codes by table); 1,000: spanning more than 2^16.
+  it.each([1, 1000])(
+    'round-trips what the common case does not exercise: offsets past 2^32, many and negative composition offsets (scale %i), changing durations',
+    async (scale) => {
+      const { moov, movie, plan } = await planned('av.mp4', 2);
+      const s = plan.videoTrack!.samples;
+      for (let i = 0; i < s.count; i++) {
+        (s.offsets as Float64Array)[i] = 2 ** 40 + 7 * i + (i % 5 === 0 ? 1_000_000 : 0);
+        (s.compositionOffsets as Int32Array)[i] = (i % 97) * (i % 2 ? -3 : 5) * scale;
+        (s.durations as Uint32Array)[i] = 512 + (i % 3);
+      }
+      const bytes = encodeSegmentIndex(moov, movie, plan, SOURCE);
+      const header = read(bytes);
+      const video = header.tracks.findIndex((t) => t.kind === 'video');
+      header.segments.forEach((segment, position) => {
+        const { offset, length } = segmentRecords(header, position);
+        const slice = slicesFromRecords(header, position, bytes.subarray(offset, offset + length))[video];
+        const [start, end] = segment.ranges[video];
+        expect(Array.from(slice.offsets)).toEqual(Array.from(s.offsets.subarray(start, end)));
+        expect(Array.from(slice.compositionOffsets)).toEqual(Array.from(s.compositionOffsets.subarray(start, end)));
+        expect(Array.from(slice.durations)).toEqual(Array.from(s.durations.subarray(start, end)));
+      });
+    },
+  );
 
   it('refuses records cut short or too long rather than misread them', async () => {
     const { moov, movie, plan } = await planned('av.mp4', 2);
