@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { processTree } from './rss.js';
+import { workerMallocEnv } from '../../dist/lib/origin/serve-runner.js';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -68,9 +69,11 @@ export async function startServe(ctx, args, wrap = []) {
   const port = await freePort();
   let stderr = '';
   const serveArgs = [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args];
+  // glibc's malloc set as the shipped systemd unit and serve's workers set it (docs/reliability.md).
+  const options = { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...workerMallocEnv(process.env) } };
   const child = wrap.length
-    ? spawn(wrap[0], [...wrap.slice(1), process.execPath, ...serveArgs], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(process.execPath, serveArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
+    ? spawn(wrap[0], [...wrap.slice(1), process.execPath, ...serveArgs], options)
+    : spawn(process.execPath, serveArgs, options);
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
   const stop = () => (wrap.length ? stopWrapped(child) : stopChild(child));
