@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError } from '../shared/errors.js';
-import { assembleExtract, type SampleSlice } from '../formats/mp42hls/extract.js';
+import { extractPieces, type SampleSlice } from '../formats/mp42hls/extract.js';
 import { ALONE_SEGMENT_DURATION } from '../formats/mp42hls/segment-plan.js';
 import { dropTrailingPes } from '../formats/mpegts/drop-trailing-pes.js';
 import { pesCounts } from '../formats/mpegts/pes-counts.js';
@@ -14,6 +14,7 @@ import { tsFramingError } from '../formats/mpegts/sync-check.js';
 import { SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
 import type { Bento4 } from './bento4.js';
 import { runTool } from '../shared/run-tool.js';
+import { readWhole, writePieces } from '../shared/file-io.js';
 import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
 import { makeTempDir, removeRunDir } from '../cache/temp-run.js';
@@ -126,37 +127,19 @@ interface SegmentJob {
 const EXTRACT_FILE = 'extract.mp4';
 const RUN_FILES = [EXTRACT_FILE, RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE.replace('%d', '0')];
 
-// A whole file in one buffer: its size once, then one read (readFile reads in 512 KiB steps,
-// a file-system round trip each).
-async function readWhole(file: string): Promise<Buffer> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const buffer = Buffer.allocUnsafe(size);
-    let filled = 0;
-    while (filled < size) {
-      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return filled === size ? buffer : buffer.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
-}
-
 // mp42hls over a one-segment extract written into `tmp`: the one segment it wrote, framed
 // MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts). The
-// extract is written without an fsync (it is thrown away) and unlinked while the output is read.
+// extract (one buffer, or pieces written one after the other) is written without an fsync (it
+// is thrown away) and unlinked while the output is read.
 export async function packageExtract(
   bento4: Bento4,
   tmp: string,
-  extract: Uint8Array,
+  extract: Uint8Array | readonly Uint8Array[],
   name: string,
   signal?: AbortSignal,
 ): Promise<Buffer> {
   const input = path.join(tmp, EXTRACT_FILE);
-  await fs.writeFile(input, extract);
+  await writePieces(input, extract instanceof Uint8Array ? [extract] : extract);
   await runTool(bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
     timeoutMs: bento4.timeoutMs,
     signal,
@@ -190,7 +173,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
     const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };
     const extract = job.transform
       ? await job.transform(parts, { tmp, name, signal: job.signal })
-      : assembleExtract(parts.header, slices, spanStart, spanBytes);
+      : extractPieces(parts.header, slices, spanStart, spanBytes);
     const output = await packageExtract(job.bento4, tmp, extract, name, job.signal);
     void remove().catch(() => {}); // under way while the output is checked; awaited below
     const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead));

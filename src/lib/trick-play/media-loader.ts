@@ -1,8 +1,8 @@
 // How the I-frame playlist maker reads a playlist and its segments: from local files (file: URLs) or over
 // HTTP with built-in fetch, on allowed origins only, bounded in time and size.
-import { promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CasterpakError } from '../shared/errors.js';
+import { readWhole } from '../shared/file-io.js';
 import { readBounded } from '../net/bounded-body.js';
 import { upstreamGet } from '../net/http-get.js';
 
@@ -29,26 +29,6 @@ export function fileLoader(): MediaLoader {
     text: async (url) => new TextDecoder().decode(await read(url)),
     bytes: read,
   };
-}
-
-// One read of the whole file into an unpooled buffer: fs.readFile reads in 512 KiB steps, each
-// a thread-pool round trip, which costs more than the key-frame scan itself.
-async function readWhole(file: string): Promise<Uint8Array> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    if (!(size > 0)) return await handle.readFile(); // empty, or a special file without a size
-    const buffer = Buffer.allocUnsafeSlow(size);
-    let offset = 0;
-    while (offset < size) {
-      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return buffer.subarray(0, offset);
-  } finally {
-    await handle.close();
-  }
 }
 
 interface HttpLoaderOptions {

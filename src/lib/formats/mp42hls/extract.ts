@@ -64,8 +64,10 @@ function moof(sequence: number, slices: readonly SampleSlice[], mdatPayloadAt: (
   return build(mdatPayloadAt(draft.length));
 }
 
-// One moof and its mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`).
-function fragment(sequence: number, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {
+// One moof and its mdat as pieces: the boxes' headers, then the samples as views of `spanBytes`
+// (file bytes from `spanStart`), one view per run of samples lying end to end in it, so a
+// segment's megabytes are written out without being copied.
+function fragmentPieces(sequence: number, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array[] {
   const sizes = slices.map((s) => {
     let total = 0;
     for (let i = 0; i < s.sizes.length; i++) total += s.sizes[i];
@@ -74,19 +76,22 @@ function fragment(sequence: number, slices: readonly SampleSlice[], spanStart: n
   const mdatSize = 8 + sizes.reduce((a, b) => a + b, 0);
   if (mdatSize > 0xffffffff) throw new Mp4FormatError('a segment holds more than 4 GB');
   const moofBox = moof(sequence, slices, (moofSize) => sizes.map((_, i) => moofSize + 8 + sizes.slice(0, i).reduce((a, b) => a + b, 0)));
-  const out = new Uint8Array(moofBox.length + mdatSize);
-  out.set(concat([moofBox, uint32(mdatSize), ascii('mdat')]));
-  let at = moofBox.length + 8;
+  const pieces = [concat([moofBox, uint32(mdatSize), ascii('mdat')])];
+  let [runStart, runEnd] = [0, 0];
   for (const slice of slices) {
     for (let i = 0; i < slice.sizes.length; i++) {
       const from = slice.offsets[i] - spanStart;
       if (from < 0 || from + slice.sizes[i] > spanBytes.length)
         throw new Mp4FormatError(`sample at ${slice.offsets[i]} lies outside the span read`);
-      out.set(spanBytes.subarray(from, from + slice.sizes[i]), at);
-      at += slice.sizes[i];
+      if (from !== runEnd || runEnd === runStart) {
+        if (runEnd > runStart) pieces.push(spanBytes.subarray(runStart, runEnd));
+        runStart = from;
+      }
+      runEnd = from + slice.sizes[i];
     }
   }
-  return out;
+  if (runEnd > runStart) pieces.push(spanBytes.subarray(runStart, runEnd));
+  return pieces;
 }
 
 // Built once per movie: the part of every extract that does not depend on the segment (ftyp and the
@@ -99,11 +104,18 @@ export function buildExtractHeader(moovBytes: Uint8Array, movie: Movie, plan: Se
   return concat([ftyp, buildExtractMoov(moovBytes, movie, used)]);
 }
 
-// Header + moof + mdat, the samples copied out of `spanBytes` (file bytes from `spanStart`);
-// a large segment as several moof + mdat pairs (extract-fragments.ts). `slices` in the order of
-// their traks in the movie.
+// Header + moof + mdat, the samples out of `spanBytes` (file bytes from `spanStart`); a large
+// segment as several moof + mdat pairs (extract-fragments.ts). `slices` in the order of their
+// traks in the movie. As pieces to write one after the other (views of `spanBytes` among them).
+export function extractPieces(header: Uint8Array, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array[] {
+  const withSamples = slices.filter((s) => s.sizes.length > 0);
+  const fragments = fragmentSlices(withSamples, extractTimescales(header));
+  return [header, ...fragments.flatMap((f, i) => fragmentPieces(1 + i, f, spanStart, spanBytes))];
+}
+
+/** extractPieces in one buffer. */
 export function assembleExtract(header: Uint8Array, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array {
-  return concat([header, ...extractFragments(slices, extractTimescales(header), spanStart, spanBytes, 1)]);
+  return concat(extractPieces(header, slices, spanStart, spanBytes));
 }
 
 // The moof + mdat pairs of `slices`, numbered from `firstSequence` (a whole-file extract
@@ -116,7 +128,7 @@ export function extractFragments(
   firstSequence: number,
 ): Uint8Array[] {
   const withSamples = slices.filter((s) => s.sizes.length > 0);
-  return fragmentSlices(withSamples, timescales).map((f, i) => fragment(firstSequence + i, f, spanStart, spanBytes));
+  return fragmentSlices(withSamples, timescales).map((f, i) => concat(fragmentPieces(firstSequence + i, f, spanStart, spanBytes)));
 }
 
 export function sliceOf(track: Track, range: SampleRange): SampleSlice {

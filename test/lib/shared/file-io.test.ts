@@ -1,0 +1,32 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readWhole, writePieces } from '../../../src/lib/shared/file-io.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+describe('writePieces', () => {
+  it('writes the pieces one after the other, past the limit of pieces one writev takes', async () => {
+    const pieces = Array.from({ length: 2500 }, (_, i) => Buffer.alloc(1 + (i % 7), i % 251));
+    const file = path.join(tempDir(), 'pieces');
+    await writePieces(file, pieces);
+    expect(readFileSync(file).equals(Buffer.concat(pieces))).toBe(true);
+  });
+
+  it('writes views of a larger buffer as themselves, not the buffer behind them', async () => {
+    const whole = Buffer.from('0123456789');
+    const file = path.join(tempDir(), 'views');
+    await writePieces(file, [whole.subarray(7), whole.subarray(2, 4)]);
+    expect(readFileSync(file, 'latin1')).toBe('78923');
+  });
+});
+
+describe('readWhole', () => {
+  it('reads a file whole, and an empty one as empty', async () => {
+    const dir = tempDir();
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 5, 7);
+    writeFileSync(path.join(dir, 'big'), bytes);
+    writeFileSync(path.join(dir, 'empty'), '');
+    expect((await readWhole(path.join(dir, 'big'))).equals(bytes)).toBe(true);
+    expect((await readWhole(path.join(dir, 'empty'))).length).toBe(0);
+  });
+});
