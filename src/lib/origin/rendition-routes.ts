@@ -15,6 +15,7 @@ import type { SmallFileCache } from './http/small-files.js';
 import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
 import type { Served } from './handler.js';
+import type { ToolTiming } from '../shared/run-tool.js';
 
 interface RenditionRoutesDeps {
   readonly config: CasterpakConfig;
@@ -26,6 +27,14 @@ interface RenditionRoutesDeps {
 }
 
 type RenditionRoute<K extends Route['kind']> = RouteOf<K>;
+
+// W3C Server Timing: what an answer that was made (not found in the cache) spent before it was
+// sent, and the part of that the mp42hls process took; casterpak's own work is the difference
+// (docs/benchmarks.md measures it so).
+function serverTiming(started: number, timing: ToolTiming): string {
+  const made = `make;dur=${(performance.now() - started).toFixed(1)}`;
+  return timing.toolMs > 0 ? `${made}, mp42hls;dur=${timing.toolMs.toFixed(1)}` : made;
+}
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
 
@@ -49,22 +58,25 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
 
   // Sends a cached file, opened straight away (the hot path of a warm cache); when it is not
   // there (never made, or pruned), the store makes it and the send is tried once more.
-  // `earlier`: how an earlier lookup in the same request was served (a MISS stays a MISS).
+  // `earlier`: how an earlier lookup in the same request was served (a MISS stays a MISS);
+  // `started`: when the request began, for the Server-Timing of an answer that was made.
   async function sendCached(
     req: IncomingMessage,
     res: ServerResponse,
     route: RenditionRoute<'index' | 'segment'>,
     name: string,
     earlier: CacheStatus = 'HIT',
+    started = performance.now(),
   ): Promise<Served> {
     const file = path.join(await store.insideDir(route.renditionPath), name);
     const segmentNumber = route.kind === 'segment' ? route.segment : undefined;
+    const timing: ToolTiming = { toolMs: 0 };
     let cache = earlier;
     for (let attempt = 0; ; attempt++) {
       try {
         const options = {
           ...deliveryFor(route.kind, name, config.serve.cacheControl),
-          headers: { 'X-Casterpak-Cache': cache },
+          headers: { 'X-Casterpak-Cache': cache, ...(cache === 'HIT' ? {} : { 'Server-Timing': serverTiming(started, timing) }) },
           damaged: segmentNumber !== undefined && attempt === 0 ? damagedSegment(route.renditionPath, segmentNumber) : undefined,
         };
         const result =
@@ -76,7 +88,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
         if (damaged)
           await fs.rm(file, { force: true }); // made again below, as if pruned
         else store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
-        const { status } = await store.ensure(route.renditionPath, segmentNumber);
+        const { status } = await store.ensure(route.renditionPath, segmentNumber, timing);
         if (status !== 'HIT') cache = status;
       }
     }
@@ -110,12 +122,13 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
   }
 
   async function segment(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'segment'>): Promise<Served> {
+    const started = performance.now();
     // A known rendition's segment count is in memory; an unknown one is made (or found) first.
     const status = store.known(route.renditionPath)?.info ? 'HIT' : (await store.ensure(route.renditionPath)).status;
     const { segments } = await info(route.renditionPath);
     if (route.segment > segments)
       throw new CasterpakError('NOT_FOUND', `${route.renditionPath} has ${segments} segments, not ${route.segment}`);
-    const served = await sendCached(req, res, route, segmentName(route.segment), status);
+    const served = await sendCached(req, res, route, segmentName(route.segment), status, started);
     // A playing client asks for the next ones soon: make them while slots are idle.
     for (let next = route.segment + 1; next <= Math.min(segments, route.segment + config.serve.readAhead); next++)
       store.prefetch(route.renditionPath, next);

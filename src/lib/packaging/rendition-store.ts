@@ -23,6 +23,7 @@ import { SegmentRequests } from './store/segment-requests.js';
 import { PlaylistRequests } from './store/playlist-requests.js';
 import { openLocalSource, type SourceReader } from './source/source-reader.js';
 import { runStoreJob, type RenditionStoreOptions, type StoreContext, type StoreJob } from './store/store-context.js';
+import type { ToolTiming } from '../shared/run-tool.js';
 
 export type { CacheStatus } from './store/single-run.js';
 export type { PackagingEvent, RenditionStoreOptions } from './store/store-context.js';
@@ -61,7 +62,7 @@ export class RenditionStore implements StoreContext {
 
   // The media playlist, or with `segmentNumber` (1-based) that segment too (it may never have
   // been made, or pruned).
-  async ensure(renditionPath: string, segmentNumber?: number): Promise<EnsureResult> {
+  async ensure(renditionPath: string, segmentNumber?: number, timing?: ToolTiming): Promise<EnsureResult> {
     const dir = await this.insideDir(renditionPath);
     const playlist = path.join(dir, INDEX_PLAYLIST);
     const wanted = segmentNumber === undefined ? playlist : path.join(dir, segmentName(segmentNumber));
@@ -69,11 +70,11 @@ export class RenditionStore implements StoreContext {
     let status: CacheStatus = 'HIT';
     if (!(await exists(playlist))) status = await this.playlists.make(renditionPath, playlist, false);
     if (segmentNumber !== undefined && !(await exists(wanted))) {
-      let made = await this.segments.make(renditionPath, dir, segmentNumber, wanted);
+      let made = await this.segments.make(renditionPath, dir, segmentNumber, wanted, timing);
       if (made === 'STALE') {
         // Made by an older casterpak and moved aside (store/segment-requests.ts): made again.
         status = await this.playlists.make(renditionPath, playlist, false);
-        made = await this.segments.make(renditionPath, dir, segmentNumber, wanted);
+        made = await this.segments.make(renditionPath, dir, segmentNumber, wanted, timing);
       }
       if (status === 'HIT' && made !== 'STALE') status = made;
     }

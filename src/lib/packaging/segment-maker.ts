@@ -13,7 +13,7 @@ import { pesCounts } from '../formats/mpegts/pes-counts.js';
 import { tsFramingError } from '../formats/mpegts/sync-check.js';
 import { SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
 import type { Bento4 } from './bento4.js';
-import { runTool } from '../shared/run-tool.js';
+import { runTool, type ToolTiming } from '../shared/run-tool.js';
 import { readWhole, writePieces } from '../shared/file-io.js';
 import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
@@ -129,6 +129,8 @@ interface SegmentJob {
   readonly source: SourceReader;
   readonly signal?: AbortSignal;
   readonly transform?: ExtractTransform;
+  /** Gets the mp42hls run's time added. */
+  readonly timing?: ToolTiming;
 }
 
 // The files packageExtract leaves in its run directory, for removeRunDir (cache/temp-run.ts).
@@ -145,13 +147,15 @@ export async function packageExtract(
   extract: Uint8Array | readonly Uint8Array[],
   name: string,
   signal?: AbortSignal,
+  timing?: ToolTiming,
 ): Promise<Buffer> {
   const input = path.join(tmp, EXTRACT_FILE);
   await writePieces(input, extract instanceof Uint8Array ? [extract] : extract);
-  await runTool(bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
+  const run = await runTool(bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
     timeoutMs: bento4.timeoutMs,
     signal,
   });
+  if (timing) timing.toolMs += run.ms;
   const unlinked = fs.unlink(input).catch(() => {}); // what is left is removed with the run directory
   try {
     const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
@@ -182,7 +186,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
     const extract = job.transform
       ? await job.transform(parts, { tmp, name, signal: job.signal })
       : extractPieces(parts.header, slices, spanStart, spanBytes);
-    const output = await packageExtract(job.bento4, tmp, extract, name, job.signal);
+    const output = await packageExtract(job.bento4, tmp, extract, name, job.signal, job.timing);
     void remove().catch(() => {}); // under way while the output is checked; awaited below
     const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead));
     const counts = asToolError(name, () => pesCounts(ts));

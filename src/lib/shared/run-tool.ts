@@ -8,6 +8,13 @@ import { ToolError } from './errors.js';
 interface RunResult {
   readonly stdout: string;
   readonly stderr: string;
+  /** From starting the process to its exit (fork and exec included), milliseconds. */
+  readonly ms: number;
+}
+
+/** The time a request's tool runs took, added up as they end (the origin's Server-Timing header). */
+export interface ToolTiming {
+  toolMs: number;
 }
 
 const tail = (text: string) => text.trim().split('\n').slice(-5).join(' | ').slice(-600);
@@ -41,6 +48,7 @@ export async function runTool(
   options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<RunResult> {
   const groups = process.platform !== 'win32';
+  const started = performance.now();
   const subprocess = execa(file, args, {
     reject: false,
     stdin: 'ignore',
@@ -99,5 +107,5 @@ export async function runTool(
       cause: result.cause,
     });
   }
-  return { stdout, stderr };
+  return { stdout, stderr, ms: performance.now() - started };
 }

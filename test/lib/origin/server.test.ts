@@ -41,6 +41,23 @@ describe('serve: the caching origin', () => {
     expect((await t.get('/i/av.mp4/segment4_0_av.ts')).status).toBe(404);
   });
 
+  // W3C Server Timing on answers that were made: the time before sending, and mp42hls's part of it.
+  it('tells in Server-Timing what a made answer cost and the part mp42hls took; nothing on a hit', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const playlist = await t.get('/i/av.mp4/index_0_av.m3u8');
+    expect(playlist.headers.get('server-timing')).toMatch(/^make;dur=\d+\.\d$/);
+    await playlist.text();
+    const segment = await t.get('/i/av.mp4/segment2_0_av.ts');
+    await segment.arrayBuffer();
+    const [, make, tool] = /^make;dur=(\d+\.\d), mp42hls;dur=(\d+\.\d)$/.exec(segment.headers.get('server-timing') ?? '') ?? [];
+    expect(Number(tool)).toBeGreaterThan(0);
+    expect(Number(make)).toBeGreaterThan(Number(tool));
+    const again = await t.get('/i/av.mp4/segment2_0_av.ts');
+    await again.arrayBuffer();
+    expect(again.headers.get('x-casterpak-cache')).toBe('HIT');
+    expect(again.headers.get('server-timing')).toBeNull();
+  });
+
   it('regenerates a pruned segment with the same bytes', async () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4' });
     const original = sha(await (await t.get('/i/av.mp4/segment2_0_av.ts')).arrayBuffer());

@@ -12,13 +12,21 @@ import { IndexFormatError } from '../segment-index.js';
 import { planSegment, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
 import type { StoreContext } from './store-context.js';
+import type { ToolTiming } from '../../shared/run-tool.js';
 
 export class SegmentRequests {
   constructor(private readonly store: StoreContext) {}
 
   // Segment `segmentNumber` (1-based) into `wanted`, a file in the rendition's directory `dir`;
   // STALE when the rendition was made by an older casterpak and moved aside: the caller makes it again.
-  async make(renditionPath: string, dir: string, segmentNumber: number, wanted: string): Promise<CacheStatus | 'STALE'> {
+  // `timing` gets the mp42hls run's time when this request makes the segment.
+  async make(
+    renditionPath: string,
+    dir: string,
+    segmentNumber: number,
+    wanted: string,
+    timing?: ToolTiming,
+  ): Promise<CacheStatus | 'STALE'> {
     const { options, entries } = this.store;
     const index = options.bento4.pinned ? await this.loadedIndex(renditionPath, dir) : null;
     if (index === 'STALE') {
@@ -64,6 +72,7 @@ export class SegmentRequests {
               source: sourceReader,
               signal,
               transform,
+              timing,
             });
             await writeFileAtomic(wanted, bytes, { durable: false });
             return 'committed' as const;
