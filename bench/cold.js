@@ -12,7 +12,8 @@
 //     one worker, or a small Node server when nginx is missing): cold playlist + segment 1 of
 //     each 2-hour film, and the bytes the static server sent for it, as a fraction of the file;
 //  e. casterpak's own work in a cold segment: segment 1 of the 2-hour film after its playlist,
-//     serve under strace (bench/lib/spawn-time.js), minus the time the mp42hls process ran;
+//     serve under strace (bench/lib/spawn-time.js), minus the time the mp42hls process ran
+//     (client side), and serve's own Server-Timing of it, make minus mp42hls (server side);
 //  f. RSS of the serve process after 100 cold 2-hour playlists (each on a fresh rendition path,
 //     one after the other, the page cache left alone);
 //  g. with `--vod <nginx>` (or BENCH_VOD): the same requests of a, b (moov first), d and f
@@ -37,7 +38,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { coldCases, coldRows, fmp4Cases, fmp4Rows } from './lib/cold-rows.js';
-import { LONG_FILMS, SCENARIOS, dropPageCache, makeMedia } from './lib/cold-media.js';
+import { LONG_FILMS, SCENARIOS, dropPageCache, lastAnswer, makeMedia } from './lib/cold-media.js';
 import { startServe } from './lib/processes.js';
 import { processTree, rssMiB } from './lib/rss.js';
 import { HAS_STRACE, programTimeWithin, straceWrap } from './lib/spawn-time.js';
@@ -138,7 +139,12 @@ export async function bench(ctx) {
       await serve?.stop();
       await fs.rm(cacheDir, { recursive: true, force: true });
     }
-    if (c.strace && !sample.error) sample.toolMs = await programTimeWithin(straceLog, 'mp42hls', sample.since, sample.since + sample.ms);
+    if (c.strace && !sample.error) {
+      sample.toolMs = await programTimeWithin(straceLog, 'mp42hls', sample.since, sample.since + sample.ms);
+      // serve's own account (src/lib/origin/rendition-routes.ts): make;dur=…, mp42hls;dur=…
+      const timing = /make;dur=([\d.]+), mp42hls;dur=([\d.]+)/.exec(lastAnswer.serverTiming ?? '');
+      if (timing) [sample.makeMs, sample.spawnedMs] = [Number(timing[1]), Number(timing[2])];
+    }
     if (c.remote) sample.bytes = await statics.bytesSent(`/${name}/`);
     await fs.rm(dir, { recursive: true, force: true });
     return sample;

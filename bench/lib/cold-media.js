@@ -62,8 +62,12 @@ export function dropPageCache(files) {
 
 // ---- what is timed ----------------------------------------------------------------------------
 
+// The Server-Timing header of the last answer `get` received (casterpak's, on what it made).
+export const lastAnswer = { serverTiming: null };
+
 export async function get(url) {
   const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  lastAnswer.serverTiming = response.headers.get('server-timing');
   const body = Buffer.from(await response.arrayBuffer());
   if (response.status !== 200) throw new Error(`${url}: ${response.status} ${body.toString('utf8', 0, 200).trim()}`);
   return body;
