@@ -54,14 +54,6 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   }
 }
 
-// The index just encoded (segment-index.ts), as loadIndex would read it from `file`: the first
-// segment after a cold playlist reads nothing of it but the segment's records.
-export function indexFromBytes(bytes: Uint8Array, file: string): LoadedIndex {
-  const header = decodeHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength(bytes.subarray(0, PREAMBLE))));
-  const { offset, length } = header.extractHeader;
-  return { header, extractHeader: bytes.slice(offset, offset + length), file };
-}
-
 // The samples of segment `segmentNumber` (1-based): one read of its records.
 async function slicesOf(index: LoadedIndex, segmentNumber: number): Promise<SampleSlice[]> {
   const { offset, length } = segmentRecords(index.header, segmentNumber - 1);
