@@ -3,7 +3,6 @@
 // playlist, then flushes the directory; the caller commits it (cache/commit.ts). The moov path
 // and the whole-file path both come through here, so a rendition's files look the same whichever
 // made it.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseMediaPlaylist } from '../formats/hls/codec.js';
 import { PlaylistFormatError } from '../formats/hls/errors.js';
@@ -12,6 +11,7 @@ import { INDEX_PLAYLIST, SEGMENT_INDEX } from '../cache/names.js';
 import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
 import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
 import { buildMediaPlaylist, segmentBaseUrl } from './media-playlist.js';
+import { writePieces } from '../shared/file-io.js';
 
 interface RenditionFiles {
   /** Each segment's duration in seconds, in order (segment number n is durations[n - 1]). */
@@ -32,7 +32,7 @@ export async function writeRenditionFiles(runDir: string, files: RenditionFiles)
     if (error instanceof PlaylistFormatError) throw new CasterpakError('BAD_PLAYLIST', error.message, { cause: error });
     throw error;
   }
-  if (files.index) await fs.writeFile(path.join(runDir, SEGMENT_INDEX), files.index);
+  if (files.index) await writePieces(path.join(runDir, SEGMENT_INDEX), [files.index]); // one write, not 512 KiB steps
   await writeRenditionInfo(runDir, files.info);
   await writeFileAtomic(path.join(runDir, INDEX_PLAYLIST), playlist);
   await syncDir(runDir);
