@@ -21,6 +21,7 @@ import { planAll } from './store/plan-request.js';
 import { RenditionEntries, type RenditionEntry } from './store/rendition-entries.js';
 import { SegmentRequests } from './store/segment-requests.js';
 import { PlaylistRequests } from './store/playlist-requests.js';
+import { MoovReadings } from './store/moov-readings.js';
 import { openLocalSource, type SourceReader } from './source/source-reader.js';
 import { runStoreJob, type RenditionStoreOptions, type StoreContext, type StoreJob } from './store/store-context.js';
 import type { ToolTiming } from '../shared/run-tool.js';
@@ -39,6 +40,8 @@ export class RenditionStore implements StoreContext {
   private readonly dirs: ConfinedDirs;
   private readonly playlists: PlaylistRequests;
   private readonly segments: SegmentRequests;
+  /** Moov readings kept for the files made from them after the rendition (store/moov-readings.ts). */
+  readonly moovReadings: MoovReadings;
   // Segments read-ahead found or made, so a warm path's read-ahead costs no file lookup.
   private readonly aheadDone = boundedCache<string, true>({ max: 100_000 });
 
@@ -54,6 +57,7 @@ export class RenditionStore implements StoreContext {
     });
     this.playlists = new PlaylistRequests(this);
     this.segments = new SegmentRequests(this);
+    this.moovReadings = new MoovReadings(this);
   }
 
   get layout(): CacheLayout {

@@ -40,7 +40,7 @@ export class Fmp4Renditions {
   private readonly readings: MoovReadings;
 
   constructor(private readonly store: AudioStore) {
-    this.readings = new MoovReadings(store);
+    this.readings = store.moovReadings;
   }
 
   private async reading(renditionPath: string, source: SourceReader): Promise<MoovReading> {

@@ -58,7 +58,7 @@ export class AudioRenditions {
   private readonly readings: MoovReadings;
 
   constructor(private readonly store: AudioStore) {
-    this.readings = new MoovReadings(store);
+    this.readings = store.moovReadings;
   }
 
   private static track(reading: MoovReading, renditionPath: string, trackId: number): Track {

@@ -1,8 +1,8 @@
 // The files of a rendition made one by one from its source's moov after the rendition itself: the
 // audio renditions (audio-requests.ts) and the fMP4 form (fmp4/). One moov reading per source
-// version (its size and version) is kept for them; each file is made once (single-flight per
-// file, under a job slot, written by atomic rename), never from a source that changed since the
-// rendition was made.
+// version (its size and version) is kept for them, in one cache of the store bounded by bytes; each
+// file is made once (single-flight per file, under a job slot, written by atomic rename), never
+// from a source that changed since the rendition was made.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { boundedCache } from '../../shared/bounded-cache.js';
@@ -20,6 +20,19 @@ import type { PackagingEvent, StoreContext } from './store-context.js';
 // rendition made first (the playlist they follow, the directory they live in).
 export interface AudioStore extends StoreContext {
   ensure(renditionPath: string): Promise<{ readonly status: CacheStatus; readonly dir: string }>;
+  /** The store's one cache of readings, shared by audio renditions and the fMP4 form. */
+  readonly moovReadings: MoovReadings;
+}
+
+// A reading of a 2-hour film holds its moov (5 MB) and its sample tables (14 MB for 518,000
+// samples): kept by those bytes, so the cache holds four such films or fifty 10-minute ones, not
+// a count of them whatever their length (32 readings of 2-hour films were 600 MiB and more).
+export const MOOV_READINGS_BYTES = 96 * 2 ** 20;
+export function readingBytes(reading: MoovReading): number {
+  let bytes = reading.moov.byteLength;
+  for (const track of reading.movie.tracks)
+    for (const table of Object.values(track.samples)) if (ArrayBuffer.isView(table)) bytes += table.byteLength;
+  return bytes + 1024 * reading.plan.segments.length;
 }
 
 export interface MoovFile {
@@ -28,9 +41,14 @@ export interface MoovFile {
 }
 
 export class MoovReadings {
-  private readonly readings = boundedCache<string, MoovReading>({ max: 32 });
+  private readonly readings: ReturnType<typeof boundedCache<string, MoovReading>>;
 
-  constructor(private readonly store: AudioStore) {}
+  constructor(
+    private readonly store: Omit<AudioStore, 'moovReadings'>,
+    maxBytes = MOOV_READINGS_BYTES,
+  ) {
+    this.readings = boundedCache<string, MoovReading>({ maxSize: maxBytes, sizeOf: readingBytes });
+  }
 
   // `check` sees the rendition's info before a reading is made (it throws to refuse).
   async read(renditionPath: string, source: SourceReader, check?: (info: RenditionInfo | null) => void): Promise<MoovReading> {
