@@ -10,13 +10,13 @@ import { MIB, connect, costOf, getRequest, peakCost, publishedSegment, readSlowl
 
 const SEGMENT_BYTES = 3.4 * MIB;
 const LIMIT = { rss: 256 * MIB, descriptors: 64 };
-// Back to idle after the clients left: serve collects its garbage once quiet
-// (origin/http/idle-collection.ts), glibc returns the freed buffers, and V8's memory reducer
-// gives back the young generation it grew 8 s after that collection. Measured 16–32 s after the
+// Back to idle after the clients left: serve collects its garbage once quiet, and once more an
+// interval later, when V8 gives back the young generation the burst grew
+// (origin/http/idle-collection.ts); glibc returns the freed buffers. Measured 16–40 s after the
 // readers left: −2 to +4 MiB (docs/reliability.md, promise 10). The margin is glibc's heap, which
 // freed small pieces can keep from shrinking.
 const LEFT_RSS = 16 * MIB;
-const LEFT_WITHIN_MS = 60_000;
+const LEFT_WITHIN_MS = 75_000;
 
 /** Polls until serve's RSS is back within LEFT_RSS of idle; the cost when it was, and after how long. */
 async function backToIdle(pid: number, idle: Cost): Promise<{ cost: Cost; seconds: number }> {
@@ -105,7 +105,7 @@ describe('hostile clients', () => {
 
   it(
     '1,000 connections each ask for a 3.4 MB segment and never read: memory within the budget, all cut after the write-idle timeout',
-    { timeout: 150_000 },
+    { timeout: 170_000 },
     async () => {
       const segment = publishedSegment(SEGMENT_BYTES);
       const serve = await hostileServe(segment.root);
@@ -166,8 +166,8 @@ describe('hostile clients', () => {
       console.log(
         `400 stalled readers, --response-memory 8M: live buffers at most +${((held.peak - before.now) / MIB).toFixed(1)} MiB, +${((held.now - before.now) / MIB).toFixed(1)} MiB once cut`,
       );
-      // The budget, 16 KiB a streamed response, and the whole-read pool (half the budget) kept from before.
-      expect(held.peak - before.now).toBeLessThanOrEqual(8 * MIB + 400 * 16 * 1024 + 4 * MIB);
+      // The budget (whole reads in use and pooled together) and 16 KiB a streamed response past it.
+      expect(held.peak - before.now).toBeLessThanOrEqual(8 * MIB + 400 * 16 * 1024);
       expect(held.now - before.now).toBeLessThanOrEqual(4 * MIB);
     },
   );

@@ -16,19 +16,20 @@ let wholeReadBudget = 64 * 1024 * 1024;
 let heldBytes = 0;
 
 // Whole-read buffers are used again once their response is written: a new multi-megabyte
-// buffer per request keeps the garbage collector busy (measured in docs/benchmarks.md).
-// Sizes are rounded up to whole MiB so segments of a rendition share them. The pool is half the
-// budget at most, so an idle process gives most of it back.
+// buffer per request keeps the garbage collector busy, and with glibc's fixed mmap threshold
+// (docs/reliability.md) maps and faults in fresh pages for every one (docs/benchmarks.md). Sizes
+// are rounded up to whole MiB so segments of a rendition share them. Buffers in use and pooled
+// together stay within the budget, so every client of a steady load finds its buffer again (a
+// pool of half the budget left 16 clients of 3 MiB segments 20 % slower); an idle process gives
+// the pool back (releaseWholeReadPool).
 const MIB = 1024 * 1024;
-let poolMaxBytes = 32 * MIB;
 const pool: Buffer[] = [];
 let pooledBytes = 0;
 
 // The process's budget (serve.responseMemoryBytes); set once when the origin is made.
 export function setResponseMemory(bytes: number): void {
   wholeReadBudget = bytes;
-  poolMaxBytes = Math.min(64 * MIB, Math.floor(bytes / 2));
-  while (pooledBytes > poolMaxBytes) pooledBytes -= pool.pop()!.length;
+  while (pooledBytes > wholeReadBudget) pooledBytes -= pool.pop()!.length;
 }
 
 // Once serve is quiet (http/idle-collection.ts): a pool kept through an idle hour is memory no
@@ -43,14 +44,19 @@ const pooledSize = (length: number): number => Math.ceil(length / MIB) * MIB;
 function takeBuffer(length: number): Buffer {
   const size = pooledSize(length);
   const at = pool.findIndex((b) => b.length === size);
-  if (at < 0) return Buffer.allocUnsafeSlow(size);
-  const [buffer] = pool.splice(at, 1);
-  pooledBytes -= buffer.length;
-  return buffer;
+  if (at >= 0) {
+    const [buffer] = pool.splice(at, 1);
+    pooledBytes -= buffer.length;
+    return buffer;
+  }
+  // None of this size: pooled ones of other sizes, oldest first, make room for a new one.
+  while (pool.length > 0 && pooledBytes + heldBytes + size > wholeReadBudget) pooledBytes -= pool.shift()!.length;
+  return Buffer.allocUnsafeSlow(size);
 }
 
+// Called while `buffer` still counts as held: kept while the pool and the buffers in use fit the budget.
 function giveBack(buffer: Buffer): void {
-  if (pooledBytes + buffer.length > poolMaxBytes) return;
+  if (pooledBytes + heldBytes > wholeReadBudget) return;
   pool.push(buffer);
   pooledBytes += buffer.length;
 }

@@ -1,15 +1,16 @@
 // A full garbage collection once serve has gone quiet. V8 collects when JavaScript allocates; an
 // origin with no request in progress allocates nothing, so the buffers of a burst that has ended
-// (tens of MiB after 1,000 slow readers) would stay allocated until the next traffic. The
-// collection also arms V8's memory reducer, which gives back the young generation the burst grew
-// about 8 s later. Timings and figures: docs/reliability.md, "Hostile clients and a careless
-// operator".
+// (tens of MiB after 1,000 slow readers) would stay allocated until the next traffic. A second
+// collection follows if serve is still quiet: V8 gives back the young generation a burst grew
+// only on a collection that finds little allocated in the seconds before it, which the first,
+// 3 s after the burst, does not. Timings and figures: docs/reliability.md, "Hostile clients and a
+// careless operator".
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
 /** Quiet this long after the last request ended (or connection closed) before collecting. */
 const QUIET_MS = 3_000;
-/** At most one collection this often, whatever the traffic. */
+/** At most one collection this often, whatever the traffic; and the second one this long after the first. */
 const MIN_INTERVAL_MS = 10_000;
 
 // `gc` without a command-line flag: the flag set at run time exposes it to contexts made after,
@@ -43,7 +44,7 @@ interface IdleCollection {
 
 /**
  * `release` lets go of what is kept for the next burst (the whole-read pool) before collecting.
- * Runs only after activity: an origin idle for hours collects once, not every few seconds.
+ * Runs only after activity: an origin idle for hours collects twice, not every few seconds.
  */
 export function idleCollection(
   release: () => void,
@@ -57,20 +58,23 @@ export function idleCollection(
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const run = () => {
+  const later = (wait: number, followUp: boolean) => {
+    timer = setTimeout(() => run(followUp), wait);
+    timer.unref(); // never what keeps the process alive
+  };
+  const run = (followUp: boolean) => {
     timer = undefined;
     if (inProgress > 0) return;
     lastRun = Date.now();
     runs++;
     release();
     (options.collect ?? collector() ?? (() => {}))();
+    if (!followUp && !stopped) later(minIntervalMs, true); // activity meanwhile puts it off (schedule)
   };
   const schedule = () => {
     clearTimeout(timer);
     if (stopped) return;
-    const wait = Math.max(quietMs, lastRun + minIntervalMs - Date.now());
-    timer = setTimeout(run, wait);
-    timer.unref(); // never what keeps the process alive
+    later(Math.max(quietMs, lastRun + minIntervalMs - Date.now()), false);
   };
 
   return {

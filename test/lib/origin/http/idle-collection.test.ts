@@ -13,8 +13,8 @@ function counted(options: { quietMs: number; minIntervalMs: number }) {
 }
 
 describe('idle collection', () => {
-  it('collects once the last request has been over for the quiet time, the pool let go first', async () => {
-    const { quiet, calls } = counted({ quietMs: 100, minIntervalMs: 0 });
+  it('collects once the last request has been over for the quiet time, the pool let go first; once more an interval later', async () => {
+    const { quiet, calls } = counted({ quietMs: 100, minIntervalMs: 250 });
     quiet.started();
     quiet.started();
     quiet.ended();
@@ -26,12 +26,31 @@ describe('idle collection', () => {
     await sleep(150);
     expect(calls).toEqual({ released: 1, collected: 1 });
     await sleep(300);
-    expect(quiet.runs).toBe(1); // idle: no collection again without new activity
+    expect(quiet.runs).toBe(2); // the follow-up, still quiet an interval later
+    await sleep(400);
+    expect(quiet.runs).toBe(2); // idle: no collection again without new activity
+    quiet.stop();
+  });
+
+  it('activity before the follow-up puts it off until serve is quiet again', async () => {
+    const { quiet, calls } = counted({ quietMs: 50, minIntervalMs: 300 });
+    quiet.started();
+    quiet.ended();
+    await sleep(100);
+    expect(calls.collected).toBe(1);
+    quiet.started(); // the follow-up would have come at 350 ms
+    await sleep(400);
+    expect(calls.collected).toBe(1);
+    quiet.ended(); // quiet again: a collection once the interval since the last has passed, then its follow-up
+    await sleep(100);
+    expect(calls.collected).toBe(2);
+    await sleep(350);
+    expect(calls.collected).toBe(3);
     quiet.stop();
   });
 
   it('a request that starts during the quiet time puts the collection off', async () => {
-    const { quiet, calls } = counted({ quietMs: 150, minIntervalMs: 0 });
+    const { quiet, calls } = counted({ quietMs: 150, minIntervalMs: 1000 });
     quiet.started();
     quiet.ended();
     await sleep(100);
@@ -73,7 +92,7 @@ describe('idle collection', () => {
     let finalized = false;
     const registry = new FinalizationRegistry(() => (finalized = true));
     registry.register(Buffer.allocUnsafeSlow(4 * 1024 * 1024), 'segment');
-    const quiet = idleCollection(() => {}, { quietMs: 10, minIntervalMs: 0 });
+    const quiet = idleCollection(() => {}, { quietMs: 10, minIntervalMs: 10_000 });
     quiet.started();
     quiet.ended();
     await sleep(100);
