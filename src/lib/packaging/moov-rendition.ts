@@ -101,7 +101,7 @@ export async function moovRendition(
   job: MoovJob,
   reading: MoovReading,
   describe: (info: RenditionInfo) => RenditionInfo = (info) => info,
-): Promise<{ tmp: string; info: RenditionInfo }> {
+): Promise<{ tmp: string; info: RenditionInfo; index: Uint8Array }> {
   const { plan, media } = reading;
   const durations = playableDurations(
     plan.segments.map((s) => Number(s.extinf)),
@@ -126,7 +126,7 @@ export async function moovRendition(
   const tmp = await makeTempDir(job.layout, job.renditionPath);
   try {
     await writeRenditionFiles(tmp, { durations, info, index, publicBaseUrl: job.publicBaseUrl });
-    return { tmp, info };
+    return { tmp, info, index };
   } catch (error) {
     await fs.rm(tmp, { recursive: true, force: true });
     throw error;

@@ -32,6 +32,8 @@ export interface LoadedIndex {
   readonly header: IndexHeader;
   readonly extractHeader: Uint8Array;
   readonly file: string;
+  /** The whole file, while a playlist has just made it (store/rendition-entries.ts): records read from it. */
+  readonly bytes?: Uint8Array;
 }
 
 async function readAt(handle: fs.FileHandle, offset: number, length: number): Promise<Uint8Array> {
@@ -54,9 +56,17 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   }
 }
 
+// The index a playlist has just encoded (segment-index.ts) as loadIndex reads it, kept whole.
+export function indexFromBytes(bytes: Uint8Array, file: string): LoadedIndex {
+  const header = decodeHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength(bytes.subarray(0, PREAMBLE))));
+  const { offset, length } = header.extractHeader;
+  return { header, extractHeader: bytes.slice(offset, offset + length), file, bytes }; // a copy: kept without `bytes` later
+}
+
 // The samples of segment `segmentNumber` (1-based): one read of its records.
 async function slicesOf(index: LoadedIndex, segmentNumber: number): Promise<SampleSlice[]> {
   const { offset, length } = segmentRecords(index.header, segmentNumber - 1);
+  if (index.bytes) return slicesFromRecords(index.header, segmentNumber - 1, index.bytes.subarray(offset, offset + length));
   const handle = await fs.open(index.file, 'r');
   try {
     return slicesFromRecords(index.header, segmentNumber - 1, await readAt(handle, offset, length));

@@ -1,10 +1,12 @@
 // A missing media playlist: from the source's moov alone (moov-rendition.ts) or by a whole-file
 // mp42hls run (packager.ts), as store/plan-request.ts decides, committed as one directory
 // (rendition-writer.ts, cache/commit.ts). The whole-file run also repairs missing segments.
-import { renditionKey } from '../../cache/names.js';
+import path from 'node:path';
+import { SEGMENT_INDEX, renditionKey } from '../../cache/names.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
 import { commitRendition, type CommitOutcome } from '../../cache/commit.js';
 import { wholeFileRendition } from '../packager.js';
+import { indexFromBytes } from '../segment-maker.js';
 import { moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
 import type { SourceReader } from '../source/source-reader.js';
 import { planPlaylist, refusal } from './plan-request.js';
@@ -70,8 +72,13 @@ export class PlaylistRequests {
             const describe = derivation
               ? (info: RenditionInfo) => derivation.describe(read, info)
               : ((await this.store.options.derivations?.uprightSource?.(read)) ?? undefined);
-            const { tmp } = await moovRendition(job, read, describe);
-            return { read, wholeFile: null, outcome: await this.commit(renditionPath, tmp, replace) };
+            const { tmp, index } = await moovRendition(job, read, describe);
+            const outcome = await this.commit(renditionPath, tmp, replace);
+            if (outcome === 'committed' || outcome === 'replaced') {
+              const file = path.join(this.store.options.layout.renditionDir(renditionPath), SEGMENT_INDEX);
+              this.store.entries.setFresh(renditionPath, indexFromBytes(index, file));
+            }
+            return { read, wholeFile: null, outcome };
           },
           outcomeOf: (result) => result.outcome,
           mediaOf: (result) => result.read.media,

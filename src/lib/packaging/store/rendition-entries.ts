@@ -1,7 +1,10 @@
 // What the rendition store and the /i/ routes remember of a rendition, in one entry per rendition:
 // its directory once verified inside the cache (cache/confined-dirs.ts), its `.rendition.json` as
 // last read, and its loaded segment index. Bounded, least recently used first out; an index
-// weighs far more than a path, so the bound is by weight.
+// weighs far more than a path, so the bound is by weight. Apart from them, the whole index files
+// the last few cold playlists made, for the segment requests that follow: read from memory, not
+// from a disk that may no longer hold them in its cache (a film asked for is not always played,
+// so they are few, not one per playlist).
 import { boundedCache } from '../../shared/bounded-cache.js';
 import type { DirMemory } from '../../cache/confined-dirs.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
@@ -21,8 +24,27 @@ const SEGMENTS_PER_WEIGHT = 100;
 const indexWeight = (index: LoadedIndex): number => 90 * Math.max(1, Math.ceil(index.header.segments.length / SEGMENTS_PER_WEIGHT));
 const weightOf = (entry: RenditionEntry) => 1 + (entry.info ? 9 : 0) + (entry.index ? indexWeight(entry.index) : 0);
 
+// A 2-hour film's index is 2.6 MB.
+const FRESH_INDEXES = 2;
+
 export class RenditionEntries {
   private readonly entries = boundedCache<string, RenditionEntry>({ maxSize: MAX_WEIGHT, sizeOf: weightOf });
+  private readonly fresh = boundedCache<string, LoadedIndex>({ max: FRESH_INDEXES });
+
+  /** The index a playlist has just made and committed (whole, segment-maker.ts indexFromBytes). */
+  setFresh(renditionPath: string, index: LoadedIndex): void {
+    this.fresh.set(renditionPath, index);
+  }
+
+  /** That index, once: its rendition's entry keeps it from now on, without the file's bytes. */
+  takeFresh(renditionPath: string): LoadedIndex | undefined {
+    const index = this.fresh.get(renditionPath);
+    if (!index) return undefined;
+    this.fresh.delete(renditionPath);
+    const { bytes: _, ...kept } = index;
+    this.set(renditionPath, { index: kept });
+    return index;
+  }
 
   get(renditionPath: string): RenditionEntry | undefined {
     return this.entries.get(renditionPath);
@@ -35,6 +57,7 @@ export class RenditionEntries {
   // Drops what may have changed on disk (a rendition replaced, repaired or pruned); the verified
   // directory stays, since its path cannot lead elsewhere without the cache being tampered with.
   forget(renditionPath: string, ...parts: ('info' | 'index')[]): void {
+    if (parts.includes('index')) this.fresh.delete(renditionPath);
     const entry = this.entries.get(renditionPath);
     if (!entry) return;
     const kept: { -readonly [K in keyof RenditionEntry]: RenditionEntry[K] } = { ...entry };

@@ -97,7 +97,7 @@ export class SegmentRequests {
   // whole-file rendition of another Bento4, or a source whose segments cannot be made alone).
   // STALE: an index of another format, written by an older casterpak.
   private async loadedIndex(renditionPath: string, dir: string): Promise<LoadedIndex | null | 'STALE'> {
-    const known = this.store.entries.get(renditionPath)?.index;
+    const known = this.store.entries.get(renditionPath)?.index ?? this.store.entries.takeFresh(renditionPath);
     if (known) return known;
     const loaded = await loadIndex(dir).catch((error: unknown) => (error instanceof IndexFormatError ? ('STALE' as const) : null));
     if (loaded !== null && loaded !== 'STALE') this.store.entries.set(renditionPath, { index: loaded });

@@ -50,3 +50,26 @@ describe('RenditionEntries', () => {
     expect(entries.get('l999.mp4')?.index).toBe(long);
   });
 });
+
+describe('RenditionEntries: indexes cold playlists have just made', () => {
+  const fresh = (name: string) => ({ ...indexOf(3), file: `/cache/${name}/.segments.idx`, bytes: new Uint8Array(8) }) as LoadedIndex;
+
+  it('hands one over once, the rendition entry keeping it from then on without the file bytes', () => {
+    const entries = new RenditionEntries();
+    entries.setFresh('a.mp4', fresh('a.mp4'));
+    expect(entries.get('a.mp4')).toBeUndefined(); // not a loaded index until a segment asks
+    expect(entries.takeFresh('a.mp4')?.bytes).toHaveLength(8);
+    expect(entries.takeFresh('a.mp4')).toBeUndefined();
+    expect(entries.get('a.mp4')?.index?.file).toBe('/cache/a.mp4/.segments.idx');
+    expect(entries.get('a.mp4')?.index?.bytes).toBeUndefined();
+  });
+
+  it('keeps the last two, and drops one whose rendition is made again', () => {
+    const entries = new RenditionEntries();
+    for (const name of ['a.mp4', 'b.mp4', 'c.mp4']) entries.setFresh(name, fresh(name));
+    expect(entries.takeFresh('a.mp4')).toBeUndefined();
+    entries.forget('b.mp4', 'info', 'index');
+    expect(entries.takeFresh('b.mp4')).toBeUndefined();
+    expect(entries.takeFresh('c.mp4')).toBeDefined();
+  });
+});
