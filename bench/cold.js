@@ -12,8 +12,8 @@
 //     one worker, or a small Node server when nginx is missing): cold playlist + segment 1 of
 //     each 2-hour film, and the bytes the static server sent for it, as a fraction of the file;
 //  e. casterpak's own work in a cold segment: segment 1 of the 2-hour film after its playlist,
-//     serve under strace (bench/lib/spawn-time.js), minus the time the mp42hls process ran
-//     (client side), and serve's own Server-Timing of it, make minus mp42hls (server side);
+//     minus the time the mp42hls process ran, from serve's Server-Timing header (mp42hls;dur:
+//     from its spawn to its exit): the request as the client saw it, and as serve made it (make;dur);
 //  f. RSS of the serve process after 100 cold 2-hour playlists (each on a fresh rendition path,
 //     one after the other, the page cache left alone);
 //  g. with `--vod <nginx>` (or BENCH_VOD): the same requests of a, b (moov first), d and f
@@ -23,8 +23,8 @@
 // serve warmed on the clip's fMP4 segment too, no mp42hls anchor and no RSS.
 // Every casterpak measurement starts its own serve process (bin/casterpak.js, --log-level warn)
 // on a fresh cache directory and a fresh rendition path (a hard link of the film), warms serve's
-// code with a 30-second clip (segment 1 asked first, then the playlist) and the playlist of the
-// other 2-hour film (a running origin's code is compiled for long films), drops the page cache
+// code with a 30-second clip (segment 1 asked first, then the playlist) and the playlist and three
+// segments of the other 2-hour film (a running origin's code is compiled for long films), drops the page cache
 // (bench/lib/cold-media.js: drop_caches as root, else fadvise per file; the output says which),
 // then times the request(s) with fetch, from the first request to the last byte of the last
 // response. Median of BENCH_COLD_RUNS (5, or 7 with nginx-vod-module), the cases interleaved
@@ -38,10 +38,9 @@ import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { coldCases, coldRows, fmp4Cases, fmp4Rows } from './lib/cold-rows.js';
-import { LONG_FILMS, SCENARIOS, dropPageCache, lastAnswer, makeMedia } from './lib/cold-media.js';
+import { LONG_FILMS, SCENARIOS, dropPageCache, get, lastAnswer, makeMedia } from './lib/cold-media.js';
 import { startServe } from './lib/processes.js';
 import { processTree, rssMiB } from './lib/rss.js';
-import { HAS_STRACE, programTimeWithin, straceWrap } from './lib/spawn-time.js';
 import { startStatics } from './lib/statics.js';
 import { startVod } from './lib/vod.js';
 import { wholeFileMp42hls } from './lib/whole-file.js';
@@ -104,23 +103,24 @@ export async function bench(ctx) {
   async function measureServe(c) {
     const { name, dir, file } = await freshPath(c.source);
     const cacheDir = path.join(scratch, `cache-${name}`);
-    const straceLog = path.join(scratch, `strace-${name}.log`);
     let serve = null;
     let sample = { ms: NaN, error: null };
     try {
       const args = ['--segment-duration', String(SEGMENT_DURATION), '--cache-dir', cacheDir];
       args.push(...(c.remote ? ['--upstream', statics.url] : ['--source-root', library]));
-      serve = await startServe(ctx, args, c.strace ? straceWrap(straceLog) : []);
+      serve = await startServe(ctx, args);
       const served = serve;
       const failed = (err) => `${message(err)} ${served.stderr().trim().split('\n').slice(-2).join(' | ')}`.trim();
       try {
         await SCENARIOS.segment1(`${serve.url}/i/warm/clip.mp4`); // serve's code paths, fetch's too
         await SCENARIOS.playlist(`${serve.url}/i/warm/clip.mp4`);
-        // A running origin has made long films' playlists before: its code is compiled for them
-        // (the first 2-hour moov in a new process costs 2-3 x a later one, V8 compiling its loops).
-        // Another film than the one measured, so nothing of it is cached.
+        // A running origin has made long films' playlists and segments before: its code is
+        // compiled for them (the first 2-hour moov in a new process costs 2-3 x a later one, the
+        // first segment half as much again, V8 compiling their loops). Another film than the one
+        // measured, so nothing of it is cached.
         const other = LONG_FILMS.find((film) => film.path !== c.source) ?? LONG_FILMS[0];
         await SCENARIOS.playlist(`${serve.url}/i/warm/long-${other.layout}.mp4`);
+        for (let n = 2; n <= 4; n++) await get(`${serve.url}/i/warm/long-${other.layout}.mp4/segment${n}_0_av.ts`);
         if (c.fmp4) await SCENARIOS.fmp4Segment1(`${serve.url}/i/warm/clip.mp4`);
       } catch (err) {
         throw new Error(`warm-up: ${failed(err)}`);
@@ -139,11 +139,10 @@ export async function bench(ctx) {
       await serve?.stop();
       await fs.rm(cacheDir, { recursive: true, force: true });
     }
-    if (c.strace && !sample.error) {
-      sample.toolMs = await programTimeWithin(straceLog, 'mp42hls', sample.since, sample.since + sample.ms);
+    if (c.key === 'own' && !sample.error) {
       // serve's own account (src/lib/origin/rendition-routes.ts): make;dur=…, mp42hls;dur=…
       const timing = /make;dur=([\d.]+), mp42hls;dur=([\d.]+)/.exec(lastAnswer.serverTiming ?? '');
-      if (timing) [sample.makeMs, sample.spawnedMs] = [Number(timing[1]), Number(timing[2])];
+      if (timing) [sample.makeMs, sample.toolMs] = [Number(timing[1]), Number(timing[2])];
     }
     if (c.remote) sample.bytes = await statics.bytesSent(`/${name}/`);
     await fs.rm(dir, { recursive: true, force: true });
@@ -184,7 +183,7 @@ export async function bench(ctx) {
       `load ${loadBefore.toFixed(1)}→${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
       `${((Date.now() - started) / 1000).toFixed(0)} s`,
     ].join('; ');
-  const cases = ctx.fmp4 ? fmp4Cases(ctx.mp4, LONG_FILMS) : coldCases(ctx.mp4, LONG_FILMS, HAS_STRACE);
+  const cases = ctx.fmp4 ? fmp4Cases(ctx.mp4, LONG_FILMS) : coldCases(ctx.mp4, LONG_FILMS);
   for (const c of cases) Object.assign(c, { samples: [], vodSamples: [] });
   const anchors = {};
   const rss = {};

@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { processTree } from './rss.js';
 import { workerMallocEnv } from '../../dist/lib/origin/serve-runner.js';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,51 +31,37 @@ async function waitUntilUp(url, child, what) {
   throw new Error(`${what()} did not start`);
 }
 
-// SIGTERM to `term` (the child by default), SIGKILL to `kill` after 10 s; resolves when the
-// child has exited.
-function stopChild(child, term = [child.pid], kill = term) {
+// SIGTERM, then SIGKILL after 10 s; resolves when the child has exited.
+function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const send = (pids, signal) => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // gone already
-      }
+  const send = (signal) => {
+    try {
+      process.kill(child.pid, signal);
+    } catch {
+      // gone already
     }
   };
   return new Promise((resolve) => {
-    const timer = setTimeout(() => send(kill, 'SIGKILL'), 10_000);
+    const timer = setTimeout(() => send('SIGKILL'), 10_000);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();
     });
-    send(term, 'SIGTERM');
+    send('SIGTERM');
   });
 }
 
-// A wrapper (strace) that gets SIGTERM detaches and leaves its program running: the program
-// (its first child) gets the signal instead, and the wrapper exits after it.
-async function stopWrapped(child) {
-  const [, program] = await processTree(child.pid);
-  return program === undefined ? stopChild(child) : stopChild(child, [program], [program, child.pid]);
-}
-
-// `casterpak serve` on a free port of 127.0.0.1, once /healthz answers; `wrap` is a command
-// line to run it under (strace for the cold bench's spawn timing). `pid` is serve's own process
-// when not wrapped.
-export async function startServe(ctx, args, wrap = []) {
+// `casterpak serve` on a free port of 127.0.0.1, once /healthz answers.
+export async function startServe(ctx, args) {
   const port = await freePort();
   let stderr = '';
   const serveArgs = [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args];
   // glibc's malloc set as the shipped systemd unit and serve's workers set it (docs/reliability.md).
   const options = { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...workerMallocEnv(process.env) } };
-  const child = wrap.length
-    ? spawn(wrap[0], [...wrap.slice(1), process.execPath, ...serveArgs], options)
-    : spawn(process.execPath, serveArgs, options);
+  const child = spawn(process.execPath, serveArgs, options);
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
-  const stop = () => (wrap.length ? stopWrapped(child) : stopChild(child));
+  const stop = () => stopChild(child);
   try {
     await waitUntilUp(`${url}/healthz`, child, () => `casterpak serve (${stderr.trim()})`);
   } catch (error) {
