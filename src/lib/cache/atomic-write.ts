@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { atomicTempName } from './names.js';
+import { writeAll } from '../shared/file-io.js';
 
 // `durable: false` skips the flush, for files that can be made again byte for byte (segments).
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
@@ -11,7 +12,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   try {
     const handle = await fs.open(temp, 'wx');
     try {
-      await handle.writeFile(data);
+      await writeAll(handle, typeof data === 'string' ? Buffer.from(data) : data);
       if (options.durable !== false) await handle.sync();
     } finally {
       await handle.close();

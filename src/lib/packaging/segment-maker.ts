@@ -137,7 +137,8 @@ interface SegmentJob {
 
 // The files packageExtract leaves in its run directory, for removeRunDir (cache/temp-run.ts).
 const EXTRACT_FILE = 'extract.mp4';
-const RUN_FILES = [EXTRACT_FILE, RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE.replace('%d', '0')];
+const ONLY_SEGMENT = RAW_SEGMENT_TEMPLATE.replace('%d', '0');
+const RUN_FILES = [EXTRACT_FILE, RAW_PLAYLIST, ONLY_SEGMENT];
 
 // mp42hls over a one-segment extract written into `tmp`: the one segment it wrote, framed
 // MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts). The
@@ -160,9 +161,14 @@ export async function packageExtract(
   if (timing) timing.toolMs += run.ms;
   const unlinked = fs.unlink(input).catch(() => {}); // what is left is removed with the run directory
   try {
-    const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
+    // Its playlist and the segment it should name, read at once; the playlist must name that one only.
+    const [text, segment] = await Promise.all([
+      fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'),
+      readWhole(path.join(tmp, ONLY_SEGMENT)).catch(() => null),
+    ]);
+    const raw = readRawPlaylist(text);
     if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
-    const output = await readWhole(path.join(tmp, raw[0].uri));
+    const output = raw[0].uri === ONLY_SEGMENT && segment ? segment : await readWhole(path.join(tmp, raw[0].uri));
     const framing = tsFramingError(output);
     if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
     return output;

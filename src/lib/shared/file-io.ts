@@ -30,10 +30,20 @@ export async function writePieces(file: string, pieces: readonly Uint8Array[]): 
       const part = pieces.slice(at, at + WRITEV_PIECES);
       const want = part.reduce((n, p) => n + p.length, 0);
       const { bytesWritten } = await handle.writev(part);
-      if (bytesWritten < want) await handle.writeFile(Buffer.concat(part).subarray(bytesWritten)); // a short write: the rest, looped
+      if (bytesWritten < want) await writeAll(handle, Buffer.concat(part).subarray(bytesWritten)); // a short write: the rest
     }
   } finally {
     await handle.close();
   }
 }
 const WRITEV_PIECES = 1024; // IOV_MAX on Linux
+
+// `bytes` at the file's position in one write (FileHandle.writeFile writes 512 KiB at a time, a
+// thread-pool round trip each), more only when the system writes less.
+export async function writeAll(handle: fs.FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at);
+    if (bytesWritten === 0) throw Object.assign(new Error('no byte written'), { code: 'EIO' });
+    at += bytesWritten;
+  }
+}

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readWhole, writePieces } from '../../../src/lib/shared/file-io.js';
+import { promises as fs } from 'node:fs';
+import { readWhole, writeAll, writePieces } from '../../../src/lib/shared/file-io.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 describe('writePieces', () => {
@@ -28,5 +29,21 @@ describe('readWhole', () => {
     writeFileSync(path.join(dir, 'empty'), '');
     expect((await readWhole(path.join(dir, 'big'))).equals(bytes)).toBe(true);
     expect((await readWhole(path.join(dir, 'empty'))).length).toBe(0);
+  });
+});
+
+describe('writeAll', () => {
+  it('writes a buffer of megabytes whole at the file position', async () => {
+    const file = path.join(tempDir(), 'all');
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 7);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = i % 253;
+    const handle = await fs.open(file, 'w');
+    try {
+      await writeAll(handle, Buffer.from('head'));
+      await writeAll(handle, bytes);
+    } finally {
+      await handle.close();
+    }
+    expect(readFileSync(file).equals(Buffer.concat([Buffer.from('head'), bytes]))).toBe(true);
   });
 });
