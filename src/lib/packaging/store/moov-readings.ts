@@ -27,7 +27,7 @@ export interface AudioStore extends StoreContext {
 // A reading of a 2-hour film holds its moov (5 MB) and its sample tables (14 MB for 518,000
 // samples): kept by those bytes, so the cache holds four such films or fifty 10-minute ones, not
 // a count of them whatever their length (32 readings of 2-hour films were 600 MiB and more).
-export const MOOV_READINGS_BYTES = 96 * 2 ** 20;
+const MOOV_READINGS_BYTES = 96 * 2 ** 20;
 export function readingBytes(reading: MoovReading): number {
   let bytes = reading.moov.byteLength;
   for (const track of reading.movie.tracks)
