@@ -6,7 +6,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startServe, waitFor, type ServeProcess } from '../helpers/serve-process.js';
-import { MIB, connect, costOf, getRequest, peakCost, publishedSegment, readSlowly, sleep, type Cost } from './helpers/raw-clients.js';
+import {
+  MIB,
+  connect,
+  costOf,
+  getRequest,
+  peakCost,
+  publishedSegment,
+  readSlowly,
+  readToClose,
+  sleep,
+  type Cost,
+} from './helpers/raw-clients.js';
 
 const SEGMENT_BYTES = 3.4 * MIB;
 const LIMIT = { rss: 256 * MIB, descriptors: 64 };
@@ -192,12 +203,7 @@ describe('hostile clients', () => {
       socket.write(getRequest(segment.path, 'Connection: close\r\n'));
       await sleep(1500); // the kernel's buffers are full: the response waits for its client
       expect(fileOpen()).toBe(false);
-      const chunks: Buffer[] = [];
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      const closed = new Promise((resolve) => socket.once('close', resolve));
-      socket.resume();
-      await closed;
-      const answer = Buffer.concat(chunks);
+      const answer = await readToClose(socket);
       expect(answer.length - answer.indexOf('\r\n\r\n') - 4).toBe(40 * MIB);
       expect(answer.subarray(answer.indexOf('\r\n\r\n') + 4).equals(readFileSync(path.join(segment.root, 'film/seg.ts')))).toBe(true);
     },
@@ -214,12 +220,7 @@ describe('hostile clients', () => {
     await sleep(1500);
     writeFileSync(`${file}.new`, Buffer.alloc(40 * MIB, 7));
     renameSync(`${file}.new`, file); // a re-published segment: a new file under the name
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const closed = new Promise((resolve) => socket.once('close', resolve));
-    socket.resume();
-    await closed;
-    const answer = Buffer.concat(chunks);
+    const answer = await readToClose(socket);
     const body = answer.subarray(answer.indexOf('\r\n\r\n') + 4);
     expect(body.length).toBeLessThan(40 * MIB);
     expect(body.equals(original.subarray(0, body.length))).toBe(true);

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startServe, waitFor } from '../helpers/serve-process.js';
-import { MIB, connect, getRequest, publishedSegment, readSlowly, sleep } from './helpers/raw-clients.js';
+import { MIB, connect, getRequest, publishedSegment, readSlowly, readToClose, sleep } from './helpers/raw-clients.js';
 
 // Larger than what the kernel's socket buffers take (tcp_wmem's 4 MiB and the client's receive
 // buffer): most of it is still in the server when the signal comes.
@@ -84,11 +84,7 @@ describe('serve and signals', () => {
     const begin = Date.now();
     socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 200);
-    const answer = await new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.once('close', () => resolve(text));
-    });
+    const answer = (await readToClose(socket)).toString();
     clearInterval(drip);
     expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     expect(Date.now() - begin).toBeLessThan(5000);

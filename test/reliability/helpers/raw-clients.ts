@@ -69,6 +69,15 @@ export function connect(url: string): Promise<net.Socket> {
 
 export const getRequest = (target: string, extra = '') => `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`;
 
+// Everything the socket receives from now until it closes (a paused socket is resumed).
+export function readToClose(socket: net.Socket): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const closed = new Promise<Buffer>((resolve) => socket.once('close', () => resolve(Buffer.concat(chunks))));
+  socket.resume();
+  return closed;
+}
+
 // Reads from a paused socket at about `bytesPerSecond`, for `ms`; returns what it read.
 export async function readSlowly(socket: net.Socket, bytesPerSecond: number, ms: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
