@@ -4,59 +4,27 @@
 // the DASH manifest of a .csmil of two renditions and switches between them with sound throughout.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './helpers/browser.js';
+import { describe, expect, it } from 'vitest';
 import {
   RENDITION_DIRS,
   RENDITION_HEIGHTS,
   TITLE_SECONDS,
   forceRendition,
-  makeTwoRenditionTitle,
-  openPlayerPage,
-  seekAndPlay,
-  startOtherPlayersPage,
   startPlaying,
   type PlayerName,
 } from './helpers/other-players-page.js';
-import { why } from './helpers/player-suite.js';
-import { resources } from './helpers/resources.js';
-import { startServe, type ServeProcess } from './helpers/serve-process.js';
+import { playerSuite, playsAndSeeksNearEnd, why } from './helpers/player-suite.js';
 
-const res = resources();
-let serve: ServeProcess;
-let cacheDir: string;
-let browser: BrowserContext;
-let pages: string;
-
-beforeAll(async () => {
-  const library = res.dir('library');
-  await makeTwoRenditionTitle(library);
-  cacheDir = res.dir('cache');
-  serve = await startServe(res, { cacheDir, sourceRoot: library });
-  browser = await launchChromium(res);
-  pages = await startOtherPlayersPage(res);
-});
-afterAll(() => res.release());
-
-const fmp4Files = (dir: string) => readdirSync(path.join(cacheDir, dir, 'fmp4')).filter((n) => n.endsWith('.m4s'));
+// serve over the two-rendition title, Chromium and the player pages; hls.js by default.
+const suite = playerSuite('hlsjs');
+const fmp4Files = (dir: string) => readdirSync(path.join(suite.cacheDir(), dir, 'fmp4')).filter((n) => n.endsWith('.m4s'));
 
 describe('players in Chromium play the fMP4 form and DASH', () => {
   it.each<[PlayerName]>([['hlsjs'], ['shaka']])(
     '%s: plays the fMP4 master with audio decoded, then again after a seek near the end',
     async (player) => {
-      const { page, problems } = await openPlayerPage(browser, pages, player);
-      expect(await page.evaluate(() => window.testPlayer.supported())).toBe(true);
-      const playing = await startPlaying(page, `${serve.url}/i/${RENDITION_DIRS[1]}/fmp4/master.m3u8`, 5);
-      expect(playing.fatal, why(playing, problems)).toBeNull();
-      expect(playing.currentTime).toBeGreaterThan(5);
-      expect(playing.duration).toBeCloseTo(TITLE_SECONDS, 0);
-      expect(playing.videoDecodedBytes).toBeGreaterThan(0);
-      expect(playing.audioDecodedBytes, 'no audio decoded').toBeGreaterThan(0);
-      const end = await seekAndPlay(page, playing.duration - 4);
-      expect(end.fatal, why(end, problems)).toBeNull();
-      expect(end.ended || end.currentTime > playing.duration - 2).toBe(true);
-      expect(end.audioDecodedBytes).toBeGreaterThan(playing.audioDecodedBytes);
+      const { page, problems } = await suite.open(player);
+      await playsAndSeeksNearEnd(page, `${suite.serve().url}/i/${RENDITION_DIRS[1]}/fmp4/master.m3u8`, problems);
       expect(problems).toEqual([]);
       expect(fmp4Files(RENDITION_DIRS[1]).length).toBeGreaterThan(0);
       await page.close();
@@ -64,8 +32,8 @@ describe('players in Chromium play the fMP4 form and DASH', () => {
   );
 
   it('shaka: plays the DASH manifest of a .csmil, switches to the other Representation and back, with sound throughout', async () => {
-    const { page, problems } = await openPlayerPage(browser, pages, 'shaka');
-    const playing = await startPlaying(page, `${serve.url}/i/shows/film_,a,b,.mp4.csmil/manifest.mpd`, 1);
+    const { page, problems } = await suite.open('shaka');
+    const playing = await startPlaying(page, `${suite.serve().url}/i/shows/film_,a,b,.mp4.csmil/manifest.mpd`, 1);
     expect(playing.fatal, why(playing, problems)).toBeNull();
     expect(playing.duration).toBeCloseTo(TITLE_SECONDS, 0);
     expect(playing.variants.map((v) => v.height).sort((a, b) => a! - b!)).toEqual([...RENDITION_HEIGHTS]);

@@ -26,7 +26,8 @@ import { startServe, type ServeProcess } from './serve-process.js';
 
 export interface PlayerSuite {
   readonly serve: () => ServeProcess;
-  readonly open: () => Promise<{ page: Page; problems: string[] }>;
+  /** A page of the suite's player, or of `as`. */
+  readonly open: (as?: PlayerName) => Promise<{ page: Page; problems: string[] }>;
 }
 
 export const why = (s: TestPlayerState, problems: string[] = []) => [...s.errors, ...problems].join('; ');
@@ -54,30 +55,37 @@ export function playerSuite(
   return {
     serve: () => serve,
     cacheDir: () => cacheDir,
-    open: async () => {
-      const opened = await openPlayerPage(browser, pages, player);
+    open: async (as = player) => {
+      const opened = await openPlayerPage(browser, pages, as);
       expect(await opened.page.evaluate(() => window.testPlayer.supported())).toBe(true);
       return opened;
     },
   };
 }
 
+// Plays `url` past 5 s with video and audio decoded, then again after a seek near its end; the
+// state it reached before the seek.
+export async function playsAndSeeksNearEnd(page: Page, url: string, problems: string[]): Promise<TestPlayerState> {
+  const playing = await startPlaying(page, url, 5);
+  expect(playing.fatal, why(playing, problems)).toBeNull();
+  expect(playing.currentTime).toBeGreaterThan(5);
+  expect(playing.duration).toBeCloseTo(TITLE_SECONDS, 0);
+  expect(playing.videoDecodedBytes).toBeGreaterThan(0);
+  // The AAC reached Chromium's audio decoder (muted, still decoded).
+  expect(playing.audioDecodedBytes, 'no audio decoded').toBeGreaterThan(0);
+  const end = await seekAndPlay(page, playing.duration - 4);
+  expect(end.fatal, why(end, problems)).toBeNull();
+  expect(end.ended || end.currentTime > playing.duration - 2).toBe(true);
+  expect(end.audioDecodedBytes).toBeGreaterThan(playing.audioDecodedBytes);
+  return playing;
+}
+
 export function commonPlayerTests(suite: ReturnType<typeof playerSuite>, checkVersions: (versions: Record<string, string>) => void): void {
   it('plays the csmil master of two renditions with audio decoded, then plays again after a seek near the end', async () => {
     const { page, problems } = await suite.open();
-    const playing = await startPlaying(page, `${suite.serve().url}${CSMIL_MASTER}`, 5);
-    expect(playing.fatal, why(playing, problems)).toBeNull();
+    const playing = await playsAndSeeksNearEnd(page, `${suite.serve().url}${CSMIL_MASTER}`, problems);
     checkVersions(playing.versions);
-    expect(playing.currentTime).toBeGreaterThan(5);
-    expect(playing.duration).toBeCloseTo(TITLE_SECONDS, 0);
     expect(playing.variants.map((v) => v.height).sort((a, b) => a! - b!)).toEqual([...RENDITION_HEIGHTS]);
-    expect(playing.videoDecodedBytes).toBeGreaterThan(0);
-    // The AAC of the muxed MPEG-TS reached Chromium's audio decoder (muted, still decoded).
-    expect(playing.audioDecodedBytes, 'no audio decoded').toBeGreaterThan(0);
-    const end = await seekAndPlay(page, playing.duration - 4);
-    expect(end.fatal, why(end, problems)).toBeNull();
-    expect(end.ended || end.currentTime > playing.duration - 2).toBe(true);
-    expect(end.audioDecodedBytes).toBeGreaterThan(playing.audioDecodedBytes);
     await page.close();
   });
 
