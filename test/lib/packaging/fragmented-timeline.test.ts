@@ -3,21 +3,17 @@
 // every video and audio packet presented when ffprobe presents it in the source, edit lists
 // applied (helpers/source-timeline.ts), as for a progressive source (docs/architecture.md, "The
 // presentation timeline").
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cacheLayout, segmentName } from '../../../src/lib/cache/names.js';
 import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
 import { RenditionStore } from '../../../src/lib/packaging/rendition-store.js';
 import { REAL_BIN_DIR } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { FFMPEG } from '../renditions/helpers/media-probe.js';
 import { expectSourceTimeline } from './helpers/source-timeline.js';
+import { ffmpegLibrary } from '../../helpers/ffmpeg-library.js';
 
-const run = promisify(execFile);
 const V = ['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25'];
 const A = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
 const CODECS = ['-t', '3', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '25', '-pix_fmt', 'yuv420p'];
@@ -33,14 +29,7 @@ const FIXTURES: Record<string, string[]> = {
   'plain.mp4': [...V, ...A, ...CODECS, ...AAC, '-movflags', 'frag_keyframe+empty_moov', '-use_editlist', '0'],
 };
 
-let library: string;
-beforeAll(async () => {
-  library = mkdtempSync(path.join(os.tmpdir(), 'casterpak-fragmented-'));
-  await Promise.all(
-    Object.entries(FIXTURES).map(([name, args]) => run(FFMPEG, ['-v', 'error', '-nostdin', '-y', ...args, path.join(library, name)])),
-  );
-}, 60_000);
-afterAll(() => rmSync(library, { recursive: true, force: true }));
+const library = ffmpegLibrary('casterpak-fragmented-', FIXTURES);
 
 describe('fragmented sources on the presentation timeline', () => {
   it.each(Object.keys(FIXTURES))('%s: every frame and sample presented when the source presents it', { timeout: 60_000 }, async (name) => {
@@ -51,14 +40,14 @@ describe('fragmented sources on the presentation timeline', () => {
       segmentDuration: 1,
       publicBaseUrl: null,
       failureTtlMs: 0,
-      resolveSource: async (p) => path.join(library, p),
+      resolveSource: async (p) => path.join(library(), p),
     });
     expect(await store.make(name, false)).toBe('committed');
     const dir = layout.renditionDir(name);
     const count = readdirSync(dir).filter((n) => n.endsWith('.ts')).length;
     expect(count).toBeGreaterThan(1);
     const segments = Array.from({ length: count }, (_, k) => readFileSync(path.join(dir, segmentName(k + 1))));
-    await expectSourceTimeline(path.join(library, name), segments);
+    await expectSourceTimeline(path.join(library(), name), segments);
     // The moved copy the run read is gone with the run directory.
     expect(readdirSync(dir).filter((n) => n.endsWith('.mp4'))).toEqual([]);
   });

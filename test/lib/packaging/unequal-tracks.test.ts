@@ -3,18 +3,18 @@
 // byte-identical, and every video and audio packet the source has presented when ffprobe presents
 // it in the source (helpers/source-timeline.ts), the playlist lasting as long as the source.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cacheLayout, segmentName } from '../../../src/lib/cache/names.js';
 import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
 import { RenditionStore } from '../../../src/lib/packaging/rendition-store.js';
 import { REAL_BIN_DIR } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { FFMPEG, FFPROBE } from '../renditions/helpers/media-probe.js';
+import { FFPROBE } from '../renditions/helpers/media-probe.js';
 import { expectSourceTimeline } from './helpers/source-timeline.js';
+import { ffmpegLibrary } from '../../helpers/ffmpeg-library.js';
 
 const run = promisify(execFile);
 const V = ['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25'];
@@ -47,14 +47,7 @@ const FIXTURES: Record<string, string[]> = {
   'video-late.mp4': ['-itsoffset', '0.5', ...V, ...A, '-t', '2.5', ...CODECS],
 };
 
-let library: string;
-beforeAll(async () => {
-  library = mkdtempSync(path.join(os.tmpdir(), 'casterpak-unequal-'));
-  await Promise.all(
-    Object.entries(FIXTURES).map(([name, args]) => run(FFMPEG, ['-v', 'error', '-nostdin', '-y', ...args, path.join(library, name)])),
-  );
-}, 60_000);
-afterAll(() => rmSync(library, { recursive: true, force: true }));
+const library = ffmpegLibrary('casterpak-unequal-', FIXTURES);
 
 function store() {
   const layout = cacheLayout(tempDir('casterpak-cache-'));
@@ -64,7 +57,7 @@ function store() {
     segmentDuration: 1,
     publicBaseUrl: null,
     failureTtlMs: 0,
-    resolveSource: async (p) => path.join(library, p),
+    resolveSource: async (p) => path.join(library(), p),
   });
   return { store: s, layout };
 }
@@ -92,10 +85,10 @@ describe('tracks of unequal length or start', () => {
       segments.push(readFileSync(path.join(dirB, segmentName(n))));
       expect(segments[n - 1].equals(readFileSync(path.join(dirA, segmentName(n)))), `segment ${n}`).toBe(true);
     }
-    await expectSourceTimeline(path.join(library, name), segments);
+    await expectSourceTimeline(path.join(library(), name), segments);
     const seconds = [...playlist.matchAll(/#EXTINF:([\d.]+),/g)].reduce((sum, m) => sum + Number(m[1]), 0);
     // mp42hls times the last segment to its last decode time: within the last frame and the
     // B-frame delay (two frames at 25 fps) of the source's length.
-    expect(Math.abs(seconds - (await sourceSeconds(path.join(library, name))))).toBeLessThanOrEqual(0.121);
+    expect(Math.abs(seconds - (await sourceSeconds(path.join(library(), name))))).toBeLessThanOrEqual(0.121);
   });
 });

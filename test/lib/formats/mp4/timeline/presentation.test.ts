@@ -2,18 +2,15 @@
 // applies edit lists (ISO/IEC 14496-12 §8.6.6) and gives each packet the time a player presents it
 // at. Ours must equal it for every sample of the video and audio tracks, up to one offset common
 // to both tracks, with no decode time below 0 and no composition offset below 0.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { readBoxHeader } from '../../../../../src/lib/formats/mp4/boxes.js';
 import { parseMoov, type Movie, type Track } from '../../../../../src/lib/formats/mp4/moov.js';
 import { onPresentationTimeline } from '../../../../../src/lib/formats/mp4/timeline/presentation.js';
-import { FFMPEG, probePackets } from '../../../renditions/helpers/media-probe.js';
+import { probePackets } from '../../../renditions/helpers/media-probe.js';
+import { ffmpegLibrary } from '../../../../helpers/ffmpeg-library.js';
 
-const run = promisify(execFile);
 const SOURCES = ['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
 const BFRAMES = ['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '25', '-pix_fmt', 'yuv420p'];
 const NO_BFRAMES = ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p'];
@@ -43,14 +40,7 @@ const FIXTURES: Record<string, string[]> = {
   'plain.mp4': [...SOURCES, '-t', '1', ...NO_BFRAMES, '-use_editlist', '0', ...AAC],
 };
 
-let dir: string;
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'casterpak-timeline-'));
-  await Promise.all(
-    Object.entries(FIXTURES).map(([name, args]) => run(FFMPEG, ['-v', 'error', '-nostdin', '-y', ...args, path.join(dir, name)])),
-  );
-}, 60_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const library = ffmpegLibrary('casterpak-timeline-', FIXTURES);
 
 function moovOf(file: string): Uint8Array {
   const bytes = readFileSync(file);
@@ -69,7 +59,7 @@ const presented = (track: Track, i: number): number =>
 describe('onPresentationTimeline', () => {
   for (const name of ['bframes.mp4', 'negative-cts.mp4', 'audio-late.mp4']) {
     it(`${name}: every sample presented when ffprobe presents it, up to one common offset`, async () => {
-      const file = path.join(dir, name);
+      const file = path.join(library(), name);
       const movie = onPresentationTimeline(parseMoov(moovOf(file)));
       const packets = await probePackets(file);
       const video = first(movie, 'vide');
@@ -97,7 +87,7 @@ describe('onPresentationTimeline', () => {
   }
 
   it('leaves a movie without an edit list or negative composition offsets as it is', () => {
-    const parsed = parseMoov(moovOf(path.join(dir, 'plain.mp4')));
+    const parsed = parseMoov(moovOf(path.join(library(), 'plain.mp4')));
     expect(parsed.tracks.some((t) => t.edits)).toBe(false);
     expect(onPresentationTimeline(parsed)).toBe(parsed);
   });
