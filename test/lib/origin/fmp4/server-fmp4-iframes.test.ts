@@ -2,7 +2,6 @@
 // segment, is a file ffprobe reads one key frame from, the source's own (its bytes; its time the
 // source's moved by the offset of the whole segment, docs/formats.md), and the fMP4 master lists
 // it as an I-frame variant.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,21 +22,7 @@ const fetchBytes = async (t: TestOrigin, url: string, headers: Record<string, st
 function packetsOf(parts: readonly Uint8Array[]): string[] {
   const file = path.join(tempDir('casterpak-iframe-'), 'one.mp4');
   writeFileSync(file, Buffer.concat(parts));
-  const out = execFileSync('ffprobe', [
-    '-v',
-    'quiet',
-    '-show_data_hash',
-    'MD5',
-    '-show_entries',
-    'packet=pts,dts,size,flags,data_hash',
-    '-of',
-    'json',
-    file,
-  ]);
-  const { packets } = JSON.parse(out.toString()) as {
-    packets: { pts: number; dts: number; size: string; flags: string; data_hash: string }[];
-  };
-  return packets.map((p) => `${p.pts},${p.dts},${p.size},${p.flags.slice(0, 1)},${p.data_hash}`);
+  return probePackets(file);
 }
 
 describe('serve: the I-frame playlist of the fMP4 form', () => {
