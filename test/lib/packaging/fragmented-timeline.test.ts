@@ -6,13 +6,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheLayout, segmentName } from '../../../src/lib/cache/names.js';
-import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
-import { RenditionStore } from '../../../src/lib/packaging/rendition-store.js';
-import { REAL_BIN_DIR } from '../../helpers/bento4.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { segmentName } from '../../../src/lib/cache/names.js';
 import { expectSourceTimeline } from './helpers/source-timeline.js';
 import { ffmpegLibrary } from '../../helpers/ffmpeg-library.js';
+import { testStore } from '../../helpers/store.js';
 
 const V = ['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25'];
 const A = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
@@ -33,15 +30,7 @@ const library = ffmpegLibrary('casterpak-fragmented-', FIXTURES);
 
 describe('fragmented sources on the presentation timeline', () => {
   it.each(Object.keys(FIXTURES))('%s: every frame and sample presented when the source presents it', { timeout: 60_000 }, async (name) => {
-    const layout = cacheLayout(tempDir('casterpak-cache-'));
-    const store = new RenditionStore({
-      bento4: locateBento4(REAL_BIN_DIR, 30_000),
-      layout,
-      segmentDuration: 1,
-      publicBaseUrl: null,
-      failureTtlMs: 0,
-      resolveSource: async (p) => path.join(library(), p),
-    });
+    const { store, layout } = testStore({ segmentDuration: 1, resolveSource: async (p) => path.join(library(), p) });
     expect(await store.make(name, false)).toBe('committed');
     const dir = layout.renditionDir(name);
     const count = readdirSync(dir).filter((n) => n.endsWith('.ts')).length;

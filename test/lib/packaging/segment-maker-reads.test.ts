@@ -5,13 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheLayout, segmentName } from '../../../src/lib/cache/names.js';
-import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
-import { RenditionStore, type PackagingEvent } from '../../../src/lib/packaging/rendition-store.js';
+import { segmentName } from '../../../src/lib/cache/names.js';
 import { readRanges } from '../../../src/lib/formats/mp42hls/extract-reads.js';
 import type { SampleSlice } from '../../../src/lib/formats/mp42hls/extract.js';
 import { REAL_BIN_DIR } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { testStore } from '../../helpers/store.js';
 
 // Elementary streams muxed by mp4mux, which writes each track's samples as one run.
 function nonInterleaved(): string {
@@ -24,20 +23,7 @@ function nonInterleaved(): string {
   return `${dir}/mux.mp4`;
 }
 
-function store(file: string) {
-  const layout = cacheLayout(tempDir('casterpak-cache-'));
-  const events: PackagingEvent[] = [];
-  const s = new RenditionStore({
-    bento4: locateBento4(REAL_BIN_DIR, 30_000),
-    layout,
-    segmentDuration: 2,
-    publicBaseUrl: null,
-    failureTtlMs: 0,
-    resolveSource: async () => file,
-    onPackaging: (e) => events.push(e),
-  });
-  return { store: s, layout, events };
-}
+const store = (file: string) => testStore({ resolveSource: async () => file });
 
 const slice = (offsets: number[], sizes: number[]): SampleSlice => ({
   trackId: 1,

@@ -7,14 +7,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { cacheLayout, segmentName } from '../../../src/lib/cache/names.js';
-import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
-import { RenditionStore } from '../../../src/lib/packaging/rendition-store.js';
-import { REAL_BIN_DIR } from '../../helpers/bento4.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { segmentName } from '../../../src/lib/cache/names.js';
 import { FFPROBE } from '../renditions/helpers/media-probe.js';
 import { expectSourceTimeline } from './helpers/source-timeline.js';
 import { ffmpegLibrary } from '../../helpers/ffmpeg-library.js';
+import { testStore } from '../../helpers/store.js';
 
 const run = promisify(execFile);
 const V = ['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25'];
@@ -49,18 +46,7 @@ const FIXTURES: Record<string, string[]> = {
 
 const library = ffmpegLibrary('casterpak-unequal-', FIXTURES);
 
-function store() {
-  const layout = cacheLayout(tempDir('casterpak-cache-'));
-  const s = new RenditionStore({
-    bento4: locateBento4(REAL_BIN_DIR, 30_000),
-    layout,
-    segmentDuration: 1,
-    publicBaseUrl: null,
-    failureTtlMs: 0,
-    resolveSource: async (p) => path.join(library(), p),
-  });
-  return { store: s, layout };
-}
+const store = () => testStore({ segmentDuration: 1, resolveSource: async (p) => path.join(library(), p) });
 
 // The source's length as ffprobe reads it (the movie's duration, edit lists included).
 async function sourceSeconds(file: string): Promise<number> {

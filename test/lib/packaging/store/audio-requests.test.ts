@@ -6,13 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { audioPlaylistName, cacheLayout, INDEX_PLAYLIST } from '../../../../src/lib/cache/names.js';
+import { audioPlaylistName, INDEX_PLAYLIST } from '../../../../src/lib/cache/names.js';
 import { parseMediaPlaylist } from '../../../../src/lib/formats/hls/codec.js';
-import { locateBento4 } from '../../../../src/lib/packaging/bento4.js';
-import { RenditionStore } from '../../../../src/lib/packaging/rendition-store.js';
 import { AudioRenditions } from '../../../../src/lib/packaging/store/audio-requests.js';
-import { REAL_BIN_DIR, media } from '../../../helpers/bento4.js';
+import { media } from '../../../helpers/bento4.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
+import { testStore } from '../../../helpers/store.js';
 
 const FILM = 'tracks.mp4';
 
@@ -22,15 +21,7 @@ function probe(args: string[]): Record<string, unknown>[] {
 }
 
 function setup() {
-  const layout = cacheLayout(tempDir('casterpak-cache-'));
-  const store = new RenditionStore({
-    bento4: locateBento4(REAL_BIN_DIR, 30_000),
-    layout,
-    segmentDuration: 2,
-    publicBaseUrl: null,
-    failureTtlMs: 0,
-    resolveSource: async (p) => media(p),
-  });
+  const { store, layout } = testStore();
   return { store, audio: new AudioRenditions(store), layout };
 }
 

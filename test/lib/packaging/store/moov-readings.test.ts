@@ -1,23 +1,12 @@
 // The store's one cache of moov readings (audio renditions and the fMP4 form) is bounded by the
 // readings' bytes, not their count: a long film's moov and sample tables weigh what they hold.
 import { describe, expect, it } from 'vitest';
-import { cacheLayout } from '../../../../src/lib/cache/names.js';
-import { locateBento4 } from '../../../../src/lib/packaging/bento4.js';
 import { RenditionStore } from '../../../../src/lib/packaging/rendition-store.js';
 import { MoovReadings, readingBytes } from '../../../../src/lib/packaging/store/moov-readings.js';
-import { REAL_BIN_DIR, media } from '../../../helpers/bento4.js';
-import { tempDir } from '../../../helpers/temp-dir.js';
+import { media } from '../../../helpers/bento4.js';
+import { testStore } from '../../../helpers/store.js';
 
-function storeOf() {
-  return new RenditionStore({
-    bento4: locateBento4(REAL_BIN_DIR, 30_000),
-    layout: cacheLayout(tempDir('casterpak-cache-')),
-    segmentDuration: 2,
-    publicBaseUrl: null,
-    failureTtlMs: 0,
-    resolveSource: async (p) => media(p.replace(/^copy\d\//, '')),
-  });
-}
+const storeOf = () => testStore({ resolveSource: async (p) => media(p.replace(/^copy\d\//, '')) }).store;
 
 async function readingOf(readings: MoovReadings, store: RenditionStore, renditionPath: string) {
   const source = await store.open(renditionPath);

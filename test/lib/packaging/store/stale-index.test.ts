@@ -4,25 +4,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheLayout, SEGMENT_INDEX, segmentName } from '../../../../src/lib/cache/names.js';
-import { locateBento4 } from '../../../../src/lib/packaging/bento4.js';
-import { RenditionStore, type PackagingEvent } from '../../../../src/lib/packaging/rendition-store.js';
-import { media, REAL_BIN_DIR } from '../../../helpers/bento4.js';
-import { tempDir } from '../../../helpers/temp-dir.js';
+import { SEGMENT_INDEX, segmentName } from '../../../../src/lib/cache/names.js';
+import { testStore } from '../../../helpers/store.js';
+import type { CacheLayout } from '../../../../src/lib/cache/names.js';
 
-function store(layout = cacheLayout(tempDir('casterpak-cache-'))) {
-  const events: PackagingEvent[] = [];
-  const s = new RenditionStore({
-    bento4: locateBento4(REAL_BIN_DIR, 30_000),
-    layout,
-    segmentDuration: 2,
-    publicBaseUrl: null,
-    failureTtlMs: 0,
-    resolveSource: async (renditionPath) => media(renditionPath),
-    onPackaging: (e) => events.push(e),
-  });
-  return { store: s, layout, events };
-}
+const store = (layout?: CacheLayout) => testStore({ layout });
 
 describe('a rendition of an older format', () => {
   it('is made again whole when a missing segment is asked, with the same bytes as a fresh one', async () => {
