@@ -1,19 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseMasterPlaylist } from '../../../src/lib/formats/hls/codec.js';
-import { REPO_DIR } from '../../helpers/bento4.js';
 import { startFakeUpstream, playlistAnswer } from '../../helpers/fake-upstream.js';
 import { startOrigin } from '../../helpers/origin.js';
-
-const SEED_MASTER = readFileSync(path.join(REPO_DIR, 'test/fixtures/playlists/kaltura-master.m3u8'), 'utf8');
-const MANIFEST =
-  '/p/1251832/sp/125183200/playManifest/entryId/1_4s1rg2d4/flavorIds/1_pj9w1e1t,1_qrt09hao/format/applehttp/protocol/https/a.m3u8';
-const RENDITIONS = {
-  '20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4': 'av.mp4',
-  '20220404/1251/1_5q8yua9n_1_t2rfozqd_1.mp4': 'av-no-bframes.mp4',
-  '20220404/1251/1_5q8yua9n_1_rumb24fg_1.mp4': 'av-2997.mp4',
-};
+import { MANIFEST, RENDITIONS, SEED_MASTER } from '../../helpers/kaltura-seed.js';
 
 async function proxied(trickPlay: boolean) {
   const upstream = await startFakeUpstream();

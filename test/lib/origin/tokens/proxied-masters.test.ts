@@ -2,21 +2,11 @@
 // never reaches the master upstream, and the master answered carries it into its casterpak
 // variants, which then play with it.
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { REPO_DIR } from '../../../helpers/bento4.js';
 import { playlistAnswer, startFakeUpstream } from '../../../helpers/fake-upstream.js';
 import { startOrigin } from '../../../helpers/origin.js';
+import { MANIFEST, RENDITIONS, SEED_MASTER } from '../../../helpers/kaltura-seed.js';
 
-const SEED_MASTER = readFileSync(path.join(REPO_DIR, 'test/fixtures/playlists/kaltura-master.m3u8'), 'utf8');
-const MANIFEST =
-  '/p/1251832/sp/125183200/playManifest/entryId/1_4s1rg2d4/flavorIds/1_pj9w1e1t,1_qrt09hao/format/applehttp/protocol/https/a.m3u8';
-const RENDITIONS = {
-  '20220404/1251/1_5q8yua9n_1_q2fzuix0_1.mp4': 'av.mp4',
-  '20220404/1251/1_5q8yua9n_1_t2rfozqd_1.mp4': 'av-no-bframes.mp4',
-  '20220404/1251/1_5q8yua9n_1_rumb24fg_1.mp4': 'av-2997.mp4',
-};
 const secret = randomBytes(16).toString('hex');
 const sign = (acl: string) => {
   const fields = `exp=${Math.floor(Date.now() / 1000) + 600}~acl=${acl}`;
