@@ -100,10 +100,13 @@ function paletteOf(track: Track): Palette {
   const cto = track.samples.compositionOffsets;
   let [min, max] = [cto[0] ?? 0, cto[0] ?? 0];
   for (let i = 1; i < cto.length; i++) {
-    if (cto[i] < min) min = cto[i];
-    if (cto[i] > max) max = cto[i];
+    const value = cto[i];
+    if (value < min) min = value;
+    else if (value > max) max = value;
   }
-  const table = cto.length > 0 && max - min < TABLE_SPAN ? new Uint8Array(max - min + 1).fill(PALETTE) : null;
+  // One value (no ctts, as audio): no walk for the first ones met.
+  if (min === max) return { offsets: [min], min, table: new Uint8Array(1) };
+  const table = max - min < TABLE_SPAN ? new Uint8Array(max - min + 1).fill(PALETTE) : null;
   const offsets: number[] = [];
   for (let i = 0; i < cto.length && offsets.length < PALETTE; i++) {
     if (table ? table[cto[i] - min] !== PALETTE : offsets.includes(cto[i])) continue;
@@ -132,23 +135,59 @@ function varint(bytes: Uint8Array, at: number, value: number): number {
   return at;
 }
 
+// The varint of a size (below 2^32): its usual one to three bytes written inline.
+function sizeVarint(bytes: Uint8Array, at: number, size: number): number {
+  if (size < 0x80) {
+    bytes[at] = size;
+    return at + 1;
+  }
+  if (size < 0x4000) {
+    bytes[at] = (size & 0x7f) | 0x80;
+    bytes[at + 1] = size >>> 7;
+    return at + 2;
+  }
+  if (size < 0x200000) {
+    bytes[at] = (size & 0x7f) | 0x80;
+    bytes[at + 1] = ((size >>> 7) & 0x7f) | 0x80;
+    bytes[at + 2] = size >>> 14;
+    return at + 3;
+  }
+  return varint(bytes, at, size);
+}
+
+// One record per sample (the layout above). The first sample of the range is written apart: its
+// offset is absolute and its duration always follows, so the loop over the rest has no such test.
 function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: number, end: number): void {
+  if (end <= start) return;
   const { sizes, offsets, durations, compositionOffsets, sync } = track.samples;
   const { table, min } = palette;
   out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
   const bytes = out.bytes;
   let at = out.length;
-  for (let i = start; i < end; i++) {
-    const gap = i === start ? offsets[i] : offsets[i] - offsets[i - 1] - sizes[i - 1];
+  const codeAt = (i: number): number => (table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i])); // PALETTE (31) when not in it
+  let code = codeAt(start);
+  const first = offsets[start];
+  bytes[at++] = (sync[start] !== 0 ? SYNC : 0) | (first !== 0 ? OFFSET : 0) | DURATION | (code << 3);
+  if (first !== 0) at = varint(bytes, at, first);
+  at = varint(bytes, at, durations[start]);
+  if (code === PALETTE) at = varint(bytes, at, zigzag(compositionOffsets[start]));
+  at = sizeVarint(bytes, at, sizes[start]);
+  let next = first + sizes[start]; // where the sample after would start without a gap
+  let duration = durations[start];
+  for (let i = start + 1; i < end; i++) {
+    const gap = offsets[i] - next;
     // zigzag doubles a gap: exact for every even result, so refuse what only a hostile moov holds
     if (gap < -MAX_GAP) throw new Mp4FormatError(`track ${track.id}: sample ${i + 1} lies ${-gap} bytes before the one before it`);
-    const newDuration = i === start || durations[i] !== durations[i - 1];
-    const code = table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i]); // PALETTE (31) when not in it
-    bytes[at++] = (sync[i] ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
-    if (gap !== 0) at = varint(bytes, at, i === start ? gap : zigzag(gap));
-    if (newDuration) at = varint(bytes, at, durations[i]);
+    const size = sizes[i];
+    next = offsets[i] + size;
+    const newDuration = durations[i] !== duration;
+    duration = durations[i];
+    code = table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i]);
+    bytes[at++] = (sync[i] !== 0 ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
+    if (gap !== 0) at = varint(bytes, at, zigzag(gap));
+    if (newDuration) at = varint(bytes, at, duration);
     if (code === PALETTE) at = varint(bytes, at, zigzag(compositionOffsets[i]));
-    at = varint(bytes, at, sizes[i]);
+    at = sizeVarint(bytes, at, size);
   }
   out.length = at;
 }
