@@ -1,6 +1,6 @@
 // The one writer of a rendition directory: into a run directory (cache/temp-run.ts) it writes
-// the segment index (when segments can be made alone), `.rendition.json` and, last, the media
-// playlist, then flushes the directory; the caller commits it (cache/commit.ts). The moov path
+// the segment index (when segments can be made alone), `.rendition.json` and the media playlist,
+// then flushes the directory; the caller commits it (cache/commit.ts). The moov path
 // and the whole-file path both come through here, so a rendition's files look the same whichever
 // made it.
 import path from 'node:path';
@@ -22,7 +22,6 @@ interface RenditionFiles {
   readonly publicBaseUrl: string | null;
 }
 
-// The playlist goes in last: a run directory with a playlist holds a whole rendition.
 export async function writeRenditionFiles(runDir: string, files: RenditionFiles): Promise<void> {
   const base = segmentBaseUrl(files.publicBaseUrl, files.info.renditionPath);
   const playlist = buildMediaPlaylist(files.durations, { segmentBaseUrl: base });
@@ -32,8 +31,14 @@ export async function writeRenditionFiles(runDir: string, files: RenditionFiles)
     if (error instanceof PlaylistFormatError) throw new CasterpakError('BAD_PLAYLIST', error.message, { cause: error });
     throw error;
   }
-  if (files.index) await writePieces(path.join(runDir, SEGMENT_INDEX), [files.index]); // one write, not 512 KiB steps
-  await writeRenditionInfo(runDir, files.info);
-  await writeFileAtomic(path.join(runDir, INDEX_PLAYLIST), playlist);
+  // The three files at once (readers see none of them before the commit renames the directory),
+  // then the directory flushed: their round trips in the thread pool overlap. All settle before a
+  // failure is thrown, so the caller's removal of the run directory races no write.
+  const written = await Promise.allSettled([
+    files.index ? writePieces(path.join(runDir, SEGMENT_INDEX), [files.index]) : null, // one write, not 512 KiB steps
+    writeRenditionInfo(runDir, files.info),
+    writeFileAtomic(path.join(runDir, INDEX_PLAYLIST), playlist),
+  ]);
+  for (const result of written) if (result.status === 'rejected') throw result.reason;
   await syncDir(runDir);
 }
