@@ -54,7 +54,12 @@ export function asToolError<T>(name: string, work: () => T): T {
 
 // One definition of a segment's bytes, for segments made alone and by whole-file runs:
 // counters as formats/mpegts/continuity.ts sets them for segment `segmentNumber` (1-based; the
-// counters start from its 0-based position).
+// counters start from its 0-based position). `ts` is given up: every caller's is the tool's
+// output just read, rewritten in place when its buffer has room (readWhole's `spare`).
 export function normaliseSegment(ts: Uint8Array, segmentNumber: number, name: string): Uint8Array {
-  return asToolError(name, () => normaliseContinuity(ts, segmentNumber - 1));
+  return asToolError(name, () => normaliseContinuity(ts, segmentNumber - 1, true));
 }
+
+// The room normalisation needs after a segment's packets to work in place: at most 15 packets
+// for each of its elementary streams (mp42hls writes one video and one audio), with some to spare.
+export const NORMALISE_ROOM = 64 * TS_PACKET_SIZE;

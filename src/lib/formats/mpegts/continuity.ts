@@ -72,11 +72,14 @@ function spreadExtra(ts: Uint8Array, pids: Uint16Array, pid: number, extra: numb
 }
 
 // The entry point. `segmentIndex` counts from 0, as mp42hls numbers its segments
-// (raw-0.ts is index 0): its PAT and PMT get CC = segmentIndex mod 16.
-export function normaliseContinuity(ts: Uint8Array, segmentIndex: number): Uint8Array {
+// (raw-0.ts is index 0): its PAT and PMT get CC = segmentIndex mod 16. `owned`: the caller gives
+// `ts` up, so its bytes are rewritten where they are when its buffer has room after them for the
+// added packets (a segment's megabytes neither allocated nor copied again); else a new array.
+export function normaliseContinuity(ts: Uint8Array, segmentIndex: number, owned = false): Uint8Array {
   if (!Number.isInteger(segmentIndex) || segmentIndex < 0) throw new RangeError(`segment index ${segmentIndex}`);
   const { pids, counts, psi } = scan(ts);
-  // Replacement packets, keyed by the original position they take (extras follow the last one).
+  // Replacement packets (new arrays, not views of `ts`), keyed by the original position they
+  // take (extras follow the last one).
   const replaced = new Map<number, Uint8Array[]>();
   let added = 0;
   for (let pid = 0; pid < PIDS; pid++) {
@@ -88,10 +91,21 @@ export function normaliseContinuity(ts: Uint8Array, segmentIndex: number): Uint8
       added += gain;
     }
   }
-  const out = new Uint8Array(ts.length + added * TS_PACKET_SIZE);
+  const positions = [...replaced.keys()].sort((a, b) => a - b);
+  const length = ts.length + added * TS_PACKET_SIZE;
+  const out =
+    owned && ts.byteOffset + length <= ts.buffer.byteLength
+      ? shiftInPlace(new Uint8Array(ts.buffer, ts.byteOffset, length), ts.length / TS_PACKET_SIZE, positions, replaced, added)
+      : copyInto(new Uint8Array(length), ts, positions, replaced);
+  numberPackets(out, psi, segmentIndex);
+  return out;
+}
+
+// The packets of `ts` with the replacements in a new array: unchanged stretches in one copy each.
+function copyInto(out: Uint8Array, ts: Uint8Array, positions: readonly number[], replaced: Map<number, Uint8Array[]>): Uint8Array {
   let o = 0;
-  let from = 0; // the first original packet not yet copied: unchanged stretches go in one copy
-  for (const position of [...replaced.keys()].sort((a, b) => a - b)) {
+  let from = 0; // the first original packet not yet copied
+  for (const position of positions) {
     out.set(ts.subarray(from * TS_PACKET_SIZE, position * TS_PACKET_SIZE), o);
     o += (position - from) * TS_PACKET_SIZE;
     for (const packet of replaced.get(position)!) {
@@ -101,7 +115,28 @@ export function normaliseContinuity(ts: Uint8Array, segmentIndex: number): Uint8
     from = position + 1;
   }
   out.set(ts.subarray(from * TS_PACKET_SIZE), o);
-  numberPackets(out, psi, segmentIndex);
+  return out;
+}
+
+// The same in `out`, whose first `packets` packets are the original ones: from the last
+// replacement back, each stretch after it moves up by the packets added before it.
+function shiftInPlace(
+  out: Uint8Array,
+  packets: number,
+  positions: readonly number[],
+  replaced: Map<number, Uint8Array[]>,
+  added: number,
+): Uint8Array {
+  let shift = added;
+  let end = packets; // the original packets [position + 1, end) are moved next
+  for (let k = positions.length - 1; k >= 0; k--) {
+    const position = positions[k];
+    const packetsThere = replaced.get(position)!;
+    out.copyWithin((position + 1 + shift) * TS_PACKET_SIZE, (position + 1) * TS_PACKET_SIZE, end * TS_PACKET_SIZE);
+    shift -= packetsThere.length - 1;
+    packetsThere.forEach((packet, j) => out.set(packet, (position + shift + j) * TS_PACKET_SIZE));
+    end = position;
+  }
   return out;
 }
 

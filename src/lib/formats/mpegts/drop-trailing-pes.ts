@@ -6,13 +6,16 @@ import { NULL_PID, PAT_PID, TS_PACKET_SIZE, TS_SYNC_BYTE, packetPid, payloadUnit
 
 // The `count` PES whose unit starts come last, each with every later packet of its PID,
 // are dropped; all other packets keep their bytes and order. Counters are left as they were
-// (normaliseContinuity renumbers them).
-export function dropTrailingPes(ts: Uint8Array, count: number): Uint8Array {
+// (normaliseContinuity renumbers them). `owned`: the caller gives `ts` up, so the packets kept
+// move down within it and the result is a view of it (its buffer's room after it kept for
+// normaliseContinuity); else a new array.
+export function dropTrailingPes(ts: Uint8Array, count: number, owned = false): Uint8Array {
   if (ts.length % TS_PACKET_SIZE !== 0) throw new TsFormatError(`${ts.length} bytes is not a whole number of packets`);
   if (count === 0) return ts;
   const packets = ts.length / TS_PACKET_SIZE;
   const drop = new Uint8Array(packets);
   let left = count;
+  let first = packets; // the first packet dropped
   for (let i = packets - 1; i >= 0 && left > 0; i--) {
     const at = i * TS_PACKET_SIZE;
     if (ts[at] !== TS_SYNC_BYTE) throw new TsFormatError('lost packet sync');
@@ -22,15 +25,19 @@ export function dropTrailingPes(ts: Uint8Array, count: number): Uint8Array {
     for (let j = i; j < packets; j++) {
       if (packetPid(ts, j * TS_PACKET_SIZE) === pid) drop[j] = 1;
     }
+    first = i;
     left--;
   }
   if (left > 0) throw new TsFormatError(`only ${count - left} PES to drop, ${count} asked`);
-  const out = new Uint8Array((packets - drop.reduce((a, b) => a + b, 0)) * TS_PACKET_SIZE);
-  let o = 0;
-  for (let i = 0; i < packets; i++) {
+  const kept = packets - drop.reduce((a, b) => a + b, 0);
+  const out = owned ? ts : new Uint8Array(kept * TS_PACKET_SIZE);
+  if (!owned) out.set(ts.subarray(0, first * TS_PACKET_SIZE));
+  let o = first * TS_PACKET_SIZE;
+  for (let i = first; i < packets; i++) {
     if (drop[i]) continue;
-    out.set(ts.subarray(i * TS_PACKET_SIZE, (i + 1) * TS_PACKET_SIZE), o);
+    if (owned) out.copyWithin(o, i * TS_PACKET_SIZE, (i + 1) * TS_PACKET_SIZE);
+    else out.set(ts.subarray(i * TS_PACKET_SIZE, (i + 1) * TS_PACKET_SIZE), o);
     o += TS_PACKET_SIZE;
   }
-  return out;
+  return owned ? ts.subarray(0, kept * TS_PACKET_SIZE) : out;
 }

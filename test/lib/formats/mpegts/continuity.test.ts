@@ -93,6 +93,26 @@ describe('normaliseContinuity', () => {
     });
   });
 
+  it('rewrites a segment given up in place when its buffer has room: the bytes of a copy, no new buffer', async () => {
+    const { segments } = await wholeFile('av.mp4', 2);
+    let grown = 0;
+    segments.forEach((segment, index) => {
+      const copy = normaliseContinuity(segment, index);
+      const room = new Uint8Array(segment.length + 64 * 188);
+      room.set(segment);
+      const inPlace = normaliseContinuity(room.subarray(0, segment.length), index, true);
+      expect(inPlace.buffer).toBe(room.buffer);
+      expect(Buffer.from(inPlace).equals(copy)).toBe(true);
+      if (copy.length > segment.length) grown++;
+      // Without room after it (or not given up), a new array, the input untouched.
+      const exact = Uint8Array.from(segment);
+      const out = normaliseContinuity(exact, index, true);
+      expect(Buffer.from(out).equals(copy)).toBe(true);
+      expect(out.length === exact.length || out.buffer !== exact.buffer).toBe(true);
+    });
+    expect(grown).toBeGreaterThan(0); // packets were added, so stretches moved
+  });
+
   it('refuses what is not whole, synchronised packets', () => {
     expect(() => normaliseContinuity(new Uint8Array(187), 0)).toThrow(TsFormatError);
     expect(() => normaliseContinuity(new Uint8Array(188), 0)).toThrow(TsFormatError);
