@@ -18,7 +18,7 @@ import { readWhole, writePieces } from '../shared/file-io.js';
 import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
 import { makeTempDir, removeRunDir } from '../cache/temp-run.js';
-import { asToolError, normaliseSegment } from './ts-file.js';
+import { NORMALISE_ROOM, asToolError, normaliseSegment } from './ts-file.js';
 import { PREAMBLE, decodeHeader, headerLength, segmentRecords, slicesFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
 import { laidEndToEnd, readRanges } from '../formats/mp42hls/extract-reads.js';
@@ -164,11 +164,11 @@ export async function packageExtract(
     // Its playlist and the segment it should name, read at once; the playlist must name that one only.
     const [text, segment] = await Promise.all([
       fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'),
-      readWhole(path.join(tmp, ONLY_SEGMENT)).catch(() => null),
+      readWhole(path.join(tmp, ONLY_SEGMENT), NORMALISE_ROOM).catch(() => null),
     ]);
     const raw = readRawPlaylist(text);
     if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
-    const output = raw[0].uri === ONLY_SEGMENT && segment ? segment : await readWhole(path.join(tmp, raw[0].uri));
+    const output = raw[0].uri === ONLY_SEGMENT && segment ? segment : await readWhole(path.join(tmp, raw[0].uri), NORMALISE_ROOM);
     const framing = tsFramingError(output);
     if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
     return output;
@@ -185,8 +185,17 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   const name = `${job.renditionPath} segment ${job.segmentNumber}`;
   if (!segment)
     throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
-  const { spanStart, spanBytes, slices } = await readSegment(job.source, segment.span, await slicesOf(job.index, job.segmentNumber));
-  const tmp = await makeTempDir(job.layout, job.renditionPath);
+  // The run directory is made while the source's span is read: two round trips at once.
+  const made = makeTempDir(job.layout, job.renditionPath);
+  let read: Awaited<ReturnType<typeof readSegment>>;
+  try {
+    read = await readSegment(job.source, segment.span, await slicesOf(job.index, job.segmentNumber));
+  } catch (error) {
+    await made.then((tmp) => removeRunDir(tmp, [])).catch(() => {});
+    throw error;
+  }
+  const { spanStart, spanBytes, slices } = read;
+  const tmp = await made;
   let removed: Promise<void> | null = null;
   const remove = () => (removed ??= removeRunDir(tmp, RUN_FILES));
   try {
@@ -196,7 +205,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
       : extractPieces(parts.header, slices, spanStart, spanBytes);
     const output = await packageExtract(job.bento4, tmp, extract, name, job.signal, job.timing);
     void remove().catch(() => {}); // under way while the output is checked; awaited below
-    const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead));
+    const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead, true));
     const counts = asToolError(name, () => pesCounts(ts));
     const want = (kind: 'video' | 'audio') => header.tracks.reduce((sum, t, k) => sum + (t.kind === kind ? segment.pes[k] : 0), 0);
     if (!counts.tablesFirst || counts.video !== want('video') || counts.audio !== want('audio')) {
