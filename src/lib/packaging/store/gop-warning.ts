@@ -18,8 +18,10 @@ function longestGop(movie: Movie): number | null {
   const { sync, decodeTimes, count } = video.samples;
   let last = -1;
   let longest = 0;
-  for (let i = 0; i < count; i++) {
-    if (!sync[i]) continue;
+  // From key frame to key frame (sync flags are 0 or 1, formats/mp4/sample-tables.ts): the
+  // builtin search, not a JavaScript test per sample (a 2-hour film's 180,000 frames took 1.5 ms
+  // of each cold playlist's answer).
+  for (let i = sync.indexOf(1); i >= 0 && i < count; i = sync.indexOf(1, i + 1)) {
     if (last >= 0) longest = Math.max(longest, decodeTimes[i] - decodeTimes[last]);
     last = i;
   }
