@@ -5,7 +5,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type CacheLayout, INDEX_PLAYLIST, RENDITION_INFO, segmentNumber } from './names.js';
-import { syncDir } from './atomic-write.js';
 import { moveToTrash } from './remove-tree.js';
 import { exists } from '../shared/exists.js';
 
@@ -19,8 +18,7 @@ export async function commitRendition(layout: CacheLayout, tmp: string, renditio
     if (!(await exists(path.join(final, INDEX_PLAYLIST)))) {
       if (await exists(final)) await moveToTrash(layout, final); // leftovers without a playlist are not a rendition
       try {
-        await fs.rename(tmp, final);
-        await syncDir(path.dirname(final));
+        await fs.rename(tmp, final); // not flushed after: cache/atomic-write.ts says why
         return 'committed';
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -35,7 +33,6 @@ export async function commitRendition(layout: CacheLayout, tmp: string, renditio
     if (replace || ours !== theirs) {
       await moveToTrash(layout, final);
       await fs.rename(tmp, final);
-      await syncDir(path.dirname(final));
       return 'replaced';
     }
     // Same playlist: packaging is deterministic, so only the missing segments are put back.

@@ -1,6 +1,6 @@
 // The one writer of a rendition directory: into a run directory (cache/temp-run.ts) it writes
-// the segment index (when segments can be made alone), `.rendition.json` and the media playlist,
-// then flushes the directory; the caller commits it (cache/commit.ts). The moov path
+// the segment index (when segments can be made alone), `.rendition.json` and the media playlist;
+// the caller commits it (cache/commit.ts). The moov path
 // and the whole-file path both come through here, so a rendition's files look the same whichever
 // made it.
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { PlaylistFormatError } from '../formats/hls/errors.js';
 import { CasterpakError } from '../shared/errors.js';
 import { INDEX_PLAYLIST, SEGMENT_INDEX } from '../cache/names.js';
 import { writeRenditionInfo, type RenditionInfo } from '../cache/rendition-info.js';
-import { syncDir, writeFileAtomic } from '../cache/atomic-write.js';
+import { writeFileFlushed } from '../cache/atomic-write.js';
 import { buildMediaPlaylist, segmentBaseUrl } from './media-playlist.js';
 import { writePieces } from '../shared/file-io.js';
 
@@ -31,14 +31,14 @@ export async function writeRenditionFiles(runDir: string, files: RenditionFiles)
     if (error instanceof PlaylistFormatError) throw new CasterpakError('BAD_PLAYLIST', error.message, { cause: error });
     throw error;
   }
-  // The three files at once (readers see none of them before the commit renames the directory),
-  // then the directory flushed: their round trips in the thread pool overlap. All settle before a
-  // failure is thrown, so the caller's removal of the run directory races no write.
+  // The three files at once (readers see none of them before the commit renames the directory):
+  // their round trips in the thread pool overlap. The playlist is flushed (cache/atomic-write.ts);
+  // a lost index or info is made again. All settle before a failure is thrown, so the caller's
+  // removal of the run directory races no write.
   const written = await Promise.allSettled([
     files.index ? writePieces(path.join(runDir, SEGMENT_INDEX), [files.index]) : null, // one write, not 512 KiB steps
     writeRenditionInfo(runDir, files.info),
-    writeFileAtomic(path.join(runDir, INDEX_PLAYLIST), playlist),
+    writeFileFlushed(path.join(runDir, INDEX_PLAYLIST), playlist),
   ]);
   for (const result of written) if (result.status === 'rejected') throw result.reason;
-  await syncDir(runDir);
 }
