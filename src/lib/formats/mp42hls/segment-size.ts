@@ -98,17 +98,22 @@ export function pesPackets(pesBytes: number, withPcr: boolean): number {
 // The Annex B bytes mp42hls makes of video sample i (an upper bound, see the file comment; exact
 // given the sample's NAL units, `known`, when it holds no AUD).
 function videoEsBytes(m: VideoModel, i: number, known?: number): number {
-  const size = m.track.samples.sizes[i];
+  const { sizes, sync } = m.track.samples;
+  return esBytes(m, sizes[i], sync[i] !== 0 || i === 0, known);
+}
+
+// The same of a sample of `size` bytes, with the sample entry's parameter sets before it or not.
+function esBytes(m: VideoModel, size: number, withParameterSets: boolean, known?: number): number {
   const L = m.lengthSize;
   if ((L !== 1 && L !== 2 && L !== 4) || size < L) return 0; // mp42hls writes no NAL unit at all
   const nalUnits = known ?? (L === 4 ? 1 : Math.max(1, Math.floor(size / (L + m.nalHeader))));
-  const prefix = m.track.samples.sync[i] || i === 0 ? m.prefix : 0;
-  return m.aud + prefix + size + nalUnits * (NAL_START_CODE - L);
+  return m.aud + (withParameterSets ? m.prefix : 0) + size + nalUnits * (NAL_START_CODE - L);
 }
 
 /** The PES bytes (header and payload) of video sample i, and of audio sample i. */
 export const videoPesBytes = (m: VideoModel, i: number, nalUnits?: number): number => PES_PTS_DTS + videoEsBytes(m, i, nalUnits);
-export const audioPesBytes = (m: Model, audio: Track, i: number): number => PES_PTS + m.adts + audio.samples.sizes[i];
+export const audioPesBytes = (m: Model, audio: Track, i: number): number => audioSizePes(m, audio.samples.sizes[i]);
+const audioSizePes = (m: Model, size: number): number => PES_PTS + m.adts + size;
 const videoPes = (m: VideoModel, i: number): number => pesPackets(videoPesBytes(m, i), true);
 const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;
 
@@ -118,12 +123,20 @@ interface PacketCounts {
   readonly audio: number;
 }
 
+// videoPes and audioPesBytes summed over the segment's samples, their tables read once: a
+// 2-hour film is 518,000 samples, and reading them through tracks of several shapes (the
+// presentation timeline copies them) per sample cost more than the sums.
 function packetCounts(m: Model, segment: PlannedSegment): PacketCounts {
   let video = 0;
   let audio = 0;
-  if (m.video && segment.video) for (let i = segment.video.start; i < segment.video.end; i++) video += videoPes(m.video, i);
+  if (m.video && segment.video) {
+    const { sizes, sync } = m.video.track.samples;
+    for (let i = segment.video.start; i < segment.video.end; i++)
+      video += pesPackets(PES_PTS_DTS + esBytes(m.video, sizes[i], sync[i] !== 0 || i === 0), true);
+  }
   if (m.audio && segment.audio) {
-    for (let i = segment.audio.start; i < segment.audio.end; i++) audio += pesPackets(audioPesBytes(m, m.audio, i), m.audioPcr);
+    const { sizes } = m.audio.samples;
+    for (let i = segment.audio.start; i < segment.audio.end; i++) audio += pesPackets(audioSizePes(m, sizes[i]), m.audioPcr);
   }
   return { video, audio };
 }
