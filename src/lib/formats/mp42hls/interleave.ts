@@ -38,39 +38,37 @@ interface InterleaveResult {
 /** mp42hls's DefaultSegmentDurationThreshold, in seconds; it is set to 0 without a video track. */
 const CUT_THRESHOLD_SECONDS = 15 / 1000.0;
 
-interface Cursor {
-  readonly init: TrackCursorInit;
-  next: number;
-  ts: number;
-}
-
-// As mp42hls's ReadSample: ts = dts / timescale (a double); at the end ts keeps the last sample's time
-// (0.0 when the track had no sample at all, as the never-filled AP4_Sample has dts 0).
-function cursor(init: TrackCursorInit): Cursor {
-  const ts = init.start < init.end ? init.decodeTimes[init.start] / init.timescale : 0.0;
-  return { init, next: init.start, ts };
-}
-
-function advance(c: Cursor): void {
-  c.next++;
-  if (c.next < c.init.end) c.ts = c.init.decodeTimes[c.next] / c.init.timescale;
-}
-
-const eos = (c: Cursor): boolean => c.next >= c.init.end;
+const NO_TIMES = new Float64Array(0);
+const [NONE, AUDIO, VIDEO] = [0, 1, 2]; // the track whose sample is written next
+const NO_FLAGS = new Uint8Array(0);
 
 // The single replay of WriteSamples' loop, shared by whole-file planning and by the check
 // that a segment's extract packaged alone writes every one of its samples.
 // `audioSyncOnly` is mp42hls's AC-4 rule: without video, only audio sync samples may start a segment.
+// Each track's cursor is kept in locals (a film is 518,000 samples): its next sample and, as
+// mp42hls's ReadSample, ts = dts / timescale (a double); at the end ts keeps the last sample's time
+// (0.0 when the track had no sample at all, as the never-filled AP4_Sample has dts 0).
 export function interleave(
   video: TrackCursorInit | undefined,
   audio: TrackCursorInit | undefined,
   segmentDuration: number,
   audioSyncOnly = false,
 ): InterleaveResult {
-  const v = video && cursor(video);
-  const a = audio && cursor(audio);
-  if (!v && !a) return { segments: [], videoNext: 0, audioNext: 0 };
-  const threshold = v ? CUT_THRESHOLD_SECONDS : 0;
+  if (!video && !audio) return { segments: [], videoNext: 0, audioNext: 0 };
+  const [hasVideo, hasAudio] = [video !== undefined, audio !== undefined];
+  const vTimes = video ? video.decodeTimes : NO_TIMES;
+  const vSync = video ? video.sync : NO_FLAGS;
+  const vScale = video ? video.timescale : 1;
+  const vEnd = video ? video.end : 0;
+  let vNext = video ? video.start : 0;
+  let vTs = vNext < vEnd ? vTimes[vNext] / vScale : 0.0;
+  const aTimes = audio ? audio.decodeTimes : NO_TIMES;
+  const aSync = audio ? audio.sync : NO_FLAGS;
+  const aScale = audio ? audio.timescale : 1;
+  const aEnd = audio ? audio.end : 0;
+  let aNext = audio ? audio.start : 0;
+  let aTs = aNext < aEnd ? aTimes[aNext] / aScale : 0.0;
+  const threshold = hasVideo ? CUT_THRESHOLD_SECONDS : 0;
   const minimum = segmentDuration - threshold;
   const segments: CutSegment[] = [];
   let lastTs = 0.0;
@@ -78,37 +76,38 @@ export function interleave(
   let newSegment = true;
   for (;;) {
     let sync = false;
-    let chosen: Cursor | undefined;
-    if (a && !eos(a)) {
-      chosen = a;
-      if (!v) sync = audioSyncOnly ? a.init.sync[a.next] === 1 : true;
+    let chosen = NONE;
+    if (hasAudio && aNext < aEnd) {
+      chosen = AUDIO;
+      if (!hasVideo) sync = audioSyncOnly ? aSync[aNext] === 1 : true;
     }
-    if (v && !eos(v)) {
-      if (!a || v.ts <= a.ts) chosen = v;
-      if (chosen === v && v.init.sync[v.next] === 1) sync = true;
+    if (hasVideo && vNext < vEnd) {
+      if (!hasAudio || vTs <= aTs) chosen = VIDEO;
+      if (chosen === VIDEO && vSync[vNext] === 1) sync = true;
     }
-    if (sync || !chosen) {
-      const now = v ? v.ts : a!.ts;
+    if (sync || chosen === NONE) {
+      const now = hasVideo ? vTs : aTs;
       const duration = now - lastTs;
-      if (duration >= minimum || !chosen) {
+      if (duration >= minimum || chosen === NONE) {
         lastTs = now;
         if (open) {
-          segments.push({ duration, ...open, videoEnd: v ? v.next : 0, audioEnd: a ? a.next : 0 });
+          segments.push({ duration, ...open, videoEnd: hasVideo ? vNext : 0, audioEnd: hasAudio ? aNext : 0 });
           open = undefined;
         }
         newSegment = true;
       }
     }
-    if (!chosen) break;
+    if (chosen === NONE) break;
     if (newSegment) {
       newSegment = false;
-      open = { startTime: lastTs, videoStart: v ? v.next : 0, audioStart: a ? a.next : 0 };
+      open = { startTime: lastTs, videoStart: hasVideo ? vNext : 0, audioStart: hasAudio ? aNext : 0 };
     }
-    advance(chosen);
+    if (chosen === VIDEO) {
+      if (++vNext < vEnd) vTs = vTimes[vNext] / vScale;
+    } else if (++aNext < aEnd) aTs = aTimes[aNext] / aScale;
   }
-  return { segments, videoNext: v ? v.next : 0, audioNext: a ? a.next : 0 };
+  return { segments, videoNext: hasVideo ? vNext : 0, audioNext: hasAudio ? aNext : 0 };
 }
-
 // Decode times that never go back (as a muxer writes them): checked once per track.
 const nonDecreasing = new WeakMap<Float64Array, boolean>();
 function neverBack(times: Float64Array): boolean {

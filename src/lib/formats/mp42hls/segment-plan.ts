@@ -131,8 +131,10 @@ function spanOf(parts: readonly (readonly [Track | undefined, SampleRange | unde
 }
 
 function bytesOf(track: Track | undefined, range: SampleRange | undefined): number {
+  if (!track || !range) return 0;
+  const { sizes } = track.samples; // read once: tracks come in several shapes (the presentation timeline copies them)
   let bytes = 0;
-  if (track && range) for (let i = range.start; i < range.end; i++) bytes += track.samples.sizes[i];
+  for (let i = range.start; i < range.end; i++) bytes += sizes[i];
   return bytes;
 }
 
