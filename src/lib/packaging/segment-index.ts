@@ -1,16 +1,19 @@
 // casterpak's per-rendition segment index (`.segments.idx` beside the playlist): what packaging a
 // segment alone needs, so a segment request never parses the moov again. Layout:
-//   'CPIX' | u32 version | u32 header length | header (JSON) | extract header | sample records
-// The records are laid out segment after segment (each segment's tracks in header order), so
-// one positioned read fetches a segment's and nothing else. A track's records for one segment
-// start from nothing (no state carried over from the segment before); per sample:
+//   'CPIX' | u32 version | u32 header offset | u32 header length | extract header | sample records | header (JSON)
+// The header comes last so the records are written straight into the file's buffer, not copied
+// into it (a 2-hour film's are 2.6 MB). The records are laid out segment after segment (each
+// segment's tracks in header order), so one positioned read fetches a segment's and nothing else.
+// A track's records for one segment start from nothing (no state carried over from the segment
+// before); per sample:
 //   u8 flags: 0x01 sync | 0x02 offset follows | 0x04 duration follows | bits 3-7: composition
 //     offset as an index into the track's `compositionOffsets` (31: a zigzag varint follows)
 //   [offset: varint for the first sample (absent: 0), else zigzag varint of the gap after the
 //   sample before (absent: none)] [varint duration (absent: the one before's)]
 //   [zigzag varint composition offset] varint size
 // A varint is 7 bits a byte, least significant first (as LEB128). About 4-5 bytes a sample
-// (version 1: 21): the gap is the other track's chunk between two of this track's.
+// (version 1: 21): the gap is the other track's chunk between two of this track's. Version 2
+// had the same records with the header before them.
 import { buildExtractHeader, type SampleSlice } from '../formats/mp42hls/extract.js';
 import { extractAudioRange, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
 import { predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
@@ -18,8 +21,8 @@ import { Mp4FormatError } from '../formats/mp4/errors.js';
 import type { Movie, Track } from '../formats/mp4/moov.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
-const VERSION = 2;
-export const PREAMBLE = 12;
+const VERSION = 3;
+export const PREAMBLE = 16;
 
 const [SYNC, OFFSET, DURATION] = [0x01, 0x02, 0x04];
 const PALETTE = 31;
@@ -58,19 +61,21 @@ export interface IndexHeader {
   readonly segmentDuration: number;
   readonly tracks: readonly IndexTrack[];
   readonly segments: readonly IndexSegment[];
-  /** Where the extract header and the first record are in the file (follow from the header's length; not stored). */
+  /** Where the extract header and the first record are in the file (follow from the preamble; not stored). */
   readonly extractHeader: { readonly offset: number; readonly length: number };
   readonly recordsAt: number;
 }
 
-// A growing byte buffer for the records, first sized for the usual ~5 bytes a sample so a long
-// film's records are not copied over and over as it grows.
+// The file's bytes, growing as the records are written after `start` (the preamble and the
+// extract header), first sized for the usual ~5 bytes a sample so a long film's records are not
+// copied over and over as it grows.
 class RecordWriter {
   bytes: Uint8Array;
-  length = 0;
+  length: number;
 
-  constructor(samples: number) {
-    this.bytes = new Uint8Array(Math.max(1 << 16, samples * 6));
+  constructor(start: number, samples: number) {
+    this.bytes = new Uint8Array(Math.max(1 << 16, start + samples * 6));
+    this.length = start;
   }
 
   reserve(n: number): void {
@@ -199,17 +204,21 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     .sort((x, y) => x.trak.offset - y.trak.offset);
   const palettes = tracks.map(paletteOf);
   const extractHeader = buildExtractHeader(moov, movie, plan);
-  const records = new RecordWriter(tracks.reduce((n, t) => n + t.samples.count, 0));
+  const recordsAt = PREAMBLE + extractHeader.length;
+  const out = new RecordWriter(
+    recordsAt,
+    tracks.reduce((n, t) => n + t.samples.count, 0),
+  );
   const segments: IndexSegment[] = plan.segments.map((s, i) => {
     const ranges = tracks.map((t) => {
       const range = t === plan.videoTrack ? s.video! : extractAudioRange(s)!;
       return [range.start, range.end, range.end > range.start ? t.samples.decodeTimes[range.start] : 0] as const;
     });
-    const at = records.length;
+    const at = out.length - recordsAt;
     const lengths = tracks.map((t, k) => {
-      const before = records.length;
-      writeRecords(records, t, palettes[k], ranges[k][0], ranges[k][1]);
-      return records.length - before;
+      const before = out.length;
+      writeRecords(out, t, palettes[k], ranges[k][0], ranges[k][1]);
+      return out.length - before;
     });
     return {
       extinf: s.extinf,
@@ -236,23 +245,25 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     extractHeaderLength: extractHeader.length,
   };
   const json = new TextEncoder().encode(JSON.stringify(stored));
-  const out = new Uint8Array(PREAMBLE + json.length + extractHeader.length + records.length);
-  const dv = new DataView(out.buffer);
+  const headerAt = out.length;
+  out.reserve(json.length);
+  const bytes = out.bytes;
+  bytes.set(json, headerAt);
+  bytes.set(extractHeader, PREAMBLE);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset);
   dv.setUint32(0, MAGIC);
   dv.setUint32(4, VERSION);
-  dv.setUint32(8, json.length);
-  out.set(json, PREAMBLE);
-  out.set(extractHeader, PREAMBLE + json.length);
-  out.set(records.bytes.subarray(0, records.length), PREAMBLE + json.length + extractHeader.length);
-  return out;
+  dv.setUint32(8, headerAt);
+  dv.setUint32(12, json.length);
+  return bytes.subarray(0, headerAt + json.length);
 }
 
-// The header length from the first PREAMBLE bytes; throws on anything that is not an index of this version.
-export function headerLength(preamble: Uint8Array): number {
+// Where the header is, from the first PREAMBLE bytes; throws on anything that is not an index of this version.
+export function headerAt(preamble: Uint8Array): { offset: number; length: number } {
   const dv = new DataView(preamble.buffer, preamble.byteOffset, preamble.byteLength);
   if (preamble.length < PREAMBLE || dv.getUint32(0) !== MAGIC || dv.getUint32(4) !== VERSION)
     throw new IndexFormatError('not a casterpak segment index (or another version)');
-  return dv.getUint32(8);
+  return { offset: dv.getUint32(8), length: dv.getUint32(12) };
 }
 
 export function decodeHeader(json: Uint8Array): IndexHeader {
@@ -261,8 +272,7 @@ export function decodeHeader(json: Uint8Array): IndexHeader {
     'extractHeader' | 'recordsAt'
   > & { extractHeaderLength: number };
   if (stored.version !== VERSION) throw new IndexFormatError(`segment index header of version ${stored.version}`);
-  const offset = PREAMBLE + json.length;
-  return { ...stored, extractHeader: { offset, length: extractHeaderLength }, recordsAt: offset + extractHeaderLength };
+  return { ...stored, extractHeader: { offset: PREAMBLE, length: extractHeaderLength }, recordsAt: PREAMBLE + extractHeaderLength };
 }
 
 /** Where segment `position` (0-based)'s records are in the index file, all its tracks' together. */

@@ -19,7 +19,7 @@ import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from './mp42hls-
 import { readRawPlaylist } from './media-playlist.js';
 import { makeTempDir, removeRunDir } from '../cache/temp-run.js';
 import { NORMALISE_ROOM, asToolError, normaliseSegment } from './ts-file.js';
-import { PREAMBLE, decodeHeader, headerLength, segmentRecords, slicesFromRecords, type IndexHeader } from './segment-index.js';
+import { PREAMBLE, decodeHeader, headerAt, segmentRecords, slicesFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
 import { laidEndToEnd, readRanges } from '../formats/mp42hls/extract-reads.js';
 import type { JobLimiter } from './job-limiter.js';
@@ -48,8 +48,8 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   const file = path.join(dir, SEGMENT_INDEX);
   const handle = await fs.open(file, 'r');
   try {
-    const length = headerLength(await readAt(handle, 0, PREAMBLE));
-    const header = decodeHeader(await readAt(handle, PREAMBLE, length));
+    const { offset, length } = headerAt(await readAt(handle, 0, PREAMBLE));
+    const header = decodeHeader(await readAt(handle, offset, length));
     return { header, extractHeader: await readAt(handle, header.extractHeader.offset, header.extractHeader.length), file };
   } finally {
     await handle.close();
@@ -58,7 +58,8 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
 
 // The index a playlist has just encoded (segment-index.ts) as loadIndex reads it, kept whole.
 export function indexFromBytes(bytes: Uint8Array, file: string): LoadedIndex {
-  const header = decodeHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength(bytes.subarray(0, PREAMBLE))));
+  const at = headerAt(bytes.subarray(0, PREAMBLE));
+  const header = decodeHeader(bytes.subarray(at.offset, at.offset + at.length));
   const { offset, length } = header.extractHeader;
   return { header, extractHeader: bytes.slice(offset, offset + length), file, bytes }; // a copy: kept without `bytes` later
 }

@@ -11,7 +11,7 @@ import {
   PREAMBLE,
   decodeHeader,
   encodeSegmentIndex,
-  headerLength,
+  headerAt,
   segmentRecords,
   slicesFromRecords,
 } from '../../../src/lib/packaging/segment-index.js';
@@ -33,6 +33,11 @@ async function planned(name: string, segmentDuration: number) {
 }
 
 const SOURCE = { size: 1234, version: 'ino 1 mtime 2' };
+// The header of an encoded index, where its preamble says it is.
+function headerOf(bytes: Uint8Array) {
+  const { offset, length } = headerAt(bytes.subarray(0, PREAMBLE));
+  return decodeHeader(bytes.subarray(offset, offset + length));
+}
 
 describe('encodeSegmentIndex', () => {
   it.each(['av.mp4', 'audio-only.mp4', 'video-only.mp4', 'moov-at-end.mp4'])(
@@ -40,7 +45,7 @@ describe('encodeSegmentIndex', () => {
     async (name) => {
       const { moov, movie, plan } = await planned(name, 2);
       const bytes = encodeSegmentIndex(moov, movie, plan, SOURCE);
-      const header = decodeHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength(bytes.subarray(0, PREAMBLE))));
+      const header = headerOf(bytes);
       expect(header.source).toEqual(SOURCE);
       expect(header.segmentDuration).toBe(2);
       expect(header.segments.map((s) => [s.extinf, s.standalone, s.lookahead])).toEqual(
@@ -51,12 +56,14 @@ describe('encodeSegmentIndex', () => {
       expect(Buffer.from(bytes.subarray(offset, offset + length)).equals(Buffer.from(buildExtractHeader(moov, movie, plan)))).toBe(true);
       const tracks = header.tracks.map((t) => movie.tracks.find((m) => m.id === t.trackId)!);
       expect(header.tracks.map((t) => t.kind)).toEqual(tracks.map((t) => (t === plan.videoTrack ? 'video' : 'audio')));
-      // The segments' records follow one another to the end of the file.
+      // The segments' records follow one another up to the header, which ends the file.
       const ends = header.segments.map((_, position) => segmentRecords(header, position));
       ends.forEach((r, position) =>
         expect(r.offset).toBe(position === 0 ? header.recordsAt : ends[position - 1].offset + ends[position - 1].length),
       );
-      expect(bytes.length).toBe(ends[ends.length - 1].offset + ends[ends.length - 1].length);
+      const at = headerAt(bytes.subarray(0, PREAMBLE));
+      expect(at.offset).toBe(ends[ends.length - 1].offset + ends[ends.length - 1].length);
+      expect(bytes.length).toBe(at.offset + at.length);
       header.segments.forEach((segment, position) => {
         const { offset: at, length } = segmentRecords(header, position);
         const slices = slicesFromRecords(header, position, bytes.subarray(at, at + length));
@@ -91,7 +98,7 @@ describe('encodeSegmentIndex', () => {
 });
 
 describe('segment records', () => {
-  const read = (bytes: Uint8Array) => decodeHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength(bytes.subarray(0, PREAMBLE))));
+  const read = (bytes: Uint8Array) => headerOf(bytes);
 
   it.each(['av.mp4', 'audio-only.mp4', 'hevc.mp4'])('%s: at most 6 bytes a sample', async (name) => {
     const { moov, movie, plan } = await planned(name, 2);
@@ -143,20 +150,24 @@ describe('segment records', () => {
   });
 });
 
-describe('headerLength', () => {
+describe('headerAt', () => {
   it('refuses anything that is not an index of this version', async () => {
     const { moov, movie, plan } = await planned('av.mp4', 6);
     const good = encodeSegmentIndex(moov, movie, plan, SOURCE);
-    expect(headerLength(good.subarray(0, PREAMBLE))).toBeGreaterThan(0);
+    expect(headerAt(good.subarray(0, PREAMBLE)).length).toBeGreaterThan(0);
+    expect(headerAt(good.subarray(0, PREAMBLE)).offset + headerAt(good.subarray(0, PREAMBLE)).length).toBe(good.length);
     const otherVersion = Uint8Array.from(good.subarray(0, PREAMBLE));
     otherVersion[7] += 1;
-    expect(() => headerLength(otherVersion)).toThrow(IndexFormatError);
-    expect(() => headerLength(readFileSync(media('av.mp4')).subarray(0, PREAMBLE))).toThrow(IndexFormatError);
-    expect(() => headerLength(good.subarray(0, 4))).toThrow(IndexFormatError);
-    // Version 1 (21-byte records per sample, issue 23) is made again, never read as version 2.
-    const version1 = Uint8Array.from(good.subarray(0, PREAMBLE));
-    new DataView(version1.buffer).setUint32(4, 1);
-    expect(() => headerLength(version1)).toThrow(IndexFormatError);
+    expect(() => headerAt(otherVersion)).toThrow(IndexFormatError);
+    expect(() => headerAt(readFileSync(media('av.mp4')).subarray(0, PREAMBLE))).toThrow(IndexFormatError);
+    expect(() => headerAt(good.subarray(0, 4))).toThrow(IndexFormatError);
+    // Versions 1 (21-byte records per sample, issue 23) and 2 (the header before the records) are
+    // made again, never read as this version.
+    for (const version of [1, 2]) {
+      const older = Uint8Array.from(good.subarray(0, PREAMBLE));
+      new DataView(older.buffer).setUint32(4, version);
+      expect(() => headerAt(older)).toThrow(IndexFormatError);
+    }
   });
 
   it('loads an index of this version from its rendition directory, and refuses a version 1 file there', async () => {
