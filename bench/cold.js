@@ -24,7 +24,8 @@
 // Every casterpak measurement starts its own serve process (bin/casterpak.js, --log-level warn)
 // on a fresh cache directory and a fresh rendition path (a hard link of the film), warms serve's
 // code with a 30-second clip (segment 1 asked first, then the playlist) and the playlist and three
-// segments of the other 2-hour film (a running origin's code is compiled for long films), drops the page cache
+// segments of the other 2-hour film (a running origin's code is compiled for long films), waits
+// until the read-ahead those segments started is done (serve's /metrics), drops the page cache
 // (bench/lib/cold-media.js: drop_caches as root, else fadvise per file; the output says which),
 // then times the request(s) with fetch, from the first request to the last byte of the last
 // response. Median of BENCH_COLD_RUNS (5, or 7 with nginx-vod-module), the cases interleaved
@@ -39,7 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { coldCases, coldRows, fmp4Cases, fmp4Rows } from './lib/cold-rows.js';
 import { LONG_FILMS, SCENARIOS, dropPageCache, get, lastAnswer, makeMedia } from './lib/cold-media.js';
-import { startServe } from './lib/processes.js';
+import { startServe, untilIdle } from './lib/processes.js';
 import { processTree, rssMiB } from './lib/rss.js';
 import { startStatics } from './lib/statics.js';
 import { startVod } from './lib/vod.js';
@@ -50,6 +51,7 @@ const REDUCED_RUNS = 3;
 const SLOW_COLD_MS = 2000; // a cold 2-hour request slower than this means whole-rendition packaging
 const SEGMENT_DURATION = 10; // serve's default
 const RSS_PLAYLISTS = 100;
+const [RSS_EVERY, RSS_QUIET_MS] = [10, 5_000];
 
 const elapsedMs = (started) => Number(process.hrtime.bigint() - started) / 1e6;
 const message = (err) => (err instanceof Error ? err.message : String(err));
@@ -122,6 +124,7 @@ export async function bench(ctx) {
         await SCENARIOS.playlist(`${serve.url}/i/warm/long-${other.layout}.mp4`);
         for (let n = 2; n <= 4; n++) await get(`${serve.url}/i/warm/long-${other.layout}.mp4/segment${n}_0_av.ts`);
         if (c.fmp4) await SCENARIOS.fmp4Segment1(`${serve.url}/i/warm/clip.mp4`);
+        await untilIdle(serve.url); // the warm-up's read-ahead done: the two cores are the measured request's
       } catch (err) {
         throw new Error(`warm-up: ${failed(err)}`);
       }
@@ -163,16 +166,23 @@ export async function bench(ctx) {
   }
 
   // RSS after RSS_PLAYLISTS cold 2-hour playlists through one server (`startAt(base)` gives the
-  // URL base of a fresh path); the figures per process of its tree (MiB), and the failures.
+  // URL base of a fresh path); the figures per process of its tree (MiB), and the failures. The
+  // figure right after the last one swings with where the last collection fell (100-146 MiB for
+  // the same code), so also the highest of the samples every RSS_EVERY playlists, and the figure
+  // RSS_QUIET_MS later, after serve's idle collection (origin/http/idle-collection.ts: 3 s quiet).
   async function rssAfterPlaylists(pid, baseOf) {
+    const sample = async () => Promise.all((await processTree(pid)).map((p) => rssMiB(p)));
     let failures = 0;
+    let highest = [];
     for (let i = 0; i < RSS_PLAYLISTS; i++) {
       const { name, dir, file } = await freshPath(LONG_FILMS[0].path);
       await SCENARIOS.playlist(baseOf(name, file)).catch(() => failures++);
       await fs.rm(dir, { recursive: true, force: true });
+      if ((i + 1) % RSS_EVERY === 0) highest = (await sample()).map((m, k) => Math.max(m, highest[k] ?? 0));
     }
-    const rss = await Promise.all((await processTree(pid)).map((p) => rssMiB(p)));
-    return { rss, failures };
+    const rss = await sample();
+    await new Promise((resolve) => setTimeout(resolve, RSS_QUIET_MS));
+    return { rss, highest, quiet: await sample(), failures };
   }
 
   const conditionsOf = () =>
@@ -248,7 +258,7 @@ export async function bench(ctx) {
     if (vod) rss.vod = await rssAfterPlaylists(vod.pid, (name, file) => `${vod.url}/i/${name}/${file}`);
     for (const [who, r] of Object.entries(rss))
       ctx.log(
-        `cold: RSS after ${RSS_PLAYLISTS} cold 2-hour playlists, ${who}: ${r.rss.map((m) => `${m.toFixed(0)} MiB`).join(', ')}${r.failures ? ` (${r.failures} failed)` : ''}`,
+        `cold: RSS after ${RSS_PLAYLISTS} cold 2-hour playlists, ${who}: ${r.rss.map((m) => `${m.toFixed(0)} MiB`).join(', ')}; highest every ${RSS_EVERY}: ${r.highest.map((m) => `${m.toFixed(0)} MiB`).join(', ')}; ${RSS_QUIET_MS / 1000} s later: ${r.quiet.map((m) => `${m.toFixed(0)} MiB`).join(', ')}${r.failures ? ` (${r.failures} failed)` : ''}`,
       );
   } finally {
     await vod?.stop();

@@ -71,6 +71,21 @@ export async function startServe(ctx, args) {
   return { url, pid: child.pid, stderr: () => stderr, stop };
 }
 
+// Until serve has no packaging under way or waiting (its /metrics gauges), at most `limitMs`: a
+// segment served starts read-ahead (serve.readAhead), whose mp42hls runs would share the two
+// cores with the next measured request. Returns the milliseconds waited.
+export async function untilIdle(url, limitMs = 10_000) {
+  const started = Date.now();
+  const gauge = (text, name) =>
+    [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+  while (Date.now() - started < limitMs) {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    if (gauge(text, 'casterpak_packaging_active') + gauge(text, 'casterpak_packaging_queue_depth') === 0) return Date.now() - started;
+    await sleep(20);
+  }
+  throw new Error(`serve still packaging ${limitMs} ms after the warm-up`);
+}
+
 export const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 
 // nginx with one worker in `dir`, on a free port of 127.0.0.1: `http` is the directives of its
