@@ -188,6 +188,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
     throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
   // The run directory is made while the source's span is read: two round trips at once.
   const made = makeTempDir(job.layout, job.renditionPath);
+  void made.catch(() => {}); // awaited below: its failure is not unhandled while the span is read
   let read: Awaited<ReturnType<typeof readSegment>>;
   try {
     read = await readSegment(job.source, segment.span, await slicesOf(job.index, job.segmentNumber));
