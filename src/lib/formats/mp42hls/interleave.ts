@@ -42,6 +42,14 @@ const NO_TIMES = new Float64Array(0);
 const [NONE, AUDIO, VIDEO] = [0, 1, 2]; // the track whose sample is written next
 const NO_FLAGS = new Uint8Array(0);
 
+// A track's cursor as the replay's locals: its tables, timescale, end, first sample and that
+// sample's time (none: empty tables, so the loop never reads them).
+function cursorFields(init: TrackCursorInit | undefined): [Float64Array, Uint8Array, number, number, number, number] {
+  if (!init) return [NO_TIMES, NO_FLAGS, 1, 0, 0, 0.0];
+  const ts = init.start < init.end ? init.decodeTimes[init.start] / init.timescale : 0.0;
+  return [init.decodeTimes, init.sync, init.timescale, init.end, init.start, ts];
+}
+
 // The single replay of WriteSamples' loop, shared by whole-file planning and by the check
 // that a segment's extract packaged alone writes every one of its samples.
 // `audioSyncOnly` is mp42hls's AC-4 rule: without video, only audio sync samples may start a segment.
@@ -56,18 +64,9 @@ export function interleave(
 ): InterleaveResult {
   if (!video && !audio) return { segments: [], videoNext: 0, audioNext: 0 };
   const [hasVideo, hasAudio] = [video !== undefined, audio !== undefined];
-  const vTimes = video ? video.decodeTimes : NO_TIMES;
-  const vSync = video ? video.sync : NO_FLAGS;
-  const vScale = video ? video.timescale : 1;
-  const vEnd = video ? video.end : 0;
-  let vNext = video ? video.start : 0;
-  let vTs = vNext < vEnd ? vTimes[vNext] / vScale : 0.0;
-  const aTimes = audio ? audio.decodeTimes : NO_TIMES;
-  const aSync = audio ? audio.sync : NO_FLAGS;
-  const aScale = audio ? audio.timescale : 1;
-  const aEnd = audio ? audio.end : 0;
-  let aNext = audio ? audio.start : 0;
-  let aTs = aNext < aEnd ? aTimes[aNext] / aScale : 0.0;
+  const [vTimes, vSync, vScale, vEnd, vStart, vFirstTs] = cursorFields(video);
+  const [aTimes, aSync, aScale, aEnd, aStart, aFirstTs] = cursorFields(audio);
+  let [vNext, vTs, aNext, aTs] = [vStart, vFirstTs, aStart, aFirstTs];
   const threshold = hasVideo ? CUT_THRESHOLD_SECONDS : 0;
   const minimum = segmentDuration - threshold;
   const segments: CutSegment[] = [];
