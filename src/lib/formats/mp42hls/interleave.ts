@@ -39,8 +39,8 @@ interface InterleaveResult {
 const CUT_THRESHOLD_SECONDS = 15 / 1000.0;
 
 const NO_TIMES = new Float64Array(0);
-const [NONE, AUDIO, VIDEO] = [0, 1, 2]; // the track whose sample is written next
 const NO_FLAGS = new Uint8Array(0);
+const [NONE, AUDIO, VIDEO] = [0, 1, 2]; // the track whose sample is written next
 
 // A track's cursor as the replay's locals: its tables, timescale, end, first sample and that
 // sample's time (none: empty tables, so the loop never reads them).
