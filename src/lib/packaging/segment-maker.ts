@@ -144,7 +144,8 @@ const RUN_FILES = [EXTRACT_FILE, RAW_PLAYLIST, ONLY_SEGMENT];
 // mp42hls over a one-segment extract written into `tmp`: the one segment it wrote, framed
 // MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts). The
 // extract (one buffer, or pieces written one after the other) is written without an fsync (it
-// is thrown away) and unlinked while the output is read.
+// is thrown away) and unlinked while the output is read. The output is the caller's alone, read
+// into a buffer of its own with NORMALISE_ROOM after it (normaliseSegment rewrites it in place).
 export async function packageExtract(
   bento4: Bento4,
   tmp: string,
@@ -216,7 +217,7 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
         `mp42hls wrote ${name} with ${counts.video} video and ${counts.audio} audio samples${counts.tablesFirst ? '' : ', no PAT/PMT first'}; planned ${want('video')} and ${want('audio')}`,
       );
     }
-    return normaliseSegment(ts, job.segmentNumber, name);
+    return normaliseSegment(ts, job.segmentNumber, name, true);
   } finally {
     await remove();
   }

@@ -54,10 +54,11 @@ export function asToolError<T>(name: string, work: () => T): T {
 
 // One definition of a segment's bytes, for segments made alone and by whole-file runs:
 // counters as formats/mpegts/continuity.ts sets them for segment `segmentNumber` (1-based; the
-// counters start from its 0-based position). `ts` is given up: every caller's is the tool's
-// output just read, rewritten in place when its buffer has room (readWhole's `spare`).
-export function normaliseSegment(ts: Uint8Array, segmentNumber: number, name: string): Uint8Array {
-  return asToolError(name, () => normaliseContinuity(ts, segmentNumber - 1, true));
+// counters start from its 0-based position). `owned`: `ts` is the caller's alone, its whole
+// buffer too (packageExtract's output, read with NORMALISE_ROOM after it), so it is rewritten in
+// place; never a slice of Node's shared Buffer pool, whose room belongs to other buffers.
+export function normaliseSegment(ts: Uint8Array, segmentNumber: number, name: string, owned = false): Uint8Array {
+  return asToolError(name, () => normaliseContinuity(ts, segmentNumber - 1, owned));
 }
 
 // The room normalisation needs after a segment's packets to work in place: at most 15 packets

@@ -47,7 +47,7 @@ async function makeAudioSegment(
         'TOOL',
         `mp42hls wrote ${name} with ${counts.video} video and ${counts.audio} audio samples; planned 0 and ${want}`,
       );
-    return normaliseSegment(ts, segmentNumber, name);
+    return normaliseSegment(ts, segmentNumber, name, true);
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
