@@ -110,8 +110,8 @@ function paletteOf(track: Track): Palette {
     else if (value > max) max = value;
   }
   // One value (no ctts, as audio): no walk for the first ones met.
-  if (min === max) return { offsets: [min], min, table: new Uint8Array(1) };
-  const table = max - min < TABLE_SPAN ? new Uint8Array(max - min + 1).fill(PALETTE) : null;
+  if (cto.length > 0 && min === max) return { offsets: [min], min, table: new Uint8Array(1) };
+  const table = cto.length > 0 && max - min < TABLE_SPAN ? new Uint8Array(max - min + 1).fill(PALETTE) : null;
   const offsets: number[] = [];
   for (let i = 0; i < cto.length && offsets.length < PALETTE; i++) {
     if (table ? table[cto[i] - min] !== PALETTE : offsets.includes(cto[i])) continue;
