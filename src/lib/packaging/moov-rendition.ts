@@ -102,7 +102,7 @@ export async function moovRendition(
   reading: MoovReading,
   describe: (info: RenditionInfo) => RenditionInfo = (info) => info,
 ): Promise<{ tmp: string; info: RenditionInfo; index: Uint8Array }> {
-  // The run directory's file-system round trips (4-14 ms in serve's thread pool) overlap the
+  // The run directory's file-system round trips (1.6-18 ms after a dropped page cache) overlap the
   // predictions and the index below, which take the main thread.
   const made = makeTempDir(job.layout, job.renditionPath);
   let computed: { durations: number[]; info: RenditionInfo; index: Uint8Array };
