@@ -94,9 +94,15 @@ export class PlaylistRequests {
   }
 
   // One whole-file run under the rendition's key, until `wanted` (a missing segment) is there;
-  // it repairs every missing segment at once.
+  // it repairs every missing segment at once. With the pinned Bento4 it reads the moov first, as
+  // the playlist did: a source whose edit lists or composition offsets move its samples is then
+  // packaged moved (packager.ts), so the repaired segments lie on the presentation timeline of the
+  // segments made alone beside them, not on the source's own.
   repairWholeFile(renditionPath: string, wanted: string): Promise<CacheStatus> {
-    return this.store.runs.run(renditionKey(renditionPath), renditionPath, wanted, () => this.wholeFile(renditionPath, false));
+    return this.store.runs.run(renditionKey(renditionPath), renditionPath, wanted, async () => {
+      const reading = this.store.options.bento4.pinned ? await this.read(renditionPath) : undefined;
+      return this.wholeFile(renditionPath, false, null, reading);
+    });
   }
 
   // A whole-file mp42hls run; its segments are normalised as segments made alone are, and with
