@@ -2,8 +2,10 @@
 // derived (transcoded from its source's span), or by a whole-file run that repairs every missing
 // segment, as store/plan-request.ts decides. A segment made alone whose mp42hls output does not
 // check out is made again by a whole-file run (the plan, told why).
+import path from 'node:path';
 import { CasterpakError, isCasterpakError } from '../../shared/errors.js';
-import { renditionKey, segmentName } from '../../cache/names.js';
+import { exists } from '../../shared/exists.js';
+import { INDEX_PLAYLIST, renditionKey, segmentName } from '../../cache/names.js';
 import { transcodedFrom } from '../../cache/rendition-info.js';
 import { moveToTrash } from '../../cache/remove-tree.js';
 import { writeFileAtomic } from '../../cache/atomic-write.js';
@@ -95,11 +97,17 @@ export class SegmentRequests {
 
   // The rendition's segment index, loaded once into its entry; null when it has none (a
   // whole-file rendition of another Bento4, or a source whose segments cannot be made alone).
-  // STALE: an index of another format, written by an older casterpak.
+  // STALE: an index of another format, written by an older casterpak, or a rendition gone since
+  // the caller found its playlist (another request moved it aside to make it again, or prune
+  // removed it): made again as a stale one is, never repaired by a whole-file run meanwhile.
   private async loadedIndex(renditionPath: string, dir: string): Promise<LoadedIndex | null | 'STALE'> {
     const known = this.store.entries.get(renditionPath)?.index ?? this.store.entries.takeFresh(renditionPath);
     if (known) return known;
-    const loaded = await loadIndex(dir).catch((error: unknown) => (error instanceof IndexFormatError ? ('STALE' as const) : null));
+    const loaded = await loadIndex(dir).catch(async (error: unknown) => {
+      if (error instanceof IndexFormatError) return 'STALE' as const;
+      const gone = (error as NodeJS.ErrnoException).code === 'ENOENT' && !(await exists(path.join(dir, INDEX_PLAYLIST)));
+      return gone ? ('STALE' as const) : null;
+    });
     if (loaded !== null && loaded !== 'STALE') this.store.entries.set(renditionPath, { index: loaded });
     return loaded;
   }
