@@ -108,9 +108,7 @@ export function buildExtractHeader(moovBytes: Uint8Array, movie: Movie, plan: Se
 // segment as several moof + mdat pairs (extract-fragments.ts). `slices` in the order of their
 // traks in the movie. As pieces to write one after the other (views of `spanBytes` among them).
 export function extractPieces(header: Uint8Array, slices: readonly SampleSlice[], spanStart: number, spanBytes: Uint8Array): Uint8Array[] {
-  const withSamples = slices.filter((s) => s.sizes.length > 0);
-  const fragments = fragmentSlices(withSamples, extractTimescales(header));
-  return [header, ...fragments.flatMap((f, i) => fragmentPieces(1 + i, f, spanStart, spanBytes))];
+  return [header, ...fragmentsOf(slices, extractTimescales(header), spanStart, spanBytes, 1).flat()];
 }
 
 /** extractPieces in one buffer. */
@@ -127,8 +125,19 @@ export function extractFragments(
   spanBytes: Uint8Array,
   firstSequence: number,
 ): Uint8Array[] {
+  return fragmentsOf(slices, timescales, spanStart, spanBytes, firstSequence).map(concat);
+}
+
+// Each moof + mdat pair of the slices that hold samples, as its pieces (fragmentPieces).
+function fragmentsOf(
+  slices: readonly SampleSlice[],
+  timescales: ReadonlyMap<number, number>,
+  spanStart: number,
+  spanBytes: Uint8Array,
+  firstSequence: number,
+): Uint8Array[][] {
   const withSamples = slices.filter((s) => s.sizes.length > 0);
-  return fragmentSlices(withSamples, timescales).map((f, i) => concat(fragmentPieces(firstSequence + i, f, spanStart, spanBytes)));
+  return fragmentSlices(withSamples, timescales).map((f, i) => fragmentPieces(firstSequence + i, f, spanStart, spanBytes));
 }
 
 export function sliceOf(track: Track, range: SampleRange): SampleSlice {
