@@ -15,6 +15,25 @@ export async function makeTempDir(layout: CacheLayout, renditionPath: string): P
   return dir;
 }
 
+// A run directory made while `work` runs, so its file-system round trips overlap the work (1.6-18
+// ms after a dropped page cache); removed again, empty, when the work fails.
+export async function tempDirDuring<T>(
+  layout: CacheLayout,
+  renditionPath: string,
+  work: () => T | Promise<T>,
+): Promise<{ tmp: string; result: T }> {
+  const made = makeTempDir(layout, renditionPath);
+  void made.catch(() => {}); // awaited below: its failure is not unhandled while the work runs
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await made.then((tmp) => removeRunDir(tmp, [])).catch(() => {});
+    throw error;
+  }
+  return { tmp: await made, result };
+}
+
 // Removes a run directory whose files are known by name: their unlinks at once, then the
 // directory; anything else left in it (a transform's own files) falls back to a recursive
 // removal. A cold segment's answer waits on this: a recursive removal is several file-system

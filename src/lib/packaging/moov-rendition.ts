@@ -18,7 +18,7 @@ import { mediaInfoOf } from './moov-media.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { encodeSegmentIndex } from './segment-index.js';
 import { readMoov, type SourceIdentity, type SourceReader } from './source/source-reader.js';
-import { makeTempDir } from '../cache/temp-run.js';
+import { tempDirDuring } from '../cache/temp-run.js';
 import { writeRenditionFiles } from './rendition-writer.js';
 
 // The same tolerance as the whole-file run's duration check (packager.ts).
@@ -102,18 +102,9 @@ export async function moovRendition(
   reading: MoovReading,
   describe: (info: RenditionInfo) => RenditionInfo = (info) => info,
 ): Promise<{ tmp: string; info: RenditionInfo; index: Uint8Array }> {
-  // The run directory's file-system round trips (1.6-18 ms after a dropped page cache) overlap the
-  // predictions and the index below, which take the main thread.
-  const made = makeTempDir(job.layout, job.renditionPath);
-  let computed: { durations: number[]; info: RenditionInfo; index: Uint8Array };
-  try {
-    computed = renditionFiles(job, reading, describe);
-  } catch (error) {
-    await made.then((tmp) => fs.rm(tmp, { recursive: true, force: true })).catch(() => {});
-    throw error;
-  }
-  const { durations, info, index } = computed;
-  const tmp = await made;
+  // The run directory is made while the predictions and the index take the main thread.
+  const { tmp, result } = await tempDirDuring(job.layout, job.renditionPath, () => renditionFiles(job, reading, describe));
+  const { durations, info, index } = result;
   try {
     await writeRenditionFiles(tmp, { durations, info, index, publicBaseUrl: job.publicBaseUrl });
     return { tmp, info, index };

@@ -17,7 +17,7 @@ import { runTool, type ToolTiming } from '../shared/run-tool.js';
 import { readWhole, writePieces } from '../shared/file-io.js';
 import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
-import { makeTempDir, removeRunDir } from '../cache/temp-run.js';
+import { removeRunDir, tempDirDuring } from '../cache/temp-run.js';
 import { NORMALISE_ROOM, asToolError, normaliseSegment } from './ts-file.js';
 import { PREAMBLE, decodeHeader, headerAt, segmentRecords, slicesFromRecords, type IndexHeader } from './segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
@@ -188,17 +188,10 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   if (!segment)
     throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
   // The run directory is made while the source's span is read: two round trips at once.
-  const made = makeTempDir(job.layout, job.renditionPath);
-  void made.catch(() => {}); // awaited below: its failure is not unhandled while the span is read
-  let read: Awaited<ReturnType<typeof readSegment>>;
-  try {
-    read = await readSegment(job.source, segment.span, await slicesOf(job.index, job.segmentNumber));
-  } catch (error) {
-    await made.then((tmp) => removeRunDir(tmp, [])).catch(() => {});
-    throw error;
-  }
-  const { spanStart, spanBytes, slices } = read;
-  const tmp = await made;
+  const { tmp, result } = await tempDirDuring(job.layout, job.renditionPath, async () =>
+    readSegment(job.source, segment.span, await slicesOf(job.index, job.segmentNumber)),
+  );
+  const { spanStart, spanBytes, slices } = result;
   let removed: Promise<void> | null = null;
   const remove = () => (removed ??= removeRunDir(tmp, RUN_FILES));
   try {
