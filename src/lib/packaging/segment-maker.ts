@@ -56,8 +56,10 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   }
 }
 
-// The index a playlist has just encoded (segment-index.ts) as loadIndex reads it, kept whole.
-export function indexFromBytes(bytes: Uint8Array, file: string): LoadedIndex {
+// The index a playlist has just encoded (segment-index.ts) for the rendition in `dir`, as
+// loadIndex reads it, kept whole.
+export function indexFromBytes(bytes: Uint8Array, dir: string): LoadedIndex {
+  const file = path.join(dir, SEGMENT_INDEX);
   const at = headerAt(bytes.subarray(0, PREAMBLE));
   const header = decodeHeader(bytes.subarray(at.offset, at.offset + at.length));
   const { offset, length } = header.extractHeader;

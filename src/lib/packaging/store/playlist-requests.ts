@@ -1,8 +1,7 @@
 // A missing media playlist: from the source's moov alone (moov-rendition.ts) or by a whole-file
 // mp42hls run (packager.ts), as store/plan-request.ts decides, committed as one directory
 // (rendition-writer.ts, cache/commit.ts). The whole-file run also repairs missing segments.
-import path from 'node:path';
-import { SEGMENT_INDEX, renditionKey } from '../../cache/names.js';
+import { renditionKey } from '../../cache/names.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
 import { commitRendition, type CommitOutcome } from '../../cache/commit.js';
 import { wholeFileRendition } from '../packager.js';
@@ -74,10 +73,8 @@ export class PlaylistRequests {
               : ((await this.store.options.derivations?.uprightSource?.(read)) ?? undefined);
             const { tmp, index } = await moovRendition(job, read, describe);
             const outcome = await this.commit(renditionPath, tmp, replace);
-            if (outcome === 'committed' || outcome === 'replaced') {
-              const file = path.join(this.store.options.layout.renditionDir(renditionPath), SEGMENT_INDEX);
-              this.store.entries.setFresh(renditionPath, indexFromBytes(index, file));
-            }
+            if (outcome === 'committed' || outcome === 'replaced')
+              this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
             return { read, wholeFile: null, outcome };
           },
           outcomeOf: (result) => result.outcome,
