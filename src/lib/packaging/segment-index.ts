@@ -245,17 +245,17 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     extractHeaderLength: extractHeader.length,
   };
   const json = new TextEncoder().encode(JSON.stringify(stored));
-  const headerAt = out.length;
+  const jsonAt = out.length;
   out.reserve(json.length);
   const bytes = out.bytes;
-  bytes.set(json, headerAt);
+  bytes.set(json, jsonAt);
   bytes.set(extractHeader, PREAMBLE);
   const dv = new DataView(bytes.buffer, bytes.byteOffset);
   dv.setUint32(0, MAGIC);
   dv.setUint32(4, VERSION);
-  dv.setUint32(8, headerAt);
+  dv.setUint32(8, jsonAt);
   dv.setUint32(12, json.length);
-  return bytes.subarray(0, headerAt + json.length);
+  return bytes.subarray(0, jsonAt + json.length);
 }
 
 // Where the header is, from the first PREAMBLE bytes; throws on anything that is not an index of this version.
