@@ -10,6 +10,7 @@ import { launchChromium, newPage } from './helpers/browser.js';
 import { makeTestVideo, makeTracksFilm } from './helpers/media.js';
 import { REPO_DIR, resources } from './helpers/resources.js';
 import { startServe, type ServeProcess } from './helpers/serve-process.js';
+import { settled } from '../helpers/settled.js';
 
 const res = resources();
 let serve: ServeProcess;
@@ -52,6 +53,7 @@ describe('the status page', () => {
 
   it('lists the renditions requested since, most recently used first, with size, segments and last access', async () => {
     await fetchOk('/i/clips/av.mp4/index_0_av.m3u8');
+    await settled(serve.url); // answered before its rendition was committed: the next request is then a HIT
     await fetchOk('/i/clips/av.mp4/index_0_av.m3u8');
     await new Promise((resolve) => setTimeout(resolve, 20)); // distinct last-access times
     await fetchOk('/i/shows/2026/demo.mp4/index_0_av.m3u8');

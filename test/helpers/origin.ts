@@ -8,6 +8,7 @@ import { validateConfig, type CasterpakConfig, type ConfigInput } from '../../sr
 import { createOrigin, type Origin } from '../../src/lib/origin/server.js';
 import { createLogger, type Logger } from '../../src/lib/shared/logger.js';
 import { media } from './bento4.js';
+import { settled } from './settled.js';
 import { tempDir } from './temp-dir.js';
 
 export interface TestOrigin {
@@ -17,6 +18,8 @@ export interface TestOrigin {
   readonly sourceRoot: string;
   readonly cacheDir: string;
   get(pathname: string, headers?: Record<string, string>, method?: string): Promise<Response>;
+  /** Until no packaging is under way or waiting (helpers/settled.ts). */
+  settled(): Promise<void>;
 }
 
 // `sources`: rendition path → fixture file name, copied into the source root. `logger`: one
@@ -53,5 +56,6 @@ export async function startOrigin(
     sourceRoot,
     cacheDir,
     get: (pathname, headers = {}, method = 'GET') => fetch(url + pathname, { headers, method }),
+    settled: () => settled(url),
   };
 }

@@ -46,6 +46,7 @@ describe('unavailable files', () => {
     remount(cacheDir, 'rw');
     const after = await t.get('/i/a/av.mp4/index_0_av.m3u8');
     expect(after.status).toBe(200);
+    await t.settled(); // the playlist is answered before its rendition is committed, which tells of the recovery
     expect(logger.lines.some((l) => l.message === 'files unavailable: requests answered 503: recovered')).toBe(true);
   });
 

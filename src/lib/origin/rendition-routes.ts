@@ -10,7 +10,7 @@ import { transcodedFrom, type RenditionInfo } from '../cache/rendition-info.js';
 import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { predictIFramePlaylist } from '../trick-play/moov-iframes.js';
-import { DamagedFileError, sendFile, sendMemory, sendSmallFile } from './http/static-file.js';
+import { DamagedFileError, sendFile, sendMemory, sendSmallFile, sendText } from './http/static-file.js';
 import type { SmallFileCache } from './http/small-files.js';
 import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
@@ -34,6 +34,29 @@ type RenditionRoute<K extends Route['kind']> = RouteOf<K>;
 function serverTiming(started: number, timing: ToolTiming): string {
   const made = `make;dur=${(performance.now() - started).toFixed(1)}`;
   return timing.toolMs > 0 ? `${made}, mp42hls;dur=${timing.toolMs.toFixed(1)}` : made;
+}
+
+// A media playlist made from the moov is answered as soon as it is known, before its rendition
+// is committed (store/playlist-requests.ts), by `send` (its ETag then a hash of its text).
+function earlyAnswer(send: (text: string) => Promise<Served>) {
+  let served: Promise<Served> | null = null;
+  let given = () => {};
+  const answeredNow = new Promise<void>((resolve) => (given = resolve));
+  return {
+    answer(text: string) {
+      served = send(text);
+      given();
+    },
+    // The answer if it was given before `made` ended, else null (`made` then says how it went).
+    async first(made: Promise<unknown>): Promise<Served | null> {
+      await Promise.race([made, answeredNow]);
+      if (!served) return null;
+      // Committed behind the answer: a failure is the store's to report (its packaging events),
+      // and the next request makes the rendition again.
+      made.catch(() => {});
+      return served;
+    },
+  };
 }
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -71,6 +94,14 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     const file = path.join(await store.insideDir(route.renditionPath), name);
     const segmentNumber = route.kind === 'segment' ? route.segment : undefined;
     const timing: ToolTiming = { toolMs: 0 };
+    const early =
+      route.kind === 'index'
+        ? earlyAnswer((text) => {
+            const headers = { 'X-Casterpak-Cache': 'MISS', 'Server-Timing': serverTiming(started, timing) };
+            const sent = sendText(req, res, text, { ...deliveryFor(route.kind, name, config.serve.cacheControl), headers });
+            return sent.then((result) => ({ ...result, cache: 'MISS', file }));
+          })
+        : null;
     let cache = earlier;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -88,7 +119,10 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
         if (damaged)
           await fs.rm(file, { force: true }); // made again below, as if pruned
         else store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
-        const { status } = await store.ensure(route.renditionPath, segmentNumber, timing);
+        const made = store.ensure(route.renditionPath, segmentNumber, timing, early?.answer);
+        const answered = early && (await early.first(made));
+        if (answered) return answered;
+        const { status } = await made;
         if (status !== 'HIT') cache = status;
       }
     }

@@ -18,8 +18,9 @@ import { mediaInfoOf } from './moov-media.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { encodeSegmentIndex } from './segment-index.js';
 import { readMoov, type SourceIdentity, type SourceReader } from './source/source-reader.js';
-import { tempDirDuring } from '../cache/temp-run.js';
-import { writeRenditionFiles } from './rendition-writer.js';
+import { makeTempDir } from '../cache/temp-run.js';
+import { nearlyFull } from '../shared/free-space.js';
+import { renditionPlaylist, writeRenditionFiles } from './rendition-writer.js';
 
 // The same tolerance as the whole-file run's duration check (packager.ts).
 const DURATION_TOLERANCE_S = 0.1;
@@ -95,18 +96,41 @@ export async function readSourceMoov(job: Omit<MoovJob, 'layout' | 'publicBaseUr
   }
 }
 
-// The rendition without its segments, in a new run directory the caller commits.
-// `describe` turns the source's info into a derived rendition's (renditions/).
+// What moovRendition is given besides the job and the reading.
+interface MoovRenditionOptions {
+  /** Turns the source's info into a derived rendition's (renditions/). */
+  readonly describe?: (info: RenditionInfo) => RenditionInfo;
+  /** Gets the media playlist as soon as it is known, before the predictions, the index and the
+   * writes: the playlist follows from the plan alone (docs/architecture.md, "A cold playlist
+   * answered early"). */
+  readonly answer?: (playlist: string) => void;
+  /** The run directory, made while the moov was read (cache/temp-run.ts); else made here. */
+  readonly runDir?: string;
+}
+
+// The rendition without its segments, in a run directory the caller commits.
 export async function moovRendition(
   job: MoovJob,
   reading: MoovReading,
-  describe: (info: RenditionInfo) => RenditionInfo = (info) => info,
+  { describe = (info) => info, answer, runDir }: MoovRenditionOptions = {},
 ): Promise<{ tmp: string; info: RenditionInfo; index: Uint8Array }> {
-  // The run directory is made while the predictions and the index take the main thread.
-  const { tmp, result } = await tempDirDuring(job.layout, job.renditionPath, () => renditionFiles(job, reading, describe));
-  const { durations, info, index } = result;
+  const durations = playableDurations(
+    reading.plan.segments.map((s) => Number(s.extinf)),
+    reading.media.durationMs,
+    reading.plan.audioTail,
+  );
+  const playlist = renditionPlaylist(durations, job.publicBaseUrl, job.renditionPath);
+  // Answered once the cache has taken a run directory and has room for what follows (the index
+  // is smaller than the moov it comes from): a cache that cannot store the rendition (read-only,
+  // full) gets its error answered, not a playlist of segments it cannot make.
+  const [tmp, full] = await Promise.all([
+    runDir ?? makeTempDir(job.layout, job.renditionPath),
+    answer ? nearlyFull(job.layout.root, reading.moov.byteLength + playlist.length) : null,
+  ]);
+  if (full === null) answer?.(playlist);
   try {
-    await writeRenditionFiles(tmp, { durations, info, index, publicBaseUrl: job.publicBaseUrl });
+    const { info, index } = renditionFiles(job, reading, durations, describe);
+    await writeRenditionFiles(tmp, { durations, info, index, publicBaseUrl: job.publicBaseUrl, playlist });
     return { tmp, info, index };
   } catch (error) {
     await fs.rm(tmp, { recursive: true, force: true });
@@ -114,14 +138,14 @@ export async function moovRendition(
   }
 }
 
-// The playlist's durations, the rendition info with its predicted rates, and the segment index.
-function renditionFiles(job: MoovJob, reading: MoovReading, describe: (info: RenditionInfo) => RenditionInfo) {
+// The rendition info with its predicted rates, and the segment index.
+function renditionFiles(
+  job: MoovJob,
+  reading: MoovReading,
+  durations: readonly number[],
+  describe: (info: RenditionInfo) => RenditionInfo,
+) {
   const { plan, media } = reading;
-  const durations = playableDurations(
-    plan.segments.map((s) => Number(s.extinf)),
-    media.durationMs,
-    plan.audioTail,
-  );
   const bandwidth = predictBandwidth(plan, durations);
   const bytes = plan.segments.reduce((sum, _, i) => sum + predictSegmentBytes(plan, i), 0);
   const info: RenditionInfo = describe({
@@ -136,7 +160,7 @@ function renditionFiles(job: MoovJob, reading: MoovReading, describe: (info: Ren
     ...(plan.videoTrack ? { iframeBitrate: predictIFrameBandwidth(plan) } : {}),
     ...audioFacts(reading, media, durations),
   });
-  return { durations, info, index: encodeSegmentIndex(reading.moov, reading.movie, plan, indexedSource(reading.identity)) };
+  return { info, index: encodeSegmentIndex(reading.moov, reading.movie, plan, indexedSource(reading.identity)) };
 }
 
 // The audio renditions' facts a master lists (docs/tracks.md): each audio track's language,

@@ -10,6 +10,7 @@ import { checkPackageable, type MediaInfo } from './mp4info.js';
 import type { RenditionInfo } from '../cache/rendition-info.js';
 import { type CacheLayout, segmentName } from '../cache/names.js';
 import { makeTempDir } from '../cache/temp-run.js';
+import { nearlyFull } from '../shared/free-space.js';
 import { audioFacts, indexedSource, type MoovReading } from './moov-rendition.js';
 import { encodeSegmentIndex } from './segment-index.js';
 import { playlistPeak, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
@@ -91,20 +92,6 @@ function classifyToolError(error: unknown, name: string): unknown {
   if (text.includes('no suitable tracks'))
     return new CasterpakError('BAD_MEDIA', `${name}: corrupt MP4, Bento4 finds no usable track (${error.stderrTail})`, { cause: error });
   return error;
-}
-
-// mp42hls exits 0 with cut segments and an empty playlist when the disk fills up (and a tool
-// may fail in any other way then): a failure while the cache's file system is nearly full is
-// told as that (507), not blamed on the tool or the source. Null: there is room.
-const LOW_SPACE_BYTES = 4 * 1024 * 1024;
-async function nearlyFull(dir: string): Promise<number | null> {
-  try {
-    const stat = await fs.statfs(dir);
-    const free = stat.bavail * stat.bsize;
-    return free < LOW_SPACE_BYTES ? free : null;
-  } catch {
-    return null;
-  }
 }
 
 // `stderr`: what the successful mp42hls run said; it exits 0 without a playlist when it cannot

@@ -65,14 +65,20 @@ export class RenditionStore implements StoreContext {
   }
 
   // The media playlist, or with `segmentNumber` (1-based) that segment too (it may never have
-  // been made, or pruned).
-  async ensure(renditionPath: string, segmentNumber?: number, timing?: ToolTiming): Promise<EnsureResult> {
+  // been made, or pruned). `answer`: the playlist's text, when this call makes it from the
+  // moov, as soon as it is known (store/playlist-requests.ts).
+  async ensure(
+    renditionPath: string,
+    segmentNumber?: number,
+    timing?: ToolTiming,
+    answer?: (playlist: string) => void,
+  ): Promise<EnsureResult> {
     const dir = await this.insideDir(renditionPath);
     const playlist = path.join(dir, INDEX_PLAYLIST);
     const wanted = segmentNumber === undefined ? playlist : path.join(dir, segmentName(segmentNumber));
     if (await exists(wanted)) return { status: 'HIT', dir };
     let status: CacheStatus = 'HIT';
-    if (!(await exists(playlist))) status = await this.playlists.make(renditionPath, playlist, false);
+    if (!(await exists(playlist))) status = await this.playlists.make(renditionPath, playlist, false, answer);
     if (segmentNumber !== undefined && !(await exists(wanted))) {
       let made = await this.segments.make(renditionPath, dir, segmentNumber, wanted, timing);
       if (made === 'STALE') {

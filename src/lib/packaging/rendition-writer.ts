@@ -20,17 +20,24 @@ interface RenditionFiles {
   /** `.segments.idx` (segment-index.ts); null when segments cannot be made alone. */
   readonly index: Uint8Array | null;
   readonly publicBaseUrl: string | null;
+  /** The media playlist when the caller has made it already (renditionPlaylist), as it was answered. */
+  readonly playlist?: string;
 }
 
-export async function writeRenditionFiles(runDir: string, files: RenditionFiles): Promise<void> {
-  const base = segmentBaseUrl(files.publicBaseUrl, files.info.renditionPath);
-  const playlist = buildMediaPlaylist(files.durations, { segmentBaseUrl: base });
+// A rendition's media playlist, checked: what players get must pass a strict parser.
+export function renditionPlaylist(durations: readonly number[], publicBaseUrl: string | null, renditionPath: string): string {
+  const playlist = buildMediaPlaylist(durations, { segmentBaseUrl: segmentBaseUrl(publicBaseUrl, renditionPath) });
   try {
-    parseMediaPlaylist(playlist); // what players get must pass a strict parser
+    parseMediaPlaylist(playlist);
   } catch (error) {
     if (error instanceof PlaylistFormatError) throw new CasterpakError('BAD_PLAYLIST', error.message, { cause: error });
     throw error;
   }
+  return playlist;
+}
+
+export async function writeRenditionFiles(runDir: string, files: RenditionFiles): Promise<void> {
+  const playlist = files.playlist ?? renditionPlaylist(files.durations, files.publicBaseUrl, files.info.renditionPath);
   // The three files at once (readers see none of them before the commit renames the directory):
   // their round trips in the thread pool overlap. The playlist is flushed (cache/atomic-write.ts);
   // a lost index or info is made again. All settle before a failure is thrown, so the caller's

@@ -9,6 +9,7 @@ import { createOrigin } from '../../../src/lib/origin/server.js';
 import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
 import { createLogger } from '../../../src/lib/shared/logger.js';
 import { media } from '../../helpers/bento4.js';
+import { settled } from '../../helpers/settled.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 // `pinned: false`: a Bento4 other than the pinned build, whose segments come from whole-file
@@ -30,7 +31,8 @@ async function loggedOrigin(accessLog: boolean, pinned = true) {
   const origin = await createOrigin(config, { logger: createLogger('debug', sink), bento4 });
   const address = await origin.listen();
   onTestFinished(() => origin.close(1000));
-  return { lines, sourceRoot, cacheDir: config.cacheDir, get: (p: string) => fetch(`http://127.0.0.1:${address.port}${p}`) };
+  const url = `http://127.0.0.1:${address.port}`;
+  return { lines, sourceRoot, cacheDir: config.cacheDir, get: (p: string) => fetch(url + p), settled: () => settled(url) };
 }
 
 describe('origin logs', () => {
@@ -65,6 +67,7 @@ describe('origin logs', () => {
     await (await off.get('/i/av.mp4/index_0_av.m3u8')).text();
     expect((await off.get('/i/nope.mp4/index_0_av.m3u8')).status).toBe(404);
     expect(off.lines.filter((l) => l.msg === 'request')).toEqual([]);
+    await off.settled(); // the playlist was answered before its rendition was committed, which logs `packaged`
     expect(off.lines.filter((l) => l.msg === 'packaged')).not.toEqual([]);
     expect(off.lines.filter((l) => l.msg === 'refused')).toEqual([expect.objectContaining({ status: 404, route: 'index' })]);
   });

@@ -21,9 +21,14 @@ describe('serve: the caching origin', () => {
     const text = await first.text();
     const playlist = parseMediaPlaylist(text);
     expect(playlist.segments.map((s) => s.uri)).toEqual(['segment1_0_av.ts', 'segment2_0_av.ts', 'segment3_0_av.ts']);
+    // Answered before its rendition is committed (store/playlist-requests.ts): the ETag a hash
+    // of the text, the one from disk afterwards made of the file's identity.
+    expect(first.headers.get('etag')).toMatch(/^"[\w-]{27}"$/);
+    await t.settled();
     expect(readFileSync(path.join(t.cacheDir, '2022/04/av.mp4/index_0_av.m3u8'), 'utf8')).toBe(text);
     const second = await t.get('/i/2022/04/av.mp4/index_0_av.m3u8');
     expect(second.headers.get('x-casterpak-cache')).toBe('HIT');
+    expect(second.headers.get('etag')).toMatch(/^"[\da-f]+-[\da-f]+-[\da-f]+"$/);
     expect(await second.text()).toBe(text);
     const segment = await t.get('/i/2022/04/av.mp4/segment2_0_av.ts');
     expect(segment.status).toBe(200);
@@ -219,6 +224,7 @@ describe('serve: the caching origin', () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4' });
     expect(await (await t.get('/healthz')).text()).toBe('ok\n');
     await t.get('/i/av.mp4/index_0_av.m3u8');
+    await t.settled(); // answered before its rendition was committed: the next request is then a HIT
     await t.get('/i/av.mp4/index_0_av.m3u8');
     // The counters move when a response has been handed over, which may be just after the client has it.
     const metrics = async () => (await t.get('/metrics')).text();

@@ -90,7 +90,9 @@ describe('moovRendition', () => {
   it('writes absolute segment URIs with a public base URL, and the info `describe` gives', async () => {
     const { tmp, info } = await withSource(media('av.mp4'), async (source) => {
       const moovJob = job(source, { publicBaseUrl: 'https://cdn.example' });
-      return moovRendition(moovJob, await readSourceMoov(moovJob), (base) => ({ ...base, derived: { profile: '90p', source: 'x.mp4' } }));
+      return moovRendition(moovJob, await readSourceMoov(moovJob), {
+        describe: (base) => ({ ...base, derived: { profile: '90p', source: 'x.mp4' } }),
+      });
     });
     expect(readFileSync(path.join(tmp, 'index_0_av.m3u8'), 'utf8')).toContain('\nhttps://cdn.example/i/show/av.mp4/segment1_0_av.ts\n');
     expect(info.derived).toEqual({ profile: '90p', source: 'x.mp4' });

@@ -7,6 +7,7 @@ import { commitRendition, type CommitOutcome } from '../../cache/commit.js';
 import { wholeFileRendition } from '../packager.js';
 import { indexFromBytes } from '../segment-maker.js';
 import { moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
+import { removeRunDir, tempDirDuring } from '../../cache/temp-run.js';
 import type { SourceReader } from '../source/source-reader.js';
 import { planPlaylist, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
@@ -46,8 +47,11 @@ export class PlaylistRequests {
     }
   }
 
-  // The playlist (from the moov, or by a whole-file run), committed as one directory.
-  async make(renditionPath: string, playlist: string, replace: boolean): Promise<CacheStatus> {
+  // The playlist (from the moov, or by a whole-file run), committed as one directory. `answer`
+  // gets a source's own playlist made from its moov as soon as it is known (moov-rendition.ts),
+  // before the rendition is committed; not a derived or turned one's, which `describe` may
+  // still refuse.
+  async make(renditionPath: string, playlist: string, replace: boolean, answer?: (playlist: string) => void): Promise<CacheStatus> {
     const derivation = (await this.store.options.derivations?.derive(renditionPath, this.store.options.signal)) ?? null;
     const sourceReader = await this.store.open(derivation?.sourcePath ?? renditionPath); // before any lock or slot: a missing source is a plain 404
     const facts = { pinned: this.store.options.bento4.pinned, derivedFrom: derivation?.sourcePath ?? null };
@@ -63,15 +67,24 @@ export class PlaylistRequests {
           source: sourceReader,
           limiter: this.store.options.limiter,
           work: async () => {
-            const read = await readSourceMoov(job);
-            const next = planPlaylist({ ...facts, wholeFileBecause: read.wholeFileBecause });
-            if (next.kind === 'refused') throw refusal(renditionPath, next);
-            if (next.kind === 'whole-file') return { read, wholeFile: next, outcome: null };
-            // A source's own rendition is transcoded upright when its display matrix turns it (renditions/upright.ts).
-            const describe = derivation
-              ? (info: RenditionInfo) => derivation.describe(read, info)
-              : ((await this.store.options.derivations?.uprightSource?.(read)) ?? undefined);
-            const { tmp, index } = await moovRendition(job, read, describe);
+            // The run directory is made while the moov is read: its round trips off the answer's path.
+            const { tmp: runDir, result } = await tempDirDuring(job.layout, renditionPath, async () => {
+              const read = await readSourceMoov(job);
+              const next = planPlaylist({ ...facts, wholeFileBecause: read.wholeFileBecause });
+              if (next.kind === 'refused') throw refusal(renditionPath, next);
+              if (next.kind === 'whole-file') return { read, wholeFile: next };
+              // A source's own rendition is transcoded upright when its display matrix turns it (renditions/upright.ts).
+              const describe = derivation
+                ? (info: RenditionInfo) => derivation.describe(read, info)
+                : ((await this.store.options.derivations?.uprightSource?.(read)) ?? undefined);
+              return { read, wholeFile: null, describe };
+            });
+            const { read, wholeFile, describe } = result;
+            if (wholeFile) {
+              await removeRunDir(runDir, []);
+              return { read, wholeFile, outcome: null };
+            }
+            const { tmp, index } = await moovRendition(job, read, { describe, answer: describe ? undefined : answer, runDir });
             const outcome = await this.commit(renditionPath, tmp, replace);
             if (outcome === 'committed' || outcome === 'replaced')
               this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
