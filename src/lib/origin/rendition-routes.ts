@@ -79,6 +79,15 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return read;
   }
 
+  // A cold media playlist sent as soon as the store knows its text (earlyAnswer).
+  function playlistAnswer(req: IncomingMessage, res: ServerResponse, file: string, started: number, timing: ToolTiming) {
+    return earlyAnswer((text) => {
+      const headers = { 'X-Casterpak-Cache': 'MISS', 'Server-Timing': serverTiming(started, timing) };
+      const sent = sendText(req, res, text, { ...deliveryFor('index', INDEX_PLAYLIST, config.serve.cacheControl), headers });
+      return sent.then((result) => ({ ...result, cache: 'MISS', file }));
+    });
+  }
+
   // Sends a cached file, opened straight away (the hot path of a warm cache); when it is not
   // there (never made, or pruned), the store makes it and the send is tried once more.
   // `earlier`: how an earlier lookup in the same request was served (a MISS stays a MISS);
@@ -94,14 +103,6 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     const file = path.join(await store.insideDir(route.renditionPath), name);
     const segmentNumber = route.kind === 'segment' ? route.segment : undefined;
     const timing: ToolTiming = { toolMs: 0 };
-    const early =
-      route.kind === 'index'
-        ? earlyAnswer((text) => {
-            const headers = { 'X-Casterpak-Cache': 'MISS', 'Server-Timing': serverTiming(started, timing) };
-            const sent = sendText(req, res, text, { ...deliveryFor(route.kind, name, config.serve.cacheControl), headers });
-            return sent.then((result) => ({ ...result, cache: 'MISS', file }));
-          })
-        : null;
     let cache = earlier;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -119,6 +120,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
         if (damaged)
           await fs.rm(file, { force: true }); // made again below, as if pruned
         else store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
+        const early = route.kind === 'index' ? playlistAnswer(req, res, file, started, timing) : null;
         const made = store.ensure(route.renditionPath, segmentNumber, timing, early?.answer);
         const answered = early && (await early.first(made));
         if (answered) return answered;
