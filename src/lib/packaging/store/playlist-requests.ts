@@ -5,7 +5,7 @@ import { renditionKey } from '../../cache/names.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
 import { commitRendition, type CommitOutcome } from '../../cache/commit.js';
 import { wholeFileRendition } from '../packager.js';
-import { indexFromBytes } from '../segment-maker.js';
+import { indexFromBytes, type Derivation } from '../segment-maker.js';
 import { moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
 import { removeRunDir, tempDirDuring } from '../../cache/temp-run.js';
 import type { SourceReader } from '../source/source-reader.js';
@@ -66,30 +66,7 @@ export class PlaylistRequests {
           what: 'playlist',
           source: sourceReader,
           limiter: this.store.options.limiter,
-          work: async () => {
-            // The run directory is made while the moov is read: its round trips off the answer's path.
-            const { tmp: runDir, result } = await tempDirDuring(job.layout, renditionPath, async () => {
-              const read = await readSourceMoov(job);
-              const next = planPlaylist({ ...facts, wholeFileBecause: read.wholeFileBecause });
-              if (next.kind === 'refused') throw refusal(renditionPath, next);
-              if (next.kind === 'whole-file') return { read, wholeFile: next };
-              // A source's own rendition is transcoded upright when its display matrix turns it (renditions/upright.ts).
-              const describe = derivation
-                ? (info: RenditionInfo) => derivation.describe(read, info)
-                : ((await this.store.options.derivations?.uprightSource?.(read)) ?? undefined);
-              return { read, wholeFile: null, describe };
-            });
-            const { read, wholeFile, describe } = result;
-            if (wholeFile) {
-              await removeRunDir(runDir, []);
-              return { read, wholeFile, outcome: null };
-            }
-            const { tmp, index } = await moovRendition(job, read, { describe, answer: describe ? undefined : answer, runDir });
-            const outcome = await this.commit(renditionPath, tmp, replace);
-            if (outcome === 'committed' || outcome === 'replaced')
-              this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
-            return { read, wholeFile: null, outcome };
-          },
+          work: () => this.fromMoov(job, facts, derivation, replace, answer),
           outcomeOf: (result) => result.outcome,
           mediaOf: (result) => result.read.media,
           movieOf: (result) => (derivation ? undefined : result.read.movie),
@@ -101,6 +78,40 @@ export class PlaylistRequests {
     } finally {
       await sourceReader.close();
     }
+  }
+
+  // The rendition from the source's moov, committed; or the reading and the whole-file run it
+  // asks for instead (the caller runs that under its own slots).
+  private async fromMoov(
+    job: MoovJob,
+    facts: { readonly pinned: boolean; readonly derivedFrom: string | null },
+    derivation: Derivation | null,
+    replace: boolean,
+    answer: ((playlist: string) => void) | undefined,
+  ) {
+    const { renditionPath } = job;
+    // The run directory is made while the moov is read: its round trips off the answer's path.
+    const { tmp: runDir, result } = await tempDirDuring(job.layout, renditionPath, async () => {
+      const read = await readSourceMoov(job);
+      const next = planPlaylist({ ...facts, wholeFileBecause: read.wholeFileBecause });
+      if (next.kind === 'refused') throw refusal(renditionPath, next);
+      if (next.kind === 'whole-file') return { read, wholeFile: next };
+      // A source's own rendition is transcoded upright when its display matrix turns it (renditions/upright.ts).
+      const describe = derivation
+        ? (info: RenditionInfo) => derivation.describe(read, info)
+        : ((await this.store.options.derivations?.uprightSource?.(read)) ?? undefined);
+      return { read, wholeFile: null, describe };
+    });
+    const { read, wholeFile, describe } = result;
+    if (wholeFile) {
+      await removeRunDir(runDir, []);
+      return { read, wholeFile, outcome: null };
+    }
+    const { tmp, index } = await moovRendition(job, read, { describe, answer: describe ? undefined : answer, runDir });
+    const outcome = await this.commit(renditionPath, tmp, replace);
+    if (outcome === 'committed' || outcome === 'replaced')
+      this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
+    return { read, wholeFile: null, outcome };
   }
 
   // One whole-file run under the rendition's key, until `wanted` (a missing segment) is there;
