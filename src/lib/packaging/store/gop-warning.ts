@@ -42,11 +42,10 @@ export function gopWarning(source: string, gop: number, segmentDuration: number)
 }
 
 // The GOP warning of a packaging run that read its source's moov and committed; null otherwise.
-// `source`: how to name the source (package: the input; serve: the rendition path).
-function eventGopWarning(event: PackagingEvent, segmentDuration: number, source = event.renditionPath): string | null {
+function eventGopWarning(event: PackagingEvent, segmentDuration: number): string | null {
   if (event.error !== undefined || !event.movie) return null;
   const gop = longestGop(event.movie);
-  return gop === null ? null : gopWarning(source, gop, segmentDuration);
+  return gop === null ? null : gopWarning(event.renditionPath, gop, segmentDuration);
 }
 
 // serve: once per source for as long as it is remembered (a source is made again after prune).
@@ -63,17 +62,20 @@ export function longGopWarnings(logger: Logger, segmentDuration: number): (event
 }
 
 // package: the first run that read each source's moov; a warning for each source made, naming
-// its input (a file by its absolute path).
+// its input (a file by its absolute path). Each source's longest GOP is taken when its run
+// reports it: the movie (its sample tables, 15 MB for a 2-hour film) is not kept until a batch
+// of a whole library ends.
 export function runGopWarnings(segmentDuration: number) {
-  const events = new Map<string, PackagingEvent>();
+  const gops = new Map<string, number | null>();
   return {
     onPackaging(event: PackagingEvent): void {
-      if (event.movie && !events.has(event.renditionPath)) events.set(event.renditionPath, event);
+      if (event.error === undefined && event.movie && !gops.has(event.renditionPath))
+        gops.set(event.renditionPath, longestGop(event.movie));
     },
     warnings(results: readonly PackageItemResult[], cwd: string): string[] {
       return results.flatMap((r) => {
-        const event = r.status === 'made' && !r.profile && r.renditionPath ? events.get(r.renditionPath) : undefined;
-        const warning = event && eventGopWarning(event, segmentDuration, isUrl(r.input) ? r.input : path.resolve(cwd, r.input));
+        const gop = r.status === 'made' && !r.profile && r.renditionPath ? gops.get(r.renditionPath) : undefined;
+        const warning = gop != null && gopWarning(isUrl(r.input) ? r.input : path.resolve(cwd, r.input), gop, segmentDuration);
         return warning ? [warning] : [];
       });
     },
