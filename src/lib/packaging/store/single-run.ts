@@ -12,6 +12,9 @@ import { exists } from '../../shared/exists.js';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'WAIT';
 
+/** The first wait for another process's run; each next one twice as long, up to `pollMs`. */
+const FIRST_POLL_MS = 10;
+
 interface Failure {
   readonly code: ErrorCode;
   readonly message: string;
@@ -73,11 +76,14 @@ export class SingleRun {
           await lock.release();
         }
       }
-      // Another process is at it: wait for its result, or for its lock to go stale.
+      // Another process is at it: wait for its result, or for its lock to go stale. Looked for
+      // soon at first, then less often: most runs take tens of milliseconds (a player's segment 1
+      // may find the rendition whose playlist another process has just answered still being
+      // committed, docs/architecture.md), a whole-file run seconds.
       waited = true;
-      while (Date.now() < deadline) {
+      for (let poll = 0; Date.now() < deadline; poll++) {
         if (this.options.signal?.aborted) throw new CasterpakError('CANCELLED', 'shutting down');
-        await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 100));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.pollMs ?? 100, FIRST_POLL_MS * 2 ** poll)));
         if (wanted !== null && (await exists(wanted))) return 'WAIT';
         const found = await readLockOwner(lockFile);
         if (found === null || lockIsStale(found, Date.now())) break;

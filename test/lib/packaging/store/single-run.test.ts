@@ -42,6 +42,19 @@ describe('SingleRun', () => {
     expect(existsSync(layout.lockFile('x'))).toBe(false); // released
   });
 
+  it("looks for another process's result soon at first, not only every pollMs", async () => {
+    const { runs, layout } = runner({ pollMs: 20_000 });
+    const lock = holdLock(layout, 'x');
+    const wanted = path.join(layout.renditionDir('x'), 'made');
+    setTimeout(() => {
+      writeFileSync(wanted, 'done');
+      lock.stop();
+    }, 50);
+    const started = Date.now();
+    expect(await runs.run('x', 'x', wanted, async () => {})).toBe('WAIT');
+    expect(Date.now() - started).toBeLessThan(5_000); // one pollMs would be 20 s
+  });
+
   it('does not run when the wanted file is there once the lock is taken', async () => {
     const { runs, layout } = runner();
     const wanted = path.join(layout.renditionDir('x'), 'made');
