@@ -114,21 +114,18 @@ export async function moovRendition(
   reading: MoovReading,
   { describe = (info) => info, answer, runDir }: MoovRenditionOptions = {},
 ): Promise<{ tmp: string; info: RenditionInfo; index: Uint8Array }> {
-  const durations = playableDurations(
-    reading.plan.segments.map((s) => Number(s.extinf)),
-    reading.media.durationMs,
-    reading.plan.audioTail,
-  );
-  const playlist = renditionPlaylist(durations, job.publicBaseUrl, job.renditionPath);
-  // Answered once the cache has taken a run directory and has room for what follows (the index
-  // is smaller than the moov it comes from): a cache that cannot store the rendition (read-only,
-  // full) gets its error answered, not a playlist of segments it cannot make.
-  const [tmp, full] = await Promise.all([
-    runDir ?? makeTempDir(job.layout, job.renditionPath),
-    answer ? nearlyFull(job.layout.root, reading.moov.byteLength + playlist.length) : null,
-  ]);
-  if (full === null) answer?.(playlist);
+  const tmp = runDir ?? (await makeTempDir(job.layout, job.renditionPath));
   try {
+    const durations = playableDurations(
+      reading.plan.segments.map((s) => Number(s.extinf)),
+      reading.media.durationMs,
+      reading.plan.audioTail,
+    );
+    const playlist = renditionPlaylist(durations, job.publicBaseUrl, job.renditionPath);
+    // Answered once the cache has taken the run directory and has room for what follows (the
+    // index is smaller than the moov it comes from): a cache that cannot store the rendition
+    // (read-only, full) gets its error answered, not a playlist of segments it cannot make.
+    if (answer && (await nearlyFull(job.layout.root, reading.moov.byteLength + playlist.length)) === null) answer(playlist);
     const { info, index } = renditionFiles(job, reading, durations, describe);
     await writeRenditionFiles(tmp, { durations, info, index, publicBaseUrl: job.publicBaseUrl, playlist });
     return { tmp, info, index };
