@@ -8,6 +8,7 @@ import { byKey } from '../../src/lib/config/origin.js';
 import { defaultConfig } from '../../src/lib/config/schema.js';
 import { media } from '../helpers/bento4.js';
 import { startCli } from '../helpers/cli.js';
+import { settled } from '../helpers/settled.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const config = (over: object = {}) => ({ ...defaultConfig(2), cacheDir: '/nonexistent/cache', ...over });
@@ -56,5 +57,6 @@ describe('serve: the default library', () => {
     const playlist = await fetch(`${url}/i/film.mp4/index_0_av.m3u8`, { signal: AbortSignal.timeout(20_000) });
     expect(playlist.status).toBe(200);
     expect(await playlist.text()).toContain('segment1_0_av.ts');
+    await settled(url); // answered before its rendition was committed: nothing is written once the test ends
   });
 });

@@ -250,10 +250,12 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
         });
       }),
     // Stop accepting, let responses under way finish (within graceMs), kill packaging children
-    // (their temporary output is removed by the packager), then resolve.
+    // (their temporary output is removed by the packager), let the packaging of answers already
+    // sent end (within graceMs: a playlist is answered before its rendition is committed), then resolve.
     close: async (graceMs = config.serve.shutdownGraceMs) => {
       shutdown.abort();
       await connections.drain(graceMs);
+      await Promise.all([limiter.idle(graceMs), transcodes.idle(graceMs)]);
     },
   };
 }

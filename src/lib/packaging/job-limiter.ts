@@ -42,6 +42,16 @@ export class JobLimiter {
     }
   }
 
+  // Once no job runs or waits, or `limitMs` has passed (false then): serve's shutdown lets the
+  // work of answers already sent end (a rendition committed behind its playlist's answer).
+  async idle(limitMs: number): Promise<boolean> {
+    for (const until = Date.now() + limitMs; this.running > 0 || this.waiting.length > 0;) {
+      if (Date.now() >= until) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  }
+
   // Resolves when a finished job hands its slot over; past maxWaitMs, leaves the queue refused.
   private waitTurn(): Promise<void> {
     return new Promise<void>((resolve, reject) => {

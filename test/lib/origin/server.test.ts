@@ -38,6 +38,15 @@ describe('serve: the caching origin', () => {
     expect(Number(segment.headers.get('content-length'))).toBe(bytes.length);
   });
 
+  it('closes once the rendition behind an early answer is committed: nothing left in .tmp', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const playlist = await t.get('/i/av.mp4/index_0_av.m3u8');
+    expect(playlist.headers.get('etag')).toMatch(/^"[\w-]{27}"$/); // answered before the commit
+    await t.origin.close(5_000);
+    expect(existsSync(path.join(t.cacheDir, 'av.mp4', '.segments.idx'))).toBe(true);
+    expect(readdirSync(path.join(t.cacheDir, '.tmp'))).toEqual([]);
+  });
+
   it('answers segments first (cold) and 404 past the last segment', async () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4' });
     const segment = await t.get('/i/av.mp4/segment1_0_av.ts');

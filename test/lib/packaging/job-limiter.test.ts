@@ -83,4 +83,17 @@ describe('JobLimiter', () => {
     await expect(third).resolves.toBe('third');
     expect([limiter.active, limiter.queued]).toEqual([0, 0]);
   });
+
+  it('tells when no job runs or waits any more, or that the time ran out', async () => {
+    const limiter = new JobLimiter(1, 1);
+    expect(await limiter.idle(0)).toBe(true);
+    let finish = () => {};
+    const running = limiter.run(() => new Promise<void>((resolve) => (finish = resolve)));
+    const queued = limiter.run(async () => {});
+    expect(await limiter.idle(30)).toBe(false);
+    const idle = limiter.idle(5_000);
+    finish();
+    await Promise.all([running, queued]);
+    expect(await idle).toBe(true);
+  });
 });
