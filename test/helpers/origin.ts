@@ -6,6 +6,7 @@ import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { validateConfig, type CasterpakConfig, type ConfigInput } from '../../src/lib/config/schema.js';
 import { createOrigin, type Origin } from '../../src/lib/origin/server.js';
+import type { Bento4 } from '../../src/lib/packaging/bento4.js';
 import { createLogger, type Logger } from '../../src/lib/shared/logger.js';
 import { media } from './bento4.js';
 import { settled } from './settled.js';
@@ -23,11 +24,13 @@ export interface TestOrigin {
 }
 
 // `sources`: rendition path → fixture file name, copied into the source root. `logger`: one
-// that records (default: silent).
+// that records (default: silent). `bento4`: another than the configuration's (a fake taken for
+// the pinned one, to hold a window open).
 export async function startOrigin(
   sources: Record<string, string>,
   overrides: ConfigInput = {},
   logger: Logger = createLogger('silent'),
+  bento4?: Bento4,
 ): Promise<TestOrigin> {
   const root = tempDir('casterpak-origin-');
   const sourceRoot = path.join(root, 'library');
@@ -45,7 +48,7 @@ export async function startOrigin(
     ],
     os.availableParallelism(),
   );
-  const origin = await createOrigin(config, { logger });
+  const origin = await createOrigin(config, { logger, bento4 });
   const address = await origin.listen();
   onTestFinished(() => origin.close(1000));
   const url = `http://127.0.0.1:${address.port}`;

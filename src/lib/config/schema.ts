@@ -64,7 +64,7 @@ export interface CasterpakConfig {
     /** Requests that may wait for a packaging slot before 503. @default 64 */ readonly maxQueue: number;
     /** Whole-file mp42hls runs at once (each also takes a packaging slot). @default 1 */ readonly maxWholeFileJobs: number;
     /** A whole-file run that waited this long for its slot is refused with 503 (ms). @default 30000 */ readonly wholeFileWaitMs: number;
-    /** Segments made ahead after a segment is served, while job slots are idle; 0: none. @default 2 */ readonly readAhead: number;
+    /** Segments made ahead after a segment is served, while job slots are idle, and a cold playlist's segment 1 with it; 0: none. @default 2 */ readonly readAhead: number;
     /** A failed source is not retried for this long. @default 30000 */ readonly failureTtlMs: number;
     /** @default '*' */ readonly corsOrigin: string;
     /** Cache-Control per response type. */

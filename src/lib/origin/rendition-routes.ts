@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
 import { CasterpakError } from '../shared/errors.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
@@ -10,7 +11,7 @@ import { transcodedFrom, type RenditionInfo } from '../cache/rendition-info.js';
 import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { predictIFramePlaylist } from '../trick-play/moov-iframes.js';
-import { DamagedFileError, sendFile, sendMemory, sendSmallFile, sendText } from './http/static-file.js';
+import { DamagedFileError, sendBytes, sendFile, sendMemory, sendSmallFile, sendText } from './http/static-file.js';
 import type { SmallFileCache } from './http/small-files.js';
 import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
@@ -157,18 +158,38 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return sendCached(req, res, route, INDEX_PLAYLIST);
   }
 
+  // A segment made while its rendition is (packaging/store/first-segments.ts), answered from
+  // memory without waiting for the rendition's commit; null when there is none, or it failed.
+  async function firstSegment(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'segment'>, started: number) {
+    const first = store.firstSegments.get(route.renditionPath, route.segment);
+    const bytes = first && (await first.bytes);
+    if (!first || !bytes) return null;
+    const headers = { 'X-Casterpak-Cache': 'MISS', 'Server-Timing': serverTiming(started, first.timing) };
+    const sent = sendBytes(req, res, bytes, { ...deliveryFor('segment', segmentName(route.segment), config.serve.cacheControl), headers });
+    first.answering(finished(res));
+    readAhead(route, first.segments);
+    return { ...(await sent), cache: 'MISS' as const };
+  }
+
   async function segment(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'segment'>): Promise<Served> {
     const started = performance.now();
+    const first = await firstSegment(req, res, route, started);
+    if (first) return first;
     // A known rendition's segment count is in memory; an unknown one is made (or found) first.
     const status = store.known(route.renditionPath)?.info ? 'HIT' : (await store.ensure(route.renditionPath)).status;
     const { segments } = await info(route.renditionPath);
     if (route.segment > segments)
       throw new CasterpakError('NOT_FOUND', `${route.renditionPath} has ${segments} segments, not ${route.segment}`);
     const served = await sendCached(req, res, route, segmentName(route.segment), status, started);
-    // A playing client asks for the next ones soon: make them while slots are idle.
+    readAhead(route, segments);
+    return served;
+  }
+
+  // A playing client asks for the next ones soon: make them while slots are idle (those of a
+  // rendition being made once it is committed).
+  function readAhead(route: RenditionRoute<'segment'>, segments: number): void {
     for (let next = route.segment + 1; next <= Math.min(segments, route.segment + config.serve.readAhead); next++)
       store.prefetch(route.renditionPath, next);
-    return served;
   }
 
   // The I-frame playlist from the moov, or from every segment (missing ones made first). Not for a derived

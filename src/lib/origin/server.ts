@@ -117,6 +117,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     limiter,
     wholeFileLimiter,
     signal: shutdown.signal,
+    firstSegmentAhead: config.serve.readAhead > 0,
     resolveSource: sources.file,
     openSource: sources.open,
     onWholeFile: (renditionPath, reason) => {

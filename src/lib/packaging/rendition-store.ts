@@ -19,6 +19,7 @@ import { exists } from '../shared/exists.js';
 import { boundedCache } from '../shared/bounded-cache.js';
 import { planAll } from './store/plan-request.js';
 import { RenditionEntries, type RenditionEntry } from './store/rendition-entries.js';
+import { FirstSegments } from './store/first-segments.js';
 import { SegmentRequests } from './store/segment-requests.js';
 import { PlaylistRequests } from './store/playlist-requests.js';
 import { MoovReadings } from './store/moov-readings.js';
@@ -37,6 +38,8 @@ interface EnsureResult {
 export class RenditionStore implements StoreContext {
   readonly runs: SingleRun;
   readonly entries = new RenditionEntries();
+  /** First segments of renditions being made, answered from memory (store/first-segments.ts). */
+  readonly firstSegments = new FirstSegments();
   private readonly dirs: ConfinedDirs;
   private readonly playlists: PlaylistRequests;
   private readonly segments: SegmentRequests;

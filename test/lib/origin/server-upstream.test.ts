@@ -5,10 +5,11 @@ import { media } from '../../helpers/bento4.js';
 import { startFakeUpstream, redirectTo, fileAnswer, rangeAnswer } from '../../helpers/fake-upstream.js';
 import { startOrigin } from '../../helpers/origin.js';
 
-async function upstreamOrigin(timeoutMs = 2000) {
+async function upstreamOrigin(timeoutMs = 2000, readAhead?: number) {
   const upstream = await startFakeUpstream();
   onTestFinished(() => upstream.close());
-  const t = await startOrigin({}, { sourceRoot: null, upstream: `${upstream.origin}/library`, download: { timeoutMs } });
+  const serve = readAhead === undefined ? {} : { serve: { readAhead } };
+  const t = await startOrigin({}, { sourceRoot: null, upstream: `${upstream.origin}/library`, download: { timeoutMs }, ...serve });
   return { t, upstream };
 }
 
@@ -23,7 +24,8 @@ const sourcesLeft = (cacheDir: string) => {
 
 describe('serve: the remote library (--upstream)', () => {
   it("reads the moov and each segment's span by Range, never the whole file, and keeps no source copy", async () => {
-    const { t, upstream } = await upstreamOrigin();
+    // No read-ahead: no segment is read but the one asked for (nor the first with its playlist).
+    const { t, upstream } = await upstreamOrigin(2000, 0);
     const local = await startOrigin({ 'a/moov-at-end.mp4': 'moov-at-end.mp4', 'a/av.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
     for (const [name, files] of [
       ['moov-at-end.mp4', ['index_0_av.m3u8', 'segment1_0_av.ts']],

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../src/lib/formats/hls/codec.js';
 import { tsFramingError } from '../../../src/lib/formats/mpegts/sync-check.js';
 import { startOrigin } from '../../helpers/origin.js';
-import { media } from '../../helpers/bento4.js';
+import { REAL_BIN_DIR, countingRuns, fakeBinDir, media } from '../../helpers/bento4.js';
+import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
 import { findBox } from '../../../src/lib/formats/mp4/boxes.js';
 import { editTracks } from '../formats/helpers/edge-media.js';
 
@@ -45,6 +46,33 @@ describe('serve: the caching origin', () => {
     await t.origin.close(5_000);
     expect(existsSync(path.join(t.cacheDir, 'av.mp4', '.segments.idx'))).toBe(true);
     expect(readdirSync(path.join(t.cacheDir, '.tmp'))).toEqual([]);
+  });
+
+  it("answers a cold playlist's segment 1 from memory while the rendition is made, the bytes it then commits", async () => {
+    // mp42hls held 1 s (the counting fake taken for the pinned one): segment 1 is asked for, as a
+    // player asks, while it is still being made and the rendition is not committed.
+    const runs = countingRuns();
+    const slow = { ...locateBento4(REAL_BIN_DIR, 30_000), mp42hls: path.join(fakeBinDir('counting-slow'), 'mp42hls') };
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { readAhead: 1 } }, undefined, slow);
+    await (await t.get('/i/av.mp4/index_0_av.m3u8')).text();
+    const [whole, range] = await Promise.all([
+      t.get('/i/av.mp4/segment1_0_av.ts'),
+      t.get('/i/av.mp4/segment1_0_av.ts', { Range: 'bytes=188-375' }),
+    ]);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('x-casterpak-cache')).toBe('MISS');
+    expect(whole.headers.get('etag')).toMatch(/^"[\w-]{27}"$/); // a hash of the bytes, not a file's identity
+    expect(whole.headers.get('server-timing')).toMatch(/^make;dur=[\d.]+, mp42hls;dur=[\d.]+$/);
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    expect(range.status).toBe(206);
+    expect(Buffer.from(await range.arrayBuffer()).equals(bytes.subarray(188, 376))).toBe(true);
+    expect(runs()).toBe(1); // one run for both requests, made with the playlist
+    await t.settled();
+    expect(readFileSync(path.join(t.cacheDir, 'av.mp4', 'segment1_0_av.ts')).equals(bytes)).toBe(true);
+    await expect.poll(runs, { timeout: 5_000 }).toBe(2); // and segment 2 read ahead once the rendition was committed
+    const hit = await t.get('/i/av.mp4/segment1_0_av.ts');
+    expect(hit.headers.get('x-casterpak-cache')).toBe('HIT');
+    expect(Buffer.from(await hit.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
   it('answers segments first (cold) and 404 past the last segment', async () => {
@@ -252,6 +280,7 @@ describe('serve: real file names', () => {
     expect((await t.get('/i/Big%20Test%20(1080p).mp4/segment1_0_av.ts')).status).toBe(200);
     const composed = await t.get(`/i/Films/${encodeURIComponent("L'été [v2].mp4")}/index_0_av.m3u8`);
     expect(composed.status).toBe(200);
+    await t.settled(); // answered before its rendition (and its first segment) was committed
     const decomposed = await t.get(`/i/Films/${encodeURIComponent("L'été [v2].mp4".normalize('NFD'))}/index_0_av.m3u8`);
     expect(decomposed.status).toBe(200);
     expect(decomposed.headers.get('x-casterpak-cache')).toBe('HIT');

@@ -168,14 +168,25 @@ export function sendMemory(req: IncomingMessage, res: ServerResponse, { body, va
 }
 
 // Generated playlists (masters): the ETag is a hash of the body.
-export async function sendText(
+export function sendText(
   req: IncomingMessage,
   res: ServerResponse,
   text: string,
   options: SendOptions,
   lastModified = new Date(),
 ): Promise<SendResult> {
-  const bytes = Buffer.from(text, 'utf8');
+  return sendBytes(req, res, Buffer.from(text, 'utf8'), options, lastModified);
+}
+
+// Bytes made for this answer and not read from a file (a segment made while its rendition is,
+// packaging/store/first-segments.ts): the ETag is a hash of them.
+export async function sendBytes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bytes: Uint8Array,
+  options: SendOptions,
+  lastModified = new Date(),
+): Promise<SendResult> {
   const etag = `"${createHash('sha1').update(bytes).digest('base64url').slice(0, 27)}"`;
   return send(req, res, options, bodyValidators(etag, lastModified), {
     size: bytes.length,

@@ -1,12 +1,16 @@
 // A missing media playlist: from the source's moov alone (moov-rendition.ts) or by a whole-file
 // mp42hls run (packager.ts), as store/plan-request.ts decides, committed as one directory
 // (rendition-writer.ts, cache/commit.ts). The whole-file run also repairs missing segments.
-import { renditionKey } from '../../cache/names.js';
+import path from 'node:path';
+import { renditionKey, segmentName } from '../../cache/names.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
 import { commitRendition, type CommitOutcome } from '../../cache/commit.js';
 import { wholeFileRendition } from '../packager.js';
-import { indexFromBytes, type Derivation } from '../segment-maker.js';
-import { moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
+import { indexFromBytes, makeSegmentAlone, type Derivation } from '../segment-maker.js';
+import { encodeSegmentIndex } from '../segment-index.js';
+import { indexedSource, moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
+import { writePieces } from '../../shared/file-io.js';
+import type { ToolTiming } from '../../shared/run-tool.js';
 import { removeRunDir, tempDirDuring } from '../../cache/temp-run.js';
 import type { SourceReader } from '../source/source-reader.js';
 import { planPlaylist, refusal } from './plan-request.js';
@@ -107,11 +111,41 @@ export class PlaylistRequests {
       await removeRunDir(runDir, []);
       return { read, wholeFile, outcome: null };
     }
-    const { tmp, index } = await moovRendition(job, read, { describe, answer: describe ? undefined : answer, runDir });
-    const outcome = await this.commit(renditionPath, tmp, replace);
-    if (outcome === 'committed' || outcome === 'replaced')
-      this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
-    return { read, wholeFile: null, outcome };
+    const early = describe ? undefined : answer;
+    const first = early && this.store.options.firstSegmentAhead ? this.firstSegment(job, read) : null;
+    try {
+      const { tmp, index } = await moovRendition(job, read, { describe, answer: early, afterAnswer: first?.make, runDir });
+      const outcome = await this.commit(renditionPath, tmp, replace);
+      if (outcome === 'committed' || outcome === 'replaced')
+        this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
+      return { read, wholeFile: null, outcome };
+    } finally {
+      first?.end();
+    }
+  }
+
+  // The rendition's first segment, made right after its playlist's answer from an index of that
+  // segment alone (the same records the whole index holds for it, so the same bytes), answered
+  // from memory (store/first-segments.ts) and written into the run directory to be committed with
+  // the rest. A failure is not the playlist's: the segment's own request makes it then, and
+  // reports what went wrong.
+  private firstSegment(job: MoovJob, read: MoovReading) {
+    let end = () => {};
+    const make = async (runDir: string): Promise<void> => {
+      const { bento4, layout, signal } = this.store.options;
+      const plan = { ...read.plan, segments: read.plan.segments.slice(0, 1) };
+      const index = indexFromBytes(encodeSegmentIndex(read.moov, read.movie, plan, indexedSource(read.identity)), runDir);
+      const timing: ToolTiming = { toolMs: 0 };
+      const { renditionPath, source } = job;
+      const made = makeSegmentAlone({ bento4, layout, renditionPath, index, segmentNumber: 1, source, signal, timing }).catch(() => null);
+      const registered = this.store.firstSegments.start(renditionPath, { bytes: made, segments: read.plan.segments.length, timing });
+      end = registered.end;
+      const bytes = await made;
+      if (bytes) await writePieces(path.join(runDir, segmentName(1)), [bytes]);
+      // The rest of the rendition is synchronous work: it waits for an answer being written.
+      await registered.answered();
+    };
+    return { make, end: () => end() };
   }
 
   // One whole-file run under the rendition's key, until `wanted` (a missing segment) is there;

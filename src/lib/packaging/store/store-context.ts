@@ -11,6 +11,7 @@ import type { JobLimiter } from '../job-limiter.js';
 import type { Derivations } from '../segment-maker.js';
 import type { SourceReader } from '../source/source-reader.js';
 import type { RenditionEntries } from './rendition-entries.js';
+import type { FirstSegments } from './first-segments.js';
 import type { CacheStatus, SingleRun } from './single-run.js';
 
 export interface RenditionStoreOptions {
@@ -33,12 +34,15 @@ export interface RenditionStoreOptions {
   readonly derivations?: Derivations;
   readonly signal?: AbortSignal;
   readonly pollMs?: number;
+  /** A media playlist answered early has its first segment made right after (store/first-segments.ts; serve.readAhead > 0). */
+  readonly firstSegmentAhead?: boolean;
 }
 
 export interface StoreContext {
   readonly options: RenditionStoreOptions;
   readonly runs: SingleRun;
   readonly entries: RenditionEntries;
+  readonly firstSegments: FirstSegments;
   info(renditionPath: string): Promise<RenditionInfo | null>;
   open(renditionPath: string): Promise<SourceReader>;
   job<T>(job: StoreJob<T>): Promise<T>;

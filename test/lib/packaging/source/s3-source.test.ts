@@ -152,6 +152,7 @@ describe('an s3:// upstream that is public, failing or slow', () => {
     let failures = 1;
     s3.fault = (_req, res) => failures-- > 0 && (res.writeHead(503).end(), true);
     expect((await remote.get('/i/av.mp4/index_0_av.m3u8')).status).toBe(200);
+    await remote.settled(); // its first segment too, made with it
 
     const before = s3.requests.length;
     s3.fault = (_req, res) => (
@@ -164,7 +165,7 @@ describe('an s3:// upstream that is public, failing or slow', () => {
     const held: Array<() => void> = [];
     s3.fault = (_req, res) => (held.push(() => res.destroy()), true);
     const started = Date.now();
-    expect((await remote.get('/i/av.mp4/segment1_0_av.ts')).status).toBe(504);
+    expect((await remote.get('/i/av.mp4/segment2_0_av.ts')).status).toBe(504); // no failure remembered (failureTtlMs 0)
     expect(Date.now() - started).toBeLessThan(4_000);
     held.forEach((release) => release());
   });
