@@ -11,8 +11,9 @@
 //  d. remote: serve with --upstream pointing at a local static server with Range support (nginx,
 //     one worker, or a small Node server when nginx is missing): cold playlist + segment 1 of
 //     each 2-hour film, and the bytes the static server sent for it, as a fraction of the file;
-//  e. casterpak's own work in a cold segment: segment 1 of the 2-hour film after its playlist,
-//     minus the time the mp42hls process ran, from serve's Server-Timing header (mp42hls;dur:
+//  e. casterpak's own work in a cold segment: segment 2 of the 2-hour film after its playlist
+//     (whose rendition, segment 1 included, is committed first: docs/architecture.md, "A cold
+//     playlist's first segment"), minus the time the mp42hls process ran, from serve's Server-Timing header (mp42hls;dur:
 //     from its spawn to its exit): the request as the client saw it, and as serve made it (make;dur);
 //  f. RSS of the serve process after 100 cold 2-hour playlists (each on a fresh rendition path,
 //     one after the other, the page cache left alone);
@@ -129,7 +130,10 @@ export async function bench(ctx) {
         throw new Error(`warm-up: ${failed(err)}`);
       }
       const base = `${serve.url}/i/${name}/${file}`;
-      if (c.before) await SCENARIOS[c.before](base);
+      if (c.before) {
+        await SCENARIOS[c.before](base);
+        await untilIdle(serve.url); // its rendition committed: the measured request makes a segment alone
+      }
       drop(c.source);
       // The media is cold, the programs are not (a running origin's code and a packager used
       // every few seconds stay in memory): page serve's and fetch's code and mp42hls back in.

@@ -89,6 +89,7 @@ export const SCENARIOS = {
     return checkSegment(await get(new URL(first, playlistUrl).href), first);
   },
   segment1: async (base) => checkSegment(await get(`${base}/segment1_0_av.ts`), 'segment 1'),
+  segment2: async (base) => checkSegment(await get(`${base}/segment2_0_av.ts`), 'segment 2'),
   segmentFar: async (base) => checkSegment(await get(`${base}/segment${FAR_SEGMENT}_0_av.ts`), `segment ${FAR_SEGMENT}`),
   // The fMP4 form's video segment (docs/formats.md), without its init segment.
   fmp4Segment1: async (base) => checkFragment(await get(`${base}/fmp4/segment1_0_v.m4s`), 'fMP4 segment 1'),

@@ -33,9 +33,9 @@ export function coldCases(mp4, films) {
     {
       key: 'own',
       source: fast.path,
-      scenario: 'segment1',
+      scenario: 'segment2',
       before: 'playlist',
-      label: `cold segment 1 after the playlist, ${fast.label}`,
+      label: `cold segment 2 after the playlist, ${fast.label}`,
     },
   ].map((c) => ({ ...c, long: c.source !== mp4, vod: c.vod || (c.source === fast.path && c.key !== 'own') }));
 }
