@@ -15,7 +15,7 @@
 // (version 1: 21): the gap is the other track's chunk between two of this track's. Version 2
 // had the same records with the header before them.
 import { buildExtractHeader, type SampleSlice } from '../formats/mp42hls/extract.js';
-import { extractAudioRange, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
+import { extractAudioRange, type PlannedSegment, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
 import { predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
 import type { Movie, Track } from '../formats/mp4/moov.js';
@@ -101,19 +101,21 @@ interface Palette {
 }
 const TABLE_SPAN = 1 << 16;
 
-function paletteOf(track: Track): Palette {
+// Of the samples [start, end) the index holds: a whole film's, or one segment's (a cold
+// playlist's first segment, store/playlist-requests.ts), not walking the rest of the film.
+function paletteOf(track: Track, [start, end]: readonly [number, number]): Palette {
   const cto = track.samples.compositionOffsets;
-  let [min, max] = [cto[0] ?? 0, cto[0] ?? 0];
-  for (let i = 1; i < cto.length; i++) {
+  let [min, max] = [cto[start] ?? 0, cto[start] ?? 0];
+  for (let i = start + 1; i < end; i++) {
     const value = cto[i];
     if (value < min) min = value;
     else if (value > max) max = value;
   }
   // One value (no ctts, as audio): no walk for the first ones met.
-  if (cto.length > 0 && min === max) return { offsets: [min], min, table: new Uint8Array(1) };
-  const table = cto.length > 0 && max - min < TABLE_SPAN ? new Uint8Array(max - min + 1).fill(PALETTE) : null;
+  if (end > start && min === max) return { offsets: [min], min, table: new Uint8Array(1) };
+  const table = end > start && max - min < TABLE_SPAN ? new Uint8Array(max - min + 1).fill(PALETTE) : null;
   const offsets: number[] = [];
-  for (let i = 0; i < cto.length && offsets.length < PALETTE; i++) {
+  for (let i = start; i < end && offsets.length < PALETTE; i++) {
     if (table ? table[cto[i] - min] !== PALETTE : offsets.includes(cto[i])) continue;
     if (table) table[cto[i] - min] = offsets.length;
     offsets.push(cto[i]);
@@ -202,16 +204,24 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
   const tracks = [plan.videoTrack, plan.audioTrack]
     .filter((t): t is Track => t !== undefined)
     .sort((x, y) => x.trak.offset - y.trak.offset);
-  const palettes = tracks.map(paletteOf);
+  const rangesOf = (s: PlannedSegment) => tracks.map((t) => (t === plan.videoTrack ? s.video! : extractAudioRange(s)!));
+  // Per track, the samples the plan's segments carry: [first, end).
+  const held = tracks.map((): [number, number] => [Infinity, 0]);
+  for (const s of plan.segments)
+    rangesOf(s).forEach(({ start, end }, k) => {
+      if (end > start) held[k] = [Math.min(held[k][0], start), Math.max(held[k][1], end)];
+    });
+  for (const bounds of held) if (bounds[0] === Infinity) bounds[0] = 0;
+  const palettes = tracks.map((t, k) => paletteOf(t, held[k]));
   const extractHeader = buildExtractHeader(moov, movie, plan);
   const recordsAt = PREAMBLE + extractHeader.length;
   const out = new RecordWriter(
     recordsAt,
-    tracks.reduce((n, t) => n + t.samples.count, 0),
+    held.reduce((n, [start, end]) => n + Math.max(0, end - start), 0),
   );
   const segments: IndexSegment[] = plan.segments.map((s, i) => {
-    const ranges = tracks.map((t) => {
-      const range = t === plan.videoTrack ? s.video! : extractAudioRange(s)!;
+    const ranges = rangesOf(s).map((range, k) => {
+      const t = tracks[k];
       return [range.start, range.end, range.end > range.start ? t.samples.decodeTimes[range.start] : 0] as const;
     });
     const at = out.length - recordsAt;

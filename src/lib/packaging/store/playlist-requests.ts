@@ -133,15 +133,22 @@ export class PlaylistRequests {
     let end = () => {};
     const make = async (runDir: string): Promise<void> => {
       const { bento4, layout, signal } = this.store.options;
-      const plan = { ...read.plan, segments: read.plan.segments.slice(0, 1) };
-      const index = indexFromBytes(encodeSegmentIndex(read.moov, read.movie, plan, indexedSource(read.identity)), runDir);
-      const timing: ToolTiming = { toolMs: 0 };
       const { renditionPath, source } = job;
-      const made = makeSegmentAlone({ bento4, layout, renditionPath, index, segmentNumber: 1, source, signal, timing }).catch(() => null);
-      const registered = this.store.firstSegments.start(renditionPath, { bytes: made, segments: read.plan.segments.length, timing });
+      // Registered in the answer's turn, before any request can look for it.
+      let made = (_bytes: Uint8Array | null) => {};
+      const bytes = new Promise<Uint8Array | null>((resolve) => (made = resolve));
+      const timing: ToolTiming = { toolMs: 0 };
+      const registered = this.store.firstSegments.start(renditionPath, { bytes, segments: read.plan.segments.length, timing });
       end = registered.end;
-      const bytes = await made;
-      if (bytes) await writePieces(path.join(runDir, segmentName(1)), [bytes]);
+      // An answer is written once its socket is uncorked, in a later tick: it goes first.
+      await new Promise((resolve) => setImmediate(resolve));
+      const segment = await (async () => {
+        const plan = { ...read.plan, segments: read.plan.segments.slice(0, 1) };
+        const index = indexFromBytes(encodeSegmentIndex(read.moov, read.movie, plan, indexedSource(read.identity)), runDir);
+        return makeSegmentAlone({ bento4, layout, renditionPath, index, segmentNumber: 1, source, signal, timing });
+      })().catch(() => null);
+      made(segment); // null too: a request waiting for it then makes it itself
+      if (segment) await writePieces(path.join(runDir, segmentName(1)), [segment]);
       // The rest of the rendition is synchronous work: it waits for an answer being written.
       await registered.answered();
     };
