@@ -13,7 +13,8 @@
 //     each 2-hour film, and the bytes the static server sent for it, as a fraction of the file;
 //  e. casterpak's own work in a cold segment: segment 2 of the 2-hour film after its playlist
 //     (whose rendition, segment 1 included, is committed first: docs/architecture.md, "A cold
-//     playlist's first segment"), minus the time the mp42hls process ran, from serve's Server-Timing header (mp42hls;dur:
+//     rendition's first segment"), minus the time the mp42hls process ran, from serve's
+//     Server-Timing header (mp42hls;dur:
 //     from its spawn to its exit): the request as the client saw it, and as serve made it (make;dur);
 //  f. RSS of the serve process after 100 cold 2-hour playlists (each on a fresh rendition path,
 //     one after the other, the page cache left alone);

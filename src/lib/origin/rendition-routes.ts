@@ -8,7 +8,7 @@ import { CasterpakError } from '../shared/errors.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
 import { transcodedFrom, type RenditionInfo } from '../cache/rendition-info.js';
-import type { RenditionStore, CacheStatus } from '../packaging/rendition-store.js';
+import type { RenditionStore, CacheStatus, FirstSegment } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { predictIFramePlaylist } from '../trick-play/moov-iframes.js';
 import { DamagedFileError, sendBytes, sendFile, sendMemory, sendSmallFile, sendText } from './http/static-file.js';
@@ -37,25 +37,25 @@ function serverTiming(started: number, timing: ToolTiming): string {
   return timing.toolMs > 0 ? `${made}, mp42hls;dur=${timing.toolMs.toFixed(1)}` : made;
 }
 
-// A media playlist made from the moov is answered as soon as it is known, before its rendition
-// is committed (store/playlist-requests.ts), by `send` (its ETag then a hash of its text).
-function earlyAnswer(send: (text: string) => Promise<Served>) {
-  let served: Promise<Served> | null = null;
+// What the store hands over while it makes a rendition from the moov, before its commit
+// (packaging/store/first-segments.ts): a cold media playlist's text, or the segment a request
+// started the rendition for. `first` waits for it or for `made`, whichever comes first.
+function handedOver<T>() {
+  let value: T | null = null;
   let given = () => {};
-  const answeredNow = new Promise<void>((resolve) => (given = resolve));
+  const handed = new Promise<void>((resolve) => (given = resolve));
   return {
-    answer(text: string) {
-      served = send(text);
+    give(handedValue: T) {
+      value = handedValue;
       given();
     },
-    // The answer if it was given before `made` ended, else null (`made` then says how it went).
-    async first(made: Promise<unknown>): Promise<Served | null> {
-      await Promise.race([made, answeredNow]);
-      if (!served) return null;
-      // Committed behind the answer: a failure is the store's to report (its packaging events),
-      // and the next request makes the rendition again.
-      made.catch(() => {});
-      return served;
+    // What was handed over before `made` ended, else null (`made` then says how it went).
+    async first(made: Promise<unknown>): Promise<T | null> {
+      await Promise.race([made, handed]);
+      // Committed behind what was handed over: a failure is the store's to report (its packaging
+      // events), and the next request makes the rendition again.
+      if (value !== null) made.catch(() => {});
+      return value;
     },
   };
 }
@@ -80,13 +80,15 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return read;
   }
 
-  // A cold media playlist sent as soon as the store knows its text (earlyAnswer).
+  // A cold media playlist sent as soon as the store knows its text (handedOver).
   function playlistAnswer(req: IncomingMessage, res: ServerResponse, file: string, started: number, timing: ToolTiming) {
-    return earlyAnswer((text) => {
+    const served = handedOver<Promise<Served>>();
+    const playlist = (text: string) => {
       const headers = { 'X-Casterpak-Cache': 'MISS', 'Server-Timing': serverTiming(started, timing) };
       const sent = sendText(req, res, text, { ...deliveryFor('index', INDEX_PLAYLIST, config.serve.cacheControl), headers });
-      return sent.then((result) => ({ ...result, cache: 'MISS', file }));
-    });
+      served.give(sent.then((result) => ({ ...result, cache: 'MISS', file })));
+    };
+    return { early: { playlist }, first: served.first };
   }
 
   // Sends a cached file, opened straight away (the hot path of a warm cache); when it is not
@@ -121,9 +123,9 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
         if (damaged)
           await fs.rm(file, { force: true }); // made again below, as if pruned
         else store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
-        const early = route.kind === 'index' ? playlistAnswer(req, res, file, started, timing) : null;
-        const made = store.ensure(route.renditionPath, segmentNumber, timing, early?.answer);
-        const answered = early && (await early.first(made));
+        const answer = route.kind === 'index' ? playlistAnswer(req, res, file, started, timing) : null;
+        const made = store.ensure(route.renditionPath, segmentNumber, timing, answer?.early);
+        const answered = answer && (await answer.first(made));
         if (answered) return answered;
         const { status } = await made;
         if (status !== 'HIT') cache = status;
@@ -140,7 +142,9 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     const known = store.known(renditionPath);
     const pinned = store.options.bento4.pinned;
     const predicted =
-      pinned && known?.info && transcodedFrom(known.info) === null ? known.index?.header.segments[segment - 1]?.bytes : undefined;
+      pinned && known?.info && transcodedFrom(known.info) === null
+        ? store.entries.index(renditionPath)?.header.segments[segment - 1]?.bytes
+        : undefined;
     return (size) =>
       size === 0 ||
       size % TS_PACKET !== 0 ||
@@ -158,28 +162,41 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     return sendCached(req, res, route, INDEX_PLAYLIST);
   }
 
-  // A segment made while its rendition is (packaging/store/first-segments.ts), answered from
-  // memory without waiting for the rendition's commit; null when there is none, or it failed.
-  async function firstSegment(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'segment'>, started: number) {
-    const first = store.firstSegments.get(route.renditionPath, route.segment);
-    const bytes = first && (await first.bytes);
-    if (!first || !bytes) return null;
-    const headers = { 'X-Casterpak-Cache': 'MISS', 'Server-Timing': serverTiming(started, first.timing) };
+  // A segment made first while its rendition is (packaging/store/first-segments.ts), answered
+  // from memory without waiting for the rendition's commit.
+  function firstSegment(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: RenditionRoute<'segment'>,
+    first: FirstSegment,
+    bytes: Uint8Array,
+    started: number,
+  ) {
+    const cache: CacheStatus = first.answering(finished(res)) ? 'MISS' : 'WAIT';
+    const headers = { 'X-Casterpak-Cache': cache, 'Server-Timing': serverTiming(started, first.timing) };
     const sent = sendBytes(req, res, bytes, { ...deliveryFor('segment', segmentName(route.segment), config.serve.cacheControl), headers });
-    first.answering(finished(res));
     readAhead(route, first.segments);
-    return { ...(await sent), cache: 'MISS' as const };
+    return sent.then((result) => ({ ...result, cache }));
   }
 
   async function segment(req: IncomingMessage, res: ServerResponse, route: RenditionRoute<'segment'>): Promise<Served> {
     const started = performance.now();
-    const first = await firstSegment(req, res, route, started);
-    if (first) return first;
+    const { renditionPath } = route;
+    // Made first by a rendition under way; or the rendition is unknown, and made with this
+    // segment first (so a player that starts mid-film waits for the plan, not the commit).
+    let first = store.firstSegments.get(renditionPath, route.segment);
+    let made: ReturnType<typeof store.ensure> | null = null;
+    if (!first && !store.known(renditionPath)?.info) {
+      const taken = handedOver<FirstSegment>();
+      made = store.ensure(renditionPath, undefined, undefined, { segment: { number: route.segment, taken: taken.give } });
+      first = (await taken.first(made)) ?? undefined;
+    }
+    const bytes = first && (await first.bytes);
+    if (first && bytes) return firstSegment(req, res, route, first, bytes, started);
     // A known rendition's segment count is in memory; an unknown one is made (or found) first.
-    const status = store.known(route.renditionPath)?.info ? 'HIT' : (await store.ensure(route.renditionPath)).status;
-    const { segments } = await info(route.renditionPath);
-    if (route.segment > segments)
-      throw new CasterpakError('NOT_FOUND', `${route.renditionPath} has ${segments} segments, not ${route.segment}`);
+    const status = store.known(renditionPath)?.info && !made ? 'HIT' : (await (made ?? store.ensure(renditionPath))).status;
+    const { segments } = await info(renditionPath);
+    if (route.segment > segments) throw new CasterpakError('NOT_FOUND', `${renditionPath} has ${segments} segments, not ${route.segment}`);
     const served = await sendCached(req, res, route, segmentName(route.segment), status, started);
     readAhead(route, segments);
     return served;

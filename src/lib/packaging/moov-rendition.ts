@@ -104,8 +104,8 @@ interface MoovRenditionOptions {
    * writes: the playlist follows from the plan alone (docs/architecture.md, "A cold playlist
    * answered early"). */
   readonly answer?: (playlist: string) => void;
-  /** Work done right after the answer, before the rest of the rendition: its first segment
-   * (store/first-segments.ts), made into the run directory. */
+  /** Work done right after the answer (or the plan, without one), before the rest of the
+   * rendition: the segment made first (store/first-segments.ts), into the run directory. */
   readonly afterAnswer?: (runDir: string) => Promise<void>;
   /** The run directory, made while the moov was read (cache/temp-run.ts); else made here. */
   readonly runDir?: string;
@@ -128,8 +128,8 @@ export async function moovRendition(
     // Answered once the cache has taken the run directory and has room for what follows (the
     // index is smaller than the moov it comes from): a cache that cannot store the rendition
     // (read-only, full) gets its error answered, not a playlist of segments it cannot make.
-    if (answer && (await nearlyFull(job.layout.root, reading.moov.byteLength + playlist.length)) === null) {
-      answer(playlist);
+    if ((answer || afterAnswer) && (await nearlyFull(job.layout.root, reading.moov.byteLength + playlist.length)) === null) {
+      answer?.(playlist);
       await afterAnswer?.(tmp);
     }
     const { info, index } = renditionFiles(job, reading, durations, describe);

@@ -19,7 +19,7 @@ import { exists } from '../shared/exists.js';
 import { boundedCache } from '../shared/bounded-cache.js';
 import { planAll } from './store/plan-request.js';
 import { RenditionEntries, type RenditionEntry } from './store/rendition-entries.js';
-import { FirstSegments } from './store/first-segments.js';
+import { FirstSegments, type EarlyWork } from './store/first-segments.js';
 import { SegmentRequests } from './store/segment-requests.js';
 import { PlaylistRequests } from './store/playlist-requests.js';
 import { MoovReadings } from './store/moov-readings.js';
@@ -28,6 +28,7 @@ import { runStoreJob, type RenditionStoreOptions, type StoreContext, type StoreJ
 import type { ToolTiming } from '../shared/run-tool.js';
 
 export type { CacheStatus } from './store/single-run.js';
+export type { FirstSegment } from './store/first-segments.js';
 export type { PackagingEvent, RenditionStoreOptions } from './store/store-context.js';
 
 interface EnsureResult {
@@ -68,20 +69,15 @@ export class RenditionStore implements StoreContext {
   }
 
   // The media playlist, or with `segmentNumber` (1-based) that segment too (it may never have
-  // been made, or pruned). `answer`: the playlist's text, when this call makes it from the
-  // moov, as soon as it is known (store/playlist-requests.ts).
-  async ensure(
-    renditionPath: string,
-    segmentNumber?: number,
-    timing?: ToolTiming,
-    answer?: (playlist: string) => void,
-  ): Promise<EnsureResult> {
+  // been made, or pruned). `early`: what this call hands over before the commit when it makes
+  // the rendition from the moov (store/first-segments.ts).
+  async ensure(renditionPath: string, segmentNumber?: number, timing?: ToolTiming, early?: EarlyWork): Promise<EnsureResult> {
     const dir = await this.insideDir(renditionPath);
     const playlist = path.join(dir, INDEX_PLAYLIST);
     const wanted = segmentNumber === undefined ? playlist : path.join(dir, segmentName(segmentNumber));
     if (await exists(wanted)) return { status: 'HIT', dir };
     let status: CacheStatus = 'HIT';
-    if (!(await exists(playlist))) status = await this.playlists.make(renditionPath, playlist, false, answer);
+    if (!(await exists(playlist))) status = await this.playlists.make(renditionPath, playlist, false, early);
     if (segmentNumber !== undefined && !(await exists(wanted))) {
       let made = await this.segments.make(renditionPath, dir, segmentNumber, wanted, timing);
       if (made === 'STALE') {

@@ -66,13 +66,13 @@ export function indexFromBytes(bytes: Uint8Array, dir: string): LoadedIndex {
   return { header, extractHeader: bytes.slice(offset, offset + length), file, bytes }; // a copy: kept without `bytes` later
 }
 
-// The samples of segment `segmentNumber` (1-based): one read of its records.
-async function slicesOf(index: LoadedIndex, segmentNumber: number): Promise<SampleSlice[]> {
-  const { offset, length } = segmentRecords(index.header, segmentNumber - 1);
-  if (index.bytes) return slicesFromRecords(index.header, segmentNumber - 1, index.bytes.subarray(offset, offset + length));
+// The samples of the segment at `position` (0-based) in the index: one read of its records.
+async function slicesOf(index: LoadedIndex, position: number): Promise<SampleSlice[]> {
+  const { offset, length } = segmentRecords(index.header, position);
+  if (index.bytes) return slicesFromRecords(index.header, position, index.bytes.subarray(offset, offset + length));
   const handle = await fs.open(index.file, 'r');
   try {
-    return slicesFromRecords(index.header, segmentNumber - 1, await readAt(handle, offset, length));
+    return slicesFromRecords(index.header, position, await readAt(handle, offset, length));
   } finally {
     await handle.close();
   }
@@ -131,6 +131,8 @@ interface SegmentJob {
   readonly index: LoadedIndex;
   /** 1-based, as in segment<N>_0_av.ts. */
   readonly segmentNumber: number;
+  /** Where the segment is in `index` (0-based): 0 in an index of that segment alone; default segmentNumber - 1. */
+  readonly position?: number;
   readonly source: SourceReader;
   readonly signal?: AbortSignal;
   readonly transform?: ExtractTransform;
@@ -185,13 +187,14 @@ export async function packageExtract(
 // exactly the planned segment (the caller then falls back to a whole-file run).
 export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   const { header } = job.index;
-  const segment = header.segments[job.segmentNumber - 1];
+  const position = job.position ?? job.segmentNumber - 1;
+  const segment = header.segments[position];
   const name = `${job.renditionPath} segment ${job.segmentNumber}`;
   if (!segment)
     throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
   // The run directory is made while the source's span is read: two round trips at once.
   const { tmp, result } = await tempDirDuring(job.layout, job.renditionPath, async () =>
-    readSegment(job.source, segment.span, await slicesOf(job.index, job.segmentNumber)),
+    readSegment(job.source, segment.span, await slicesOf(job.index, position)),
   );
   const { spanStart, spanBytes, slices } = result;
   let removed: Promise<void> | null = null;

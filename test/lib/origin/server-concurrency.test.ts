@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countingRuns, fakeBinDir, media } from '../../helpers/bento4.js';
+import { REAL_BIN_DIR, countingRuns, fakeBinDir, media } from '../../helpers/bento4.js';
+import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
 import { startOrigin } from '../../helpers/origin.js';
 import { startServe } from '../../helpers/serve-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -37,21 +38,26 @@ describe('serve: many requests, one packaging run', () => {
   });
 });
 
-// Segments made alone (the pinned Bento4): runs are counted by the origin's own metrics.
-const segmentRuns = async (url: string) =>
+// Packaging runs by what they made (the pinned Bento4), as the origin's own metrics count them.
+const runsOf = async (url: string, what: 'playlist' | 'segment') =>
   Number(
-    /casterpak_packaging_runs_total\{outcome="committed",what="segment"\} (\d+)/.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ??
-      0,
+    new RegExp(`casterpak_packaging_runs_total\\{outcome="committed",what="${what}"\\} (\\d+)`).exec(
+      await (await fetch(`${url}/metrics`)).text(),
+    )?.[1] ?? 0,
   );
 
 describe('serve: many requests for one missing segment, one run', () => {
   it('30 concurrent requests for a segment never made make it once alone; all get the same bytes', async () => {
-    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
+    // The counting fake taken for the pinned Bento4: it counts mp42hls runs.
+    const runs = countingRuns();
+    const counting = { ...locateBento4(REAL_BIN_DIR, 30_000), mp42hls: path.join(fakeBinDir('counting-slow'), 'mp42hls') };
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { readAhead: 0 } }, undefined, counting);
     const responses = await Promise.all(Array.from({ length: 30 }, () => t.get('/i/av.mp4/segment2_0_av.ts')));
     expect(responses.map((r) => r.status)).toEqual(Array(30).fill(200));
     expect(new Set(await Promise.all(responses.map(async (r) => sha(await r.arrayBuffer())))).size).toBe(1);
     expect(responses.filter((r) => r.headers.get('x-casterpak-cache') === 'MISS')).toHaveLength(1);
-    await expect.poll(() => segmentRuns(t.url)).toBe(1);
+    await t.settled();
+    expect(runs()).toBe(1); // made first with its rendition (docs/architecture.md, "A cold rendition's first segment")
     expect(readdirSync(path.join(t.cacheDir, 'av.mp4')).filter((n) => n.endsWith('.ts'))).toEqual(['segment2_0_av.ts']);
   });
 
@@ -65,7 +71,9 @@ describe('serve: many requests for one missing segment, one run', () => {
     const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${i % 2 ? a.url : b.url}/i/av.mp4/segment3_0_av.ts`)));
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(new Set(await Promise.all(responses.map(async (r) => sha(await r.arrayBuffer())))).size).toBe(1);
-    expect((await segmentRuns(a.url)) + (await segmentRuns(b.url))).toBe(1);
+    // One rendition between them, which made the segment first; no segment run of its own in either.
+    expect((await runsOf(a.url, 'playlist')) + (await runsOf(b.url, 'playlist'))).toBe(1);
+    expect((await runsOf(a.url, 'segment')) + (await runsOf(b.url, 'segment'))).toBe(0);
     expect(readdirSync(path.join(root, 'cache', '.tmp'))).toEqual([]);
   });
 });

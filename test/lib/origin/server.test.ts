@@ -60,7 +60,8 @@ describe('serve: the caching origin', () => {
       t.get('/i/av.mp4/segment1_0_av.ts', { Range: 'bytes=188-375' }),
     ]);
     expect(whole.status).toBe(200);
-    expect(whole.headers.get('x-casterpak-cache')).toBe('MISS');
+    // One made it (a MISS); the other waited for it.
+    expect([whole, range].map((r) => r.headers.get('x-casterpak-cache')).sort()).toEqual(['MISS', 'WAIT']);
     expect(whole.headers.get('etag')).toMatch(/^"[\w-]{27}"$/); // a hash of the bytes, not a file's identity
     expect(whole.headers.get('server-timing')).toMatch(/^make;dur=[\d.]+, mp42hls;dur=[\d.]+$/);
     const bytes = Buffer.from(await whole.arrayBuffer());
@@ -73,6 +74,19 @@ describe('serve: the caching origin', () => {
     const hit = await t.get('/i/av.mp4/segment1_0_av.ts');
     expect(hit.headers.get('x-casterpak-cache')).toBe('HIT');
     expect(Buffer.from(await hit.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('answers a segment asked for first from memory, made right after the plan, before the commit', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' });
+    const segment = await t.get('/i/av.mp4/segment3_0_av.ts');
+    expect(segment.status).toBe(200);
+    expect(segment.headers.get('x-casterpak-cache')).toBe('MISS');
+    expect(segment.headers.get('etag')).toMatch(/^"[\w-]{27}"$/); // a hash of the bytes, not a file's identity
+    const bytes = Buffer.from(await segment.arrayBuffer());
+    expect(tsFramingError(bytes)).toBeNull();
+    await t.settled();
+    expect(readFileSync(path.join(t.cacheDir, 'av.mp4', 'segment3_0_av.ts')).equals(bytes)).toBe(true);
+    expect((await t.get('/i/av.mp4/segment3_0_av.ts')).headers.get('x-casterpak-cache')).toBe('HIT');
   });
 
   it('answers segments first (cold) and 404 past the last segment', async () => {
@@ -103,6 +117,7 @@ describe('serve: the caching origin', () => {
   it('regenerates a pruned segment with the same bytes', async () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4' });
     const original = sha(await (await t.get('/i/av.mp4/segment2_0_av.ts')).arrayBuffer());
+    await t.settled(); // answered before its rendition was committed
     const file = path.join(t.cacheDir, 'av.mp4/segment2_0_av.ts');
     rmSync(file);
     const again = await t.get('/i/av.mp4/segment2_0_av.ts');
@@ -116,6 +131,7 @@ describe('serve: the caching origin', () => {
   it('serves single byte ranges, 416, HEAD, 412, 304, CORS, and error bodies that are not sniffed', async () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4' });
     const full = new Uint8Array(await (await t.get('/i/av.mp4/segment1_0_av.ts')).arrayBuffer());
+    await t.settled(); // answered from memory before the commit: from here on, the file's validators
     const partial = await t.get('/i/av.mp4/segment1_0_av.ts', { range: 'bytes=376-751' });
     expect(partial.status).toBe(206);
     expect(partial.headers.get('content-range')).toBe(`bytes 376-751/${full.length}`);

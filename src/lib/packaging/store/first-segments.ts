@@ -1,26 +1,38 @@
-// The first segment of a rendition whose media playlist was just answered early
-// (store/playlist-requests.ts): made from the plan in memory right after the answer, before the
-// rest of the rendition (its bit-rate predictions, its index, its writes and its commit), and
-// answered from memory to the segment request a player sends next; it is committed with the
-// rendition (docs/architecture.md, "A cold playlist's first segment"). Kept only while its
-// rendition is being made: at most one segment per packaging slot.
+// The segment a rendition makes first (store/playlist-requests.ts): segment 1 of a rendition whose
+// media playlist was just answered early, or the segment whose request started the rendition.
+// Made from the plan in memory right after the answer (or the plan), before the rest of the
+// rendition (its bit-rate predictions, its index, its writes and its commit), and answered from
+// memory to the segment's request; it is committed with the rendition (docs/architecture.md,
+// "A cold rendition's first segment"). Kept only while its rendition is being made: at most one
+// segment per packaging slot.
 import type { ToolTiming } from '../../shared/run-tool.js';
 
 export interface FirstSegment {
+  /** 1-based, as in segment<N>_0_av.ts. */
+  readonly number: number;
   /** Its bytes once made; null when making it failed (its request then makes it as any other's). */
   readonly bytes: Promise<Uint8Array | null>;
   /** How many segments the rendition has. */
   readonly segments: number;
   /** The mp42hls run's time, for the answer's Server-Timing. */
   readonly timing: ToolTiming;
-  /** A request answering it from memory hands over its answer's end, which the rest of the rendition waits for. */
-  answering(sent: Promise<unknown>): void;
+  /** A request answering it from memory hands over its answer's end, which the rest of the
+   * rendition waits for; true for the first such request (a MISS; those after it waited: WAIT). */
+  answering(sent: Promise<unknown>): boolean;
 }
 
 // The rest of the rendition waits at most this long for an answer still being written: a slow
 // client delays the commit no further.
 const ANSWER_WAIT_MS = 100;
 const noFailure = () => {};
+
+/** What a request that starts a rendition made from the moov gets before its commit. */
+export interface EarlyWork {
+  /** The media playlist's text, as soon as it is known (docs/architecture.md, "A cold playlist answered early"). */
+  readonly playlist?: (text: string) => void;
+  /** This segment, made first (`taken` gets it when it is registered); without it, segment 1 after an early playlist. */
+  readonly segment?: { readonly number: number; readonly taken: (first: FirstSegment) => void };
+}
 
 export class FirstSegments {
   private readonly making = new Map<string, FirstSegment>();
@@ -33,11 +45,14 @@ export class FirstSegments {
       ...made,
       answering: (answer) => {
         const done = answer.then(noFailure, noFailure); // a client gone is no failure of the rendition
-        sent ??= done;
+        if (sent) return false;
+        sent = done;
+        return true;
       },
     };
     this.making.set(renditionPath, entry);
     return {
+      entry,
       answered: async (): Promise<void> => {
         if (!sent) return;
         let timer: NodeJS.Timeout | undefined;
@@ -53,6 +68,7 @@ export class FirstSegments {
 
   /** Segment `segmentNumber` (1-based) of a rendition being made, when it is the one made first. */
   get(renditionPath: string, segmentNumber: number): FirstSegment | undefined {
-    return segmentNumber === 1 ? this.making.get(renditionPath) : undefined;
+    const entry = this.making.get(renditionPath);
+    return entry?.number === segmentNumber ? entry : undefined;
   }
 }

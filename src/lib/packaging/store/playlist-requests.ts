@@ -11,6 +11,7 @@ import { encodeSegmentIndex } from '../segment-index.js';
 import { indexedSource, moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
 import { writePieces } from '../../shared/file-io.js';
 import type { ToolTiming } from '../../shared/run-tool.js';
+import type { EarlyWork } from './first-segments.js';
 import { removeRunDir, tempDirDuring } from '../../cache/temp-run.js';
 import type { SourceReader } from '../source/source-reader.js';
 import { planPlaylist, refusal } from './plan-request.js';
@@ -51,11 +52,11 @@ export class PlaylistRequests {
     }
   }
 
-  // The playlist (from the moov, or by a whole-file run), committed as one directory. `answer`
+  // The playlist (from the moov, or by a whole-file run), committed as one directory. `early`
   // gets a source's own playlist made from its moov as soon as it is known (moov-rendition.ts),
-  // before the rendition is committed; not a derived or turned one's, which `describe` may
-  // still refuse.
-  async make(renditionPath: string, playlist: string, replace: boolean, answer?: (playlist: string) => void): Promise<CacheStatus> {
+  // and the segment made first (first-segments.ts), before the rendition is committed; not a
+  // derived or turned one's, which `describe` may still refuse.
+  async make(renditionPath: string, playlist: string, replace: boolean, early?: EarlyWork): Promise<CacheStatus> {
     const derivation = (await this.store.options.derivations?.derive(renditionPath, this.store.options.signal)) ?? null;
     const sourceReader = await this.store.open(derivation?.sourcePath ?? renditionPath); // before any lock or slot: a missing source is a plain 404
     const facts = { pinned: this.store.options.bento4.pinned, derivedFrom: derivation?.sourcePath ?? null };
@@ -70,7 +71,7 @@ export class PlaylistRequests {
           what: 'playlist',
           source: sourceReader,
           limiter: this.store.options.limiter,
-          work: () => this.fromMoov(job, facts, derivation, replace, answer),
+          work: () => this.fromMoov(job, facts, derivation, replace, early),
           outcomeOf: (result) => result.outcome,
           mediaOf: (result) => result.read.media,
           movieOf: (result) => (derivation ? undefined : result.read.movie),
@@ -91,7 +92,7 @@ export class PlaylistRequests {
     facts: { readonly pinned: boolean; readonly derivedFrom: string | null },
     derivation: Derivation | null,
     replace: boolean,
-    answer: ((playlist: string) => void) | undefined,
+    early: EarlyWork | undefined,
   ) {
     const { renditionPath } = job;
     // The run directory is made while the moov is read: its round trips off the answer's path.
@@ -111,10 +112,10 @@ export class PlaylistRequests {
       await removeRunDir(runDir, []);
       return { read, wholeFile, outcome: null };
     }
-    const early = describe ? undefined : answer;
-    const first = early && this.store.options.firstSegmentAhead ? this.firstSegment(job, read) : null;
+    const answer = describe ? undefined : early?.playlist;
+    const first = describe ? null : this.firstSegment(job, read, early);
     try {
-      const { tmp, index } = await moovRendition(job, read, { describe, answer: early, afterAnswer: first?.make, runDir });
+      const { tmp, index } = await moovRendition(job, read, { describe, answer, afterAnswer: first?.make, runDir });
       const outcome = await this.commit(renditionPath, tmp, replace);
       if (outcome === 'committed' || outcome === 'replaced')
         this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
@@ -124,12 +125,15 @@ export class PlaylistRequests {
     }
   }
 
-  // The rendition's first segment, made right after its playlist's answer from an index of that
-  // segment alone (the same records the whole index holds for it, so the same bytes), answered
-  // from memory (store/first-segments.ts) and written into the run directory to be committed with
-  // the rest. A failure is not the playlist's: the segment's own request makes it then, and
-  // reports what went wrong.
-  private firstSegment(job: MoovJob, read: MoovReading) {
+  // The segment a request asked for (or segment 1 after an early playlist, with
+  // firstSegmentAhead), made right after the answer from an index of that segment alone (the
+  // same records the whole index holds for it, so the same bytes), answered from memory
+  // (first-segments.ts) and written into the run directory to be committed with the rest. A
+  // failure is not the rendition's: the segment's request makes it then, and reports what went
+  // wrong. Null when there is none to make.
+  private firstSegment(job: MoovJob, read: MoovReading, early: EarlyWork | undefined) {
+    const number = early?.segment?.number ?? (early?.playlist && this.store.options.firstSegmentAhead ? 1 : undefined);
+    if (number === undefined || number > read.plan.segments.length) return null;
     let end = () => {};
     const make = async (runDir: string): Promise<void> => {
       const { bento4, layout, signal } = this.store.options;
@@ -138,17 +142,18 @@ export class PlaylistRequests {
       let made = (_bytes: Uint8Array | null) => {};
       const bytes = new Promise<Uint8Array | null>((resolve) => (made = resolve));
       const timing: ToolTiming = { toolMs: 0 };
-      const registered = this.store.firstSegments.start(renditionPath, { bytes, segments: read.plan.segments.length, timing });
+      const registered = this.store.firstSegments.start(renditionPath, { number, bytes, segments: read.plan.segments.length, timing });
       end = registered.end;
+      early?.segment?.taken(registered.entry);
       // An answer is written once its socket is uncorked, in a later tick: it goes first.
       await new Promise((resolve) => setImmediate(resolve));
       const segment = await (async () => {
-        const plan = { ...read.plan, segments: read.plan.segments.slice(0, 1) };
+        const plan = { ...read.plan, segments: read.plan.segments.slice(number - 1, number) };
         const index = indexFromBytes(encodeSegmentIndex(read.moov, read.movie, plan, indexedSource(read.identity)), runDir);
-        return makeSegmentAlone({ bento4, layout, renditionPath, index, segmentNumber: 1, source, signal, timing });
+        return makeSegmentAlone({ bento4, layout, renditionPath, index, position: 0, segmentNumber: number, source, signal, timing });
       })().catch(() => null);
       made(segment); // null too: a request waiting for it then makes it itself
-      if (segment) await writePieces(path.join(runDir, segmentName(1)), [segment]);
+      if (segment) await writePieces(path.join(runDir, segmentName(number)), [segment]);
       // The rest of the rendition is synchronous work: it waits for an answer being written.
       await registered.answered();
     };

@@ -46,6 +46,11 @@ export class RenditionEntries {
     return index;
   }
 
+  /** The rendition's index as known: its entry's, or the one its playlist has just made (not taken). */
+  index(renditionPath: string): LoadedIndex | undefined {
+    return this.entries.get(renditionPath)?.index ?? this.fresh.get(renditionPath);
+  }
+
   get(renditionPath: string): RenditionEntry | undefined {
     return this.entries.get(renditionPath);
   }

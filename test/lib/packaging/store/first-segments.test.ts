@@ -17,12 +17,13 @@ async function madeAhead(file: string, overrides: Parameters<typeof testStore>[0
   let second: FirstSegment | undefined;
   // Looked up before any other work of the process can run (a segment request's): registered in
   // the same turn as the answer.
-  await made.store.ensure(file, undefined, undefined, () =>
-    queueMicrotask(() => {
-      first = made.store.firstSegments.get(file, 1);
-      second = made.store.firstSegments.get(file, 2);
-    }),
-  );
+  await made.store.ensure(file, undefined, undefined, {
+    playlist: () =>
+      queueMicrotask(() => {
+        first = made.store.firstSegments.get(file, 1);
+        second = made.store.firstSegments.get(file, 2);
+      }),
+  });
   return { ...made, first, second, dir: made.layout.renditionDir(file) };
 }
 
@@ -47,9 +48,31 @@ describe('a cold playlist’s first segment', () => {
     },
   );
 
+  it('a segment asked for first (no playlist) is made right after the plan: the bytes of the whole index’s, committed', async () => {
+    const { store, layout } = testStore();
+    const taken: number[] = [];
+    let first: FirstSegment | undefined;
+    const give = (entry: FirstSegment) => {
+      taken.push(entry.number);
+      first = entry;
+    };
+    expect((await store.ensure('av.mp4', undefined, undefined, { segment: { number: 3, taken: give } })).status).toBe('MISS');
+    expect(taken).toEqual([3]);
+    const committed = readFileSync(path.join(layout.renditionDir('av.mp4'), segmentName(3)));
+    expect(Buffer.from((await first!.bytes)!).equals(committed)).toBe(true);
+    const alone = testStore();
+    await alone.store.ensure('av.mp4', 3);
+    expect(readFileSync(path.join(alone.layout.renditionDir('av.mp4'), segmentName(3))).equals(committed)).toBe(true);
+    // Past the last segment: none made, the rendition as without it.
+    const past = testStore();
+    await past.store.ensure('av.mp4', undefined, undefined, { segment: { number: 99, taken: give } });
+    expect(taken).toEqual([3]);
+    expect(existsSync(path.join(past.layout.renditionDir('av.mp4'), 'index_0_av.m3u8'))).toBe(true);
+  });
+
   it('is not made without the option (serve.readAhead 0), nor without an early answer', async () => {
     const off = testStore();
-    await off.store.ensure('av.mp4', undefined, undefined, () => {});
+    await off.store.ensure('av.mp4', undefined, undefined, { playlist: () => {} });
     expect(existsSync(path.join(off.layout.renditionDir('av.mp4'), segmentName(1)))).toBe(false);
     const unanswered = testStore({ firstSegmentAhead: true });
     await unanswered.store.ensure('av.mp4');
@@ -67,7 +90,7 @@ describe('a cold playlist’s first segment', () => {
 });
 
 describe('FirstSegments', () => {
-  const entry = { bytes: Promise.resolve(new Uint8Array(188)), segments: 3, timing: { toolMs: 0 } };
+  const entry = { number: 1, bytes: Promise.resolve(new Uint8Array(188)), segments: 3, timing: { toolMs: 0 } };
 
   it('waits for an answer being written, at most its bound, and for none when no request took it', async () => {
     const firsts = new FirstSegments();

@@ -44,7 +44,9 @@ describe('PlaylistRequests: the playlist answered before its rendition is commit
     const { store, layout } = testStore();
     const committed = path.join(layout.renditionDir('av.mp4'), INDEX_PLAYLIST);
     const answers: { text: string; inPlace: boolean }[] = [];
-    const { status } = await store.ensure('av.mp4', undefined, undefined, (text) => answers.push({ text, inPlace: existsSync(committed) }));
+    const { status } = await store.ensure('av.mp4', undefined, undefined, {
+      playlist: (text) => answers.push({ text, inPlace: existsSync(committed) }),
+    });
     expect(status).toBe('MISS');
     expect(answers).toEqual([{ text: readFileSync(committed, 'utf8'), inPlace: false }]);
     expect(answers[0].text).toContain('#EXT-X-ENDLIST');
@@ -54,10 +56,10 @@ describe('PlaylistRequests: the playlist answered before its rendition is commit
     const { store } = testStore();
     await store.ensure('av.mp4');
     const answers: string[] = [];
-    expect((await store.ensure('av.mp4', undefined, undefined, (text) => answers.push(text))).status).toBe('HIT');
+    expect((await store.ensure('av.mp4', undefined, undefined, { playlist: (text) => answers.push(text) })).status).toBe('HIT');
     // Another Bento4 than the pinned one: mp42hls's own playlist, known only once it has run.
     const other = testStore({ bento4: { ...locateBento4(REAL_BIN_DIR, 30_000), pinned: false } });
-    expect((await other.store.ensure('av.mp4', undefined, undefined, (text) => answers.push(text))).status).toBe('MISS');
+    expect((await other.store.ensure('av.mp4', undefined, undefined, { playlist: (text) => answers.push(text) })).status).toBe('MISS');
     expect(other.events.map((e) => e.what)).toContain('rendition');
     expect(answers).toEqual([]);
   });
@@ -74,7 +76,7 @@ describe('PlaylistRequests: the playlist answered before its rendition is commit
         limiter: new JobLimiter(1, 1),
       },
     });
-    expect((await store.ensure('av.mp4', undefined, undefined, (text) => turned.push(text))).status).toBe('MISS');
+    expect((await store.ensure('av.mp4', undefined, undefined, { playlist: (text) => turned.push(text) })).status).toBe('MISS');
     expect(turned).toEqual([]);
   });
 });
