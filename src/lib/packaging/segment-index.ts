@@ -101,8 +101,8 @@ interface Palette {
 }
 const TABLE_SPAN = 1 << 16;
 
-// Of the samples [start, end) the index holds: a whole film's, or one segment's (a cold
-// playlist's first segment, store/playlist-requests.ts), not walking the rest of the film.
+// Of the samples [start, end) the index holds: a whole film's, or one segment's (the segment a
+// cold rendition makes first, store/playlist-requests.ts), not walking the rest of the film.
 function paletteOf(track: Track, [start, end]: readonly [number, number]): Palette {
   const cto = track.samples.compositionOffsets;
   let [min, max] = [cto[start] ?? 0, cto[start] ?? 0];
