@@ -138,21 +138,20 @@ export class PlaylistRequests {
     const make = async (runDir: string): Promise<void> => {
       const { bento4, layout, signal } = this.store.options;
       const { renditionPath, source } = job;
-      // Registered in the answer's turn, before any request can look for it.
-      let made = (_bytes: Uint8Array | null) => {};
-      const bytes = new Promise<Uint8Array | null>((resolve) => (made = resolve));
       const timing: ToolTiming = { toolMs: 0 };
-      const registered = this.store.firstSegments.start(renditionPath, { number, bytes, segments: read.plan.segments.length, timing });
-      end = registered.end;
-      early?.segment?.taken(registered.entry);
-      // An answer is written once its socket is uncorked, in a later tick: it goes first.
-      await new Promise((resolve) => setImmediate(resolve));
-      const segment = await (async () => {
+      // Null when it fails: a request waiting for it then makes it itself.
+      const bytes = (async () => {
+        // An answer is written once its socket is uncorked, in a later tick: it goes first.
+        await new Promise((resolve) => setImmediate(resolve));
         const plan = { ...read.plan, segments: read.plan.segments.slice(number - 1, number) };
         const index = indexFromBytes(encodeSegmentIndex(read.moov, read.movie, plan, indexedSource(read.identity)), runDir);
         return makeSegmentAlone({ bento4, layout, renditionPath, index, position: 0, segmentNumber: number, source, signal, timing });
       })().catch(() => null);
-      made(segment); // null too: a request waiting for it then makes it itself
+      // Registered in the answer's turn (`bytes` has not gone past its first await), before any request can look for it.
+      const registered = this.store.firstSegments.start(renditionPath, { number, bytes, segments: read.plan.segments.length, timing });
+      end = registered.end;
+      early?.segment?.taken(registered.entry);
+      const segment = await bytes;
       if (segment) await writePieces(path.join(runDir, segmentName(number)), [segment]);
       // The rest of the rendition is synchronous work: it waits for an answer being written.
       await registered.answered();
