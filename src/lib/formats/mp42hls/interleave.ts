@@ -50,13 +50,26 @@ function cursorFields(init: TrackCursorInit | undefined): [Float64Array, Uint8Ar
   return [init.decodeTimes, init.sync, init.timescale, init.end, init.start, ts];
 }
 
-// The single replay of WriteSamples' loop, shared by whole-file planning and by the check
-// that a segment's extract packaged alone writes every one of its samples.
+// WriteSamples' loop, shared by whole-file planning and by the check that a segment's extract
+// packaged alone writes every one of its samples: from the video sync samples when the decode
+// times allow (atSyncSamples), else replayed sample by sample.
 // `audioSyncOnly` is mp42hls's AC-4 rule: without video, only audio sync samples may start a segment.
-// Each track's cursor is kept in locals (a film is 518,000 samples): its next sample and, as
-// mp42hls's ReadSample, ts = dts / timescale (a double); at the end ts keeps the last sample's time
-// (0.0 when the track had no sample at all, as the never-filled AP4_Sample has dts 0).
 export function interleave(
+  video: TrackCursorInit | undefined,
+  audio: TrackCursorInit | undefined,
+  segmentDuration: number,
+  audioSyncOnly = false,
+): InterleaveResult {
+  if (video && neverBack(video.decodeTimes) && (!audio || neverBack(audio.decodeTimes)))
+    return atSyncSamples(video, audio, segmentDuration);
+  return replaySamples(video, audio, segmentDuration, audioSyncOnly);
+}
+
+// The replay, sample by sample. Each track's cursor is kept in locals (a film is 518,000
+// samples): its next sample and, as mp42hls's ReadSample, ts = dts / timescale (a double); at the
+// end ts keeps the last sample's time (0.0 when the track had no sample at all, as the
+// never-filled AP4_Sample has dts 0).
+export function replaySamples(
   video: TrackCursorInit | undefined,
   audio: TrackCursorInit | undefined,
   segmentDuration: number,
@@ -107,6 +120,55 @@ export function interleave(
   }
   return { segments, videoNext: hasVideo ? vNext : 0, audioNext: hasAudio ? aNext : 0 };
 }
+// The replay's outcome with video and decode times that never go back, from the video sync
+// samples alone. Audio is then written while its time is below the next video sample's, so at a
+// video sample the audio cursor is the first audio sample not earlier than it (found by a binary
+// search with the replay's own divisions). Once audio ends, video is written up to the last audio
+// sample's time: the first video sample later than that is never written, and ends the replay.
+function atSyncSamples(video: TrackCursorInit, audio: TrackCursorInit | undefined, segmentDuration: number): InterleaveResult {
+  const { decodeTimes: vTimes, timescale: vScale, sync, start: vStart } = video;
+  const ts = (i: number) => vTimes[i] / vScale;
+  let vEnd = video.end;
+  let aNext = audio ? audio.start : 0;
+  const aEnd = audio ? audio.end : 0;
+  // The audio samples before `aEnd` whose time is below `t`, from `aNext` on.
+  const audioBefore = (t: number): number => {
+    const { decodeTimes, timescale } = audio!;
+    let [low, high] = [aNext, aEnd];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (decodeTimes[middle] / timescale < t) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  if (audio) {
+    const aLast = audio.start < aEnd ? audio.decodeTimes[aEnd - 1] / audio.timescale : 0.0;
+    let [low, high] = [vStart, vEnd];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (ts(middle) <= aLast) low = middle + 1;
+      else high = middle;
+    }
+    vEnd = low;
+  }
+  const minimum = segmentDuration - CUT_THRESHOLD_SECONDS;
+  const segments: CutSegment[] = [];
+  let open = { startTime: 0.0, videoStart: vStart, audioStart: aNext };
+  for (let v = vStart; v < vEnd; v++) {
+    if (sync[v] !== 1 || ts(v) - open.startTime < minimum) continue;
+    if (audio) aNext = audioBefore(ts(v));
+    // Nothing written before the first video sample (no earlier audio): no segment to close.
+    if (v > vStart || aNext > open.audioStart) segments.push({ duration: ts(v) - open.startTime, ...open, videoEnd: v, audioEnd: aNext });
+    open = { startTime: ts(v), videoStart: v, audioStart: aNext };
+  }
+  // The end: the clock stays at the last video sample written (0.0 without one), or at the first never written.
+  const now = vEnd < video.end ? ts(vEnd) : vEnd > vStart ? ts(vEnd - 1) : 0.0;
+  if (vEnd > vStart || aEnd > open.audioStart || segments.length > 0)
+    segments.push({ duration: now - open.startTime, ...open, videoEnd: vEnd, audioEnd: aEnd });
+  return { segments, videoNext: vEnd, audioNext: aEnd };
+}
+
 // Decode times that never go back (as a muxer writes them): checked once per track.
 const nonDecreasing = new WeakMap<Float64Array, boolean>();
 function neverBack(times: Float64Array): boolean {

@@ -8,7 +8,7 @@ const TWO_32 = 2 ** 32;
 const MAX_HIGH = 2 ** 21 - 1;
 
 // stco: u32 entry_count; u32 chunk_offset[]; co64: u64 chunk_offset[]. `at` is the first entry.
-function chunkTable(bytes: Uint8Array, boxes: StblBoxes): { count: number; at: number; wide: boolean } {
+function chunkTable(bytes: Uint8Array, boxes: StblBoxes): { count: number; at: number; step: number } {
   const stco = boxes.get('stco');
   const list = entries(bytes, stco ?? tableBox(boxes, 'co64'), 4, stco ? 4 : 8);
   if (!stco) {
@@ -17,16 +17,20 @@ function chunkTable(bytes: Uint8Array, boxes: StblBoxes): { count: number; at: n
       if (high > MAX_HIGH) throw new Mp4FormatError(`co64 chunk_offset: 64-bit value ${high * TWO_32} too large`);
     }
   }
-  return { ...list, wide: !stco };
+  return { ...list, step: stco ? 4 : 8 };
 }
 
 // stsc: u32 entry_count; {u32 first_chunk (1-based, increasing); u32 samples_per_chunk; u32 sample_description_index}.
+// The chunk loop reads its offset inline and takes one sample a chunk without an inner loop: a
+// film's video is often one sample a chunk, and this walk was most of parseMoov's time.
 export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32Array): { offsets: Float64Array; indexes: number[] } {
   const chunks = chunkTable(bytes, boxes);
   const stsc = entries(bytes, tableBox(boxes, 'stsc'), 4, 12);
+  const { step } = chunks;
+  const wide = step === 8;
   const count = sizes.length;
   const offsets = new Float64Array(count);
-  const indexes = new Set<number>();
+  const indexes: number[] = [];
   let sample = 0;
   for (let e = 0, at = stsc.at; e < stsc.count && sample < count; e++, at += 12) {
     const first = be32(bytes, at);
@@ -35,10 +39,19 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32
     if ((e === 0 && first !== 1) || first < 1 || next <= first || next > chunks.count + 1) {
       throw new Mp4FormatError(`stsc entry ${e} has first_chunk ${first} (next ${next}, ${chunks.count} chunks)`);
     }
-    if (perChunk > 0) indexes.add(be32(bytes, at + 8));
-    for (let c = first; c < next && sample < count; c++) {
-      const entry = chunks.at + (c - 1) * (chunks.wide ? 8 : 4);
-      let offset = chunks.wide ? be32(bytes, entry) * TWO_32 + be32(bytes, entry + 4) : be32(bytes, entry);
+    const description = be32(bytes, at + 8);
+    if (perChunk > 0 && !indexes.includes(description)) indexes.push(description);
+    // The chunks this entry fills before the samples run out.
+    const last = perChunk === 0 ? next : Math.min(next, first + Math.ceil((count - sample) / perChunk));
+    for (let c = first, entry = chunks.at + (first - 1) * step; c < last; c++, entry += step) {
+      const high = ((bytes[entry] << 24) | (bytes[entry + 1] << 16) | (bytes[entry + 2] << 8) | bytes[entry + 3]) >>> 0;
+      let offset = wide
+        ? high * TWO_32 + (((bytes[entry + 4] << 24) | (bytes[entry + 5] << 16) | (bytes[entry + 6] << 8) | bytes[entry + 7]) >>> 0)
+        : high;
+      if (perChunk === 1) {
+        offsets[sample++] = offset;
+        continue;
+      }
       const end = Math.min(sample + perChunk, count);
       for (; sample < end; sample++) {
         offsets[sample] = offset;
@@ -48,5 +61,5 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32
     }
   }
   if (sample < count) throw new Mp4FormatError(`chunks hold ${sample} of ${count} samples`);
-  return { offsets, indexes: [...indexes].sort((a, b) => a - b) };
+  return { offsets, indexes: indexes.sort((a, b) => a - b) };
 }
