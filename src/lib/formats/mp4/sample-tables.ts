@@ -17,7 +17,7 @@ export interface SampleTable {
   readonly decodeTimes: Float64Array;
   readonly durations: Uint32Array;
   readonly sizes: Uint32Array;
-  /** Absolute file offsets (exact below 2^53). */
+  /** Absolute file offsets (exact below 2^53); a moov's are walked when first read (tables/offsets.ts). */
   readonly offsets: Float64Array;
   /** 1 for a sync sample; all 1 without stss. */
   readonly sync: Uint8Array;
@@ -27,7 +27,8 @@ export interface SampleTable {
   readonly sampleDescriptionIndexes: readonly number[];
 }
 
-// Planning and extracting read every table of a track, so they are parsed together once.
+// Planning and extracting read every table of a track, so they are parsed together once; the
+// offsets only when first read (tables/offsets.ts): `offsets` is a getter, which withTimes keeps.
 export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTable {
   const boxes = stblBoxes(bytes, stbl);
   const sizes = sampleSizes(bytes, boxes);
@@ -39,9 +40,20 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
     decodeTimes,
     durations,
     sizes,
-    offsets,
+    get offsets() {
+      return offsets();
+    },
     sync: syncFlags(bytes, boxes, count),
     compositionOffsets: compositionOffsets(bytes, boxes, count),
     sampleDescriptionIndexes: indexes,
   };
+}
+
+// The table with other decode times and composition offsets (mp4/timeline/presentation.ts), its
+// offsets still read when first needed: a spread would read them at once.
+export function withTimes(table: SampleTable, times: Pick<SampleTable, 'decodeTimes' | 'compositionOffsets'>): SampleTable {
+  return Object.defineProperties(
+    {},
+    { ...Object.getOwnPropertyDescriptors(table), ...Object.getOwnPropertyDescriptors(times) },
+  ) as SampleTable;
 }

@@ -34,9 +34,9 @@ export interface PlannedSegment {
    * removes (dropTrailingPes in formats/mpegts).
    */
   readonly audioLookahead: number;
-  /** File bytes [start, end) holding every sample the extract carries (lookahead included). */
+  /** File bytes [start, end) holding every sample the extract carries (lookahead included); read when first asked for. */
   readonly span: SampleRange;
-  /** Bytes of the segment's own samples. */
+  /** Bytes of the segment's own samples; summed when asked for. */
   readonly sampleBytes: number;
   /** mp42hls run on the extract alone writes exactly the segment's samples (+ lookahead), in one segment. */
   readonly standalone: boolean;
@@ -173,6 +173,8 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
       standalone = writesAll(video, v, audio, { start: a.start, end: a.end + 1 }, ac4);
     }
     const carried = a && { start: a.start, end: a.end + audioLookahead };
+    // Read from the sample offsets and sizes when first asked for: a media playlist needs neither.
+    let span: SampleRange | undefined;
     return {
       index,
       video: v,
@@ -181,11 +183,15 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
       extinf: formatCFixed(cut.duration, 6),
       startTime: cut.startTime,
       audioLookahead,
-      span: spanOf([
-        [video, v],
-        [audio, carried],
-      ]),
-      sampleBytes: bytesOf(video, v) + bytesOf(audio, a),
+      get span() {
+        return (span ??= spanOf([
+          [video, v],
+          [audio, carried],
+        ]));
+      },
+      get sampleBytes() {
+        return bytesOf(video, v) + bytesOf(audio, a);
+      },
       standalone,
     };
   });

@@ -1,5 +1,7 @@
 // A sample's file offset is its chunk's plus the sizes before it in that chunk (ISO/IEC 14496-12
-// §8.7.4, §8.7.5), computed in one walk of stsc over the chunk offsets read in place.
+// §8.7.4, §8.7.5), computed in one walk of stsc over the chunk offsets read in place. The tables
+// are checked when the moov is read; the walk itself runs when the offsets are first needed, which
+// a media playlist never is (docs/architecture.md, "A cold playlist answered early").
 import { Mp4FormatError } from '../errors.js';
 import { be32, entries, tableBox, type StblBoxes } from './entries.js';
 
@@ -7,32 +9,38 @@ const TWO_32 = 2 ** 32;
 // The high half of a co64 offset above this is beyond 2^53, where a double stops being exact.
 const MAX_HIGH = 2 ** 21 - 1;
 
-// stco: u32 entry_count; u32 chunk_offset[]; co64: u64 chunk_offset[]. `at` is the first entry.
-function chunkTable(bytes: Uint8Array, boxes: StblBoxes): { count: number; at: number; step: number } {
+// stco: u32 entry_count; u32 chunk_offset[]; co64: u64 chunk_offset[]. `at` is the first entry;
+// `below`: every chunk offset is below it.
+function chunkTable(bytes: Uint8Array, boxes: StblBoxes): { count: number; at: number; step: number; below: number } {
   const stco = boxes.get('stco');
   const list = entries(bytes, stco ?? tableBox(boxes, 'co64'), 4, stco ? 4 : 8);
-  if (!stco) {
-    for (let c = 0; c < list.count; c++) {
-      const high = be32(bytes, list.at + c * 8);
-      if (high > MAX_HIGH) throw new Mp4FormatError(`co64 chunk_offset: 64-bit value ${high * TWO_32} too large`);
-    }
+  if (stco) return { ...list, step: 4, below: TWO_32 };
+  let highest = 0;
+  for (let c = 0; c < list.count; c++) {
+    const high = be32(bytes, list.at + c * 8);
+    if (high > MAX_HIGH) throw new Mp4FormatError(`co64 chunk_offset: 64-bit value ${high * TWO_32} too large`);
+    highest = Math.max(highest, high);
   }
-  return { ...list, step: stco ? 4 : 8 };
+  return { ...list, step: 8, below: (highest + 1) * TWO_32 };
+}
+
+export interface SampleOffsets {
+  /** The sample_description_index values samples use (stsc), ascending. */
+  readonly indexes: number[];
+  /** Each sample's file offset, computed on the first call and kept. */
+  readonly offsets: () => Float64Array;
 }
 
 // stsc: u32 entry_count; {u32 first_chunk (1-based, increasing); u32 samples_per_chunk; u32 sample_description_index}.
-// The chunk loop reads its offset inline and takes one sample a chunk without an inner loop: a
-// film's video is often one sample a chunk, and this walk was most of parseMoov's time.
-export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32Array): { offsets: Float64Array; indexes: number[] } {
+// Every check is made here, on the entries alone: the walk cannot fail later. Offsets that could
+// pass 2^53 (never in a real file) are computed at once, to be refused now.
+export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32Array): SampleOffsets {
   const chunks = chunkTable(bytes, boxes);
   const stsc = entries(bytes, tableBox(boxes, 'stsc'), 4, 12);
-  const { step } = chunks;
-  const wide = step === 8;
   const count = sizes.length;
-  const offsets = new Float64Array(count);
   const indexes: number[] = [];
-  let sample = 0;
-  for (let e = 0, at = stsc.at; e < stsc.count && sample < count; e++, at += 12) {
+  let held = 0;
+  for (let e = 0, at = stsc.at; e < stsc.count && held < count; e++, at += 12) {
     const first = be32(bytes, at);
     const next = e + 1 < stsc.count ? be32(bytes, at + 12) : chunks.count + 1;
     const perChunk = be32(bytes, at + 4);
@@ -41,8 +49,36 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32
     }
     const description = be32(bytes, at + 8);
     if (perChunk > 0 && !indexes.includes(description)) indexes.push(description);
+    held += (next - first) * perChunk;
+  }
+  if (held < count) throw new Mp4FormatError(`chunks hold ${held} of ${count} samples`);
+  let total = 0;
+  for (let i = 0; i < count; i++) total += sizes[i];
+  let offsets: Float64Array | undefined;
+  const walked = () => (offsets ??= walk(bytes, chunks, stsc, sizes));
+  if (chunks.below + total > Number.MAX_SAFE_INTEGER) walked();
+  return { indexes: indexes.sort((a, b) => a - b), offsets: walked };
+}
+
+// The walk over checked tables. The chunk loop reads its offset inline and takes one sample a
+// chunk without an inner loop: a film's video is often one sample a chunk.
+function walk(
+  bytes: Uint8Array,
+  chunks: { count: number; at: number; step: number },
+  stsc: { count: number; at: number },
+  sizes: Uint32Array,
+) {
+  const { step } = chunks;
+  const wide = step === 8;
+  const count = sizes.length;
+  const offsets = new Float64Array(count);
+  let sample = 0;
+  for (let e = 0, at = stsc.at; e < stsc.count && sample < count; e++, at += 12) {
+    const first = be32(bytes, at);
+    const next = e + 1 < stsc.count ? be32(bytes, at + 12) : chunks.count + 1;
+    const perChunk = be32(bytes, at + 4);
     // The chunks this entry fills before the samples run out.
-    const last = perChunk === 0 ? next : Math.min(next, first + Math.ceil((count - sample) / perChunk));
+    const last = perChunk === 0 ? first : Math.min(next, first + Math.ceil((count - sample) / perChunk));
     for (let c = first, entry = chunks.at + (first - 1) * step; c < last; c++, entry += step) {
       const high = ((bytes[entry] << 24) | (bytes[entry + 1] << 16) | (bytes[entry + 2] << 8) | bytes[entry + 3]) >>> 0;
       let offset = wide
@@ -60,6 +96,5 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32
       if (offset > Number.MAX_SAFE_INTEGER) throw new Mp4FormatError('sample offsets beyond 2^53');
     }
   }
-  if (sample < count) throw new Mp4FormatError(`chunks hold ${sample} of ${count} samples`);
-  return { offsets, indexes: indexes.sort((a, b) => a - b) };
+  return offsets;
 }

@@ -8,6 +8,7 @@
 // offset so that no sample is presented before it is decoded. A common offset for the video and
 // audio tracks then keeps the earliest decode time at 0, never below.
 import type { Movie, Track } from '../moov.js';
+import { withTimes } from '../sample-tables.js';
 
 interface TrackShift {
   /** Added to every decode time, in track timescale units, before the common offset. */
@@ -43,12 +44,11 @@ function shifted(track: Track, decode: number, composition: number): Track {
   const { decodeTimes, compositionOffsets } = track.samples;
   return {
     ...track,
-    samples: {
-      ...track.samples,
+    samples: withTimes(track.samples, {
       decodeTimes: decode === 0 ? decodeTimes : plus(decodeTimes, new Float64Array(decodeTimes.length), decode),
       compositionOffsets:
         composition === 0 ? compositionOffsets : plus(compositionOffsets, new Int32Array(compositionOffsets.length), composition),
-    },
+    }),
   };
 }
 

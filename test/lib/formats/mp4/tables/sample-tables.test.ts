@@ -8,6 +8,7 @@ import { findBox, readBoxHeader, type BoxHeader } from '../../../../../src/lib/f
 import { Mp4FormatError } from '../../../../../src/lib/formats/mp4/errors.js';
 import { parseMoov } from '../../../../../src/lib/formats/mp4/moov.js';
 import { parseSampleTable, type SampleTable } from '../../../../../src/lib/formats/mp4/sample-tables.js';
+import { onPresentationTimeline } from '../../../../../src/lib/formats/mp4/timeline/presentation.js';
 import { PLAYABLE, media, readMoov } from '../../helpers/mp42hls-oracle.js';
 
 interface Sample {
@@ -152,5 +153,42 @@ describe('parseSampleTable', () => {
     const co64 = findBox(far, ['co64'], readBoxHeader(far, 0))!;
     far.set([0x00, 0x40], co64.offset + 16); // the first offset's high half now 2^22 · 2^32
     expect(() => parseSampleTable(far, readBoxHeader(far, 0))).toThrow(/too large/);
+  });
+});
+
+describe('sample offsets', () => {
+  // One chunk at `chunkOffset` holding `count` samples of `size` bytes each (a constant-size stsz).
+  const oneChunk = (count: number, size: number, chunkOffset: number, held = count) =>
+    box('stbl', [
+      fullBox('stsz', 0, 0, [uint32(size), uint32(count)]),
+      fullBox('stts', 0, 0, [uint32(1), uint32(count), uint32(1)]),
+      fullBox('stsc', 0, 0, [uint32(1), uint32(1), uint32(held), uint32(1)]),
+      chunkOffset < 2 ** 32
+        ? fullBox('stco', 0, 0, [uint32(1), uint32(chunkOffset)])
+        : fullBox('co64', 0, 0, [uint32(1), uint64(chunkOffset)]),
+    ]);
+  const parse = (bytes: Uint8Array) => parseSampleTable(bytes, readBoxHeader(bytes, 0));
+
+  it('are walked when first read, once, and shared by the table moved onto the presentation timeline', async () => {
+    const parsed = parseMoov(await readMoov(media('av.mp4')));
+    const moved = onPresentationTimeline(parsed);
+    // A track given other times (its composition offsets made non-negative, or its decode times moved).
+    const k = moved.tracks.findIndex((t, i) => t.samples !== parsed.tracks[i].samples);
+    expect(k).toBeGreaterThanOrEqual(0);
+    const [before, after] = [parsed.tracks[k].samples, moved.tracks[k].samples];
+    expect(Object.getOwnPropertyDescriptor(after, 'offsets')?.get).toBeTypeOf('function');
+    expect(after.offsets).toBe(before.offsets);
+    expect(after.offsets).toBe(after.offsets);
+  });
+
+  it('refuses chunks that hold too few samples when the moov is read, not when the offsets are', () => {
+    expect(() => parse(oneChunk(10, 100, 48, 9))).toThrow(/chunks hold 9 of 10 samples/);
+    expect(Array.from(parse(oneChunk(3, 100, 48)).offsets)).toEqual([48, 148, 248]);
+  });
+
+  it('refuses offsets past 2^53 when the moov is read', () => {
+    // A chunk 250 bytes below 2^53, its three samples 100 bytes each: the last ends past it.
+    expect(() => parse(oneChunk(3, 100, Number.MAX_SAFE_INTEGER - 250))).toThrow(/beyond 2\^53/);
+    expect(parse(oneChunk(3, 100, Number.MAX_SAFE_INTEGER - 400)).offsets[2]).toBe(Number.MAX_SAFE_INTEGER - 200);
   });
 });
