@@ -24,7 +24,7 @@ function chunkTable(bytes: Uint8Array, boxes: StblBoxes): { count: number; at: n
   return { ...list, step: 8, below: (highest + 1) * TWO_32 };
 }
 
-export interface SampleOffsets {
+interface SampleOffsets {
   /** The sample_description_index values samples use (stsc), ascending. */
   readonly indexes: number[];
   /** Each sample's file offset, computed on the first call and kept. */
