@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Mp4FormatError } from '../../../../src/lib/formats/mp4/errors.js';
 import { parseMoov, type Movie } from '../../../../src/lib/formats/mp4/moov.js';
-import { planSegments } from '../../../../src/lib/formats/mp42hls/segment-plan.js';
+import { planOnPresentationTimeline, planSegments } from '../../../../src/lib/formats/mp42hls/segment-plan.js';
 import { PLAYABLE, media, readMoov, wholeFile } from '../helpers/mp42hls-oracle.js';
 import { pesCounts } from '../helpers/ts-count.js';
 
@@ -91,5 +91,28 @@ describe('planSegments predicts mp42hls', () => {
     const movie = await movieOf('av.mp4');
     for (const bad of [0, -1, 2.5, Number.NaN]) expect(() => planSegments(movie, bad)).toThrow(RangeError);
     expect(() => planSegments({ ...movie, tracks: [] }, 6)).toThrow(Mp4FormatError);
+  });
+});
+
+describe('what a plan reads', () => {
+  it('cuts and times the segments without the sample offsets, which only their spans read', async () => {
+    const movie = await movieOf('av.mp4');
+    // The same tracks, their offsets refused.
+    const blind: Movie = {
+      ...movie,
+      tracks: movie.tracks.map((t) => ({
+        ...t,
+        samples: Object.defineProperty({ ...t.samples }, 'offsets', { get: () => expect.fail('offsets read'), enumerable: true }),
+      })),
+    };
+    const [plan, seen] = [planSegments(blind, 6), planSegments(movie, 6)];
+    expect(plan.segments.map((s) => s.extinf)).toEqual(seen.segments.map((s) => s.extinf));
+    expect(plan.segments.map((s) => s.standalone)).toEqual(seen.segments.map((s) => s.standalone));
+    expect(() => plan.segments[0].span).toThrow(/offsets read/);
+    // Nor on the presentation timeline, whose tracks keep the offsets unread (withTimes).
+    const moved = planOnPresentationTimeline(blind, 6);
+    expect(moved.movie === blind).toBe(false); // moved (toBe would compare them deeply, reading the offsets)
+    expect(moved.plan.segments.length).toBe(seen.segments.length);
+    expect(seen.segments[0].span.end).toBeGreaterThan(seen.segments[0].span.start);
   });
 });
