@@ -3,6 +3,7 @@
 import { codecString } from '../formats/mp4/codec-string.js';
 import type { MediaInfo, TrackInfo } from '../formats/mp4/media-info.js';
 import type { Movie, Track } from '../formats/mp4/moov.js';
+import { totalSize } from '../formats/mp4/sample-tables.js';
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -17,11 +18,7 @@ function channelsOf(track: Track): number | undefined {
 
 function trackInfo(track: Track): TrackInfo {
   const seconds = track.timescale > 0 ? track.mediaDuration / track.timescale : 0;
-  // The table read once, not per sample: `samples` objects come in several shapes (the presentation
-  // timeline copies them), and a property read per sample cost ~20 ms a 2-hour film.
-  const { sizes, count } = track.samples;
-  let bytes = 0;
-  for (let i = 0; i < count; i++) bytes += sizes[i];
+  const bytes = totalSize(track.samples.sizes); // summed once per table, when the moov was read
   const type = track.handler === 'vide' ? 'video' : track.handler === 'soun' ? 'audio' : 'other';
   return {
     id: track.id,

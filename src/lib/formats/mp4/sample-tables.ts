@@ -5,10 +5,10 @@
 import type { BoxHeader } from './boxes.js';
 import { stblBoxes } from './tables/entries.js';
 import { sampleOffsets } from './tables/offsets.js';
-import { MAX_SAMPLES_PER_TRACK, sampleSizes } from './tables/sizes.js';
+import { MAX_SAMPLES_PER_TRACK, sampleSizes, totalSize } from './tables/sizes.js';
 import { compositionOffsets, syncFlags, timing } from './tables/timing.js';
 
-export { MAX_SAMPLES_PER_TRACK };
+export { MAX_SAMPLES_PER_TRACK, totalSize };
 
 // Per-sample facts in typed arrays (index i is sample i + 1): a long film has millions of samples.
 export interface SampleTable {

@@ -4,6 +4,7 @@
 // a media playlist never is (docs/architecture.md, "A cold playlist answered early").
 import { Mp4FormatError } from '../errors.js';
 import { be32, entries, tableBox, type StblBoxes } from './entries.js';
+import { totalSize } from './sizes.js';
 
 const TWO_32 = 2 ** 32;
 // The high half of a co64 offset above this is beyond 2^53, where a double stops being exact.
@@ -52,11 +53,9 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32
     held += (next - first) * perChunk;
   }
   if (held < count) throw new Mp4FormatError(`chunks hold ${held} of ${count} samples`);
-  let total = 0;
-  for (let i = 0; i < count; i++) total += sizes[i];
   let offsets: Float64Array | undefined;
   const walked = () => (offsets ??= walk(bytes, chunks, stsc, sizes));
-  if (chunks.below + total > Number.MAX_SAFE_INTEGER) walked();
+  if (chunks.below + totalSize(sizes) > Number.MAX_SAFE_INTEGER) walked();
   return { indexes: indexes.sort((a, b) => a - b), offsets: walked };
 }
 

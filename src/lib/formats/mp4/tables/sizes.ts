@@ -41,3 +41,16 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): Uint32Array {
   else for (let i = 0; i < count; i++) sizes[i] = i % 2 === 0 ? bytes[at + (i >> 1)] >> 4 : bytes[at + (i >> 1)] & 15;
   return sizes;
 }
+
+// The bytes of all samples, summed once per table: the offsets are bounded with it when the moov
+// is read (offsets.ts), and a track's bit rate is it over its duration (packaging/moov-media.ts).
+const totals = new WeakMap<Uint32Array, number>();
+export function totalSize(sizes: Uint32Array): number {
+  let total = totals.get(sizes);
+  if (total === undefined) {
+    total = 0;
+    for (let i = 0; i < sizes.length; i++) total += sizes[i];
+    totals.set(sizes, total);
+  }
+  return total;
+}
