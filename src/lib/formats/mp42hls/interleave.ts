@@ -120,6 +120,7 @@ export function replaySamples(
   }
   return { segments, videoNext: hasVideo ? vNext : 0, audioNext: hasAudio ? aNext : 0 };
 }
+
 // The replay's outcome with video and decode times that never go back, from the video sync
 // samples alone. Audio is then written while its time is below the next video sample's, so at a
 // video sample the audio cursor is the first audio sample not earlier than it (found by a binary
