@@ -4,17 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMediaPlaylist } from '../../../src/lib/formats/hls/codec.js';
 import { renditionPlaylist } from '../../../src/lib/packaging/rendition-writer.js';
-
-// A small deterministic generator (xorshift32), so a failure names its seed.
-function generator(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+import { generator } from '../../helpers/random.js';
 
 const PATHS = ['film.mp4', 'a b/c d.mp4', 'films/2024/été #1.mp4', 'x/y/z/%41?.mp4'];
 const EDGES = [0, 0.0004, 0.0005, 0.9995, 1.4995, 9.9995, 10.0004, 10.5, 10.4999, 29.97];

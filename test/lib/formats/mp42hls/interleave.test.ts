@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interleave, replaySamples, writesAllAlone, type TrackCursorInit } from '../../../../src/lib/formats/mp42hls/interleave.js';
-
-// A small deterministic generator (xorshift32), so a failure names its seed.
-function generator(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
+import { generator } from '../../../helpers/random.js';
 
 function track(random: () => number, count: number, timescale: number, step: number, start: number, goesBack: boolean): TrackCursorInit {
   const decodeTimes = new Float64Array(count);
