@@ -129,45 +129,36 @@ export function replaySamples(
 function atSyncSamples(video: TrackCursorInit, audio: TrackCursorInit | undefined, segmentDuration: number): InterleaveResult {
   const { decodeTimes: vTimes, timescale: vScale, sync, start: vStart } = video;
   const ts = (i: number) => vTimes[i] / vScale;
-  let vEnd = video.end;
   let aNext = audio ? audio.start : 0;
   const aEnd = audio ? audio.end : 0;
-  // The audio samples before `aEnd` whose time is below `t`, from `aNext` on.
-  const audioBefore = (t: number): number => {
-    const { decodeTimes, timescale } = audio!;
-    let [low, high] = [aNext, aEnd];
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (decodeTimes[middle] / timescale < t) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  };
-  if (audio) {
-    const aLast = audio.start < aEnd ? audio.decodeTimes[aEnd - 1] / audio.timescale : 0.0;
-    let [low, high] = [vStart, vEnd];
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (ts(middle) <= aLast) low = middle + 1;
-      else high = middle;
-    }
-    vEnd = low;
-  }
+  const aLast = audio && audio.start < aEnd ? audio.decodeTimes[aEnd - 1] / audio.timescale : 0.0;
+  const vEnd = audio ? firstPast(video, vStart, video.end, aLast, false) : video.end;
   const minimum = segmentDuration - CUT_THRESHOLD_SECONDS;
   const segments: CutSegment[] = [];
   let open = { startTime: 0.0, videoStart: vStart, audioStart: aNext };
   for (let v = vStart; v < vEnd; v++) {
     if (sync[v] !== 1 || ts(v) - open.startTime < minimum) continue;
-    if (audio) aNext = audioBefore(ts(v));
+    if (audio) aNext = firstPast(audio, aNext, aEnd, ts(v), true);
     // Nothing written before the first video sample (no earlier audio): no segment to close.
     if (v > vStart || aNext > open.audioStart) segments.push({ duration: ts(v) - open.startTime, ...open, videoEnd: v, audioEnd: aNext });
     open = { startTime: ts(v), videoStart: v, audioStart: aNext };
   }
   // The end: the clock stays at the last video sample written (0.0 without one), or at the first never written.
   const now = vEnd < video.end ? ts(vEnd) : vEnd > vStart ? ts(vEnd - 1) : 0.0;
-  if (vEnd > vStart || aEnd > open.audioStart || segments.length > 0)
-    segments.push({ duration: now - open.startTime, ...open, videoEnd: vEnd, audioEnd: aEnd });
+  if (vEnd > vStart || aEnd > open.audioStart) segments.push({ duration: now - open.startTime, ...open, videoEnd: vEnd, audioEnd: aEnd });
   return { segments, videoNext: vEnd, audioNext: aEnd };
+}
+
+// The first sample in [low, high) whose time (the replay's division) is past `t`, or reaches it
+// when `reaching`; `high` if none. The track's decode times never go back.
+function firstPast({ decodeTimes, timescale }: TrackCursorInit, low: number, high: number, t: number, reaching: boolean): number {
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const time = decodeTimes[middle] / timescale;
+    if (time > t || (reaching && time === t)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 // Decode times that never go back (as a muxer writes them): checked once per track.
