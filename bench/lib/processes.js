@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { workerMallocEnv } from '../../dist/lib/origin/serve-runner.js';
+import { workerEnv } from '../../dist/lib/origin/serve-runner.js';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -56,8 +56,8 @@ export async function startServe(ctx, args) {
   const port = await freePort();
   let stderr = '';
   const serveArgs = [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args];
-  // glibc's malloc set as the shipped systemd unit and serve's workers set it (docs/reliability.md).
-  const options = { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...workerMallocEnv(process.env) } };
+  // glibc's malloc and V8's semi-space set as the shipped systemd unit and serve's workers set them (docs/deployment.md).
+  const options = { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...workerEnv(process.env) } };
   const child = spawn(process.execPath, serveArgs, options);
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;

@@ -90,14 +90,23 @@ async function runSingle(config: CasterpakConfig, logger: Logger, primary: boole
   });
 }
 
-// glibc's malloc reads its tunables once, at start, from the environment: a worker's can still be
-// chosen here. With the default dynamic threshold, freeing one large buffer raises it, and later
-// large buffers come from heaps that are never given back; a fixed 64 KiB threshold maps every
-// segment buffer on its own, returned when freed (docs/reliability.md, promise 10). An
-// operator's own value (or any glibc tunable they set) is left as it is.
-export function workerMallocEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  if (env.MALLOC_MMAP_THRESHOLD_ !== undefined || env.GLIBC_TUNABLES !== undefined) return {};
-  return { MALLOC_MMAP_THRESHOLD_: '65536' };
+// What a serve process reads once, when it starts, from its environment: a worker's can still be
+// chosen here, and the bench and the shipped systemd unit set the same (docs/deployment.md).
+// An operator's own value for either is left as it is.
+// - glibc's malloc: with the default dynamic threshold, freeing one large buffer raises it, and
+//   later large buffers come from heaps that are never given back; a fixed 64 KiB threshold maps
+//   every segment buffer on its own, returned when freed (docs/reliability.md, promise 10). Any
+//   glibc tunable the operator set counts as theirs.
+// - V8's young generation: each of its two halves grows to 16 MiB under load, 32 MiB of RSS held
+//   for a warm request's few kilobytes of garbage; at 4 MiB a busy process holds some 24 MiB
+//   less, as fast (docs/benchmarks.md, "Warm RSS"). A flag on node's command line wins over it.
+const SEMI_SPACE_FLAG = '--max-semi-space-size=4';
+export function workerEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const set: Record<string, string> = {};
+  if (env.MALLOC_MMAP_THRESHOLD_ === undefined && env.GLIBC_TUNABLES === undefined) set.MALLOC_MMAP_THRESHOLD_ = '65536';
+  const options = env.NODE_OPTIONS ?? '';
+  if (!/--max-semi-space-size\b/.test(options)) set.NODE_OPTIONS = `${options} ${SEMI_SPACE_FLAG}`.trim();
+  return set;
 }
 
 function runPrimary(config: CasterpakConfig, logger: Logger): void {
@@ -108,7 +117,7 @@ function runPrimary(config: CasterpakConfig, logger: Logger): void {
   // the client hangs until its own timeout (measured: 6 hung connections in 10 kills under
   // load; none this way). A connection a killed worker had accepted is reset, as anywhere.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  const fork = () => cluster.fork({ CASTERPAK_WORKER: '1', ...workerMallocEnv() });
+  const fork = () => cluster.fork({ CASTERPAK_WORKER: '1', ...workerEnv() });
   for (let i = 0; i < config.serve.workers; i++) fork();
   cluster.once('listening', (_worker, address) =>
     announceStart(config, { address: address.address ?? config.serve.host, port: address.port }, logger),

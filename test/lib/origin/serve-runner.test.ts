@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeBinDir, media, processExists, readPids } from '../../helpers/bento4.js';
 import { startServe } from '../../helpers/serve-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { workerMallocEnv } from '../../../src/lib/origin/serve-runner.js';
+import { workerEnv } from '../../../src/lib/origin/serve-runner.js';
 
 function library(): { root: string; library: string; cacheDir: string } {
   const root = tempDir('casterpak-serve-');
@@ -59,7 +59,7 @@ describe('serve --prune-every', () => {
   });
 });
 
-describe('serve --workers: glibc malloc tunables of the workers', () => {
+describe('serve --workers: what the workers read when they start', () => {
   const workerEnvs = (pid: number) =>
     readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
       .trim()
@@ -67,17 +67,29 @@ describe('serve --workers: glibc malloc tunables of the workers', () => {
       .filter(Boolean)
       .map((child) => readFileSync(`/proc/${child}/environ`, 'utf8').split('\0'));
 
-  it('each worker starts with MALLOC_MMAP_THRESHOLD_=65536 unless the operator set one', async () => {
+  it('each worker starts with MALLOC_MMAP_THRESHOLD_=65536 and a 4 MiB semi-space unless the operator set them', async () => {
     const { library: source, cacheDir } = library();
-    const serve = await startServe(['--cache-dir', cacheDir, '--source-root', source, '--workers', '2']);
+    // NODE_OPTIONS pinned empty: the test runner's own would be kept.
+    const serve = await startServe(['--cache-dir', cacheDir, '--source-root', source, '--workers', '2'], { NODE_OPTIONS: '' });
     await expect.poll(() => workerEnvs(serve.pid).length, { timeout: 5000 }).toBe(2);
-    for (const env of workerEnvs(serve.pid)) expect(env).toContain('MALLOC_MMAP_THRESHOLD_=65536');
-    expect(readFileSync(`/proc/${serve.pid}/environ`, 'utf8').split('\0')).not.toContain('MALLOC_MMAP_THRESHOLD_=65536');
+    for (const env of workerEnvs(serve.pid)) {
+      expect(env).toContain('MALLOC_MMAP_THRESHOLD_=65536');
+      expect(env).toContain('NODE_OPTIONS=--max-semi-space-size=4');
+    }
+    const primary = readFileSync(`/proc/${serve.pid}/environ`, 'utf8').split('\0');
+    expect(primary).not.toContain('MALLOC_MMAP_THRESHOLD_=65536');
+    expect(primary.filter((v) => v.startsWith('NODE_OPTIONS='))).toEqual(['NODE_OPTIONS=']);
   });
 
-  it('an operator’s own value, or any GLIBC_TUNABLES, is left as it is', () => {
-    expect(workerMallocEnv({})).toEqual({ MALLOC_MMAP_THRESHOLD_: '65536' });
-    expect(workerMallocEnv({ MALLOC_MMAP_THRESHOLD_: '131072' })).toEqual({});
-    expect(workerMallocEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' })).toEqual({});
+  it('an operator’s own values, any GLIBC_TUNABLES, and their other node options are kept', () => {
+    const ours = { MALLOC_MMAP_THRESHOLD_: '65536', NODE_OPTIONS: '--max-semi-space-size=4' };
+    expect(workerEnv({})).toEqual(ours);
+    expect(workerEnv({ MALLOC_MMAP_THRESHOLD_: '131072' })).toEqual({ NODE_OPTIONS: ours.NODE_OPTIONS });
+    expect(workerEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' })).toEqual({ NODE_OPTIONS: ours.NODE_OPTIONS });
+    expect(workerEnv({ ...ours, NODE_OPTIONS: '--max-semi-space-size=16' })).toEqual({});
+    expect(workerEnv({ NODE_OPTIONS: '--enable-source-maps' })).toEqual({
+      MALLOC_MMAP_THRESHOLD_: '65536',
+      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=4',
+    });
   });
 });
