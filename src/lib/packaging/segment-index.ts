@@ -19,6 +19,7 @@ import { extractAudioRange, type PlannedSegment, type SegmentPlan } from '../for
 import { predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
 import { Mp4FormatError } from '../formats/mp4/errors.js';
 import type { Movie, Track } from '../formats/mp4/moov.js';
+import { segmentColumns, type IndexSegment, type IndexSegments } from './index-segments.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
 const VERSION = 3;
@@ -39,28 +40,12 @@ export interface IndexTrack {
   readonly compositionOffsets: readonly number[];
 }
 
-export interface IndexSegment {
-  readonly extinf: string;
-  /** Per index track: [first, end) of the samples the extract carries, and the first one's decode time. */
-  readonly ranges: ReadonlyArray<readonly [number, number, number]>;
-  /** The segment's records: where they start (from the first record of the index), then their bytes per index track. */
-  readonly records: readonly number[];
-  /** PES the extract run writes beyond the segment (dropped, see formats/mpegts/drop-trailing-pes.ts). */
-  readonly lookahead: number;
-  /** PES the segment holds per index track (the extract's minus the lookahead). */
-  readonly pes: readonly number[];
-  readonly span: readonly [number, number];
-  readonly standalone: boolean;
-  /** The segment's bytes as predicted (formats/mp42hls/segment-size.ts: exact, or a close upper bound). */
-  readonly bytes: number;
-}
-
 export interface IndexHeader {
   readonly version: number;
   readonly source: { readonly size: number; readonly version: string };
   readonly segmentDuration: number;
   readonly tracks: readonly IndexTrack[];
-  readonly segments: readonly IndexSegment[];
+  readonly segments: IndexSegments;
   /** Where the extract header and the first record are in the file (follow from the preamble; not stored). */
   readonly extractHeader: { readonly offset: number; readonly length: number };
   readonly recordsAt: number;
@@ -282,18 +267,29 @@ export function decodeHeader(json: Uint8Array): IndexHeader {
     'extractHeader' | 'recordsAt'
   > & { extractHeaderLength: number };
   if (stored.version !== VERSION) throw new IndexFormatError(`segment index header of version ${stored.version}`);
-  return { ...stored, extractHeader: { offset: PREAMBLE, length: extractHeaderLength }, recordsAt: PREAMBLE + extractHeaderLength };
+  let segments: IndexSegments;
+  try {
+    segments = segmentColumns(stored.segments as unknown as readonly IndexSegment[], stored.tracks.length);
+  } catch (error) {
+    throw new IndexFormatError(`segment index header: ${(error as Error).message}`);
+  }
+  return {
+    ...stored,
+    segments,
+    extractHeader: { offset: PREAMBLE, length: extractHeaderLength },
+    recordsAt: PREAMBLE + extractHeaderLength,
+  };
 }
 
 /** Where segment `position` (0-based)'s records are in the index file, all its tracks' together. */
 export function segmentRecords(header: IndexHeader, position: number): { offset: number; length: number } {
-  const [at, ...lengths] = header.segments[position].records;
+  const [at, ...lengths] = header.segments.at(position)!.records;
   return { offset: header.recordsAt + at, length: lengths.reduce((a, b) => a + b, 0) };
 }
 
 // Each index track's samples of segment `position` from its records (as segmentRecords locates them).
 export function slicesFromRecords(header: IndexHeader, position: number, records: Uint8Array): SampleSlice[] {
-  const segment = header.segments[position];
+  const segment = header.segments.at(position)!;
   let at = 0;
   return header.tracks.map((track, k) => {
     const [start, end, baseDecodeTime] = segment.ranges[k];

@@ -188,7 +188,7 @@ export async function packageExtract(
 export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   const { header } = job.index;
   const position = job.position ?? job.segmentNumber - 1;
-  const segment = header.segments[position];
+  const segment = header.segments.at(position);
   const name = `${job.renditionPath} segment ${job.segmentNumber}`;
   if (!segment)
     throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);

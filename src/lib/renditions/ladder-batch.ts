@@ -208,7 +208,7 @@ async function makeSegments(source: PackagedSource, todo: Todo[], batch: Batch):
           missing.push(t);
       }
       const forget =
-        missing.length > 1 ? batch.encodes.plan(source.renditionPath, index.header.segments[n - 1].span[0], missing) : () => {};
+        missing.length > 1 ? batch.encodes.plan(source.renditionPath, index.header.segments.at(n - 1)!.span[0], missing) : () => {};
       try {
         for (const t of missing) await store.ensure(t.renditionPath, n).catch((error) => (t.error ??= error));
       } finally {

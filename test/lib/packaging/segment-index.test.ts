@@ -48,23 +48,23 @@ describe('encodeSegmentIndex', () => {
       const header = headerOf(bytes);
       expect(header.source).toEqual(SOURCE);
       expect(header.segmentDuration).toBe(2);
-      expect(header.segments.map((s) => [s.extinf, s.standalone, s.lookahead])).toEqual(
+      expect([...header.segments].map((s) => [s.extinf, s.standalone, s.lookahead])).toEqual(
         plan.segments.map((s) => [s.extinf, s.standalone, s.audioLookahead]),
       );
-      expect(header.segments.map((s) => s.span)).toEqual(plan.segments.map((s) => [s.span.start, s.span.end]));
+      expect([...header.segments].map((s) => s.span)).toEqual(plan.segments.map((s) => [s.span.start, s.span.end]));
       const { offset, length } = header.extractHeader;
       expect(Buffer.from(bytes.subarray(offset, offset + length)).equals(Buffer.from(buildExtractHeader(moov, movie, plan)))).toBe(true);
       const tracks = header.tracks.map((t) => movie.tracks.find((m) => m.id === t.trackId)!);
       expect(header.tracks.map((t) => t.kind)).toEqual(tracks.map((t) => (t === plan.videoTrack ? 'video' : 'audio')));
       // The segments' records follow one another up to the header, which ends the file.
-      const ends = header.segments.map((_, position) => segmentRecords(header, position));
+      const ends = [...header.segments].map((_, position) => segmentRecords(header, position));
       ends.forEach((r, position) =>
         expect(r.offset).toBe(position === 0 ? header.recordsAt : ends[position - 1].offset + ends[position - 1].length),
       );
       const at = headerAt(bytes.subarray(0, PREAMBLE));
       expect(at.offset).toBe(ends[ends.length - 1].offset + ends[ends.length - 1].length);
       expect(bytes.length).toBe(at.offset + at.length);
-      header.segments.forEach((segment, position) => {
+      [...header.segments].forEach((segment, position) => {
         const { offset: at, length } = segmentRecords(header, position);
         const slices = slicesFromRecords(header, position, bytes.subarray(at, at + length));
         header.tracks.forEach((track, k) => {
@@ -103,8 +103,8 @@ describe('segment records', () => {
   it.each(['av.mp4', 'audio-only.mp4', 'hevc.mp4'])('%s: at most 6 bytes a sample', async (name) => {
     const { moov, movie, plan } = await planned(name, 2);
     const header = read(encodeSegmentIndex(moov, movie, plan, SOURCE));
-    const samples = header.segments.reduce((n, s) => n + s.ranges.reduce((m, [start, end]) => m + end - start, 0), 0);
-    const bytes = header.segments.reduce((n, _, position) => n + segmentRecords(header, position).length, 0);
+    const samples = [...header.segments].reduce((n, s) => n + s.ranges.reduce((m, [start, end]) => m + end - start, 0), 0);
+    const bytes = [...header.segments].reduce((n, _, position) => n + segmentRecords(header, position).length, 0);
     expect(samples).toBeGreaterThan(0);
     expect(bytes / samples).toBeLessThanOrEqual(6);
   });
@@ -123,7 +123,7 @@ describe('segment records', () => {
       const bytes = encodeSegmentIndex(moov, movie, plan, SOURCE);
       const header = read(bytes);
       const video = header.tracks.findIndex((t) => t.kind === 'video');
-      header.segments.forEach((segment, position) => {
+      [...header.segments].forEach((segment, position) => {
         const { offset, length } = segmentRecords(header, position);
         const slice = slicesFromRecords(header, position, bytes.subarray(offset, offset + length))[video];
         const [start, end] = segment.ranges[video];
@@ -141,10 +141,10 @@ describe('segment records', () => {
     const { offset, length } = segmentRecords(header, 1);
     expect(() => slicesFromRecords(header, 1, bytes.subarray(offset, offset + length - 1))).toThrow(IndexFormatError);
     const longer = Uint8Array.from(bytes.subarray(offset, offset + length + 3));
-    const lengths = header.segments[1].records.slice(1);
+    const lengths = header.segments.at(1)!.records.slice(1);
     const lying = {
       ...header,
-      segments: header.segments.map((s, i) => (i === 1 ? { ...s, records: [0, lengths[0] + 3, ...lengths.slice(1)] } : s)),
+      segments: [...header.segments].map((s, i) => (i === 1 ? { ...s, records: [0, lengths[0] + 3, ...lengths.slice(1)] } : s)),
     };
     expect(() => slicesFromRecords(lying, 1, longer)).toThrow(IndexFormatError);
   });

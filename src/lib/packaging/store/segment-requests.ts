@@ -41,7 +41,7 @@ export class SegmentRequests {
       pinned: options.bento4.pinned,
       derivedFrom: derived && transcodedFrom(derived),
       indexed: index !== null,
-      standalone: index?.header.segments[segmentNumber - 1]?.standalone === true,
+      standalone: index?.header.segments.at(segmentNumber - 1)?.standalone === true,
     };
     const plan = planSegment(facts);
     if (plan.kind === 'refused') throw refusal(renditionPath, plan);
