@@ -1,7 +1,7 @@
 // What the rendition store and the /i/ routes remember of a rendition, in one entry per rendition:
 // its directory once verified inside the cache (cache/confined-dirs.ts), its `.rendition.json` as
 // last read, and its loaded segment index. Bounded, least recently used first out; an index
-// weighs far more than a path, so the bound is by weight. Apart from them, the whole index files
+// weighs far more than a path, so the bound is by bytes. Apart from them, the whole index files
 // the last few cold playlists made, for the segment requests that follow: read from memory, not
 // from a disk that may no longer hold them in its cache (a film asked for is not always played,
 // so they are few, not one per playlist).
@@ -16,19 +16,21 @@ export interface RenditionEntry {
   readonly index?: LoadedIndex;
 }
 
-// Weights: 100,000 directories, or 10,000 with their info, or about 1,000 with an index of up
-// to 100 segments too (a loaded index holds ~0.5 KB of header per segment, 600 KB for a 2-hour
-// film's 1,200: a film ten times as long weighs ten times as much, so about 90 of those fit).
-const MAX_WEIGHT = 100_000;
-const SEGMENTS_PER_WEIGHT = 100;
-const indexWeight = (index: LoadedIndex): number => 90 * Math.max(1, Math.ceil(index.header.segments.length / SEGMENTS_PER_WEIGHT));
-const weightOf = (entry: RenditionEntry) => 1 + (entry.info ? 9 : 0) + (entry.index ? indexWeight(entry.index) : 0);
+// Bounded by what the entries hold, in bytes as measured in a serve process (docs/benchmarks.md,
+// "The soak"): an entry and its verified directory ~0.4 KB, its info ~2 KB more, a loaded index
+// ~140 bytes a segment (its segments as columns, index-segments.ts) and its extract header. In
+// 16 MiB: 40,000 directories, or 6,800 with their info, or about 160 indexes of 2-hour films
+// (720 segments) with them; an index pushed out is read again in ~2 ms.
+const MAX_BYTES = 16 * 2 ** 20;
+const [ENTRY_BYTES, INFO_BYTES, SEGMENT_BYTES] = [400, 2048, 140];
+const indexBytes = (index: LoadedIndex): number => SEGMENT_BYTES * index.header.segments.length + index.extractHeader.length;
+const weightOf = (entry: RenditionEntry) => ENTRY_BYTES + (entry.info ? INFO_BYTES : 0) + (entry.index ? indexBytes(entry.index) : 0);
 
 // A 2-hour film's index is 2.6 MB.
 const FRESH_INDEXES = 2;
 
 export class RenditionEntries {
-  private readonly entries = boundedCache<string, RenditionEntry>({ maxSize: MAX_WEIGHT, sizeOf: weightOf });
+  private readonly entries = boundedCache<string, RenditionEntry>({ maxSize: MAX_BYTES, sizeOf: weightOf });
   private readonly fresh = boundedCache<string, LoadedIndex>({ max: FRESH_INDEXES });
 
   /** The index a playlist has just made and committed (whole, segment-maker.ts indexFromBytes). */

@@ -1,5 +1,5 @@
 // One entry per rendition: parts merge, forgetting keeps the verified directory, and the whole is
-// bounded by weight (an index weighs far more than a directory), least recently used out first.
+// bounded by bytes (an index weighs far more than a directory), least recently used out first.
 import { describe, expect, it } from 'vitest';
 import type { RenditionInfo } from '../../../../src/lib/cache/rendition-info.js';
 import type { LoadedIndex } from '../../../../src/lib/packaging/segment-maker.js';
@@ -7,7 +7,11 @@ import { RenditionEntries } from '../../../../src/lib/packaging/store/rendition-
 
 const info = { renditionPath: 'a.mp4', segments: 3 } as unknown as RenditionInfo;
 const indexOf = (segments: number) =>
-  ({ file: '/cache/a.mp4/.segments.idx', header: { segments: Array.from({ length: segments }, () => ({})) } }) as unknown as LoadedIndex;
+  ({
+    file: '/cache/a.mp4/.segments.idx',
+    header: { segments: Array.from({ length: segments }, () => ({})) },
+    extractHeader: new Uint8Array(1200),
+  }) as unknown as LoadedIndex;
 const index = indexOf(3);
 
 describe('RenditionEntries', () => {
@@ -26,27 +30,35 @@ describe('RenditionEntries', () => {
     expect(entries.get('b.mp4')).toBeUndefined();
   });
 
-  it('keeps 100,000 directories but about 1,000 loaded indexes, the least recently used going first', () => {
+  // Within 16 MiB: entries of ~0.4 KB, ~2.4 KB with their info, ~3.9 KB with an index of 3 segments.
+  const keptOf = (entries: RenditionEntries, prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => entries.get(`${prefix}${i}.mp4`)).filter(Boolean).length;
+
+  it('keeps about 40,000 directories but 4,000 small loaded indexes, the least recently used going first', () => {
     const entries = new RenditionEntries();
     for (let i = 0; i < 100_000; i++) entries.dirs.set(`d${i}.mp4`, `/cache/d${i}.mp4`);
-    expect(entries.dirs.get('d0.mp4')).toBe('/cache/d0.mp4');
+    const dirs = keptOf(entries, 'd', 100_000);
+    expect(dirs).toBeGreaterThanOrEqual(40_000);
+    expect(dirs).toBeLessThan(43_000);
+    expect(entries.dirs.get('d99999.mp4')).toBe('/cache/d99999.mp4');
+    expect(entries.dirs.get('d99000.mp4')).toBe('/cache/d99000.mp4');
     entries.dirs.set('one-more.mp4', '/cache/one-more.mp4');
-    expect(entries.dirs.get('d1.mp4')).toBeUndefined(); // d0 was used since: d1 went
-    expect(entries.dirs.get('d0.mp4')).toBe('/cache/d0.mp4');
-    for (let i = 0; i < 2_000; i++) entries.set(`i${i}.mp4`, { dir: `/cache/i${i}.mp4`, info, index });
-    const kept = Array.from({ length: 2_000 }, (_, i) => entries.get(`i${i}.mp4`)).filter(Boolean).length;
-    expect(kept).toBeGreaterThanOrEqual(1_000);
-    expect(kept).toBeLessThan(1_200);
-    expect(entries.get('i1999.mp4')?.index).toBe(index);
+    expect(entries.dirs.get(`d${100_000 - dirs}.mp4`)).toBeUndefined(); // d99000 was used since: the oldest went
+    expect(entries.dirs.get('d99000.mp4')).toBe('/cache/d99000.mp4');
+    for (let i = 0; i < 6_000; i++) entries.set(`i${i}.mp4`, { dir: `/cache/i${i}.mp4`, info, index });
+    const kept = keptOf(entries, 'i', 6_000);
+    expect(kept).toBeGreaterThanOrEqual(4_000);
+    expect(kept).toBeLessThan(4_400);
+    expect(entries.get('i5999.mp4')?.index).toBe(index);
   });
 
-  it('weighs an index by its segments: about 90 indexes of a 2-hour film (1,200 segments), not 1,000', () => {
+  it('weighs an index by its segments: about 160 indexes of a 2-hour film (720 segments), not 4,000', () => {
     const entries = new RenditionEntries();
-    const long = indexOf(1_200);
+    const long = indexOf(720);
     for (let i = 0; i < 1_000; i++) entries.set(`l${i}.mp4`, { dir: `/cache/l${i}.mp4`, info, index: long });
-    const kept = Array.from({ length: 1_000 }, (_, i) => entries.get(`l${i}.mp4`)).filter(Boolean).length;
-    expect(kept).toBeGreaterThanOrEqual(80);
-    expect(kept).toBeLessThanOrEqual(100);
+    const kept = keptOf(entries, 'l', 1_000);
+    expect(kept).toBeGreaterThanOrEqual(150);
+    expect(kept).toBeLessThanOrEqual(170);
     expect(entries.get('l999.mp4')?.index).toBe(long);
   });
 });
