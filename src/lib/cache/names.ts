@@ -17,7 +17,7 @@ export const MASTER_PLAYLIST = 'master.m3u8';
 export const KFONLY_DIR = 'kfonly';
 export const DASH_MANIFEST = 'manifest.mpd'; // served, never stored: made from the moov each time
 export const RENDITION_INFO = '.rendition.json';
-export const SEGMENT_INDEX = '.segments.idx'; // packaging/segment-index.ts
+export const SEGMENT_INDEX = '.segments.idx'; // packaging/index/segment-index.ts
 export const SEGMENT_PATTERN = /^segment([1-9]\d{0,5})_0_av\.ts$/;
 
 // Segment numbers are 1-based, as in the names; indexes into a playlist's segments are 0-based.

@@ -16,7 +16,7 @@ import type { RenditionInfo } from '../cache/rendition-info.js';
 import { playableDurations } from './media-playlist.js';
 import { mediaInfoOf } from './moov-media.js';
 import { checkPackageable, type MediaInfo } from './mp4info.js';
-import { encodeSegmentIndex } from './segment-index.js';
+import { encodeSegmentIndex } from './index/segment-index.js';
 import { readMoov, type SourceIdentity, type SourceReader } from './source/source-reader.js';
 import { makeTempDir } from '../cache/temp-run.js';
 import { nearlyFull } from '../shared/free-space.js';

@@ -12,7 +12,7 @@ import { type CacheLayout, segmentName } from '../cache/names.js';
 import { makeTempDir } from '../cache/temp-run.js';
 import { nearlyFull } from '../shared/free-space.js';
 import { audioFacts, indexedSource, type MoovReading } from './moov-rendition.js';
-import { encodeSegmentIndex } from './segment-index.js';
+import { encodeSegmentIndex } from './index/segment-index.js';
 import { playlistPeak, predictIFrameBandwidth } from '../formats/mp42hls/segment-size.js';
 import { playableDurations, readRawPlaylist } from './media-playlist.js';
 import { writeRenditionFiles } from './rendition-writer.js';

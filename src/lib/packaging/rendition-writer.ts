@@ -15,7 +15,7 @@ interface RenditionFiles {
   /** Each segment's duration in seconds, in order (segment number n is durations[n - 1]). */
   readonly durations: readonly number[];
   readonly info: RenditionInfo;
-  /** `.segments.idx` (segment-index.ts); null when segments cannot be made alone. */
+  /** `.segments.idx` (index/segment-index.ts); null when segments cannot be made alone. */
   readonly index: Uint8Array | null;
   readonly publicBaseUrl: string | null;
   /** The media playlist when the caller has made it already (renditionPlaylist), as it was answered. */

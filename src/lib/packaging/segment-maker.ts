@@ -19,7 +19,7 @@ import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from './mp42hls-
 import { readRawPlaylist } from './media-playlist.js';
 import { removeRunDir, tempDirDuring } from '../cache/temp-run.js';
 import { NORMALISE_ROOM, asToolError, normaliseSegment } from './ts-file.js';
-import { PREAMBLE, decodeHeader, headerAt, segmentRecords, slicesFromRecords, type IndexHeader } from './segment-index.js';
+import { PREAMBLE, decodeHeader, headerAt, segmentRecords, slicesFromRecords, type IndexHeader } from './index/segment-index.js';
 import type { SourceReader } from './source/source-reader.js';
 import { laidEndToEnd, readRanges } from '../formats/mp42hls/extract-reads.js';
 import type { JobLimiter } from './job-limiter.js';
@@ -56,7 +56,7 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
   }
 }
 
-// The index a playlist has just encoded (segment-index.ts) for the rendition in `dir`, as
+// The index a playlist has just encoded (index/segment-index.ts) for the rendition in `dir`, as
 // loadIndex reads it, kept whole.
 export function indexFromBytes(bytes: Uint8Array, dir: string): LoadedIndex {
   const file = path.join(dir, SEGMENT_INDEX);

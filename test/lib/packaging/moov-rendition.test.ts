@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { cacheLayout } from '../../../src/lib/cache/names.js';
 import { predictSegmentBytes } from '../../../src/lib/formats/mp42hls/segment-size.js';
 import { moovRendition, readSourceMoov, type MoovJob } from '../../../src/lib/packaging/moov-rendition.js';
-import { encodeSegmentIndex } from '../../../src/lib/packaging/segment-index.js';
+import { encodeSegmentIndex } from '../../../src/lib/packaging/index/segment-index.js';
 import { openLocalSource, type SourceReader } from '../../../src/lib/packaging/source/source-reader.js';
 import { media } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';

@@ -7,7 +7,7 @@ import type { RenditionInfo } from '../../cache/rendition-info.js';
 import { commitRendition, type CommitOutcome } from '../../cache/commit.js';
 import { wholeFileRendition } from '../packager.js';
 import { indexFromBytes, makeSegmentAlone, type Derivation } from '../segment-maker.js';
-import { encodeSegmentIndex } from '../segment-index.js';
+import { encodeSegmentIndex } from '../index/segment-index.js';
 import { indexedSource, moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
 import { writePieces } from '../../shared/file-io.js';
 import type { ToolTiming } from '../../shared/run-tool.js';

@@ -18,7 +18,7 @@ export interface RenditionEntry {
 
 // Bounded by what the entries hold, in bytes as measured in a serve process (docs/benchmarks.md,
 // "The soak"): an entry and its verified directory ~0.4 KB, its info ~2 KB more, a loaded index
-// ~140 bytes a segment (its segments as columns, index-segments.ts) and its extract header. In
+// ~140 bytes a segment (its segments as columns, index/segments.ts) and its extract header. In
 // 16 MiB: 40,000 directories, or 6,800 with their info, or about 160 indexes of 2-hour films
 // (720 segments) with them; an index pushed out is read again in ~2 ms.
 const MAX_BYTES = 16 * 2 ** 20;

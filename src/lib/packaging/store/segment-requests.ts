@@ -10,7 +10,7 @@ import { transcodedFrom } from '../../cache/rendition-info.js';
 import { moveToTrash } from '../../cache/remove-tree.js';
 import { writeFileAtomic } from '../../cache/atomic-write.js';
 import { loadIndex, makeSegmentAlone, type LoadedIndex } from '../segment-maker.js';
-import { IndexFormatError } from '../segment-index.js';
+import { IndexFormatError } from '../index/segment-index.js';
 import { planSegment, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
 import type { StoreContext } from './store-context.js';

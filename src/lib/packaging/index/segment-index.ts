@@ -14,12 +14,12 @@
 // A varint is 7 bits a byte, least significant first (as LEB128). About 4-5 bytes a sample
 // (version 1: 21): the gap is the other track's chunk between two of this track's. Version 2
 // had the same records with the header before them.
-import { buildExtractHeader, type SampleSlice } from '../formats/mp42hls/extract.js';
-import { extractAudioRange, type PlannedSegment, type SegmentPlan } from '../formats/mp42hls/segment-plan.js';
-import { predictSegmentBytes } from '../formats/mp42hls/segment-size.js';
-import { Mp4FormatError } from '../formats/mp4/errors.js';
-import type { Movie, Track } from '../formats/mp4/moov.js';
-import { segmentColumns, type IndexSegment, type IndexSegments } from './index-segments.js';
+import { buildExtractHeader, type SampleSlice } from '../../formats/mp42hls/extract.js';
+import { extractAudioRange, type PlannedSegment, type SegmentPlan } from '../../formats/mp42hls/segment-plan.js';
+import { predictSegmentBytes } from '../../formats/mp42hls/segment-size.js';
+import { Mp4FormatError } from '../../formats/mp4/errors.js';
+import type { Movie, Track } from '../../formats/mp4/moov.js';
+import { segmentColumns, type IndexSegment, type IndexSegments } from './segments.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
 const VERSION = 3;

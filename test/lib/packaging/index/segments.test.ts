@@ -1,8 +1,8 @@
 // A loaded index's segments kept as columns give back each segment as the header's JSON had it,
 // and refuse a header whose segments do not have the fields of its tracks.
 import { describe, expect, it } from 'vitest';
-import { segmentColumns, type IndexSegment } from '../../../src/lib/packaging/index-segments.js';
-import { generator } from '../../helpers/random.js';
+import { segmentColumns, type IndexSegment } from '../../../../src/lib/packaging/index/segments.js';
+import { generator } from '../../../helpers/random.js';
 
 function randomSegments(seed: number, tracks: number, count: number): IndexSegment[] {
   const random = generator(seed);

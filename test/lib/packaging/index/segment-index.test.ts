@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildExtractHeader } from '../../../src/lib/formats/mp42hls/extract.js';
-import { extractAudioRange, planSegments } from '../../../src/lib/formats/mp42hls/segment-plan.js';
-import { parseMoov } from '../../../src/lib/formats/mp4/moov.js';
+import { buildExtractHeader } from '../../../../src/lib/formats/mp42hls/extract.js';
+import { extractAudioRange, planSegments } from '../../../../src/lib/formats/mp42hls/segment-plan.js';
+import { parseMoov } from '../../../../src/lib/formats/mp4/moov.js';
 import {
   IndexFormatError,
   PREAMBLE,
@@ -14,12 +14,12 @@ import {
   headerAt,
   segmentRecords,
   slicesFromRecords,
-} from '../../../src/lib/packaging/segment-index.js';
-import { openLocalSource, readMoov } from '../../../src/lib/packaging/source/source-reader.js';
-import { media } from '../../helpers/bento4.js';
-import { tempDir } from '../../helpers/temp-dir.js';
-import { SEGMENT_INDEX } from '../../../src/lib/cache/names.js';
-import { loadIndex } from '../../../src/lib/packaging/segment-maker.js';
+} from '../../../../src/lib/packaging/index/segment-index.js';
+import { openLocalSource, readMoov } from '../../../../src/lib/packaging/source/source-reader.js';
+import { media } from '../../../helpers/bento4.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
+import { SEGMENT_INDEX } from '../../../../src/lib/cache/names.js';
+import { loadIndex } from '../../../../src/lib/packaging/segment-maker.js';
 
 async function planned(name: string, segmentDuration: number) {
   const reader = await openLocalSource(media(name), name);
