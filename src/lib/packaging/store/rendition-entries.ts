@@ -16,8 +16,9 @@ export interface RenditionEntry {
   readonly index?: LoadedIndex;
 }
 
-// Bounded by what the entries hold, in bytes as measured in a serve process (docs/benchmarks.md,
-// "The soak"): an entry and its verified directory ~0.4 KB, its info ~2 KB more, a loaded index
+// Bounded by what the entries hold, in bytes as measured (docs/benchmarks.md, "The soak, and
+// what a loaded index holds"): an entry and its verified directory ~0.4 KB, its info 0.8 KB more
+// with one audio track (2 KB counted, for films with more), a loaded index
 // ~140 bytes a segment (its segments as columns, index/segments.ts) and its extract header. In
 // 16 MiB: 40,000 directories, or 6,800 with their info, or about 160 indexes of 2-hour films
 // (720 segments) with them; an index pushed out is read again in ~2 ms.
