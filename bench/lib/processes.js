@@ -56,7 +56,8 @@ export async function startServe(ctx, args) {
   const port = await freePort();
   let stderr = '';
   const serveArgs = [ctx.casterpakBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...args];
-  // glibc's malloc and V8's semi-space set as the shipped systemd unit and serve's workers set them (docs/deployment.md).
+  // glibc's malloc and V8's semi-spaces set as the shipped systemd unit and serve's workers set
+  // them (docs/deployment.md).
   const options = { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...workerEnv(process.env) } };
   const child = spawn(process.execPath, serveArgs, options);
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
