@@ -59,8 +59,8 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32
   return { indexes: indexes.sort((a, b) => a - b), offsets: walked };
 }
 
-// The walk over checked tables. The chunk loop reads its offset inline and takes one sample a
-// chunk without an inner loop: a film's video is often one sample a chunk.
+// The walk over checked tables. The chunk loop takes one sample a chunk without an inner loop: a
+// film's video is often one sample a chunk.
 function walk(
   bytes: Uint8Array,
   chunks: { count: number; at: number; step: number },
@@ -79,10 +79,7 @@ function walk(
     // The chunks this entry fills before the samples run out.
     const last = perChunk === 0 ? first : Math.min(next, first + Math.ceil((count - sample) / perChunk));
     for (let c = first, entry = chunks.at + (first - 1) * step; c < last; c++, entry += step) {
-      const high = ((bytes[entry] << 24) | (bytes[entry + 1] << 16) | (bytes[entry + 2] << 8) | bytes[entry + 3]) >>> 0;
-      let offset = wide
-        ? high * TWO_32 + (((bytes[entry + 4] << 24) | (bytes[entry + 5] << 16) | (bytes[entry + 6] << 8) | bytes[entry + 7]) >>> 0)
-        : high;
+      let offset = wide ? be32(bytes, entry) * TWO_32 + be32(bytes, entry + 4) : be32(bytes, entry);
       if (perChunk === 1) {
         offsets[sample++] = offset;
         continue;
