@@ -143,7 +143,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     const pinned = store.options.bento4.pinned;
     const predicted =
       pinned && known?.info && transcodedFrom(known.info) === null
-        ? store.entries.index(renditionPath)?.header.segments.at(segment - 1)?.bytes
+        ? store.entries.index(renditionPath)?.header.segments.bytesAt(segment - 1)
         : undefined;
     return (size) =>
       size === 0 ||

@@ -20,14 +20,16 @@ export interface IndexSegment {
   readonly bytes: number;
 }
 
-// What the index's readers use of its segments; a plain array is one too.
+// What the index's readers use of its segments.
 export interface IndexSegments extends Iterable<IndexSegment> {
   readonly length: number;
   at(position: number): IndexSegment | undefined;
+  /** The segment's predicted bytes alone, without making its object: a warm segment request asks (origin/rendition-routes.ts). */
+  bytesAt(position: number): number | undefined;
 }
 
 // Per segment, for `tracks` index tracks: ranges (3 each), records (1 + 1 each), pes (1 each),
-// lookahead, span (2), standalone, bytes.
+// lookahead, span (2), standalone, bytes (the last: bytesAt).
 const fieldsOf = (tracks: number) => 3 * tracks + (1 + tracks) + tracks + 5;
 
 class SegmentColumns implements IndexSegments {
@@ -45,8 +47,16 @@ class SegmentColumns implements IndexSegments {
     return this.extinfs.length;
   }
 
+  private has(position: number): boolean {
+    return Number.isInteger(position) && position >= 0 && position < this.length;
+  }
+
+  bytesAt(position: number): number | undefined {
+    return this.has(position) ? this.numbers[(position + 1) * this.stride - 1] : undefined;
+  }
+
   at(position: number): IndexSegment | undefined {
-    if (!Number.isInteger(position) || position < 0 || position >= this.length) return undefined;
+    if (!this.has(position)) return undefined;
     const n = this.numbers;
     const t = this.tracks;
     let at = position * this.stride;

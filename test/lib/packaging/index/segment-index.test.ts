@@ -15,6 +15,7 @@ import {
   segmentRecords,
   slicesFromRecords,
 } from '../../../../src/lib/packaging/index/segment-index.js';
+import { segmentColumns } from '../../../../src/lib/packaging/index/segments.js';
 import { openLocalSource, readMoov } from '../../../../src/lib/packaging/source/source-reader.js';
 import { media } from '../../../helpers/bento4.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
@@ -144,7 +145,10 @@ describe('segment records', () => {
     const lengths = header.segments.at(1)!.records.slice(1);
     const lying = {
       ...header,
-      segments: [...header.segments].map((s, i) => (i === 1 ? { ...s, records: [0, lengths[0] + 3, ...lengths.slice(1)] } : s)),
+      segments: segmentColumns(
+        [...header.segments].map((s, i) => (i === 1 ? { ...s, records: [0, lengths[0] + 3, ...lengths.slice(1)] } : s)),
+        header.tracks.length,
+      ),
     };
     expect(() => slicesFromRecords(lying, 1, longer)).toThrow(IndexFormatError);
   });

@@ -29,12 +29,16 @@ describe('segmentColumns', () => {
       expect(columns.length).toBe(segments.length);
       expect([...columns]).toEqual(segments);
       for (const position of [0, 1, 150, 299]) expect(columns.at(position)).toEqual(segments[position]);
+      expect(segments.map((_, position) => columns.bytesAt(position))).toEqual(segments.map((s) => s.bytes));
     }
   });
 
   it('has no segment outside its positions', () => {
     const columns = segmentColumns(randomSegments(3, 2, 4), 2);
-    for (const position of [-1, 4, 1.5, Number.NaN]) expect(columns.at(position)).toBeUndefined();
+    for (const position of [-1, 4, 1.5, Number.NaN]) {
+      expect(columns.at(position)).toBeUndefined();
+      expect(columns.bytesAt(position)).toBeUndefined();
+    }
     expect([...segmentColumns([], 2)]).toEqual([]);
   });
 
