@@ -262,14 +262,18 @@ export function headerAt(preamble: Uint8Array): { offset: number; length: number
 }
 
 export function decodeHeader(json: Uint8Array): IndexHeader {
-  const { extractHeaderLength, ...stored } = JSON.parse(new TextDecoder().decode(json)) as Omit<
-    IndexHeader,
-    'extractHeader' | 'recordsAt'
-  > & { extractHeaderLength: number };
+  const {
+    extractHeaderLength,
+    segments: parsed,
+    ...stored
+  } = JSON.parse(new TextDecoder().decode(json)) as Omit<IndexHeader, 'extractHeader' | 'recordsAt' | 'segments'> & {
+    segments: IndexSegment[];
+    extractHeaderLength: number;
+  };
   if (stored.version !== VERSION) throw new IndexFormatError(`segment index header of version ${stored.version}`);
   let segments: IndexSegments;
   try {
-    segments = segmentColumns(stored.segments as unknown as readonly IndexSegment[], stored.tracks.length);
+    segments = segmentColumns(parsed, stored.tracks.length);
   } catch (error) {
     throw new IndexFormatError(`segment index header: ${(error as Error).message}`);
   }
