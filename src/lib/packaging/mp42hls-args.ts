@@ -12,6 +12,9 @@ interface Mp42hlsOptions {
   readonly segmentDuration: number;
   /** Also write Bento4's own I-frame index (HLS v4); used as a test oracle. */
   readonly iframeIndex?: boolean;
+  /** Segments written to standard output (Bento4's byte streams name it `-stdout`), the playlist
+   * still a file naming them as RAW_SEGMENT_TEMPLATE would. */
+  readonly segmentsToStdout?: boolean;
 }
 
 export function buildMp42hlsArgs(options: Mp42hlsOptions): string[] {
@@ -22,7 +25,7 @@ export function buildMp42hlsArgs(options: Mp42hlsOptions): string[] {
     '--index-filename',
     out(RAW_PLAYLIST),
     '--segment-filename-template',
-    out(RAW_SEGMENT_TEMPLATE),
+    options.segmentsToStdout ? '-stdout' : out(RAW_SEGMENT_TEMPLATE),
     '--segment-url-template',
     RAW_SEGMENT_TEMPLATE,
   ];

@@ -14,7 +14,7 @@ import { tsFramingError } from '../formats/mpegts/sync-check.js';
 import { SEGMENT_INDEX, type CacheLayout } from '../cache/names.js';
 import type { Bento4 } from './bento4.js';
 import { runTool, type ToolTiming } from '../shared/run-tool.js';
-import { readWhole, writePieces } from '../shared/file-io.js';
+import { writePieces } from '../shared/file-io.js';
 import { RAW_PLAYLIST, RAW_SEGMENT_TEMPLATE, buildMp42hlsArgs } from './mp42hls-args.js';
 import { readRawPlaylist } from './media-playlist.js';
 import { removeRunDir, tempDirDuring } from '../cache/temp-run.js';
@@ -143,13 +143,15 @@ interface SegmentJob {
 // The files packageExtract leaves in its run directory, for removeRunDir (cache/temp-run.ts).
 const EXTRACT_FILE = 'extract.mp4';
 const ONLY_SEGMENT = RAW_SEGMENT_TEMPLATE.replace('%d', '0');
-const RUN_FILES = [EXTRACT_FILE, RAW_PLAYLIST, ONLY_SEGMENT];
+const RUN_FILES = [EXTRACT_FILE, RAW_PLAYLIST];
+// A ceiling on one segment's output (held in memory whole): 10 s at 200 Mbit/s is 250 MB.
+const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
 
-// mp42hls over a one-segment extract written into `tmp`: the one segment it wrote, framed
-// MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts). The
-// extract (one buffer, or pieces written one after the other) is written without an fsync (it
-// is thrown away) and unlinked while the output is read. The output is the caller's alone, read
-// into a buffer of its own with NORMALISE_ROOM after it (normaliseSegment rewrites it in place).
+// mp42hls over a one-segment extract written into `tmp`: the one segment it wrote to stdout,
+// framed MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts).
+// The extract (one buffer, or pieces written one after the other) is written without an fsync
+// (it is thrown away) and unlinked while the playlist is read. The output is the caller's alone,
+// with NORMALISE_ROOM after it (normaliseSegment rewrites it in place).
 export async function packageExtract(
   bento4: Bento4,
   tmp: string,
@@ -160,21 +162,20 @@ export async function packageExtract(
 ): Promise<Buffer> {
   const input = path.join(tmp, EXTRACT_FILE);
   await writePieces(input, extract instanceof Uint8Array ? [extract] : extract);
-  const run = await runTool(bento4.mp42hls, buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION }), {
+  const args = buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION, segmentsToStdout: true });
+  const run = await runTool(bento4.mp42hls, args, {
     timeoutMs: bento4.timeoutMs,
     signal,
+    bytes: { max: MAX_SEGMENT_BYTES, room: NORMALISE_ROOM },
   });
   if (timing) timing.toolMs += run.ms;
   const unlinked = fs.unlink(input).catch(() => {}); // what is left is removed with the run directory
   try {
-    // Its playlist and the segment it should name, read at once; the playlist must name that one only.
-    const [text, segment] = await Promise.all([
-      fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'),
-      readWhole(path.join(tmp, ONLY_SEGMENT), NORMALISE_ROOM).catch(() => null),
-    ]);
-    const raw = readRawPlaylist(text);
+    // Its playlist must name the one segment, as the template would.
+    const raw = readRawPlaylist(await fs.readFile(path.join(tmp, RAW_PLAYLIST), 'utf8'));
     if (raw.length !== 1) throw new CasterpakError('TOOL', `mp42hls wrote ${raw.length} segments for ${name}, not 1`);
-    const output = raw[0].uri === ONLY_SEGMENT && segment ? segment : await readWhole(path.join(tmp, raw[0].uri), NORMALISE_ROOM);
+    if (raw[0].uri !== ONLY_SEGMENT) throw new CasterpakError('TOOL', `mp42hls named ${name} "${raw[0].uri}", not ${ONLY_SEGMENT}`);
+    const output = run.stdout;
     const framing = tsFramingError(output);
     if (framing || output.length === 0) throw new CasterpakError('TOOL', `mp42hls wrote an invalid ${name}: ${framing ?? 'empty'}`);
     return output;

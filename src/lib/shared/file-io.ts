@@ -3,14 +3,13 @@
 import { promises as fs } from 'node:fs';
 
 // A whole file in one unpooled buffer: its size once, then one read (fs.readFile reads in 512 KiB
-// steps, each a thread-pool round trip, which costs more than checking a segment). `spare`:
-// bytes of room left in the buffer after the file's, for a caller that rewrites it in place.
-export async function readWhole(file: string, spare = 0): Promise<Buffer> {
+// steps, each a thread-pool round trip, which costs more than checking a segment).
+export async function readWhole(file: string): Promise<Buffer> {
   const handle = await fs.open(file, 'r');
   try {
     const { size } = await handle.stat();
     if (!(size > 0)) return await handle.readFile(); // empty, or a special file without a size
-    const buffer = Buffer.allocUnsafeSlow(size + spare).subarray(0, size);
+    const buffer = Buffer.allocUnsafeSlow(size);
     let filled = 0;
     while (filled < size) {
       const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { ToolError } from './errors.js';
 
-interface RunResult {
-  readonly stdout: string;
+interface RunResult<Out = string> {
+  readonly stdout: Out;
   readonly stderr: string;
   /** From starting the process to its exit (fork and exec included), milliseconds. */
   readonly ms: number;
@@ -41,12 +41,30 @@ function trackGroup(pid: number): void {
   }
 }
 
-// One child process; any failure (exit ≠ 0, signal, time limit, spawn error) is a ToolError.
+interface RunOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What the tool writes to stdout, kept as bytes: at most `max`, read into a buffer of its own
+ * with `room` bytes after them (for a caller that rewrites it in place). */
+interface StdoutBytes {
+  readonly max: number;
+  readonly room: number;
+}
+
+const MAX_TEXT = 64 * 1024 * 1024;
+
+// One child process; any failure (exit ≠ 0, signal, time limit, spawn error, more stdout than
+// allowed) is a ToolError. Its stdout as text, or as bytes with `bytes` (a segment mp42hls
+// writes to stdout, not to a file read back).
+export function runTool(file: string, args: readonly string[], options: RunOptions): Promise<RunResult>;
+export function runTool(file: string, args: readonly string[], options: RunOptions & { bytes: StdoutBytes }): Promise<RunResult<Buffer>>;
 export async function runTool(
   file: string,
   args: readonly string[],
-  options: { timeoutMs: number; signal?: AbortSignal },
-): Promise<RunResult> {
+  options: RunOptions & { bytes?: StdoutBytes },
+): Promise<RunResult<string | Buffer>> {
   const groups = process.platform !== 'win32';
   const started = performance.now();
   const subprocess = execa(file, args, {
@@ -55,7 +73,8 @@ export async function runTool(
     timeout: options.timeoutMs,
     killSignal: 'SIGKILL',
     cancelSignal: options.signal,
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: MAX_TEXT,
+    buffer: { stdout: !options.bytes },
     windowsHide: true,
     detached: groups,
   });
@@ -63,6 +82,12 @@ export async function runTool(
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
   const stop = () => pid !== undefined && killGroup(pid);
+  const collected =
+    options.bytes &&
+    collectBytes(subprocess.stdout, options.bytes, () => {
+      subprocess.kill('SIGKILL');
+      stop();
+    });
   if (groups && pid !== undefined) {
     trackGroup(pid);
     if (options.timeoutMs > 0) {
@@ -85,6 +110,11 @@ export async function runTool(
   const name = path.basename(file);
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+  if (collected?.over)
+    throw new ToolError('TOOL', `${name} wrote more than ${options.bytes!.max} bytes to stdout and was killed`, {
+      signal: result.signal,
+      stderrTail: tail(stderr),
+    });
   if (result.timedOut || (timedOut && result.failed)) {
     throw new ToolError('TIMEOUT', `${name} ran past its time limit of ${options.timeoutMs} ms and was killed`, {
       signal: result.signal,
@@ -107,5 +137,30 @@ export async function runTool(
       cause: result.cause,
     });
   }
-  return { stdout, stderr, ms: performance.now() - started };
+  return { stdout: collected ? collected.bytes() : stdout, stderr, ms: performance.now() - started };
+}
+
+// Chunks as they come, copied once into one buffer at the end; `overflow` when more than `max`.
+function collectBytes(stream: NodeJS.ReadableStream, { max, room }: StdoutBytes, overflow: () => void) {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const state = {
+    over: false,
+    bytes(): Buffer {
+      const out = Buffer.allocUnsafeSlow(length + room);
+      let at = 0;
+      for (const chunk of chunks) at += chunk.copy(out, at);
+      return out.subarray(0, length);
+    },
+  };
+  stream.on('data', (chunk: Buffer) => {
+    if (state.over) return;
+    length += chunk.length;
+    if (length > max) {
+      state.over = true;
+      chunks.length = 0;
+      overflow();
+    } else chunks.push(chunk);
+  });
+  return state;
 }

@@ -22,6 +22,13 @@ describe('buildMp42hlsArgs', () => {
     expect(buildMp42hlsArgs({ source: 's.mp4', outDir: '/o', segmentDuration: 2 })).not.toContain('--iframe-index-filename');
   });
 
+  it('sends the segments to stdout when asked, the playlist still naming them by the template', () => {
+    const args = buildMp42hlsArgs({ source: 's.mp4', outDir: '/o', segmentDuration: 2, segmentsToStdout: true });
+    expect(args[args.indexOf('--segment-filename-template') + 1]).toBe('-stdout');
+    expect(args[args.indexOf('--segment-url-template') + 1]).toBe(RAW_SEGMENT_TEMPLATE);
+    expect(args[args.indexOf('--index-filename') + 1]).toBe(`/o/${RAW_PLAYLIST}`);
+  });
+
   it('keeps the segment template a single %d printf field', () => {
     expect(RAW_SEGMENT_TEMPLATE.match(/%/g)).toHaveLength(1);
     expect(RAW_SEGMENT_TEMPLATE).toContain('%d');

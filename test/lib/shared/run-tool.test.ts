@@ -85,4 +85,28 @@ describe('runTool', () => {
     expect(processExists(shell)).toBe(false);
     await expect.poll(() => processRunning(child), { timeout: 1000 }).toBe(false);
   });
+
+  it('keeps stdout as bytes, every one, with room after them in its own buffer', async () => {
+    const dir = tempDir();
+    const source = path.join(dir, 'bytes');
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) % 251;
+    writeFileSync(source, bytes);
+    const cat = script(dir, 'cat', `cat "$1"; echo done >&2`);
+    const result = await runTool(cat, [source], { timeoutMs: 5000, bytes: { max: bytes.length, room: 1000 } });
+    expect(Buffer.compare(result.stdout, bytes)).toBe(0);
+    expect(result.stdout.buffer.byteLength - result.stdout.byteOffset).toBeGreaterThanOrEqual(bytes.length + 1000);
+    expect(result.stderr).toBe('done');
+  });
+
+  it('kills a run, children included, that writes more bytes than allowed to stdout', async () => {
+    const dir = tempDir();
+    const pids = path.join(dir, 'pids');
+    const flood = script(dir, 'flood', `echo $$ >> ${pids}; cat /dev/zero & echo $! >> ${pids}; wait`);
+    const error = await toolError(runTool(flood, [], { timeoutMs: 10_000, bytes: { max: 1_000_000, room: 0 } }));
+    expect(error.code).toBe('TOOL');
+    expect(error.message).toBe('flood wrote more than 1000000 bytes to stdout and was killed');
+    const [shell, child] = readPids(pids);
+    await expect.poll(() => processRunning(shell) || processRunning(child), { timeout: 1000 }).toBe(false);
+  });
 });
