@@ -8,10 +8,10 @@ import { CasterpakError } from '../shared/errors.js';
 import type { CasterpakConfig } from '../config/schema.js';
 import { INDEX_PLAYLIST, KFONLY_DIR, segmentName } from '../cache/names.js';
 import { transcodedFrom, type RenditionInfo } from '../cache/rendition-info.js';
-import type { RenditionStore, CacheStatus, FirstSegment } from '../packaging/rendition-store.js';
+import type { RenditionStore, CacheStatus, FirstSegment, MadeSegment } from '../packaging/rendition-store.js';
 import type { IFramePlaylistService } from '../trick-play/iframe-playlist-service.js';
 import { predictIFramePlaylist } from '../trick-play/moov-iframes.js';
-import { DamagedFileError, sendBytes, sendFile, sendMemory, sendSmallFile, sendText } from './http/static-file.js';
+import { DamagedFileError, sendBytes, sendFile, sendMadeFile, sendMemory, sendSmallFile, sendText } from './http/static-file.js';
 import type { SmallFileCache } from './http/small-files.js';
 import type { Route, RouteOf } from './request-path.js';
 import { deliveryFor } from './routes.js';
@@ -39,7 +39,8 @@ function serverTiming(started: number, timing: ToolTiming): string {
 
 // What the store hands over while it makes a rendition from the moov, before its commit
 // (packaging/store/first-segments.ts): a cold media playlist's text, or the segment a request
-// started the rendition for. `first` waits for it or for `made`, whichever comes first.
+// started the rendition for; or a segment made alone, committed. `first` waits for it or for
+// `made`, whichever comes first.
 function handedOver<T>() {
   let value: T | null = null;
   let given = () => {};
@@ -124,9 +125,22 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
           await fs.rm(file, { force: true }); // made again below, as if pruned
         else store.entries.forget(route.renditionPath, 'info'); // the rendition may have been replaced or pruned whole
         const answer = route.kind === 'index' ? playlistAnswer(req, res, file, started, timing) : null;
-        const made = store.ensure(route.renditionPath, segmentNumber, timing, answer?.early);
+        const handed = route.kind === 'segment' ? handedOver<MadeSegment>() : null;
+        const made = store.ensure(
+          route.renditionPath,
+          segmentNumber,
+          timing,
+          answer?.early ?? (handed ? { made: handed.give } : undefined),
+        );
         const answered = answer && (await answer.first(made));
         if (answered) return answered;
+        // Made by this request: answered from its bytes while the store lets go of its lock and source.
+        const madeHere = handed && (await handed.first(made));
+        if (madeHere) {
+          const headers = { 'X-Casterpak-Cache': 'MISS', 'Server-Timing': serverTiming(started, timing) };
+          const sent = await sendMadeFile(req, res, madeHere, { ...deliveryFor(route.kind, name, config.serve.cacheControl), headers });
+          if (sent) return { ...sent, cache: 'MISS', file };
+        }
         const { status } = await made;
         if (status !== 'HIT') cache = status;
       }

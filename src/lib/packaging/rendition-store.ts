@@ -28,7 +28,7 @@ import { runStoreJob, type RenditionStoreOptions, type StoreContext, type StoreJ
 import type { ToolTiming } from '../shared/run-tool.js';
 
 export type { CacheStatus } from './store/single-run.js';
-export type { FirstSegment } from './store/first-segments.js';
+export type { FirstSegment, MadeSegment } from './store/first-segments.js';
 export type { PackagingEvent, RenditionStoreOptions } from './store/store-context.js';
 
 interface EnsureResult {
@@ -70,7 +70,8 @@ export class RenditionStore implements StoreContext {
 
   // The media playlist, or with `segmentNumber` (1-based) that segment too (it may never have
   // been made, or pruned). `early`: what this call hands over before the commit when it makes
-  // the rendition from the moov (store/first-segments.ts).
+  // the rendition from the moov, or before letting go when it makes the segment alone
+  // (store/first-segments.ts).
   async ensure(renditionPath: string, segmentNumber?: number, timing?: ToolTiming, early?: EarlyWork): Promise<EnsureResult> {
     const dir = await this.insideDir(renditionPath);
     const playlist = path.join(dir, INDEX_PLAYLIST);
@@ -79,7 +80,7 @@ export class RenditionStore implements StoreContext {
     let status: CacheStatus = 'HIT';
     if (!(await exists(playlist))) status = await this.playlists.make(renditionPath, playlist, false, early);
     if (segmentNumber !== undefined && !(await exists(wanted))) {
-      let made = await this.segments.make(renditionPath, dir, segmentNumber, wanted, timing);
+      let made = await this.segments.make(renditionPath, dir, segmentNumber, wanted, timing, early?.made);
       if (made === 'STALE') {
         // Made by an older casterpak and moved aside (store/segment-requests.ts): made again.
         status = await this.playlists.make(renditionPath, playlist, false);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, utimesSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fsPromises, readFileSync, readdirSync, rmSync, utimesSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../src/lib/formats/hls/codec.js';
 import { tsFramingError } from '../../../src/lib/formats/mpegts/sync-check.js';
 import { startOrigin } from '../../helpers/origin.js';
@@ -112,6 +112,43 @@ describe('serve: the caching origin', () => {
     await again.arrayBuffer();
     expect(again.headers.get('x-casterpak-cache')).toBe('HIT');
     expect(again.headers.get('server-timing')).toBeNull();
+  });
+
+  // A segment made alone is answered from the bytes it committed, with the validators the file
+  // then gives from disk (a cache revalidating it later finds the same ETag), within the response
+  // memory budget; past the budget, from the file.
+  it.each([
+    ['within the response memory budget', {}, 0],
+    ['past the budget, from the file', { responseMemoryBytes: 1024 }, 1],
+  ])('answers a segment made alone with the committed file’s bytes and validators (%s)', async (_, serve, reads) => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { readAhead: 0, ...serve } });
+    await (await t.get('/i/av.mp4/index_0_av.m3u8')).text();
+    await t.settled();
+    const opens = vi.spyOn(fsPromises, 'open');
+    const [made, range] = await Promise.all([
+      t.get('/i/av.mp4/segment2_0_av.ts'),
+      t.get('/i/av.mp4/segment3_0_av.ts', { Range: 'bytes=188-375' }),
+    ]);
+    // Opened for reading: once each where they were looked for first (not there yet), then again past the budget.
+    const readsOf = (n: number) =>
+      opens.mock.calls.filter(([file, flags]) => String(file).endsWith(`segment${n}_0_av.ts`) && flags === 'r').length;
+    const counted = [readsOf(2), readsOf(3)];
+    opens.mockRestore();
+    expect(counted).toEqual([1 + reads, 1 + reads]);
+    expect([made.status, range.status]).toEqual([200, 206]);
+    expect([made, range].map((r) => r.headers.get('x-casterpak-cache'))).toEqual(['MISS', 'MISS']);
+    const bytes = Buffer.from(await made.arrayBuffer());
+    const file = (n: number) => readFileSync(path.join(t.cacheDir, 'av.mp4', `segment${n}_0_av.ts`));
+    expect(bytes.equals(file(2))).toBe(true);
+    expect(Buffer.from(await range.arrayBuffer()).equals(file(3).subarray(188, 376))).toBe(true);
+    const hit = await t.get('/i/av.mp4/segment2_0_av.ts');
+    expect(hit.headers.get('x-casterpak-cache')).toBe('HIT');
+    expect(Buffer.from(await hit.arrayBuffer()).equals(bytes)).toBe(true);
+    for (const name of ['etag', 'last-modified', 'content-length', 'content-type'])
+      expect([name, made.headers.get(name)]).toEqual([name, hit.headers.get(name)]);
+    expect(made.headers.get('etag')).toMatch(/^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/); // the file's identity
+    const revalidated = await t.get('/i/av.mp4/segment2_0_av.ts', { 'If-None-Match': made.headers.get('etag')! });
+    expect(revalidated.status).toBe(304);
   });
 
   it('regenerates a pruned segment with the same bytes', async () => {

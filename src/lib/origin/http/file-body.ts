@@ -168,6 +168,18 @@ async function sendStreamed(
   }
 }
 
+// Bytes already in memory (a segment just made), counted as held until `release`; null when
+// they do not fit beside what other responses hold (the file is then sent as any other).
+export function holdWhole(length: number): (() => void) | null {
+  if (heldBytes + length > wholeReadBudget) return null;
+  heldBytes += length;
+  let held = true;
+  return () => {
+    if (held) heldBytes -= length;
+    held = false;
+  };
+}
+
 // `close` closes the file (once); the caller closes it too, whatever happens here. With
 // `identity`, a streamed response may close the file while its client is slow and open it again.
 export function writeFileSpan(

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
 import {
   fileValidators,
   isNotModified,
@@ -16,7 +17,7 @@ import {
 import { decideRange } from './range.js';
 import type { SmallFile, SmallFileCache } from './small-files.js';
 import { withCommonHeaders } from './response-headers.js';
-import { writeFileSpan } from './file-body.js';
+import { holdWhole, writeFileSpan } from './file-body.js';
 import type { CacheStatus } from '../../packaging/store/single-run.js';
 
 interface SendOptions {
@@ -192,6 +193,30 @@ export async function sendBytes(
     size: bytes.length,
     slice: (start, end) => void res.end(bytes.subarray(start, end + 1)),
   });
+}
+
+// A file this request has just written, answered from the bytes it wrote, with the validators a
+// read of the file gives (its stat after the commit), within the response memory budget; null
+// when the budget is spent (the caller sends the file).
+export async function sendMadeFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  made: { readonly bytes: Uint8Array; readonly stat: Parameters<typeof fileValidators>[0] },
+  options: SendOptions,
+): Promise<SendResult | null> {
+  const release = holdWhole(made.bytes.length);
+  if (!release) return null;
+  try {
+    return await send(req, res, options, fileValidators(made.stat), {
+      size: made.bytes.length,
+      slice: async (start, end) => {
+        res.end(made.bytes.subarray(start, end + 1));
+        await finished(res);
+      },
+    });
+  } finally {
+    release();
+  }
 }
 
 // A file of a rendition's directory: sent from disk at once when its directory is known and the

@@ -5,6 +5,7 @@
 // memory to the segment's request; it is committed with the rendition (docs/architecture.md,
 // "A cold rendition's first segment"). Kept only while its rendition is being made: at most one
 // segment per packaging slot.
+import type { Stats } from 'node:fs';
 import type { ToolTiming } from '../../shared/run-tool.js';
 
 export interface FirstSegment {
@@ -26,12 +27,22 @@ export interface FirstSegment {
 const ANSWER_WAIT_MS = 100;
 const noFailure = () => {};
 
-/** What a request that starts a rendition made from the moov gets before its commit. */
+/** A segment a request made alone, committed: its bytes and its file's stat (the validators a
+ * read of the file would give: origin/http/conditional.ts fileValidators). */
+export interface MadeSegment {
+  readonly bytes: Uint8Array;
+  readonly stat: Stats;
+}
+
+/** What a request that starts a rendition made from the moov gets before its commit; what a
+ * request that makes a segment alone gets before its lock is let go. */
 export interface EarlyWork {
   /** The media playlist's text, as soon as it is known (docs/architecture.md, "A cold playlist answered early"). */
   readonly playlist?: (text: string) => void;
   /** This segment, made first (`taken` gets it when it is registered); without it, segment 1 after an early playlist. */
   readonly segment?: { readonly number: number; readonly taken: (first: FirstSegment) => void };
+  /** The segment asked for, made alone (store/segment-requests.ts), as soon as it is committed. */
+  readonly made?: (segment: MadeSegment) => void;
 }
 
 export class FirstSegments {

@@ -2,6 +2,7 @@
 // derived (transcoded from its source's span), or by a whole-file run that repairs every missing
 // segment, as store/plan-request.ts decides. A segment made alone whose mp42hls output does not
 // check out is made again by a whole-file run (the plan, told why).
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError, isCasterpakError } from '../../shared/errors.js';
 import { exists } from '../../shared/exists.js';
@@ -13,6 +14,7 @@ import { loadIndex, makeSegmentAlone, type LoadedIndex } from '../segment-maker.
 import { IndexFormatError } from '../index/segment-index.js';
 import { planSegment, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
+import type { MadeSegment } from './first-segments.js';
 import type { StoreContext } from './store-context.js';
 import type { ToolTiming } from '../../shared/run-tool.js';
 
@@ -21,13 +23,15 @@ export class SegmentRequests {
 
   // Segment `segmentNumber` (1-based) into `wanted`, a file in the rendition's directory `dir`;
   // STALE when the rendition was made by an older casterpak and moved aside: the caller makes it again.
-  // `timing` gets the mp42hls run's time when this request makes the segment.
+  // `timing` gets the mp42hls run's time when this request makes the segment, `made` the segment
+  // once committed (answered from memory while the lock and the source are let go).
   async make(
     renditionPath: string,
     dir: string,
     segmentNumber: number,
     wanted: string,
     timing?: ToolTiming,
+    made?: (segment: MadeSegment) => void,
   ): Promise<CacheStatus | 'STALE'> {
     const { options, entries } = this.store;
     const index = options.bento4.pinned ? await this.loadedIndex(renditionPath, dir) : null;
@@ -77,6 +81,7 @@ export class SegmentRequests {
               timing,
             });
             await writeFileAtomic(wanted, bytes, { durable: false });
+            if (made) made({ bytes, stat: await fs.stat(wanted) });
             return 'committed' as const;
           },
           outcomeOf: (outcome) => outcome,
