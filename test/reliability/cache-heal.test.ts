@@ -32,6 +32,7 @@ describe('a cache that heals', () => {
     const dir = path.join(a.cacheDir, 'a/av.mp4');
     expect((await a.get('/i/a/av.mp4/index_0_av.m3u8')).status).toBe(200);
     const first = Buffer.from(await (await a.get('/i/a/av.mp4/segment1_0_av.ts')).arrayBuffer());
+    await a.settled(); // answered while it was committed
     const infoFile = path.join(dir, '.rendition.json');
     const good = readFileSync(infoFile, 'utf8');
     const kept = statSync(path.join(dir, 'segment1_0_av.ts')).ino;

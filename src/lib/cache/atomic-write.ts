@@ -8,16 +8,24 @@
 // loss would be served as it is, the media playlist, is flushed before the rename
 // (docs/benchmarks.md, "Cold path, fifth round": the directory flushes were two journal commits
 // per cold playlist).
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { atomicTempName } from './names.js';
 import { writeAll } from '../shared/file-io.js';
 
+interface WriteOptions {
+  /** false: no flush (a file that can be made again byte for byte). */
+  readonly durable?: boolean;
+  /** Called once the file is created, before its bytes are written: its stat then. */
+  readonly created?: (stat: Stats) => void;
+}
+
 // A new file, written and (unless `durable: false`) flushed before it is closed.
-export async function writeFileFlushed(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+export async function writeFileFlushed(file: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
   const handle = await fs.open(file, 'wx');
   try {
+    if (options.created) options.created(await handle.stat());
     await writeAll(handle, typeof data === 'string' ? Buffer.from(data) : data);
     if (options.durable !== false) await handle.sync();
   } finally {
@@ -26,7 +34,8 @@ export async function writeFileFlushed(file: string, data: string | Uint8Array, 
 }
 
 // `durable: false` skips the flush, for files that can be made again byte for byte (segments).
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+// `created` sees the temporary file, which the rename keeps (the same inode and birth time).
+export async function writeFileAtomic(file: string, data: string | Uint8Array, options: WriteOptions = {}): Promise<void> {
   const temp = path.join(path.dirname(file), atomicTempName(path.basename(file), process.pid, randomBytes(4).toString('hex')));
   try {
     await writeFileFlushed(temp, data, options);

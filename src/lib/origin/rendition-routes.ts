@@ -39,8 +39,8 @@ function serverTiming(started: number, timing: ToolTiming): string {
 
 // What the store hands over while it makes a rendition from the moov, before its commit
 // (packaging/store/first-segments.ts): a cold media playlist's text, or the segment a request
-// started the rendition for; or a segment made alone, committed. `first` waits for it or for
-// `made`, whichever comes first.
+// started the rendition for; or a segment made alone, its file created. `first` waits for it or
+// for `made`, whichever comes first.
 function handedOver<T>() {
   let value: T | null = null;
   let given = () => {};
@@ -134,7 +134,7 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
         );
         const answered = answer && (await answer.first(made));
         if (answered) return answered;
-        // Made by this request: answered from its bytes while the store lets go of its lock and source.
+        // Made by this request: answered from its bytes while the store commits them.
         const madeHere = handed && (await handed.first(made));
         if (madeHere) {
           const headers = { 'X-Casterpak-Cache': 'MISS', 'Server-Timing': serverTiming(started, timing) };

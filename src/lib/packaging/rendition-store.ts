@@ -70,8 +70,7 @@ export class RenditionStore implements StoreContext {
 
   // The media playlist, or with `segmentNumber` (1-based) that segment too (it may never have
   // been made, or pruned). `early`: what this call hands over before the commit when it makes
-  // the rendition from the moov, or before letting go when it makes the segment alone
-  // (store/first-segments.ts).
+  // the rendition from the moov or the segment alone (store/first-segments.ts).
   async ensure(renditionPath: string, segmentNumber?: number, timing?: ToolTiming, early?: EarlyWork): Promise<EnsureResult> {
     const dir = await this.insideDir(renditionPath);
     const playlist = path.join(dir, INDEX_PLAYLIST);

@@ -32,6 +32,7 @@ describe('serve: transcode metrics', () => {
     const before = await (await t.get('/metrics')).text();
     expect(sample(before, 'casterpak_transcode_duration_seconds_count')).toBe(0);
     expect((await t.get('/i/clip_90p.mp4/segment1_0_av.ts')).status).toBe(200);
+    await t.settled(); // answered while it was committed
     const text = await (await t.get('/metrics')).text();
     expect(sample(text, 'casterpak_transcoded_segments_total{outcome="committed"}')).toBe(1);
     expect(sample(text, 'casterpak_transcoded_segments_total{outcome="failed"}')).toBeNull();
@@ -66,6 +67,7 @@ describe('serve: transcode metrics', () => {
     expect((await t.get('/i/clip_90p.mp4/index_0_av.m3u8')).status).toBe(200);
     const statuses = (await Promise.all([1, 2].map((n) => t.get(`/i/clip_90p.mp4/segment${n}_0_av.ts`)))).map((r) => r.status);
     expect(statuses.sort()).toEqual([200, 503]);
+    await t.settled(); // the 200 answered while it was committed
     const text = await (await t.get('/metrics')).text();
     expect(sample(text, 'casterpak_transcoded_segments_total{outcome="committed"}')).toBe(1);
     expect(sample(text, 'casterpak_transcoded_segments_total{outcome="failed"}')).toBeNull();

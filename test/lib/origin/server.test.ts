@@ -138,6 +138,7 @@ describe('serve: the caching origin', () => {
     expect([made.status, range.status]).toEqual([200, 206]);
     expect([made, range].map((r) => r.headers.get('x-casterpak-cache'))).toEqual(['MISS', 'MISS']);
     const bytes = Buffer.from(await made.arrayBuffer());
+    await t.settled(); // answered while they were committed
     const file = (n: number) => readFileSync(path.join(t.cacheDir, 'av.mp4', `segment${n}_0_av.ts`));
     expect(bytes.equals(file(2))).toBe(true);
     expect(Buffer.from(await range.arrayBuffer()).equals(file(3).subarray(188, 376))).toBe(true);
@@ -151,6 +152,32 @@ describe('serve: the caching origin', () => {
     expect(revalidated.status).toBe(304);
   });
 
+  it('answers a segment made alone while it is committed: a rename held back holds no answer', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { readAhead: 0 } });
+    await (await t.get('/i/av.mp4/index_0_av.m3u8')).text();
+    await t.settled();
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const rename = fsPromises.rename.bind(fsPromises);
+    const held = vi.spyOn(fsPromises, 'rename').mockImplementation(async (from, to) => {
+      if (String(to).endsWith('segment2_0_av.ts')) await gate;
+      return rename(from, to);
+    });
+    try {
+      const file = path.join(t.cacheDir, 'av.mp4', 'segment2_0_av.ts');
+      const answer = t.get('/i/av.mp4/segment2_0_av.ts').then(async (r) => Buffer.from(await r.arrayBuffer()));
+      const first = await Promise.race([answer, new Promise<null>((resolve) => setTimeout(resolve, 10_000, null))]);
+      expect(first).not.toBeNull(); // answered with its rename still held
+      expect(existsSync(file)).toBe(false);
+      open();
+      await t.settled();
+      expect(readFileSync(file).equals(first!)).toBe(true);
+    } finally {
+      open();
+      held.mockRestore();
+    }
+  });
+
   it('regenerates a pruned segment with the same bytes', async () => {
     const t = await startOrigin({ 'av.mp4': 'av.mp4' });
     const original = sha(await (await t.get('/i/av.mp4/segment2_0_av.ts')).arrayBuffer());
@@ -161,6 +188,7 @@ describe('serve: the caching origin', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('x-casterpak-cache')).not.toBe('HIT');
     expect(sha(await again.arrayBuffer())).toBe(original);
+    await t.settled(); // answered while it was committed
     expect(existsSync(file)).toBe(true);
     expect(readdirSync(path.join(t.cacheDir, '.tmp'))).toEqual([]);
   });

@@ -82,6 +82,7 @@ describe('derived renditions under load', () => {
     expect(made.status).toBe(200);
     const { video } = tsAv(new Uint8Array(await made.arrayBuffer()));
     expect(video.pes).toHaveLength(100); // 4 s at 25 fps
+    await t.settled(); // answered while it was committed
     expect(segment()).toEqual(['segment1_0_av.ts']);
     expect(fake.runs()).toBe(2);
   });

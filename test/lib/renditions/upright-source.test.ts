@@ -44,6 +44,7 @@ describe('renditions.upright: a phone video served upright', () => {
   it('serves segments that decode upright: PSNR against the source turned by the test', async () => {
     const t = await startOrigin(PHONE, DERIVED_CONFIG);
     const file = saveAs(tempDir(), 'phone.ts', Buffer.concat(await segments(t, 'phone.mp4')));
+    await t.settled(); // the last answered while it was committed
     expect(await transcodeRuns(t, 'committed')).toBe(2);
     expect(await probeVideo(file)).toMatchObject({ width: 180, height: 320, rotation: null });
     // ffmpeg's reading of the matrix is what casterpak relies on, so the reference is turned by

@@ -195,9 +195,9 @@ export async function sendBytes(
   });
 }
 
-// A file this request has just written, answered from the bytes it wrote, with the validators a
-// read of the file gives (its stat after the commit), within the response memory budget; null
-// when the budget is spent (the caller sends the file).
+// A file this request is writing, answered from its bytes with the validators a read of the
+// committed file gives (from the stat `made` carries), within the response memory budget; null
+// when the budget is spent (the caller sends the file once committed).
 export async function sendMadeFile(
   req: IncomingMessage,
   res: ServerResponse,

@@ -5,7 +5,6 @@
 // memory to the segment's request; it is committed with the rendition (docs/architecture.md,
 // "A cold rendition's first segment"). Kept only while its rendition is being made: at most one
 // segment per packaging slot.
-import type { Stats } from 'node:fs';
 import type { ToolTiming } from '../../shared/run-tool.js';
 
 export interface FirstSegment {
@@ -27,21 +26,21 @@ export interface FirstSegment {
 const ANSWER_WAIT_MS = 100;
 const noFailure = () => {};
 
-/** A segment a request made alone, committed: its bytes and its file's stat (the validators a
- * read of the file would give: origin/http/conditional.ts fileValidators). */
+/** A segment a request made alone: its bytes and what the validators of its file, once
+ * committed, come from (origin/http/conditional.ts fileValidators). */
 export interface MadeSegment {
   readonly bytes: Uint8Array;
-  readonly stat: Stats;
+  readonly stat: { readonly size: number; readonly ino: number; readonly birthtimeMs: number; readonly ctimeMs: number };
 }
 
-/** What a request that starts a rendition made from the moov gets before its commit; what a
- * request that makes a segment alone gets before its lock is let go. */
+/** What a request that starts a rendition made from the moov, or makes a segment alone, gets
+ * before the commit. */
 export interface EarlyWork {
   /** The media playlist's text, as soon as it is known (docs/architecture.md, "A cold playlist answered early"). */
   readonly playlist?: (text: string) => void;
   /** This segment, made first (`taken` gets it when it is registered); without it, segment 1 after an early playlist. */
   readonly segment?: { readonly number: number; readonly taken: (first: FirstSegment) => void };
-  /** The segment asked for, made alone (store/segment-requests.ts), as soon as it is committed. */
+  /** The segment asked for, made alone (store/segment-requests.ts), as soon as its file is created. */
   readonly made?: (segment: MadeSegment) => void;
 }
 

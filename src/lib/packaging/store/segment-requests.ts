@@ -2,7 +2,7 @@
 // derived (transcoded from its source's span), or by a whole-file run that repairs every missing
 // segment, as store/plan-request.ts decides. A segment made alone whose mp42hls output does not
 // check out is made again by a whole-file run (the plan, told why).
-import { promises as fs } from 'node:fs';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { CasterpakError, isCasterpakError } from '../../shared/errors.js';
 import { exists } from '../../shared/exists.js';
@@ -18,13 +18,24 @@ import type { MadeSegment } from './first-segments.js';
 import type { StoreContext } from './store-context.js';
 import type { ToolTiming } from '../../shared/run-tool.js';
 
+// A segment is handed to its request as soon as its file is created, while its bytes are written
+// and renamed in: the file's inode and birth time (which the rename keeps) and the bytes' length
+// are the validators a read of the committed file gives (origin/http/conditional.ts
+// fileValidators). Without a birth time those would come from the ctime, which the write moves:
+// the request then answers from the committed file.
+function answerWhenCreated(bytes: Uint8Array, made: (segment: MadeSegment) => void) {
+  return ({ ino, birthtimeMs, ctimeMs }: Stats) => {
+    if (birthtimeMs > 0) made({ bytes, stat: { size: bytes.length, ino, birthtimeMs, ctimeMs } });
+  };
+}
+
 export class SegmentRequests {
   constructor(private readonly store: StoreContext) {}
 
   // Segment `segmentNumber` (1-based) into `wanted`, a file in the rendition's directory `dir`;
   // STALE when the rendition was made by an older casterpak and moved aside: the caller makes it again.
   // `timing` gets the mp42hls run's time when this request makes the segment, `made` the segment
-  // once committed (answered from memory while the lock and the source are let go).
+  // once its file is created (answered from memory while it is committed).
   async make(
     renditionPath: string,
     dir: string,
@@ -80,8 +91,7 @@ export class SegmentRequests {
               transform,
               timing,
             });
-            await writeFileAtomic(wanted, bytes, { durable: false });
-            if (made) made({ bytes, stat: await fs.stat(wanted) });
+            await writeFileAtomic(wanted, bytes, { durable: false, created: made && answerWhenCreated(bytes, made) });
             return 'committed' as const;
           },
           outcomeOf: (outcome) => outcome,
