@@ -80,18 +80,36 @@ async function createWritten(file: string, text: string): Promise<void> {
     await fs.writeFile(side, text, { flag: 'wx' });
     await fs.link(side, file);
   } finally {
-    await fs.rm(side, { force: true });
+    await unlinkIfThere(side);
   }
 }
+
+// One unlink, where fs.rm stats first: a lock is taken and let go for every segment made.
+async function unlinkIfThere(file: string): Promise<void> {
+  await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+// Lock directories made by this process: made once, not before every lock (made again if removed).
+const madeDirs = new Set<string>();
 
 // Takes the lock, or returns null when a live owner holds it. A stale lock is taken over by
 // renaming it away first, so two processes cannot both break the same stale lock.
 export async function tryLock(file: string, what: string): Promise<HeldLock | null> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  const dir = path.dirname(file);
+  if (!madeDirs.has(dir)) {
+    await fs.mkdir(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
   for (let attempt = 0; attempt < 3; attempt++) {
     const owner: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), what };
     try {
-      await createWritten(file, JSON.stringify(owner));
+      await createWritten(file, JSON.stringify(owner)).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await fs.mkdir(dir, { recursive: true }); // removed since (prune, an operator)
+        await createWritten(file, JSON.stringify(owner));
+      });
       const timer = setInterval(() => {
         const now = new Date();
         fs.utimes(file, now, now).catch(() => {});
@@ -101,7 +119,7 @@ export async function tryLock(file: string, what: string): Promise<HeldLock | nu
         file,
         release: async () => {
           clearInterval(timer);
-          await fs.rm(file, { force: true });
+          await unlinkIfThere(file);
         },
       };
     } catch (error) {

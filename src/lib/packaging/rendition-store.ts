@@ -78,7 +78,9 @@ export class RenditionStore implements StoreContext {
     if (await exists(wanted)) return { status: 'HIT', dir };
     let status: CacheStatus = 'HIT';
     if (!(await exists(playlist))) status = await this.playlists.make(renditionPath, playlist, false, early);
-    if (segmentNumber !== undefined && !(await exists(wanted))) {
+    // Looked for again only after the playlist was made (it may have made the segment too); else
+    // its run looks under its lock (store/single-run.ts).
+    if (segmentNumber !== undefined && (status === 'HIT' || !(await exists(wanted)))) {
       let made = await this.segments.make(renditionPath, dir, segmentNumber, wanted, timing, early?.made);
       if (made === 'STALE') {
         // Made by an older casterpak and moved aside (store/segment-requests.ts): made again.

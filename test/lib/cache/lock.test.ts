@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,20 @@ describe('file lock', () => {
     const again = await tryLock(file, 'x.mp4');
     expect(again).not.toBeNull();
     await again!.release();
+  });
+
+  it('makes its directory, and makes it again when it was removed since, leaving only the lock in it', async () => {
+    const dir = path.join(tempDir(), 'locks');
+    const first = await tryLock(path.join(dir, 'a.lock'), 'a.mp4');
+    expect(readdirSync(dir)).toEqual(['a.lock']); // the side file it was written in is gone
+    await first!.release();
+    await first!.release(); // twice: nothing to remove, no error
+    rmSync(dir, { recursive: true });
+    const second = await tryLock(path.join(dir, 'b.lock'), 'b.mp4');
+    expect(second).not.toBeNull();
+    expect(readdirSync(dir)).toEqual(['b.lock']);
+    await second!.release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('takes over a lock whose owner died on this host', async () => {
