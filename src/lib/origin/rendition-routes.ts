@@ -183,12 +183,14 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
     res: ServerResponse,
     route: RenditionRoute<'segment'>,
     first: FirstSegment,
-    bytes: Uint8Array,
+    made: MadeSegment,
     started: number,
   ) {
     const cache: CacheStatus = first.answering(finished(res)) ? 'MISS' : 'WAIT';
     const headers = { 'X-Casterpak-Cache': cache, 'Server-Timing': serverTiming(started, first.timing) };
-    const sent = sendBytes(req, res, bytes, { ...deliveryFor('segment', segmentName(route.segment), config.serve.cacheControl), headers });
+    const options = { ...deliveryFor('segment', segmentName(route.segment), config.serve.cacheControl), headers };
+    // With its file's validators; past the memory budget or without birth times, a hash of its bytes.
+    const sent = sendMadeFile(req, res, made, options).then((result) => result ?? sendBytes(req, res, made.bytes, options));
     readAhead(route, first.segments);
     return sent.then((result) => ({ ...result, cache }));
   }
@@ -205,8 +207,8 @@ export function renditionRoutes(deps: RenditionRoutesDeps) {
       made = store.ensure(renditionPath, undefined, undefined, { segment: { number: route.segment, taken: taken.give } });
       first = (await taken.first(made)) ?? undefined;
     }
-    const bytes = first && (await first.bytes);
-    if (first && bytes) return firstSegment(req, res, route, first, bytes, started);
+    const firstMade = first && (await first.made);
+    if (first && firstMade) return firstSegment(req, res, route, first, firstMade, started);
     // A known rendition's segment count is in memory; an unknown one is made (or found) first.
     const status = store.known(renditionPath)?.info && !made ? 'HIT' : (await (made ?? store.ensure(renditionPath))).status;
     const { segments } = await info(renditionPath);

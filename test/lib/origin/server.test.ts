@@ -62,7 +62,7 @@ describe('serve: the caching origin', () => {
     expect(whole.status).toBe(200);
     // One made it (a MISS); the other waited for it.
     expect([whole, range].map((r) => r.headers.get('x-casterpak-cache')).sort()).toEqual(['MISS', 'WAIT']);
-    expect(whole.headers.get('etag')).toMatch(/^"[\w-]{27}"$/); // a hash of the bytes, not a file's identity
+    expect(whole.headers.get('etag')).toMatch(/^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/); // the identity of the file committed
     expect(whole.headers.get('server-timing')).toMatch(/^make;dur=[\d.]+, mp42hls;dur=[\d.]+$/);
     const bytes = Buffer.from(await whole.arrayBuffer());
     expect(range.status).toBe(206);
@@ -74,6 +74,10 @@ describe('serve: the caching origin', () => {
     const hit = await t.get('/i/av.mp4/segment1_0_av.ts');
     expect(hit.headers.get('x-casterpak-cache')).toBe('HIT');
     expect(Buffer.from(await hit.arrayBuffer()).equals(bytes)).toBe(true);
+    expect([hit.headers.get('etag'), hit.headers.get('last-modified')]).toEqual([
+      whole.headers.get('etag'),
+      whole.headers.get('last-modified'),
+    ]);
   });
 
   it('answers a segment asked for first from memory, made right after the plan, before the commit', async () => {
@@ -81,12 +85,22 @@ describe('serve: the caching origin', () => {
     const segment = await t.get('/i/av.mp4/segment3_0_av.ts');
     expect(segment.status).toBe(200);
     expect(segment.headers.get('x-casterpak-cache')).toBe('MISS');
-    expect(segment.headers.get('etag')).toMatch(/^"[\w-]{27}"$/); // a hash of the bytes, not a file's identity
+    expect(segment.headers.get('etag')).toMatch(/^"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+"$/); // the identity of the file committed
     const bytes = Buffer.from(await segment.arrayBuffer());
     expect(tsFramingError(bytes)).toBeNull();
     await t.settled();
     expect(readFileSync(path.join(t.cacheDir, 'av.mp4', 'segment3_0_av.ts')).equals(bytes)).toBe(true);
     expect((await t.get('/i/av.mp4/segment3_0_av.ts')).headers.get('x-casterpak-cache')).toBe('HIT');
+  });
+
+  it('answers a segment asked for first with a hash of its bytes past the response memory budget', async () => {
+    const t = await startOrigin({ 'av.mp4': 'av.mp4' }, { serve: { responseMemoryBytes: 1024 } });
+    const segment = await t.get('/i/av.mp4/segment3_0_av.ts');
+    expect(segment.status).toBe(200);
+    expect(segment.headers.get('etag')).toMatch(/^"[\w-]{27}"$/); // a hash of the bytes, not a file's identity
+    const bytes = Buffer.from(await segment.arrayBuffer());
+    await t.settled();
+    expect(readFileSync(path.join(t.cacheDir, 'av.mp4', 'segment3_0_av.ts')).equals(bytes)).toBe(true);
   });
 
   it('answers segments first (cold) and 404 past the last segment', async () => {

@@ -195,16 +195,17 @@ export async function sendBytes(
   });
 }
 
-// A file this request is writing, answered from its bytes with the validators a read of the
-// committed file gives (from the stat `made` carries), within the response memory budget; null
-// when the budget is spent (the caller sends the file once committed).
+// A file being written, answered from its bytes with the validators a read of the committed file
+// will give (from the stat `made` carries, taken when it was created), within the response memory
+// budget. Null when the budget is spent, or when the file system keeps no birth time (its
+// validators would then come from the ctime, which the write moves): the caller answers otherwise.
 export async function sendMadeFile(
   req: IncomingMessage,
   res: ServerResponse,
   made: { readonly bytes: Uint8Array; readonly stat: Parameters<typeof fileValidators>[0] },
   options: SendOptions,
 ): Promise<SendResult | null> {
-  const release = holdWhole(made.bytes.length);
+  const release = made.stat.birthtimeMs > 0 ? holdWhole(made.bytes.length) : null;
   if (!release) return null;
   try {
     return await send(req, res, options, fileValidators(made.stat), {

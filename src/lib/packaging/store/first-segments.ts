@@ -5,13 +5,15 @@
 // memory to the segment's request; it is committed with the rendition (docs/architecture.md,
 // "A cold rendition's first segment"). Kept only while its rendition is being made: at most one
 // segment per packaging slot.
+import type { Stats } from 'node:fs';
 import type { ToolTiming } from '../../shared/run-tool.js';
 
 export interface FirstSegment {
   /** 1-based, as in segment<N>_0_av.ts. */
   readonly number: number;
-  /** Its bytes once made; null when making it failed (its request then makes it as any other's). */
-  readonly bytes: Promise<Uint8Array | null>;
+  /** Its bytes once made and its file created; null when making it failed (its request then
+   * makes it as any other's). */
+  readonly made: Promise<MadeSegment | null>;
   /** How many segments the rendition has. */
   readonly segments: number;
   /** The mp42hls run's time, for the answer's Server-Timing. */
@@ -26,11 +28,17 @@ export interface FirstSegment {
 const ANSWER_WAIT_MS = 100;
 const noFailure = () => {};
 
-/** A segment a request made alone: its bytes and what the validators of its file, once
- * committed, come from (origin/http/conditional.ts fileValidators). */
+/** A segment made and its file created, not yet written: its bytes and what the validators of
+ * the file, once committed, come from (origin/http/static-file.ts sendMadeFile). */
 export interface MadeSegment {
   readonly bytes: Uint8Array;
   readonly stat: { readonly size: number; readonly ino: number; readonly birthtimeMs: number; readonly ctimeMs: number };
+}
+
+// `stat`: the file's, taken once it was created (empty); its size will be the bytes'. A commit
+// by rename keeps the inode and the birth time.
+export function madeSegment(bytes: Uint8Array, { ino, birthtimeMs, ctimeMs }: Stats): MadeSegment {
+  return { bytes, stat: { size: bytes.length, ino, birthtimeMs, ctimeMs } };
 }
 
 /** What a request that starts a rendition made from the moov, or makes a segment alone, gets

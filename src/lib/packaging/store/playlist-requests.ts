@@ -1,6 +1,8 @@
 // A missing media playlist: from the source's moov alone (moov-rendition.ts) or by a whole-file
 // mp42hls run (packager.ts), as store/plan-request.ts decides, committed as one directory
 // (rendition-writer.ts, cache/commit.ts). The whole-file run also repairs missing segments.
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { renditionKey, segmentName } from '../../cache/names.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
@@ -9,9 +11,9 @@ import { wholeFileRendition } from '../packager.js';
 import { indexFromBytes, makeSegmentAlone, type Derivation } from '../segment-maker.js';
 import { encodeSegmentIndex } from '../index/segment-index.js';
 import { indexedSource, moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
-import { writePieces } from '../../shared/file-io.js';
+import { writeAll } from '../../shared/file-io.js';
 import type { ToolTiming } from '../../shared/run-tool.js';
-import type { EarlyWork } from './first-segments.js';
+import { madeSegment, type EarlyWork } from './first-segments.js';
 import { removeRunDir, tempDirDuring } from '../../cache/temp-run.js';
 import type { SourceReader } from '../source/source-reader.js';
 import { planPlaylist, refusal } from './plan-request.js';
@@ -24,6 +26,17 @@ import type { JobLimiter } from '../job-limiter.js';
 function wholeFileSlots({ limiter, wholeFileLimiter }: StoreContext['options']): Pick<JobLimiter, 'run'> | undefined {
   if (!wholeFileLimiter) return limiter;
   return { run: (job) => wholeFileLimiter.run(() => (limiter ? limiter.run(job) : job())) };
+}
+
+// The first segment's file, created before it was handed over: written, or removed when making it
+// failed after all (an empty file is never committed).
+async function writeCreated(handle: FileHandle, file: string, bytes: Uint8Array | undefined): Promise<void> {
+  try {
+    if (bytes) await writeAll(handle, bytes);
+  } finally {
+    await handle.close();
+  }
+  if (!bytes) await fs.rm(file, { force: true });
 }
 
 export class PlaylistRequests {
@@ -139,20 +152,35 @@ export class PlaylistRequests {
       const { bento4, layout, signal } = this.store.options;
       const { renditionPath, source } = job;
       const timing: ToolTiming = { toolMs: 0 };
-      // Null when it fails: a request waiting for it then makes it itself.
-      const bytes = (async () => {
+      // Its file is created in the run directory before it is handed over: the answer carries the
+      // validators of the file the commit publishes. Null when it fails: a request waiting for it
+      // then makes it itself.
+      const file: { handle?: FileHandle } = {};
+      const made = (async () => {
         // An answer is written once its socket is uncorked, in a later tick: it goes first.
         await new Promise((resolve) => setImmediate(resolve));
         const plan = { ...read.plan, segments: read.plan.segments.slice(number - 1, number) };
         const index = indexFromBytes(encodeSegmentIndex(read.moov, read.movie, plan, indexedSource(read.identity)), runDir);
-        return makeSegmentAlone({ bento4, layout, renditionPath, index, position: 0, segmentNumber: number, source, signal, timing });
+        const bytes = await makeSegmentAlone({
+          bento4,
+          layout,
+          renditionPath,
+          index,
+          position: 0,
+          segmentNumber: number,
+          source,
+          signal,
+          timing,
+        });
+        file.handle = await fs.open(path.join(runDir, segmentName(number)), 'wx');
+        return madeSegment(bytes, await file.handle.stat());
       })().catch(() => null);
-      // Registered in the answer's turn (`bytes` has not gone past its first await), before any request can look for it.
-      const registered = this.store.firstSegments.start(renditionPath, { number, bytes, segments: read.plan.segments.length, timing });
+      // Registered in the answer's turn (`made` has not gone past its first await), before any request can look for it.
+      const registered = this.store.firstSegments.start(renditionPath, { number, made, segments: read.plan.segments.length, timing });
       end = registered.end;
       early?.segment?.taken(registered.entry);
-      const segment = await bytes;
-      if (segment) await writePieces(path.join(runDir, segmentName(number)), [segment]);
+      const segment = await made;
+      if (file.handle) await writeCreated(file.handle, path.join(runDir, segmentName(number)), segment?.bytes);
       // The rest of the rendition is synchronous work: it waits for an answer being written.
       await registered.answered();
     };

@@ -14,20 +14,9 @@ import { loadIndex, makeSegmentAlone, type LoadedIndex } from '../segment-maker.
 import { IndexFormatError } from '../index/segment-index.js';
 import { planSegment, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
-import type { MadeSegment } from './first-segments.js';
+import { madeSegment, type MadeSegment } from './first-segments.js';
 import type { StoreContext } from './store-context.js';
 import type { ToolTiming } from '../../shared/run-tool.js';
-
-// A segment is handed to its request as soon as its file is created, while its bytes are written
-// and renamed in: the file's inode and birth time (which the rename keeps) and the bytes' length
-// are the validators a read of the committed file gives (origin/http/conditional.ts
-// fileValidators). Without a birth time those would come from the ctime, which the write moves:
-// the request then answers from the committed file.
-function answerWhenCreated(bytes: Uint8Array, made: (segment: MadeSegment) => void) {
-  return ({ ino, birthtimeMs, ctimeMs }: Stats) => {
-    if (birthtimeMs > 0) made({ bytes, stat: { size: bytes.length, ino, birthtimeMs, ctimeMs } });
-  };
-}
 
 export class SegmentRequests {
   constructor(private readonly store: StoreContext) {}
@@ -91,7 +80,9 @@ export class SegmentRequests {
               transform,
               timing,
             });
-            await writeFileAtomic(wanted, bytes, { durable: false, created: made && answerWhenCreated(bytes, made) });
+            // Handed to its request as soon as its file is created, while it is written and renamed in.
+            const created = made && ((stat: Stats) => made(madeSegment(bytes, stat)));
+            await writeFileAtomic(wanted, bytes, { durable: false, created });
             return 'committed' as const;
           },
           outcomeOf: (outcome) => outcome,

@@ -1,7 +1,7 @@
 // A cold playlist answered early has its first segment made right after, from an index of that
 // segment alone: the same bytes as the segment made from the rendition's whole index, answered
 // from memory while the rendition is made, then committed with it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { segmentName } from '../../../../src/lib/cache/names.js';
@@ -35,11 +35,14 @@ describe('a cold playlist’s first segment', () => {
       const { store, first, second, dir } = await madeAhead(file);
       expect(first, 'registered when the playlist is answered').toBeDefined();
       expect(second).toBeUndefined();
-      const bytes = await first!.bytes;
-      expect(bytes).not.toBeNull();
+      const made = await first!.made;
+      expect(made).not.toBeNull();
       expect(store.firstSegments.get(file, 1), 'forgotten once committed').toBeUndefined();
       const committed = readFileSync(path.join(dir, segmentName(1)));
-      expect(Buffer.from(bytes!).equals(committed)).toBe(true);
+      expect(Buffer.from(made!.bytes).equals(committed)).toBe(true);
+      // Handed over with the identity of the file the commit published: the same validators.
+      const { size, ino, birthtimeMs } = statSync(path.join(dir, segmentName(1)));
+      expect(made!.stat).toMatchObject({ size, ino, birthtimeMs });
       // The oracle: a store without it makes segment 1 from the committed whole index.
       const alone = testStore();
       await alone.store.ensure(file, 1);
@@ -59,7 +62,7 @@ describe('a cold playlist’s first segment', () => {
     expect((await store.ensure('av.mp4', undefined, undefined, { segment: { number: 3, taken: give } })).status).toBe('MISS');
     expect(taken).toEqual([3]);
     const committed = readFileSync(path.join(layout.renditionDir('av.mp4'), segmentName(3)));
-    expect(Buffer.from((await first!.bytes)!).equals(committed)).toBe(true);
+    expect(Buffer.from((await first!.made)!.bytes).equals(committed)).toBe(true);
     const alone = testStore();
     await alone.store.ensure('av.mp4', 3);
     expect(readFileSync(path.join(alone.layout.renditionDir('av.mp4'), segmentName(3))).equals(committed)).toBe(true);
@@ -82,7 +85,7 @@ describe('a cold playlist’s first segment', () => {
   it('a first segment that fails leaves the rendition whole without it, for its own request to make', async () => {
     const fake = path.join(REPO_DIR, 'test/fixtures/bin/not-ts/mp42hls'); // writes no MPEG-TS
     const { first, dir, events } = await madeAhead('av.mp4', { bento4: { ...locateBento4(REAL_BIN_DIR, 30_000), mp42hls: fake } });
-    expect(await first!.bytes).toBeNull();
+    expect(await first!.made).toBeNull();
     expect(events.map((e) => [e.what, e.outcome])).toEqual([['playlist', 'committed']]);
     expect(existsSync(path.join(dir, 'index_0_av.m3u8'))).toBe(true);
     expect(existsSync(path.join(dir, segmentName(1)))).toBe(false);
@@ -90,7 +93,8 @@ describe('a cold playlist’s first segment', () => {
 });
 
 describe('FirstSegments', () => {
-  const entry = { number: 1, bytes: Promise.resolve(new Uint8Array(188)), segments: 3, timing: { toolMs: 0 } };
+  const made = { bytes: new Uint8Array(188), stat: { size: 188, ino: 1, birthtimeMs: 1, ctimeMs: 1 } };
+  const entry = { number: 1, made: Promise.resolve(made), segments: 3, timing: { toolMs: 0 } };
 
   it('waits for an answer being written, at most its bound, and for none when no request took it', async () => {
     const firsts = new FirstSegments();
