@@ -58,6 +58,7 @@ describe('the status page', () => {
     await new Promise((resolve) => setTimeout(resolve, 20)); // distinct last-access times
     await fetchOk('/i/shows/2026/demo.mp4/index_0_av.m3u8');
     await fetchOk('/i/shows/2026/demo.mp4/segment1_0_av.ts');
+    await settled(serve.url); // answered while it was committed: the page lists what is cached
     const { page } = await newPage(browser);
     await page.goto(`${serve.url}/`);
     const rows = await page.locator('#renditions tbody tr').evaluateAll((trs) =>

@@ -34,8 +34,10 @@ export function segmentPath(rendition: string, n: number): string {
   return `/i/${rendition}/segment${n}_0_av.ts`;
 }
 
-// Transcodes the origin counted (casterpak_packaging_runs_total{what="transcode"}), by outcome.
+// Transcodes the origin counted (casterpak_packaging_runs_total{what="transcode"}), by outcome,
+// once it is quiet: a transcoded segment is answered while it is committed.
 export async function transcodeRuns(t: TestOrigin, outcome?: string): Promise<number> {
+  await t.settled();
   const { values } = await t.origin.metrics.packagingRuns.get();
   return values
     .filter((v) => v.labels.what === 'transcode' && (outcome === undefined || v.labels.outcome === outcome))
