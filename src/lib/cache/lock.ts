@@ -91,23 +91,17 @@ async function unlinkIfThere(file: string): Promise<void> {
   });
 }
 
-// Lock directories made by this process: made once, not before every lock (made again if removed).
-const madeDirs = new Set<string>();
-
 // Takes the lock, or returns null when a live owner holds it. A stale lock is taken over by
 // renaming it away first, so two processes cannot both break the same stale lock.
 export async function tryLock(file: string, what: string): Promise<HeldLock | null> {
-  const dir = path.dirname(file);
-  if (!madeDirs.has(dir)) {
-    await fs.mkdir(dir, { recursive: true });
-    madeDirs.add(dir);
-  }
   for (let attempt = 0; attempt < 3; attempt++) {
     const owner: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), what };
     try {
+      // Its directory is made when the lock finds it missing (the first lock, or removed since by
+      // prune or an operator), not before every lock: a segment made takes a lock.
       await createWritten(file, JSON.stringify(owner)).catch(async (error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
-        await fs.mkdir(dir, { recursive: true }); // removed since (prune, an operator)
+        await fs.mkdir(path.dirname(file), { recursive: true });
         await createWritten(file, JSON.stringify(owner));
       });
       const timer = setInterval(() => {
