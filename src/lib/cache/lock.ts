@@ -7,6 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isAbandoned } from './abandoned.js';
 import { asideLockName, atomicTempName } from './names.js';
+import { unlinkIfThere } from '../shared/file-io.js';
 
 interface LockOwner {
   readonly pid: number;
@@ -82,13 +83,6 @@ async function createWritten(file: string, text: string): Promise<void> {
   } finally {
     await unlinkIfThere(side);
   }
-}
-
-// One unlink, where fs.rm stats first: a lock is taken and let go for every segment made.
-async function unlinkIfThere(file: string): Promise<void> {
-  await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
 }
 
 // Takes the lock, or returns null when a live owner holds it. A stale lock is taken over by

@@ -4,6 +4,7 @@ import { promises as fs, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { trashName, type CacheLayout } from './names.js';
+import { unlinkIfThere } from '../shared/file-io.js';
 
 export class CrossDeviceError extends Error {}
 
@@ -19,10 +20,7 @@ export async function removeTree(target: string, dev: number): Promise<void> {
   for (const dirent of await fs.readdir(target, { withFileTypes: true })) {
     const child = path.join(target, dirent.name);
     if (dirent.isDirectory()) await removeTree(child, dev);
-    else
-      await fs.unlink(child).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
+    else await unlinkIfThere(child);
   }
   await fs.rmdir(target);
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { renditionKey, tempRunName, type CacheLayout } from './names.js';
+import { unlinkIfThere } from '../shared/file-io.js';
 
 export async function makeTempDir(layout: CacheLayout, renditionPath: string): Promise<string> {
   await fs.mkdir(layout.tmpDir(), { recursive: true });
@@ -39,13 +40,7 @@ export async function tempDirDuring<T>(
 // removal. A cold segment's answer waits on this: a recursive removal is several file-system
 // round trips one after the other (lstat, readdir, lstat per file), this is two.
 export async function removeRunDir(dir: string, names: readonly string[]): Promise<void> {
-  await Promise.all(
-    names.map((name) =>
-      fs.unlink(path.join(dir, name)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      }),
-    ),
-  );
+  await Promise.all(names.map((name) => unlinkIfThere(path.join(dir, name))));
   await fs.rmdir(dir).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return;
     if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;

@@ -38,6 +38,13 @@ export async function writePieces(file: string, pieces: readonly Uint8Array[]): 
 }
 const WRITEV_PIECES = 1024; // IOV_MAX on Linux
 
+// One unlink, a file already gone being no error (fs.rm with force stats first: a round trip more).
+export async function unlinkIfThere(file: string): Promise<void> {
+  await fs.unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
 // `bytes` at the file's position in one write (FileHandle.writeFile writes 512 KiB at a time, a
 // thread-pool round trip each), more only when the system writes less.
 export async function writeAll(handle: fs.FileHandle, bytes: Uint8Array): Promise<void> {

@@ -1,8 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { promises as fs } from 'node:fs';
-import { readWhole, writeAll, writePieces } from '../../../src/lib/shared/file-io.js';
+import { readWhole, unlinkIfThere, writeAll, writePieces } from '../../../src/lib/shared/file-io.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 describe('writePieces', () => {
@@ -29,6 +29,18 @@ describe('readWhole', () => {
     writeFileSync(path.join(dir, 'empty'), '');
     expect((await readWhole(path.join(dir, 'big'))).equals(bytes)).toBe(true);
     expect((await readWhole(path.join(dir, 'empty'))).length).toBe(0);
+  });
+});
+
+describe('unlinkIfThere', () => {
+  it('removes a file, takes one already gone as done, and throws what else goes wrong', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'f');
+    writeFileSync(file, 'x');
+    await unlinkIfThere(file);
+    expect(existsSync(file)).toBe(false);
+    await unlinkIfThere(file);
+    await expect(unlinkIfThere(dir)).rejects.toMatchObject({ code: expect.stringMatching(/^(EISDIR|EPERM)$/) });
   });
 });
 
