@@ -19,7 +19,7 @@ import { checkPackageable, type MediaInfo } from './mp4info.js';
 import { encodeSegmentIndex } from './index/segment-index.js';
 import { readMoov, type SourceIdentity, type SourceReader } from './source/source-reader.js';
 import { makeTempDir } from '../cache/temp-run.js';
-import { nearlyFull } from '../shared/free-space.js';
+import { freeBytes, tooFew } from '../shared/free-space.js';
 import { renditionPlaylist, writeRenditionFiles } from './rendition-writer.js';
 
 // The same tolerance as the whole-file run's duration check (packager.ts).
@@ -109,13 +109,15 @@ interface MoovRenditionOptions {
   readonly afterAnswer?: (runDir: string) => Promise<void>;
   /** The run directory, made while the moov was read (cache/temp-run.ts); else made here. */
   readonly runDir?: string;
+  /** The cache's free bytes (shared/free-space.ts), asked for while the moov was read; else asked here. */
+  readonly free?: Promise<number | null>;
 }
 
 // The rendition without its segments, in a run directory the caller commits.
 export async function moovRendition(
   job: MoovJob,
   reading: MoovReading,
-  { describe = (info) => info, answer, afterAnswer, runDir }: MoovRenditionOptions = {},
+  { describe = (info) => info, answer, afterAnswer, runDir, free }: MoovRenditionOptions = {},
 ): Promise<{ tmp: string; info: RenditionInfo; index: Uint8Array }> {
   const tmp = runDir ?? (await makeTempDir(job.layout, job.renditionPath));
   try {
@@ -128,7 +130,9 @@ export async function moovRendition(
     // Answered once the cache has taken the run directory and has room for what follows (the
     // index is smaller than the moov it comes from): a cache that cannot store the rendition
     // (read-only, full) gets its error answered, not a playlist of segments it cannot make.
-    if ((answer || afterAnswer) && (await nearlyFull(job.layout.root, reading.moov.byteLength + playlist.length)) === null) {
+    const room =
+      (answer || afterAnswer) && tooFew(await (free ?? freeBytes(job.layout.root)), reading.moov.byteLength + playlist.length) === null;
+    if (room) {
       answer?.(playlist);
       await afterAnswer?.(tmp);
     }

@@ -7,13 +7,22 @@ import { promises as fs } from 'node:fs';
 
 const LOW_SPACE_BYTES = 4 * 1024 * 1024;
 
-/** The bytes free in `dir`'s file system when fewer than `writing` and the spare room, else null (also when unknown). */
-export async function nearlyFull(dir: string, writing = 0): Promise<number | null> {
+/** The bytes free in `dir`'s file system; null when unknown. */
+export async function freeBytes(dir: string): Promise<number | null> {
   try {
     const stat = await fs.statfs(dir);
-    const free = stat.bavail * stat.bsize;
-    return free < LOW_SPACE_BYTES + writing ? free : null;
+    return stat.bavail * stat.bsize;
   } catch {
     return null;
   }
+}
+
+/** `free` (from freeBytes) when fewer than `writing` and the spare room, else null (also when unknown). */
+export function tooFew(free: number | null, writing = 0): number | null {
+  return free !== null && free < LOW_SPACE_BYTES + writing ? free : null;
+}
+
+/** The bytes free in `dir`'s file system when fewer than `writing` and the spare room, else null (also when unknown). */
+export async function nearlyFull(dir: string, writing = 0): Promise<number | null> {
+  return tooFew(await freeBytes(dir), writing);
 }

@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nearlyFull } from '../../../src/lib/shared/free-space.js';
+import { freeBytes, nearlyFull, tooFew } from '../../../src/lib/shared/free-space.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 describe('nearlyFull', () => {
@@ -15,5 +15,13 @@ describe('nearlyFull', () => {
 
   it('is null when it cannot tell', async () => {
     expect(await nearlyFull('/nonexistent/casterpak', Number.MAX_SAFE_INTEGER)).toBeNull();
+    expect(await freeBytes('/nonexistent/casterpak')).toBeNull();
+  });
+
+  it('judges free bytes asked for earlier as it judges the file system now', () => {
+    const free = 100 * 1024 * 1024;
+    expect(tooFew(free, free)).toBe(free);
+    expect(tooFew(free, free - 8 * 1024 * 1024)).toBeNull();
+    expect(tooFew(null, Number.MAX_SAFE_INTEGER)).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ import { indexFromBytes, makeSegmentAlone, type Derivation } from '../segment-ma
 import { encodeSegmentIndex } from '../index/segment-index.js';
 import { indexedSource, moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
 import { writeAll } from '../../shared/file-io.js';
+import { freeBytes } from '../../shared/free-space.js';
 import type { ToolTiming } from '../../shared/run-tool.js';
 import { madeSegment, type EarlyWork } from './first-segments.js';
 import { removeRunDir, tempDirDuring } from '../../cache/temp-run.js';
@@ -108,7 +109,9 @@ export class PlaylistRequests {
     early: EarlyWork | undefined,
   ) {
     const { renditionPath } = job;
-    // The run directory is made while the moov is read: its round trips off the answer's path.
+    // The run directory is made and the cache's free space asked for while the moov is read: their
+    // round trips off the answer's path (on a cold cache the free space took 1–12 ms after the plan).
+    const free = freeBytes(job.layout.root);
     const { tmp: runDir, result } = await tempDirDuring(job.layout, renditionPath, async () => {
       const read = await readSourceMoov(job);
       const next = planPlaylist({ ...facts, wholeFileBecause: read.wholeFileBecause });
@@ -128,7 +131,7 @@ export class PlaylistRequests {
     const answer = describe ? undefined : early?.playlist;
     const first = describe ? null : this.firstSegment(job, read, early);
     try {
-      const { tmp, index } = await moovRendition(job, read, { describe, answer, afterAnswer: first?.make, runDir });
+      const { tmp, index } = await moovRendition(job, read, { describe, answer, afterAnswer: first?.make, runDir, free });
       const outcome = await this.commit(renditionPath, tmp, replace);
       if (outcome === 'committed' || outcome === 'replaced')
         this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
