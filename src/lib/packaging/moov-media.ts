@@ -3,7 +3,6 @@
 import { codecString } from '../formats/mp4/codec-string.js';
 import type { MediaInfo, TrackInfo } from '../formats/mp4/media-info.js';
 import type { Movie, Track } from '../formats/mp4/moov.js';
-import { totalSize } from '../formats/mp4/sample-tables.js';
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -18,7 +17,7 @@ function channelsOf(track: Track): number | undefined {
 
 function trackInfo(track: Track): TrackInfo {
   const seconds = track.timescale > 0 ? track.mediaDuration / track.timescale : 0;
-  const bytes = totalSize(track.samples.sizes); // summed once per table, when the moov was read
+  const bytes = track.samples.totalBytes;
   const type = track.handler === 'vide' ? 'video' : track.handler === 'soun' ? 'audio' : 'other';
   return {
     id: track.id,

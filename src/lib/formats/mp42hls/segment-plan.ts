@@ -6,6 +6,7 @@ import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { interleave, writesAllAlone, type TrackCursorInit } from './interleave.js';
 import { onPresentationTimeline } from '../mp4/timeline/presentation.js';
+import { offsetRange } from '../mp4/tables/timing.js';
 
 // Half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
 export interface SampleRange {
@@ -72,13 +73,6 @@ export interface SegmentPlan {
 
 const TAIL_TOLERANCE_S = 0.1;
 
-// A loop, not Math.max(...offsets): a film's millions of samples are too many arguments.
-function largestOffset(offsets: ArrayLike<number>): number {
-  let largest = 0;
-  for (let i = 0; i < offsets.length; i++) if (offsets[i] > largest) largest = offsets[i];
-  return largest;
-}
-
 // The audio's end past the video's last decode time (mp42hls's clock at the end), when the video
 // ends more than the tolerance before the audio and no video sample is dropped.
 function audioTailOf(video: Track | undefined, audio: Track | undefined, dropped: number): number {
@@ -86,8 +80,8 @@ function audioTailOf(video: Track | undefined, audio: Track | undefined, dropped
   const a = audio?.samples;
   if (!v || !a || v.count === 0 || a.count === 0 || dropped > 0) return 0;
   const lastVideo = v.decodeTimes[v.count - 1] / video!.timescale;
-  const videoEnd = lastVideo + v.durations[v.count - 1] / video!.timescale;
-  const audioEnd = (a.decodeTimes[a.count - 1] + a.durations[a.count - 1]) / audio!.timescale;
+  const videoEnd = v.decodeEnd / video!.timescale;
+  const audioEnd = a.decodeEnd / audio!.timescale;
   return audioEnd - videoEnd > TAIL_TOLERANCE_S ? audioEnd - lastVideo : 0;
 }
 
@@ -207,7 +201,7 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
     droppedVideoSamples: dropped,
     trailingZeroSegment: segments.length > 1 && durations[durations.length - 1] === 0,
     audioTail: audioTailOf(video, audio, dropped),
-    reorderDelay: video ? largestOffset(video.samples.compositionOffsets) / video.timescale : 0,
+    reorderDelay: video ? offsetRange(video.samples.compositionOffsets).largest / video.timescale : 0,
   };
 }
 

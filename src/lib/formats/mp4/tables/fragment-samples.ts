@@ -171,8 +171,10 @@ export function withFragmentSamples(moov: Uint8Array, movie: Movie, moofs: Itera
         samples: {
           count: g.sizes.length,
           decodeTimes: Float64Array.from(g.decodeTimes),
+          decodeEnd: g.sizes.length > 0 ? g.decodeTimes[g.sizes.length - 1] + g.durations[g.sizes.length - 1] : 0,
           durations: Uint32Array.from(g.durations),
           sizes: Uint32Array.from(g.sizes),
+          totalBytes: g.sizes.reduce((sum, size) => sum + size, 0),
           offsets: Float64Array.from(g.offsets),
           sync: Uint8Array.from(g.sync),
           compositionOffsets: Int32Array.from(g.compositionOffsets),

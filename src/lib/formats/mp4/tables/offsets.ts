@@ -4,7 +4,6 @@
 // a media playlist never is (docs/architecture.md, "A cold playlist answered early").
 import { Mp4FormatError } from '../errors.js';
 import { be32, entries, tableBox, type StblBoxes } from './entries.js';
-import { totalSize } from './sizes.js';
 
 const TWO_32 = 2 ** 32;
 // The high half of a co64 offset above this is beyond 2^53, where a double stops being exact.
@@ -35,10 +34,13 @@ interface SampleOffsets {
 // stsc: u32 entry_count; {u32 first_chunk (1-based, increasing); u32 samples_per_chunk; u32 sample_description_index}.
 // Every check is made here, on the entries alone: the walk cannot fail later. Offsets that could
 // pass 2^53 (never in a real file) are computed at once, to be refused now.
-export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32Array): SampleOffsets {
+export function sampleOffsets(
+  bytes: Uint8Array,
+  boxes: StblBoxes,
+  { count, total, sizes }: { count: number; total: number; sizes: () => Uint32Array },
+): SampleOffsets {
   const chunks = chunkTable(bytes, boxes);
   const stsc = entries(bytes, tableBox(boxes, 'stsc'), 4, 12);
-  const count = sizes.length;
   const indexes: number[] = [];
   let held = 0;
   for (let e = 0, at = stsc.at; e < stsc.count && held < count; e++, at += 12) {
@@ -54,8 +56,8 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, sizes: Uint32
   }
   if (held < count) throw new Mp4FormatError(`chunks hold ${held} of ${count} samples`);
   let offsets: Float64Array | undefined;
-  const walked = () => (offsets ??= walk(bytes, chunks, stsc, sizes));
-  if (chunks.below + totalSize(sizes) > Number.MAX_SAFE_INTEGER) walked();
+  const walked = () => (offsets ??= walk(bytes, chunks, stsc, sizes()));
+  if (chunks.below + total > Number.MAX_SAFE_INTEGER) walked();
   return { indexes: indexes.sort((a, b) => a - b), offsets: walked };
 }
 

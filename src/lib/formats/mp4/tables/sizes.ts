@@ -18,20 +18,45 @@ function countOf(bytes: Uint8Array, box: BoxHeader): { count: number; body: numb
   return { count, body, end };
 }
 
-export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): Uint32Array {
+interface SampleSizes {
+  readonly count: number;
+  /** The bytes of all samples: the offsets are bounded with it (offsets.ts), a track's bit rate is it over its duration. */
+  readonly total: number;
+  /** Each sample's size, decoded on the first call and kept: a media playlist needs only the total. */
+  readonly sizes: () => Uint32Array;
+}
+
+export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
   const stsz = boxes.get('stsz');
   const box = stsz ?? tableBox(boxes, 'stz2');
   const { count, body, end } = countOf(bytes, box);
-  const sizes = new Uint32Array(count);
-  if (stsz) {
-    const constant = be32(bytes, body);
-    if (constant !== 0) return sizes.fill(constant);
-    if (body + 8 + count * 4 > end) throw new Mp4FormatError('stsz too short for its sample_count');
-    for (let i = 0, at = body + 8; i < count; i++, at += 4) {
-      sizes[i] = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
-    }
-    return sizes;
+  const once = (decode: () => Uint32Array) => {
+    let sizes: Uint32Array | undefined;
+    return () => (sizes ??= decode());
+  };
+  if (!stsz) {
+    const sizes = stz2Sizes(bytes, body, end, count);
+    let total = 0;
+    for (let i = 0; i < count; i++) total += sizes[i];
+    return { count, total, sizes: () => sizes };
   }
+  const constant = be32(bytes, body);
+  if (constant !== 0) return { count, total: constant * count, sizes: once(() => new Uint32Array(count).fill(constant)) };
+  const first = body + 8;
+  if (first + count * 4 > end) throw new Mp4FormatError('stsz too short for its sample_count');
+  let total = 0;
+  for (let at = first; at < first + count * 4; at += 4) total += be32(bytes, at);
+  const decode = () => {
+    const sizes = new Uint32Array(count);
+    for (let i = 0, at = first; i < count; i++, at += 4) sizes[i] = be32(bytes, at);
+    return sizes;
+  };
+  return { count, total, sizes: once(decode) };
+}
+
+// stz2 (rare): decoded at once.
+function stz2Sizes(bytes: Uint8Array, body: number, end: number, count: number): Uint32Array {
+  const sizes = new Uint32Array(count);
   const field = bytes[body + 3];
   if (field !== 4 && field !== 8 && field !== 16) throw new Mp4FormatError(`stz2 field_size ${field}`);
   const at = body + 8;
@@ -40,17 +65,4 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): Uint32Array {
   else if (field === 8) for (let i = 0; i < count; i++) sizes[i] = bytes[at + i];
   else for (let i = 0; i < count; i++) sizes[i] = i % 2 === 0 ? bytes[at + (i >> 1)] >> 4 : bytes[at + (i >> 1)] & 15;
   return sizes;
-}
-
-// The bytes of all samples, summed once per table: the offsets are bounded with it when the moov
-// is read (offsets.ts), and a track's bit rate is it over its duration (packaging/moov-media.ts).
-const totals = new WeakMap<Uint32Array, number>();
-export function totalSize(sizes: Uint32Array): number {
-  let total = totals.get(sizes);
-  if (total === undefined) {
-    total = 0;
-    for (let i = 0; i < sizes.length; i++) total += sizes[i];
-    totals.set(sizes, total);
-  }
-  return total;
 }

@@ -3,25 +3,45 @@
 import { Mp4FormatError } from '../errors.js';
 import { be32, be32s, entries, tableBox, type StblBoxes } from './entries.js';
 
-// stts (§8.6.1.2): u32 entry_count; {u32 sample_count; u32 sample_delta}.
-export function timing(bytes: Uint8Array, boxes: StblBoxes, count: number): { decodeTimes: Float64Array; durations: Uint32Array } {
+// stts (§8.6.1.2): u32 entry_count; {u32 sample_count; u32 sample_delta}. Checked here, decoded
+// on a call: the decode times from `start` (a table's own from 0, or moved onto the presentation
+// timeline, timeline/presentation.ts, without its own decoded first), the durations once (a media
+// playlist reads none of them, only where the track ends).
+export function timing(
+  bytes: Uint8Array,
+  boxes: StblBoxes,
+  count: number,
+): { decodeTimes: (start: number) => Float64Array; decodeEnd: number; durations: () => Uint32Array } {
   const stts = entries(bytes, tableBox(boxes, 'stts'), 4, 8);
-  const decodeTimes = new Float64Array(count);
-  const durations = new Uint32Array(count);
-  let sample = 0;
-  let time = 0;
-  for (let e = 0, at = stts.at; e < stts.count && sample < count; e++, at += 8) {
-    const end = Math.min(sample + be32(bytes, at), count);
-    const delta = be32(bytes, at + 4);
-    durations.fill(delta, sample, end);
-    for (; sample < end; sample++) {
-      decodeTimes[sample] = time;
-      time += delta;
+  // Each entry's run within the count, one call a run.
+  const runs = (each: (first: number, end: number, delta: number) => void) => {
+    let first = 0;
+    for (let e = 0, at = stts.at; e < stts.count && first < count; e++, at += 8) {
+      const end = Math.min(first + be32(bytes, at), count);
+      each(first, end, be32(bytes, at + 4));
+      first = end;
     }
-  }
-  if (sample < count) throw new Mp4FormatError(`stts covers ${sample} of ${count} samples`);
-  if (time > Number.MAX_SAFE_INTEGER) throw new Mp4FormatError('decode times beyond 2^53');
-  return { decodeTimes, durations };
+    return first;
+  };
+  let decodeEnd = 0;
+  const covered = runs((first, end, delta) => (decodeEnd += (end - first) * delta));
+  if (covered < count) throw new Mp4FormatError(`stts covers ${covered} of ${count} samples`);
+  if (decodeEnd > Number.MAX_SAFE_INTEGER) throw new Mp4FormatError('decode times beyond 2^53');
+  const decodeTimes = (start: number) => {
+    const times = new Float64Array(count);
+    let time = start;
+    runs((first, end, delta) => {
+      for (let i = first; i < end; i++, time += delta) times[i] = time;
+    });
+    return times;
+  };
+  let durations: Uint32Array | undefined;
+  const decodeDurations = () => {
+    const made = new Uint32Array(count);
+    runs((first, end, delta) => made.fill(delta, first, end));
+    return made;
+  };
+  return { decodeTimes, decodeEnd, durations: () => (durations ??= decodeDurations()) };
 }
 
 // Without stss every sample is a sync sample: u32 entry_count; u32 sample_number (1-based) × entry_count.
@@ -38,11 +58,29 @@ export function syncFlags(bytes: Uint8Array, boxes: StblBoxes, count: number): U
   return sync;
 }
 
+// The lowest and largest composition offset of a table, known from its ctts entries when it is
+// read (a film's offsets are far fewer runs than samples), else found once by a loop.
+const ranges = new WeakMap<Int32Array, { lowest: number; largest: number }>();
+export function offsetRange(offsets: Int32Array): { lowest: number; largest: number } {
+  let range = ranges.get(offsets);
+  if (!range) {
+    range = { lowest: 0, largest: 0 };
+    for (let i = 0; i < offsets.length; i++) {
+      if (offsets[i] < range.lowest) range.lowest = offsets[i];
+      if (offsets[i] > range.largest) range.largest = offsets[i];
+    }
+    ranges.set(offsets, range);
+  }
+  return range;
+}
+
 // Without ctts composition equals decode time (§8.6.1.3): u32 entry_count; {u32 sample_count;
 // version 0: u32 sample_offset | version 1: i32 sample_offset}; version 0 values too are read
 // as signed 32 bits, as Bento4 does.
 export function compositionOffsets(bytes: Uint8Array, boxes: StblBoxes, count: number): Int32Array {
   const out = new Int32Array(count);
+  const range = { lowest: 0, largest: 0 };
+  ranges.set(out, range);
   const box = boxes.get('ctts');
   if (!box) return out;
   const ctts = entries(bytes, box, 4, 8);
@@ -52,6 +90,8 @@ export function compositionOffsets(bytes: Uint8Array, boxes: StblBoxes, count: n
     const offset = be32s(bytes, at + 4);
     if (run === 1) out[sample] = offset;
     else out.fill(offset, sample, sample + run);
+    if (run > 0 && offset < range.lowest) range.lowest = offset;
+    if (run > 0 && offset > range.largest) range.largest = offset;
     sample += run;
   }
   if (sample < count) throw new Mp4FormatError(`ctts covers ${sample} of ${count} samples`);

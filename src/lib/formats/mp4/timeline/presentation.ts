@@ -8,7 +8,8 @@
 // offset so that no sample is presented before it is decoded. A common offset for the video and
 // audio tracks then keeps the earliest decode time at 0, never below.
 import type { Movie, Track } from '../moov.js';
-import { withTimes } from '../sample-tables.js';
+import { movedDecodeTimes, withTimes } from '../sample-tables.js';
+import { offsetRange } from '../tables/timing.js';
 
 interface TrackShift {
   /** Added to every decode time, in track timescale units, before the common offset. */
@@ -18,10 +19,7 @@ interface TrackShift {
 }
 
 function ownShift(movie: Movie, track: Track): TrackShift {
-  const offsets = track.samples.compositionOffsets;
-  let lowest = 0;
-  for (let i = 0; i < offsets.length; i++) if (offsets[i] < lowest) lowest = offsets[i];
-  const composition = -lowest;
+  const composition = -offsetRange(track.samples.compositionOffsets).lowest;
   const edits = track.edits;
   const empty = edits ? Math.round((edits.emptyDuration * track.timescale) / movie.timescale) : 0;
   return { decode: empty - (edits?.mediaTime ?? 0) - composition, composition };
@@ -32,22 +30,24 @@ function ownShift(movie: Movie, track: Track): TrackShift {
 // (cues count from presentation time 0, which the subtitle playlists map onto the stream's).
 const timed = (track: Track): boolean => (track.handler === 'vide' || track.handler === 'soun') && track.samples.count > 0;
 
-// Plain loops into new typed arrays: a typed array's map calls its callback per sample, ~5 ms
-// over a 2-hour film's 540k samples on a process's first call.
-function plus<T extends Float64Array | Int32Array>(values: T, made: T, add: number): T {
+// A plain loop into a new array: a typed array's map calls its callback per sample, ~5 ms over a
+// 2-hour film's 540k samples on a process's first call.
+function plus(values: Int32Array, add: number): Int32Array {
+  const made = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) made[i] = values[i] + add;
   return made;
 }
 
 function shifted(track: Track, decode: number, composition: number): Track {
   if (decode === 0 && composition === 0) return track;
-  const { decodeTimes, compositionOffsets } = track.samples;
+  const { samples } = track;
+  const offsets = samples.compositionOffsets;
   return {
     ...track,
-    samples: withTimes(track.samples, {
-      decodeTimes: decode === 0 ? decodeTimes : plus(decodeTimes, new Float64Array(decodeTimes.length), decode),
-      compositionOffsets:
-        composition === 0 ? compositionOffsets : plus(compositionOffsets, new Int32Array(compositionOffsets.length), composition),
+    samples: withTimes(samples, {
+      decodeTimes: decode === 0 ? samples.decodeTimes : movedDecodeTimes(samples, decode),
+      decodeEnd: samples.decodeEnd + decode,
+      compositionOffsets: composition === 0 ? offsets : plus(offsets, composition),
     }),
   };
 }

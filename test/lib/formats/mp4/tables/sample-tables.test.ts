@@ -7,7 +7,8 @@ import { box, concat, fullBox, uint32, uint64 } from '../../../../../src/lib/for
 import { findBox, readBoxHeader, type BoxHeader } from '../../../../../src/lib/formats/mp4/boxes.js';
 import { Mp4FormatError } from '../../../../../src/lib/formats/mp4/errors.js';
 import { parseMoov } from '../../../../../src/lib/formats/mp4/moov.js';
-import { parseSampleTable, type SampleTable } from '../../../../../src/lib/formats/mp4/sample-tables.js';
+import { movedDecodeTimes, parseSampleTable, type SampleTable } from '../../../../../src/lib/formats/mp4/sample-tables.js';
+import { offsetRange } from '../../../../../src/lib/formats/mp4/tables/timing.js';
 import { onPresentationTimeline } from '../../../../../src/lib/formats/mp4/timeline/presentation.js';
 import { PLAYABLE, media, readMoov } from '../../helpers/mp42hls-oracle.js';
 
@@ -96,6 +97,13 @@ function expectSame(table: SampleTable, expected: ReturnType<typeof reference>):
   }));
   expect(ours).toEqual(expected.samples);
   expect(table.sampleDescriptionIndexes).toEqual(expected.descriptions);
+  // What a media playlist reads instead of the tables, known without decoding them.
+  const last = expected.samples.at(-1);
+  expect(table.totalBytes).toBe(expected.samples.reduce((sum, s) => sum + s.size, 0));
+  expect(table.decodeEnd).toBe(last ? last.dts + last.duration : 0);
+  const ctos = expected.samples.map((s) => s.cto);
+  expect(offsetRange(table.compositionOffsets)).toEqual({ lowest: Math.min(0, ...ctos), largest: Math.max(0, ...ctos) });
+  expect(Array.from(movedDecodeTimes(table, 1001))).toEqual(expected.samples.map((s) => s.dts + 1001));
 }
 
 describe('parseSampleTable', () => {
@@ -179,6 +187,21 @@ describe('sample offsets', () => {
     expect(Object.getOwnPropertyDescriptor(after, 'offsets')?.get).toBeTypeOf('function');
     expect(after.offsets).toBe(before.offsets);
     expect(after.offsets).toBe(after.offsets);
+  });
+
+  it("as the sizes, durations and decode times: decoded when first read, a moved track's times from its stts", async () => {
+    const parsed = parseMoov(await readMoov(media('av.mp4')));
+    const moved = onPresentationTimeline(parsed);
+    const k = moved.tracks.findIndex((t, i) => t.samples.decodeTimes !== parsed.tracks[i].samples.decodeTimes);
+    expect(k).toBeGreaterThanOrEqual(0);
+    const [before, after] = [parsed.tracks[k].samples, moved.tracks[k].samples];
+    for (const lazy of ['sizes', 'durations', 'decodeTimes'] as const)
+      expect(Object.getOwnPropertyDescriptor(before, lazy)?.get, lazy).toBeTypeOf('function');
+    expect(after.sizes).toBe(before.sizes);
+    expect(after.durations).toBe(before.durations);
+    const add = after.decodeTimes[0] - before.decodeTimes[0];
+    expect(Array.from(after.decodeTimes)).toEqual(Array.from(before.decodeTimes, (t) => t + add));
+    expect(after.decodeEnd).toBe(before.decodeEnd + add);
   });
 
   it('refuses chunks that hold too few samples when the moov is read, not when the offsets are', () => {
