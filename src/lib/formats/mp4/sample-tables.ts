@@ -39,8 +39,8 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
   const boxes = stblBoxes(bytes, stbl);
   const sizes = sampleSizes(bytes, boxes);
   const { count } = sizes;
-  const { decodeTimes, decodeEnd, durations } = timing(bytes, boxes, count);
-  const { offsets, indexes } = sampleOffsets(bytes, boxes, sizes);
+  const { decodeTimes, decodeEnd, durations, durationsIn } = timing(bytes, boxes, count);
+  const { offsets, offsetsIn, indexes } = sampleOffsets(bytes, boxes, sizes);
   let own: Float64Array | undefined;
   const table: SampleTable = {
     count,
@@ -62,15 +62,30 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
     compositionOffsets: compositionOffsets(bytes, boxes, count),
     sampleDescriptionIndexes: indexes,
   };
-  timeDecoders.set(table, decodeTimes);
+  decoders.set(table, { times: decodeTimes, sizes: sizes.sizesIn, durations: durationsIn, offsets: offsetsIn });
   return table;
+}
+
+type RangeField = 'sizes' | 'durations' | 'offsets';
+/** The sizes, durations and offsets of a range of samples (index 0 is its first). */
+export type SampleRangeTables = Pick<SampleTable, RangeField>;
+type RangeDecoders = { readonly [F in RangeField]: (start: number, end: number) => SampleTable[F] };
+
+// A moov's table decodes its decode times moved (`times`) and a few samples' sizes, durations and
+// offsets from its boxes; a table moved onto the presentation timeline keeps the latter.
+const decoders = new WeakMap<SampleTable, RangeDecoders & { readonly times?: (start: number) => Float64Array }>();
+
+/** Samples [start, end)'s sizes, durations or offsets (index 0 is `start`): a moov's read for them
+ * alone until its whole table is decoded (one segment's spans, index and bytes). */
+export function samplesIn<F extends RangeField>(table: SampleTable, field: F, start: number, end: number): SampleTable[F] {
+  const decode = decoders.get(table)?.[field] as ((start: number, end: number) => SampleTable[F]) | undefined;
+  return decode ? decode(start, end) : (table[field].subarray(start, end) as SampleTable[F]);
 }
 
 // A moov's decode times moved by `add` ticks, decoded so from its stts: its own are not decoded
 // first (a moved track never reads them). Another table's (fragments) have `add` added.
-const timeDecoders = new WeakMap<SampleTable, (start: number) => Float64Array>();
 export function movedDecodeTimes(table: SampleTable, add: number): Float64Array {
-  const decode = timeDecoders.get(table);
+  const decode = decoders.get(table)?.times;
   if (decode) return decode(add);
   const times = table.decodeTimes;
   const moved = new Float64Array(times.length);
@@ -81,8 +96,11 @@ export function movedDecodeTimes(table: SampleTable, add: number): Float64Array 
 // The table with other decode times and composition offsets (mp4/timeline/presentation.ts), its
 // sizes, durations and offsets still read when first needed: a spread would read them at once.
 export function withTimes(table: SampleTable, times: Pick<SampleTable, 'decodeTimes' | 'decodeEnd' | 'compositionOffsets'>): SampleTable {
-  return Object.defineProperties(
+  const moved = Object.defineProperties(
     {},
     { ...Object.getOwnPropertyDescriptors(table), ...Object.getOwnPropertyDescriptors(times) },
   ) as SampleTable;
+  const own = decoders.get(table);
+  if (own) decoders.set(moved, { sizes: own.sizes, durations: own.durations, offsets: own.offsets });
+  return moved;
 }

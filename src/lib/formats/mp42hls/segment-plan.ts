@@ -7,6 +7,7 @@ import type { Movie, Track } from '../mp4/moov.js';
 import { interleave, writesAllAlone, type TrackCursorInit } from './interleave.js';
 import { onPresentationTimeline } from '../mp4/timeline/presentation.js';
 import { offsetRange } from '../mp4/tables/timing.js';
+import { samplesIn } from '../mp4/sample-tables.js';
 
 // Half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
 export interface SampleRange {
@@ -109,14 +110,16 @@ const cursorOf = (track: Track | undefined, range?: SampleRange): TrackCursorIni
     end: range ? range.end : track.samples.count,
   };
 
-// One ranged read covers every sample the extract carries, so a segment costs one fetch.
+// One ranged read covers every sample the extract carries, so a segment costs one fetch. A
+// segment's own samples are read (samplesIn): one segment's span needs not the whole film's tables.
 function spanOf(parts: readonly (readonly [Track | undefined, SampleRange | undefined])[]): SampleRange {
   let start = Infinity;
   let end = 0;
   for (const [track, range] of parts) {
     if (!track || !range) continue;
-    const { offsets, sizes } = track.samples;
-    for (let i = range.start; i < range.end; i++) {
+    const offsets = samplesIn(track.samples, 'offsets', range.start, range.end);
+    const sizes = samplesIn(track.samples, 'sizes', range.start, range.end);
+    for (let i = 0; i < offsets.length; i++) {
       start = Math.min(start, offsets[i]);
       end = Math.max(end, offsets[i] + sizes[i]);
     }
@@ -126,9 +129,9 @@ function spanOf(parts: readonly (readonly [Track | undefined, SampleRange | unde
 
 function bytesOf(track: Track | undefined, range: SampleRange | undefined): number {
   if (!track || !range) return 0;
-  const { sizes } = track.samples; // read once: tracks come in several shapes (the presentation timeline copies them)
+  const sizes = samplesIn(track.samples, 'sizes', range.start, range.end);
   let bytes = 0;
-  for (let i = range.start; i < range.end; i++) bytes += sizes[i];
+  for (let i = 0; i < sizes.length; i++) bytes += sizes[i];
   return bytes;
 }
 

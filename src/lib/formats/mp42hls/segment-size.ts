@@ -13,6 +13,7 @@
 import { peakBitRate } from '../hls/peak-bandwidth.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Track } from '../mp4/moov.js';
+import { samplesIn } from '../mp4/sample-tables.js';
 import { TS_PACKET_SIZE, TS_PAYLOAD_SIZE } from '../mpegts/packet.js';
 import type { PlannedSegment, SegmentPlan } from './segment-plan.js';
 
@@ -125,18 +126,20 @@ interface PacketCounts {
 
 // videoPes and audioPesBytes summed over the segment's samples, their tables read once: a
 // 2-hour film is 518,000 samples, and reading them through tracks of several shapes (the
-// presentation timeline copies them) per sample cost more than the sums.
+// presentation timeline copies them) per sample cost more than the sums. Its sizes alone
+// (samplesIn): one segment's count needs not the whole film's table.
 function packetCounts(m: Model, segment: PlannedSegment): PacketCounts {
   let video = 0;
   let audio = 0;
   if (m.video && segment.video) {
-    const { sizes, sync } = m.video.track.samples;
-    for (let i = segment.video.start; i < segment.video.end; i++)
-      video += pesPackets(PES_PTS_DTS + esBytes(m.video, sizes[i], sync[i] !== 0 || i === 0), true);
+    const { start, end } = segment.video;
+    const { sync } = m.video.track.samples;
+    const sizes = samplesIn(m.video.track.samples, 'sizes', start, end);
+    for (let i = start; i < end; i++) video += pesPackets(PES_PTS_DTS + esBytes(m.video, sizes[i - start], sync[i] !== 0 || i === 0), true);
   }
   if (m.audio && segment.audio) {
-    const { sizes } = m.audio.samples;
-    for (let i = segment.audio.start; i < segment.audio.end; i++) audio += pesPackets(audioSizePes(m, sizes[i]), m.audioPcr);
+    const sizes = samplesIn(m.audio.samples, 'sizes', segment.audio.start, segment.audio.end);
+    for (let i = 0; i < sizes.length; i++) audio += pesPackets(audioSizePes(m, sizes[i]), m.audioPcr);
   }
   return { video, audio };
 }

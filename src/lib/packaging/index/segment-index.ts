@@ -19,6 +19,7 @@ import { extractAudioRange, type PlannedSegment, type SegmentPlan } from '../../
 import { predictSegmentBytes } from '../../formats/mp42hls/segment-size.js';
 import { Mp4FormatError } from '../../formats/mp4/errors.js';
 import type { Movie, Track } from '../../formats/mp4/moov.js';
+import { samplesIn, type SampleRangeTables } from '../../formats/mp4/sample-tables.js';
 import { segmentColumns, type IndexSegment, type IndexSegments } from './segments.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
@@ -147,33 +148,48 @@ function sizeVarint(bytes: Uint8Array, at: number, size: number): number {
   return varint(bytes, at, size);
 }
 
+// The sizes, durations and offsets of samples [start, end): a film's tables decoded whole, one
+// segment's (the segment a cold rendition makes first) read for it alone. Indexed from 0.
+function tablesOf(track: Track, start: number, end: number, alone: boolean): SampleRangeTables {
+  const t = track.samples;
+  if (alone)
+    return {
+      sizes: samplesIn(t, 'sizes', start, end),
+      durations: samplesIn(t, 'durations', start, end),
+      offsets: samplesIn(t, 'offsets', start, end),
+    };
+  return { sizes: t.sizes.subarray(start, end), durations: t.durations.subarray(start, end), offsets: t.offsets.subarray(start, end) };
+}
+
 // One record per sample (the layout above). The first sample of the range is written apart: its
 // offset is absolute and its duration always follows, so the loop over the rest has no such test.
-function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: number, end: number): void {
+function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: number, end: number, alone: boolean): void {
   if (end <= start) return;
-  const { sizes, offsets, durations, compositionOffsets, sync } = track.samples;
+  const { compositionOffsets, sync } = track.samples;
+  const { sizes, offsets, durations } = tablesOf(track, start, end, alone);
+  const k = start; // sizes, offsets and durations count from the range's first sample
   const { table, min } = palette;
   out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
   const bytes = out.bytes;
   let at = out.length;
   const codeAt = (i: number): number => (table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i])); // PALETTE (31) when not in it
   let code = codeAt(start);
-  const first = offsets[start];
+  const first = offsets[0];
   bytes[at++] = (sync[start] !== 0 ? SYNC : 0) | (first !== 0 ? OFFSET : 0) | DURATION | (code << 3);
   if (first !== 0) at = varint(bytes, at, first);
-  at = varint(bytes, at, durations[start]);
+  at = varint(bytes, at, durations[0]);
   if (code === PALETTE) at = varint(bytes, at, zigzag(compositionOffsets[start]));
-  at = sizeVarint(bytes, at, sizes[start]);
-  let next = first + sizes[start]; // where the sample after would start without a gap
-  let duration = durations[start];
+  at = sizeVarint(bytes, at, sizes[0]);
+  let next = first + sizes[0]; // where the sample after would start without a gap
+  let duration = durations[0];
   for (let i = start + 1; i < end; i++) {
-    const gap = offsets[i] - next;
+    const gap = offsets[i - k] - next;
     // zigzag doubles a gap: exact for every even result, so refuse what only a hostile moov holds
     if (gap < -MAX_GAP) throw new Mp4FormatError(`track ${track.id}: sample ${i + 1} lies ${-gap} bytes before the one before it`);
-    const size = sizes[i];
-    next = offsets[i] + size;
-    const newDuration = durations[i] !== duration;
-    duration = durations[i];
+    const size = sizes[i - k];
+    next = offsets[i - k] + size;
+    const newDuration = durations[i - k] !== duration;
+    duration = durations[i - k];
     code = table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i]);
     bytes[at++] = (sync[i] !== 0 ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
     if (gap !== 0) at = varint(bytes, at, zigzag(gap));
@@ -212,7 +228,7 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     const at = out.length - recordsAt;
     const lengths = tracks.map((t, k) => {
       const before = out.length;
-      writeRecords(out, t, palettes[k], ranges[k][0], ranges[k][1]);
+      writeRecords(out, t, palettes[k], ranges[k][0], ranges[k][1], plan.segments.length === 1);
       return out.length - before;
     });
     return {

@@ -42,3 +42,19 @@ export function entries(bytes: Uint8Array, box: BoxHeader, headerBytes: number, 
   }
   return { count, at };
 }
+
+// A few samples' ranges are read alone (one segment's span, index and bytes); past this many such
+// reads of one table (a caller going through the segments one by one) it is decoded whole once.
+const RANGE_READS = 4;
+
+/** A table decoded whole on the first call of `all` and kept; `range` gives samples [start, end)
+ * (index 0 is `start`): decoded alone while the whole is not. */
+export function onDemand<T extends Uint32Array | Float64Array>(
+  whole: () => T,
+  alone: (start: number, end: number) => T,
+): { all: () => T; range: (start: number, end: number) => T } {
+  let table: T | undefined;
+  let reads = 0;
+  const all = () => (table ??= whole());
+  return { all, range: (start, end) => (table || ++reads > RANGE_READS ? (all().subarray(start, end) as T) : alone(start, end)) };
+}

@@ -3,7 +3,8 @@
 // are checked when the moov is read; the walk itself runs when the offsets are first needed, which
 // a media playlist never is (docs/architecture.md, "A cold playlist answered early").
 import { Mp4FormatError } from '../errors.js';
-import { be32, entries, tableBox, type StblBoxes } from './entries.js';
+import { be32, entries, onDemand, tableBox, type StblBoxes } from './entries.js';
+import type { SampleSizes } from './sizes.js';
 
 const TWO_32 = 2 ** 32;
 // The high half of a co64 offset above this is beyond 2^53, where a double stops being exact.
@@ -29,16 +30,14 @@ interface SampleOffsets {
   readonly indexes: number[];
   /** Each sample's file offset, computed on the first call and kept. */
   readonly offsets: () => Float64Array;
+  /** The offsets of samples [start, end): of the whole table once walked, else walked for them alone. */
+  readonly offsetsIn: (start: number, end: number) => Float64Array;
 }
 
 // stsc: u32 entry_count; {u32 first_chunk (1-based, increasing); u32 samples_per_chunk; u32 sample_description_index}.
 // Every check is made here, on the entries alone: the walk cannot fail later. Offsets that could
 // pass 2^53 (never in a real file) are computed at once, to be refused now.
-export function sampleOffsets(
-  bytes: Uint8Array,
-  boxes: StblBoxes,
-  { count, total, sizes }: { count: number; total: number; sizes: () => Uint32Array },
-): SampleOffsets {
+export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, { count, total, sizes, sizeAt }: SampleSizes): SampleOffsets {
   const chunks = chunkTable(bytes, boxes);
   const stsc = entries(bytes, tableBox(boxes, 'stsc'), 4, 12);
   const indexes: number[] = [];
@@ -55,10 +54,47 @@ export function sampleOffsets(
     held += (next - first) * perChunk;
   }
   if (held < count) throw new Mp4FormatError(`chunks hold ${held} of ${count} samples`);
-  let offsets: Float64Array | undefined;
-  const walked = () => (offsets ??= walk(bytes, chunks, stsc, sizes()));
-  if (chunks.below + total > Number.MAX_SAFE_INTEGER) walked();
-  return { indexes: indexes.sort((a, b) => a - b), offsets: walked };
+  const { all, range } = onDemand(
+    () => walk(bytes, chunks, stsc, sizes()),
+    (start, end) => walkRange(bytes, chunks, stsc, sizeAt, start, end),
+  );
+  if (chunks.below + total > Number.MAX_SAFE_INTEGER) all();
+  return { indexes: indexes.sort((a, b) => a - b), offsets: all, offsetsIn: range };
+}
+
+// The walk for samples [start, end) alone (end within the count): through stsc to the chunk that
+// holds `start`, then its chunks, each offset as the whole walk computes it.
+function walkRange(
+  bytes: Uint8Array,
+  chunks: { count: number; at: number; step: number },
+  stsc: { count: number; at: number },
+  sizeAt: (i: number) => number,
+  start: number,
+  end: number,
+): Float64Array {
+  const { step } = chunks;
+  const out = new Float64Array(end - start);
+  let sample = 0;
+  for (let e = 0, at = stsc.at; e < stsc.count && sample < end; e++, at += 12) {
+    const first = be32(bytes, at);
+    const next = e + 1 < stsc.count ? be32(bytes, at + 12) : chunks.count + 1;
+    const perChunk = be32(bytes, at + 4);
+    if (perChunk === 0) continue;
+    if (sample + (next - first) * perChunk <= start) {
+      sample += (next - first) * perChunk;
+      continue;
+    }
+    const skipped = sample < start ? Math.floor((start - sample) / perChunk) : 0;
+    sample += skipped * perChunk;
+    for (let c = first + skipped, entry = chunks.at + (c - 1) * step; c < next && sample < end; c++, entry += step) {
+      let offset = step === 8 ? be32(bytes, entry) * TWO_32 + be32(bytes, entry + 4) : be32(bytes, entry);
+      for (const stop = Math.min(sample + perChunk, end); sample < stop; sample++) {
+        if (sample >= start) out[sample - start] = offset;
+        offset += sizeAt(sample);
+      }
+    }
+  }
+  return out;
 }
 
 // The walk over checked tables. The chunk loop takes one sample a chunk without an inner loop: a

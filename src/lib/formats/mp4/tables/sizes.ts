@@ -3,7 +3,7 @@
 //   stz2: u24 reserved; u8 field_size (4|8|16); u32 sample_count; packed sizes
 import { boxEnd, fullBoxOf, type BoxHeader } from '../boxes.js';
 import { Mp4FormatError } from '../errors.js';
-import { be32, tableBox, type StblBoxes } from './entries.js';
+import { be32, onDemand, tableBox, type StblBoxes } from './entries.js';
 
 // A few hostile bytes can claim millions of samples (constant-size stsz, one stts run);
 // refuse more than ~24 h of 60 fps video (5.2M) or 48 kHz AAC (4M) rather than allocate without bound.
@@ -18,30 +18,40 @@ function countOf(bytes: Uint8Array, box: BoxHeader): { count: number; body: numb
   return { count, body, end };
 }
 
-interface SampleSizes {
+export interface SampleSizes {
   readonly count: number;
   /** The bytes of all samples: the offsets are bounded with it (offsets.ts), a track's bit rate is it over its duration. */
   readonly total: number;
   /** Each sample's size, decoded on the first call and kept: a media playlist needs only the total. */
   readonly sizes: () => Uint32Array;
+  /** Sample i's size, read where it is. */
+  readonly sizeAt: (i: number) => number;
+  /** The sizes of samples [start, end): of the whole table once decoded, else read for them alone. */
+  readonly sizesIn: (start: number, end: number) => Uint32Array;
 }
 
 export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
   const stsz = boxes.get('stsz');
   const box = stsz ?? tableBox(boxes, 'stz2');
   const { count, body, end } = countOf(bytes, box);
-  const once = (decode: () => Uint32Array) => {
-    let sizes: Uint32Array | undefined;
-    return () => (sizes ??= decode());
+  // `alone` reads a few samples' sizes; a whole table is decoded by `whole`'s own loop.
+  const of = (total: number, sizeAt: (i: number) => number, whole?: () => Uint32Array): SampleSizes => {
+    const alone = (start: number, stop: number) => {
+      const sizes = new Uint32Array(stop - start);
+      for (let i = start; i < stop; i++) sizes[i - start] = sizeAt(i);
+      return sizes;
+    };
+    const { all, range } = onDemand(whole ?? (() => alone(0, count)), alone);
+    return { count, total, sizes: all, sizeAt, sizesIn: range };
   };
   if (!stsz) {
     const sizes = stz2Sizes(bytes, body, end, count);
     let total = 0;
     for (let i = 0; i < count; i++) total += sizes[i];
-    return { count, total, sizes: () => sizes };
+    return of(total, (i) => sizes[i]);
   }
   const constant = be32(bytes, body);
-  if (constant !== 0) return { count, total: constant * count, sizes: once(() => new Uint32Array(count).fill(constant)) };
+  if (constant !== 0) return of(constant * count, () => constant, () => new Uint32Array(count).fill(constant));
   const first = body + 8;
   if (first + count * 4 > end) throw new Mp4FormatError('stsz too short for its sample_count');
   let total = 0;
@@ -51,7 +61,7 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
     for (let i = 0, at = first; i < count; i++, at += 4) sizes[i] = be32(bytes, at);
     return sizes;
   };
-  return { count, total, sizes: once(decode) };
+  return of(total, (i) => be32(bytes, first + 4 * i), decode);
 }
 
 // stz2 (rare): decoded at once.

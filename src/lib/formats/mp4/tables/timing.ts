@@ -1,17 +1,22 @@
 // Decode times, durations, composition offsets and sync flags per sample, each table decoded in
 // one loop straight into its typed array (ISO/IEC 14496-12 §8.6.1, §8.6.2).
 import { Mp4FormatError } from '../errors.js';
-import { be32, be32s, entries, tableBox, type StblBoxes } from './entries.js';
+import { be32, be32s, entries, onDemand, tableBox, type StblBoxes } from './entries.js';
 
 // stts (§8.6.1.2): u32 entry_count; {u32 sample_count; u32 sample_delta}. Checked here, decoded
 // on a call: the decode times from `start` (a table's own from 0, or moved onto the presentation
 // timeline, timeline/presentation.ts, without its own decoded first), the durations once (a media
-// playlist reads none of them, only where the track ends).
+// playlist reads none of them, only where the track ends), or those of a few samples alone.
 export function timing(
   bytes: Uint8Array,
   boxes: StblBoxes,
   count: number,
-): { decodeTimes: (start: number) => Float64Array; decodeEnd: number; durations: () => Uint32Array } {
+): {
+  decodeTimes: (start: number) => Float64Array;
+  decodeEnd: number;
+  durations: () => Uint32Array;
+  durationsIn: (start: number, end: number) => Uint32Array;
+} {
   const stts = entries(bytes, tableBox(boxes, 'stts'), 4, 8);
   // Each entry's run within the count, one call a run.
   const runs = (each: (first: number, end: number, delta: number) => void) => {
@@ -38,13 +43,16 @@ export function timing(
     });
     return times;
   };
-  let durations: Uint32Array | undefined;
-  const decodeDurations = () => {
-    const made = new Uint32Array(count);
-    runs((first, end, delta) => made.fill(delta, first, end));
+  // Samples [start, end)'s durations; `start` 0 and `end` count: the whole table.
+  const decodeDurations = (start: number, end: number) => {
+    const made = new Uint32Array(end - start);
+    runs((first, stop, delta) => {
+      if (stop > start && first < end) made.fill(delta, Math.max(first, start) - start, Math.min(stop, end) - start);
+    });
     return made;
   };
-  return { decodeTimes, decodeEnd, durations: () => (durations ??= decodeDurations()) };
+  const { all, range } = onDemand(() => decodeDurations(0, count), decodeDurations);
+  return { decodeTimes, decodeEnd, durations: all, durationsIn: range };
 }
 
 // Without stss every sample is a sync sample: u32 entry_count; u32 sample_number (1-based) × entry_count.

@@ -7,7 +7,7 @@ import { box, concat, fullBox, uint32, uint64 } from '../../../../../src/lib/for
 import { findBox, readBoxHeader, type BoxHeader } from '../../../../../src/lib/formats/mp4/boxes.js';
 import { Mp4FormatError } from '../../../../../src/lib/formats/mp4/errors.js';
 import { parseMoov } from '../../../../../src/lib/formats/mp4/moov.js';
-import { movedDecodeTimes, parseSampleTable, type SampleTable } from '../../../../../src/lib/formats/mp4/sample-tables.js';
+import { movedDecodeTimes, parseSampleTable, samplesIn, type SampleTable } from '../../../../../src/lib/formats/mp4/sample-tables.js';
 import { offsetRange } from '../../../../../src/lib/formats/mp4/tables/timing.js';
 import { onPresentationTimeline } from '../../../../../src/lib/formats/mp4/timeline/presentation.js';
 import { PLAYABLE, media, readMoov } from '../../helpers/mp42hls-oracle.js';
@@ -106,6 +106,20 @@ function expectSame(table: SampleTable, expected: ReturnType<typeof reference>):
   expect(Array.from(movedDecodeTimes(table, 1001))).toEqual(expected.samples.map((s) => s.dts + 1001));
 }
 
+// Every range of a few samples, read alone from a freshly parsed table, against the reference.
+function expectRangesSame(parse: () => SampleTable, expected: ReturnType<typeof reference>): void {
+  const n = expected.samples.length;
+  const cuts = [0, 1, Math.floor(n / 3), Math.floor(n / 2), n - 1, n].filter((c, i, all) => c >= 0 && c <= n && all.indexOf(c) === i);
+  for (const start of cuts)
+    for (const end of cuts.filter((c) => c >= start)) {
+      const table = parse(); // nothing decoded whole yet
+      const want = expected.samples.slice(start, end);
+      expect(Array.from(samplesIn(table, 'offsets', start, end)), `offsets ${start}-${end}`).toEqual(want.map((s) => s.offset));
+      expect(Array.from(samplesIn(table, 'sizes', start, end)), `sizes ${start}-${end}`).toEqual(want.map((s) => s.size));
+      expect(Array.from(samplesIn(table, 'durations', start, end)), `durations ${start}-${end}`).toEqual(want.map((s) => s.duration));
+    }
+}
+
 describe('parseSampleTable', () => {
   it.each([...PLAYABLE, 'opus.mp4', 'vp9.mp4'])('%s: every track equals the reference decoding', async (name) => {
     const moov = await readMoov(media(name));
@@ -115,6 +129,7 @@ describe('parseSampleTable', () => {
       const stbl = findBox(moov, ['mdia', 'minf', 'stbl'], trak)!;
       expect(track.samples.count).toBeGreaterThan(0);
       expectSame(track.samples, reference(moov, stbl));
+      expectRangesSame(() => parseSampleTable(moov, stbl), reference(moov, stbl));
     }
   });
 
@@ -151,6 +166,7 @@ describe('parseSampleTable', () => {
     expect(Array.from(table.offsets)).toEqual([2 ** 33, 2 ** 33 + 3, 2 ** 33 + 100, 2 ** 33 + 100, 7, 8, 2 ** 40]);
     expect(table.compositionOffsets[0]).toBe(-512);
     expectSame(table, reference(bytes, header));
+    expectRangesSame(() => parseSampleTable(bytes, header), reference(bytes, header));
   });
 
   it('refuses tables that claim more than their box holds, and chunk offsets beyond 2^53', () => {
@@ -202,6 +218,16 @@ describe('sample offsets', () => {
     const add = after.decodeTimes[0] - before.decodeTimes[0];
     expect(Array.from(after.decodeTimes)).toEqual(Array.from(before.decodeTimes, (t) => t + add));
     expect(after.decodeEnd).toBe(before.decodeEnd + add);
+  });
+
+  it('of a few samples read alone, then, past a few such reads, from the whole table walked once', () => {
+    const table = parse(oneChunk(10, 100, 48));
+    const alone = [0, 1, 2, 3].map((k) => samplesIn(table, 'offsets', 2 * k, 2 * k + 2));
+    expect(alone.map((part) => Array.from(part))).toEqual([0, 1, 2, 3].map((k) => [48 + 200 * k, 148 + 200 * k]));
+    const later = samplesIn(table, 'offsets', 8, 10);
+    expect(Array.from(later)).toEqual([848, 948]);
+    expect(later.buffer).toBe(table.offsets.buffer); // a view of the whole table, now walked
+    expect(samplesIn(table, 'offsets', 0, 2).buffer).toBe(table.offsets.buffer);
   });
 
   it('refuses chunks that hold too few samples when the moov is read, not when the offsets are', () => {
