@@ -23,7 +23,6 @@ import { longGopWarnings } from '../packaging/store/gop-warning.js';
 import { createHandler } from './handler.js';
 import { guardConnections } from './http/connections.js';
 import { setResponseMemory } from './http/file-body.js';
-import { pressureCollection } from './http/pressure-collection.js';
 import { onceUntilRecovered } from './once-until-recovered.js';
 import { tokenGateFor } from './tokens/token-gate.js';
 import { encryptionFor } from './keys/encryption.js';
@@ -108,7 +107,6 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       ),
   });
   const warnIfLongGop = longGopWarnings(logger, config.segmentDuration);
-  const pressure = pressureCollection();
   const store = new RenditionStore({
     derivations,
     bento4,
@@ -150,7 +148,6 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
       else logger.info('packaged', fields);
       warnIfHevc(logger, event);
       warnIfLongGop(event);
-      pressure.afterWork();
     },
   });
   if (!bento4.pinned)

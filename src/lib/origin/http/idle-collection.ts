@@ -16,7 +16,7 @@ const MIN_INTERVAL_MS = 10_000;
 // `gc` without a command-line flag: the flag set at run time exposes it to contexts made after,
 // so a new context hands it over; then it is turned off again, so no other context gets `gc`.
 let fullCollection: (() => void) | null | undefined;
-export function collector(): (() => void) | null {
+function collector(): (() => void) | null {
   if (fullCollection !== undefined) return fullCollection;
   try {
     v8.setFlagsFromString('--expose-gc');
