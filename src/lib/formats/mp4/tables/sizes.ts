@@ -51,7 +51,12 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
     return of(total, (i) => sizes[i]);
   }
   const constant = be32(bytes, body);
-  if (constant !== 0) return of(constant * count, () => constant, () => new Uint32Array(count).fill(constant));
+  if (constant !== 0)
+    return of(
+      constant * count,
+      () => constant,
+      () => new Uint32Array(count).fill(constant),
+    );
   const first = body + 8;
   if (first + count * 4 > end) throw new Mp4FormatError('stsz too short for its sample_count');
   let total = 0;
