@@ -67,8 +67,6 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
 }
 
 type RangeField = 'sizes' | 'durations' | 'offsets';
-/** The sizes, durations and offsets of a range of samples (index 0 is its first). */
-export type SampleRangeTables = Pick<SampleTable, RangeField>;
 type RangeDecoders = { readonly [F in RangeField]: (start: number, end: number) => SampleTable[F] };
 
 // A moov's table decodes its decode times moved (`times`) and a few samples' sizes, durations and

@@ -19,7 +19,7 @@ import { extractAudioRange, type PlannedSegment, type SegmentPlan } from '../../
 import { predictSegmentBytes } from '../../formats/mp42hls/segment-size.js';
 import { Mp4FormatError } from '../../formats/mp4/errors.js';
 import type { Movie, Track } from '../../formats/mp4/moov.js';
-import { samplesIn, type SampleRangeTables } from '../../formats/mp4/sample-tables.js';
+import { samplesIn } from '../../formats/mp4/sample-tables.js';
 import { segmentColumns, type IndexSegment, type IndexSegments } from './segments.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
@@ -148,25 +148,16 @@ function sizeVarint(bytes: Uint8Array, at: number, size: number): number {
   return varint(bytes, at, size);
 }
 
-// The sizes, durations and offsets of samples [start, end): a film's tables decoded whole, one
-// segment's (the segment a cold rendition makes first) read for it alone. Indexed from 0.
-function tablesOf(track: Track, start: number, end: number, alone: boolean): SampleRangeTables {
-  const t = track.samples;
-  if (alone)
-    return {
-      sizes: samplesIn(t, 'sizes', start, end),
-      durations: samplesIn(t, 'durations', start, end),
-      offsets: samplesIn(t, 'offsets', start, end),
-    };
-  return { sizes: t.sizes.subarray(start, end), durations: t.durations.subarray(start, end), offsets: t.offsets.subarray(start, end) };
-}
-
 // One record per sample (the layout above). The first sample of the range is written apart: its
 // offset is absolute and its duration always follows, so the loop over the rest has no such test.
-function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: number, end: number, alone: boolean): void {
+function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: number, end: number): void {
   if (end <= start) return;
-  const { compositionOffsets, sync } = track.samples;
-  const { sizes, offsets, durations } = tablesOf(track, start, end, alone);
+  const t = track.samples;
+  const { compositionOffsets, sync } = t;
+  // One segment's (the one a cold rendition makes first) read for it alone; a film's, whole (samplesIn).
+  const sizes = samplesIn(t, 'sizes', start, end);
+  const offsets = samplesIn(t, 'offsets', start, end);
+  const durations = samplesIn(t, 'durations', start, end);
   const k = start; // sizes, offsets and durations count from the range's first sample
   const { table, min } = palette;
   out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
@@ -228,7 +219,7 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     const at = out.length - recordsAt;
     const lengths = tracks.map((t, k) => {
       const before = out.length;
-      writeRecords(out, t, palettes[k], ranges[k][0], ranges[k][1], plan.segments.length === 1);
+      writeRecords(out, t, palettes[k], ranges[k][0], ranges[k][1]);
       return out.length - before;
     });
     return {
