@@ -6,7 +6,7 @@ import type { BoxHeader } from './boxes.js';
 import { stblBoxes } from './tables/entries.js';
 import { sampleOffsets } from './tables/offsets.js';
 import { MAX_SAMPLES_PER_TRACK, sampleSizes } from './tables/sizes.js';
-import { compositionOffsets, syncFlags, timing } from './tables/timing.js';
+import { compositionOffsets, syncFlags, timing, type OffsetRange } from './tables/timing.js';
 
 export { MAX_SAMPLES_PER_TRACK };
 
@@ -26,7 +26,8 @@ export interface SampleTable {
   readonly offsets: Float64Array;
   /** 1 for a sync sample; all 1 without stss. */
   readonly sync: Uint8Array;
-  /** ctts offsets; version 0 values too are read as signed 32 bits, as Bento4 does. Zeros without ctts. */
+  /** ctts offsets; version 0 values too are read as signed 32 bits, as Bento4 does. Zeros without
+   * ctts. A moov's are decoded when first read; their range is known before (offsetRange). */
   readonly compositionOffsets: Int32Array;
   /** Distinct sample_description_index values that samples use (stsc), ascending. */
   readonly sampleDescriptionIndexes: readonly number[];
@@ -41,6 +42,7 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
   const { count } = sizes;
   const { decodeTimes, decodeEnd, durations, durationsIn } = timing(bytes, boxes, count);
   const { offsets, offsetsIn, indexes } = sampleOffsets(bytes, boxes, sizes);
+  const composition = compositionOffsets(bytes, boxes, count);
   let own: Float64Array | undefined;
   const table: SampleTable = {
     count,
@@ -59,11 +61,29 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
       return offsets();
     },
     sync: syncFlags(bytes, boxes, count),
-    compositionOffsets: compositionOffsets(bytes, boxes, count),
+    get compositionOffsets() {
+      return composition.offsets();
+    },
     sampleDescriptionIndexes: indexes,
   };
   decoders.set(table, { times: decodeTimes, sizes: sizes.sizesIn, durations: durationsIn, offsets: offsetsIn });
+  offsetRanges.set(table, composition.range);
   return table;
+}
+
+// A moov's tables' ranges of composition offsets, known from their ctts entries (and kept by a
+// table moved onto the presentation timeline with the same offsets); another's found by a loop.
+const offsetRanges = new WeakMap<SampleTable, OffsetRange>();
+export function offsetRange(table: SampleTable): OffsetRange {
+  let range = offsetRanges.get(table);
+  if (!range) {
+    const offsets = table.compositionOffsets;
+    let [lowest, largest] = [0, 0];
+    for (let i = 0; i < offsets.length; i++) [lowest, largest] = [Math.min(lowest, offsets[i]), Math.max(largest, offsets[i])];
+    range = { lowest, largest };
+    offsetRanges.set(table, range);
+  }
+  return range;
 }
 
 type RangeField = 'sizes' | 'durations' | 'offsets';
@@ -92,13 +112,19 @@ export function movedDecodeTimes(table: SampleTable, add: number): Float64Array 
 }
 
 // The table with other decode times and composition offsets (mp4/timeline/presentation.ts), its
-// sizes, durations and offsets still read when first needed: a spread would read them at once.
-export function withTimes(table: SampleTable, times: Pick<SampleTable, 'decodeTimes' | 'decodeEnd' | 'compositionOffsets'>): SampleTable {
+// other tables (and those of `times` not given) still read when first needed: a spread would
+// read them at once.
+export function withTimes(
+  table: SampleTable,
+  times: Pick<SampleTable, 'decodeEnd'> & Partial<Pick<SampleTable, 'decodeTimes' | 'compositionOffsets'>>,
+): SampleTable {
   const moved = Object.defineProperties(
     {},
     { ...Object.getOwnPropertyDescriptors(table), ...Object.getOwnPropertyDescriptors(times) },
   ) as SampleTable;
   const own = decoders.get(table);
   if (own) decoders.set(moved, { sizes: own.sizes, durations: own.durations, offsets: own.offsets });
+  const range = offsetRanges.get(table);
+  if (range && !times.compositionOffsets) offsetRanges.set(moved, range);
   return moved;
 }

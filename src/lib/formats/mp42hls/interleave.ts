@@ -6,6 +6,8 @@
 //  - at the end of a track the time stays at its last sample's decode time;
 //  - once audio has ended, video samples later than the last audio sample are never written.
 
+import { neverBack } from '../mp4/tables/timing.js';
+
 /** One track's samples [start, end) as mp42hls reads them: decode times over a timescale. */
 export interface TrackCursorInit {
   readonly decodeTimes: Float64Array;
@@ -159,18 +161,6 @@ function firstPast({ decodeTimes, timescale }: TrackCursorInit, low: number, hig
     else low = middle + 1;
   }
   return low;
-}
-
-// Decode times that never go back (as a muxer writes them): checked once per track.
-const nonDecreasing = new WeakMap<Float64Array, boolean>();
-function neverBack(times: Float64Array): boolean {
-  let known = nonDecreasing.get(times);
-  if (known === undefined) {
-    known = true;
-    for (let i = 1; i < times.length && known; i++) known = times[i] >= times[i - 1];
-    nonDecreasing.set(times, known);
-  }
-  return known;
 }
 
 const lastTs = (c: TrackCursorInit): number => (c.end > c.start ? c.decodeTimes[c.end - 1] / c.timescale : 0.0);

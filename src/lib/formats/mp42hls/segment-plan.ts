@@ -6,8 +6,7 @@ import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { interleave, writesAllAlone, type TrackCursorInit } from './interleave.js';
 import { onPresentationTimeline } from '../mp4/timeline/presentation.js';
-import { offsetRange } from '../mp4/tables/timing.js';
-import { samplesIn } from '../mp4/sample-tables.js';
+import { offsetRange, samplesIn } from '../mp4/sample-tables.js';
 
 // Half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
 export interface SampleRange {
@@ -204,7 +203,7 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
     droppedVideoSamples: dropped,
     trailingZeroSegment: segments.length > 1 && durations[durations.length - 1] === 0,
     audioTail: audioTailOf(video, audio, dropped),
-    reorderDelay: video ? offsetRange(video.samples.compositionOffsets).largest / video.timescale : 0,
+    reorderDelay: video ? offsetRange(video.samples).largest / video.timescale : 0,
   };
 }
 

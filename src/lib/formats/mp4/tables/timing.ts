@@ -41,6 +41,7 @@ export function timing(
       for (let i = first; i < end; i++, t += delta) times[i] = t;
       time = t;
     });
+    nonDecreasing.set(times, true);
     return times;
   };
   // Samples [start, end)'s durations; `start` 0 and `end` count: the whole table.
@@ -69,42 +70,52 @@ export function syncFlags(bytes: Uint8Array, boxes: StblBoxes, count: number): U
   return sync;
 }
 
-// The lowest and largest composition offset of a table, known from its ctts entries when it is
-// read (a film's offsets are far fewer runs than samples), else found once by a loop.
-const ranges = new WeakMap<Int32Array, { lowest: number; largest: number }>();
-export function offsetRange(offsets: Int32Array): { lowest: number; largest: number } {
-  let range = ranges.get(offsets);
-  if (!range) {
-    range = { lowest: 0, largest: 0 };
-    for (let i = 0; i < offsets.length; i++) {
-      if (offsets[i] < range.lowest) range.lowest = offsets[i];
-      if (offsets[i] > range.largest) range.largest = offsets[i];
-    }
-    ranges.set(offsets, range);
+// Decode times that never go back (as a muxer writes them), known for those decoded from stts
+// (its deltas are unsigned), else checked once per array.
+const nonDecreasing = new WeakMap<Float64Array, boolean>();
+export function neverBack(times: Float64Array): boolean {
+  let known = nonDecreasing.get(times);
+  if (known === undefined) {
+    known = true;
+    for (let i = 1; i < times.length && known; i++) known = times[i] >= times[i - 1];
+    nonDecreasing.set(times, known);
   }
-  return range;
+  return known;
+}
+
+/** The lowest and largest composition offset of a track (0 when none is lower, or higher). */
+export interface OffsetRange {
+  readonly lowest: number;
+  readonly largest: number;
 }
 
 // Without ctts composition equals decode time (§8.6.1.3): u32 entry_count; {u32 sample_count;
 // version 0: u32 sample_offset | version 1: i32 sample_offset}; version 0 values too are read
-// as signed 32 bits, as Bento4 does.
-export function compositionOffsets(bytes: Uint8Array, boxes: StblBoxes, count: number): Int32Array {
-  const out = new Int32Array(count);
-  const range = { lowest: 0, largest: 0 };
-  ranges.set(out, range);
+// as signed 32 bits, as Bento4 does. Checked, and their range known, from the entries (a film's
+// offsets are far fewer runs than samples); decoded per sample on the first call.
+export function compositionOffsets(bytes: Uint8Array, boxes: StblBoxes, count: number): { offsets: () => Int32Array; range: OffsetRange } {
   const box = boxes.get('ctts');
-  if (!box) return out;
+  let out: Int32Array | undefined;
+  if (!box) return { offsets: () => (out ??= new Int32Array(count)), range: { lowest: 0, largest: 0 } };
   const ctts = entries(bytes, box, 4, 8);
-  let sample = 0;
-  for (let e = 0, at = ctts.at; e < ctts.count && sample < count; e++, at += 8) {
-    const run = Math.min(be32(bytes, at), count - sample);
+  let [lowest, largest, covered] = [0, 0, 0];
+  for (let e = 0, at = ctts.at; e < ctts.count && covered < count; e++, at += 8) {
+    const run = Math.min(be32(bytes, at), count - covered);
     const offset = be32s(bytes, at + 4);
-    if (run === 1) out[sample] = offset;
-    else out.fill(offset, sample, sample + run);
-    if (run > 0 && offset < range.lowest) range.lowest = offset;
-    if (run > 0 && offset > range.largest) range.largest = offset;
-    sample += run;
+    if (run > 0) [lowest, largest] = [Math.min(lowest, offset), Math.max(largest, offset)];
+    covered += run;
   }
-  if (sample < count) throw new Mp4FormatError(`ctts covers ${sample} of ${count} samples`);
-  return out;
+  if (covered < count) throw new Mp4FormatError(`ctts covers ${covered} of ${count} samples`);
+  const decode = () => {
+    const made = new Int32Array(count);
+    for (let e = 0, at = ctts.at, sample = 0; e < ctts.count && sample < count; e++, at += 8) {
+      const run = Math.min(be32(bytes, at), count - sample);
+      const offset = be32s(bytes, at + 4);
+      if (run === 1) made[sample] = offset;
+      else made.fill(offset, sample, sample + run);
+      sample += run;
+    }
+    return made;
+  };
+  return { offsets: () => (out ??= decode()), range: { lowest, largest } };
 }

@@ -8,8 +8,7 @@
 // offset so that no sample is presented before it is decoded. A common offset for the video and
 // audio tracks then keeps the earliest decode time at 0, never below.
 import type { Movie, Track } from '../moov.js';
-import { movedDecodeTimes, withTimes } from '../sample-tables.js';
-import { offsetRange } from '../tables/timing.js';
+import { movedDecodeTimes, offsetRange, withTimes } from '../sample-tables.js';
 
 interface TrackShift {
   /** Added to every decode time, in track timescale units, before the common offset. */
@@ -19,7 +18,7 @@ interface TrackShift {
 }
 
 function ownShift(movie: Movie, track: Track): TrackShift {
-  const composition = -offsetRange(track.samples.compositionOffsets).lowest;
+  const composition = -offsetRange(track.samples).lowest;
   const edits = track.edits;
   const empty = edits ? Math.round((edits.emptyDuration * track.timescale) / movie.timescale) : 0;
   return { decode: empty - (edits?.mediaTime ?? 0) - composition, composition };
@@ -41,13 +40,13 @@ function plus(values: Int32Array, add: number): Int32Array {
 function shifted(track: Track, decode: number, composition: number): Track {
   if (decode === 0 && composition === 0) return track;
   const { samples } = track;
-  const offsets = samples.compositionOffsets;
+  // What does not move is not given: its getter (a moov's table decoded when first read) is kept.
   return {
     ...track,
     samples: withTimes(samples, {
-      decodeTimes: decode === 0 ? samples.decodeTimes : movedDecodeTimes(samples, decode),
       decodeEnd: samples.decodeEnd + decode,
-      compositionOffsets: composition === 0 ? offsets : plus(offsets, composition),
+      ...(decode === 0 ? {} : { decodeTimes: movedDecodeTimes(samples, decode) }),
+      ...(composition === 0 ? {} : { compositionOffsets: plus(samples.compositionOffsets, composition) }),
     }),
   };
 }

@@ -7,8 +7,13 @@ import { box, concat, fullBox, uint32, uint64 } from '../../../../../src/lib/for
 import { findBox, readBoxHeader, type BoxHeader } from '../../../../../src/lib/formats/mp4/boxes.js';
 import { Mp4FormatError } from '../../../../../src/lib/formats/mp4/errors.js';
 import { parseMoov } from '../../../../../src/lib/formats/mp4/moov.js';
-import { movedDecodeTimes, parseSampleTable, samplesIn, type SampleTable } from '../../../../../src/lib/formats/mp4/sample-tables.js';
-import { offsetRange } from '../../../../../src/lib/formats/mp4/tables/timing.js';
+import {
+  movedDecodeTimes,
+  offsetRange,
+  parseSampleTable,
+  samplesIn,
+  type SampleTable,
+} from '../../../../../src/lib/formats/mp4/sample-tables.js';
 import { onPresentationTimeline } from '../../../../../src/lib/formats/mp4/timeline/presentation.js';
 import { PLAYABLE, media, readMoov } from '../../helpers/mp42hls-oracle.js';
 
@@ -102,7 +107,7 @@ function expectSame(table: SampleTable, expected: ReturnType<typeof reference>):
   expect(table.totalBytes).toBe(expected.samples.reduce((sum, s) => sum + s.size, 0));
   expect(table.decodeEnd).toBe(last ? last.dts + last.duration : 0);
   const ctos = expected.samples.map((s) => s.cto);
-  expect(offsetRange(table.compositionOffsets)).toEqual({ lowest: Math.min(0, ...ctos), largest: Math.max(0, ...ctos) });
+  expect(offsetRange(table)).toEqual({ lowest: Math.min(0, ...ctos), largest: Math.max(0, ...ctos) });
   expect(Array.from(movedDecodeTimes(table, 1001))).toEqual(expected.samples.map((s) => s.dts + 1001));
 }
 
@@ -211,13 +216,15 @@ describe('sample offsets', () => {
     const k = moved.tracks.findIndex((t, i) => t.samples.decodeTimes !== parsed.tracks[i].samples.decodeTimes);
     expect(k).toBeGreaterThanOrEqual(0);
     const [before, after] = [parsed.tracks[k].samples, moved.tracks[k].samples];
-    for (const lazy of ['sizes', 'durations', 'decodeTimes'] as const)
+    for (const lazy of ['sizes', 'durations', 'decodeTimes', 'compositionOffsets'] as const)
       expect(Object.getOwnPropertyDescriptor(before, lazy)?.get, lazy).toBeTypeOf('function');
     expect(after.sizes).toBe(before.sizes);
     expect(after.durations).toBe(before.durations);
     const add = after.decodeTimes[0] - before.decodeTimes[0];
     expect(Array.from(after.decodeTimes)).toEqual(Array.from(before.decodeTimes, (t) => t + add));
     expect(after.decodeEnd).toBe(before.decodeEnd + add);
+    const ctos = Array.from(after.compositionOffsets);
+    expect(offsetRange(after)).toEqual({ lowest: Math.min(0, ...ctos), largest: Math.max(0, ...ctos) });
   });
 
   it('of a few samples read alone, then, past a few such reads, from the whole table walked once', () => {
