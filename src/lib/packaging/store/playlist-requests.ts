@@ -11,7 +11,7 @@ import { wholeFileRendition } from '../packager.js';
 import { indexFromBytes, makeSegmentAlone, type Derivation } from '../segment-maker.js';
 import { encodeSegmentIndex } from '../index/segment-index.js';
 import { indexedSource, moovRendition, readSourceMoov, type MoovJob, type MoovReading } from '../moov-rendition.js';
-import { writeAll } from '../../shared/file-io.js';
+import { unlinkIfThere, writeAll } from '../../shared/file-io.js';
 import { freeBytes } from '../../shared/free-space.js';
 import type { ToolTiming } from '../../shared/run-tool.js';
 import { madeSegment, type EarlyWork } from './first-segments.js';
@@ -37,7 +37,7 @@ async function writeCreated(handle: FileHandle, file: string, bytes: Uint8Array 
   } finally {
     await handle.close();
   }
-  if (!bytes) await fs.rm(file, { force: true });
+  if (!bytes) await unlinkIfThere(file);
 }
 
 export class PlaylistRequests {
@@ -158,6 +158,7 @@ export class PlaylistRequests {
       // Its file is created in the run directory before it is handed over: the answer carries the
       // validators of the file the commit publishes. Null when it fails: a request waiting for it
       // then makes it itself.
+      const segmentFile = path.join(runDir, segmentName(number));
       const file: { handle?: FileHandle } = {};
       const made = (async () => {
         // An answer is written once its socket is uncorked, in a later tick: it goes first.
@@ -175,7 +176,7 @@ export class PlaylistRequests {
           signal,
           timing,
         });
-        file.handle = await fs.open(path.join(runDir, segmentName(number)), 'wx');
+        file.handle = await fs.open(segmentFile, 'wx');
         return madeSegment(bytes, await file.handle.stat());
       })().catch(() => null);
       // Registered in the answer's turn (`made` has not gone past its first await), before any request can look for it.
@@ -183,7 +184,7 @@ export class PlaylistRequests {
       end = registered.end;
       early?.segment?.taken(registered.entry);
       const segment = await made;
-      if (file.handle) await writeCreated(file.handle, path.join(runDir, segmentName(number)), segment?.bytes);
+      if (file.handle) await writeCreated(file.handle, segmentFile, segment?.bytes);
       // The rest of the rendition is synchronous work: it waits for an answer being written.
       await registered.answered();
     };
