@@ -6,7 +6,7 @@ import type { BoxHeader } from './boxes.js';
 import { stblBoxes } from './tables/entries.js';
 import { sampleOffsets } from './tables/offsets.js';
 import { MAX_SAMPLES_PER_TRACK, sampleSizes } from './tables/sizes.js';
-import { compositionOffsets, syncFlags, timing, type OffsetRange } from './tables/timing.js';
+import { compositionOffsets, neverBack, syncSamples, timing, type OffsetRange } from './tables/timing.js';
 
 export { MAX_SAMPLES_PER_TRACK };
 
@@ -40,9 +40,10 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
   const boxes = stblBoxes(bytes, stbl);
   const sizes = sampleSizes(bytes, boxes);
   const { count } = sizes;
-  const { decodeTimes, decodeEnd, durations, durationsIn } = timing(bytes, boxes, count);
+  const { decodeTimes, decodeTimeAt, decodeEnd, durations, durationsIn } = timing(bytes, boxes, count);
   const { offsets, offsetsIn, indexes } = sampleOffsets(bytes, boxes, sizes);
   const composition = compositionOffsets(bytes, boxes, count);
+  const sync = syncSamples(bytes, boxes, count);
   let own: Float64Array | undefined;
   const table: SampleTable = {
     count,
@@ -60,13 +61,20 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
     get offsets() {
       return offsets();
     },
-    sync: syncFlags(bytes, boxes, count),
+    sync: sync.flags,
     get compositionOffsets() {
       return composition.offsets();
     },
     sampleDescriptionIndexes: indexes,
   };
-  decoders.set(table, { times: decodeTimes, sizes: sizes.sizesIn, durations: durationsIn, offsets: offsetsIn });
+  decoders.set(table, {
+    times: decodeTimes,
+    timeAt: decodeTimeAt,
+    syncs: sync.list,
+    sizes: sizes.sizesIn,
+    durations: durationsIn,
+    offsets: offsetsIn,
+  });
   offsetRanges.set(table, composition.range);
   return table;
 }
@@ -88,10 +96,18 @@ export function offsetRange(table: SampleTable): OffsetRange {
 
 type RangeField = 'sizes' | 'durations' | 'offsets';
 type RangeDecoders = { readonly [F in RangeField]: (start: number, end: number) => SampleTable[F] };
+interface TimeDecoders {
+  /** The decode times from `start` (not the table's own first). */
+  readonly times: (start: number) => Float64Array;
+  /** Sample i's decode time from `start`, read from the stts runs. */
+  readonly timeAt: (start: number) => (i: number) => number;
+  /** The sync samples' indexes, ascending, when stss lists them so. */
+  readonly syncs?: Uint32Array;
+}
 
-// A moov's table decodes its decode times moved (`times`) and a few samples' sizes, durations and
-// offsets from its boxes; a table moved onto the presentation timeline keeps the latter.
-const decoders = new WeakMap<SampleTable, RangeDecoders & { readonly times?: (start: number) => Float64Array }>();
+// A moov's table decodes its decode times (moved or not) and a few samples' sizes, durations and
+// offsets from its boxes; a table moved onto the presentation timeline keeps them, its times moved.
+const decoders = new WeakMap<SampleTable, RangeDecoders & TimeDecoders>();
 
 /** Samples [start, end)'s sizes, durations or offsets (index 0 is `start`): a moov's read for them
  * alone until its whole table is decoded (one segment's spans, index and bytes). */
@@ -100,9 +116,34 @@ export function samplesIn<F extends RangeField>(table: SampleTable, field: F, st
   return decode ? decode(start, end) : (table[field].subarray(start, end) as SampleTable[F]);
 }
 
-// A moov's decode times moved by `add` ticks, decoded so from its stts: its own are not decoded
-// first (a moved track never reads them). Another table's (fragments) have `add` added.
-export function movedDecodeTimes(table: SampleTable, add: number): Float64Array {
+/** A track's decode times read one at a time, and whether they never go back. */
+export interface DecodeTimeReader {
+  /** Sample i's decode time, 0 ≤ i < count. */
+  readonly at: (i: number) => number;
+  readonly neverBack: boolean;
+  /** All of them, decoded when first asked for. */
+  readonly all: () => Float64Array;
+}
+
+// A moov's decode times read from its stts runs, never decoded whole for it (a media playlist's
+// plan reads a few thousand of a film's 540,000: formats/mp42hls/interleave.ts); another table's
+// (fragments, extracts) from its array.
+export function decodeTimesOf(table: SampleTable): DecodeTimeReader {
+  const timeAt = decoders.get(table)?.timeAt;
+  return timeAt ? { at: timeAt(0), neverBack: true, all: () => table.decodeTimes } : timesReader(table.decodeTimes);
+}
+
+/** A moov's sync samples' indexes, ascending (stss), when known: another table's are its flags alone. */
+export const syncSamplesOf = (table: SampleTable): Uint32Array | undefined => decoders.get(table)?.syncs;
+
+export const timesReader = (times: Float64Array): DecodeTimeReader => ({
+  at: (i) => times[i],
+  neverBack: neverBack(times),
+  all: () => times,
+});
+
+// Another table's decode times moved by `add` ticks (fragments); a moov's decoded so from its stts.
+function movedDecodeTimes(table: SampleTable, add: number): Float64Array {
   const decode = decoders.get(table)?.times;
   if (decode) return decode(add);
   const times = table.decodeTimes;
@@ -111,20 +152,42 @@ export function movedDecodeTimes(table: SampleTable, add: number): Float64Array 
   return moved;
 }
 
-// The table with other decode times and composition offsets (mp4/timeline/presentation.ts), its
-// other tables (and those of `times` not given) still read when first needed: a spread would
-// read them at once.
-export function withTimes(
-  table: SampleTable,
-  times: Pick<SampleTable, 'decodeEnd'> & Partial<Pick<SampleTable, 'decodeTimes' | 'compositionOffsets'>>,
-): SampleTable {
-  const moved = Object.defineProperties(
-    {},
-    { ...Object.getOwnPropertyDescriptors(table), ...Object.getOwnPropertyDescriptors(times) },
-  ) as SampleTable;
+// A plain loop into a new array: a typed array's map calls its callback per sample, ~5 ms over a
+// 2-hour film's 540k samples on a process's first call.
+function plus(values: Int32Array, add: number): Int32Array {
+  const made = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) made[i] = values[i] + add;
+  return made;
+}
+
+/** How a table moves onto the presentation timeline (mp4/timeline/presentation.ts), in its ticks. */
+interface TimeShift {
+  readonly decodeEnd: number;
+  /** Added to every decode time. */
+  readonly decode: number;
+  /** Added to every composition offset. */
+  readonly composition: number;
+}
+
+// The table with its decode times and composition offsets moved, each decoded moved when first
+// read (a moov's decode times from its stts: its own are never decoded), its other tables still
+// read when first needed: a spread would read them at once.
+export function withTimes(table: SampleTable, shift: TimeShift): SampleTable {
+  let [times, offsets]: [Float64Array?, Int32Array?] = [];
+  const changes: PropertyDescriptorMap = { decodeEnd: { value: shift.decodeEnd, enumerable: true } };
+  if (shift.decode !== 0) changes.decodeTimes = { get: () => (times ??= movedDecodeTimes(table, shift.decode)), enumerable: true };
+  if (shift.composition !== 0)
+    changes.compositionOffsets = { get: () => (offsets ??= plus(table.compositionOffsets, shift.composition)), enumerable: true };
+  const moved = Object.defineProperties({}, { ...Object.getOwnPropertyDescriptors(table), ...changes }) as SampleTable;
   const own = decoders.get(table);
-  if (own) decoders.set(moved, { sizes: own.sizes, durations: own.durations, offsets: own.offsets });
+  if (own)
+    decoders.set(moved, {
+      ...own,
+      times: (start) => own.times(start + shift.decode),
+      timeAt: (start) => own.timeAt(start + shift.decode),
+    });
+  // Moved offsets' range is found by offsetRange's loop: the range kept is bounded by 0 (OffsetRange).
   const range = offsetRanges.get(table);
-  if (range && !times.compositionOffsets) offsetRanges.set(moved, range);
+  if (range && shift.composition === 0) offsetRanges.set(moved, range);
   return moved;
 }

@@ -6,13 +6,15 @@
 //  - at the end of a track the time stays at its last sample's decode time;
 //  - once audio has ended, video samples later than the last audio sample are never written.
 
-import { neverBack } from '../mp4/tables/timing.js';
+import type { DecodeTimeReader } from '../mp4/sample-tables.js';
 
 /** One track's samples [start, end) as mp42hls reads them: decode times over a timescale. */
 export interface TrackCursorInit {
-  readonly decodeTimes: Float64Array;
+  readonly times: DecodeTimeReader;
   readonly timescale: number;
   readonly sync: Uint8Array;
+  /** The sync samples' indexes, ascending, when known (a moov's stss): visited alone. */
+  readonly syncs?: Uint32Array;
   readonly start: number;
   readonly end: number;
 }
@@ -48,8 +50,8 @@ const [NONE, AUDIO, VIDEO] = [0, 1, 2]; // the track whose sample is written nex
 // sample's time (none: empty tables, so the loop never reads them).
 function cursorFields(init: TrackCursorInit | undefined): [Float64Array, Uint8Array, number, number, number, number] {
   if (!init) return [NO_TIMES, NO_FLAGS, 1, 0, 0, 0.0];
-  const ts = init.start < init.end ? init.decodeTimes[init.start] / init.timescale : 0.0;
-  return [init.decodeTimes, init.sync, init.timescale, init.end, init.start, ts];
+  const ts = init.start < init.end ? init.times.at(init.start) / init.timescale : 0.0;
+  return [init.times.all(), init.sync, init.timescale, init.end, init.start, ts];
 }
 
 // WriteSamples' loop, shared by whole-file planning and by the check that a segment's extract
@@ -62,8 +64,7 @@ export function interleave(
   segmentDuration: number,
   audioSyncOnly = false,
 ): InterleaveResult {
-  if (video && neverBack(video.decodeTimes) && (!audio || neverBack(audio.decodeTimes)))
-    return atSyncSamples(video, audio, segmentDuration);
+  if (video && video.times.neverBack && (!audio || audio.times.neverBack)) return atSyncSamples(video, audio, segmentDuration);
   return replaySamples(video, audio, segmentDuration, audioSyncOnly);
 }
 
@@ -129,17 +130,18 @@ export function replaySamples(
 // search with the replay's own divisions). Once audio ends, video is written up to the last audio
 // sample's time: the first video sample later than that is never written, and ends the replay.
 function atSyncSamples(video: TrackCursorInit, audio: TrackCursorInit | undefined, segmentDuration: number): InterleaveResult {
-  const { decodeTimes: vTimes, timescale: vScale, sync, start: vStart } = video;
-  const ts = (i: number) => vTimes[i] / vScale;
+  const { times, timescale: vScale, start: vStart } = video;
+  const ts = (i: number) => times.at(i) / vScale;
   let aNext = audio ? audio.start : 0;
   const aEnd = audio ? audio.end : 0;
-  const aLast = audio && audio.start < aEnd ? audio.decodeTimes[aEnd - 1] / audio.timescale : 0.0;
+  const aLast = audio && audio.start < aEnd ? audio.times.at(aEnd - 1) / audio.timescale : 0.0;
   const vEnd = audio ? firstPast(video, vStart, video.end, aLast, false) : video.end;
   const minimum = segmentDuration - CUT_THRESHOLD_SECONDS;
   const segments: CutSegment[] = [];
   let open = { startTime: 0.0, videoStart: vStart, audioStart: aNext };
-  for (let v = vStart; v < vEnd; v++) {
-    if (sync[v] !== 1 || ts(v) - open.startTime < minimum) continue;
+  const nextSync = syncAfter(video, vEnd);
+  for (let v = nextSync(vStart); v < vEnd; v = nextSync(v + 1)) {
+    if (ts(v) - open.startTime < minimum) continue;
     if (audio) aNext = firstPast(audio, aNext, aEnd, ts(v), true);
     // Nothing written before the first video sample (no earlier audio): no segment to close.
     if (v > vStart || aNext > open.audioStart) segments.push({ duration: ts(v) - open.startTime, ...open, videoEnd: v, audioEnd: aNext });
@@ -151,19 +153,46 @@ function atSyncSamples(video: TrackCursorInit, audio: TrackCursorInit | undefine
   return { segments, videoNext: vEnd, audioNext: aEnd };
 }
 
-// The first sample in [low, high) whose time (the replay's division) is past `t`, or reaches it
-// when `reaching`; `high` if none. The track's decode times never go back.
-function firstPast({ decodeTimes, timescale }: TrackCursorInit, low: number, high: number, t: number, reaching: boolean): number {
+// The first sync sample at or after v (`end` or later if none before it), v ascending from call to
+// call: from the sync samples' list when known (a film's few thousand of its 180,000 video
+// samples), else from the flags.
+function syncAfter({ sync, syncs }: TrackCursorInit, end: number): (v: number) => number {
+  if (!syncs)
+    return (v) => {
+      while (v < end && sync[v] !== 1) v++;
+      return v;
+    };
+  let k = -1;
+  return (v) => {
+    if (k < 0) k = firstAtLeast(syncs, v);
+    while (k < syncs.length && syncs[k] < v) k++;
+    return k < syncs.length ? syncs[k] : end;
+  };
+}
+
+function firstAtLeast(values: Uint32Array, v: number): number {
+  let [low, high] = [0, values.length];
   while (low < high) {
     const middle = (low + high) >>> 1;
-    const time = decodeTimes[middle] / timescale;
+    if (values[middle] < v) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+// The first sample in [low, high) whose time (the replay's division) is past `t`, or reaches it
+// when `reaching`; `high` if none. The track's decode times never go back.
+function firstPast({ times, timescale }: TrackCursorInit, low: number, high: number, t: number, reaching: boolean): number {
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const time = times.at(middle) / timescale;
     if (time > t || (reaching && time === t)) high = middle;
     else low = middle + 1;
   }
   return low;
 }
 
-const lastTs = (c: TrackCursorInit): number => (c.end > c.start ? c.decodeTimes[c.end - 1] / c.timescale : 0.0);
+const lastTs = (c: TrackCursorInit): number => (c.end > c.start ? c.times.at(c.end - 1) / c.timescale : 0.0);
 
 /**
  * Whether mp42hls, run on these samples alone with a segment duration of `aloneDuration`
@@ -180,8 +209,8 @@ export function writesAllAlone(
 ): boolean {
   const empty = (c: TrackCursorInit | undefined) => !c || c.end <= c.start;
   const simple =
-    (!video || neverBack(video.decodeTimes)) &&
-    (!audio || neverBack(audio.decodeTimes)) &&
+    (!video || video.times.neverBack) &&
+    (!audio || audio.times.neverBack) &&
     Math.max(video ? lastTs(video) : 0, audio ? lastTs(audio) : 0) < aloneDuration - 1;
   if (simple) {
     if (empty(video) && empty(audio)) return false; // nothing written: no segment at all

@@ -6,7 +6,7 @@ import { Mp4FormatError } from '../mp4/errors.js';
 import type { Movie, Track } from '../mp4/moov.js';
 import { interleave, writesAllAlone, type TrackCursorInit } from './interleave.js';
 import { onPresentationTimeline } from '../mp4/timeline/presentation.js';
-import { offsetRange, samplesIn } from '../mp4/sample-tables.js';
+import { decodeTimesOf, offsetRange, samplesIn, syncSamplesOf, type DecodeTimeReader } from '../mp4/sample-tables.js';
 
 // Half-open [start, end) ranges of sample indexes (or of file bytes, for spans).
 export interface SampleRange {
@@ -75,13 +75,13 @@ const TAIL_TOLERANCE_S = 0.1;
 
 // The audio's end past the video's last decode time (mp42hls's clock at the end), when the video
 // ends more than the tolerance before the audio and no video sample is dropped.
-function audioTailOf(video: Track | undefined, audio: Track | undefined, dropped: number): number {
-  const v = video?.samples;
-  const a = audio?.samples;
+function audioTailOf(video: Cursor | undefined, audio: Cursor | undefined, dropped: number): number {
+  const v = video?.track.samples;
+  const a = audio?.track.samples;
   if (!v || !a || v.count === 0 || a.count === 0 || dropped > 0) return 0;
-  const lastVideo = v.decodeTimes[v.count - 1] / video!.timescale;
-  const videoEnd = v.decodeEnd / video!.timescale;
-  const audioEnd = a.decodeEnd / audio!.timescale;
+  const lastVideo = video!.times.at(v.count - 1) / video!.track.timescale;
+  const videoEnd = v.decodeEnd / video!.track.timescale;
+  const audioEnd = a.decodeEnd / audio!.track.timescale;
   return audioEnd - videoEnd > TAIL_TOLERANCE_S ? audioEnd - lastVideo : 0;
 }
 
@@ -100,13 +100,22 @@ function mp42hlsTargetDuration(durations: readonly number[]): number {
   return target;
 }
 
-const cursorOf = (track: Track | undefined, range?: SampleRange): TrackCursorInit | undefined =>
-  track && {
-    decodeTimes: track.samples.decodeTimes,
-    timescale: track.timescale,
-    sync: track.samples.sync,
+// A track the plan reads, with its decode times read one at a time and its sync samples' list (a
+// moov's from its stts and stss: mp4/sample-tables.ts).
+interface Cursor {
+  readonly track: Track;
+  readonly times: DecodeTimeReader;
+  readonly syncs?: Uint32Array;
+}
+
+const cursorOf = (cursor: Cursor | undefined, range?: SampleRange): TrackCursorInit | undefined =>
+  cursor && {
+    times: cursor.times,
+    timescale: cursor.track.timescale,
+    sync: cursor.track.samples.sync,
+    syncs: cursor.syncs,
     start: range ? range.start : 0,
-    end: range ? range.end : track.samples.count,
+    end: range ? range.end : cursor.track.samples.count,
   };
 
 // One ranged read covers every sample the extract carries, so a segment costs one fetch. A
@@ -136,9 +145,9 @@ function bytesOf(track: Track | undefined, range: SampleRange | undefined): numb
 
 // An extract is only usable when mp42hls, replayed on its samples alone, writes them all in one segment.
 function writesAll(
-  video: Track | undefined,
+  video: Cursor | undefined,
   v: SampleRange | undefined,
-  audio: Track | undefined,
+  audio: Cursor | undefined,
   a: SampleRange | undefined,
   ac4: boolean,
 ): boolean {
@@ -158,15 +167,18 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
   const { video, audio } = mp42hlsTracks(movie);
   if (!video && !audio) throw new Mp4FormatError('no video or audio track for mp42hls to package');
   const ac4 = !video && audio?.format === 'ac-4';
-  const whole = interleave(cursorOf(video), cursorOf(audio), segmentDurationSec, ac4);
+  const [vc, ac] = [video, audio].map(
+    (track) => track && { track, times: decodeTimesOf(track.samples), syncs: syncSamplesOf(track.samples) },
+  );
+  const whole = interleave(cursorOf(vc), cursorOf(ac), segmentDurationSec, ac4);
   const segments = whole.segments.map((cut, index): PlannedSegment => {
     const v = video ? { start: cut.videoStart, end: cut.videoEnd } : undefined;
     const a = audio ? { start: cut.audioStart, end: cut.audioEnd } : undefined;
     let audioLookahead = 0;
-    let standalone = writesAll(video, v, audio, a, ac4);
+    let standalone = writesAll(vc, v, ac, a, ac4);
     if (!standalone && v && a && a.end < audio!.samples.count) {
       audioLookahead = 1;
-      standalone = writesAll(video, v, audio, { start: a.start, end: a.end + 1 }, ac4);
+      standalone = writesAll(vc, v, ac, { start: a.start, end: a.end + 1 }, ac4);
     }
     const carried = a && { start: a.start, end: a.end + audioLookahead };
     // Read from the sample offsets and sizes when first asked for: a media playlist needs neither.
@@ -202,7 +214,7 @@ export function planSegments(movie: Movie, segmentDurationSec: number): SegmentP
     videoOutlastsAudio: dropped > 0,
     droppedVideoSamples: dropped,
     trailingZeroSegment: segments.length > 1 && durations[durations.length - 1] === 0,
-    audioTail: audioTailOf(video, audio, dropped),
+    audioTail: audioTailOf(vc, ac, dropped),
     reorderDelay: video ? offsetRange(video.samples).largest / video.timescale : 0,
   };
 }

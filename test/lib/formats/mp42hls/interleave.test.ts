@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { interleave, replaySamples, writesAllAlone, type TrackCursorInit } from '../../../../src/lib/formats/mp42hls/interleave.js';
+import { timesReader } from '../../../../src/lib/formats/mp4/sample-tables.js';
 import { generator } from '../../../helpers/random.js';
 
 function track(random: () => number, count: number, timescale: number, step: number, start: number, goesBack: boolean): TrackCursorInit {
@@ -13,8 +14,11 @@ function track(random: () => number, count: number, timescale: number, step: num
   }
   const a = Math.floor(random() * count);
   const b = a + Math.floor(random() * (count - a + 1));
-  return { decodeTimes, timescale, sync, start: a, end: b };
+  return { times: timesReader(decodeTimes), timescale, sync, start: a, end: b };
 }
+
+// The same track with its sync samples' indexes listed too (as a moov's stss gives them).
+const listed = (t: TrackCursorInit): TrackCursorInit => ({ ...t, syncs: Uint32Array.from(t.sync.keys()).filter((i) => t.sync[i] === 1) });
 
 // What interleave.ts's replay says: the samples alone are written in one segment, all of them.
 function replayed(video: TrackCursorInit | undefined, audio: TrackCursorInit | undefined, duration: number, ac4: boolean): boolean {
@@ -53,7 +57,8 @@ describe('interleave', () => {
     let [cuts, dropped, empty] = [0, 0, 0];
     for (let seed = 1; seed <= 4000; seed++) {
       const random = generator(seed);
-      const video = track(random, 1 + Math.floor(random() * 600), 12800, 512, 512 * Math.floor(random() * 300), false);
+      const made = track(random, 1 + Math.floor(random() * 600), 12800, 512, 512 * Math.floor(random() * 300), false);
+      const video = seed % 2 === 0 ? listed(made) : made; // the sync samples visited from their list, or found in the flags
       // Every third on the video's clock and steps (equal times); every fifth without audio.
       const [timescale, step] = seed % 3 === 0 ? [12800, 512] : [48000, 1024];
       const audio =

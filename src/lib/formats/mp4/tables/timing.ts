@@ -13,6 +13,8 @@ export function timing(
   count: number,
 ): {
   decodeTimes: (start: number) => Float64Array;
+  /** Sample i's decode time from `start`, read from the stts runs (timeAt). */
+  decodeTimeAt: (start: number) => (i: number) => number;
   decodeEnd: number;
   durations: () => Uint32Array;
   durationsIn: (start: number, end: number) => Uint32Array;
@@ -53,21 +55,57 @@ export function timing(
     return made;
   };
   const { all, range } = onDemand(() => decodeDurations(0, count), decodeDurations);
-  return { decodeTimes, decodeEnd, durations: all, durationsIn: range };
+  return { decodeTimes, decodeTimeAt: (start) => timeAt(runs, start), decodeEnd, durations: all, durationsIn: range };
+}
+
+// A film's stts is a few runs (one at a constant frame rate): sample i's decode time is its run's
+// first time plus whole deltas, the run found by a binary search over the runs' first samples
+// (none when i is in the run read last: the plan reads ascending). No array of the samples' times
+// is made: the plan reads them at sync samples and in binary searches (formats/mp42hls/interleave.ts).
+function timeAt(runs: (each: (first: number, end: number, delta: number) => void) => number, start: number): (i: number) => number {
+  const [firsts, times, deltas]: number[][] = [[], [], []];
+  let time = start;
+  const covered = runs((first, end, delta) => {
+    if (end === first) return;
+    firsts.push(first);
+    times.push(time);
+    deltas.push(delta);
+    time += (end - first) * delta;
+  });
+  firsts.push(covered); // past the last run
+  let run = 0;
+  return (i) => {
+    if (i < firsts[run] || i >= firsts[run + 1]) {
+      let [low, high] = [0, deltas.length - 1];
+      while (low < high) {
+        const middle = (low + high + 1) >>> 1;
+        if (firsts[middle] <= i) low = middle;
+        else high = middle - 1;
+      }
+      run = low;
+    }
+    return times[run] + (i - firsts[run]) * deltas[run];
+  };
 }
 
 // Without stss every sample is a sync sample: u32 entry_count; u32 sample_number (1-based) × entry_count.
-export function syncFlags(bytes: Uint8Array, boxes: StblBoxes, count: number): Uint8Array {
+// Also the sync samples' indexes in order, when stss lists them so (§8.6.2.1 has them in strictly
+// increasing order): the plan visits them alone (formats/mp42hls/interleave.ts).
+export function syncSamples(bytes: Uint8Array, boxes: StblBoxes, count: number): { flags: Uint8Array; list?: Uint32Array } {
   const box = boxes.get('stss');
-  if (!box) return new Uint8Array(count).fill(1);
-  const sync = new Uint8Array(count);
+  if (!box) return { flags: new Uint8Array(count).fill(1) };
+  const flags = new Uint8Array(count);
   const stss = entries(bytes, box, 4, 4);
+  const list = new Uint32Array(stss.count);
+  let ascending = true;
   for (let e = 0, at = stss.at; e < stss.count; e++, at += 4) {
     const n = be32(bytes, at);
     if (n < 1 || n > count) throw new Mp4FormatError(`stss names sample ${n} of ${count}`);
-    sync[n - 1] = 1;
+    flags[n - 1] = 1;
+    list[e] = n - 1;
+    if (e > 0 && list[e] <= list[e - 1]) ascending = false;
   }
-  return sync;
+  return ascending ? { flags, list } : { flags };
 }
 
 // Decode times that never go back (as a muxer writes them), known for those decoded from stts

@@ -8,10 +8,11 @@ import { findBox, readBoxHeader, type BoxHeader } from '../../../../../src/lib/f
 import { Mp4FormatError } from '../../../../../src/lib/formats/mp4/errors.js';
 import { parseMoov } from '../../../../../src/lib/formats/mp4/moov.js';
 import {
-  movedDecodeTimes,
+  decodeTimesOf,
   offsetRange,
   parseSampleTable,
   samplesIn,
+  withTimes,
   type SampleTable,
 } from '../../../../../src/lib/formats/mp4/sample-tables.js';
 import { onPresentationTimeline } from '../../../../../src/lib/formats/mp4/timeline/presentation.js';
@@ -108,7 +109,17 @@ function expectSame(table: SampleTable, expected: ReturnType<typeof reference>):
   expect(table.decodeEnd).toBe(last ? last.dts + last.duration : 0);
   const ctos = expected.samples.map((s) => s.cto);
   expect(offsetRange(table)).toEqual({ lowest: Math.min(0, ...ctos), largest: Math.max(0, ...ctos) });
-  expect(Array.from(movedDecodeTimes(table, 1001))).toEqual(expected.samples.map((s) => s.dts + 1001));
+  // Read one at a time from the stts runs, backwards then forwards (the plan's binary searches
+  // jump), and moved onto another timeline, both decoded when first read.
+  const order = [...expected.samples.keys()].reverse().concat([...expected.samples.keys()]);
+  const times = decodeTimesOf(table);
+  expect(order.map((i) => times.at(i))).toEqual(order.map((i) => expected.samples[i].dts));
+  const moved = withTimes(table, { decodeEnd: table.decodeEnd + 1001, decode: 1001, composition: 5 });
+  const movedTimes = decodeTimesOf(moved);
+  expect(order.map((i) => movedTimes.at(i))).toEqual(order.map((i) => expected.samples[i].dts + 1001));
+  expect(Array.from(moved.decodeTimes)).toEqual(expected.samples.map((s) => s.dts + 1001));
+  expect(Array.from(moved.compositionOffsets)).toEqual(ctos.map((c) => c + 5));
+  expect(offsetRange(moved)).toEqual({ lowest: Math.min(0, ...ctos.map((c) => c + 5)), largest: Math.max(0, ...ctos.map((c) => c + 5)) });
 }
 
 // Every range of a few samples, read alone from a freshly parsed table, against the reference.
