@@ -25,6 +25,9 @@ export function tableBox(boxes: StblBoxes, type: string): BoxHeader {
   return box;
 }
 
+/** A view for a loop over many entries before the answer: in code not yet optimised (a running
+ * origin's first few long films) its reads are about twice as fast as be32's four byte loads. */
+export const viewOf = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 /** Big-endian u32 at `at`; the caller has checked the range. */
 export const be32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
 /** Big-endian i32 at `at`; the caller has checked the range. */

@@ -3,7 +3,7 @@
 // are checked when the moov is read; the walk itself runs when the offsets are first needed, which
 // a media playlist never is (docs/architecture.md, "A cold playlist answered early").
 import { Mp4FormatError } from '../errors.js';
-import { be32, entries, onDemand, tableBox, type StblBoxes } from './entries.js';
+import { be32, entries, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
 import type { SampleSizes } from './sizes.js';
 
 const TWO_32 = 2 ** 32;
@@ -46,15 +46,16 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, { count, tota
   const firsts = new Float64Array(stsc.count);
   let held = 0;
   let walked = 0;
+  const view = viewOf(bytes);
   for (let e = 0, at = stsc.at; e < stsc.count && held < count; e++, at += 12) {
     firsts[e] = held;
-    const first = be32(bytes, at);
-    const next = e + 1 < stsc.count ? be32(bytes, at + 12) : chunks.count + 1;
-    const perChunk = be32(bytes, at + 4);
+    const first = view.getUint32(at);
+    const next = e + 1 < stsc.count ? view.getUint32(at + 12) : chunks.count + 1;
+    const perChunk = view.getUint32(at + 4);
     if ((e === 0 && first !== 1) || first < 1 || next <= first || next > chunks.count + 1) {
       throw new Mp4FormatError(`stsc entry ${e} has first_chunk ${first} (next ${next}, ${chunks.count} chunks)`);
     }
-    const description = be32(bytes, at + 8);
+    const description = view.getUint32(at + 8);
     if (perChunk > 0 && !indexes.includes(description)) indexes.push(description);
     held += (next - first) * perChunk;
     walked = e + 1;

@@ -3,7 +3,7 @@
 //   stz2: u24 reserved; u8 field_size (4|8|16); u32 sample_count; packed sizes
 import { boxEnd, fullBoxOf, type BoxHeader } from '../boxes.js';
 import { Mp4FormatError } from '../errors.js';
-import { be32, onDemand, tableBox, type StblBoxes } from './entries.js';
+import { be32, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
 
 // A few hostile bytes can claim millions of samples (constant-size stsz, one stts run);
 // refuse more than ~24 h of 60 fps video (5.2M) or 48 kHz AAC (4M) rather than allocate without bound.
@@ -60,7 +60,8 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
   const first = body + 8;
   if (first + count * 4 > end) throw new Mp4FormatError('stsz too short for its sample_count');
   let total = 0;
-  for (let at = first; at < first + count * 4; at += 4) total += be32(bytes, at);
+  const view = viewOf(bytes);
+  for (let at = first; at < first + count * 4; at += 4) total += view.getUint32(at);
   const decode = () => {
     const sizes = new Uint32Array(count);
     for (let i = 0, at = first; i < count; i++, at += 4) sizes[i] = be32(bytes, at);

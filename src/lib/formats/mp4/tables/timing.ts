@@ -1,7 +1,7 @@
 // Decode times, durations, composition offsets and sync flags per sample, each table decoded in
 // one loop straight into its typed array (ISO/IEC 14496-12 §8.6.1, §8.6.2).
 import { Mp4FormatError } from '../errors.js';
-import { be32, be32s, entries, onDemand, tableBox, type StblBoxes } from './entries.js';
+import { be32, be32s, entries, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
 
 // stts (§8.6.1.2): u32 entry_count; {u32 sample_count; u32 sample_delta}. Checked here, decoded
 // on a call: the decode times from `start` (a table's own from 0, or moved onto the presentation
@@ -137,9 +137,10 @@ export function compositionOffsets(bytes: Uint8Array, boxes: StblBoxes, count: n
   if (!box) return { offsets: () => (out ??= new Int32Array(count)), range: { lowest: 0, largest: 0 } };
   const ctts = entries(bytes, box, 4, 8);
   let [lowest, largest, covered] = [0, 0, 0];
+  const view = viewOf(bytes);
   for (let e = 0, at = ctts.at; e < ctts.count && covered < count; e++, at += 8) {
-    const run = Math.min(be32(bytes, at), count - covered);
-    const offset = be32s(bytes, at + 4);
+    const run = Math.min(view.getUint32(at), count - covered);
+    const offset = view.getInt32(at + 4);
     if (run > 0) [lowest, largest] = [Math.min(lowest, offset), Math.max(largest, offset)];
     covered += run;
   }
