@@ -4,6 +4,7 @@
 // packages into an audio-only MPEG-TS segment with the source's decode times (tfdt).
 import { ascii, box, concat, uint32 } from '../mp4/box-writer.js';
 import type { Movie, Track } from '../mp4/moov.js';
+import { decodeTimesOf } from '../mp4/sample-tables.js';
 import { assembleExtract, descriptionIndexOf, sliceOf } from './extract.js';
 import { buildExtractMoov } from './extract-moov.js';
 import type { SampleRange, SegmentPlan } from './segment-plan.js';
@@ -11,14 +12,15 @@ import { playlistPeak, type Bandwidth } from './segment-size.js';
 
 // Per planned segment, the track's samples whose decode time falls in [its start, the next's start).
 export function audioRanges(plan: SegmentPlan, track: Track): SampleRange[] {
-  const { decodeTimes, count } = track.samples;
+  const { count } = track.samples;
+  const times = decodeTimesOf(track.samples); // read in order, not decoded whole (a moov's)
   const starts = plan.segments.map((s, k) => (k === 0 ? -Infinity : s.startTime));
   const ranges: SampleRange[] = [];
   let i = 0;
   for (let k = 0; k < starts.length; k++) {
     const start = i;
     const next = k + 1 < starts.length ? starts[k + 1] : Infinity;
-    while (i < count && decodeTimes[i] / track.timescale < next) i++;
+    while (i < count && times.at(i) / track.timescale < next) i++;
     ranges.push({ start, end: i });
   }
   return ranges;

@@ -13,7 +13,7 @@
 import { peakBitRate } from '../hls/peak-bandwidth.js';
 import { Mp4FormatError } from '../mp4/errors.js';
 import type { Track } from '../mp4/moov.js';
-import { samplesIn } from '../mp4/sample-tables.js';
+import { decodeTimesOf, samplesIn } from '../mp4/sample-tables.js';
 import { TS_PACKET_SIZE, TS_PAYLOAD_SIZE } from '../mpegts/packet.js';
 import type { PlannedSegment, SegmentPlan } from './segment-plan.js';
 
@@ -206,8 +206,9 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
   const { model: m, counts } = countsOf(plan);
   const v = m.video;
   if (!v) return { peak: 0, average: 0 };
-  const { decodeTimes, compositionOffsets, sync } = v.track.samples;
-  const pts = (i: number): number => Math.floor(0.5 + (decodeTimes[i] + compositionOffsets[i]) * (90000 / v.track.timescale));
+  const { compositionOffsets, sync } = v.track.samples;
+  const times = decodeTimesOf(v.track.samples); // read at key frames alone
+  const pts = (i: number): number => Math.floor(0.5 + (times.at(i) + compositionOffsets[i]) * (90000 / v.track.timescale));
   // The playlist's EXTINFs: mp42hls's, the last one with the audio past the video's end.
   const last = plan.segments.length - 1;
   const rounded = plan.segments.map((s, k) => Math.round((Number(s.extinf) + (k === last ? plan.audioTail : 0)) * 1000) / 1000);

@@ -19,7 +19,7 @@ import { extractAudioRange, type PlannedSegment, type SegmentPlan } from '../../
 import { predictSegmentBytes } from '../../formats/mp42hls/segment-size.js';
 import { Mp4FormatError } from '../../formats/mp4/errors.js';
 import type { Movie, Track } from '../../formats/mp4/moov.js';
-import { samplesIn } from '../../formats/mp4/sample-tables.js';
+import { decodeTimesOf, samplesIn } from '../../formats/mp4/sample-tables.js';
 import { segmentColumns, type IndexSegment, type IndexSegments } from './segments.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
@@ -211,11 +211,9 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     recordsAt,
     held.reduce((n, [start, end]) => n + Math.max(0, end - start), 0),
   );
+  const times = tracks.map((t) => decodeTimesOf(t.samples)); // each segment's first alone: no table decoded whole
   const segments: IndexSegment[] = plan.segments.map((s, i) => {
-    const ranges = rangesOf(s).map((range, k) => {
-      const t = tracks[k];
-      return [range.start, range.end, range.end > range.start ? t.samples.decodeTimes[range.start] : 0] as const;
-    });
+    const ranges = rangesOf(s).map((range, k) => [range.start, range.end, range.end > range.start ? times[k].at(range.start) : 0] as const);
     const at = out.length - recordsAt;
     const lengths = tracks.map((t, k) => {
       const before = out.length;

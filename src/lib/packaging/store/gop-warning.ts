@@ -5,6 +5,7 @@
 // serve logs it once per source, naming its GOP, rather than leaving it to be found in the playlists.
 import path from 'node:path';
 import type { Movie } from '../../formats/mp4/moov.js';
+import { decodeTimesOf } from '../../formats/mp4/sample-tables.js';
 import { isUrl } from '../../shared/paths.js';
 import type { PackageItemResult } from '../package-runner.js';
 import type { Logger } from '../../shared/logger.js';
@@ -15,14 +16,15 @@ import type { PackagingEvent } from './store-context.js';
 function longestGop(movie: Movie): number | null {
   const video = movie.tracks.find((t) => t.handler === 'vide');
   if (!video || video.timescale <= 0) return null;
-  const { sync, decodeTimes, count } = video.samples;
+  const { sync, count } = video.samples;
+  const times = decodeTimesOf(video.samples); // read at key frames alone
   let last = -1;
   let longest = 0;
   // From key frame to key frame (sync flags are 0 or 1, formats/mp4/sample-tables.ts): the
   // builtin search, not a JavaScript test per sample (a 2-hour film's 180,000 frames took 1.5 ms
   // of each cold playlist's answer).
   for (let i = sync.indexOf(1); i >= 0 && i < count; i = sync.indexOf(1, i + 1)) {
-    if (last >= 0) longest = Math.max(longest, decodeTimes[i] - decodeTimes[last]);
+    if (last >= 0) longest = Math.max(longest, times.at(i) - times.at(last));
     last = i;
   }
   return last < 0 ? null : longest / video.timescale;
