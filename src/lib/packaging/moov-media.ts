@@ -17,7 +17,6 @@ function channelsOf(track: Track): number | undefined {
 
 function trackInfo(track: Track): TrackInfo {
   const seconds = track.timescale > 0 ? track.mediaDuration / track.timescale : 0;
-  const bytes = track.samples.totalBytes;
   const type = track.handler === 'vide' ? 'video' : track.handler === 'soun' ? 'audio' : 'other';
   return {
     id: track.id,
@@ -25,7 +24,10 @@ function trackInfo(track: Track): TrackInfo {
     codec: codecString(track),
     codingName: track.format,
     durationMs: Math.round(seconds * 1000),
-    bitrateKbps: seconds > 0 ? Math.round((bytes * 8) / seconds / 1000) : 0,
+    // Summed over the sizes when first read, after a cold playlist's answer (formats/mp4/tables/sizes.ts).
+    get bitrateKbps() {
+      return seconds > 0 ? Math.round((track.samples.totalBytes * 8) / seconds / 1000) : 0;
+    },
     ...(type === 'video'
       ? {
           width: track.width,

@@ -20,7 +20,7 @@ export interface SampleTable {
   /** A moov's are decoded when first read, as are its sizes and offsets. */
   readonly durations: Uint32Array;
   readonly sizes: Uint32Array;
-  /** The bytes of all samples. */
+  /** The bytes of all samples (a moov's summed when first read). */
   readonly totalBytes: number;
   /** Absolute file offsets (exact below 2^53); a moov's are walked when first read (tables/offsets.ts). */
   readonly offsets: Float64Array;
@@ -57,7 +57,9 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
     get sizes() {
       return sizes.sizes();
     },
-    totalBytes: sizes.total,
+    get totalBytes() {
+      return sizes.total();
+    },
     get offsets() {
       return offsets();
     },

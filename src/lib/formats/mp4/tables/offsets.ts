@@ -77,7 +77,8 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, { count, tota
       return walkRange(bytes, chunks, stsc, sizeAt, { e, at: stsc.at + 12 * e, sample: firsts[e] }, start, end);
     },
   );
-  if (chunks.below + total > Number.MAX_SAFE_INTEGER) all();
+  // No sample is 2^32 bytes: the sizes' total is summed only when that bound does not settle it.
+  if (chunks.below + count * (TWO_32 - 1) > Number.MAX_SAFE_INTEGER && chunks.below + total() > Number.MAX_SAFE_INTEGER) all();
   return { indexes: indexes.sort((a, b) => a - b), offsets: all, offsetsIn: range };
 }
 

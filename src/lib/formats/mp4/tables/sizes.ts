@@ -20,8 +20,9 @@ function countOf(bytes: Uint8Array, box: BoxHeader): { count: number; body: numb
 
 export interface SampleSizes {
   readonly count: number;
-  /** The bytes of all samples: the offsets are bounded with it (offsets.ts), a track's bit rate is it over its duration. */
-  readonly total: number;
+  /** The bytes of all samples, summed on the first call and kept (a track's bit rate is it over
+   * its duration; the offsets are bounded with it, offsets.ts): a media playlist needs none of it. */
+  readonly total: () => number;
   /** Each sample's size, decoded on the first call and kept: a media playlist needs only the total. */
   readonly sizes: () => Uint32Array;
   /** Sample i's size, read where it is. */
@@ -35,39 +36,44 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
   const box = stsz ?? tableBox(boxes, 'stz2');
   const { count, body, end } = countOf(bytes, box);
   // `alone` reads a few samples' sizes; a whole table is decoded by `whole`'s own loop.
-  const of = (total: number, sizeAt: (i: number) => number, whole?: () => Uint32Array): SampleSizes => {
+  const of = (sum: () => number, sizeAt: (i: number) => number, whole?: () => Uint32Array): SampleSizes => {
     const alone = (start: number, stop: number) => {
       const sizes = new Uint32Array(stop - start);
       for (let i = start; i < stop; i++) sizes[i - start] = sizeAt(i);
       return sizes;
     };
     const { all, range } = onDemand(whole ?? (() => alone(0, count)), alone);
-    return { count, total, sizes: all, sizeAt, sizesIn: range };
+    let total: number | undefined;
+    return { count, total: () => (total ??= sum()), sizes: all, sizeAt, sizesIn: range };
   };
   if (!stsz) {
     const sizes = stz2Sizes(bytes, body, end, count);
-    let total = 0;
-    for (let i = 0; i < count; i++) total += sizes[i];
-    return of(total, (i) => sizes[i]);
+    return of(
+      () => sizes.reduce((sum, size) => sum + size, 0),
+      (i) => sizes[i],
+    );
   }
   const constant = be32(bytes, body);
   if (constant !== 0)
     return of(
-      constant * count,
+      () => constant * count,
       () => constant,
       () => new Uint32Array(count).fill(constant),
     );
   const first = body + 8;
   if (first + count * 4 > end) throw new Mp4FormatError('stsz too short for its sample_count');
-  let total = 0;
-  const view = viewOf(bytes);
-  for (let at = first; at < first + count * 4; at += 4) total += view.getUint32(at);
+  const sum = () => {
+    let total = 0;
+    const view = viewOf(bytes);
+    for (let at = first; at < first + count * 4; at += 4) total += view.getUint32(at);
+    return total;
+  };
   const decode = () => {
     const sizes = new Uint32Array(count);
     for (let i = 0, at = first; i < count; i++, at += 4) sizes[i] = be32(bytes, at);
     return sizes;
   };
-  return of(total, (i) => be32(bytes, first + 4 * i), decode);
+  return of(sum, (i) => be32(bytes, first + 4 * i), decode);
 }
 
 // stz2 (rare): decoded at once.

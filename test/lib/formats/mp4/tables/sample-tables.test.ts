@@ -227,7 +227,7 @@ describe('sample offsets', () => {
     const k = moved.tracks.findIndex((t, i) => t.samples.decodeTimes !== parsed.tracks[i].samples.decodeTimes);
     expect(k).toBeGreaterThanOrEqual(0);
     const [before, after] = [parsed.tracks[k].samples, moved.tracks[k].samples];
-    for (const lazy of ['sizes', 'durations', 'decodeTimes', 'compositionOffsets'] as const)
+    for (const lazy of ['sizes', 'durations', 'decodeTimes', 'compositionOffsets', 'totalBytes'] as const)
       expect(Object.getOwnPropertyDescriptor(before, lazy)?.get, lazy).toBeTypeOf('function');
     expect(after.sizes).toBe(before.sizes);
     expect(after.durations).toBe(before.durations);
