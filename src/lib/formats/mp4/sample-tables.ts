@@ -89,7 +89,10 @@ export function offsetRange(table: SampleTable): OffsetRange {
   if (!range) {
     const offsets = table.compositionOffsets;
     let [lowest, largest] = [0, 0];
-    for (let i = 0; i < offsets.length; i++) [lowest, largest] = [Math.min(lowest, offsets[i]), Math.max(largest, offsets[i])];
+    for (let i = 0; i < offsets.length; i++) {
+      lowest = Math.min(lowest, offsets[i]);
+      largest = Math.max(largest, offsets[i]);
+    }
     range = { lowest, largest };
     offsetRanges.set(table, range);
   }

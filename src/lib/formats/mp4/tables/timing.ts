@@ -141,7 +141,11 @@ export function compositionOffsets(bytes: Uint8Array, boxes: StblBoxes, count: n
   for (let e = 0, at = ctts.at; e < ctts.count && covered < count; e++, at += 8) {
     const run = Math.min(view.getUint32(at), count - covered);
     const offset = view.getInt32(at + 4);
-    if (run > 0) [lowest, largest] = [Math.min(lowest, offset), Math.max(largest, offset)];
+    // Two statements, not a destructuring: code not yet optimised makes an array of each.
+    if (run > 0) {
+      lowest = Math.min(lowest, offset);
+      largest = Math.max(largest, offset);
+    }
     covered += run;
   }
   if (covered < count) throw new Mp4FormatError(`ctts covers ${covered} of ${count} samples`);
