@@ -141,6 +141,7 @@ export function decodeTimesOf(table: SampleTable): DecodeTimeReader {
 /** A moov's sync samples' indexes, ascending (stss), when known: another table's are its flags alone. */
 export const syncSamplesOf = (table: SampleTable): Uint32Array | undefined => decoders.get(table)?.syncs;
 
+/** Decode times read from their array. */
 export const timesReader = (times: Float64Array): DecodeTimeReader => ({
   at: (i) => times[i],
   neverBack: neverBack(times),

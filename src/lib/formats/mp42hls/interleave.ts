@@ -171,7 +171,8 @@ function syncAfter({ sync, syncs }: TrackCursorInit, end: number): (v: number) =
 }
 
 function firstAtLeast(values: Uint32Array, v: number): number {
-  let [low, high] = [0, values.length];
+  let low = 0;
+  let high = values.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (values[middle] < v) low = middle + 1;

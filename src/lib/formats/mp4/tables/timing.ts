@@ -76,7 +76,8 @@ function timeAt(runs: (each: (first: number, end: number, delta: number) => void
   let run = 0;
   return (i) => {
     if (i < firsts[run] || i >= firsts[run + 1]) {
-      let [low, high] = [0, deltas.length - 1];
+      let low = 0;
+      let high = deltas.length - 1;
       while (low < high) {
         const middle = (low + high + 1) >>> 1;
         if (firsts[middle] <= i) low = middle;
