@@ -157,8 +157,7 @@ function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: 
   // One segment's (the one a cold rendition makes first) read for it alone; a film's, whole (samplesIn).
   const sizes = samplesIn(t, 'sizes', start, end);
   const offsets = samplesIn(t, 'offsets', start, end);
-  const durations = samplesIn(t, 'durations', start, end);
-  const k = start; // sizes, offsets and durations count from the range's first sample
+  const durations = samplesIn(t, 'durations', start, end); // these three count from `start`
   const { table, min } = palette;
   out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
   const bytes = out.bytes;
@@ -174,13 +173,13 @@ function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: 
   let next = first + sizes[0]; // where the sample after would start without a gap
   let duration = durations[0];
   for (let i = start + 1; i < end; i++) {
-    const gap = offsets[i - k] - next;
+    const gap = offsets[i - start] - next;
     // zigzag doubles a gap: exact for every even result, so refuse what only a hostile moov holds
     if (gap < -MAX_GAP) throw new Mp4FormatError(`track ${track.id}: sample ${i + 1} lies ${-gap} bytes before the one before it`);
-    const size = sizes[i - k];
-    next = offsets[i - k] + size;
-    const newDuration = durations[i - k] !== duration;
-    duration = durations[i - k];
+    const size = sizes[i - start];
+    next = offsets[i - start] + size;
+    const newDuration = durations[i - start] !== duration;
+    duration = durations[i - start];
     code = table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i]);
     bytes[at++] = (sync[i] !== 0 ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
     if (gap !== 0) at = varint(bytes, at, zigzag(gap));

@@ -46,6 +46,18 @@ export function entries(bytes: Uint8Array, box: BoxHeader, headerBytes: number, 
   return { count, at };
 }
 
+/** The last index below `length` whose value is not above `x` (0 when none is): `values` ascending. */
+export function lastNotAbove(values: ArrayLike<number>, length: number, x: number): number {
+  let low = 0;
+  let high = length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1;
+    if (values[middle] <= x) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
 // A few samples' ranges are read alone (one segment's span, index and bytes); past this many such
 // reads of one table (a caller going through the segments one by one) it is decoded whole once.
 const RANGE_READS = 4;

@@ -3,7 +3,7 @@
 // are checked when the moov is read; the walk itself runs when the offsets are first needed, which
 // a media playlist never is (docs/architecture.md, "A cold playlist answered early").
 import { Mp4FormatError } from '../errors.js';
-import { be32, entries, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
+import { be32, entries, lastNotAbove, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
 import type { SampleSizes } from './sizes.js';
 
 const TWO_32 = 2 ** 32;
@@ -61,19 +61,10 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, { count, tota
     walked = e + 1;
   }
   if (held < count) throw new Mp4FormatError(`chunks hold ${held} of ${count} samples`);
-  const holding = (sample: number): number => {
-    let [low, high] = [0, walked - 1]; // the last entry whose first sample is not after `sample`
-    while (low < high) {
-      const middle = (low + high + 1) >>> 1;
-      if (firsts[middle] <= sample) low = middle;
-      else high = middle - 1;
-    }
-    return low;
-  };
   const { all, range } = onDemand(
     () => walk(bytes, chunks, stsc, sizes()),
     (start, end) => {
-      const e = holding(start);
+      const e = lastNotAbove(firsts, walked, start); // the entry that holds `start`
       return walkRange(bytes, chunks, stsc, sizeAt, { e, at: stsc.at + 12 * e, sample: firsts[e] }, start, end);
     },
   );

@@ -1,7 +1,7 @@
 // Decode times, durations, composition offsets and sync flags per sample, each table decoded in
 // one loop straight into its typed array (ISO/IEC 14496-12 §8.6.1, §8.6.2).
 import { Mp4FormatError } from '../errors.js';
-import { be32, be32s, entries, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
+import { be32, be32s, entries, lastNotAbove, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
 
 // stts (§8.6.1.2): u32 entry_count; {u32 sample_count; u32 sample_delta}. Checked here, decoded
 // on a call: the decode times from `start` (a table's own from 0, or moved onto the presentation
@@ -43,7 +43,6 @@ export function timing(
       for (let i = first; i < end; i++, t += delta) times[i] = t;
       time = t;
     });
-    nonDecreasing.set(times, true);
     return times;
   };
   // Samples [start, end)'s durations; `start` 0 and `end` count: the whole table.
@@ -75,16 +74,7 @@ function timeAt(runs: (each: (first: number, end: number, delta: number) => void
   firsts.push(covered); // past the last run
   let run = 0;
   return (i) => {
-    if (i < firsts[run] || i >= firsts[run + 1]) {
-      let low = 0;
-      let high = deltas.length - 1;
-      while (low < high) {
-        const middle = (low + high + 1) >>> 1;
-        if (firsts[middle] <= i) low = middle;
-        else high = middle - 1;
-      }
-      run = low;
-    }
+    if (i < firsts[run] || i >= firsts[run + 1]) run = lastNotAbove(firsts, deltas.length, i);
     return times[run] + (i - firsts[run]) * deltas[run];
   };
 }
@@ -109,8 +99,8 @@ export function syncSamples(bytes: Uint8Array, boxes: StblBoxes, count: number):
   return ascending ? { flags, list } : { flags };
 }
 
-// Decode times that never go back (as a muxer writes them), known for those decoded from stts
-// (its deltas are unsigned), else checked once per array.
+// Decode times that never go back (as a muxer writes them), checked once per array: a moov's,
+// decoded from stts (its deltas are unsigned), are known to (sample-tables.ts decodeTimesOf).
 const nonDecreasing = new WeakMap<Float64Array, boolean>();
 export function neverBack(times: Float64Array): boolean {
   let known = nonDecreasing.get(times);
