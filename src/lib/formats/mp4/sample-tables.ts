@@ -3,7 +3,7 @@
 // before anything is allocated; the decoders are in tables/ (one loop per table, no per-sample
 // objects).
 import type { BoxHeader } from './boxes.js';
-import { stblBoxes } from './tables/entries.js';
+import { scratch, stblBoxes } from './tables/entries.js';
 import { sampleOffsets } from './tables/offsets.js';
 import { MAX_SAMPLES_PER_TRACK, sampleSizes } from './tables/sizes.js';
 import { compositionOffsets, neverBack, syncSamples, timing, type OffsetRange } from './tables/timing.js';
@@ -76,6 +76,7 @@ export function parseSampleTable(bytes: Uint8Array, stbl: BoxHeader): SampleTabl
     sizes: sizes.sizesIn,
     durations: durationsIn,
     offsets: offsetsIn,
+    compositionOffsets: composition.offsetsIn,
   });
   offsetRanges.set(table, composition.range);
   return table;
@@ -99,7 +100,7 @@ export function offsetRange(table: SampleTable): OffsetRange {
   return range;
 }
 
-type RangeField = 'sizes' | 'durations' | 'offsets';
+type RangeField = 'sizes' | 'durations' | 'offsets' | 'compositionOffsets';
 type RangeDecoders = { readonly [F in RangeField]: (start: number, end: number) => SampleTable[F] };
 interface TimeDecoders {
   /** The decode times from `start` (not the table's own first). */
@@ -110,12 +111,15 @@ interface TimeDecoders {
   readonly syncs?: Uint32Array;
 }
 
-// A moov's table decodes its decode times (moved or not) and a few samples' sizes, durations and
-// offsets from its boxes; a table moved onto the presentation timeline keeps them, its times moved.
+// A moov's table decodes its decode times (moved or not) and a range of samples' sizes, durations,
+// offsets and composition offsets from its boxes; a table moved onto the presentation timeline
+// keeps them, its times moved.
 const decoders = new WeakMap<SampleTable, RangeDecoders & TimeDecoders>();
 
-/** Samples [start, end)'s sizes, durations or offsets (index 0 is `start`): a moov's read for them
- * alone until its whole table is decoded (one segment's spans, index and bytes). */
+/** Samples [start, end)'s sizes, durations, offsets or composition offsets (index 0 is `start`): a
+ * moov's read for them alone, into an array the table keeps, unless its whole table is decoded
+ * (tables/entries.ts onDemand). Valid until the next call for the same table and field: a walk
+ * through the segments (spans, bit rates, the index) reads one segment at a time. */
 export function samplesIn<F extends RangeField>(table: SampleTable, field: F, start: number, end: number): SampleTable[F] {
   const decode = decoders.get(table)?.[field] as ((start: number, end: number) => SampleTable[F]) | undefined;
   return decode ? decode(start, end) : (table[field].subarray(start, end) as SampleTable[F]);
@@ -166,6 +170,18 @@ function plus(values: Int32Array, add: number): Int32Array {
   return made;
 }
 
+// A range of composition offsets moved, into an array of its own: the table's range may be its
+// whole table's, which stays as it is.
+function movedRange(range: (start: number, end: number) => Int32Array, add: number): (start: number, end: number) => Int32Array {
+  const into = scratch((length) => new Int32Array(length));
+  return (start, end) => {
+    const values = range(start, end);
+    const out = into(values.length).subarray(0, values.length);
+    for (let i = 0; i < values.length; i++) out[i] = values[i] + add;
+    return out;
+  };
+}
+
 /** How a table moves onto the presentation timeline (mp4/timeline/presentation.ts), in its ticks. */
 interface TimeShift {
   readonly decodeEnd: number;
@@ -191,6 +207,7 @@ export function withTimes(table: SampleTable, shift: TimeShift): SampleTable {
       ...own,
       times: (start) => own.times(start + shift.decode),
       timeAt: (start) => own.timeAt(start + shift.decode),
+      compositionOffsets: shift.composition === 0 ? own.compositionOffsets : movedRange(own.compositionOffsets, shift.composition),
     });
   // Moved offsets' range is found by offsetRange's loop: the range kept is bounded by 0 (OffsetRange).
   const range = offsetRanges.get(table);

@@ -4,7 +4,7 @@
 // packages into an audio-only MPEG-TS segment with the source's decode times (tfdt).
 import { ascii, box, concat, uint32 } from '../mp4/box-writer.js';
 import type { Movie, Track } from '../mp4/moov.js';
-import { decodeTimesOf } from '../mp4/sample-tables.js';
+import { decodeTimesOf, samplesIn } from '../mp4/sample-tables.js';
 import { assembleExtract, descriptionIndexOf, sliceOf } from './extract.js';
 import { buildExtractMoov } from './extract-moov.js';
 import type { SampleRange, SegmentPlan } from './segment-plan.js';
@@ -59,7 +59,8 @@ export function buildAudioExtract(
 function audioSegmentBytes(track: Track, range: SampleRange): number {
   const extra = 14 + 8 + (track.format === 'mp4a' ? 7 : 0);
   let packets = 0;
-  for (let i = range.start; i < range.end; i++) packets += Math.ceil((track.samples.sizes[i] + extra) / 184);
+  const sizes = samplesIn(track.samples, 'sizes', range.start, range.end); // this range's alone
+  for (let i = 0; i < sizes.length; i++) packets += Math.ceil((sizes[i] + extra) / 184);
   return (2 + Math.ceil(packets / 16) * 16) * 188;
 }
 

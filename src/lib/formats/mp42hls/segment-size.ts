@@ -115,7 +115,6 @@ function esBytes(m: VideoModel, size: number, withParameterSets: boolean, known?
 export const videoPesBytes = (m: VideoModel, i: number, nalUnits?: number): number => PES_PTS_DTS + videoEsBytes(m, i, nalUnits);
 export const audioPesBytes = (m: Model, audio: Track, i: number): number => audioSizePes(m, audio.samples.sizes[i]);
 const audioSizePes = (m: Model, size: number): number => PES_PTS + m.adts + size;
-const videoPes = (m: VideoModel, i: number): number => pesPackets(videoPesBytes(m, i), true);
 const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 // Per elementary stream, the packets mp42hls writes for one segment (before normalisation).
@@ -124,7 +123,7 @@ interface PacketCounts {
   readonly audio: number;
 }
 
-// videoPes and audioPesBytes summed over the segment's samples, their tables read once: a
+// The video and audio PES packets summed over the segment's samples, their tables read once: a
 // 2-hour film is 518,000 samples, and reading them through tracks of several shapes (the
 // presentation timeline copies them) per sample cost more than the sums. Its sizes alone
 // (samplesIn): one segment's count needs not the whole film's table.
@@ -206,9 +205,8 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
   const { model: m, counts } = countsOf(plan);
   const v = m.video;
   if (!v) return { peak: 0, average: 0 };
-  const { compositionOffsets, sync } = v.track.samples;
+  const { sync } = v.track.samples;
   const times = decodeTimesOf(v.track.samples); // read at key frames alone
-  const pts = (i: number): number => Math.floor(0.5 + (times.at(i) + compositionOffsets[i]) * (90000 / v.track.timescale));
   // The playlist's EXTINFs: mp42hls's, the last one with the audio past the video's end.
   const last = plan.segments.length - 1;
   const rounded = plan.segments.map((s, k) => Math.round((Number(s.extinf) + (k === last ? plan.audioTail : 0)) * 1000) / 1000);
@@ -220,9 +218,14 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
     const range = segment.video;
     if (range && range.end > range.start) {
       const { video } = counts[s];
+      // The segment's sizes and composition offsets alone (samplesIn): no table decoded whole.
+      const sizes = samplesIn(v.track.samples, 'sizes', range.start, range.end);
+      const offsets = samplesIn(v.track.samples, 'compositionOffsets', range.start, range.end);
+      const pts = (i: number): number => Math.floor(0.5 + (times.at(i) + offsets[i - range.start]) * (90000 / v.track.timescale));
       for (let i = range.start; i < range.end; i++) {
         if (!sync[i]) continue;
-        const packets = videoPes(v, i) + (i === range.end - 1 ? ceil16(video) - video : 0);
+        const pes = pesPackets(PES_PTS_DTS + esBytes(v, sizes[i - range.start], true), true);
+        const packets = pes + (i === range.end - 1 ? ceil16(video) - video : 0);
         const ms = Math.round((start + (pts(i) - pts(range.start)) / 90000) * 1000);
         previousMs = Math.min(endMs, Math.max(previousMs, ms));
         entries.push({ bytes: packets * TS_PACKET_SIZE, ms: previousMs });

@@ -19,7 +19,7 @@ import { extractAudioRange, type PlannedSegment, type SegmentPlan } from '../../
 import { predictSegmentBytes } from '../../formats/mp42hls/segment-size.js';
 import { Mp4FormatError } from '../../formats/mp4/errors.js';
 import type { Movie, Track } from '../../formats/mp4/moov.js';
-import { decodeTimesOf, samplesIn } from '../../formats/mp4/sample-tables.js';
+import { decodeTimesOf, offsetRange, samplesIn } from '../../formats/mp4/sample-tables.js';
 import { segmentColumns, type IndexSegment, type IndexSegments } from './segments.js';
 
 const MAGIC = 0x43504958; // 'CPIX'
@@ -76,44 +76,36 @@ class RecordWriter {
 const zigzag = (n: number): number => (n < 0 ? -2 * n - 1 : 2 * n);
 const unzigzag = (n: number): number => (n % 2 === 1 ? -(n + 1) / 2 : n / 2);
 
-// A track's palette (the first composition offsets met, at most 31) and each value's code: by a
-// table when the values span little, as they do (a few frame durations), else by searching the
-// palette; a search per sample cost more than the rest of the record.
-interface Palette {
-  readonly offsets: readonly number[];
-  readonly min: number;
-  /** code of value v at [v - min]; PALETTE for a value outside the palette. */
-  readonly table: Uint8Array | null;
-}
+// A track's palette: the first composition offsets met (at most 31), each named by its code. Met
+// as the records are written, in the samples' order (the segments in order, each track's ranges
+// ascending), so no walk over the samples before (a 2-hour film's 180,000 offsets, decoded whole
+// for it before). A value's code by a table over the track's range of offsets (known from its
+// ctts runs: offsetRange) when that spans little, as it does (a few frame durations), else by
+// searching the palette; a search per sample cost more than the rest of the record.
 const TABLE_SPAN = 1 << 16;
+const UNSEEN = 0xff;
+class Palette {
+  readonly offsets: number[] = [];
+  readonly min: number;
+  /** The code of value v at [v - min]: UNSEEN until it is met. */
+  readonly table: Uint8Array | null;
 
-// Of the samples [start, end) the index holds: a whole film's, or one segment's (the segment a
-// cold rendition makes first, store/playlist-requests.ts), not walking the rest of the film.
-function paletteOf(track: Track, [start, end]: readonly [number, number]): Palette {
-  const cto = track.samples.compositionOffsets;
-  let [min, max] = [cto[start] ?? 0, cto[start] ?? 0];
-  for (let i = start + 1; i < end; i++) {
-    const value = cto[i];
-    if (value < min) min = value;
-    else if (value > max) max = value;
+  constructor({ lowest, largest }: ReturnType<typeof offsetRange>) {
+    this.min = lowest;
+    this.table = largest - lowest < TABLE_SPAN ? new Uint8Array(largest - lowest + 1).fill(UNSEEN) : null;
   }
-  // One value (no ctts, as audio): no walk for the first ones met.
-  if (end > start && min === max) return { offsets: [min], min, table: new Uint8Array(1) };
-  const table = end > start && max - min < TABLE_SPAN ? new Uint8Array(max - min + 1).fill(PALETTE) : null;
-  const offsets: number[] = [];
-  for (let i = start; i < end && offsets.length < PALETTE; i++) {
-    if (table ? table[cto[i] - min] !== PALETTE : offsets.includes(cto[i])) continue;
-    if (table) table[cto[i] - min] = offsets.length;
-    offsets.push(cto[i]);
-  }
-  return { offsets, min, table };
-}
 
-// Without a table: a search (a loop, not indexOf: a builtin call per sample costs more).
-function codeOf({ offsets }: Palette, offset: number): number {
-  let code = 0;
-  while (code < offsets.length && offsets[code] !== offset) code++;
-  return code;
+  /** The code of `offset` when its table entry is UNSEEN (or there is no table): it joins the
+   * palette when it is new and there is room; PALETTE otherwise. */
+  meet(offset: number): number {
+    const { offsets, table } = this;
+    let code = 0;
+    // A loop, not indexOf: a builtin call per sample (without a table) costs more.
+    while (code < offsets.length && offsets[code] !== offset) code++;
+    if (code === offsets.length && code < PALETTE) offsets.push(offset);
+    if (table !== null) table[offset - this.min] = code;
+    return code;
+  }
 }
 
 // `value` (below 2^53) at `at`; returns where the next byte goes. Bit operations while it fits 31 bits.
@@ -153,22 +145,24 @@ function sizeVarint(bytes: Uint8Array, at: number, size: number): number {
 function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: number, end: number): void {
   if (end <= start) return;
   const t = track.samples;
-  const { compositionOffsets, sync } = t;
-  // One segment's (the one a cold rendition makes first) read for it alone; a film's, whole (samplesIn).
+  const { sync } = t;
+  // The segment's samples read for it alone (samplesIn): these four count from `start`.
   const sizes = samplesIn(t, 'sizes', start, end);
   const offsets = samplesIn(t, 'offsets', start, end);
-  const durations = samplesIn(t, 'durations', start, end); // these three count from `start`
-  const { table, min } = palette;
+  const durations = samplesIn(t, 'durations', start, end);
+  const compositionOffsets = samplesIn(t, 'compositionOffsets', start, end);
   out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
   const bytes = out.bytes;
   let at = out.length;
-  const codeAt = (i: number): number => (table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i])); // PALETTE (31) when not in it
-  let code = codeAt(start);
+  const { table, min } = palette;
+  // UNSEEN too for a value outside the range the table covers (only a table changed after it was read).
+  let code = table?.[compositionOffsets[0] - min] ?? UNSEEN;
+  if (code === UNSEEN) code = palette.meet(compositionOffsets[0]);
   const first = offsets[0];
   bytes[at++] = (sync[start] !== 0 ? SYNC : 0) | (first !== 0 ? OFFSET : 0) | DURATION | (code << 3);
   if (first !== 0) at = varint(bytes, at, first);
   at = varint(bytes, at, durations[0]);
-  if (code === PALETTE) at = varint(bytes, at, zigzag(compositionOffsets[start]));
+  if (code === PALETTE) at = varint(bytes, at, zigzag(compositionOffsets[0]));
   at = sizeVarint(bytes, at, sizes[0]);
   let next = first + sizes[0]; // where the sample after would start without a gap
   let duration = durations[0];
@@ -180,11 +174,13 @@ function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: 
     next = offsets[i - start] + size;
     const newDuration = durations[i - start] !== duration;
     duration = durations[i - start];
-    code = table !== null ? table[compositionOffsets[i] - min] : codeOf(palette, compositionOffsets[i]);
+    const offset = compositionOffsets[i - start];
+    code = table?.[offset - min] ?? UNSEEN;
+    if (code === UNSEEN) code = palette.meet(offset);
     bytes[at++] = (sync[i] !== 0 ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
     if (gap !== 0) at = varint(bytes, at, zigzag(gap));
     if (newDuration) at = varint(bytes, at, duration);
-    if (code === PALETTE) at = varint(bytes, at, zigzag(compositionOffsets[i]));
+    if (code === PALETTE) at = varint(bytes, at, zigzag(offset));
     at = sizeVarint(bytes, at, size);
   }
   out.length = at;
@@ -203,7 +199,7 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
       if (end > start) held[k] = [Math.min(held[k][0], start), Math.max(held[k][1], end)];
     });
   for (const bounds of held) if (bounds[0] === Infinity) bounds[0] = 0;
-  const palettes = tracks.map((t, k) => paletteOf(t, held[k]));
+  const palettes = tracks.map((t) => new Palette(offsetRange(t.samples)));
   const extractHeader = buildExtractHeader(moov, movie, plan);
   const recordsAt = PREAMBLE + extractHeader.length;
   const out = new RecordWriter(

@@ -58,18 +58,33 @@ export function lastNotAbove(values: ArrayLike<number>, length: number, x: numbe
   return low;
 }
 
-// A few samples' ranges are read alone (one segment's span, index and bytes); past this many such
-// reads of one table (a caller going through the segments one by one) it is decoded whole once.
-const RANGE_READS = 4;
+type Samples = Uint32Array | Int32Array | Float64Array;
+
+/** An array of at least `length` values, the same one from call to call while it is long enough. */
+export function scratch<T extends Samples>(make: (length: number) => T): (length: number) => T {
+  let kept: T | undefined;
+  return (length) => (kept && kept.length >= length ? kept : (kept = make(Math.max(length, 2 * (kept?.length ?? 0)))));
+}
 
 /** A table decoded whole on the first call of `all` and kept; `range` gives samples [start, end)
- * (index 0 is `start`): decoded alone while the whole is not. */
-export function onDemand<T extends Uint32Array | Float64Array>(
+ * (index 0 is `start`): of the whole table once it is decoded, else decoded alone into one array
+ * the table keeps for it. A walk through every segment (the bit rates, the index: 540,000 samples
+ * of a 2-hour film) so decodes nothing whole and allocates nothing per segment (10 MB of arrays
+ * per cold playlist before, docs/benchmarks.md). A range is valid until the table's next one. */
+export function onDemand<T extends Samples>(
   whole: () => T,
-  alone: (start: number, end: number) => T,
+  alone: (start: number, end: number, into: T) => void,
+  make: (length: number) => T,
 ): { all: () => T; range: (start: number, end: number) => T } {
   let table: T | undefined;
-  let reads = 0;
-  const all = () => (table ??= whole());
-  return { all, range: (start, end) => (table || ++reads > RANGE_READS ? (all().subarray(start, end) as T) : alone(start, end)) };
+  const into = scratch(make);
+  return {
+    all: () => (table ??= whole()),
+    range: (start, end) => {
+      if (table) return table.subarray(start, end) as T;
+      const out = into(end - start);
+      alone(start, end, out);
+      return out.subarray(0, end - start) as T;
+    },
+  };
 }

@@ -30,7 +30,8 @@ interface SampleOffsets {
   readonly indexes: number[];
   /** Each sample's file offset, computed on the first call and kept. */
   readonly offsets: () => Float64Array;
-  /** The offsets of samples [start, end): of the whole table once walked, else walked for them alone. */
+  /** The offsets of samples [start, end): of the whole table once walked, else walked for them
+   * alone (valid until the next call: entries.ts onDemand). */
   readonly offsetsIn: (start: number, end: number) => Float64Array;
 }
 
@@ -63,19 +64,20 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, { count, tota
   if (held < count) throw new Mp4FormatError(`chunks hold ${held} of ${count} samples`);
   const { all, range } = onDemand(
     () => walk(bytes, chunks, stsc, sizes()),
-    (start, end) => {
+    (start, end, into) => {
       const e = lastNotAbove(firsts, walked, start); // the entry that holds `start`
-      return walkRange(bytes, chunks, stsc, sizeAt, { e, at: stsc.at + 12 * e, sample: firsts[e] }, start, end);
+      walkRange(bytes, chunks, stsc, sizeAt, { e, at: stsc.at + 12 * e, sample: firsts[e] }, start, end, into);
     },
+    (length) => new Float64Array(length),
   );
   // No sample is 2^32 bytes: the sizes' total is summed only when that bound does not settle it.
   if (chunks.below + count * (TWO_32 - 1) > Number.MAX_SAFE_INTEGER && chunks.below + total() > Number.MAX_SAFE_INTEGER) all();
   return { indexes: indexes.sort((a, b) => a - b), offsets: all, offsetsIn: range };
 }
 
-// The walk for samples [start, end) alone (end within the count), from `from`, the stsc entry
-// `e` at byte `at` whose first sample is `sample` (the one that holds `start`), through its chunks,
-// each offset as the whole walk computes it.
+// The walk for samples [start, end) alone (end within the count) into `into` (index 0 is
+// `start`), from `from`, the stsc entry `e` at byte `at` whose first sample is `sample` (the one
+// that holds `start`), through its chunks, each offset as the whole walk computes it.
 function walkRange(
   bytes: Uint8Array,
   chunks: { count: number; at: number; step: number },
@@ -84,9 +86,9 @@ function walkRange(
   from: { e: number; at: number; sample: number },
   start: number,
   end: number,
-): Float64Array {
+  out: Float64Array,
+): void {
   const { step } = chunks;
-  const out = new Float64Array(end - start);
   let sample = from.sample;
   for (let e = from.e, at = from.at; e < stsc.count && sample < end; e++, at += 12) {
     const first = be32(bytes, at);
@@ -107,7 +109,6 @@ function walkRange(
       }
     }
   }
-  return out;
 }
 
 // The walk over checked tables. The chunk loop takes one sample a chunk without an inner loop: a

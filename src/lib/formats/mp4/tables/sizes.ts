@@ -27,7 +27,8 @@ export interface SampleSizes {
   readonly sizes: () => Uint32Array;
   /** Sample i's size, read where it is. */
   readonly sizeAt: (i: number) => number;
-  /** The sizes of samples [start, end): of the whole table once decoded, else read for them alone. */
+  /** The sizes of samples [start, end): of the whole table once decoded, else read for them alone
+   * (valid until the next call: entries.ts onDemand). */
   readonly sizesIn: (start: number, end: number) => Uint32Array;
 }
 
@@ -35,14 +36,22 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
   const stsz = boxes.get('stsz');
   const box = stsz ?? tableBox(boxes, 'stz2');
   const { count, body, end } = countOf(bytes, box);
-  // `alone` reads a few samples' sizes; a whole table is decoded by `whole`'s own loop.
-  const of = (sum: () => number, sizeAt: (i: number) => number, whole?: () => Uint32Array): SampleSizes => {
-    const alone = (start: number, stop: number) => {
-      const sizes = new Uint32Array(stop - start);
-      for (let i = start; i < stop; i++) sizes[i - start] = sizeAt(i);
+  // `alone` reads a range's sizes; a whole table is decoded by `whole`'s own loop.
+  const of = (
+    sum: () => number,
+    sizeAt: (i: number) => number,
+    whole?: () => Uint32Array,
+    alone = (start: number, stop: number, into: Uint32Array) => {
+      for (let i = start; i < stop; i++) into[i - start] = sizeAt(i);
+    },
+  ): SampleSizes => {
+    const make = (length: number) => new Uint32Array(length);
+    const decode = () => {
+      const sizes = make(count);
+      alone(0, count, sizes);
       return sizes;
     };
-    const { all, range } = onDemand(whole ?? (() => alone(0, count)), alone);
+    const { all, range } = onDemand(whole ?? decode, alone, make);
     let total: number | undefined;
     return { count, total: () => (total ??= sum()), sizes: all, sizeAt, sizesIn: range };
   };
@@ -62,18 +71,23 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
     );
   const first = body + 8;
   if (first + count * 4 > end) throw new Mp4FormatError('stsz too short for its sample_count');
+  const view = viewOf(bytes);
   const sum = () => {
     let total = 0;
-    const view = viewOf(bytes);
     for (let at = first; at < first + count * 4; at += 4) total += view.getUint32(at);
     return total;
   };
+  // A range through the view: the walk through the segments reads each size a few times (spans,
+  // bit rates, the index), no array of all of them kept.
+  const alone = (start: number, stop: number, into: Uint32Array) => {
+    for (let i = start, at = first + 4 * start; i < stop; i++, at += 4) into[i - start] = view.getUint32(at);
+  };
   const decode = () => {
     const sizes = new Uint32Array(count);
-    for (let i = 0, at = first; i < count; i++, at += 4) sizes[i] = be32(bytes, at);
+    alone(0, count, sizes);
     return sizes;
   };
-  return of(sum, (i) => be32(bytes, first + 4 * i), decode);
+  return of(sum, (i) => view.getUint32(first + 4 * i), decode, alone);
 }
 
 // stz2 (rare): decoded at once.

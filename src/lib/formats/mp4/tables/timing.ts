@@ -45,15 +45,12 @@ export function timing(
     });
     return times;
   };
-  // Samples [start, end)'s durations; `start` 0 and `end` count: the whole table.
-  const decodeDurations = (start: number, end: number) => {
-    const made = new Uint32Array(end - start);
-    runs((first, stop, delta) => {
-      if (stop > start && first < end) made.fill(delta, Math.max(first, start) - start, Math.min(stop, end) - start);
-    });
+  const decodeDurations = () => {
+    const made = new Uint32Array(count);
+    runs((first, end, delta) => made.fill(delta, first, end));
     return made;
   };
-  const { all, range } = onDemand(() => decodeDurations(0, count), decodeDurations);
+  const { all, range } = onDemand(decodeDurations, runReader(bytes, stts), (length) => new Uint32Array(length));
   return { decodeTimes, decodeTimeAt: (start) => timeAt(runs, start), decodeEnd, durations: all, durationsIn: range };
 }
 
@@ -121,11 +118,23 @@ export interface OffsetRange {
 // Without ctts composition equals decode time (§8.6.1.3): u32 entry_count; {u32 sample_count;
 // version 0: u32 sample_offset | version 1: i32 sample_offset}; version 0 values too are read
 // as signed 32 bits, as Bento4 does. Checked, and their range known, from the entries (a film's
-// offsets are far fewer runs than samples); decoded per sample on the first call.
-export function compositionOffsets(bytes: Uint8Array, boxes: StblBoxes, count: number): { offsets: () => Int32Array; range: OffsetRange } {
+// offsets are far fewer runs than samples); decoded whole on the first call of `offsets`, a
+// range alone from the runs (`offsetsIn`).
+export function compositionOffsets(
+  bytes: Uint8Array,
+  boxes: StblBoxes,
+  count: number,
+): { offsets: () => Int32Array; offsetsIn: (start: number, end: number) => Int32Array; range: OffsetRange } {
   const box = boxes.get('ctts');
-  let out: Int32Array | undefined;
-  if (!box) return { offsets: () => (out ??= new Int32Array(count)), range: { lowest: 0, largest: 0 } };
+  const make = (length: number) => new Int32Array(length);
+  if (!box) {
+    const { all, range } = onDemand(
+      () => make(count),
+      (start, end, into) => into.fill(0, 0, end - start),
+      make,
+    );
+    return { offsets: all, offsetsIn: range, range: { lowest: 0, largest: 0 } };
+  }
   const ctts = entries(bytes, box, 4, 8);
   let [lowest, largest, covered] = [0, 0, 0];
   const view = viewOf(bytes);
@@ -151,5 +160,36 @@ export function compositionOffsets(bytes: Uint8Array, boxes: StblBoxes, count: n
     }
     return made;
   };
-  return { offsets: () => (out ??= decode()), range: { lowest, largest } };
+  const { all, range } = onDemand(decode, runReader(bytes, ctts), make);
+  return { offsets: all, offsetsIn: range, range: { lowest, largest } };
+}
+
+// Samples [start, end)'s values from a table of runs ({u32 sample_count; u32 value}: stts, ctts)
+// into `into`, from the run read last when it is not past `start` (a walk through the segments
+// goes forward: no run is read twice), else from the first.
+function runReader<T extends Uint32Array | Int32Array>(
+  bytes: Uint8Array,
+  table: { count: number; at: number },
+): (start: number, end: number, into: T) => void {
+  // The run read last, its byte and its first sample (three statements, not a destructuring: an
+  // array each in code not yet optimised).
+  let e = 0;
+  let at = table.at;
+  let first = 0;
+  return (start, end, into) => {
+    if (end <= start) return;
+    if (start < first) {
+      e = 0;
+      at = table.at;
+      first = 0;
+    }
+    for (let i = start; ; e++, at += 8) {
+      const stop = first + be32(bytes, at);
+      const value = be32(bytes, at + 4); // an Int32Array stores it as signed (ctts, as Bento4 reads it)
+      for (const last = Math.min(stop, end); i < last; i++) into[i - start] = value;
+      // Kept on the run that holds the range's last sample: the next range starts in it or after.
+      if (i >= end || e + 1 >= table.count) return;
+      first = stop;
+    }
+  };
 }

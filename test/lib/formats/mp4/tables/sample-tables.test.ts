@@ -133,7 +133,33 @@ function expectRangesSame(parse: () => SampleTable, expected: ReturnType<typeof 
       expect(Array.from(samplesIn(table, 'offsets', start, end)), `offsets ${start}-${end}`).toEqual(want.map((s) => s.offset));
       expect(Array.from(samplesIn(table, 'sizes', start, end)), `sizes ${start}-${end}`).toEqual(want.map((s) => s.size));
       expect(Array.from(samplesIn(table, 'durations', start, end)), `durations ${start}-${end}`).toEqual(want.map((s) => s.duration));
+      const ctos = Array.from(samplesIn(table, 'compositionOffsets', start, end));
+      expect(ctos, `composition offsets ${start}-${end}`).toEqual(want.map((s) => s.cto));
     }
+  // One table walked through ranges as the index and the bit rates walk the segments (forward),
+  // then back and at random (a segment asked first), each range checked before the next is read
+  // (a range is valid until then), and the same walk on the table moved onto another timeline.
+  const table = parse();
+  const moved = withTimes(table, { decodeEnd: table.decodeEnd, decode: 0, composition: 7 });
+  const ranges: [number, number][] = [];
+  for (let start = 0, k = 0; start < n; k++) {
+    const end = Math.min(n, start + 1 + ((k * 7919) % 23));
+    ranges.push([start, end]);
+    start = end;
+  }
+  const shuffled = ranges.map((r, k) => ranges[(k * 31) % ranges.length]);
+  for (const [start, end] of [...ranges, ...[...ranges].reverse(), ...shuffled]) {
+    const want = expected.samples.slice(start, end);
+    for (const [field, of] of [
+      ['offsets', (s: Sample) => s.offset],
+      ['sizes', (s: Sample) => s.size],
+      ['durations', (s: Sample) => s.duration],
+      ['compositionOffsets', (s: Sample) => s.cto],
+    ] as const)
+      expect(Array.from(samplesIn(table, field, start, end)), `${field} ${start}-${end}`).toEqual(want.map(of));
+    const movedCtos = Array.from(samplesIn(moved, 'compositionOffsets', start, end));
+    expect(movedCtos, `moved composition offsets ${start}-${end}`).toEqual(want.map((s) => s.cto + 7));
+  }
 }
 
 describe('parseSampleTable', () => {
@@ -238,14 +264,18 @@ describe('sample offsets', () => {
     expect(offsetRange(after)).toEqual({ lowest: Math.min(0, ...ctos), largest: Math.max(0, ...ctos) });
   });
 
-  it('of a few samples read alone, then, past a few such reads, from the whole table walked once', () => {
+  it('of a range read alone into one array the table keeps, never the whole table; of the whole table once walked', () => {
     const table = parse(oneChunk(10, 100, 48));
-    const alone = [0, 1, 2, 3].map((k) => samplesIn(table, 'offsets', 2 * k, 2 * k + 2));
-    expect(alone.map((part) => Array.from(part))).toEqual([0, 1, 2, 3].map((k) => [48 + 200 * k, 148 + 200 * k]));
-    const later = samplesIn(table, 'offsets', 8, 10);
-    expect(Array.from(later)).toEqual([848, 948]);
-    expect(later.buffer).toBe(table.offsets.buffer); // a view of the whole table, now walked
-    expect(samplesIn(table, 'offsets', 0, 2).buffer).toBe(table.offsets.buffer);
+    const seen = [0, 1, 2, 3, 4].map((k) => {
+      const part = samplesIn(table, 'offsets', 2 * k, 2 * k + 2);
+      expect(Array.from(part)).toEqual([48 + 200 * k, 148 + 200 * k]);
+      return part.buffer;
+    });
+    expect(new Set(seen).size).toBe(1); // the same array each time: nothing allocated per range
+    expect(seen[0].byteLength).toBeLessThan(10 * 8); // not the whole table's
+    const whole = table.offsets;
+    expect(samplesIn(table, 'offsets', 8, 10).buffer).toBe(whole.buffer); // a view of the whole table, now walked
+    expect(Array.from(samplesIn(table, 'offsets', 0, 2))).toEqual([48, 148]);
   });
 
   it('refuses chunks that hold too few samples when the moov is read, not when the offsets are', () => {
