@@ -211,6 +211,34 @@ describe('parseSampleTable', () => {
     expectRangesSame(() => parseSampleTable(bytes, header), reference(bytes, header));
   });
 
+  // Runs of no samples (which a muxer may leave) and a last run longer than the samples: the
+  // ranges' cursor steps over the first and stops at the count.
+  it('stts and ctts with empty runs and a last run past the count: equals the reference decoding', () => {
+    const bytes = box('stbl', [
+      forms[3][1],
+      fullBox('stts', 0, 0, [uint32(4), uint32(0), uint32(999), uint32(3), uint32(1000), uint32(0), uint32(5), uint32(9), uint32(512)]),
+      fullBox('ctts', 1, 0, [
+        uint32(4),
+        uint32(0),
+        uint32(7),
+        uint32(1),
+        uint32(0xfffffe00),
+        uint32(0),
+        uint32(3),
+        uint32(9),
+        uint32(1024),
+      ]),
+      fullBox('stsc', 0, 0, [uint32(2), uint32(1), uint32(2), uint32(1), uint32(4), uint32(1), uint32(1)]),
+      fullBox('co64', 0, 0, [uint32(4), uint64(2 ** 33), uint64(2 ** 33 + 100), uint64(7), uint64(2 ** 40)]),
+    ]);
+    const header = readBoxHeader(bytes, 0);
+    const table = parseSampleTable(bytes, header);
+    expect(Array.from(table.durations)).toEqual([1000, 1000, 1000, 512, 512, 512, 512]);
+    expect(Array.from(table.compositionOffsets)).toEqual([-512, 1024, 1024, 1024, 1024, 1024, 1024]);
+    expectSame(table, reference(bytes, header));
+    expectRangesSame(() => parseSampleTable(bytes, header), reference(bytes, header));
+  });
+
   it('refuses tables that claim more than their box holds, and chunk offsets beyond 2^53', () => {
     const [, sizeBox] = forms[3];
     const short = stbl(concat([sizeBox.subarray(0, 16), uint32(99), sizeBox.subarray(20)]));
