@@ -42,31 +42,48 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, { count, tota
   const chunks = chunkTable(bytes, boxes);
   const stsc = entries(bytes, tableBox(boxes, 'stsc'), 4, 12);
   const indexes: number[] = [];
-  // The first sample of each entry walked: a few samples' walk starts at the entry that holds the
-  // first of them, found by a search, not a walk from the first entry (45,000 in a film's audio).
-  const firsts = new Float64Array(stsc.count);
   let held = 0;
   let walked = 0;
   const view = viewOf(bytes);
+  // A loop before the answer, in code not yet optimised in a process's first long films (45,000
+  // entries in a 2-hour film's audio): an entry's first chunk is the one before's next, read once;
+  // a description looked up only when it changes (docs/benchmarks.md, "Cold path, eleventh round").
+  let first = stsc.count > 0 ? view.getUint32(stsc.at) : 0;
+  let description = -1;
   for (let e = 0, at = stsc.at; e < stsc.count && held < count; e++, at += 12) {
-    firsts[e] = held;
-    const first = view.getUint32(at);
     const next = e + 1 < stsc.count ? view.getUint32(at + 12) : chunks.count + 1;
     const perChunk = view.getUint32(at + 4);
     if ((e === 0 && first !== 1) || first < 1 || next <= first || next > chunks.count + 1) {
       throw new Mp4FormatError(`stsc entry ${e} has first_chunk ${first} (next ${next}, ${chunks.count} chunks)`);
     }
-    const description = view.getUint32(at + 8);
-    if (perChunk > 0 && !indexes.includes(description)) indexes.push(description);
+    if (perChunk > 0 && view.getUint32(at + 8) !== description) {
+      description = view.getUint32(at + 8);
+      if (!indexes.includes(description)) indexes.push(description);
+    }
     held += (next - first) * perChunk;
     walked = e + 1;
+    first = next;
   }
   if (held < count) throw new Mp4FormatError(`chunks hold ${held} of ${count} samples`);
+  // The first sample of each entry walked, once a range is read: its walk starts at the entry that
+  // holds its first sample, found by a search, not a walk from the first entry.
+  let firsts: Float64Array | undefined;
+  const firstSamples = (): Float64Array => {
+    if (firsts) return firsts;
+    firsts = new Float64Array(walked);
+    for (let e = 0, at = stsc.at, sample = 0; e < walked; e++, at += 12) {
+      firsts[e] = sample;
+      const next = e + 1 < stsc.count ? be32(bytes, at + 12) : chunks.count + 1;
+      sample += (next - be32(bytes, at)) * be32(bytes, at + 4);
+    }
+    return firsts;
+  };
   const { all, range } = onDemand(
     () => walk(bytes, chunks, stsc, sizes()),
     (start, end, into) => {
-      const e = lastNotAbove(firsts, walked, start); // the entry that holds `start`
-      walkRange(bytes, chunks, stsc, sizeAt, { e, at: stsc.at + 12 * e, sample: firsts[e] }, start, end, into);
+      const starts = firstSamples();
+      const e = lastNotAbove(starts, walked, start); // the entry that holds `start`
+      walkRange(bytes, chunks, stsc, sizeAt, { e, at: stsc.at + 12 * e, sample: starts[e] }, start, end, into);
     },
     (length) => new Float64Array(length),
   );
