@@ -70,7 +70,7 @@ export function scratch<T extends Samples>(make: (length: number) => T): (length
  * (index 0 is `start`): of the whole table once it is decoded, else decoded alone into one array
  * the table keeps for it. A walk through every segment (the bit rates, the index: 540,000 samples
  * of a 2-hour film) so decodes nothing whole and allocates nothing per segment (10 MB of arrays
- * per cold playlist before, docs/benchmarks.md). A range is valid until the table's next one. */
+ * per cold 2-hour rendition before, docs/benchmarks.md). A range is valid until the table's next one. */
 export function onDemand<T extends Samples>(
   whole: () => T,
   alone: (start: number, end: number, into: T) => void,
