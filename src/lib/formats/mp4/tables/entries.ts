@@ -30,8 +30,6 @@ export function tableBox(boxes: StblBoxes, type: string): BoxHeader {
 export const viewOf = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 /** Big-endian u32 at `at`; the caller has checked the range. */
 export const be32 = (b: Uint8Array, at: number): number => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-/** Big-endian i32 at `at`; the caller has checked the range. */
-export const be32s = (b: Uint8Array, at: number): number => (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 
 // An entry_count read from hostile bytes must fit in its box before any loop trusts it.
 // `headerBytes`: the box's fields after version and flags up to its entries, entry_count last.
@@ -66,15 +64,20 @@ export function scratch<T extends Samples>(make: (length: number) => T): (length
   return (length) => (kept && kept.length >= length ? kept : (kept = make(Math.max(length, 2 * (kept?.length ?? 0)))));
 }
 
-/** A table decoded whole on the first call of `all` and kept; `range` gives samples [start, end)
- * (index 0 is `start`): of the whole table once it is decoded, else decoded alone into one array
- * the table keeps for it. A walk through every segment (the bit rates, the index: 540,000 samples
+/** A table of `count` samples decoded whole on the first call of `all` and kept (by `whole`, else
+ * by `alone` over every sample); `range` gives samples [start, end) (index 0 is `start`): of the
+ * whole table once it is decoded, else decoded alone into one array the table keeps for it. A walk through every segment (the bit rates, the index: 540,000 samples
  * of a 2-hour film) so decodes nothing whole and allocates nothing per segment (10 MB of arrays
  * per cold 2-hour rendition before, docs/benchmarks.md). A range is valid until the table's next one. */
 export function onDemand<T extends Samples>(
-  whole: () => T,
+  count: number,
   alone: (start: number, end: number, into: T) => void,
   make: (length: number) => T,
+  whole = (): T => {
+    const made = make(count);
+    alone(0, count, made);
+    return made;
+  },
 ): { all: () => T; range: (start: number, end: number) => T } {
   let table: T | undefined;
   const into = scratch(make);

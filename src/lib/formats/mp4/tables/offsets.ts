@@ -79,13 +79,14 @@ export function sampleOffsets(bytes: Uint8Array, boxes: StblBoxes, { count, tota
     return firsts;
   };
   const { all, range } = onDemand(
-    () => walk(bytes, chunks, stsc, sizes()),
+    count,
     (start, end, into) => {
       const starts = firstSamples();
       const e = lastNotAbove(starts, walked, start); // the entry that holds `start`
       walkRange(bytes, chunks, stsc, sizeAt, { e, at: stsc.at + 12 * e, sample: starts[e] }, start, end, into);
     },
     (length) => new Float64Array(length),
+    () => walk(bytes, chunks, stsc, sizes()),
   );
   // No sample is 2^32 bytes: the sizes' total is summed only when that bound does not settle it.
   if (chunks.below + count * (TWO_32 - 1) > Number.MAX_SAFE_INTEGER && chunks.below + total() > Number.MAX_SAFE_INTEGER) all();

@@ -36,7 +36,7 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
   const stsz = boxes.get('stsz');
   const box = stsz ?? tableBox(boxes, 'stz2');
   const { count, body, end } = countOf(bytes, box);
-  // `alone` reads a range's sizes; a whole table is decoded by `whole`'s own loop.
+  // `alone` reads a range's sizes, the whole table too unless `whole` decodes it by a loop of its own.
   const of = (
     sum: () => number,
     sizeAt: (i: number) => number,
@@ -45,13 +45,7 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
       for (let i = start; i < stop; i++) into[i - start] = sizeAt(i);
     },
   ): SampleSizes => {
-    const make = (length: number) => new Uint32Array(length);
-    const decode = () => {
-      const sizes = make(count);
-      alone(0, count, sizes);
-      return sizes;
-    };
-    const { all, range } = onDemand(whole ?? decode, alone, make);
+    const { all, range } = onDemand(count, alone, (length) => new Uint32Array(length), whole);
     let total: number | undefined;
     return { count, total: () => (total ??= sum()), sizes: all, sizeAt, sizesIn: range };
   };
@@ -82,12 +76,7 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
   const alone = (start: number, stop: number, into: Uint32Array) => {
     for (let i = start, at = first + 4 * start; i < stop; i++, at += 4) into[i - start] = view.getUint32(at);
   };
-  const decode = () => {
-    const sizes = new Uint32Array(count);
-    alone(0, count, sizes);
-    return sizes;
-  };
-  return of(sum, (i) => view.getUint32(first + 4 * i), decode, alone);
+  return of(sum, (i) => view.getUint32(first + 4 * i), undefined, alone);
 }
 
 // stz2 (rare): decoded at once.

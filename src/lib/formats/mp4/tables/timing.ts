@@ -1,7 +1,7 @@
 // Decode times, durations, composition offsets and sync flags per sample, each table decoded in
 // one loop straight into its typed array (ISO/IEC 14496-12 §8.6.1, §8.6.2).
 import { Mp4FormatError } from '../errors.js';
-import { be32, be32s, entries, lastNotAbove, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
+import { be32, entries, lastNotAbove, onDemand, tableBox, viewOf, type StblBoxes } from './entries.js';
 
 // stts (§8.6.1.2): u32 entry_count; {u32 sample_count; u32 sample_delta}. Checked here, decoded
 // on a call: the decode times from `start` (a table's own from 0, or moved onto the presentation
@@ -45,12 +45,7 @@ export function timing(
     });
     return times;
   };
-  const decodeDurations = () => {
-    const made = new Uint32Array(count);
-    runs((first, end, delta) => made.fill(delta, first, end));
-    return made;
-  };
-  const { all, range } = onDemand(decodeDurations, runReader(bytes, stts), (length) => new Uint32Array(length));
+  const { all, range } = onDemand(count, runReader(bytes, stts), (length) => new Uint32Array(length));
   return { decodeTimes, decodeTimeAt: (start) => timeAt(runs, start), decodeEnd, durations: all, durationsIn: range };
 }
 
@@ -128,11 +123,7 @@ export function compositionOffsets(
   const box = boxes.get('ctts');
   const make = (length: number) => new Int32Array(length);
   if (!box) {
-    const { all, range } = onDemand(
-      () => make(count),
-      (start, end, into) => into.fill(0, 0, end - start),
-      make,
-    );
+    const { all, range } = onDemand(count, (start, end, into) => into.fill(0, 0, end - start), make);
     return { offsets: all, offsetsIn: range, range: { lowest: 0, largest: 0 } };
   }
   const ctts = entries(bytes, box, 4, 8);
@@ -153,18 +144,7 @@ export function compositionOffsets(
     covered += run;
   }
   if (covered < count) throw new Mp4FormatError(`ctts covers ${covered} of ${count} samples`);
-  const decode = () => {
-    const made = new Int32Array(count);
-    for (let e = 0, at = ctts.at, sample = 0; e < ctts.count && sample < count; e++, at += 8) {
-      const run = Math.min(be32(bytes, at), count - sample);
-      const offset = be32s(bytes, at + 4);
-      if (run === 1) made[sample] = offset;
-      else made.fill(offset, sample, sample + run);
-      sample += run;
-    }
-    return made;
-  };
-  const { all, range } = onDemand(decode, runReader(bytes, ctts), make);
+  const { all, range } = onDemand(count, runReader(bytes, ctts), make);
   return { offsets: all, offsetsIn: range, range: { lowest, largest } };
 }
 
