@@ -25,8 +25,9 @@
 // serve warmed on the clip's fMP4 segment too, no mp42hls anchor and no RSS.
 // Every casterpak measurement starts its own serve process (bin/casterpak.js, --log-level warn)
 // on a fresh cache directory and a fresh rendition path (a hard link of the film), warms serve's
-// code with a 30-second clip (segment 1 asked first, then the playlist) and the playlist and three
-// segments of the other 2-hour film (a running origin's code is compiled for long films), waits
+// code with a 30-second clip (segment 1 asked first, then the playlist), four playlists of the
+// other 2-hour film on fresh paths and three segments of the first (a running origin's code is
+// compiled for long films; one case measures after one such playlist, as a new process), waits
 // until the read-ahead those segments started is done (serve's /metrics), drops the page cache
 // (bench/lib/cold-media.js: drop_caches as root, else fadvise per file; the output says which),
 // then times the request(s) with fetch, from the first request to the last byte of the last
@@ -53,6 +54,11 @@ const REDUCED_RUNS = 3;
 const SLOW_COLD_MS = 2000; // a cold 2-hour request slower than this means whole-rendition packaging
 const SEGMENT_DURATION = 10; // serve's default
 const RSS_PLAYLISTS = 100;
+// Long playlists in the warm-up. V8 optimises a loop some calls after it first runs, compiling it
+// beside the call that runs it unoptimised: in one process, the cold 2-hour playlist after one
+// long playlist took 19-32 ms, after two 25-35, after three 16-23, after four or more 14-22
+// (docs/benchmarks.md, "Cold path, twelfth round").
+const WARM_LONG_PLAYLISTS = 4;
 const [RSS_EVERY, RSS_QUIET_MS] = [10, 5_000];
 
 const elapsedMs = (started) => Number(process.hrtime.bigint() - started) / 1e6;
@@ -69,7 +75,8 @@ export async function bench(ctx) {
   const library = path.join(scratch, 'library'); // --source-root, nginx-vod-module's root, the static server's root
   await fs.mkdir(path.join(library, 'warm'), { recursive: true });
   await fs.link(clip, path.join(library, 'warm', 'clip.mp4'));
-  for (const film of LONG_FILMS) await fs.link(film.path, path.join(library, 'warm', `long-${film.layout}.mp4`));
+  for (const film of LONG_FILMS)
+    for (let k = 0; k < WARM_LONG_PLAYLISTS; k++) await fs.link(film.path, path.join(library, 'warm', `long-${film.layout}-${k}.mp4`));
   const started = Date.now();
   const loadBefore = os.loadavg()[0];
   const dropMethods = new Set();
@@ -121,10 +128,14 @@ export async function bench(ctx) {
         // A running origin has made long films' playlists and segments before: its code is
         // compiled for them (the first 2-hour moov in a new process costs 2-3 x a later one, the
         // first segment half as much again, V8 compiling their loops). Another film than the one
-        // measured, so nothing of it is cached.
+        // measured, so nothing of it is cached, on WARM_LONG_PLAYLISTS fresh paths (c.warmLong
+        // for the case measuring a new process).
         const other = LONG_FILMS.find((film) => film.path !== c.source) ?? LONG_FILMS[0];
-        await SCENARIOS.playlist(`${serve.url}/i/warm/long-${other.layout}.mp4`);
-        for (let n = 2; n <= 4; n++) await get(`${serve.url}/i/warm/long-${other.layout}.mp4/segment${n}_0_av.ts`);
+        for (let k = 0; k < (c.warmLong ?? WARM_LONG_PLAYLISTS); k++) {
+          const warmBase = `${serve.url}/i/warm/long-${other.layout}-${k}.mp4`;
+          await SCENARIOS.playlist(warmBase);
+          if (k === 0) for (let n = 2; n <= 4; n++) await get(`${warmBase}/segment${n}_0_av.ts`);
+        }
         if (c.fmp4) await SCENARIOS.fmp4Segment1(`${serve.url}/i/warm/clip.mp4`);
         await untilIdle(serve.url); // the warm-up's read-ahead done: the two cores are the measured request's
       } catch (err) {
