@@ -147,6 +147,10 @@ const RUN_FILES = [EXTRACT_FILE, RAW_PLAYLIST];
 // A ceiling on one segment's output (held in memory whole): 10 s at 200 Mbit/s is 250 MB.
 const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
 
+// MPEG-TS is the extract's samples in 188-byte packets with headers: 1.13 times the extract's bytes
+// for the bench film's 2.2 MB segments, 1.1-1.35 for the tests' small ones (the buffer grows then).
+const expectedOutput = (pieces: readonly Uint8Array[]) => Math.ceil(1.2 * pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+
 // mp42hls over a one-segment extract written into `tmp`: the one segment it wrote to stdout,
 // framed MPEG-TS (audio renditions' segments come through here too: store/audio-requests.ts).
 // The extract (one buffer, or pieces written one after the other) is written without an fsync
@@ -160,13 +164,24 @@ export async function packageExtract(
   signal?: AbortSignal,
   timing?: ToolTiming,
 ): Promise<Buffer> {
+  return packageWritten(bento4, tmp, await writeExtract(tmp, extract), name, signal, timing);
+}
+
+// The extract's file in `tmp`; the output expected of it (expectedOutput).
+async function writeExtract(tmp: string, extract: Uint8Array | readonly Uint8Array[]): Promise<number> {
+  const pieces = extract instanceof Uint8Array ? [extract] : extract;
+  await writePieces(path.join(tmp, EXTRACT_FILE), pieces);
+  return expectedOutput(pieces);
+}
+
+// mp42hls over the extract writeExtract left in `tmp`, as packageExtract says.
+async function packageWritten(bento4: Bento4, tmp: string, expect: number, name: string, signal?: AbortSignal, timing?: ToolTiming) {
   const input = path.join(tmp, EXTRACT_FILE);
-  await writePieces(input, extract instanceof Uint8Array ? [extract] : extract);
   const args = buildMp42hlsArgs({ source: input, outDir: tmp, segmentDuration: ALONE_SEGMENT_DURATION, segmentsToStdout: true });
   const run = await runTool(bento4.mp42hls, args, {
     timeoutMs: bento4.timeoutMs,
     signal,
-    bytes: { max: MAX_SEGMENT_BYTES, room: NORMALISE_ROOM },
+    bytes: { max: MAX_SEGMENT_BYTES, room: NORMALISE_ROOM, expect },
   });
   if (timing) timing.toolMs += run.ms;
   const unlinked = fs.unlink(input).catch(() => {}); // what is left is removed with the run directory
@@ -184,6 +199,28 @@ export async function packageExtract(
   }
 }
 
+// The segment's extract written into `tmp` from the source's span (read while the run directory
+// is made: two round trips at once). In a function of its own, so nothing holds the span's bytes
+// once it returns: they die young, before mp42hls runs, not at a full collection (docs/benchmarks.md,
+// "Cold path, twelfth round").
+async function extractOf(job: SegmentJob, span: readonly [number, number], position: number, name: string) {
+  const { tmp, result } = await tempDirDuring(job.layout, job.renditionPath, async () =>
+    readSegment(job.source, span, await slicesOf(job.index, position)),
+  );
+  try {
+    const { spanStart, spanBytes, slices } = result;
+    const { header } = job.index;
+    const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };
+    const extract = job.transform
+      ? await job.transform(parts, { tmp, name, signal: job.signal })
+      : extractPieces(parts.header, slices, spanStart, spanBytes);
+    return { tmp, expect: await writeExtract(tmp, extract) };
+  } catch (error) {
+    await removeRunDir(tmp, RUN_FILES);
+    throw error;
+  }
+}
+
 // The checked, normalised bytes of one segment. Throws TOOL when mp42hls's output is not
 // exactly the planned segment (the caller then falls back to a whole-file run).
 export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
@@ -193,19 +230,11 @@ export async function makeSegmentAlone(job: SegmentJob): Promise<Uint8Array> {
   const name = `${job.renditionPath} segment ${job.segmentNumber}`;
   if (!segment)
     throw new CasterpakError('NOT_FOUND', `${job.renditionPath} has ${header.segments.length} segments, not ${job.segmentNumber}`);
-  // The run directory is made while the source's span is read: two round trips at once.
-  const { tmp, result } = await tempDirDuring(job.layout, job.renditionPath, async () =>
-    readSegment(job.source, segment.span, await slicesOf(job.index, position)),
-  );
-  const { spanStart, spanBytes, slices } = result;
+  const { tmp, expect } = await extractOf(job, segment.span, position, name);
   let removed: Promise<void> | null = null;
   const remove = () => (removed ??= removeRunDir(tmp, RUN_FILES));
   try {
-    const parts: ExtractParts = { header: job.index.extractHeader, slices, kinds: header.tracks.map((t) => t.kind), spanStart, spanBytes };
-    const extract = job.transform
-      ? await job.transform(parts, { tmp, name, signal: job.signal })
-      : extractPieces(parts.header, slices, spanStart, spanBytes);
-    const output = await packageExtract(job.bento4, tmp, extract, name, job.signal, job.timing);
+    const output = await packageWritten(job.bento4, tmp, expect, name, job.signal, job.timing);
     void remove().catch(() => {}); // under way while the output is checked; awaited below
     const ts = asToolError(name, () => dropTrailingPes(output, segment.lookahead, true));
     const counts = asToolError(name, () => pesCounts(ts));

@@ -93,10 +93,13 @@ describe('runTool', () => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) % 251;
     writeFileSync(source, bytes);
     const cat = script(dir, 'cat', `cat "$1"; echo done >&2`);
-    const result = await runTool(cat, [source], { timeoutMs: 5000, bytes: { max: bytes.length, room: 1000 } });
-    expect(Buffer.compare(result.stdout, bytes)).toBe(0);
-    expect(result.stdout.buffer.byteLength - result.stdout.byteOffset).toBeGreaterThanOrEqual(bytes.length + 1000);
-    expect(result.stderr).toBe('done');
+    // No size expected, one too small (the buffer grows as chunks come), exact, too large.
+    for (const expected of [undefined, 1000, bytes.length, 2 * bytes.length]) {
+      const result = await runTool(cat, [source], { timeoutMs: 5000, bytes: { max: bytes.length, room: 1000, expect: expected } });
+      expect(Buffer.compare(result.stdout, bytes)).toBe(0);
+      expect(result.stdout.buffer.byteLength - result.stdout.byteOffset).toBeGreaterThanOrEqual(bytes.length + 1000);
+      expect(result.stderr).toBe('done');
+    }
   });
 
   it('kills a run, children included, that writes more bytes than allowed to stdout', async () => {
