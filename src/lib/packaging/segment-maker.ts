@@ -32,7 +32,8 @@ export interface LoadedIndex {
   readonly header: IndexHeader;
   readonly extractHeader: Uint8Array;
   readonly file: string;
-  /** The whole file, while a playlist has just made it (store/rendition-entries.ts): records read from it. */
+  /** The file, or its first bytes, while a playlist has just made it (store/rendition-entries.ts):
+   * the records they hold are read from them, the rest from the file. */
   readonly bytes?: Uint8Array;
 }
 
@@ -57,19 +58,25 @@ export async function loadIndex(dir: string): Promise<LoadedIndex> {
 }
 
 // The index a playlist has just encoded (index/segment-index.ts) for the rendition in `dir`, as
-// loadIndex reads it, kept whole.
-export function indexFromBytes(bytes: Uint8Array, dir: string): LoadedIndex {
+// loadIndex reads it, with the file's bytes: all of them, or with `segments` a copy of those up
+// to the end of the first that many segments' records.
+export function indexFromBytes(bytes: Uint8Array, dir: string, segments = Infinity): LoadedIndex {
   const file = path.join(dir, SEGMENT_INDEX);
   const at = headerAt(bytes.subarray(0, PREAMBLE));
   const header = decodeHeader(bytes.subarray(at.offset, at.offset + at.length));
   const { offset, length } = header.extractHeader;
-  return { header, extractHeader: bytes.slice(offset, offset + length), file, bytes }; // a copy: kept without `bytes` later
+  const extractHeader = bytes.slice(offset, offset + length); // a copy: kept without `bytes` later
+  const kept = Math.min(segments, header.segments.length);
+  if (kept === header.segments.length) return { header, extractHeader, file, bytes };
+  const last = kept > 0 ? segmentRecords(header, kept - 1) : { offset: 0, length: 0 };
+  return { header, extractHeader, file, bytes: bytes.slice(0, last.offset + last.length) };
 }
 
 // The samples of the segment at `position` (0-based) in the index: one read of its records.
 async function slicesOf(index: LoadedIndex, position: number): Promise<SampleSlice[]> {
   const { offset, length } = segmentRecords(index.header, position);
-  if (index.bytes) return slicesFromRecords(index.header, position, index.bytes.subarray(offset, offset + length));
+  if (index.bytes && offset + length <= index.bytes.length)
+    return slicesFromRecords(index.header, position, index.bytes.subarray(offset, offset + length));
   const handle = await fs.open(index.file, 'r');
   try {
     return slicesFromRecords(index.header, position, await readAt(handle, offset, length));

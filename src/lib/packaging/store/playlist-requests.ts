@@ -40,6 +40,12 @@ async function writeCreated(handle: FileHandle, file: string, bytes: Uint8Array 
   if (!bytes) await unlinkIfThere(file);
 }
 
+// The records a fresh index keeps in memory (store/rendition-entries.ts): the segments a player
+// asks for right after the playlist (the first is made from the moov), not the whole file's 2.5 MB
+// for a 2-hour film, which stood in RSS two renditions at a time (docs/benchmarks.md, "Cold path,
+// twelfth round").
+const FRESH_SEGMENTS = 4;
+
 export class PlaylistRequests {
   constructor(private readonly store: StoreContext) {}
 
@@ -134,7 +140,10 @@ export class PlaylistRequests {
       const { tmp, index } = await moovRendition(job, read, { describe, answer, afterAnswer: first?.make, runDir, free });
       const outcome = await this.commit(renditionPath, tmp, replace);
       if (outcome === 'committed' || outcome === 'replaced')
-        this.store.entries.setFresh(renditionPath, indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath)));
+        this.store.entries.setFresh(
+          renditionPath,
+          indexFromBytes(index, this.store.options.layout.renditionDir(renditionPath), FRESH_SEGMENTS),
+        );
       return { read, wholeFile: null, outcome };
     } finally {
       first?.end();

@@ -1,10 +1,10 @@
 // What the rendition store and the /i/ routes remember of a rendition, in one entry per rendition:
 // its directory once verified inside the cache (cache/confined-dirs.ts), its `.rendition.json` as
 // last read, and its loaded segment index. Bounded, least recently used first out; an index
-// weighs far more than a path, so the bound is by bytes. Apart from them, the whole index files
-// the last few cold playlists made, for the segment requests that follow: read from memory, not
-// from a disk that may no longer hold them in its cache (a film asked for is not always played,
-// so they are few, not one per playlist).
+// weighs far more than a path, so the bound is by bytes. Apart from them, the indexes the last few
+// cold playlists made, with the records of their first segments, for the segment requests that
+// follow: read from memory, not from a disk that may no longer hold them in its cache (a film
+// asked for is not always played, so they are few, not one per playlist).
 import { boundedCache } from '../../shared/bounded-cache.js';
 import type { DirMemory } from '../../cache/confined-dirs.js';
 import type { RenditionInfo } from '../../cache/rendition-info.js';
@@ -27,14 +27,15 @@ const [ENTRY_BYTES, INFO_BYTES, SEGMENT_BYTES] = [400, 2048, 140];
 const indexBytes = (index: LoadedIndex): number => SEGMENT_BYTES * index.header.segments.length + index.extractHeader.length;
 const weightOf = (entry: RenditionEntry) => ENTRY_BYTES + (entry.info ? INFO_BYTES : 0) + (entry.index ? indexBytes(entry.index) : 0);
 
-// A 2-hour film's index is 2.6 MB.
+// Fresh, a 2-hour film's index keeps 14 KB of its file, four segments' records
+// (store/playlist-requests.ts FRESH_SEGMENTS), not its 2.5 MB.
 const FRESH_INDEXES = 2;
 
 export class RenditionEntries {
   private readonly entries = boundedCache<string, RenditionEntry>({ maxSize: MAX_BYTES, sizeOf: weightOf });
   private readonly fresh = boundedCache<string, LoadedIndex>({ max: FRESH_INDEXES });
 
-  /** The index a playlist has just made and committed (whole, segment-maker.ts indexFromBytes). */
+  /** The index a playlist has just made and committed, with its first bytes (segment-maker.ts indexFromBytes). */
   setFresh(renditionPath: string, index: LoadedIndex): void {
     this.fresh.set(renditionPath, index);
   }

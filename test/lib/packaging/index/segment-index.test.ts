@@ -20,7 +20,7 @@ import { openLocalSource, readMoov } from '../../../../src/lib/packaging/source/
 import { media } from '../../../helpers/bento4.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { SEGMENT_INDEX } from '../../../../src/lib/cache/names.js';
-import { loadIndex } from '../../../../src/lib/packaging/segment-maker.js';
+import { indexFromBytes, loadIndex } from '../../../../src/lib/packaging/segment-maker.js';
 
 async function planned(name: string, segmentDuration: number) {
   const reader = await openLocalSource(media(name), name);
@@ -185,5 +185,29 @@ describe('headerAt', () => {
     new DataView(old.buffer).setUint32(4, 1);
     writeFileSync(path.join(dir, SEGMENT_INDEX), old);
     await expect(loadIndex(dir)).rejects.toThrow(IndexFormatError);
+  });
+});
+
+describe('indexFromBytes', () => {
+  it('keeps the whole file, or a copy of it up to the records of the first segments asked for', async () => {
+    const { moov, movie, plan } = await planned('av.mp4', 1);
+    const bytes = encodeSegmentIndex(moov, movie, plan, SOURCE);
+    const whole = indexFromBytes(bytes, '/cache/av.mp4');
+    const count = whole.header.segments.length;
+    expect(count).toBeGreaterThan(4);
+    expect(whole.bytes).toBe(bytes);
+    expect(indexFromBytes(bytes, '/cache/av.mp4', count).bytes).toBe(bytes);
+    for (const kept of [0, 1, 4, count - 1]) {
+      const index = indexFromBytes(bytes, '/cache/av.mp4', kept);
+      expect(index.header).toEqual(whole.header);
+      expect(index.bytes!.buffer).not.toBe(bytes.buffer);
+      expect(Buffer.from(bytes.subarray(0, index.bytes!.length)).equals(Buffer.from(index.bytes!))).toBe(true);
+      // Exactly the first `kept` segments' records are in it.
+      const held = [...whole.header.segments].map((_, position) => {
+        const { offset, length } = segmentRecords(whole.header, position);
+        return offset + length <= index.bytes!.length;
+      });
+      expect(held).toEqual(held.map((_, position) => position < kept));
+    }
   });
 });
