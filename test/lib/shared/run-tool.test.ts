@@ -93,9 +93,16 @@ describe('runTool', () => {
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) % 251;
     writeFileSync(source, bytes);
     const cat = script(dir, 'cat', `cat "$1"; echo done >&2`);
-    // No size expected, one too small (the buffer grows as chunks come), exact, too large.
-    for (const expected of [undefined, 1000, bytes.length, 2 * bytes.length]) {
-      const result = await runTool(cat, [source], { timeoutMs: 5000, bytes: { max: bytes.length, room: 1000, expect: expected } });
+    // No size expected, one too small (the buffer grows as chunks come), exact, too large; a
+    // limit at the size, or above it.
+    const cases: [number | undefined, number][] = [
+      [undefined, bytes.length],
+      [1000, bytes.length],
+      [bytes.length, bytes.length],
+      [2 * bytes.length, 4 * bytes.length],
+    ];
+    for (const [expected, max] of cases) {
+      const result = await runTool(cat, [source], { timeoutMs: 5000, bytes: { max, room: 1000, expect: expected } });
       expect(Buffer.compare(result.stdout, bytes)).toBe(0);
       expect(result.stdout.buffer.byteLength - result.stdout.byteOffset).toBeGreaterThanOrEqual(bytes.length + 1000);
       expect(result.stderr).toBe('done');
