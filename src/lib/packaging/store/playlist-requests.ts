@@ -20,6 +20,7 @@ import type { SourceReader } from '../source/source-reader.js';
 import { planPlaylist, refusal } from './plan-request.js';
 import type { CacheStatus } from './single-run.js';
 import type { StoreContext } from './store-context.js';
+import { FRESH_SEGMENTS } from './rendition-entries.js';
 import type { JobLimiter } from '../job-limiter.js';
 
 // A whole-file run takes a whole-file slot (waiting at most its deadline: 503 past it), then a
@@ -39,12 +40,6 @@ async function writeCreated(handle: FileHandle, file: string, bytes: Uint8Array 
   }
   if (!bytes) await unlinkIfThere(file);
 }
-
-// The records a fresh index keeps in memory (store/rendition-entries.ts): the segments a player
-// asks for right after the playlist (the first is made from the moov), not the whole file's 2.5 MB
-// for a 2-hour film, which stood in RSS two renditions at a time (docs/benchmarks.md, "Cold path,
-// twelfth round").
-const FRESH_SEGMENTS = 4;
 
 export class PlaylistRequests {
   constructor(private readonly store: StoreContext) {}

@@ -27,9 +27,11 @@ const [ENTRY_BYTES, INFO_BYTES, SEGMENT_BYTES] = [400, 2048, 140];
 const indexBytes = (index: LoadedIndex): number => SEGMENT_BYTES * index.header.segments.length + index.extractHeader.length;
 const weightOf = (entry: RenditionEntry) => ENTRY_BYTES + (entry.info ? INFO_BYTES : 0) + (entry.index ? indexBytes(entry.index) : 0);
 
-// Fresh, a 2-hour film's index keeps 14 KB of its file, four segments' records
-// (store/playlist-requests.ts FRESH_SEGMENTS), not its 2.5 MB.
 const FRESH_INDEXES = 2;
+// A fresh index keeps the records of the segments a player asks for right after the playlist (the
+// first is made from the moov): 14 KB of a 2-hour film's index file, not its 2.5 MB, which stood
+// in RSS two renditions at a time (docs/benchmarks.md, "Cold path, twelfth round").
+export const FRESH_SEGMENTS = 4;
 
 export class RenditionEntries {
   private readonly entries = boundedCache<string, RenditionEntry>({ maxSize: MAX_BYTES, sizeOf: weightOf });
