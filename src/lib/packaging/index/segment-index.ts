@@ -95,9 +95,16 @@ class Palette {
     this.table = largest - lowest < TABLE_SPAN ? new Uint8Array(largest - lowest + 1).fill(UNSEEN) : null;
   }
 
+  /** The code of `offset`: its table entry, or found in the palette (UNSEEN too for a value outside
+   * the range the table covers: only a table changed after it was read). */
+  codeOf(offset: number): number {
+    const code = this.table?.[offset - this.min] ?? UNSEEN;
+    return code === UNSEEN ? this.meet(offset) : code;
+  }
+
   /** The code of `offset` when its table entry is UNSEEN (or there is no table): it joins the
    * palette when it is new and there is room; PALETTE otherwise. */
-  meet(offset: number): number {
+  private meet(offset: number): number {
     const { offsets, table } = this;
     let code = 0;
     // A loop, not indexOf: a builtin call per sample (without a table) costs more.
@@ -154,10 +161,7 @@ function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: 
   out.reserve((end - start) * 24); // flags + at most 8 + 5 + 5 + 5 bytes of varints
   const bytes = out.bytes;
   let at = out.length;
-  const { table, min } = palette;
-  // UNSEEN too for a value outside the range the table covers (only a table changed after it was read).
-  let code = table?.[compositionOffsets[0] - min] ?? UNSEEN;
-  if (code === UNSEEN) code = palette.meet(compositionOffsets[0]);
+  let code = palette.codeOf(compositionOffsets[0]);
   const first = offsets[0];
   bytes[at++] = (sync[start] !== 0 ? SYNC : 0) | (first !== 0 ? OFFSET : 0) | DURATION | (code << 3);
   if (first !== 0) at = varint(bytes, at, first);
@@ -175,8 +179,7 @@ function writeRecords(out: RecordWriter, track: Track, palette: Palette, start: 
     const newDuration = durations[i - start] !== duration;
     duration = durations[i - start];
     const offset = compositionOffsets[i - start];
-    code = table?.[offset - min] ?? UNSEEN;
-    if (code === UNSEEN) code = palette.meet(offset);
+    code = palette.codeOf(offset);
     bytes[at++] = (sync[i] !== 0 ? SYNC : 0) | (gap !== 0 ? OFFSET : 0) | (newDuration ? DURATION : 0) | (code << 3);
     if (gap !== 0) at = varint(bytes, at, zigzag(gap));
     if (newDuration) at = varint(bytes, at, duration);
@@ -192,20 +195,12 @@ export function encodeSegmentIndex(moov: Uint8Array, movie: Movie, plan: Segment
     .filter((t): t is Track => t !== undefined)
     .sort((x, y) => x.trak.offset - y.trak.offset);
   const rangesOf = (s: PlannedSegment) => tracks.map((t) => (t === plan.videoTrack ? s.video! : extractAudioRange(s)!));
-  // Per track, the samples the plan's segments carry: [first, end).
-  const held = tracks.map((): [number, number] => [Infinity, 0]);
-  for (const s of plan.segments)
-    rangesOf(s).forEach(({ start, end }, k) => {
-      if (end > start) held[k] = [Math.min(held[k][0], start), Math.max(held[k][1], end)];
-    });
-  for (const bounds of held) if (bounds[0] === Infinity) bounds[0] = 0;
+  // The records written: one per sample of each segment's ranges (an audio lookahead sample twice).
+  const records = plan.segments.reduce((n, s) => rangesOf(s).reduce((m, { start, end }) => m + Math.max(0, end - start), n), 0);
   const palettes = tracks.map((t) => new Palette(offsetRange(t.samples)));
   const extractHeader = buildExtractHeader(moov, movie, plan);
   const recordsAt = PREAMBLE + extractHeader.length;
-  const out = new RecordWriter(
-    recordsAt,
-    held.reduce((n, [start, end]) => n + Math.max(0, end - start), 0),
-  );
+  const out = new RecordWriter(recordsAt, records);
   const times = tracks.map((t) => decodeTimesOf(t.samples)); // each segment's first alone: no table decoded whole
   const segments: IndexSegment[] = plan.segments.map((s, i) => {
     const ranges = rangesOf(s).map((range, k) => [range.start, range.end, range.end > range.start ? times[k].at(range.start) : 0] as const);
