@@ -115,6 +115,8 @@ function esBytes(m: VideoModel, size: number, withParameterSets: boolean, known?
 export const videoPesBytes = (m: VideoModel, i: number, nalUnits?: number): number => PES_PTS_DTS + videoEsBytes(m, i, nalUnits);
 export const audioPesBytes = (m: Model, audio: Track, i: number): number => audioSizePes(m, audio.samples.sizes[i]);
 const audioSizePes = (m: Model, size: number): number => PES_PTS + m.adts + size;
+// The PES bytes of a video sample of `size` bytes, with the parameter sets before it or not.
+const videoSizePes = (m: VideoModel, size: number, withParameterSets: boolean): number => PES_PTS_DTS + esBytes(m, size, withParameterSets);
 const ceil16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 // Per elementary stream, the packets mp42hls writes for one segment (before normalisation).
@@ -134,7 +136,7 @@ function packetCounts(m: Model, segment: PlannedSegment): PacketCounts {
     const { start, end } = segment.video;
     const { sync } = m.video.track.samples;
     const sizes = samplesIn(m.video.track.samples, 'sizes', start, end);
-    for (let i = start; i < end; i++) video += pesPackets(PES_PTS_DTS + esBytes(m.video, sizes[i - start], sync[i] !== 0 || i === 0), true);
+    for (let i = start; i < end; i++) video += pesPackets(videoSizePes(m.video, sizes[i - start], sync[i] !== 0 || i === 0), true);
   }
   if (m.audio && segment.audio) {
     const sizes = samplesIn(m.audio.samples, 'sizes', segment.audio.start, segment.audio.end);
@@ -224,7 +226,7 @@ export function predictIFrameBandwidth(plan: SegmentPlan): Bandwidth {
       const pts = (i: number): number => Math.floor(0.5 + (times.at(i) + offsets[i - range.start]) * (90000 / v.track.timescale));
       for (let i = range.start; i < range.end; i++) {
         if (!sync[i]) continue;
-        const pes = pesPackets(PES_PTS_DTS + esBytes(v, sizes[i - range.start], true), true);
+        const pes = pesPackets(videoSizePes(v, sizes[i - range.start], true), true);
         const packets = pes + (i === range.end - 1 ? ceil16(video) - video : 0);
         const ms = Math.round((start + (pts(i) - pts(range.start)) / 90000) * 1000);
         previousMs = Math.min(endMs, Math.max(previousMs, ms));
