@@ -66,9 +66,10 @@ export function scratch<T extends Samples>(make: (length: number) => T): (length
 
 /** A table of `count` samples decoded whole on the first call of `all` and kept (by `whole`, else
  * by `alone` over every sample); `range` gives samples [start, end) (index 0 is `start`): of the
- * whole table once it is decoded, else decoded alone into one array the table keeps for it. A walk through every segment (the bit rates, the index: 540,000 samples
- * of a 2-hour film) so decodes nothing whole and allocates nothing per segment (10 MB of arrays
- * per cold 2-hour rendition before, docs/benchmarks.md). A range is valid until the table's next one. */
+ * whole table once it is decoded, else decoded alone into one array the table keeps for it. A
+ * walk through every segment (the bit rates, the index: 540,000 samples of a 2-hour film) so
+ * decodes nothing whole and allocates nothing per segment (10 MB of arrays per cold 2-hour
+ * rendition before, docs/benchmarks.md). A range is valid until the table's next one. */
 export function onDemand<T extends Samples>(
   count: number,
   alone: (start: number, end: number, into: T) => void,
