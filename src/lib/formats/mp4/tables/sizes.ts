@@ -54,6 +54,7 @@ export function sampleSizes(bytes: Uint8Array, boxes: StblBoxes): SampleSizes {
     return of(
       () => sizes.reduce((sum, size) => sum + size, 0),
       (i) => sizes[i],
+      () => sizes,
     );
   }
   const constant = be32(bytes, body);
