@@ -3,13 +3,13 @@
 // single process. SIGTERM/SIGINT stop accepting, let responses under way finish (within
 // serve.shutdownGraceMs), kill packaging children and exit 0. SIGHUP is ignored.
 import cluster from 'node:cluster';
-import v8 from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { leftoverMaxAgeMs, type CasterpakConfig } from '../config/schema.js';
 import type { ConfigOrigin } from '../config/origin.js';
 import { durationMs } from '../config/units.js';
 import { oneLine } from '../shared/errors.js';
 import { createOrigin } from './server.js';
+import { heapGrowthUnderLoad } from './http/heap-growth.js';
 import { checkServeDirectories } from './serve-checks.js';
 import { listenUrl, startupFacts, startupLine } from './startup-line.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -79,9 +79,7 @@ export function announceStart(
 
 // `primary`: the only process (not a cluster worker): it runs prune and announces the start.
 async function runSingle(config: CasterpakConfig, logger: Logger, primary: boolean): Promise<void> {
-  const growth = heapGrowthFlag();
-  if (growth) v8.setFlagsFromString(growth);
-  const origin = await createOrigin(config, { logger });
+  const origin = await createOrigin(config, { logger, onPlaylistRuns: heapGrowthUnderLoad() ?? undefined });
   const address = await origin.listen();
   logger.info('listening', { url: listenUrl(address), pid: process.pid });
   if (primary) announceStart(config, address, logger); // a cluster's primary announces for its workers
@@ -110,19 +108,6 @@ export function workerEnv(env: NodeJS.ProcessEnv = process.env): Record<string, 
   const options = env.NODE_OPTIONS ?? '';
   if (!/--max-semi-space-size\b/.test(options)) set.NODE_OPTIONS = `${options} ${SEMI_SPACE_FLAG}`.trim();
   return set;
-}
-
-// V8 starts a full collection from limits it sets at the last one: what that kept times a growing
-// factor it picks from its own speeds, up to 4. The array buffers of cold renditions die old (13
-// MiB for a 2-hour film: the moov, the index, segment 1's source and output), and after a burst
-// of them a process of 15 MiB of heap held 114-154 MiB. A factor of 2 collects them sooner:
-// 97-117 MiB, for bursts of cold renditions some 12 % slower (docs/benchmarks.md, "Cold path,
-// thirteenth round"). node takes the flag only on its command line (not in NODE_OPTIONS), where
-// one given is the operator's and is left as it is; set at run time it applies from the next
-// full collection.
-export const HEAP_GROWTH_FLAG = '--heap-growing-percent=100';
-export function heapGrowthFlag(execArgv: readonly string[] = process.execArgv): string | null {
-  return execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg)) ? null : HEAP_GROWTH_FLAG;
 }
 
 function runPrimary(config: CasterpakConfig, logger: Logger): void {

@@ -61,6 +61,8 @@ interface OriginOptions {
   readonly bento4?: Bento4;
   /** The ffmpeg check's result, when the caller made it already. */
   readonly ffmpeg?: FfmpegCheck;
+  /** Told how many media playlists are being made at once, each time that changes (origin/http/heap-growth.ts). */
+  readonly onPlaylistRuns?: (running: number) => void;
 }
 
 // A request's headers past headersTimeout: 408 (RFC 9110 §15.5.9); too large: 431 (RFC 6585 §5).
@@ -118,6 +120,7 @@ export async function createOrigin(config: CasterpakConfig, options: OriginOptio
     wholeFileLimiter,
     signal: shutdown.signal,
     firstSegmentAhead: config.serve.readAhead > 0,
+    onPlaylistRuns: options.onPlaylistRuns,
     resolveSource: sources.file,
     openSource: sources.open,
     onWholeFile: (renditionPath, reason) => {

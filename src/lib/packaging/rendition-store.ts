@@ -48,6 +48,12 @@ export class RenditionStore implements StoreContext {
   readonly moovReadings: MoovReadings;
   // Segments read-ahead found or made, so a warm path's read-ahead costs no file lookup.
   private readonly aheadDone = boundedCache<string, true>({ max: 100_000 });
+  // Media playlists being made, for options.onPlaylistRuns.
+  private playlistRuns = 0;
+  private readonly countPlaylistRuns = (change: 1 | -1): void => {
+    this.playlistRuns += change;
+    this.options.onPlaylistRuns?.(this.playlistRuns);
+  };
 
   constructor(readonly options: RenditionStoreOptions) {
     this.dirs = new ConfinedDirs(options.layout, this.entries.dirs);
@@ -243,7 +249,8 @@ export class RenditionStore implements StoreContext {
   }
 
   job<T>(job: StoreJob<T>): Promise<T> {
-    return runStoreJob(job, this.options.onPackaging);
+    const counted = job.what === 'playlist' && this.options.onPlaylistRuns ? this.countPlaylistRuns : undefined;
+    return runStoreJob(job, this.options.onPackaging, counted);
   }
 
   repairWholeFile(renditionPath: string, wanted: string): Promise<CacheStatus> {

@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fakeBinDir, media, processExists, readPids } from '../../helpers/bento4.js';
 import { startServe } from '../../helpers/serve-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { HEAP_GROWTH_FLAG, heapGrowthFlag, workerEnv } from '../../../src/lib/origin/serve-runner.js';
+import { workerEnv } from '../../../src/lib/origin/serve-runner.js';
+import { TIGHT_GROWTH, V8_OWN_GROWTH } from '../../../src/lib/origin/http/heap-growth.js';
 
 function library(): { root: string; library: string; cacheDir: string } {
   const root = tempDir('casterpak-serve-');
@@ -96,42 +96,9 @@ describe('serve --workers: what the workers read when they start', () => {
 });
 
 describe('serve: V8 heap growth', () => {
-  // Full collections in a process whose array buffers of 2 MiB live for ten rounds of young
-  // garbage, as a cold rendition's moov and index do; `flag` set at run time, as serve sets it.
-  const fullCollections = (flag: string | null): number => {
-    const script = `
-      const v8 = require('node:v8');
-      const { PerformanceObserver, constants } = require('node:perf_hooks');
-      if (process.argv[1]) v8.setFlagsFromString(process.argv[1]);
-      let full = 0;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) full++;
-      }).observe({ entryTypes: ['gc'] });
-      (async () => {
-        const live = [];
-        for (let i = 0; i < 300; i++) {
-          live.push([new Uint8Array(2 << 20).fill(1), Array.from({ length: 20000 }, (_, j) => ({ i, j }))]);
-          if (live.length > 10) live.shift();
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        setTimeout(() => console.log(full), 50);
-      })();`;
-    const args = ['--max-semi-space-size=4', '-e', script, ...(flag ? [flag] : [])];
-    return Number(execFileSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000 }).trim());
-  };
-
-  it('collects dying array buffers at twice what the last full collection kept: more often than V8 alone', () => {
-    const alone = fullCollections(null);
-    const grown = fullCollections(HEAP_GROWTH_FLAG);
-    expect(alone).toBeGreaterThan(0);
-    expect(grown).toBeGreaterThanOrEqual(alone * 1.5);
-  });
-
-  it('is set by each serving process when it starts, unless node’s command line gives one', async () => {
-    expect(heapGrowthFlag([])).toBe(HEAP_GROWTH_FLAG);
-    expect(heapGrowthFlag(['--heap-growing-percent=0'])).toBeNull();
-    expect(heapGrowthFlag(['--inspect', '--heap_growing_percent=300'])).toBeNull();
+  it('is tight while two films’ playlists are made at once, and V8’s own again after', async () => {
     const { root, library: source, cacheDir } = library();
+    copyFileSync(media('video-only.mp4'), path.join(source, 'video-only.mp4'));
     const preload = path.join(root, 'flags.cjs');
     const log = path.join(root, 'flags.log');
     writeFileSync(
@@ -139,9 +106,12 @@ describe('serve: V8 heap growth', () => {
       `const v8 = require('node:v8'); const fs = require('node:fs'); const set = v8.setFlagsFromString;
        v8.setFlagsFromString = (flags) => { fs.appendFileSync(${JSON.stringify(log)}, flags + '\\n'); return set(flags); };`,
     );
+    const growth = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n') : []).filter((f) => f.startsWith('--heap-growing'));
     const serve = await startServe(['--cache-dir', cacheDir, '--source-root', source], { NODE_OPTIONS: `--require ${preload}` });
     try {
-      expect(existsSync(log) ? readFileSync(log, 'utf8').split('\n') : []).toContain(HEAP_GROWTH_FLAG);
+      const answers = await Promise.all(['av.mp4', 'video-only.mp4'].map((name) => fetch(`${serve.url}/i/${name}/index_0_av.m3u8`)));
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      await expect.poll(growth, { timeout: 5000 }).toEqual([TIGHT_GROWTH, V8_OWN_GROWTH]);
     } finally {
       await serve.stop();
     }

@@ -8,6 +8,7 @@ import { locateBento4 } from '../../../src/lib/packaging/bento4.js';
 import { cacheLayout, renditionKey } from '../../../src/lib/cache/names.js';
 import { checkRendition, countingRuns, fakeBinDir, media } from '../../helpers/bento4.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { testStore } from '../../helpers/store.js';
 
 function countingStore(overrides: Partial<RenditionStoreOptions> = {}) {
   const runs = countingRuns();
@@ -101,5 +102,18 @@ describe('RenditionStore.ensure', () => {
     expect(await pending).toMatchObject({ status: 'WAIT' });
     expect(runs()).toBe(1);
     expect(existsSync(lockFile)).toBe(false);
+  });
+});
+
+describe('RenditionStore: media playlists made at once (onPlaylistRuns)', () => {
+  it('is told as each playlist made from the moov starts and ends; a segment made alone is not counted', async () => {
+    const runs: number[] = [];
+    const { store, events } = testStore({ onPlaylistRuns: (running) => runs.push(running) });
+    await Promise.all([store.ensure('av.mp4'), store.ensure('video-only.mp4')]);
+    expect(runs).toEqual([1, 2, 1, 0]);
+    // Made from the moov, a rendition's segments are made when asked for, each alone.
+    expect((await store.ensure('av.mp4', 2)).status).toBe('MISS');
+    expect(events.map((e) => e.what)).toEqual(['playlist', 'playlist', 'segment']);
+    expect(runs).toEqual([1, 2, 1, 0]);
   });
 });

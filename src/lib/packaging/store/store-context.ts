@@ -28,6 +28,8 @@ export interface RenditionStoreOptions {
   /** A reader of the source that fetches only what is asked; default: the resolved file. */
   readonly openSource?: (renditionPath: string, signal?: AbortSignal) => Promise<SourceReader>;
   readonly onPackaging?: (event: PackagingEvent) => void;
+  /** Told how many media playlists are being made at once, each time that changes (serve's heap growth: origin/http/heap-growth.ts). */
+  readonly onPlaylistRuns?: (running: number) => void;
   /** A source packaged whole-file although the pinned Bento4 could make its segments alone. */
   readonly onWholeFile?: (renditionPath: string, reason: string) => void;
   /** Renditions derived on demand from a source (renditions/); none without. */
@@ -78,11 +80,21 @@ export interface StoreJob<T> {
 }
 
 // Timed from when the work starts (not the wait for a slot); a full queue's refusal is no run.
-export async function runStoreJob<T>(job: StoreJob<T>, onPackaging: ((event: PackagingEvent) => void) | undefined): Promise<T> {
+// `counted` is told when the work starts (+1) and ends (-1).
+export async function runStoreJob<T>(
+  job: StoreJob<T>,
+  onPackaging: ((event: PackagingEvent) => void) | undefined,
+  counted?: (change: 1 | -1) => void,
+): Promise<T> {
   let started = 0;
-  const timed = () => {
+  const timed = async () => {
     started = Date.now();
-    return job.work();
+    counted?.(1);
+    try {
+      return await job.work();
+    } finally {
+      counted?.(-1);
+    }
   };
   const report = (outcome: PackagingEvent['outcome'], error?: unknown, media?: MediaInfo, movie?: Movie) =>
     onPackaging?.({
