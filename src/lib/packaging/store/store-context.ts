@@ -28,7 +28,7 @@ export interface RenditionStoreOptions {
   /** A reader of the source that fetches only what is asked; default: the resolved file. */
   readonly openSource?: (renditionPath: string, signal?: AbortSignal) => Promise<SourceReader>;
   readonly onPackaging?: (event: PackagingEvent) => void;
-  /** Told how many media playlists are being made at once, each time that changes (serve's heap growth: origin/http/heap-growth.ts). */
+  /** Told how many media playlists are being made at once, each time that changes (serve's heap growth). */
   readonly onPlaylistRuns?: (running: number) => void;
   /** A source packaged whole-file although the pinned Bento4 could make its segments alone. */
   readonly onWholeFile?: (renditionPath: string, reason: string) => void;
