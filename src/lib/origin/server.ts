@@ -61,7 +61,7 @@ interface OriginOptions {
   readonly bento4?: Bento4;
   /** The ffmpeg check's result, when the caller made it already. */
   readonly ffmpeg?: FfmpegCheck;
-  /** Told how many media playlists are being made at once, each time that changes (origin/http/heap-growth.ts). */
+  /** Told how many media playlists are being made at once, each time that changes (serve-runner.ts heapGrowthUnderLoad). */
   readonly onPlaylistRuns?: (running: number) => void;
 }
 
